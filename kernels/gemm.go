@@ -1,0 +1,74 @@
+package kernels
+
+// Gemm computes C = alpha*op(A)*op(B) + beta*C for row-major matrices, where
+// op(X) is X or Xᵀ as tA and tB say, op(A) is m×k, op(B) is k×n and C is
+// m×n:
+//
+//	for i < m, j < n: C[i*ldc+j] = alpha * Σ_l op(A)[i,l]*op(B)[l,j] + beta*C[i*ldc+j]
+//
+// A is m×k (lda ≥ k) when tA is false and k×m (lda ≥ m) when it is true;
+// likewise B is k×n or n×k. When beta == 0, C is not read. When alpha == 0
+// or k == 0, C is only scaled by beta. Unlike BLAS the argument order keeps
+// the shapes first; C comes last as in BLAS so that calls read alike. It
+// panics on negative sizes, a leading dimension too small, or a slice too
+// short. C must not overlap A or B.
+//
+// The result does not depend on GOMAXPROCS: large products are split over
+// output blocks only, each summed over k in a fixed order. Levels: generic,
+// avx2, avx512.
+func Gemm[T Float](tA, tB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
+	checkGemm(tA, tB, m, n, k, a, lda, b, ldb, c, ldc)
+	if m == 0 || n == 0 {
+		return
+	}
+	if is32[T]() {
+		state.table.sgemm(tA, tB, m, n, k, float32(alpha), f32(a), lda, f32(b), ldb, float32(beta), f32(c), ldc)
+		return
+	}
+	state.table.dgemm(tA, tB, m, n, k, float64(alpha), f64(a), lda, f64(b), ldb, float64(beta), f64(c), ldc)
+}
+
+// GemmReLU is Gemm followed by a rectifier applied to C in the same pass,
+// the recurrent step h = relu(r·Wᵀ + x·W_inᵀ):
+//
+//	C = alpha*op(A)*op(B) + beta*C
+//	if mask != nil { mask[i*ldc+j] = 1 if C[i*ldc+j] > 0 else 0 }
+//	C[i*ldc+j] = max(C[i*ldc+j], 0)
+//
+// mask, if not nil, has the layout of C. Panics as Gemm, and if mask is too
+// short. Levels: generic, avx2, avx512.
+func GemmReLU[T Float](tA, tB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int, mask []T) {
+	checkGemm(tA, tB, m, n, k, a, lda, b, ldb, c, ldc)
+	if mask != nil {
+		checkMatrix(mask, m, n, ldc)
+	}
+	if m == 0 || n == 0 {
+		return
+	}
+	Gemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	for i := 0; i < m; i++ {
+		row := c[i*ldc : i*ldc+n]
+		var mrow []T
+		if mask != nil {
+			mrow = mask[i*ldc : i*ldc+n]
+		}
+		ReLU(row, mrow, row)
+	}
+}
+
+func checkGemm[T Float](tA, tB bool, m, n, k int, a []T, lda int, b []T, ldb int, c []T, ldc int) {
+	if m < 0 || n < 0 || k < 0 {
+		panic(errNegDim)
+	}
+	if tA {
+		checkMatrix(a, k, m, lda)
+	} else {
+		checkMatrix(a, m, k, lda)
+	}
+	if tB {
+		checkMatrix(b, n, k, ldb)
+	} else {
+		checkMatrix(b, k, n, ldb)
+	}
+	checkMatrix(c, m, n, ldc)
+}
