@@ -1,0 +1,99 @@
+package rules
+
+import (
+	"math"
+
+	"github.com/hessrnn/hessrnn/kernels"
+)
+
+// Alignment compares an approximate update direction ĝ with the exact
+// gradient g through the decomposition of paper Eq. 6, ĝ = α g + ε with
+// ⟨ε, g⟩ = 0. All fields are NaN when g = 0.
+type Alignment struct {
+	// Alpha is the relative step length ⟨ĝ, g⟩/‖g‖².
+	Alpha float64
+	// Cos is the cosine of the angle θ between ĝ and g.
+	Cos float64
+	// EpsRel is ‖ε‖/‖g‖ with ε = ĝ − α g.
+	EpsRel float64
+	// NormRatio is ‖ĝ‖/‖g‖.
+	NormRatio float64
+	// Kappa is the smallest condition number of a symmetric positive-definite
+	// metric M with M g = ĝ, (1 + sin θ)/(1 − sin θ); +Inf when cos θ <= 0
+	// (no such M exists).
+	Kappa float64
+}
+
+// BlockAlignment is the Alignment of one named parameter block.
+type BlockAlignment struct {
+	Name string
+	Alignment
+}
+
+// Align computes the Eq. 6 decomposition of ghat against g. It panics if the
+// lengths differ. Sums are accumulated in float64.
+func Align[T kernels.Float](ghat, g []T) Alignment {
+	if len(ghat) != len(g) {
+		panic("rules: Align length mismatch")
+	}
+	var gg, hh, hg float64
+	for i := range g {
+		a, b := float64(ghat[i]), float64(g[i])
+		gg += b * b
+		hh += a * a
+		hg += a * b
+	}
+	return alignFromDots(hg, gg, hh)
+}
+
+func alignFromDots(hg, gg, hh float64) Alignment {
+	if gg == 0 {
+		n := math.NaN()
+		return Alignment{n, n, n, n, n}
+	}
+	a := Alignment{Alpha: hg / gg, NormRatio: math.Sqrt(hh / gg)}
+	// ‖ε‖² = ‖ĝ‖² − ⟨ĝ,g⟩²/‖g‖², clamped against rounding.
+	a.EpsRel = math.Sqrt(max(hh-hg*hg/gg, 0) / gg)
+	if hh == 0 {
+		a.Cos = 0
+	} else {
+		a.Cos = hg / math.Sqrt(gg*hh)
+		a.Cos = max(-1, min(1, a.Cos))
+	}
+	a.Kappa = KappaFromCos(a.Cos)
+	return a
+}
+
+// KappaFromCos returns (1 + sin θ)/(1 − sin θ) for cos θ = c, the smallest
+// condition number of a symmetric positive-definite M mapping a vector to
+// another at angle θ; +Inf for c <= 0.
+func KappaFromCos(c float64) float64 {
+	if !(c > 0) {
+		return math.Inf(1)
+	}
+	s := math.Sqrt(max(0, 1-c*c))
+	return (1 + s) / (1 - s)
+}
+
+// AlignBlocks returns the overall alignment of ghat against g and the
+// alignment of every block of layout. It panics if the lengths differ from
+// layout.Size().
+func AlignBlocks[T kernels.Float](ghat, g []T, layout Layout) (Alignment, []BlockAlignment) {
+	if len(ghat) != len(g) || len(g) != layout.Size() {
+		panic("rules: AlignBlocks length mismatch")
+	}
+	per := make([]BlockAlignment, len(layout))
+	var GG, HH, HG float64
+	for k, b := range layout {
+		var gg, hh, hg float64
+		for i := b.Off; i < b.Off+b.Len; i++ {
+			x, y := float64(ghat[i]), float64(g[i])
+			gg += y * y
+			hh += x * x
+			hg += x * y
+		}
+		per[k] = BlockAlignment{Name: b.Name, Alignment: alignFromDots(hg, gg, hh)}
+		GG, HH, HG = GG+gg, HH+hh, HG+hg
+	}
+	return alignFromDots(HG, GG, HH), per
+}
