@@ -1,0 +1,327 @@
+package config
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"strings"
+)
+
+// Task names accepted in Run.Task.
+const (
+	PatternGen = "patterngen"
+	SeqMNIST   = "seqmnist"
+	DMS        = "dms"
+)
+
+// Tasks lists the task names in the paper's order.
+var tasks = []string{SeqMNIST, PatternGen, DMS}
+
+// Tasks returns the task names in the paper's order.
+func Tasks() []string { return append([]string(nil), tasks...) }
+
+// Rule names accepted in Run.Rule.
+const (
+	BPTT              = "bptt"                // exact gradient
+	ThreeFactor       = "three-factor"        // symmetric e-prop
+	RFThreeFactor     = "rf-three-factor"     // RFLO, random feedback
+	MDGL              = "mdgl"                // e-prop plus the one-step term
+	TBPTT             = "tbptt"               // truncated BPTT with window Train.TruncK
+	ThreeFactorTheory = "three-factor-theory" // BPTT scaled by the Three-factor step length α
+)
+
+var rules = []string{BPTT, ThreeFactor, RFThreeFactor, MDGL, TBPTT, ThreeFactorTheory}
+
+// Rules returns every rule name.
+func Rules() []string { return append([]string(nil), rules...) }
+
+// PaperRules returns the four rules the paper compares, in its order.
+func PaperRules() []string { return []string{BPTT, ThreeFactor, RFThreeFactor, MDGL} }
+
+// RuleLabel returns the paper's label for a rule ("Three-factor", "TBPTT(4)", ...).
+func RuleLabel(rule string, truncK int) string {
+	switch rule {
+	case BPTT:
+		return "BPTT"
+	case ThreeFactor:
+		return "Three-factor"
+	case RFThreeFactor:
+		return "RF Three-factor"
+	case MDGL:
+		return "MDGL"
+	case TBPTT:
+		return fmt.Sprintf("TBPTT(%d)", truncK)
+	case ThreeFactorTheory:
+		return "Three-factor theory"
+	}
+	return rule
+}
+
+// Run is the complete configuration of one training run. Its result is a
+// pure function of the resolved Run.
+type Run struct {
+	// Task is patterngen, seqmnist or dms.
+	Task string `toml:"task" json:"task"`
+	// Rule is the learning rule: bptt, three-factor, rf-three-factor, mdgl,
+	// tbptt or three-factor-theory.
+	Rule string `toml:"rule" json:"rule"`
+	// Seed seeds the weight initialisation, the feedback matrix, minibatch
+	// order and the Hessian start vectors.
+	Seed uint64 `toml:"seed" json:"seed"`
+
+	Model      Model          `toml:"model" json:"model"`
+	Train      Train          `toml:"train" json:"train"`
+	Hessian    Hessian        `toml:"hessian" json:"hessian"`
+	PatternGen PatternGenTask `toml:"patterngen" json:"patterngen"`
+	SeqMNIST   SeqMNISTTask   `toml:"seqmnist" json:"seqmnist"`
+	DMS        DMSTask        `toml:"dms" json:"dms"`
+}
+
+// Model configures the network (spec §1).
+type Model struct {
+	// N is the number of recurrent units; 0 means the task default
+	// (seqmnist 128, patterngen 100, dms 100).
+	N int `toml:"n" json:"n"`
+	// Leak is α_m; the paper ran every experiment at 0.
+	Leak float64 `toml:"leak" json:"leak"`
+	// Init is the initialisation scheme: "code" (the authors' code) or "murray".
+	Init string `toml:"init" json:"init"`
+	// L2 is the coefficient λ of the λ/2·‖W‖² term (code: 1e-2); 0 turns it off.
+	L2 float64 `toml:"l2" json:"l2"`
+	// Precision of training: float64 or float32. Curvature is always float64.
+	Precision string `toml:"precision" json:"precision"`
+}
+
+// Train configures the optimisation.
+type Train struct {
+	// Optimizer is sgd, momentum or adam.
+	Optimizer string `toml:"optimizer" json:"optimizer"`
+	// LR is the initial learning rate η.
+	LR float64 `toml:"lr" json:"lr"`
+	// Momentum is the momentum coefficient (optimizer momentum).
+	Momentum float64 `toml:"momentum" json:"momentum"`
+	// Beta1, Beta2 and Eps are Adam's parameters.
+	Beta1 float64 `toml:"beta1" json:"beta1"`
+	Beta2 float64 `toml:"beta2" json:"beta2"`
+	Eps   float64 `toml:"eps" json:"eps"`
+	// Iterations is the number of updates; 0 means the task default
+	// (seqmnist: 10 000 for BPTT, 16 000 otherwise; patterngen and dms: 2 000).
+	Iterations int `toml:"iterations" json:"iterations"`
+	// BatchSize is the seqmnist minibatch size (0: 256). The other tasks are full batch.
+	BatchSize int `toml:"batch_size" json:"batch_size"`
+	// Schedule is constant or step (multiply by DecayFactor every DecayEvery iterations).
+	Schedule string `toml:"schedule" json:"schedule"`
+	// DecayFactor is the step schedule's factor (Fig. 5: 0.8).
+	DecayFactor float64 `toml:"decay_factor" json:"decay_factor"`
+	// DecayEvery is the step schedule's interval; 0 means Iterations/30.
+	DecayEvery int `toml:"decay_every" json:"decay_every"`
+	// ClipNorm clips the update's global norm; 0 turns clipping off.
+	ClipNorm float64 `toml:"clip_norm" json:"clip_norm"`
+	// TruncK is the TBPTT window (rule tbptt); 0 means T.
+	TruncK int `toml:"trunc_k" json:"trunc_k"`
+	// Feedback is the RF Three-factor feedback distribution: glorot (as W_out's
+	// init), normal-out (N(0,1/N_out)) or normal-n (N(0,1/N)).
+	Feedback string `toml:"feedback" json:"feedback"`
+	// AlphaMode is how three-factor-theory gets α: per-iteration or constant.
+	AlphaMode string `toml:"alpha_mode" json:"alpha_mode"`
+	// Alpha is the constant α for AlphaMode constant.
+	Alpha float64 `toml:"alpha" json:"alpha"`
+	// StopAtTest stops training at the first checkpoint whose test metric
+	// reaches this value (accuracy at least, or MSE at most); 0 never stops
+	// early. Table 1 uses it to stop BPTT at Three-factor's test accuracy.
+	StopAtTest float64 `toml:"stop_at_test" json:"stop_at_test"`
+	// DivergeLoss marks a run as diverged when the loss exceeds it (or is NaN/Inf).
+	DivergeLoss float64 `toml:"diverge_loss" json:"diverge_loss"`
+}
+
+// Hessian configures the curvature checkpoints (spec §4).
+type Hessian struct {
+	// Every is the checkpoint interval in iterations; 0 means the task
+	// default (seqmnist: 250 for BPTT, 400 otherwise; else Iterations/20).
+	Every int `toml:"every" json:"every"`
+	// Method is lanczos (default, fewer HVPs) or power (the paper's power iteration).
+	Method string `toml:"method" json:"method"`
+	// Tol is the tolerance: absolute change of the estimate for power
+	// iteration (paper 1e-6), relative residual for Lanczos.
+	Tol float64 `toml:"tol" json:"tol"`
+	// MaxIter caps the iterations (paper 500).
+	MaxIter int `toml:"max_iter" json:"max_iter"`
+	// TopK computes the top-k spectrum at the final checkpoint and fits the
+	// power-law coefficient γ (Fig. 7: 200); 0 turns it off.
+	TopK int `toml:"top_k" json:"top_k"`
+	// AlignK measures the alignment of ε and g with the top-k eigenvectors at
+	// every checkpoint (Fig. 10: 10); 0 turns it off.
+	AlignK int `toml:"align_k" json:"align_k"`
+	// Flatness computes the relative flatness κ of W_rec at the final checkpoint (Fig. 8).
+	Flatness bool `toml:"flatness" json:"flatness"`
+}
+
+// PatternGenTask configures pattern generation (spec §5.2).
+type PatternGenTask struct {
+	NIn       int     `toml:"n_in" json:"n_in"`             // input width (100)
+	Steps     int     `toml:"steps" json:"steps"`           // T (50)
+	InputStd  float64 `toml:"input_std" json:"input_std"`   // std of the frozen input (1)
+	SigmaMin  float64 `toml:"sigma_min" json:"sigma_min"`   // test noise σ ~ U[SigmaMin, SigmaMax]
+	SigmaMax  float64 `toml:"sigma_max" json:"sigma_max"`   //
+	TestDraws int     `toml:"test_draws" json:"test_draws"` // noise draws averaged (100)
+	TaskSeed  uint64  `toml:"task_seed" json:"task_seed"`   // seeds the frozen input, fixed across runs
+}
+
+// SeqMNISTTask configures sequential MNIST (spec §5.1).
+type SeqMNISTTask struct {
+	// Data is the directory with the IDX files; empty means $HESSRNN_DATA or
+	// the system default. It is not part of the run ID.
+	Data string `toml:"data" json:"data"`
+	// TestNoise is the std of the additive pixel noise of the test set (0.2).
+	TestNoise float64 `toml:"test_noise" json:"test_noise"`
+	// Validation is the size of the validation split (5 000).
+	Validation int `toml:"validation" json:"validation"`
+	// PixelByPixel feeds one pixel per step (T = 784) instead of one row.
+	PixelByPixel bool `toml:"pixel_by_pixel" json:"pixel_by_pixel"`
+	// HessianBatch is the validation minibatch used for the Hessian (256).
+	HessianBatch int `toml:"hessian_batch" json:"hessian_batch"`
+}
+
+// DMSTask configures delayed match-to-sample (spec §5.3).
+type DMSTask struct {
+	CueSteps int     `toml:"cue_steps" json:"cue_steps"` // steps per cue (2)
+	Delay    int     `toml:"delay" json:"delay"`         // training delay (16)
+	MaxDelay int     `toml:"max_delay" json:"max_delay"` // test delays Delay..MaxDelay (32)
+	NALIF    int     `toml:"n_alif" json:"n_alif"`       // ALIF units among N (50)
+	Beta     float64 `toml:"beta" json:"beta"`           // ALIF β (1.8)
+	TauA     float64 `toml:"tau_a" json:"tau_a"`         // adaptation time constant (30)
+}
+
+// Default returns the paper's defaults for task and rule (spec §5, §7),
+// not yet resolved: the task-dependent zero fields stay zero.
+func Default() Run {
+	return Run{
+		Task: PatternGen,
+		Rule: BPTT,
+		Seed: 1,
+		Model: Model{
+			Init:      "code",
+			L2:        1e-2,
+			Precision: "float64",
+		},
+		Train: Train{
+			Optimizer:   "sgd",
+			LR:          1e-2,
+			Momentum:    0.9,
+			Beta1:       0.9,
+			Beta2:       0.999,
+			Eps:         1e-8,
+			Schedule:    "constant",
+			DecayFactor: 0.8,
+			Feedback:    "glorot",
+			AlphaMode:   "per-iteration",
+			Alpha:       1,
+			DivergeLoss: 1e6,
+		},
+		Hessian: Hessian{
+			Method:  "lanczos",
+			Tol:     1e-6,
+			MaxIter: 500,
+		},
+		PatternGen: PatternGenTask{NIn: 100, Steps: 50, InputStd: 1, SigmaMin: 0.1, SigmaMax: 0.5, TestDraws: 100, TaskSeed: 1},
+		SeqMNIST:   SeqMNISTTask{TestNoise: 0.2, Validation: 5000, HessianBatch: 256},
+		DMS:        DMSTask{CueSteps: 2, Delay: 16, MaxDelay: 32, NALIF: 50, Beta: 1.8, TauA: 30},
+	}
+}
+
+// Resolve returns r with every task-dependent zero field filled in.
+func (r Run) Resolve() Run {
+	if r.Model.N == 0 {
+		switch r.Task {
+		case SeqMNIST:
+			r.Model.N = 128
+		default:
+			r.Model.N = 100
+		}
+	}
+	if r.Train.Iterations == 0 {
+		switch {
+		case r.Task == SeqMNIST && r.Rule == BPTT:
+			r.Train.Iterations = 10000
+		case r.Task == SeqMNIST:
+			r.Train.Iterations = 16000
+		default:
+			r.Train.Iterations = 2000
+		}
+	}
+	if r.Train.BatchSize == 0 && r.Task == SeqMNIST {
+		r.Train.BatchSize = 256
+	}
+	if r.Hessian.Every == 0 {
+		switch {
+		case r.Task == SeqMNIST && r.Rule == BPTT:
+			r.Hessian.Every = 250
+		case r.Task == SeqMNIST:
+			r.Hessian.Every = 400
+		default:
+			r.Hessian.Every = max(1, r.Train.Iterations/20)
+		}
+	}
+	if r.Train.Schedule == "step" && r.Train.DecayEvery == 0 {
+		r.Train.DecayEvery = max(1, r.Train.Iterations/30)
+	}
+	if r.Train.TruncK == 0 && r.Rule == TBPTT {
+		r.Train.TruncK = r.Steps()
+	}
+	return r
+}
+
+// Steps returns the number of time steps T of the run's task at training.
+func (r Run) Steps() int {
+	switch r.Task {
+	case SeqMNIST:
+		if r.SeqMNIST.PixelByPixel {
+			return 784
+		}
+		return 28
+	case DMS:
+		return 2*r.DMS.CueSteps + r.DMS.Delay
+	}
+	return r.PatternGen.Steps
+}
+
+// Label returns the paper's label of the run's rule.
+func (r Run) Label() string { return RuleLabel(r.Rule, r.Train.TruncK) }
+
+// Canonical returns the canonical encoding of the resolved run: JSON with
+// fields in declaration order, the settings of other tasks reset to their
+// defaults and machine-specific paths removed, so that it depends only on
+// what determines the result.
+func (r Run) Canonical() []byte {
+	r = r.Resolve()
+	d := Default()
+	if r.Task != PatternGen {
+		r.PatternGen = d.PatternGen
+	}
+	if r.Task != SeqMNIST {
+		r.SeqMNIST = d.SeqMNIST
+	}
+	if r.Task != DMS {
+		r.DMS = d.DMS
+	}
+	r.SeqMNIST.Data = ""
+	b, err := json.Marshal(r)
+	if err != nil {
+		panic("config: cannot encode run: " + err.Error()) // only plain fields: a programmer error
+	}
+	return b
+}
+
+// Hash returns the hex SHA-256 of the canonical encoding.
+func (r Run) Hash() string {
+	s := sha256.Sum256(r.Canonical())
+	return hex.EncodeToString(s[:])
+}
+
+// ID returns the run's stable identifier: readable task, rule and seed
+// followed by the first 12 hex digits of Hash, e.g.
+// "patterngen-bptt-s1-3f2a9c0d1b7e". It is safe as a file name.
+func (r Run) ID() string {
+	return fmt.Sprintf("%s-%s-s%d-%s", r.Task, strings.ReplaceAll(r.Rule, "_", "-"), r.Seed, r.Hash()[:12])
+}

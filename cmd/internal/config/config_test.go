@@ -1,0 +1,278 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestDefaultsValidateForEveryTaskAndRule(t *testing.T) {
+	for _, task := range Tasks() {
+		for _, rule := range Rules() {
+			r := Default()
+			r.Task, r.Rule = task, rule
+			if err := r.Validate(); err != nil {
+				t.Errorf("%s/%s: %v", task, rule, err)
+			}
+		}
+	}
+}
+
+func TestResolveTaskDefaults(t *testing.T) {
+	tests := []struct {
+		task, rule          string
+		n, iters, batch, ev int
+	}{
+		{SeqMNIST, BPTT, 128, 10000, 256, 250},
+		{SeqMNIST, ThreeFactor, 128, 16000, 256, 400},
+		{PatternGen, BPTT, 100, 2000, 0, 100},
+		{DMS, MDGL, 100, 2000, 0, 100},
+	}
+	for _, tc := range tests {
+		r := Default()
+		r.Task, r.Rule = tc.task, tc.rule
+		r = r.Resolve()
+		if r.Model.N != tc.n || r.Train.Iterations != tc.iters || r.Train.BatchSize != tc.batch || r.Hessian.Every != tc.ev {
+			t.Errorf("%s/%s: got N=%d iters=%d batch=%d every=%d, want %d %d %d %d", tc.task, tc.rule,
+				r.Model.N, r.Train.Iterations, r.Train.BatchSize, r.Hessian.Every, tc.n, tc.iters, tc.batch, tc.ev)
+		}
+	}
+	r := Default()
+	r.Rule = TBPTT
+	if got := r.Resolve().Train.TruncK; got != 50 {
+		t.Errorf("tbptt on patterngen: trunc_k = %d, want T = 50", got)
+	}
+	r.Train.Schedule = "step"
+	if got := r.Resolve().Train.DecayEvery; got != 2000/30 {
+		t.Errorf("step schedule decay_every = %d, want %d", got, 2000/30)
+	}
+}
+
+func TestIDStability(t *testing.T) {
+	base := Default()
+	id := base.ID()
+	if !strings.HasPrefix(id, "patterngen-bptt-s1-") || len(id) != len("patterngen-bptt-s1-")+12 {
+		t.Fatalf("unexpected ID form %q", id)
+	}
+	if base.ID() != id {
+		t.Fatal("ID not deterministic")
+	}
+	same := []struct {
+		name string
+		mod  func(*Run)
+	}{
+		{"explicit defaults resolved", func(r *Run) { *r = r.Resolve() }},
+		{"data path", func(r *Run) { r.SeqMNIST.Data = "/somewhere/else" }},
+		{"other task's settings", func(r *Run) { r.DMS.Delay = 20; r.SeqMNIST.TestNoise = 0.3 }},
+	}
+	for _, tc := range same {
+		r := base
+		tc.mod(&r)
+		if r.ID() != id {
+			t.Errorf("%s changed the ID: %s vs %s", tc.name, r.ID(), id)
+		}
+	}
+	differ := []struct {
+		name string
+		mod  func(*Run)
+	}{
+		{"lr", func(r *Run) { r.Train.LR = 0.02 }},
+		{"seed", func(r *Run) { r.Seed = 2 }},
+		{"own task setting", func(r *Run) { r.PatternGen.SigmaMax = 0.6 }},
+		{"hessian method", func(r *Run) { r.Hessian.Method = "power" }},
+		{"precision", func(r *Run) { r.Model.Precision = "float32" }},
+	}
+	seen := map[string]string{id: "base"}
+	for _, tc := range differ {
+		r := base
+		tc.mod(&r)
+		if prev, dup := seen[r.ID()]; dup {
+			t.Errorf("%s gives the same ID as %s", tc.name, prev)
+		}
+		seen[r.ID()] = tc.name
+	}
+}
+
+func TestSet(t *testing.T) {
+	tests := []struct {
+		path  string
+		value any
+		check func(Run) bool
+		err   string
+	}{
+		{"train.lr", "0.03", func(r Run) bool { return r.Train.LR == 0.03 }, ""},
+		{"train.lr", int64(1), func(r Run) bool { return r.Train.LR == 1 }, ""},
+		{"model.n", "64", func(r Run) bool { return r.Model.N == 64 }, ""},
+		{"model.n", 32.0, func(r Run) bool { return r.Model.N == 32 }, ""},
+		{"seed", "7", func(r Run) bool { return r.Seed == 7 }, ""},
+		{"seed", int64(9), func(r Run) bool { return r.Seed == 9 }, ""},
+		{"hessian.flatness", "true", func(r Run) bool { return r.Hessian.Flatness }, ""},
+		{"rule", "mdgl", func(r Run) bool { return r.Rule == MDGL }, ""},
+		{"train.lr", "fast", nil, `train.lr = "fast": not a number (want a number)`},
+		{"model.n", 1.5, nil, "not a whole number"},
+		{"seed", "-1", nil, "not a non-negative integer"},
+		{"seed", int64(-1), nil, "negative"},
+		{"rule", int64(3), nil, "not a string"},
+		{"train.lrr", "1", nil, `unknown key "train.lrr" (did you mean "train.lr"?)`},
+		{"train", "1", nil, "unknown key"},
+		{"nosuch.x", "1", nil, "allowed: task, rule, seed, model"},
+	}
+	for _, tc := range tests {
+		r := Default()
+		err := r.Set(tc.path, tc.value)
+		if tc.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Errorf("Set(%s, %v) error %v, want containing %q", tc.path, tc.value, err, tc.err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("Set(%s, %v): %v", tc.path, tc.value, err)
+			continue
+		}
+		if !tc.check(r) {
+			t.Errorf("Set(%s, %v) did not take effect", tc.path, tc.value)
+		}
+		got, err := r.Get(tc.path)
+		if err != nil || got == nil {
+			t.Errorf("Get(%s) = %v, %v", tc.path, got, err)
+		}
+	}
+}
+
+func TestFieldsRoundTrip(t *testing.T) {
+	fs := Fields()
+	if len(fs) < 40 {
+		t.Fatalf("only %d fields", len(fs))
+	}
+	for _, f := range fs {
+		if FieldKind(f) == "" {
+			t.Errorf("field %s has no kind", f)
+		}
+	}
+	if FieldKind("train") != "" || FieldKind("x.y") != "" {
+		t.Error("FieldKind accepted a non-field")
+	}
+}
+
+func TestValidateErrors(t *testing.T) {
+	tests := []struct {
+		mod  func(*Run)
+		want string
+	}{
+		{func(r *Run) { r.Task = "cifar" }, `task = "cifar": allowed values: seqmnist, patterngen, dms`},
+		{func(r *Run) { r.Train.LR = 0 }, "train.lr = 0: allowed range (0, 100]"},
+		{func(r *Run) { r.Train.LR = -1 }, "train.lr = -1: allowed range (0, 100]"},
+		{func(r *Run) { r.Model.Leak = 1 }, "model.leak = 1: allowed range [0, 1)"},
+		{func(r *Run) { r.Model.N = 1 }, "model.n = 1: allowed range [2, 4096]"},
+		{func(r *Run) { r.Train.BatchSize = 8 }, "train.batch_size = 8: allowed only 0 for patterngen"},
+		{func(r *Run) { r.Rule = TBPTT; r.Train.TruncK = 51 }, "train.trunc_k = 51: allowed range [1, 50]"},
+		{func(r *Run) { r.PatternGen.SigmaMax = 0.05 }, "patterngen.sigma_max = 0.05: allowed range [0.1, 1e+06]"},
+		{func(r *Run) { r.Task = DMS; r.DMS.NALIF = 200 }, "dms.n_alif = 200: allowed range [0, 100]"},
+		{func(r *Run) { r.Hessian.Method = "arnoldi" }, `hessian.method = "arnoldi": allowed values: lanczos, power`},
+	}
+	for _, tc := range tests {
+		r := Default()
+		tc.mod(&r)
+		err := r.Validate()
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("got %v, want containing %q", err, tc.want)
+		}
+	}
+}
+
+func TestParse(t *testing.T) {
+	good := `
+experiment = "fig3"
+task = "dms"
+rule = "mdgl"
+seed = 4
+[model]
+n = 60
+[train]
+lr = 0.003
+[dms]
+delay = 10
+[sweep.grid]
+rule = ["bptt", "three-factor"]
+seed = [1, 2, 3]
+[[sweep.zip]]
+"train.lr" = [0.01, 0.03]
+"train.schedule" = ["constant", "step"]
+`
+	f, err := Parse("good.toml", []byte(good), Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Experiment != "fig3" || f.Run.Task != DMS || f.Run.Rule != MDGL || f.Run.Seed != 4 || f.Run.Model.N != 60 ||
+		f.Run.Train.LR != 0.003 || f.Run.DMS.Delay != 10 || f.Run.DMS.MaxDelay != 32 || f.Run.Train.Optimizer != "sgd" {
+		t.Errorf("decoded %+v", f.Run)
+	}
+	if len(f.Sweep.Grid) != 2 || len(f.Sweep.Zip) != 1 || len(f.Sweep.Zip[0]["train.lr"]) != 2 {
+		t.Errorf("sweep %+v", f.Sweep)
+	}
+
+	bad := []struct{ doc, want string }{
+		{"[train]\nlrr = 0.1\n", `bad.toml: unknown key "train.lrr" (did you mean "train.lr"?); allowed: optimizer, lr,`},
+		{"tsk = \"dms\"\n", `bad.toml: unknown key "tsk" (did you mean "task"?)`},
+		{"[trian]\nlr = 0.1\n", `bad.toml: unknown key "trian.lr"`},
+		{"[train]\nlr = \"fast\"\n", "bad.toml: "},
+		{"[train]\nlr = -0.1\n", "bad.toml: train.lr = -0.1: allowed range (0, 100]"},
+		{"[model]\nn = 1\n[train]\nlr = 1000\n", "bad.toml: model.n = 1: allowed range [2, 4096]; bad.toml: train.lr = 1000"},
+		{"task = \n", "bad.toml:1: "},
+		{"[sweep.grid]\n\"train.lrr\" = [1]\n", `bad.toml: sweep.grid."train.lrr": unknown key`},
+		{"[sweep.grid]\nseed = []\n", `sweep.grid."seed": empty list`},
+		{"[sweep.grid]\nseed = [\"a\"]\n", `sweep.grid."seed"[0]: seed = "a": not a non-negative integer`},
+		{"[[sweep.zip]]\nseed = [1, 2]\nrule = [\"bptt\"]\n", "has 2 values, the group's other lists have 1"},
+		{"[sweep.grid]\nseed = [1]\n[[sweep.zip]]\nseed = [2]\n", "also in sweep.grid"},
+	}
+	for _, tc := range bad {
+		_, err := Parse("bad.toml", []byte(tc.doc), Default())
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("doc %q: got %v, want containing %q", tc.doc, err, tc.want)
+		}
+		if err != nil && strings.Contains(err.Error(), "\n") {
+			t.Errorf("doc %q: error spans lines: %q", tc.doc, err)
+		}
+	}
+}
+
+func TestLoad(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "c.toml")
+	if err := os.WriteFile(p, []byte("rule = \"three-factor\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, err := Load(p)
+	if err != nil || f.Run.Rule != ThreeFactor {
+		t.Fatalf("Load: %v %+v", err, f)
+	}
+	if _, err := Load(filepath.Join(dir, "missing.toml")); err == nil || !strings.Contains(err.Error(), "missing.toml") {
+		t.Errorf("missing file: %v", err)
+	}
+}
+
+func TestSetString(t *testing.T) {
+	r := Default()
+	if err := r.SetString(" train.lr = 0.5 "); err != nil || r.Train.LR != 0.5 {
+		t.Errorf("SetString: %v %v", err, r.Train.LR)
+	}
+	for _, bad := range []string{"train.lr", "=3", ""} {
+		if err := r.SetString(bad); err == nil {
+			t.Errorf("SetString(%q) accepted", bad)
+		}
+	}
+}
+
+func TestRuleLabels(t *testing.T) {
+	want := map[string]string{BPTT: "BPTT", ThreeFactor: "Three-factor", RFThreeFactor: "RF Three-factor", MDGL: "MDGL", ThreeFactorTheory: "Three-factor theory"}
+	for r, l := range want {
+		if got := RuleLabel(r, 0); got != l {
+			t.Errorf("RuleLabel(%s) = %q, want %q", r, got, l)
+		}
+	}
+	if got := RuleLabel(TBPTT, 4); got != "TBPTT(4)" {
+		t.Errorf("TBPTT label %q", got)
+	}
+}
