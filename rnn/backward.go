@@ -1,0 +1,140 @@
+package rnn
+
+import (
+	"fmt"
+
+	"github.com/hessrnn/hessrnn/kernels"
+)
+
+// Backward computes the exact gradient of the loss of the last Forward on
+// ws by backpropagation through time (paper §2.1) and writes it to grad
+// (length NumParams, layout Layout; overwritten). With G = ∂L/∂r,
+// δ = ∂L/∂h and γ = ∂L/∂a, backwards from δ^{T+1} = γ^{T+1} = 0:
+//
+//	G^t = W_outᵀ ∂L/∂y^t + (1−α_m) Wᵀ δ^{t+1} + (1−ρ) γ^{t+1}
+//	δ^t = ψ^t⊙G^t + α_m δ^{t+1}
+//	γ^t = −β⊙ψ^t⊙G^t + ρ γ^{t+1}
+//	∂L/∂W = (1−α_m) Σ_t δ^t r^{t-1}ᵀ (diagonal zero)   ∂L/∂W_in = (1−α_m) Σ_t δ^t x^tᵀ
+//	∂L/∂W_out = Σ_t ∂L/∂y^t r^tᵀ                      ∂L/∂b_out = Σ_t ∂L/∂y^t
+//
+// plus λ·W for the three weight matrices when Cfg.L2 = λ > 0. The deltas
+// stay in ws (Trajectory.Delta) and are reused by the Hessian-vector
+// product. The recursion runs on fixed batch chunks in parallel; the weight
+// gradients are single products over all T·B rows, so the result does not
+// depend on GOMAXPROCS. net must be the network of the Forward call, with
+// unchanged parameters. After warm-up it allocates nothing.
+func (net *Network[T]) Backward(ws *Workspace[T], grad []T) error {
+	if !ws.haveFwd || ws.net != net {
+		return ErrNoForward
+	}
+	if len(grad) != net.Layout.Total {
+		return fmt.Errorf("rnn: Backward: grad has length %d, want %d", len(grad), net.Layout.Total)
+	}
+	ws.parallel(net.backwardChunk(ws))
+	ws.haveBwd = true
+	net.weightGrad(ws, grad)
+	return nil
+}
+
+// Gradient runs Forward and Backward and returns the loss.
+func (net *Network[T]) Gradient(ws *Workspace[T], b *Batch[T], grad []T) (float64, error) {
+	loss, err := net.Forward(ws, b)
+	if err != nil {
+		return loss, err
+	}
+	return loss, net.Backward(ws, grad)
+}
+
+func (net *Network[T]) backwardChunk(ws *Workspace[T]) func(c *chunk[T]) {
+	return func(c *chunk[T]) { net.backwardRows(ws, c) }
+}
+
+func (net *Network[T]) backwardRows(ws *Workspace[T], c *chunk[T]) {
+	cfg := &net.Cfg
+	B, N, Out := ws.bsz, ws.n, ws.out
+	b0, b1 := c.b0, c.b1
+	bc := b1 - b0
+	leak := T(cfg.Leak)
+	rho := T(cfg.Rho())
+	g := c.g
+	if net.alif {
+		clear(c.gamNxt)
+	}
+	for t := ws.steps; t >= 1; t-- {
+		beta := T(0)
+		if ws.lossAt[t] {
+			mm(false, false, bc, N, Out, 1, rows(ws.dy, t, B, b0, b1, Out), Out, net.WOutM, N, 0, g, N)
+			beta = 1
+		}
+		var dNext []T
+		if t < ws.steps {
+			dNext = rows(ws.delta, t+1, B, b0, b1, N)
+			mm(false, false, bc, N, N, 1-leak, dNext, N, net.WRecM, N, beta, g, N)
+			beta = 1
+		}
+		if beta == 0 {
+			clear(g)
+		}
+		if net.alif && t < ws.steps {
+			kernels.Axpy(g, 1-rho, c.gamNxt)
+		}
+		d := rows(ws.delta, t, B, b0, b1, N)
+		psi := rows(ws.psi, t, B, b0, b1, N)
+		kernels.Mul(d, psi, g)
+		if leak != 0 && dNext != nil {
+			kernels.Axpy(d, leak, dNext)
+		}
+		if net.alif {
+			gam, gn := c.gam, c.gamNxt
+			for row := 0; row < bc; row++ {
+				o := row * N
+				for i := 0; i < N; i++ {
+					gam[o+i] = -net.beta[i]*psi[o+i]*g[o+i] + rho*gn[o+i]
+				}
+			}
+			c.gam, c.gamNxt = c.gamNxt, c.gam
+		}
+	}
+}
+
+// weightGrad forms the parameter gradient from the stored deltas.
+func (net *Network[T]) weightGrad(ws *Workspace[T], grad []T) {
+	B, N, In, Out, steps := ws.bsz, ws.n, ws.in, ws.out, ws.steps
+	l := net.Layout
+	gIn := grad[l.Blocks[WIn].Off : l.Blocks[WIn].Off+l.Blocks[WIn].Len]
+	gW := grad[l.Blocks[WRec].Off : l.Blocks[WRec].Off+l.Blocks[WRec].Len]
+	gOut := grad[l.Blocks[WOut].Off : l.Blocks[WOut].Off+l.Blocks[WOut].Len]
+	gB := grad[l.Blocks[BOut].Off : l.Blocks[BOut].Off+l.Blocks[BOut].Len]
+	leak := T(net.Cfg.Leak)
+	TB := steps * B
+	delta := ws.delta[B*N : (steps+1)*B*N]
+	kernels.Gemm(true, false, N, N, TB, 1-leak, delta, N, ws.r[:TB*N], N, 0, gW, N)
+	MaskDiag(gW, N)
+	kernels.Gemm(true, false, N, In, TB, 1-leak, delta, N, ws.batch.X, In, 0, gIn, In)
+	if ws.nLoss == steps {
+		kernels.Gemm(true, false, Out, N, TB, 1, ws.dy[B*Out:], Out, ws.r[B*N:], N, 0, gOut, N)
+	} else {
+		clear(gOut)
+		for t := 1; t <= steps; t++ {
+			if ws.lossAt[t] {
+				mm(true, false, Out, N, B, 1, rows(ws.dy, t, B, 0, B, Out), Out, rows(ws.r, t, B, 0, B, N), N, 1, gOut, N)
+			}
+		}
+	}
+	clear(gB)
+	for t := 1; t <= steps; t++ {
+		if !ws.lossAt[t] {
+			continue
+		}
+		dy := rows(ws.dy, t, B, 0, B, Out)
+		for row := 0; row < B; row++ {
+			kernels.Axpy(gB, 1, dy[row*Out:(row+1)*Out])
+		}
+	}
+	if lam := T(net.Cfg.L2); lam != 0 {
+		kernels.Axpy(gIn, lam, net.WInM)
+		kernels.Axpy(gW, lam, net.WRecM)
+		MaskDiag(gW, N)
+		kernels.Axpy(gOut, lam, net.WOutM)
+	}
+}

@@ -1,0 +1,223 @@
+package rnn
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/hessrnn/hessrnn/kernels"
+)
+
+// checkBatch validates b against the network.
+func (net *Network[T]) checkBatch(b *Batch[T]) error {
+	if b == nil {
+		return fmt.Errorf("rnn: nil batch")
+	}
+	if err := b.Validate(); err != nil {
+		return err
+	}
+	if b.In != net.Cfg.In || b.Out != net.Cfg.Out {
+		return fmt.Errorf("rnn: batch In=%d Out=%d, network In=%d Out=%d", b.In, b.Out, net.Cfg.In, net.Cfg.Out)
+	}
+	if b.Size < 1 || b.Steps < 1 {
+		return fmt.Errorf("rnn: batch Size=%d Steps=%d, both must be at least 1", b.Size, b.Steps)
+	}
+	switch net.Cfg.Loss.Kind {
+	case MSE:
+		if b.Y == nil {
+			return fmt.Errorf("rnn: MSE loss needs batch targets Y")
+		}
+	case CrossEntropy:
+		if b.Labels == nil {
+			return fmt.Errorf("rnn: cross-entropy loss needs batch Labels")
+		}
+	}
+	return nil
+}
+
+// Forward runs the network over the batch, stores the trajectory in ws and
+// returns the loss
+//
+//	MSE: L = 1/(2·B·|𝒯|) Σ_b Σ_{t∈𝒯} Σ_o (y_{b,o}^t − y*_{b,o}^t)²
+//	CE:  L = −(1/B) Σ_b Σ_{t∈𝒯} log softmax(y_b^t)[label_b^t]
+//
+// plus λ/2·(‖W_in‖² + ‖W_rec‖² + ‖W_out‖²) when Cfg.L2 = λ > 0 (paper
+// §1.4), where 𝒯 is the set of loss steps of Cfg.Loss. A NaN or Inf in a
+// state or the loss returns ErrDiverged with the first step seen. The batch
+// is referenced, not copied, until the next Forward. After warm-up it
+// allocates nothing.
+func (net *Network[T]) Forward(ws *Workspace[T], b *Batch[T]) (float64, error) {
+	if err := net.checkBatch(b); err != nil {
+		return 0, err
+	}
+	ws.ensure(net, b)
+	ws.haveFwd, ws.haveBwd = false, false
+	var err error
+	ws.lossAt, ws.nLoss, err = net.Cfg.Loss.lossSteps(ws.lossAt, b.Steps)
+	if err != nil {
+		return 0, err
+	}
+	ws.batch, ws.net = b, net
+	ws.parallel(net.forwardChunk(ws))
+	loss := 0.0
+	var div *ErrDiverged
+	for i := range ws.chunks {
+		c := &ws.chunks[i]
+		loss += c.loss
+		if c.err != nil && (div == nil || c.err.Step < div.Step) {
+			div = c.err
+		}
+	}
+	if div != nil {
+		return math.NaN(), *div
+	}
+	loss += net.l2Loss()
+	if math.IsNaN(loss) || math.IsInf(loss, 0) {
+		return loss, ErrDiverged{Step: 0, Quantity: "loss", Value: loss}
+	}
+	ws.loss = loss
+	ws.haveFwd = true
+	return loss, nil
+}
+
+func (net *Network[T]) l2Loss() float64 {
+	lam := net.Cfg.L2
+	if lam == 0 {
+		return 0
+	}
+	s := 0.0
+	for _, w := range [][]T{net.WInM, net.WRecM, net.WOutM} {
+		s += float64(kernels.Dot(w, w))
+	}
+	return lam / 2 * s
+}
+
+// forwardChunk returns the per-chunk forward pass. It is a method value
+// factory so that ws.parallel receives a closure built once per call.
+func (net *Network[T]) forwardChunk(ws *Workspace[T]) func(c *chunk[T]) {
+	return func(c *chunk[T]) { net.forwardRows(ws, c) }
+}
+
+func (net *Network[T]) forwardRows(ws *Workspace[T], c *chunk[T]) {
+	cfg := &net.Cfg
+	B, N, In, Out := ws.bsz, ws.n, ws.in, ws.out
+	b0, b1 := c.b0, c.b1
+	bc := b1 - b0
+	leak := T(cfg.Leak)
+	rho := T(cfg.Rho())
+	bthr := T(cfg.BThr)
+	fast := cfg.Leak == 0 && !net.alif && cfg.BThr == 0
+	X := ws.batch.X
+	c.loss, c.err = 0, nil
+	if !fast {
+		clear(c.h)
+	}
+	for t := 1; t <= ws.steps; t++ {
+		x := X[((t-1)*B+b0)*In : ((t-1)*B+b1)*In]
+		rPrev := rows(ws.r, t-1, B, b0, b1, N)
+		r := rows(ws.r, t, B, b0, b1, N)
+		psi := rows(ws.psi, t, B, b0, b1, N)
+		if fast {
+			mm(false, true, bc, N, In, 1, x, In, net.WInM, In, 0, r, N)
+			if t > 1 {
+				if bc == 1 {
+					kernels.GemvN(r, 1, net.WRecM, N, rPrev, 1)
+					kernels.ReLU(r, psi, r)
+				} else {
+					kernels.GemmReLU(false, true, bc, N, N, 1, rPrev, N, net.WRecM, N, 1, r, N, psi)
+				}
+			} else {
+				kernels.ReLU(r, psi, r)
+			}
+		} else {
+			h := c.h
+			mm(false, true, bc, N, In, 1-leak, x, In, net.WInM, In, leak, h, N)
+			if t > 1 {
+				mm(false, true, bc, N, N, 1-leak, rPrev, N, net.WRecM, N, 1, h, N)
+			}
+			u := c.u
+			if net.alif {
+				aPrev := rows(ws.a, t-1, B, b0, b1, N)
+				a := rows(ws.a, t, B, b0, b1, N)
+				for i := range a {
+					a[i] = rho*aPrev[i] + (1-rho)*rPrev[i]
+				}
+				beta := net.beta
+				for row := 0; row < bc; row++ {
+					hr, ar, ur := h[row*N:(row+1)*N], a[row*N:(row+1)*N], u[row*N:(row+1)*N]
+					for i := range ur {
+						ur[i] = hr[i] - bthr - beta[i]*ar[i]
+					}
+				}
+			} else {
+				for i := range u {
+					u[i] = h[i] - bthr
+				}
+			}
+			kernels.ReLU(r, psi, u)
+		}
+		if s := kernels.Dot(r, r); math.IsNaN(float64(s)) || math.IsInf(float64(s), 0) {
+			c.errBuf = ErrDiverged{Step: t, Quantity: "state", Value: float64(s)}
+			c.err = &c.errBuf
+			return
+		}
+		y := rows(ws.y, t, B, b0, b1, Out)
+		dy := rows(ws.dy, t, B, b0, b1, Out)
+		if !ws.lossAt[t] {
+			clear(y)
+			clear(dy)
+			continue
+		}
+		mm(false, true, bc, Out, N, 1, r, N, net.WOutM, N, 0, y, Out)
+		for row := 0; row < bc; row++ {
+			kernels.Axpy(y[row*Out:(row+1)*Out], 1, net.BOutV)
+		}
+		c.loss += net.readoutLoss(ws, t, b0, b1, y, dy)
+		if math.IsNaN(c.loss) || math.IsInf(c.loss, 0) {
+			c.errBuf = ErrDiverged{Step: t, Quantity: "loss", Value: c.loss}
+			c.err = &c.errBuf
+			return
+		}
+	}
+}
+
+// readoutLoss computes the loss contribution of rows [b0, b1) at step t and
+// writes ∂L/∂y into dy.
+func (net *Network[T]) readoutLoss(ws *Workspace[T], t, b0, b1 int, y, dy []T) float64 {
+	B, Out := ws.bsz, ws.out
+	loss := 0.0
+	switch net.Cfg.Loss.Kind {
+	case MSE:
+		scale := 1 / float64(B*ws.nLoss)
+		tgt := ws.batch.Y[((t-1)*B+b0)*Out : ((t-1)*B+b1)*Out]
+		for i := range y {
+			d := y[i] - tgt[i]
+			loss += float64(d) * float64(d)
+			dy[i] = T(scale) * d
+		}
+		return loss * scale / 2
+	default:
+		scale := 1 / float64(B)
+		labels := ws.batch.Labels[(t-1)*B+b0 : (t-1)*B+b1]
+		for row, lab := range labels {
+			yr, dr := y[row*Out:(row+1)*Out], dy[row*Out:(row+1)*Out]
+			m := yr[0]
+			for _, v := range yr[1:] {
+				m = max(m, v)
+			}
+			s := 0.0
+			for o, v := range yr {
+				e := math.Exp(float64(v - m))
+				dr[o] = T(e)
+				s += e
+			}
+			lse := float64(m) + math.Log(s)
+			loss += lse - float64(yr[lab])
+			inv := scale / s
+			for o := range dr {
+				dr[o] = T(float64(dr[o]) * inv)
+			}
+			dr[lab] -= T(scale)
+		}
+		return loss * scale
+	}
+}

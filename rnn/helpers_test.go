@@ -1,0 +1,61 @@
+package rnn
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/hessrnn/hessrnn/kernels"
+)
+
+// randBatch returns a batch for cfg with B items and steps steps, inputs
+// uniform in [0, 1), targets normal and labels uniform, all from seed.
+func randBatch[T kernels.Float](cfg Config, B, steps int, seed uint64) *Batch[T] {
+	rng := rand.New(rand.NewPCG(seed, 7))
+	b := &Batch[T]{Size: B, Steps: steps, In: cfg.In, Out: cfg.Out, X: make([]T, steps*B*cfg.In)}
+	for i := range b.X {
+		b.X[i] = T(rng.Float64())
+	}
+	if cfg.Loss.Kind == MSE {
+		b.Y = make([]T, steps*B*cfg.Out)
+		for i := range b.Y {
+			b.Y[i] = T(rng.NormFloat64())
+		}
+	} else {
+		b.Labels = make([]int32, steps*B)
+		for i := range b.Labels {
+			b.Labels[i] = int32(rng.IntN(cfg.Out))
+		}
+	}
+	return b
+}
+
+func mustNew[T kernels.Float](t testing.TB, cfg Config) *Network[T] {
+	t.Helper()
+	net, err := New[T](cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return net
+}
+
+func lossAt(t testing.TB, net *Network[float64], b *Batch[float64]) float64 {
+	t.Helper()
+	var ws Workspace[float64]
+	l, err := net.Forward(&ws, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+// relErr returns ‖a−b‖/max(‖a‖,‖b‖,tiny).
+func relErr(a, b []float64) float64 {
+	var d, na, nb float64
+	for i := range a {
+		d += (a[i] - b[i]) * (a[i] - b[i])
+		na += a[i] * a[i]
+		nb += b[i] * b[i]
+	}
+	return math.Sqrt(d) / math.Max(math.Sqrt(max(na, nb)), 1e-300)
+}

@@ -1,0 +1,3 @@
+package rnn
+
+type hvpScratch[T any] struct{}

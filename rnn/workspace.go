@@ -1,0 +1,239 @@
+package rnn
+
+import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+
+	"github.com/hessrnn/hessrnn/kernels"
+)
+
+// chunkRows is the fixed number of batch rows per goroutine work item. The
+// chunking depends only on the batch size, never on GOMAXPROCS, so results
+// are bitwise identical for any number of threads.
+const chunkRows = 64
+
+// Workspace holds the forward trajectory and backward deltas of one batch,
+// and the scratch of the forward, backward and Hessian-vector passes. It is
+// reused across calls: after the first call with a given shape, Forward and
+// Backward allocate nothing. The zero value is ready to use. A Workspace is
+// not safe for concurrent use.
+//
+// Storage is time-major with one row per batch item: the state of step t
+// (t = 0..T, step 0 being the zero initial state) is the B×N row-major
+// matrix at offset t·B·N. Memory is O(T·B·(N + Out)).
+type Workspace[T kernels.Float] struct {
+	bsz, steps, n, in, out int
+	alif                   bool
+
+	// r, psi, a, delta: (T+1)·B·N; y, dy: (T+1)·B·Out.
+	r, psi, a, delta []T
+	y, dy            []T
+
+	lossAt []bool
+	nLoss  int
+
+	batch  *Batch[T]
+	net    *Network[T]
+	chunks []chunk[T]
+
+	haveFwd, haveBwd bool
+	loss             float64
+}
+
+// chunk is the per-goroutine scratch for rows [b0, b1) of the batch.
+type chunk[T kernels.Float] struct {
+	b0, b1 int
+	h, u   []T // Bc·N
+	g      []T // Bc·N
+	gam    []T // Bc·N (ALIF γ^t)
+	gamNxt []T
+	loss   float64
+	err    *ErrDiverged
+	errBuf ErrDiverged
+	hv     hvpScratch[T]
+}
+
+// ensure sizes ws for the network and batch shape, allocating only when the
+// shape grows or changes.
+func (ws *Workspace[T]) ensure(net *Network[T], b *Batch[T]) {
+	B, steps, N, in, out := b.Size, b.Steps, net.Cfg.N, net.Cfg.In, net.Cfg.Out
+	alif := net.alif
+	if ws.bsz == B && ws.steps == steps && ws.n == N && ws.in == in && ws.out == out && ws.alif == alif && ws.r != nil {
+		return
+	}
+	ws.bsz, ws.steps, ws.n, ws.in, ws.out, ws.alif = B, steps, N, in, out, alif
+	sn := (steps + 1) * B * N
+	so := (steps + 1) * B * out
+	ws.r = grow(ws.r, sn)
+	ws.psi = grow(ws.psi, sn)
+	ws.delta = grow(ws.delta, sn)
+	if alif {
+		ws.a = grow(ws.a, sn)
+	} else {
+		ws.a = nil
+	}
+	ws.y = grow(ws.y, so)
+	ws.dy = grow(ws.dy, so)
+	// The initial state r^0 = a^0 = 0 and ψ^0 = δ^0 = 0 are never written.
+	clear(ws.r[:B*N])
+	clear(ws.psi[:B*N])
+	clear(ws.delta[:B*N])
+	if alif {
+		clear(ws.a[:B*N])
+	}
+	clear(ws.y[:B*out])
+	clear(ws.dy[:B*out])
+	nc := (B + chunkRows - 1) / chunkRows
+	ws.chunks = make([]chunk[T], nc)
+	for i := range ws.chunks {
+		c := &ws.chunks[i]
+		c.b0, c.b1 = i*chunkRows, min((i+1)*chunkRows, B)
+		bc := c.b1 - c.b0
+		c.h = make([]T, bc*N)
+		c.u = make([]T, bc*N)
+		c.g = make([]T, bc*N)
+		if alif {
+			c.gam = make([]T, bc*N)
+			c.gamNxt = make([]T, bc*N)
+		}
+	}
+	ws.haveFwd, ws.haveBwd = false, false
+}
+
+func grow[T kernels.Float](s []T, n int) []T {
+	if cap(s) >= n {
+		return s[:n]
+	}
+	return make([]T, n)
+}
+
+// rows returns rows [b0, b1) of the step-t matrix with width w in s.
+func rows[T kernels.Float](s []T, t, bsz, b0, b1, w int) []T {
+	return s[(t*bsz+b0)*w : (t*bsz+b1)*w]
+}
+
+// parallel runs fn on every chunk, on up to GOMAXPROCS goroutines. Each
+// chunk writes only its own rows and scratch, so the order does not matter.
+func (ws *Workspace[T]) parallel(fn func(c *chunk[T])) {
+	nc := len(ws.chunks)
+	workers := min(runtime.GOMAXPROCS(0), nc)
+	if workers <= 1 {
+		for i := range ws.chunks {
+			fn(&ws.chunks[i])
+		}
+		return
+	}
+	var wg sync.WaitGroup
+	var next atomic.Int64
+	for w := 0; w < workers; w++ {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= nc {
+					return
+				}
+				fn(&ws.chunks[i])
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// mm is kernels.Gemm with single-row products routed to the gemv kernels.
+func mm[T kernels.Float](tA, tB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
+	if m == 1 && !tA && k > 0 && n > 0 {
+		if tB {
+			kernels.GemvN(c[:n], alpha, b, ldb, a[:k], beta)
+		} else {
+			kernels.GemvT(c[:n], alpha, b, ldb, a[:k], beta)
+		}
+		return
+	}
+	if k == 1 && tA && !tB && beta == 1 && lda == m && ldb == n && ldc == n {
+		kernels.Ger(c, ldc, alpha, a[:m], b[:n])
+		return
+	}
+	kernels.Gemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// Trajectory is a read-only view of the forward pass (and, after Backward,
+// the BPTT deltas) stored in a Workspace, for learning rules that build on
+// it (e-prop, RFLO, MDGL, RTRL). Every per-step matrix is B×N (or B×Out)
+// row-major, one row per batch item, and aliases the workspace: it is valid
+// until the next call that uses the workspace, and must not be modified.
+type Trajectory[T kernels.Float] struct {
+	// B, Steps, N, In and Out are the shapes; Steps is T.
+	B, Steps, N, In, Out int
+	ws                   *Workspace[T]
+}
+
+// Trajectory returns the view of the last forward pass, or ErrNoForward.
+func (ws *Workspace[T]) Trajectory() (Trajectory[T], error) {
+	if !ws.haveFwd {
+		return Trajectory[T]{}, ErrNoForward
+	}
+	return Trajectory[T]{B: ws.bsz, Steps: ws.steps, N: ws.n, In: ws.in, Out: ws.out, ws: ws}, nil
+}
+
+func (tr Trajectory[T]) state(s []T, t int) []T {
+	if t < 0 || t > tr.Steps {
+		panic("rnn: Trajectory step out of range [0, Steps]")
+	}
+	return s[t*tr.B*tr.N : (t+1)*tr.B*tr.N]
+}
+
+// R returns the rates r^t for t = 0..T (r^0 = 0).
+func (tr Trajectory[T]) R(t int) []T { return tr.state(tr.ws.r, t) }
+
+// Psi returns ψ^t = 1[h^t − A^t > 0] for t = 1..T (ψ^0 = 0), the
+// pseudo-derivative of every unit, plain or ALIF.
+func (tr Trajectory[T]) Psi(t int) []T { return tr.state(tr.ws.psi, t) }
+
+// A returns the adaptation a^t for t = 0..T (a^0 = 0), or nil when the
+// network has no ALIF units (a is then identically 0).
+func (tr Trajectory[T]) A(t int) []T {
+	if tr.ws.a == nil {
+		return nil
+	}
+	return tr.state(tr.ws.a, t)
+}
+
+// Delta returns the BPTT delta δ^t = ∂L/∂h^t (paper §2.1) for t = 1..T,
+// after Backward; before it, ErrNoForward-like zero state is not reported
+// and the contents are undefined. HasDelta says whether it is valid.
+func (tr Trajectory[T]) Delta(t int) []T { return tr.state(tr.ws.delta, t) }
+
+// HasDelta reports whether Backward has run on this forward pass.
+func (tr Trajectory[T]) HasDelta() bool { return tr.ws.haveBwd }
+
+func (tr Trajectory[T]) readout(s []T, t int) []T {
+	if t < 0 || t > tr.Steps {
+		panic("rnn: Trajectory step out of range [0, Steps]")
+	}
+	return s[t*tr.B*tr.Out : (t+1)*tr.B*tr.Out]
+}
+
+// Y returns the readout y^t = W_out r^t + b_out at steps where the loss is
+// applied (LossStep(t)); at other steps it holds zeros.
+func (tr Trajectory[T]) Y(t int) []T { return tr.readout(tr.ws.y, t) }
+
+// DY returns ∂L/∂y^t, the immediate readout error with the loss
+// normalisation folded in: (y − y*)/(B·|𝒯|) for MSE and (softmax(y) − π*)/B
+// for cross-entropy at loss steps, zero elsewhere (paper §2, L2 excluded).
+func (tr Trajectory[T]) DY(t int) []T { return tr.readout(tr.ws.dy, t) }
+
+// LossStep reports whether the loss is applied at step t (1..T).
+func (tr Trajectory[T]) LossStep(t int) bool { return tr.ws.lossAt[t] }
+
+// X returns the inputs x^t of step t = 1..T as a B×In matrix (step t reads
+// the batch's time index t−1).
+func (tr Trajectory[T]) X(t int) []T {
+	if t < 1 || t > tr.Steps {
+		panic("rnn: Trajectory input step out of range [1, Steps]")
+	}
+	return tr.ws.batch.X[(t-1)*tr.B*tr.In : t*tr.B*tr.In]
+}
+
+// Loss returns the loss of the forward pass, L2 term included.
+func (tr Trajectory[T]) Loss() float64 { return tr.ws.loss }
