@@ -1,0 +1,235 @@
+package results
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"runtime"
+	"runtime/debug"
+	"strconv"
+
+	"github.com/hessrnn/hessrnn/cmd/internal/config"
+)
+
+// Schema is the version of the result file format.
+const Schema = 1
+
+// Num is a float64 that survives JSON: NaN encodes as null and ±Inf as the
+// strings "Inf" and "-Inf"; null decodes as NaN.
+type Num float64
+
+// NaN returns a Num holding NaN, the value for "not measured".
+func NaN() Num { return Num(math.NaN()) }
+
+// MarshalJSON implements json.Marshaler.
+func (n Num) MarshalJSON() ([]byte, error) {
+	f := float64(n)
+	switch {
+	case math.IsNaN(f):
+		return []byte("null"), nil
+	case math.IsInf(f, 1):
+		return []byte(`"Inf"`), nil
+	case math.IsInf(f, -1):
+		return []byte(`"-Inf"`), nil
+	}
+	return strconv.AppendFloat(nil, f, 'g', -1, 64), nil
+}
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (n *Num) UnmarshalJSON(b []byte) error {
+	switch string(b) {
+	case "null":
+		*n = Num(math.NaN())
+		return nil
+	case `"Inf"`:
+		*n = Num(math.Inf(1))
+		return nil
+	case `"-Inf"`:
+		*n = Num(math.Inf(-1))
+		return nil
+	}
+	f, err := strconv.ParseFloat(string(b), 64)
+	if err != nil {
+		return fmt.Errorf("results: bad number %s", b)
+	}
+	*n = Num(f)
+	return nil
+}
+
+// State is the outcome of a run.
+type State string
+
+// The run states. Finished and Diverged are final: a resumed sweep skips
+// them. Failed runs (an error that is not a property of the run, e.g.
+// missing data) are run again.
+const (
+	Finished State = "finished"
+	Diverged State = "diverged"
+	Failed   State = "failed"
+)
+
+// Status is a run's state with its details.
+type Status struct {
+	State State `json:"state"`
+	// Step is the iteration at which the run diverged.
+	Step int `json:"step,omitempty"`
+	// Reason explains a divergence or holds the error of a failed run.
+	Reason string `json:"reason,omitempty"`
+}
+
+// Final reports whether a resumed sweep may skip a run with this status.
+func (s Status) Final() bool { return s.State == Finished || s.State == Diverged }
+
+// Versions records the software that produced a result.
+type Versions struct {
+	Module   string `json:"module"`
+	Revision string `json:"revision,omitempty"`
+	Go       string `json:"go"`
+	OS       string `json:"os"`
+	Arch     string `json:"arch"`
+}
+
+// CurrentVersions returns the versions of this binary.
+func CurrentVersions() Versions {
+	v := Versions{Module: "(devel)", Go: runtime.Version(), OS: runtime.GOOS, Arch: runtime.GOARCH}
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		if bi.Main.Version != "" {
+			v.Module = bi.Main.Version
+		}
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.revision" {
+				v.Revision = s.Value
+			}
+		}
+	}
+	return v
+}
+
+// Lambda is one leading-eigenvalue estimate of the W_rec Hessian.
+type Lambda struct {
+	// Value is the signed leading eigenvalue (Rayleigh quotient).
+	Value Num `json:"value"`
+	// Iterations is the number of solver iterations (Hessian-vector products).
+	Iterations int `json:"iterations"`
+	// Residual is ‖Hv − λv‖.
+	Residual Num `json:"residual"`
+	// Converged reports whether the solver met its tolerance.
+	Converged bool `json:"converged"`
+}
+
+// Checkpoint is one row of a run's trajectory.
+type Checkpoint struct {
+	Iteration int `json:"iteration"`
+	// LR is the learning rate in force.
+	LR Num `json:"lr"`
+	// Loss is the training loss (with the L2 term) at this iteration.
+	Loss Num `json:"loss"`
+	// TrainMetric and TestMetric are accuracy (seqmnist, dms) or MSE (patterngen).
+	TrainMetric Num `json:"train_metric"`
+	TestMetric  Num `json:"test_metric"`
+	// Gap is the generalisation gap as the task defines it.
+	Gap Num `json:"gap"`
+	// Lambda is the leading Hessian eigenvalue.
+	Lambda Lambda `json:"lambda_max"`
+	// Alpha, Cos and EpsRatio are the Eq. 6 diagnostics of the rule's update
+	// against the exact gradient: α = ⟨ĝ,g⟩/‖g‖², cos∠(ĝ,g) and ‖ε‖/‖g‖.
+	// They are NaN for BPTT.
+	Alpha    Num `json:"alpha"`
+	Cos      Num `json:"cos"`
+	EpsRatio Num `json:"eps_ratio"`
+	// AlignEps and AlignG are the energy fractions of ε and g in the top-k
+	// Hessian eigenspace (Fig. 10); NaN when not measured.
+	AlignEps Num `json:"align_eps"`
+	AlignG   Num `json:"align_g"`
+	// WallSeconds is the time since the start of the run.
+	WallSeconds float64 `json:"wall_seconds"`
+}
+
+// Final holds the metrics at the end of training.
+type Final struct {
+	Iterations  int `json:"iterations"`
+	Loss        Num `json:"loss"`
+	TrainMetric Num `json:"train_metric"`
+	TestMetric  Num `json:"test_metric"`
+	// Gap is the generalisation gap (train − test accuracy, or test − train MSE).
+	Gap       Num `json:"gap"`
+	LambdaMax Num `json:"lambda_max"`
+	// Gamma is the power-law decay coefficient of the top-k spectrum (Fig. 7).
+	Gamma Num `json:"gamma"`
+	// TopK holds the top-k eigenvalues, when computed.
+	TopK []Num `json:"top_k,omitempty"`
+	// Flatness is the relative flatness κ of W_rec (Fig. 8).
+	Flatness Num `json:"flatness"`
+	// MeanAlpha is the mean α over the checkpoints (NaN for BPTT).
+	MeanAlpha Num `json:"mean_alpha"`
+}
+
+// Result is everything recorded about one run.
+type Result struct {
+	Schema int    `json:"schema"`
+	ID     string `json:"id"`
+	// Experiment names the experiment the run belongs to (e.g. "fig3").
+	Experiment string     `json:"experiment,omitempty"`
+	Label      string     `json:"label"`
+	Config     config.Run `json:"config"`
+	Seed       uint64     `json:"seed"`
+	Versions   Versions   `json:"versions"`
+	// SIMD is the active kernel level (kernels.Active()).
+	SIMD string `json:"simd"`
+	// Metric names the metric: "accuracy" or "mse".
+	Metric     string       `json:"metric"`
+	Status     Status       `json:"status"`
+	Trajectory []Checkpoint `json:"trajectory"`
+	Final      Final        `json:"final"`
+	// WallSeconds is the run's total time.
+	WallSeconds float64 `json:"wall_seconds"`
+}
+
+// New returns a Result for run with its identity and versions filled in.
+func New(run config.Run, experiment, simd string) *Result {
+	run = run.Resolve()
+	return &Result{
+		Schema:     Schema,
+		ID:         run.ID(),
+		Experiment: experiment,
+		Label:      run.Label(),
+		Config:     run,
+		Seed:       run.Seed,
+		Versions:   CurrentVersions(),
+		SIMD:       simd,
+		Final:      Final{Loss: NaN(), TrainMetric: NaN(), TestMetric: NaN(), Gap: NaN(), LambdaMax: NaN(), Gamma: NaN(), Flatness: NaN(), MeanAlpha: NaN()},
+	}
+}
+
+// Marshal encodes r as indented JSON.
+func (r *Result) Marshal() ([]byte, error) {
+	b, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	return append(b, '\n'), nil
+}
+
+// SameOutcome reports whether a and b record the same computation: equal
+// in everything except wall-clock times and software versions. The e2e test
+// uses it to compare a resumed sweep with an uninterrupted one.
+func SameOutcome(a, b *Result) bool {
+	ca, cb := *a, *b
+	ca.WallSeconds, cb.WallSeconds = 0, 0
+	ca.Versions, cb.Versions = Versions{}, Versions{}
+	ca.Config.SeqMNIST.Data, cb.Config.SeqMNIST.Data = "", ""
+	ca.Trajectory = stripWall(a.Trajectory)
+	cb.Trajectory = stripWall(b.Trajectory)
+	ja, err1 := json.Marshal(ca)
+	jb, err2 := json.Marshal(cb)
+	return err1 == nil && err2 == nil && string(ja) == string(jb)
+}
+
+func stripWall(cs []Checkpoint) []Checkpoint {
+	out := make([]Checkpoint, len(cs))
+	for i, c := range cs {
+		c.WallSeconds = 0
+		out[i] = c
+	}
+	return out
+}

@@ -1,0 +1,202 @@
+package results
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/hessrnn/hessrnn/cmd/internal/config"
+)
+
+func sample(seed uint64, rule string) *Result {
+	run := config.Default()
+	run.Seed, run.Rule = seed, rule
+	r := New(run, "test", "avx512")
+	r.Metric = "mse"
+	r.Status = Status{State: Finished}
+	r.Trajectory = []Checkpoint{
+		{Iteration: 0, LR: 0.01, Loss: 1.5, TrainMetric: 1.5, TestMetric: 1.7, Gap: 0.2,
+			Lambda: Lambda{Value: 3.25, Iterations: 17, Residual: 1e-7, Converged: true},
+			Alpha:  NaN(), Cos: NaN(), EpsRatio: NaN(), AlignEps: NaN(), AlignG: NaN(), WallSeconds: 0.1},
+		{Iteration: 100, LR: 0.01, Loss: 0.5, TrainMetric: 0.5, TestMetric: 0.8, Gap: 0.3,
+			Lambda: Lambda{Value: 12.5, Iterations: 21, Residual: 2e-7, Converged: true},
+			Alpha:  0.4, Cos: 0.9, EpsRatio: 0.2, AlignEps: NaN(), AlignG: NaN(), WallSeconds: 1.2},
+	}
+	r.Final.Gap = 0.3
+	r.Final.LambdaMax = 12.5
+	return r
+}
+
+func TestNumJSON(t *testing.T) {
+	tests := []struct {
+		in   Num
+		want string
+	}{
+		{1.5, "1.5"}, {Num(math.NaN()), "null"}, {Num(math.Inf(1)), `"Inf"`}, {Num(math.Inf(-1)), `"-Inf"`}, {0, "0"}, {1e-300, "1e-300"},
+	}
+	for _, tc := range tests {
+		b, err := json.Marshal(tc.in)
+		if err != nil || string(b) != tc.want {
+			t.Errorf("Marshal(%v) = %s, %v; want %s", tc.in, b, err, tc.want)
+		}
+		var back Num
+		if err := json.Unmarshal(b, &back); err != nil {
+			t.Fatal(err)
+		}
+		if !(back == tc.in || (math.IsNaN(float64(back)) && math.IsNaN(float64(tc.in)))) {
+			t.Errorf("round trip %v -> %v", tc.in, back)
+		}
+	}
+	var n Num
+	if err := json.Unmarshal([]byte(`"x"`), &n); err == nil {
+		t.Error("accepted a string")
+	}
+}
+
+func TestWriteReadRoundTrip(t *testing.T) {
+	dir := t.TempDir()
+	r := sample(1, config.BPTT)
+	p, err := Write(dir, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if filepath.Base(p) != r.ID+".json" {
+		t.Errorf("file %s", p)
+	}
+	got, err := Read(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !SameOutcome(r, got) {
+		t.Error("round trip changed the result")
+	}
+	if !Done(dir, r.ID) {
+		t.Error("Done false for a finished result")
+	}
+	// No temporary files remain.
+	ents, _ := os.ReadDir(dir)
+	if len(ents) != 1 {
+		t.Errorf("dir has %d entries", len(ents))
+	}
+}
+
+func TestDone(t *testing.T) {
+	dir := t.TempDir()
+	r := sample(2, config.ThreeFactor)
+	r.Status = Status{State: Failed, Reason: "no data"}
+	Write(dir, r)
+	if Done(dir, r.ID) {
+		t.Error("failed run counted as done")
+	}
+	r.Status = Status{State: Diverged, Step: 17, Reason: "loss NaN"}
+	Write(dir, r)
+	if !Done(dir, r.ID) {
+		t.Error("diverged run not done")
+	}
+	os.WriteFile(filepath.Join(dir, "x-bad.json"), []byte("{trunc"), 0o644)
+	if Done(dir, "x-bad") || Done(dir, "missing") {
+		t.Error("corrupt or missing file counted as done")
+	}
+}
+
+func TestSameOutcomeIgnoresWallTime(t *testing.T) {
+	a, b := sample(1, config.BPTT), sample(1, config.BPTT)
+	b.WallSeconds = 99
+	b.Trajectory[1].WallSeconds = 42
+	b.Versions.Go = "go0"
+	if !SameOutcome(a, b) {
+		t.Error("wall time or versions made outcomes differ")
+	}
+	b.Trajectory[1].Lambda.Value = 12.5000001
+	if SameOutcome(a, b) {
+		t.Error("different lambda counted as same")
+	}
+}
+
+func TestLoadDirMergesShards(t *testing.T) {
+	root := t.TempDir()
+	s0, s1 := filepath.Join(root, "shard0"), filepath.Join(root, "shard1")
+	a, b, c := sample(1, config.BPTT), sample(2, config.BPTT), sample(1, config.MDGL)
+	Write(s0, a)
+	Write(s1, b)
+	failed := sample(1, config.MDGL)
+	failed.Status = Status{State: Failed, Reason: "x"}
+	Write(s0, failed)
+	Write(s1, c) // same ID as failed, final: must win
+	os.WriteFile(filepath.Join(root, "notes.json"), []byte(`{"hello": 1}`), 0o644)
+	set, err := LoadDir(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(set.Runs) != 3 {
+		t.Fatalf("got %d runs, want 3", len(set.Runs))
+	}
+	for _, r := range set.Runs {
+		if !r.Status.Final() {
+			t.Errorf("run %s: failed copy won over finished", r.ID)
+		}
+	}
+	if len(set.Skipped) != 1 || !strings.Contains(set.Skipped[0], "notes.json") {
+		t.Errorf("skipped %v", set.Skipped)
+	}
+	if _, err := LoadDir(filepath.Join(root, "nope")); err == nil {
+		t.Error("missing dir accepted")
+	}
+}
+
+func TestReadRejects(t *testing.T) {
+	dir := t.TempDir()
+	cases := map[string]string{
+		"schema.json": `{"schema": 99, "id": "x"}`,
+		"noid.json":   `{"schema": 1}`,
+		"junk.json":   `[1,2]`,
+	}
+	for name, body := range cases {
+		p := filepath.Join(dir, name)
+		os.WriteFile(p, []byte(body), 0o644)
+		if _, err := Read(p); err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("%s: error %v", name, err)
+		}
+	}
+}
+
+func TestCSV(t *testing.T) {
+	a := sample(1, config.BPTT)
+	empty := sample(3, config.MDGL)
+	empty.Trajectory = nil
+	empty.Status = Status{State: Diverged, Step: 5, Reason: "NaN"}
+	var buf bytes.Buffer
+	if err := WriteCSV(&buf, []*Result{a, empty}); err != nil {
+		t.Fatal(err)
+	}
+	recs, err := csv.NewReader(&buf).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) != 1+2+1 {
+		t.Fatalf("%d rows", len(recs))
+	}
+	col := map[string]int{}
+	for i, h := range recs[0] {
+		col[h] = i
+	}
+	for _, r := range recs {
+		if len(r) != len(CSVHeader) {
+			t.Fatalf("row has %d cells, header %d", len(r), len(CSVHeader))
+		}
+	}
+	if recs[1][col["alpha"]] != "" || recs[2][col["alpha"]] != "0.4" {
+		t.Errorf("alpha cells %q %q", recs[1][col["alpha"]], recs[2][col["alpha"]])
+	}
+	if recs[2][col["lambda_max"]] != "12.5" || recs[2][col["iteration"]] != "100" {
+		t.Errorf("row %v", recs[2])
+	}
+	if recs[3][col["status"]] != "diverged" || recs[3][col["diverged_step"]] != "5" {
+		t.Errorf("diverged row %v", recs[3])
+	}
+}
