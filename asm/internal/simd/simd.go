@@ -19,22 +19,26 @@ import (
 	"os"
 
 	. "github.com/mmcloughlin/avo/build"
+	"github.com/mmcloughlin/avo/gotypes"
 	. "github.com/mmcloughlin/avo/operand"
 	"github.com/mmcloughlin/avo/reg"
 )
 
-// Constraint is the build constraint of every generated file: the assembly
-// is compiled out by the noasm and purego tags and by non-gc compilers.
-const BuildConstraint = "!noasm && !purego && gc"
+// BuildConstraint is the build constraint of every generated file: the
+// assembly is compiled out by the noasm and purego tags and by non-gc
+// compilers. It is written in the comma-for-and syntax that avo v0.6.0's
+// ConstraintExpr parses; avo prints it as
+// "//go:build !noasm && !purego && gc".
+const BuildConstraint = "!noasm,!purego,gc"
 
 // Setup prepares a generator: it forces GOOS/GOARCH to linux/amd64 so avo
-// lays out arguments for amd64 whatever the host (avo issue #450), sets the
-// build constraint and names the package. Call it first in main.
-func Setup(pkg string) {
+// lays out arguments for amd64 whatever the host (avo issue #450) and sets
+// the build constraint. Call it first in main; the package name comes from
+// the -pkg flag that Generate reads.
+func Setup() {
 	os.Setenv("GOOS", "linux")
 	os.Setenv("GOARCH", "amd64")
 	ConstraintExpr(BuildConstraint)
-	Package(pkg)
 }
 
 // Type is an element type.
@@ -172,6 +176,25 @@ func (v Variant) StoreScalar(r Op, m Op) { v.pick(VMOVSS, VMOVSD)(r, m) }
 // parameter, or the low lane of an XMM register).
 func (v Variant) Broadcast(m Op, r Op) { v.pick(VBROADCASTSS, VBROADCASTSD)(m, r) }
 
+// Addr returns the memory operand of a scalar parameter or result, such as
+// Param("alpha") or ReturnIndex(0). It panics (failing the generator) if c
+// is not a basic value.
+func Addr(c gotypes.Component) Mem {
+	b, err := c.Resolve()
+	if err != nil {
+		panic(err)
+	}
+	return b.Addr
+}
+
+// BroadcastParam loads the scalar parameter name into every lane of a new
+// full-width vector register, straight from the argument frame.
+func (v Variant) BroadcastParam(name string) reg.VecVirtual {
+	r := v.Vec()
+	v.Broadcast(Addr(Param(name)), r)
+	return r
+}
+
 // Add sets dst = a + b.
 func (v Variant) Add(a, b, dst Op) { v.pick(VADDPS, VADDPD)(b, a, dst) }
 
@@ -225,7 +248,7 @@ func (v Variant) MoveZeroMasked(src, k, dst Op) {
 // masked load or store touches exactly the first n elements. It uses CX
 // for the shift count. KMOVW (AVX512F) covers both the 16 float32 and the 8
 // float64 lanes.
-func (v Variant) TailMask(n reg.GPVirtual, k reg.OpmaskVirtual) {
+func (v Variant) TailMask(n reg.Register, k reg.OpmaskVirtual) {
 	one := GP64()
 	MOVQ(n, reg.RCX)
 	MOVL(U32(1), one.As32())
@@ -239,11 +262,10 @@ func (v Variant) One(r reg.VecVirtual) {
 	t := GP64()
 	if v.T.Size == 4 {
 		MOVL(U32(0x3f800000), t.As32())
-		MOVQ(t, r.AsX())
 	} else {
 		MOVQ(U64(0x3ff0000000000000), t)
-		MOVQ(t, r.AsX())
 	}
+	VMOVQ(t, r.AsX())
 	v.Broadcast(r.AsX(), r)
 }
 
@@ -308,6 +330,18 @@ func (b Block) Reg(r reg.VecVirtual) reg.Register {
 	return r
 }
 
+// Src returns an operand for vector i of the slice at base: the memory
+// operand itself for a full block, so it can feed an instruction directly,
+// or r after a masked or scalar load (a packed memory operand would read
+// past the end of the slice).
+func (b Block) Src(base reg.Register, i int, r reg.VecVirtual) Op {
+	if b.Scalar || b.Masked {
+		b.Load(base, i, r)
+		return b.Reg(r)
+	}
+	return b.Mem(base, i)
+}
+
 // Load loads vector i of the slice at base into r.
 func (b Block) Load(base reg.Register, i int, r reg.VecVirtual) {
 	m := b.Mem(base, i)
@@ -340,7 +374,7 @@ func (b Block) Store(r reg.VecVirtual, base reg.Register, i int) {
 // scalar loop for AVX2). Elements are visited in increasing index order.
 // name makes the labels unique within the function. After the loop control
 // reaches the label name+"_done"; body must not jump.
-func (v Variant) ElementLoop(name string, n reg.GPVirtual, unroll int, body func(b Block)) {
+func (v Variant) ElementLoop(name string, n reg.Register, unroll int, body func(b Block)) {
 	idx := GP64()
 	XORQ(idx, idx)
 	lanes := v.Lanes()
