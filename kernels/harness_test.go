@@ -272,3 +272,33 @@ func expectPanic(t testing.TB, name, want string, f func()) {
 	}()
 	f()
 }
+
+// checkExact fails t unless got and want are bit for bit equal, except that
+// any NaN matches any NaN (NaN payloads depend on operand order). Use it
+// for kernels that perform exactly the operations of their reference.
+func checkExact[T Float](t testing.TB, name string, got, want []T) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("%s: length %d, want %d", name, len(got), len(want))
+	}
+	for i := range got {
+		if got[i] != got[i] && want[i] != want[i] {
+			continue
+		}
+		if !sameBits(got[i], want[i]) {
+			t.Errorf("%s[%d] = %v, want exactly %v", name, i, got[i], want[i])
+			return
+		}
+	}
+}
+
+// sprinkleSpecial overwrites about one element in eight of v with NaN,
+// +Inf, -Inf, +0 or -0, for the propagation tests.
+func sprinkleSpecial[T Float](rnd *rand.Rand, v []T) {
+	specials := []float64{math.NaN(), math.Inf(1), math.Inf(-1), 0, math.Copysign(0, -1)}
+	for i := range v {
+		if rnd.IntN(8) == 0 {
+			v[i] = T(specials[rnd.IntN(len(specials))])
+		}
+	}
+}
