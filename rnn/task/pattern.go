@@ -1,0 +1,235 @@
+package task
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"github.com/hessrnn/hessrnn/kernels"
+	"github.com/hessrnn/hessrnn/rnn"
+)
+
+// PatternConfig configures pattern generation (spec §5.2). The zero value
+// means the defaults given on each field (spec §7 #2–4).
+type PatternConfig struct {
+	// N is the suggested number of plain units. Default 100.
+	N int
+	// In is the input width N_in. Default 100.
+	In int
+	// Steps is the sequence length T. Default 50.
+	Steps int
+	// Periods are the periods, in steps, of the target's sinusoids.
+	// Default {10, 40, 70, 100}.
+	Periods []float64
+	// InputStd is the standard deviation of the frozen Gaussian input.
+	// Default 1.
+	InputStd float64
+	// InputSeed fixes the frozen input, the same for every run. Default
+	// 20220602.
+	InputSeed uint64
+	// NoiseMin and NoiseMax bound the test noise level: each run (each
+	// seed) draws σ ~ U[NoiseMin, NoiseMax]. Defaults 0.1 and 0.5.
+	NoiseMin, NoiseMax float64
+	// NoiseDraws is the number of noisy copies of the input that the test
+	// MSE is averaged over. Default 100.
+	NoiseDraws int
+}
+
+// Validate checks every field, naming the first one out of range.
+func (c PatternConfig) Validate() error {
+	const cfg = "PatternConfig"
+	switch {
+	case c.N < 0:
+		return fieldError(cfg, "N", c.N, "[1, ∞) (0 means 100)")
+	case c.In < 0:
+		return fieldError(cfg, "In", c.In, "[1, ∞) (0 means 100)")
+	case c.Steps < 0:
+		return fieldError(cfg, "Steps", c.Steps, "[1, ∞) (0 means 50)")
+	case !(c.InputStd >= 0 && c.InputStd < math.Inf(1)):
+		return fieldError(cfg, "InputStd", c.InputStd, "(0, ∞) (0 means 1)")
+	case !(c.NoiseMin >= 0 && c.NoiseMin < math.Inf(1)):
+		return fieldError(cfg, "NoiseMin", c.NoiseMin, "(0, ∞) (0 means 0.1)")
+	case !(c.NoiseMax >= 0 && c.NoiseMax < math.Inf(1)):
+		return fieldError(cfg, "NoiseMax", c.NoiseMax, "(0, ∞) (0 means 0.5)")
+	case c.NoiseDraws < 0:
+		return fieldError(cfg, "NoiseDraws", c.NoiseDraws, "[1, ∞) (0 means 100)")
+	}
+	for i, p := range c.Periods {
+		if !(p > 0 && p < math.Inf(1)) {
+			return fieldError(cfg, fmt.Sprintf("Periods[%d]", i), p, "(0, ∞)")
+		}
+	}
+	d := c.WithDefaults()
+	if d.NoiseMin > d.NoiseMax {
+		return fmt.Errorf("task: PatternConfig.NoiseMin = %v exceeds NoiseMax = %v", d.NoiseMin, d.NoiseMax)
+	}
+	if target(d.Steps, d.Periods) == nil {
+		return fmt.Errorf("task: PatternConfig.Periods %v give an identically zero target over %d steps", d.Periods, d.Steps)
+	}
+	return nil
+}
+
+// WithDefaults returns c with every zero field set to its default.
+func (c PatternConfig) WithDefaults() PatternConfig {
+	if c.N == 0 {
+		c.N = 100
+	}
+	if c.In == 0 {
+		c.In = 100
+	}
+	if c.Steps == 0 {
+		c.Steps = 50
+	}
+	if len(c.Periods) == 0 {
+		c.Periods = []float64{10, 40, 70, 100}
+	} else {
+		c.Periods = append([]float64(nil), c.Periods...)
+	}
+	if c.InputStd == 0 {
+		c.InputStd = 1
+	}
+	if c.InputSeed == 0 {
+		c.InputSeed = 20220602
+	}
+	if c.NoiseMin == 0 {
+		c.NoiseMin = 0.1
+	}
+	if c.NoiseMax == 0 {
+		c.NoiseMax = 0.5
+	}
+	if c.NoiseDraws == 0 {
+		c.NoiseDraws = 100
+	}
+	return c
+}
+
+// target returns y*(t) = c·Σ_P sin(2πt/P) for t = 1..steps, scaled so that
+// max|y*| = 1, or nil when the sum is zero at every step.
+func target(steps int, periods []float64) []float64 {
+	y := make([]float64, steps)
+	mx := 0.0
+	for i := range y {
+		t := float64(i + 1)
+		for _, p := range periods {
+			y[i] += math.Sin(2 * math.Pi * t / p)
+		}
+		mx = max(mx, math.Abs(y[i]))
+	}
+	if mx < 1e-12 {
+		return nil
+	}
+	for i := range y {
+		y[i] /= mx
+	}
+	return y
+}
+
+// Pattern is pattern generation: a frozen Gaussian input sequence must be
+// mapped to a fixed sum of sinusoids, with MSE at every step and full-batch
+// training. The test adds N(0, σ²) noise to the input, σ drawn once per run
+// from [NoiseMin, NoiseMax]; the gap is test MSE − train MSE.
+type Pattern[T kernels.Float] struct {
+	cfg   PatternConfig
+	seed  uint64
+	x     []float64 // Steps×In frozen input
+	y     []float64 // Steps target
+	sigma float64
+}
+
+// NewPattern builds pattern generation. The input is fixed by
+// cfg.InputSeed; seed (the run seed) draws σ and the test noise.
+func NewPattern[T kernels.Float](cfg PatternConfig, seed uint64) (*Pattern[T], error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cfg = cfg.WithDefaults()
+	p := &Pattern[T]{cfg: cfg, seed: seed, y: target(cfg.Steps, cfg.Periods)}
+	r := rand.New(rand.NewPCG(cfg.InputSeed, 0))
+	p.x = make([]float64, cfg.Steps*cfg.In)
+	for i := range p.x {
+		p.x[i] = cfg.InputStd * r.NormFloat64()
+	}
+	rs := rand.New(rand.NewPCG(seed, 0))
+	p.sigma = cfg.NoiseMin + (cfg.NoiseMax-cfg.NoiseMin)*rs.Float64()
+	return p, nil
+}
+
+// Config returns the configuration with defaults filled in.
+func (p *Pattern[T]) Config() PatternConfig { return p.cfg }
+
+// Sigma is this run's test noise standard deviation.
+func (p *Pattern[T]) Sigma() float64 { return p.sigma }
+
+// Target returns a copy of the target y*(t), t = 1..T.
+func (p *Pattern[T]) Target() []float64 { return append([]float64(nil), p.y...) }
+
+// Name returns "pattern".
+func (p *Pattern[T]) Name() string { return "pattern" }
+
+// Shape returns N_in = In, N_out = 1, T = Steps and N plain units.
+func (p *Pattern[T]) Shape() Shape {
+	return Shape{In: p.cfg.In, Out: 1, N: p.cfg.N, Steps: p.cfg.Steps}
+}
+
+// Loss is MSE at every step.
+func (p *Pattern[T]) Loss() rnn.Loss { return rnn.Loss{Kind: rnn.MSE, Timing: rnn.EveryStep} }
+
+// Metric is MeanSquaredError.
+func (p *Pattern[T]) Metric() Metric { return MeanSquaredError }
+
+// TrainBatchesPerEpoch is 1 (full batch).
+func (p *Pattern[T]) TrainBatchesPerEpoch() int { return 1 }
+
+// TrainBatch returns the full batch: the single frozen sequence.
+func (p *Pattern[T]) TrainBatch(it int) (*rnn.Batch[T], error) {
+	if it < 0 {
+		return nil, fmt.Errorf("task: training iteration %d, allowed range [0, ∞)", it)
+	}
+	return p.batch(0), nil
+}
+
+// HessianBatch returns the full training batch.
+func (p *Pattern[T]) HessianBatch(k int) (*rnn.Batch[T], error) {
+	if k < 0 {
+		return nil, fmt.Errorf("task: Hessian checkpoint %d, allowed range [0, ∞)", k)
+	}
+	return p.batch(0), nil
+}
+
+// TrainEval is the training sequence.
+func (p *Pattern[T]) TrainEval() Set[T] {
+	return newListSet("train", []int{1}, func(int) *rnn.Batch[T] { return p.batch(0) })
+}
+
+// Tests returns "test-noisy": one batch of NoiseDraws copies of the input,
+// each with independent N(0, σ²) noise from the run seed, so the set's MSE
+// is the average over noise draws.
+func (p *Pattern[T]) Tests() []Set[T] {
+	return []Set[T]{newListSet("test-noisy", []int{p.cfg.NoiseDraws}, func(int) *rnn.Batch[T] { return p.batch(p.cfg.NoiseDraws) })}
+}
+
+// batch builds the clean sequence (draws == 0) or draws noisy copies.
+func (p *Pattern[T]) batch(draws int) *rnn.Batch[T] {
+	bs := max(draws, 1)
+	steps, in := p.cfg.Steps, p.cfg.In
+	b := &rnn.Batch[T]{Size: bs, Steps: steps, In: in, Out: 1,
+		X: make([]T, steps*bs*in), Y: make([]T, steps*bs)}
+	for j := 0; j < bs; j++ {
+		var r *rand.Rand
+		if draws > 0 {
+			r = rand.New(rand.NewPCG(p.seed, 1+uint64(j)))
+		}
+		for t := 0; t < steps; t++ {
+			row := b.X[(t*bs+j)*in : (t*bs+j+1)*in]
+			for k := range row {
+				v := p.x[t*in+k]
+				if r != nil {
+					v += p.sigma * r.NormFloat64()
+				}
+				row[k] = T(v)
+			}
+			b.Y[t*bs+j] = T(p.y[t])
+		}
+	}
+	return b
+}
