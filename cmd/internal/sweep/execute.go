@@ -1,0 +1,153 @@
+package sweep
+
+import (
+	"context"
+	"fmt"
+	"runtime/debug"
+	"sync"
+
+	"github.com/hessrnn/hessrnn/cmd/internal/config"
+	"github.com/hessrnn/hessrnn/cmd/internal/results"
+)
+
+// Func computes the result of one run. It returns nil when ctx was
+// cancelled before the run finished; nothing is written then, so a resumed
+// sweep runs it again.
+type Func func(ctx context.Context, run config.Run) *results.Result
+
+// Options configures Execute.
+type Options struct {
+	// Dir is the output directory for the result files.
+	Dir string
+	// Jobs is the number of runs computed at once (at least 1).
+	Jobs int
+	// Force reruns runs whose final result exists.
+	Force bool
+	// OnSkip is called for each run skipped because its result exists.
+	OnSkip func(run config.Run)
+	// OnDone is called after a run's result has been written (from worker
+	// goroutines, one call at a time).
+	OnDone func(r *results.Result, path string)
+}
+
+// Summary counts what Execute did.
+type Summary struct {
+	Total, Skipped, Finished, Diverged, Failed, Interrupted int
+}
+
+func (s Summary) String() string {
+	return fmt.Sprintf("%d runs: %d finished, %d diverged, %d failed, %d skipped (already done), %d interrupted",
+		s.Total, s.Finished, s.Diverged, s.Failed, s.Skipped, s.Interrupted)
+}
+
+// Pending returns the runs without a final result in dir.
+func Pending(dir string, runs []config.Run) []config.Run {
+	var out []config.Run
+	for _, r := range runs {
+		if !results.Done(dir, r.ID()) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// Execute computes the runs on opts.Jobs workers, in list order, skipping
+// those with a final result in opts.Dir unless opts.Force. Each result is
+// written as soon as it is complete. When ctx is cancelled, runs in
+// progress are abandoned (fn returns nil), no new ones start, and Execute
+// returns ctx.Err() after the finished ones are written. A panic inside fn
+// is recorded as a failed run with the panic value, not propagated.
+func Execute(ctx context.Context, runs []config.Run, opts Options, fn Func) (Summary, error) {
+	sum := Summary{Total: len(runs)}
+	var todo []config.Run
+	for _, r := range runs {
+		if !opts.Force && results.Done(opts.Dir, r.ID()) {
+			sum.Skipped++
+			if opts.OnSkip != nil {
+				opts.OnSkip(r)
+			}
+			continue
+		}
+		todo = append(todo, r)
+	}
+	jobs := max(1, opts.Jobs)
+	work := make(chan config.Run)
+	var (
+		mu       sync.Mutex
+		writeErr error
+		wg       sync.WaitGroup
+	)
+	for range min(jobs, max(1, len(todo))) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for r := range work {
+				var res *results.Result
+				if ctx.Err() == nil {
+					res = safeRun(ctx, r, fn)
+				}
+				mu.Lock()
+				if res == nil {
+					sum.Interrupted++
+					mu.Unlock()
+					continue
+				}
+				path, err := results.Write(opts.Dir, res)
+				if err != nil && writeErr == nil {
+					writeErr = fmt.Errorf("writing result of %s: %w", res.ID, err)
+				}
+				switch res.Status.State {
+				case results.Finished:
+					sum.Finished++
+				case results.Diverged:
+					sum.Diverged++
+				default:
+					sum.Failed++
+				}
+				if opts.OnDone != nil && err == nil {
+					opts.OnDone(res, path)
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	var cancelled bool
+feed:
+	for i, r := range todo {
+		if ctx.Err() != nil {
+			sum.Interrupted += len(todo) - i
+			cancelled = true
+			break
+		}
+		select {
+		case <-ctx.Done():
+			sum.Interrupted += len(todo) - i
+			cancelled = true
+			break feed
+		case work <- r:
+		}
+	}
+	close(work)
+	wg.Wait()
+	if writeErr != nil {
+		return sum, writeErr
+	}
+	if cancelled || ctx.Err() != nil {
+		return sum, ctx.Err()
+	}
+	return sum, nil
+}
+
+func safeRun(ctx context.Context, r config.Run, fn Func) (res *results.Result) {
+	defer func() {
+		if p := recover(); p != nil {
+			res = results.New(r, "", "")
+			res.Status = results.Status{State: results.Failed, Reason: fmt.Sprintf("internal error: %v\n%s", p, debug.Stack())}
+		}
+	}()
+	res = fn(ctx, r)
+	if res != nil && ctx.Err() != nil && res.Status.State == results.Failed {
+		return nil // a failure caused by the cancellation is not a result
+	}
+	return res
+}
