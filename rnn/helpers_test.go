@@ -9,12 +9,12 @@ import (
 )
 
 // randBatch returns a batch for cfg with B items and steps steps, inputs
-// uniform in [0, 1), targets normal and labels uniform, all from seed.
+// uniform in [−1, 1), targets normal and labels uniform, all from seed.
 func randBatch[T kernels.Float](cfg Config, B, steps int, seed uint64) *Batch[T] {
 	rng := rand.New(rand.NewPCG(seed, 7))
 	b := &Batch[T]{Size: B, Steps: steps, In: cfg.In, Out: cfg.Out, X: make([]T, steps*B*cfg.In)}
 	for i := range b.X {
-		b.X[i] = T(rng.Float64())
+		b.X[i] = T(2*rng.Float64() - 1)
 	}
 	if cfg.Loss.Kind == MSE {
 		b.Y = make([]T, steps*B*cfg.Out)

@@ -1,3 +1,0 @@
-package rnn
-
-type hvpScratch[T any] struct{}
