@@ -8,14 +8,20 @@ package kernels
 //
 // A is m×k (lda ≥ k) when tA is false and k×m (lda ≥ m) when it is true;
 // likewise B is k×n or n×k. When beta == 0, C is not read. When alpha == 0
-// or k == 0, C is only scaled by beta. Unlike BLAS the argument order keeps
+// or k == 0, C is only scaled by beta (A and B are not read), and with
+// alpha == 0 and beta == 1 Gemm returns at once. Unlike BLAS the argument order keeps
 // the shapes first; C comes last as in BLAS so that calls read alike. It
 // panics on negative sizes, a leading dimension too small, or a slice too
 // short. C must not overlap A or B.
 //
-// The result does not depend on GOMAXPROCS: large products are split over
-// output blocks only, each summed over k in a fixed order. Levels: generic,
-// avx2, avx512.
+// Accumulation order: at the assembly levels every element is one FMA chain
+// over l = 0..k-1 from zero, then t = alpha*sum and, when beta != 0,
+// t + (beta*C) with both products rounded (see gemm_blocked.go); AVX2 and
+// AVX-512 therefore agree bit for bit. The generic level sums a*b products
+// in increasing l without FMA. The result does not depend on GOMAXPROCS:
+// products with 2·m·n·k ≥ 2²² are split over goroutines by output blocks
+// only, and an element's arithmetic does not depend on its block. Levels:
+// generic, avx2, avx512.
 func Gemm[T Float](tA, tB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
 	checkGemm(tA, tB, m, n, k, a, lda, b, ldb, c, ldc)
 	if m == 0 || n == 0 {
@@ -35,8 +41,12 @@ func Gemm[T Float](tA, tB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb
 //	if mask != nil { mask[i*ldc+j] = 1 if C[i*ldc+j] > 0 else 0 }
 //	C[i*ldc+j] = max(C[i*ldc+j], 0)
 //
-// mask, if not nil, has the layout of C. Panics as Gemm, and if mask is too
-// short. Levels: generic, avx2, avx512.
+// mask, if not nil, has the layout of C (leading dimension ldc); only its
+// m×n entries are written. At the assembly levels the rectifier is fused:
+// it runs on each row strip of C right after the micro-kernels wrote it,
+// while it is in L1. The values equal those of Gemm followed by ReLU at the
+// same level. Panics as Gemm, and if mask is too short. C must not overlap
+// mask. Levels: generic, avx2, avx512.
 func GemmReLU[T Float](tA, tB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int, mask []T) {
 	checkGemm(tA, tB, m, n, k, a, lda, b, ldb, c, ldc)
 	if mask != nil {
@@ -45,15 +55,12 @@ func GemmReLU[T Float](tA, tB bool, m, n, k int, alpha T, a []T, lda int, b []T,
 	if m == 0 || n == 0 {
 		return
 	}
-	Gemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
-	for i := 0; i < m; i++ {
-		row := c[i*ldc : i*ldc+n]
-		var mrow []T
-		if mask != nil {
-			mrow = mask[i*ldc : i*ldc+n]
-		}
-		ReLU(row, mrow, row)
+	if mk := activeMicro[T](); mk != nil {
+		mk.run(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, true, mask)
+		return
 	}
+	Gemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	reluRows(c, ldc, mask, 0, m, 0, n)
 }
 
 func checkGemm[T Float](tA, tB bool, m, n, k int, a []T, lda int, b []T, ldb int, c []T, ldc int) {

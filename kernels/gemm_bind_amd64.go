@@ -2,5 +2,22 @@
 
 package kernels
 
-// bindGemm installs the assembly kernels of the gemm family (none yet).
-func bindGemm(t *[numLevels]funcs) {}
+// Tile shapes of the generated micro-kernels (asm/gemm/main.go, variants).
+const (
+	sgemmMRAVX2, sgemmNRAVX2     = 6, 16
+	dgemmMRAVX2, dgemmNRAVX2     = 6, 8
+	sgemmMRAVX512, sgemmNRAVX512 = 8, 32
+	dgemmMRAVX512, dgemmNRAVX512 = 8, 16
+)
+
+// bindGemm installs the blocked gemm driver with each level's micro-kernel.
+func bindGemm(t *[numLevels]funcs) {
+	gemmMicros32[AVX2] = &gemmMicro[float32]{kern: sgemmKernelAVX2, mr: sgemmMRAVX2, nr: sgemmNRAVX2}
+	gemmMicros64[AVX2] = &gemmMicro[float64]{kern: dgemmKernelAVX2, mr: dgemmMRAVX2, nr: dgemmNRAVX2}
+	gemmMicros32[AVX512] = &gemmMicro[float32]{kern: sgemmKernelAVX512, mr: sgemmMRAVX512, nr: sgemmNRAVX512}
+	gemmMicros64[AVX512] = &gemmMicro[float64]{kern: dgemmKernelAVX512, mr: dgemmMRAVX512, nr: dgemmNRAVX512}
+	for _, l := range []Level{AVX2, AVX512} {
+		t[l].sgemm = gemmMicros32[l].gemm
+		t[l].dgemm = gemmMicros64[l].gemm
+	}
+}

@@ -1,0 +1,293 @@
+// Command gemm generates the register-blocked gemm micro-kernels of package
+// kernels: kernels/gemm_amd64.s and its stubs kernels/gemm_amd64.go.
+//
+// One function, microKernel, emits all four variants {float32, float64} ×
+// {AVX2, AVX-512}, parametrised by element width, vector width and tile
+// shape. Each micro-kernel computes one MR×NR tile of C:
+//
+//	for r < MR, j < NR:
+//		acc := 0
+//		for l := 0; l < k; l++ { acc = fma(A(r,l), B(l,j), acc) }   // one rounding per step
+//		t := alpha*acc                                               // rounded
+//		if flags&1 != 0 { t = t + beta*C[r*ldc+j] }                  // beta*C rounded, then the sum
+//		C[r*ldc+j] = t
+//
+// where A(r,l) = a[r*ra + l*sa] and B(l,j) = b[l*sb + j] (all strides in
+// elements). Accumulator layout: one vector register per (row r, vector v),
+// lane i of register (r, v) holds column j = v*W + i; the sum over l is a
+// single sequential FMA chain per element of C, in increasing l. The result
+// of an element therefore does not depend on the tile it falls in, on the
+// level (AVX2 and AVX-512 give the same bits), or on how the caller splits
+// the output across goroutines. When flags&1 == 0, C is only written.
+//
+// Run with `go generate` from this directory.
+package main
+
+//go:generate go run . -out ../../kernels/gemm_amd64.s -stubs ../../kernels/gemm_amd64.go -pkg kernels
+
+import (
+	"fmt"
+	"os"
+
+	. "github.com/mmcloughlin/avo/build"
+	. "github.com/mmcloughlin/avo/operand"
+	. "github.com/mmcloughlin/avo/reg"
+)
+
+// variant describes one generated micro-kernel.
+type variant struct {
+	name   string
+	elem   int  // element size in bytes: 4 or 8
+	avx512 bool // zmm registers (32 of them) instead of ymm (16)
+	mr     int  // rows of the tile
+	nv     int  // vectors per row; NR = nv * lanes
+	unroll int  // k steps per loop iteration
+}
+
+func (v variant) vecBytes() int {
+	if v.avx512 {
+		return 64
+	}
+	return 32
+}
+
+func (v variant) lanes() int { return v.vecBytes() / v.elem }
+
+func (v variant) typ() string {
+	if v.elem == 4 {
+		return "float32"
+	}
+	return "float64"
+}
+
+// vec returns vector register i of the variant's width.
+func (v variant) vec(i int) VecPhysical {
+	if v.avx512 {
+		return []VecPhysical{Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7, Z8, Z9, Z10, Z11, Z12, Z13, Z14, Z15,
+			Z16, Z17, Z18, Z19, Z20, Z21, Z22, Z23, Z24, Z25, Z26, Z27, Z28, Z29, Z30, Z31}[i]
+	}
+	return []VecPhysical{Y0, Y1, Y2, Y3, Y4, Y5, Y6, Y7, Y8, Y9, Y10, Y11, Y12, Y13, Y14, Y15}[i]
+}
+
+// Element-width dependent instructions.
+func (v variant) movu(a, b Op) {
+	if v.elem == 4 {
+		VMOVUPS(a, b)
+	} else {
+		VMOVUPD(a, b)
+	}
+}
+
+func (v variant) bcast(a, b Op) {
+	if v.elem == 4 {
+		VBROADCASTSS(a, b)
+	} else {
+		VBROADCASTSD(a, b)
+	}
+}
+
+func (v variant) fma(a, b, c Op) {
+	if v.elem == 4 {
+		VFMADD231PS(a, b, c)
+	} else {
+		VFMADD231PD(a, b, c)
+	}
+}
+
+func (v variant) mul(a, b, c Op) {
+	if v.elem == 4 {
+		VMULPS(a, b, c)
+	} else {
+		VMULPD(a, b, c)
+	}
+}
+
+func (v variant) add(a, b, c Op) {
+	if v.elem == 4 {
+		VADDPS(a, b, c)
+	} else {
+		VADDPD(a, b, c)
+	}
+}
+
+func (v variant) zero(r VecPhysical) {
+	if v.avx512 {
+		VPXORD(r, r, r)
+	} else {
+		VXORPS(r, r, r)
+	}
+}
+
+func (v variant) shift() uint8 {
+	if v.elem == 4 {
+		return 2
+	}
+	return 3
+}
+
+// microKernel emits one variant; see the package comment for what it computes.
+func microKernel(v variant) {
+	t := v.typ()
+	TEXT(v.name, NOSPLIT, fmt.Sprintf("func(k int, a *%s, ra, sa int, b *%s, sb int, c *%s, ldc int, alpha, beta %s, flags int)", t, t, t, t))
+	Pragma("noescape")
+	Doc(fmt.Sprintf("%s computes one %d×%d tile of C = alpha*A*B (+ beta*C when flags&1 != 0),", v.name, v.mr, v.nv*v.lanes()),
+		"with A(r,l) = a[r*ra+l*sa] and B(l,j) = b[l*sb+j], summing over l < k (k ≥ 1)",
+		"in one FMA chain per element; the blocked driver calls it like gemmGeneric.")
+
+	nacc := v.mr * v.nv
+	acc := func(r, j int) VecPhysical { return v.vec(r*v.nv + j) }
+	breg := func(j int) VecPhysical { return v.vec(nacc + j) }
+	tmp := v.vec(nacc + v.nv)
+	if nacc+v.nv+1 > 16 && !v.avx512 || nacc+v.nv+1 > 32 {
+		panic("too many registers for " + v.name)
+	}
+
+	k := Load(Param("k"), GP64())
+	ra := Load(Param("ra"), GP64())
+	sa := Load(Param("sa"), GP64())
+	sb := Load(Param("sb"), GP64())
+	SHLQ(U8(v.shift()), ra)
+	SHLQ(U8(v.shift()), sa)
+	SHLQ(U8(v.shift()), sb)
+	ra3 := GP64()
+	LEAQ(Mem{Base: ra, Index: ra, Scale: 2}, ra3)
+	// One base pointer per group of four rows: rows 4g..4g+3 are at
+	// (p), (p)(ra*1), (p)(ra*2), (p)(ra3*1).
+	ngroups := (v.mr + 3) / 4
+	bases := make([]Register, ngroups)
+	bases[0] = Load(Param("a"), GP64())
+	for g := 1; g < ngroups; g++ {
+		bases[g] = GP64()
+		LEAQ(Mem{Base: bases[g-1], Index: ra, Scale: 4}, bases[g])
+	}
+	aAddr := func(r int) Mem {
+		p := bases[r/4]
+		switch r % 4 {
+		case 0:
+			return Mem{Base: p}
+		case 1:
+			return Mem{Base: p, Index: ra, Scale: 1}
+		case 2:
+			return Mem{Base: p, Index: ra, Scale: 2}
+		}
+		return Mem{Base: p, Index: ra3, Scale: 1}
+	}
+	pb := Load(Param("b"), GP64())
+
+	for r := 0; r < v.mr; r++ {
+		for j := 0; j < v.nv; j++ {
+			v.zero(acc(r, j))
+		}
+	}
+
+	step := func() {
+		for j := 0; j < v.nv; j++ {
+			v.movu(Mem{Base: pb, Disp: j * v.vecBytes()}, breg(j))
+		}
+		for r := 0; r < v.mr; r++ {
+			v.bcast(aAddr(r), tmp)
+			for j := 0; j < v.nv; j++ {
+				v.fma(tmp, breg(j), acc(r, j))
+			}
+		}
+		for _, p := range bases {
+			ADDQ(sa, p)
+		}
+		ADDQ(sb, pb)
+	}
+
+	Comment("Main loop: unroll k steps per iteration, in increasing l.")
+	Label(v.name + "_loop")
+	CMPQ(k, U8(v.unroll))
+	JL(LabelRef(v.name + "_tail"))
+	for u := 0; u < v.unroll; u++ {
+		step()
+	}
+	SUBQ(U8(v.unroll), k)
+	JMP(LabelRef(v.name + "_loop"))
+
+	Comment("Remaining k steps, one at a time.")
+	Label(v.name + "_tail")
+	TESTQ(k, k)
+	JZ(LabelRef(v.name + "_epilogue"))
+	step()
+	DECQ(k)
+	JMP(LabelRef(v.name + "_tail"))
+
+	Label(v.name + "_epilogue")
+	alpha := breg(0)
+	beta := tmp
+	v.bcast(paramAddr("alpha"), alpha)
+	v.bcast(paramAddr("beta"), beta)
+	cp := Load(Param("c"), GP64())
+	ldc := Load(Param("ldc"), GP64())
+	SHLQ(U8(v.shift()), ldc)
+	flags := Load(Param("flags"), GP64())
+	scratch := v.vec(nacc + 1)
+	if v.nv == 1 {
+		scratch = v.vec(nacc + 2)
+	}
+	for r := 0; r < v.mr; r++ {
+		for j := 0; j < v.nv; j++ {
+			v.mul(alpha, acc(r, j), acc(r, j))
+		}
+	}
+	TESTQ(U32(1), flags)
+	JZ(LabelRef(v.name + "_store"))
+	Comment("t = alpha*acc + beta*C, each product rounded.")
+	for r := 0; r < v.mr; r++ {
+		for j := 0; j < v.nv; j++ {
+			m := Mem{Base: cp, Disp: j * v.vecBytes()}
+			v.mul(m, beta, scratch)
+			v.add(scratch, acc(r, j), acc(r, j))
+			v.movu(acc(r, j), m)
+		}
+		if r+1 < v.mr {
+			ADDQ(ldc, cp)
+		}
+	}
+	VZEROUPPER()
+	RET()
+
+	Comment("beta == 0: C is not read.")
+	Label(v.name + "_store")
+	for r := 0; r < v.mr; r++ {
+		for j := 0; j < v.nv; j++ {
+			v.movu(acc(r, j), Mem{Base: cp, Disp: j * v.vecBytes()})
+		}
+		if r+1 < v.mr {
+			ADDQ(ldc, cp)
+		}
+	}
+	VZEROUPPER()
+	RET()
+}
+
+// paramAddr returns the frame address of a scalar argument.
+func paramAddr(name string) Mem {
+	b, err := Param(name).Resolve()
+	if err != nil {
+		panic(err)
+	}
+	return b.Addr
+}
+
+// Variants lists the generated kernels. The tile shapes must match the
+// constants in kernels/gemm_bind_amd64.go.
+var variants = []variant{
+	{name: "sgemmKernelAVX2", elem: 4, avx512: false, mr: 6, nv: 2, unroll: 2},
+	{name: "dgemmKernelAVX2", elem: 8, avx512: false, mr: 6, nv: 2, unroll: 2},
+	{name: "sgemmKernelAVX512", elem: 4, avx512: true, mr: 8, nv: 2, unroll: 2},
+	{name: "dgemmKernelAVX512", elem: 8, avx512: true, mr: 8, nv: 2, unroll: 2},
+}
+
+func main() {
+	// avo issue #450: generate for linux/amd64 whatever the host.
+	os.Setenv("GOOS", "linux")
+	os.Setenv("GOARCH", "amd64")
+	ConstraintExpr("!noasm,!purego,gc")
+	for _, v := range variants {
+		microKernel(v)
+	}
+	Generate()
+}
