@@ -344,3 +344,13 @@ func chunks(n, size int) []int {
 	}
 	return out
 }
+
+// The three tasks implement Task for both element types.
+var (
+	_ Task[float32] = (*SeqMNIST[float32])(nil)
+	_ Task[float64] = (*SeqMNIST[float64])(nil)
+	_ Task[float32] = (*Pattern[float32])(nil)
+	_ Task[float64] = (*Pattern[float64])(nil)
+	_ Task[float32] = (*DMS[float32])(nil)
+	_ Task[float64] = (*DMS[float64])(nil)
+)
