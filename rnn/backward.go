@@ -30,7 +30,7 @@ func (net *Network[T]) Backward(ws *Workspace[T], grad []T) error {
 	if len(grad) != net.Layout.Total {
 		return fmt.Errorf("rnn: Backward: grad has length %d, want %d", len(grad), net.Layout.Total)
 	}
-	ws.parallel(net.backwardChunk(ws))
+	ws.parallel(opBackward)
 	ws.haveBwd = true
 	net.weightGrad(ws, grad)
 	return nil
@@ -43,10 +43,6 @@ func (net *Network[T]) Gradient(ws *Workspace[T], b *Batch[T], grad []T) (float6
 		return loss, err
 	}
 	return loss, net.Backward(ws, grad)
-}
-
-func (net *Network[T]) backwardChunk(ws *Workspace[T]) func(c *chunk[T]) {
-	return func(c *chunk[T]) { net.backwardRows(ws, c) }
 }
 
 func (net *Network[T]) backwardRows(ws *Workspace[T], c *chunk[T]) {

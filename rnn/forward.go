@@ -57,7 +57,7 @@ func (net *Network[T]) Forward(ws *Workspace[T], b *Batch[T]) (float64, error) {
 		return 0, err
 	}
 	ws.batch, ws.net = b, net
-	ws.parallel(net.forwardChunk(ws))
+	ws.parallel(opForward)
 	loss := 0.0
 	var div *ErrDiverged
 	for i := range ws.chunks {
@@ -89,12 +89,6 @@ func (net *Network[T]) l2Loss() float64 {
 		s += float64(kernels.Dot(w, w))
 	}
 	return lam / 2 * s
-}
-
-// forwardChunk returns the per-chunk forward pass. It is a method value
-// factory so that ws.parallel receives a closure built once per call.
-func (net *Network[T]) forwardChunk(ws *Workspace[T]) func(c *chunk[T]) {
-	return func(c *chunk[T]) { net.forwardRows(ws, c) }
 }
 
 func (net *Network[T]) forwardRows(ws *Workspace[T], c *chunk[T]) {

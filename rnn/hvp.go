@@ -118,7 +118,9 @@ func (h *HVP[T]) ApplyBlock(dst, v []T, k int) {
 		Scatter(net.Layout, h.set, vi, v[i*h.dim:(i+1)*h.dim])
 		MaskDiag(vi[net.Layout.Blocks[WRec].Off:], N)
 	}
-	ws.parallel(func(c *chunk[T]) { h.chunkApply(c, k) })
+	ws.hvp, ws.hvpK = h, k
+	ws.parallel(opHVP)
+	ws.hvp = nil
 	clear(h.acc)
 	for ci := range ws.chunks {
 		kernels.Axpy(h.acc, 1, ws.chunks[ci].hv.out[:k*P])

@@ -30,7 +30,7 @@ func TestHVPFiniteDifference(t *testing.T) {
 			}
 			t.Run(tc.name+"/"+ps.name, func(t *testing.T) {
 				net := mustNew[float64](t, tc.cfg)
-				b := randBatch[float64](tc.cfg, 3, 5, 5)
+				b := randBatch[float64](tc.cfg, 3, 7, 5)
 				h, err := NewHVP(net, b, ps.set, nil)
 				if err != nil {
 					t.Fatal(err)

@@ -39,6 +39,14 @@ type Workspace[T kernels.Float] struct {
 
 	haveFwd, haveBwd bool
 	loss             float64
+
+	// Parallel dispatch: the operation, its HVP and block size, the bound
+	// chunk runner and the helper pool.
+	op    int
+	hvp   *HVP[T]
+	hvpK  int
+	jobFn func(int)
+	pool  *pool
 }
 
 // chunk is the per-goroutine scratch for rows [b0, b1) of the batch.
@@ -113,31 +121,109 @@ func rows[T kernels.Float](s []T, t, bsz, b0, b1, w int) []T {
 	return s[(t*bsz+b0)*w : (t*bsz+b1)*w]
 }
 
-// parallel runs fn on every chunk, on up to GOMAXPROCS goroutines. Each
-// chunk writes only its own rows and scratch, so the order does not matter.
-func (ws *Workspace[T]) parallel(fn func(c *chunk[T])) {
+// Operations run per chunk by parallel.
+const (
+	opForward = iota
+	opBackward
+	opHVP
+)
+
+// parallel runs operation op on every chunk, on the calling goroutine plus
+// up to GOMAXPROCS−1 persistent helpers. Each chunk writes only its own
+// rows and scratch, so the schedule does not affect the result. It
+// allocates nothing once the helpers exist.
+func (ws *Workspace[T]) parallel(op int) {
+	ws.op = op
 	nc := len(ws.chunks)
-	workers := min(runtime.GOMAXPROCS(0), nc)
-	if workers <= 1 {
+	helpers := min(runtime.GOMAXPROCS(0), nc) - 1
+	if helpers <= 0 {
 		for i := range ws.chunks {
-			fn(&ws.chunks[i])
+			ws.runChunk(i)
 		}
 		return
 	}
-	var wg sync.WaitGroup
-	var next atomic.Int64
-	for w := 0; w < workers; w++ {
-		wg.Go(func() {
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= nc {
-					return
-				}
-				fn(&ws.chunks[i])
-			}
-		})
+	if ws.jobFn == nil {
+		ws.jobFn = ws.runChunk
 	}
-	wg.Wait()
+	if ws.pool == nil {
+		ws.pool = &pool{}
+		runtime.AddCleanup(ws, func(p *pool) { p.stop() }, ws.pool)
+	}
+	ws.pool.run(ws.jobFn, nc, helpers)
+}
+
+func (ws *Workspace[T]) runChunk(i int) {
+	c := &ws.chunks[i]
+	switch ws.op {
+	case opForward:
+		ws.net.forwardRows(ws, c)
+	case opBackward:
+		ws.net.backwardRows(ws, c)
+	case opHVP:
+		ws.hvp.chunkApply(c, ws.hvpK)
+	}
+}
+
+// pool is a set of persistent helper goroutines that share the work items
+// of one parallel call with the caller. Helpers reference only the pool,
+// so a dropped Workspace is collected and its cleanup stops them.
+type pool struct {
+	mu      sync.Mutex
+	start   chan struct{}
+	done    chan struct{}
+	helpers int
+	job     func(int)
+	n       int
+	next    atomic.Int64
+}
+
+func (p *pool) run(job func(int), n, helpers int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.start == nil {
+		p.start = make(chan struct{})
+		p.done = make(chan struct{})
+	}
+	for p.helpers < helpers {
+		go p.loop(p.start, p.done)
+		p.helpers++
+	}
+	p.job, p.n = job, n
+	p.next.Store(0)
+	for i := 0; i < helpers; i++ {
+		p.start <- struct{}{}
+	}
+	p.work()
+	for i := 0; i < helpers; i++ {
+		<-p.done
+	}
+	p.job = nil
+}
+
+func (p *pool) loop(start <-chan struct{}, done chan<- struct{}) {
+	for range start {
+		p.work()
+		done <- struct{}{}
+	}
+}
+
+func (p *pool) work() {
+	for {
+		i := int(p.next.Add(1) - 1)
+		if i >= p.n {
+			return
+		}
+		p.job(i)
+	}
+}
+
+func (p *pool) stop() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.start != nil {
+		close(p.start)
+		p.start = nil
+	}
 }
 
 // mm is kernels.Gemm with single-row products routed to the gemv kernels.
