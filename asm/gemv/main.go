@@ -1,0 +1,668 @@
+//go:generate go run . -out ../../kernels/gemv_amd64.s -stubs ../../kernels/gemv_amd64.go -pkg kernels
+
+// Command gemv generates kernels/gemv_amd64.s and its stubs: the AVX2+FMA
+// and AVX-512 matrix-vector kernels sgemvN, dgemvN, sgemvT and dgemvT.
+//
+// Summation order, which fixes the rounding:
+//
+//   - gemvN computes each y[i] from R rows at once (R = 4, then single rows).
+//     Row r keeps U vector accumulators; accumulator u, lane l sums
+//     A[i+r, j]*x[j] over the j with (j/W) mod U == u and j mod W == l (W =
+//     lanes per vector), each step one FMA. The tail (len(x) mod W elements)
+//     is added through a lane mask into accumulator 0. The accumulators are
+//     then added (u = 0+1+...), each vector is folded in halves down to 128
+//     bits, and the four rows are reduced together by unpack/add: lanes
+//     (0+2) + (1+3) for float32, lane 0 + lane 1 for float64. Finally
+//     y[i] = fma(alpha, sum, beta*y[i]), or alpha*sum when beta == 0 (y is
+//     not read).
+//   - gemvT first sets y = beta*y (y = 0 without reading y when beta == 0,
+//     untouched when beta == 1), then adds the rows of A in increasing i,
+//     y[j] = fma(alpha*x[i], A[i, j], y[j]), processing 4 rows per pass over
+//     y (the same order as gemvTGeneric, with fused rounding).
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+
+	. "github.com/mmcloughlin/avo/build"
+	. "github.com/mmcloughlin/avo/operand"
+	"github.com/mmcloughlin/avo/reg"
+)
+
+func main() {
+	// avo issue #450: generate for amd64 whatever the host.
+	os.Setenv("GOOS", "linux")
+	os.Setenv("GOARCH", "amd64")
+	flag.Parse()
+	ConstraintExpr("!noasm,!purego,gc") // avo v0.6.0 takes +build syntax: !noasm && !purego && gc
+	only := os.Getenv("GEMV_ONLY")
+	for _, k := range kinds() {
+		if only == "" || only == "N"+k.prefix()+k.level() {
+			gemvN(k)
+		}
+	}
+	for _, k := range kinds() {
+		if only == "" || only == "T"+k.prefix()+k.level() {
+			gemvT(k)
+		}
+	}
+	Generate()
+}
+
+// kind describes one variant: element width and vector ISA.
+type kind struct {
+	size   int  // bytes per element: 4 (float32) or 8 (float64)
+	avx512 bool // ZMM registers and K-mask tails; else YMM and AVX2
+}
+
+func kinds() []kind {
+	return []kind{{4, false}, {8, false}, {4, true}, {8, true}}
+}
+
+func (k kind) prefix() string {
+	if k.size == 4 {
+		return "s"
+	}
+	return "d"
+}
+
+func (k kind) typ() string {
+	if k.size == 4 {
+		return "float32"
+	}
+	return "float64"
+}
+
+func (k kind) level() string {
+	if k.avx512 {
+		return "AVX512"
+	}
+	return "AVX2"
+}
+
+// vb is the vector width in bytes, w the number of lanes.
+func (k kind) vb() int {
+	if k.avx512 {
+		return 64
+	}
+	return 32
+}
+func (k kind) w() int { return k.vb() / k.size }
+
+func (k kind) vec() reg.VecVirtual {
+	if k.avx512 {
+		return ZMM()
+	}
+	return YMM()
+}
+
+func (k kind) shift() uint64 {
+	if k.size == 4 {
+		return 2
+	}
+	return 3
+}
+
+func (k kind) pick(s, d func(...Op)) func(...Op) {
+	if k.size == 4 {
+		return s
+	}
+	return d
+}
+
+func (k kind) mov(ops ...Op)   { k.pick(VMOVUPS, VMOVUPD)(ops...) }
+func (k kind) fma(ops ...Op)   { k.pick(VFMADD231PS, VFMADD231PD)(ops...) }
+func (k kind) mul(ops ...Op)   { k.pick(VMULPS, VMULPD)(ops...) }
+func (k kind) add(ops ...Op)   { k.pick(VADDPS, VADDPD)(ops...) }
+func (k kind) bcast(ops ...Op) { k.pick(VBROADCASTSS, VBROADCASTSD)(ops...) }
+func (k kind) movs(ops ...Op)  { k.pick(VMOVSS, VMOVSD)(ops...) }
+func (k kind) muls(ops ...Op)  { k.pick(VMULSS, VMULSD)(ops...) }
+func (k kind) fmas(ops ...Op)  { k.pick(VFMADD231SS, VFMADD231SD)(ops...) }
+func (k kind) adds(ops ...Op)  { k.pick(VADDSS, VADDSD)(ops...) }
+
+func (k kind) movZ(m, kr, dst Op) {
+	if k.size == 4 {
+		VMOVUPS_Z(m, kr, dst)
+	} else {
+		VMOVUPD_Z(m, kr, dst)
+	}
+}
+
+func (k kind) maskmov(a, b, c Op) {
+	if k.size == 4 {
+		VMASKMOVPS(a, b, c)
+	} else {
+		VMASKMOVPD(a, b, c)
+	}
+}
+
+func (k kind) ucomis(a, b Op) {
+	if k.size == 4 {
+		VUCOMISS(a, b)
+	} else {
+		VUCOMISD(a, b)
+	}
+}
+
+// zero clears v. VXORPS on 512-bit registers needs AVX512DQ, which the
+// AVX512 level includes.
+func zero(v reg.VecVirtual) { VXORPS(v, v, v) }
+
+// addr returns the stack address of the scalar parameter name.
+func addr(name string) Mem {
+	b, err := Param(name).Resolve()
+	if err != nil {
+		panic(err)
+	}
+	return b.Addr
+}
+
+// mem returns base + idx + disp.
+func mem(base, idx reg.Register, disp int) Mem {
+	return Mem{Base: base, Index: idx, Scale: 1, Disp: disp}
+}
+
+// tailMask holds the AVX2 lane masks: W all-ones lanes followed by W zero
+// lanes, so the W lanes starting at byte (W-r)*size enable the first r.
+// kMask holds (1<<r)-1 for r = 0..15, the AVX-512 tail masks.
+var tailMasks = map[int]Mem{}
+var kMask *Mem
+
+func (k kind) avx2Mask() Mem {
+	if m, ok := tailMasks[k.size]; ok {
+		return m
+	}
+	name := fmt.Sprintf("gemvLaneMask%d", k.size*8)
+	m := GLOBL(name, RODATA|NOPTR)
+	for i := 0; i < 2*k.w(); i++ {
+		v := U32(0)
+		if i < k.w() {
+			v = U32(0xffffffff)
+		}
+		if k.size == 4 {
+			DATA(4*i, v)
+		} else {
+			DATA(8*i, v)
+			DATA(8*i+4, v)
+		}
+	}
+	tailMasks[k.size] = m
+	return m
+}
+
+func kMaskTable() Mem {
+	if kMask != nil {
+		return *kMask
+	}
+	m := GLOBL("gemvKMask", RODATA|NOPTR)
+	for r := 0; r < 16; r++ {
+		DATA(2*r, U16(uint16(1<<r-1)))
+	}
+	kMask = &m
+	return m
+}
+
+// loadTail prepares the tail mask for r bytes (r = n mod vb, in bytes):
+// a vector mask for AVX2, K1 for AVX-512.
+func (k kind) loadTail(rBytes reg.Register) (mask reg.VecVirtual, kr reg.OpmaskPhysical) {
+	if k.avx512 {
+		tbl := kMaskTable()
+		cnt := GP64()
+		MOVQ(rBytes, cnt)
+		SHRQ(U8(k.shift()), cnt)
+		base := GP64()
+		LEAQ(tbl, base)
+		KMOVW(Mem{Base: base, Index: cnt, Scale: 2}, reg.K1)
+		return nil, reg.K1
+	}
+	tbl := k.avx2Mask()
+	off := GP64()
+	MOVQ(U32(k.vb()), off)
+	SUBQ(rBytes, off)
+	mask = YMM()
+	base := GP64()
+	LEAQ(tbl, base)
+	VMOVDQU(mem(base, off, 0), mask)
+	return mask, reg.K1
+}
+
+// extract128 writes the upper 128 bits of the 256-bit src to dst.
+func (k kind) extract128(src reg.VecVirtual, dst reg.VecVirtual) {
+	if k.avx512 {
+		VEXTRACTF32X4(U8(1), src.AsY(), dst.AsX())
+	} else {
+		VEXTRACTF128(U8(1), src.AsY(), dst.AsX())
+	}
+}
+
+// fold128 adds the halves of v until its low 128 bits hold the partial sums.
+func (k kind) fold128(v, tmp reg.VecVirtual) {
+	if k.avx512 {
+		VEXTRACTF64X4(U8(1), v, tmp.AsY())
+		k.add(tmp.AsY(), v.AsY(), v.AsY())
+	}
+	k.extract128(v, tmp)
+	k.add(tmp.AsX(), v.AsX(), v.AsX())
+}
+
+// hsum reduces the 128-bit v to its lane 0.
+func (k kind) hsum(v, tmp reg.VecVirtual) {
+	VUNPCKHPD(v.AsX(), v.AsX(), tmp.AsX())
+	k.add(tmp.AsX(), v.AsX(), v.AsX())
+	if k.size == 4 {
+		VMOVSHDUP(v.AsX(), tmp.AsX())
+		k.add(tmp.AsX(), v.AsX(), v.AsX())
+	}
+}
+
+func signature(k kind) string {
+	t := k.typ()
+	return fmt.Sprintf("func(y []%s, alpha %s, a []%s, lda int, x []%s, beta %s)", t, t, t, t, t)
+}
+
+// gemvN emits ?gemvN{AVX2,AVX512}: y = alpha*A*x + beta*y.
+func gemvN(k kind) {
+	name := k.prefix() + "gemvN" + k.level()
+	TEXT(name, NOSPLIT, signature(k))
+	Pragma("noescape")
+	Doc(name+" computes y = alpha*A*x + beta*y for the len(y)×len(x) row-major A", "with leading dimension lda, like gemvNGeneric; y is not read when beta == 0.")
+
+	yp := Load(Param("y").Base(), GP64())
+	m := Load(Param("y").Len(), GP64())
+	ap := Load(Param("a").Base(), GP64())
+	lda := Load(Param("lda"), GP64())
+	SHLQ(U8(k.shift()), lda)
+	xp := Load(Param("x").Base(), GP64())
+	nB := Load(Param("x").Len(), GP64())
+	SHLQ(U8(k.shift()), nB)
+
+	valpha, vbeta := k.vec(), k.vec()
+	k.bcast(addr("alpha"), valpha)
+	k.bcast(addr("beta"), vbeta)
+
+	// betaZero = 1 when beta == 0 (not NaN).
+	betaZero := GP64()
+	z := k.vec()
+	zero(z)
+	XORQ(betaZero, betaZero)
+	k.ucomis(addr("beta"), z.AsX())
+	JNE(LabelRef("betaset"))
+	JP(LabelRef("betaset"))
+	MOVQ(U32(1), betaZero)
+	Label("betaset")
+
+	// nvec = bytes covered by whole vectors; tail = nB - nvec.
+	nvec := GP64()
+	MOVQ(nB, nvec)
+	ANDQ(I32(-k.vb()), nvec)
+	rB := GP64()
+	MOVQ(nB, rB)
+	SUBQ(nvec, rB)
+	mask, kr := k.loadTail(rB)
+
+	const U = 2
+	nmain := GP64()
+	MOVQ(nB, nmain)
+	ANDQ(I32(-U*k.vb()), nmain)
+
+	for _, R := range []int{4, 1} {
+		k.gemvNBlock(R, U, m, yp, ap, lda, xp, nB, nmain, nvec, mask, kr, valpha, vbeta, betaZero)
+	}
+	Label("done")
+	VZEROUPPER()
+	RET()
+}
+
+func (k kind) gemvNBlock(R, U int, m, yp, ap, lda, xp, nB, nmain, nvec reg.Register, mask reg.VecVirtual, kr reg.OpmaskPhysical, valpha, vbeta reg.VecVirtual, betaZero reg.Register) {
+	L := func(s string) string { return fmt.Sprintf("r%d%s", R, s) }
+	Label(L("rows"))
+	CMPQ(m, U32(R))
+	if R == 1 {
+		JL(LabelRef("done"))
+	} else {
+		JL(LabelRef(fmt.Sprintf("r%drows", 1)))
+	}
+	p := make([]reg.Register, R)
+	for r := range p {
+		if r == 0 {
+			p[r] = ap
+		} else {
+			p[r] = GP64()
+			LEAQ(mem(p[r-1], lda, 0), p[r])
+		}
+	}
+	acc := make([][]reg.VecVirtual, R)
+	for r := range acc {
+		acc[r] = make([]reg.VecVirtual, U)
+		for u := range acc[r] {
+			acc[r][u] = k.vec()
+			zero(acc[r][u])
+		}
+	}
+	xv := make([]reg.VecVirtual, U)
+	for u := range xv {
+		xv[u] = k.vec()
+	}
+	j := GP64()
+	XORQ(j, j)
+
+	Label(L("main"))
+	CMPQ(j, nmain)
+	JGE(LabelRef(L("vec")))
+	for u := 0; u < U; u++ {
+		k.mov(mem(xp, j, u*k.vb()), xv[u])
+	}
+	for r := 0; r < R; r++ {
+		for u := 0; u < U; u++ {
+			k.fma(mem(p[r], j, u*k.vb()), xv[u], acc[r][u])
+		}
+	}
+	ADDQ(U32(U*k.vb()), j)
+	JMP(LabelRef(L("main")))
+
+	Label(L("vec"))
+	CMPQ(j, nvec)
+	JGE(LabelRef(L("tail")))
+	k.mov(mem(xp, j, 0), xv[0])
+	for r := 0; r < R; r++ {
+		k.fma(mem(p[r], j, 0), xv[0], acc[r][0])
+	}
+	ADDQ(U32(k.vb()), j)
+	JMP(LabelRef(L("vec")))
+
+	Label(L("tail"))
+	CMPQ(j, nB)
+	JGE(LabelRef(L("reduce")))
+	tmp := k.vec()
+	if k.avx512 {
+		k.movZ(mem(xp, j, 0), kr, xv[0])
+		for r := 0; r < R; r++ {
+			k.fma(mem(p[r], j, 0), xv[0], kr, acc[r][0])
+		}
+	} else {
+		k.maskmov(mem(xp, j, 0), mask, xv[0])
+		for r := 0; r < R; r++ {
+			k.maskmov(mem(p[r], j, 0), mask, tmp)
+			k.fma(tmp, xv[0], acc[r][0])
+		}
+	}
+
+	Label(L("reduce"))
+	for r := 0; r < R; r++ {
+		for u := 1; u < U; u++ {
+			k.add(acc[r][u], acc[r][0], acc[r][0])
+		}
+		k.fold128(acc[r][0], tmp)
+	}
+	s := acc[0][0]
+	if R == 4 {
+		a0, a1, a2, a3 := acc[0][0].AsX(), acc[1][0].AsX(), acc[2][0].AsX(), acc[3][0].AsX()
+		t := tmp.AsX()
+		if k.size == 4 {
+			// [a0_0 a1_0 a0_1 a1_1] + [a0_2 a1_2 a0_3 a1_3] = [a0_02 a1_02 a0_13 a1_13].
+			VUNPCKHPS(a1, a0, t)
+			VUNPCKLPS(a1, a0, a0)
+			VADDPS(t, a0, a0)
+			VUNPCKHPS(a3, a2, t)
+			VUNPCKLPS(a3, a2, a2)
+			VADDPS(t, a2, a2)
+			// [a0_02 a1_02 a2_02 a3_02] + [a0_13 a1_13 a2_13 a3_13].
+			VUNPCKHPD(a2, a0, t)
+			VUNPCKLPD(a2, a0, a0)
+			VADDPS(t, a0, a0)
+		} else {
+			// [a0_0 a1_0] + [a0_1 a1_1], and likewise for rows 2, 3 into a2.
+			VUNPCKHPD(a1, a0, t)
+			VUNPCKLPD(a1, a0, a0)
+			VADDPD(t, a0, a0)
+			VUNPCKHPD(a3, a2, t)
+			VUNPCKLPD(a3, a2, a2)
+			VADDPD(t, a2, a2)
+		}
+	} else {
+		k.hsum(s, tmp)
+	}
+
+	// Store: y = alpha*s + beta*y, or alpha*s when beta == 0.
+	type part struct {
+		v   reg.VecVirtual
+		off int
+	}
+	var parts []part
+	switch {
+	case R == 4 && k.size == 4:
+		parts = []part{{acc[0][0], 0}}
+	case R == 4:
+		parts = []part{{acc[0][0], 0}, {acc[2][0], 16}}
+	default:
+		parts = []part{{s, 0}}
+	}
+	TESTQ(betaZero, betaZero)
+	JNZ(LabelRef(L("bzero")))
+	for _, pt := range parts {
+		if R == 1 {
+			k.muls(Mem{Base: yp, Disp: pt.off}, vbeta.AsX(), tmp.AsX())
+			k.fmas(pt.v.AsX(), valpha.AsX(), tmp.AsX())
+			k.movs(tmp.AsX(), Mem{Base: yp, Disp: pt.off})
+		} else {
+			k.mul(Mem{Base: yp, Disp: pt.off}, vbeta.AsX(), tmp.AsX())
+			k.fma(pt.v.AsX(), valpha.AsX(), tmp.AsX())
+			k.mov(tmp.AsX(), Mem{Base: yp, Disp: pt.off})
+		}
+	}
+	JMP(LabelRef(L("next")))
+	Label(L("bzero"))
+	for _, pt := range parts {
+		if R == 1 {
+			k.muls(pt.v.AsX(), valpha.AsX(), tmp.AsX())
+			k.movs(tmp.AsX(), Mem{Base: yp, Disp: pt.off})
+		} else {
+			k.mul(pt.v.AsX(), valpha.AsX(), tmp.AsX())
+			k.mov(tmp.AsX(), Mem{Base: yp, Disp: pt.off})
+		}
+	}
+	Label(L("next"))
+	for r := 0; r < R; r++ {
+		ADDQ(lda, ap)
+	}
+	ADDQ(U32(R*k.size), yp)
+	SUBQ(U32(R), m)
+	JMP(LabelRef(L("rows")))
+}
+
+// gemvT emits ?gemvT{AVX2,AVX512}: y = alpha*Aᵀ*x + beta*y.
+func gemvT(k kind) {
+	name := k.prefix() + "gemvT" + k.level()
+	TEXT(name, NOSPLIT, signature(k))
+	Pragma("noescape")
+	Doc(name+" computes y = alpha*Aᵀ*x + beta*y for the len(x)×len(y) row-major A", "with leading dimension lda, like gemvTGeneric; y is not read when beta == 0.")
+
+	yp := Load(Param("y").Base(), GP64())
+	nB := Load(Param("y").Len(), GP64())
+	SHLQ(U8(k.shift()), nB)
+	ap := Load(Param("a").Base(), GP64())
+	lda := Load(Param("lda"), GP64())
+	SHLQ(U8(k.shift()), lda)
+	xp := Load(Param("x").Base(), GP64())
+	m := Load(Param("x").Len(), GP64())
+
+	valpha, vbeta := k.vec(), k.vec()
+	k.bcast(addr("alpha"), valpha)
+	k.bcast(addr("beta"), vbeta)
+
+	nvec := GP64()
+	MOVQ(nB, nvec)
+	ANDQ(I32(-k.vb()), nvec)
+	var kr reg.OpmaskPhysical
+	if k.avx512 {
+		rB := GP64()
+		MOVQ(nB, rB)
+		SUBQ(nvec, rB)
+		_, kr = k.loadTail(rB)
+	}
+
+	// Scale y by beta: zero when beta == 0, nothing when beta == 1.
+	z := k.vec()
+	zero(z)
+	j := GP64()
+	XORQ(j, j)
+	k.ucomis(addr("beta"), z.AsX())
+	JNE(LabelRef("scale"))
+	JP(LabelRef("scale"))
+	Label("zeroloop")
+	CMPQ(j, nvec)
+	JGE(LabelRef("zerotail"))
+	k.mov(z, mem(yp, j, 0))
+	ADDQ(U32(k.vb()), j)
+	JMP(LabelRef("zeroloop"))
+	Label("zerotail")
+	CMPQ(j, nB)
+	JGE(LabelRef("rows"))
+	if k.avx512 {
+		k.mov(z, kr, mem(yp, j, 0))
+	} else {
+		k.movs(z.AsX(), mem(yp, j, 0))
+		ADDQ(U32(k.size), j)
+		JMP(LabelRef("zerotail"))
+	}
+	JMP(LabelRef("rows"))
+
+	Label("scale")
+	one := GP64()
+	if k.size == 4 {
+		MOVL(U32(0x3f800000), one.As32())
+		VMOVD(one.As32(), z.AsX())
+	} else {
+		MOVQ(U64(0x3ff0000000000000), one)
+		VMOVQ(one, z.AsX())
+	}
+	k.ucomis(addr("beta"), z.AsX())
+	JNE(LabelRef("scaleloop"))
+	JP(LabelRef("scaleloop"))
+	JMP(LabelRef("rows"))
+	Label("scaleloop")
+	CMPQ(j, nvec)
+	JGE(LabelRef("scaletail"))
+	k.mul(mem(yp, j, 0), vbeta, z)
+	k.mov(z, mem(yp, j, 0))
+	ADDQ(U32(k.vb()), j)
+	JMP(LabelRef("scaleloop"))
+	Label("scaletail")
+	CMPQ(j, nB)
+	JGE(LabelRef("rows"))
+	if k.avx512 {
+		k.movZ(mem(yp, j, 0), kr, z)
+		k.mul(vbeta, z, z)
+		k.mov(z, kr, mem(yp, j, 0))
+	} else {
+		k.muls(mem(yp, j, 0), vbeta.AsX(), z.AsX())
+		k.movs(z.AsX(), mem(yp, j, 0))
+		ADDQ(U32(k.size), j)
+		JMP(LabelRef("scaletail"))
+	}
+
+	Label("rows")
+	// Four rows per pass (more would exhaust the general registers); U
+	// independent y vectors per step hide the FMA latency of each chain.
+	R, U := 4, 4
+	if k.avx512 {
+		U = 8
+	}
+	blocks := []int{R, 1}
+	nmain := GP64()
+	MOVQ(nB, nmain)
+	ANDQ(I32(-U*k.vb()), nmain)
+	for bi, r := range blocks {
+		next := "done"
+		if bi+1 < len(blocks) {
+			next = fmt.Sprintf("t%drows", blocks[bi+1])
+		}
+		k.gemvTBlock(r, U, next, m, yp, ap, lda, xp, nB, nmain, nvec, kr, valpha)
+	}
+	Label("done")
+	VZEROUPPER()
+	RET()
+}
+
+func (k kind) gemvTBlock(R, U int, next string, m, yp, ap, lda, xp, nB, nmain, nvec reg.Register, kr reg.OpmaskPhysical, valpha reg.VecVirtual) {
+	L := func(s string) string { return fmt.Sprintf("t%d%s", R, s) }
+	Label(L("rows"))
+	CMPQ(m, U32(R))
+	JL(LabelRef(next))
+	p := make([]reg.Register, R)
+	t := make([]reg.VecVirtual, R)
+	for r := range p {
+		if r == 0 {
+			p[r] = ap
+		} else {
+			p[r] = GP64()
+			LEAQ(mem(p[r-1], lda, 0), p[r])
+		}
+		t[r] = k.vec()
+		k.bcast(Mem{Base: xp, Disp: r * k.size}, t[r])
+		k.mul(valpha, t[r], t[r])
+	}
+	acc := make([]reg.VecVirtual, U)
+	for u := range acc {
+		acc[u] = k.vec()
+	}
+	j := GP64()
+	XORQ(j, j)
+
+	Label(L("main"))
+	CMPQ(j, nmain)
+	JGE(LabelRef(L("vec")))
+	for u := 0; u < U; u++ {
+		k.mov(mem(yp, j, u*k.vb()), acc[u])
+	}
+	for r := 0; r < R; r++ {
+		for u := 0; u < U; u++ {
+			k.fma(mem(p[r], j, u*k.vb()), t[r], acc[u])
+		}
+	}
+	for u := 0; u < U; u++ {
+		k.mov(acc[u], mem(yp, j, u*k.vb()))
+	}
+	ADDQ(U32(U*k.vb()), j)
+	JMP(LabelRef(L("main")))
+
+	Label(L("vec"))
+	CMPQ(j, nvec)
+	JGE(LabelRef(L("tail")))
+	k.mov(mem(yp, j, 0), acc[0])
+	for r := 0; r < R; r++ {
+		k.fma(mem(p[r], j, 0), t[r], acc[0])
+	}
+	k.mov(acc[0], mem(yp, j, 0))
+	ADDQ(U32(k.vb()), j)
+	JMP(LabelRef(L("vec")))
+
+	Label(L("tail"))
+	CMPQ(j, nB)
+	JGE(LabelRef(L("next")))
+	if k.avx512 {
+		k.movZ(mem(yp, j, 0), kr, acc[0])
+		for r := 0; r < R; r++ {
+			k.fma(mem(p[r], j, 0), t[r], kr, acc[0])
+		}
+		k.mov(acc[0], kr, mem(yp, j, 0))
+	} else {
+		k.movs(mem(yp, j, 0), acc[0].AsX())
+		for r := 0; r < R; r++ {
+			k.fmas(mem(p[r], j, 0), t[r].AsX(), acc[0].AsX())
+		}
+		k.movs(acc[0].AsX(), mem(yp, j, 0))
+		ADDQ(U32(k.size), j)
+		JMP(LabelRef(L("tail")))
+	}
+
+	Label(L("next"))
+	for r := 0; r < R; r++ {
+		ADDQ(lda, ap)
+	}
+	ADDQ(U32(R*k.size), xp)
+	SUBQ(U32(R), m)
+	JMP(LabelRef(L("rows")))
+}
