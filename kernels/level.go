@@ -54,30 +54,38 @@ func ParseLevel(s string) (Level, error) {
 // Levels returns every level, in increasing order.
 func Levels() []Level { return []Level{Generic, AVX2, AVX512} }
 
-// detectLevel reads the CPU's features. Assembly availability is decided by
-// the build (see dispatch_amd64.go).
+// detectLevel returns the highest level whose levelFeatures this CPU has.
+// Assembly availability is decided by the build (see dispatch_amd64.go).
 func detectLevel() Level {
 	if !asmAvailable {
 		return Generic
 	}
-	if cpuid.CPU.Supports(cpuid.AVX512F, cpuid.AVX512VL, cpuid.AVX512DQ, cpuid.AVX512BW, cpuid.AVX2, cpuid.FMA3) {
-		return AVX512
-	}
-	if cpuid.CPU.Supports(cpuid.AVX2, cpuid.FMA3) {
-		return AVX2
+	for l := numLevels - 1; l > Generic; l-- {
+		if cpuid.CPU.Supports(levelFeatures(l)...) {
+			return l
+		}
 	}
 	return Generic
 }
 
-// levelFeatures lists the CPU features a level requires.
+// amd64Baseline lists the features every amd64 CPU has, which any
+// assembly may use without a check.
+var amd64Baseline = []cpuid.FeatureID{cpuid.CMOV, cpuid.FXSR, cpuid.MMX, cpuid.SSE, cpuid.SSE2, cpuid.X87}
+
+// levelFeatures lists the CPU features a level requires: Detected() is the
+// highest level whose list the CPU supports, and TestRequiresCoveredByLevel
+// checks that every assembly function bound at a level needs nothing else.
 func levelFeatures(l Level) []cpuid.FeatureID {
+	var f []cpuid.FeatureID
 	switch l {
 	case AVX2:
-		return []cpuid.FeatureID{cpuid.AVX, cpuid.AVX2, cpuid.FMA3}
+		f = []cpuid.FeatureID{cpuid.AVX, cpuid.AVX2, cpuid.FMA3}
 	case AVX512:
-		return []cpuid.FeatureID{cpuid.AVX, cpuid.AVX2, cpuid.FMA3, cpuid.AVX512F, cpuid.AVX512VL, cpuid.AVX512DQ, cpuid.AVX512BW}
+		f = []cpuid.FeatureID{cpuid.AVX, cpuid.AVX2, cpuid.FMA3, cpuid.AVX512F, cpuid.AVX512VL, cpuid.AVX512DQ, cpuid.AVX512BW}
+	default:
+		return nil
 	}
-	return nil
+	return append(f, amd64Baseline...)
 }
 
 // dispatch is the kernel dispatch table: the only mutable package state.
