@@ -1,0 +1,52 @@
+package rules
+
+import (
+	"github.com/hessrnn/hessrnn/kernels"
+	"github.com/hessrnn/hessrnn/rnn"
+)
+
+// matched is "Three-factor theory" (paper Fig. 4): the exact gradient g
+// scaled by α. With a constant α it is α·g; otherwise, at every call, the
+// Three-factor direction ĝ is computed on the same batch and weights and
+// α_k = ⟨ĝ_W, g_W⟩/‖g_W‖² over the recurrent weights W_rec (spec §6,
+// UNKNOWN 19), applied to all parameters.
+type matched[T kernels.Float] struct {
+	alpha float64
+	last  float64
+	eprop *trunc[T]
+	ws    rnn.Workspace[T]
+	ghat  []T
+}
+
+func (r *matched[T]) Kind() Kind { return MatchedBPTT }
+
+// LastAlpha returns the scale used by the last Direction call.
+func (r *matched[T]) LastAlpha() float64 { return r.last }
+
+func (r *matched[T]) Direction(net *rnn.Network[T], b *rnn.Batch[T], dir []T) (float64, error) {
+	loss, _, err := forward(net, &r.ws, b, dir)
+	if err != nil {
+		return loss, err
+	}
+	if err := net.Backward(&r.ws, dir); err != nil {
+		return loss, err
+	}
+	a := r.alpha
+	if a == 0 {
+		if len(r.ghat) != len(dir) {
+			r.ghat = make([]T, len(dir))
+		}
+		if _, err := r.eprop.Direction(net, b, r.ghat); err != nil {
+			return loss, err
+		}
+		l := net.Layout
+		a = Align(block(r.ghat, l, rnn.WRec), block(dir, l, rnn.WRec)).Alpha
+	}
+	r.last = a
+	kernels.Scal(dir, T(a))
+	err = checkFinite(dir, LayoutOf(net.Layout))
+	if d, ok := err.(*ErrDiverged); ok && a != a {
+		d.Block, d.Index, d.Value = "alpha", -1, a
+	}
+	return loss, err
+}
