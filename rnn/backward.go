@@ -30,7 +30,20 @@ func (net *Network[T]) Backward(ws *Workspace[T], grad []T) error {
 	if len(grad) != net.Layout.Total {
 		return fmt.Errorf("rnn: Backward: grad has length %d, want %d", len(grad), net.Layout.Total)
 	}
-	ws.parallel(opBackward)
+	// The readout term W_outᵀ ∂L/∂y^t of every step, written where δ^t will
+	// be, in one product over all loss steps.
+	B, N, Out, steps := ws.bsz, ws.n, ws.out, ws.steps
+	if ws.nLoss == steps {
+		kernels.Gemm(false, false, steps*B, N, Out, 1, ws.dy[B*Out:], Out, net.WOutM, N, 0, ws.delta[B*N:], N)
+	} else {
+		clear(ws.delta[B*N:])
+		for t := 1; t <= steps; t++ {
+			if ws.lossAt[t] {
+				mm(false, false, B, N, Out, 1, rows(ws.dy, t, B, 0, B, Out), Out, net.WOutM, N, 0, rows(ws.delta, t, B, 0, B, N), N)
+			}
+		}
+	}
+	ws.parallel(opBackward, len(ws.chunks))
 	ws.haveBwd = true
 	net.weightGrad(ws, grad)
 	return nil
@@ -47,48 +60,36 @@ func (net *Network[T]) Gradient(ws *Workspace[T], b *Batch[T], grad []T) (float6
 
 func (net *Network[T]) backwardRows(ws *Workspace[T], c *chunk[T]) {
 	cfg := &net.Cfg
-	B, N, Out := ws.bsz, ws.n, ws.out
+	B, N := ws.bsz, ws.n
 	b0, b1 := c.b0, c.b1
 	bc := b1 - b0
 	leak := T(cfg.Leak)
 	rho := T(cfg.Rho())
-	g := c.g
 	if net.alif {
 		clear(c.gamNxt)
 	}
 	for t := ws.steps; t >= 1; t-- {
-		beta := T(0)
-		if ws.lossAt[t] {
-			mm(false, false, bc, N, Out, 1, rows(ws.dy, t, B, b0, b1, Out), Out, net.WOutM, N, 0, g, N)
-			beta = 1
-		}
+		d := rows(ws.delta, t, B, b0, b1, N) // holds W_outᵀ ∂L/∂y^t on entry
 		var dNext []T
 		if t < ws.steps {
 			dNext = rows(ws.delta, t+1, B, b0, b1, N)
-			mm(false, false, bc, N, N, 1-leak, dNext, N, net.WRecM, N, beta, g, N)
-			beta = 1
+			mm(false, false, bc, N, N, 1-leak, dNext, N, net.WRecM, N, 1, d, N)
 		}
-		if beta == 0 {
-			clear(g)
-		}
-		if net.alif && t < ws.steps {
-			kernels.Axpy(g, 1-rho, c.gamNxt)
-		}
-		d := rows(ws.delta, t, B, b0, b1, N)
 		psi := rows(ws.psi, t, B, b0, b1, N)
-		kernels.Mul(d, psi, g)
-		if leak != 0 && dNext != nil {
-			kernels.Axpy(d, leak, dNext)
-		}
 		if net.alif {
+			kernels.Axpy(d, 1-rho, c.gamNxt)
 			gam, gn := c.gam, c.gamNxt
 			for row := 0; row < bc; row++ {
 				o := row * N
 				for i := 0; i < N; i++ {
-					gam[o+i] = -net.beta[i]*psi[o+i]*g[o+i] + rho*gn[o+i]
+					gam[o+i] = -net.beta[i]*psi[o+i]*d[o+i] + rho*gn[o+i]
 				}
 			}
 			c.gam, c.gamNxt = c.gamNxt, c.gam
+		}
+		kernels.Mul(d, psi, d) // δ^t = ψ^t⊙G^t (+ α_m δ^{t+1})
+		if leak != 0 && dNext != nil {
+			kernels.Axpy(d, leak, dNext)
 		}
 	}
 }

@@ -57,7 +57,11 @@ func (net *Network[T]) Forward(ws *Workspace[T], b *Batch[T]) (float64, error) {
 		return 0, err
 	}
 	ws.batch, ws.net = b, net
-	ws.parallel(opForward)
+	// The input projection of every step, (1−α_m)·W_in x^t, in one product
+	// over all T·B rows, written where r^t will be.
+	TB, N := b.Steps*b.Size, net.Cfg.N
+	kernels.Gemm(false, true, TB, N, b.In, T(1-net.Cfg.Leak), b.X, b.In, net.WInM, b.In, 0, ws.r[b.Size*N:], N)
+	ws.parallel(opForward, len(ws.chunks))
 	loss := 0.0
 	var div *ErrDiverged
 	for i := range ws.chunks {
@@ -93,42 +97,39 @@ func (net *Network[T]) l2Loss() float64 {
 
 func (net *Network[T]) forwardRows(ws *Workspace[T], c *chunk[T]) {
 	cfg := &net.Cfg
-	B, N, In, Out := ws.bsz, ws.n, ws.in, ws.out
+	B, N, Out := ws.bsz, ws.n, ws.out
 	b0, b1 := c.b0, c.b1
 	bc := b1 - b0
 	leak := T(cfg.Leak)
 	rho := T(cfg.Rho())
 	bthr := T(cfg.BThr)
 	fast := cfg.Leak == 0 && !net.alif && cfg.BThr == 0
-	X := ws.batch.X
 	c.loss, c.err = 0, nil
-	if !fast {
-		clear(c.h)
-	}
 	for t := 1; t <= ws.steps; t++ {
-		x := X[((t-1)*B+b0)*In : ((t-1)*B+b1)*In]
 		rPrev := rows(ws.r, t-1, B, b0, b1, N)
-		r := rows(ws.r, t, B, b0, b1, N)
+		r := rows(ws.r, t, B, b0, b1, N) // holds (1−α_m) W_in x^t on entry
 		psi := rows(ws.psi, t, B, b0, b1, N)
 		if fast {
-			mm(false, true, bc, N, In, 1, x, In, net.WInM, In, 0, r, N)
-			if t > 1 {
-				if bc == 1 {
-					kernels.GemvN(r, 1, net.WRecM, N, rPrev, 1)
-					kernels.ReLU(r, psi, r)
-				} else {
-					kernels.GemmReLU(false, true, bc, N, N, 1, rPrev, N, net.WRecM, N, 1, r, N, psi)
-				}
-			} else {
+			switch {
+			case t == 1:
 				kernels.ReLU(r, psi, r)
+			case bc == 1:
+				kernels.GemvN(r, 1, net.WRecM, N, rPrev, 1)
+				kernels.ReLU(r, psi, r)
+			default:
+				kernels.GemmReLU(false, true, bc, N, N, 1, rPrev, N, net.WRecM, N, 1, r, N, psi)
 			}
 		} else {
 			h := c.h
-			mm(false, true, bc, N, In, 1-leak, x, In, net.WInM, In, leak, h, N)
+			if t == 1 || leak == 0 {
+				copy(h, r)
+			} else {
+				kernels.Scal(h, leak)
+				kernels.Axpy(h, 1, r)
+			}
 			if t > 1 {
 				mm(false, true, bc, N, N, 1-leak, rPrev, N, net.WRecM, N, 1, h, N)
 			}
-			u := c.u
 			if net.alif {
 				aPrev := rows(ws.a, t-1, B, b0, b1, N)
 				a := rows(ws.a, t, B, b0, b1, N)
@@ -137,17 +138,17 @@ func (net *Network[T]) forwardRows(ws *Workspace[T], c *chunk[T]) {
 				}
 				beta := net.beta
 				for row := 0; row < bc; row++ {
-					hr, ar, ur := h[row*N:(row+1)*N], a[row*N:(row+1)*N], u[row*N:(row+1)*N]
+					hr, ar, ur := h[row*N:(row+1)*N], a[row*N:(row+1)*N], r[row*N:(row+1)*N]
 					for i := range ur {
 						ur[i] = hr[i] - bthr - beta[i]*ar[i]
 					}
 				}
 			} else {
-				for i := range u {
-					u[i] = h[i] - bthr
+				for i := range r {
+					r[i] = h[i] - bthr
 				}
 			}
-			kernels.ReLU(r, psi, u)
+			kernels.ReLU(r, psi, r)
 		}
 		if s := kernels.Dot(r, r); math.IsNaN(float64(s)) || math.IsInf(float64(s), 0) {
 			c.errBuf = ErrDiverged{Step: t, Quantity: "state", Value: float64(s)}

@@ -14,8 +14,8 @@ import (
 // computed once, by NewHVP or Reset, and reused by every Apply: each
 // product costs one tangent forward and one tangent backward pass, about
 // twice a BPTT gradient. Memory is the stored trajectory O(T·B·N) plus
-// O(k·B·N + k·T·B·Out) per block of k vectors: tangent states are never
-// stored over time.
+// O(k·T·B·N) for a block of k vectors (the tangent states Rr^t and Rδ^t of
+// every step, so that all weight products are single gemms over T·B rows).
 //
 // Vectors are packed over the blocks of Set in layout order (W_in, W_rec,
 // W_out, b_out), each row-major; the W_rec diagonal is part of the layout
@@ -41,20 +41,22 @@ type HVP[T kernels.Float] struct {
 	set  ParamSet
 	dim  int
 	grad []T
-	// vFull holds k full-layout directions; acc the reduced products.
+	// vFull holds k full-layout directions; acc the products.
 	vFull, acc []T
+	// k is the block size the buffers are sized for; rr, rd hold Rr^t and
+	// Rδ^t ((T+1)·B·N per direction), re holds Re^t ((T+1)·B·Out).
+	k          int
+	rr, rd, re []T
+	items      []hvpItem[T]
 }
 
-// hvpScratch is the per-chunk tangent state of HVP for k directions
-// stacked as k blocks of Bc rows.
-type hvpScratch[T kernels.Float] struct {
-	k               int
-	rh, ra, rrP, rr []T // k·Bc·N
-	rg, rd, rdN     []T
-	rgam, rgamN     []T
-	rey             []T // (T+1)·k·Bc·Out
-	out             []T // k·P partial products
-	softmax         []T // Out
+// hvpItem is one work item of the tangent passes: direction d, batch rows
+// [b0, b1), with its scratch.
+type hvpItem[T kernels.Float] struct {
+	d, b0, b1   int
+	rh, ra      []T // Bc·N (leaky or ALIF networks)
+	rgam, rgamN []T // Bc·N (ALIF)
+	p           []T // Out
 }
 
 // NewHVP runs the forward and backward passes of net on b, keeps them in ws
@@ -76,6 +78,7 @@ func NewHVP[T kernels.Float](net *Network[T], b *Batch[T], set ParamSet, ws *Wor
 // Reset recomputes the stored forward pass and deltas for batch b at the
 // network's current weights.
 func (h *HVP[T]) Reset(b *Batch[T]) error {
+	h.k = 0
 	if _, err := h.net.Gradient(h.ws, b, h.grad); err != nil {
 		return err
 	}
@@ -100,255 +103,288 @@ func (h *HVP[T]) Grad() []T { return h.grad }
 // lengths.
 func (h *HVP[T]) Apply(dst, v []T) { h.ApplyBlock(dst, v, 1) }
 
+func (h *HVP[T]) ensureBlock(k int) {
+	ws := h.ws
+	B, N, Out, steps := ws.bsz, ws.n, ws.out, ws.steps
+	P := h.net.Layout.Total
+	if h.k == k && len(h.rr) == k*(steps+1)*B*N {
+		return
+	}
+	h.k = k
+	h.vFull = grow(h.vFull, k*P)
+	h.acc = grow(h.acc, k*P)
+	h.rr = grow(h.rr, k*(steps+1)*B*N)
+	h.rd = grow(h.rd, k*(steps+1)*B*N)
+	h.re = grow(h.re, k*(steps+1)*B*Out)
+	h.items = h.items[:0]
+	general := h.net.Cfg.Leak != 0 || h.net.alif
+	for d := 0; d < k; d++ {
+		for _, c := range ws.chunks {
+			it := hvpItem[T]{d: d, b0: c.b0, b1: c.b1, p: make([]T, Out)}
+			bc := c.b1 - c.b0
+			if general {
+				it.rh = make([]T, bc*N)
+				it.ra = make([]T, bc*N)
+			}
+			if h.net.alif {
+				it.rgam = make([]T, bc*N)
+				it.rgamN = make([]T, bc*N)
+			}
+			h.items = append(h.items, it)
+		}
+	}
+}
+
 // ApplyBlock applies H to k vectors at once: v and dst hold k row-major
-// vectors of length Dim (v[i*Dim:(i+1)*Dim] is vector i). The recurrent
-// products of all k directions are single gemms over k·B rows, and the
-// stored trajectory is read once per block. It panics on wrong lengths.
+// vectors of length Dim (v[i*Dim:(i+1)*Dim] is vector i). The tangent
+// recursions of all k directions share one parallel pass over the stored
+// trajectory, and every product with V or onto a weight block is one gemm
+// over all T·B rows. It panics on wrong lengths.
 func (h *HVP[T]) ApplyBlock(dst, v []T, k int) {
 	if k < 1 || len(v) != k*h.dim || len(dst) != k*h.dim {
 		panic(fmt.Sprintf("rnn: HVP.ApplyBlock: k=%d, len(v)=%d, len(dst)=%d, Dim=%d", k, len(v), len(dst), h.dim))
 	}
 	net, ws := h.net, h.ws
-	P, N := net.Layout.Total, net.Cfg.N
-	h.vFull = grow(h.vFull, k*P)
-	h.acc = grow(h.acc, k*P)
+	L := net.Layout
+	P, N, In, Out, B, steps := L.Total, ws.n, ws.in, ws.out, ws.bsz, ws.steps
+	h.ensureBlock(k)
 	clear(h.vFull)
 	for i := 0; i < k; i++ {
 		vi := h.vFull[i*P : (i+1)*P]
-		Scatter(net.Layout, h.set, vi, v[i*h.dim:(i+1)*h.dim])
-		MaskDiag(vi[net.Layout.Blocks[WRec].Off:], N)
+		Scatter(L, h.set, vi, v[i*h.dim:(i+1)*h.dim])
+		MaskDiag(vi[L.Blocks[WRec].Off:], N)
 	}
-	ws.hvp, ws.hvpK = h, k
-	ws.parallel(opHVP)
+	use := h.set.Has
+	leak := T(net.Cfg.Leak)
+	S, SO, TB := (steps+1)*B*N, (steps+1)*B*Out, steps*B
+	X := ws.batch.X
+	// Phase A: the direction's own input to the tangent recursion,
+	// (1−α_m)(V_in x^t + V r^{t-1}), for all steps at once.
+	for d := 0; d < k; d++ {
+		rr := h.rr[d*S : (d+1)*S]
+		clear(rr[:B*N])
+		pre := rr[B*N:]
+		clear(pre)
+		if use(WIn) {
+			kernels.Gemm(false, true, TB, N, In, 1-leak, X, In, h.blk(h.vFull, d, WIn), In, 1, pre, N)
+		}
+		if use(WRec) {
+			kernels.Gemm(false, true, TB, N, N, 1-leak, ws.r[:TB*N], N, h.blk(h.vFull, d, WRec), N, 1, pre, N)
+		}
+	}
+	ws.hvp = h
+	ws.parallel(opHVPForward, len(h.items))
+	// Phase C: the inputs of the tangent backward recursion,
+	// (1−α_m) Vᵀ δ^{t+1} + V_outᵀ e^t + W_outᵀ Re^t, for all steps at once.
+	for d := 0; d < k; d++ {
+		rd := h.rd[d*S : (d+1)*S]
+		re := h.re[d*SO : (d+1)*SO]
+		clear(rd)
+		pre := rd[B*N:]
+		if use(WRec) && steps > 1 {
+			kernels.Gemm(false, false, (steps-1)*B, N, N, 1-leak, ws.delta[2*B*N:], N, h.blk(h.vFull, d, WRec), N, 1, pre, N)
+		}
+		for t := 1; t <= steps; t++ {
+			if !ws.lossAt[t] {
+				continue
+			}
+			m, t1 := B, t
+			if ws.nLoss == steps {
+				m = TB // one product over every step
+			}
+			mm(false, false, m, N, Out, 1, re[t1*B*Out:], Out, net.WOutM, N, 1, rd[t1*B*N:], N)
+			if use(WOut) {
+				mm(false, false, m, N, Out, 1, ws.dy[t1*B*Out:], Out, h.blk(h.vFull, d, WOut), N, 1, rd[t1*B*N:], N)
+			}
+			if ws.nLoss == steps {
+				break
+			}
+		}
+	}
+	ws.parallel(opHVPBackward, len(h.items))
 	ws.hvp = nil
+	// Phase E: the products, one gemm per block over all T·B rows.
 	clear(h.acc)
-	for ci := range ws.chunks {
-		kernels.Axpy(h.acc, 1, ws.chunks[ci].hv.out[:k*P])
-	}
 	lam := T(net.Cfg.L2)
-	for i := 0; i < k; i++ {
-		ai, vi := h.acc[i*P:(i+1)*P], h.vFull[i*P:(i+1)*P]
+	for d := 0; d < k; d++ {
+		rr, rd, re := h.rr[d*S:(d+1)*S], h.rd[d*S:(d+1)*S], h.re[d*SO:(d+1)*SO]
+		if use(WRec) {
+			o := h.blk(h.acc, d, WRec)
+			kernels.Gemm(true, false, N, N, TB, 1-leak, rd[B*N:], N, ws.r[:TB*N], N, 0, o, N)
+			kernels.Gemm(true, false, N, N, TB, 1-leak, ws.delta[B*N:], N, rr[:TB*N], N, 1, o, N)
+		}
+		if use(WIn) {
+			kernels.Gemm(true, false, N, In, TB, 1-leak, rd[B*N:], N, X, In, 0, h.blk(h.acc, d, WIn), In)
+		}
+		if use(WOut) || use(BOut) {
+			o, ob := h.blk(h.acc, d, WOut), h.blk(h.acc, d, BOut)
+			for t := 1; t <= steps; t++ {
+				if !ws.lossAt[t] {
+					continue
+				}
+				m := B
+				if ws.nLoss == steps {
+					m = TB
+				}
+				ret := re[t*B*Out : (t*B+m)*Out]
+				if use(WOut) {
+					mm(true, false, Out, N, m, 1, ret, Out, ws.r[t*B*N:], N, 1, o, N)
+					mm(true, false, Out, N, m, 1, ws.dy[t*B*Out:], Out, rr[t*B*N:], N, 1, o, N)
+				}
+				if use(BOut) {
+					for row := 0; row < m; row++ {
+						kernels.Axpy(ob, 1, ret[row*Out:(row+1)*Out])
+					}
+				}
+				if ws.nLoss == steps {
+					break
+				}
+			}
+		}
+		ai, vi := h.acc[d*P:(d+1)*P], h.vFull[d*P:(d+1)*P]
 		if lam != 0 {
 			for _, bl := range [...]Block{WIn, WRec, WOut} {
-				r := net.Layout.Blocks[bl]
+				r := L.Blocks[bl]
 				kernels.Axpy(ai[r.Off:r.Off+r.Len], lam, vi[r.Off:r.Off+r.Len])
 			}
 		}
-		MaskDiag(ai[net.Layout.Blocks[WRec].Off:], N)
-		Gather(net.Layout, h.set, dst[i*h.dim:(i+1)*h.dim], ai)
+		MaskDiag(ai[L.Blocks[WRec].Off:], N)
+		Gather(L, h.set, dst[d*h.dim:(d+1)*h.dim], ai)
 	}
 }
 
-func (s *hvpScratch[T]) ensure(k, bc, n, out, steps, p int, alif bool) {
-	sz := k * bc * n
-	s.k = k
-	s.rh = grow(s.rh, sz)
-	s.rrP = grow(s.rrP, sz)
-	s.rr = grow(s.rr, sz)
-	s.rg = grow(s.rg, sz)
-	s.rd = grow(s.rd, sz)
-	s.rdN = grow(s.rdN, sz)
-	if alif {
-		s.ra = grow(s.ra, sz)
-		s.rgam = grow(s.rgam, sz)
-		s.rgamN = grow(s.rgamN, sz)
-	}
-	s.rey = grow(s.rey, (steps+1)*k*bc*out)
-	s.out = grow(s.out, k*p)
-	s.softmax = grow(s.softmax, out)
+// blk returns block bl of full-layout vector d in x.
+func (h *HVP[T]) blk(x []T, d int, bl Block) []T {
+	P := h.net.Layout.Total
+	r := h.net.Layout.Blocks[bl]
+	return x[d*P+r.Off : d*P+r.Off+r.Len]
 }
 
-// chunkApply accumulates the chunk's share of H·v for k directions (L2
-// excluded) into c.hv.out.
-func (h *HVP[T]) chunkApply(c *chunk[T], k int) {
+// tangentForward runs the tangent forward recursion of work item i:
+//
+//	Rh^t = α_m Rh^{t-1} + pre^t + (1−α_m) W Rr^{t-1},  Rr^t = ψ^t⊙(Rh^t − β⊙Ra^t)
+//
+// in place over pre^t, and the readout curvature Re^t at loss steps.
+func (h *HVP[T]) tangentForward(i int) {
+	it := &h.items[i]
 	net, ws := h.net, h.ws
-	cfg := &net.Cfg
-	L := net.Layout
-	B, N, In, Out, steps, P := ws.bsz, ws.n, ws.in, ws.out, ws.steps, L.Total
-	b0, b1 := c.b0, c.b1
+	B, N, Out, steps := ws.bsz, ws.n, ws.out, ws.steps
+	S, SO := (steps+1)*B*N, (steps+1)*B*Out
+	b0, b1 := it.b0, it.b1
 	bc := b1 - b0
-	kb, sz, so := k*bc, bc*N, bc*Out
-	s := &c.hv
-	s.ensure(k, bc, N, Out, steps, P, net.alif)
-	clear(s.out[:k*P])
-	leak := T(cfg.Leak)
-	rho := T(cfg.Rho())
-	use := func(bl Block) bool { return h.set.Has(bl) }
-	blk := func(x []T, i int, bl Block) []T {
-		r := L.Blocks[bl]
-		return x[i*P+r.Off : i*P+r.Off+r.Len]
-	}
-	V, O := h.vFull, s.out
-	X := ws.batch.X
-	xAt := func(t int) []T { return X[((t-1)*B+b0)*In : ((t-1)*B+b1)*In] }
-	alif := net.alif
-
-	// Tangent forward.
-	clear(s.rrP)
-	clear(s.rh)
-	if alif {
-		clear(s.ra)
+	rr, re := h.rr[it.d*S:(it.d+1)*S], h.re[it.d*SO:(it.d+1)*SO]
+	leak, rho := T(net.Cfg.Leak), T(net.Cfg.Rho())
+	general := net.Cfg.Leak != 0 || net.alif
+	if net.alif {
+		clear(it.ra)
 	}
 	for t := 1; t <= steps; t++ {
-		x := xAt(t)
-		rPrev := rows(ws.r, t-1, B, b0, b1, N)
-		r := rows(ws.r, t, B, b0, b1, N)
+		x := rows(rr, t, B, b0, b1, N)
+		prev := rows(rr, t-1, B, b0, b1, N)
 		psi := rows(ws.psi, t, B, b0, b1, N)
-		if leak == 0 {
-			clear(s.rh)
+		if !general {
+			if t > 1 {
+				mm(false, true, bc, N, N, 1, prev, N, net.WRecM, N, 1, x, N)
+			}
+			kernels.Mul(x, psi, x)
 		} else {
-			kernels.Scal(s.rh, leak)
-		}
-		for i := 0; i < k; i++ {
-			rhi := s.rh[i*sz : (i+1)*sz]
-			if use(WIn) {
-				mm(false, true, bc, N, In, 1-leak, x, In, blk(V, i, WIn), In, 1, rhi, N)
+			if t == 1 || leak == 0 {
+				copy(it.rh, x)
+			} else {
+				kernels.Scal(it.rh, leak)
+				kernels.Axpy(it.rh, 1, x)
 			}
-			if use(WRec) && t > 1 {
-				mm(false, true, bc, N, N, 1-leak, rPrev, N, blk(V, i, WRec), N, 1, rhi, N)
+			if t > 1 {
+				mm(false, true, bc, N, N, 1-leak, prev, N, net.WRecM, N, 1, it.rh, N)
 			}
-		}
-		if t > 1 {
-			mm(false, true, kb, N, N, 1-leak, s.rrP, N, net.WRecM, N, 1, s.rh, N)
-		}
-		if alif {
-			for j := range s.ra {
-				s.ra[j] = rho*s.ra[j] + (1-rho)*s.rrP[j]
-			}
-			for row := 0; row < kb; row++ {
-				o, po := row*N, (row%bc)*N
-				for j := 0; j < N; j++ {
-					s.rr[o+j] = psi[po+j] * (s.rh[o+j] - net.beta[j]*s.ra[o+j])
+			if net.alif {
+				for j := range it.ra {
+					it.ra[j] = rho*it.ra[j] + (1-rho)*prev[j]
 				}
-			}
-		} else {
-			for i := 0; i < k; i++ {
-				kernels.Mul(s.rr[i*sz:(i+1)*sz], psi, s.rh[i*sz:(i+1)*sz])
-			}
-		}
-		if use(WRec) && t > 1 {
-			d := rows(ws.delta, t, B, b0, b1, N)
-			for i := 0; i < k; i++ {
-				mm(true, false, N, N, bc, 1-leak, d, N, s.rrP[i*sz:(i+1)*sz], N, 1, blk(O, i, WRec), N)
-			}
-		}
-		if ws.lossAt[t] {
-			ry := s.rey[t*kb*Out : (t+1)*kb*Out]
-			mm(false, true, kb, Out, N, 1, s.rr, N, net.WOutM, N, 0, ry, Out)
-			for i := 0; i < k; i++ {
-				ryi := ry[i*so : (i+1)*so]
-				if use(WOut) {
-					mm(false, true, bc, Out, N, 1, r, N, blk(V, i, WOut), N, 1, ryi, Out)
-				}
-				if use(BOut) {
-					vb := blk(V, i, BOut)
-					for row := 0; row < bc; row++ {
-						kernels.Axpy(ryi[row*Out:(row+1)*Out], 1, vb)
+				for row := 0; row < bc; row++ {
+					o := row * N
+					for j := 0; j < N; j++ {
+						x[o+j] = psi[o+j] * (it.rh[o+j] - net.beta[j]*it.ra[o+j])
 					}
 				}
-			}
-			h.readoutCurvature(ry, t, b0, b1, k, s.softmax)
-			if use(WOut) || use(BOut) {
-				dy := rows(ws.dy, t, B, b0, b1, Out)
-				for i := 0; i < k; i++ {
-					reyi := ry[i*so : (i+1)*so]
-					if use(WOut) {
-						o := blk(O, i, WOut)
-						mm(true, false, Out, N, bc, 1, dy, Out, s.rr[i*sz:(i+1)*sz], N, 1, o, N)
-						mm(true, false, Out, N, bc, 1, reyi, Out, r, N, 1, o, N)
-					}
-					if use(BOut) {
-						ob := blk(O, i, BOut)
-						for row := 0; row < bc; row++ {
-							kernels.Axpy(ob, 1, reyi[row*Out:(row+1)*Out])
-						}
-					}
-				}
+			} else {
+				kernels.Mul(x, psi, it.rh)
 			}
 		}
-		s.rrP, s.rr = s.rr, s.rrP
-	}
-
-	// Tangent backward.
-	for t := steps; t >= 1; t-- {
-		rg := s.rg
-		beta := T(0)
-		if ws.lossAt[t] {
-			rey := s.rey[t*kb*Out : (t+1)*kb*Out]
-			mm(false, false, kb, N, Out, 1, rey, Out, net.WOutM, N, 0, rg, N)
-			beta = 1
-			if use(WOut) {
-				dy := rows(ws.dy, t, B, b0, b1, Out)
-				for i := 0; i < k; i++ {
-					mm(false, false, bc, N, Out, 1, dy, Out, blk(V, i, WOut), N, 1, rg[i*sz:(i+1)*sz], N)
-				}
+		ry := rows(re, t, B, b0, b1, Out)
+		if !ws.lossAt[t] {
+			clear(ry)
+			continue
+		}
+		mm(false, true, bc, Out, N, 1, x, N, net.WOutM, N, 0, ry, Out)
+		if h.set.Has(WOut) {
+			mm(false, true, bc, Out, N, 1, rows(ws.r, t, B, b0, b1, N), N, h.blk(h.vFull, it.d, WOut), N, 1, ry, Out)
+		}
+		if h.set.Has(BOut) {
+			vb := h.blk(h.vFull, it.d, BOut)
+			for row := 0; row < bc; row++ {
+				kernels.Axpy(ry[row*Out:(row+1)*Out], 1, vb)
 			}
 		}
-		if t < steps {
-			mm(false, false, kb, N, N, 1-leak, s.rdN, N, net.WRecM, N, beta, rg, N)
-			beta = 1
-			if use(WRec) {
-				dN := rows(ws.delta, t+1, B, b0, b1, N)
-				for i := 0; i < k; i++ {
-					mm(false, false, bc, N, N, 1-leak, dN, N, blk(V, i, WRec), N, 1, rg[i*sz:(i+1)*sz], N)
-				}
-			}
-			if alif {
-				kernels.Axpy(rg, 1-rho, s.rgamN)
-			}
-		}
-		if beta == 0 {
-			clear(rg)
-		}
-		psi := rows(ws.psi, t, B, b0, b1, N)
-		for i := 0; i < k; i++ {
-			kernels.Mul(s.rd[i*sz:(i+1)*sz], psi, rg[i*sz:(i+1)*sz])
-		}
-		if leak != 0 && t < steps {
-			kernels.Axpy(s.rd, leak, s.rdN)
-		}
-		if alif {
-			if t == steps {
-				clear(s.rgamN)
-			}
-			for row := 0; row < kb; row++ {
-				o, po := row*N, (row%bc)*N
-				for j := 0; j < N; j++ {
-					s.rgam[o+j] = -net.beta[j]*psi[po+j]*rg[o+j] + rho*s.rgamN[o+j]
-				}
-			}
-			s.rgam, s.rgamN = s.rgamN, s.rgam
-		}
-		if use(WRec) && t > 1 {
-			rPrev := rows(ws.r, t-1, B, b0, b1, N)
-			for i := 0; i < k; i++ {
-				mm(true, false, N, N, bc, 1-leak, s.rd[i*sz:(i+1)*sz], N, rPrev, N, 1, blk(O, i, WRec), N)
-			}
-		}
-		if use(WIn) {
-			x := xAt(t)
-			for i := 0; i < k; i++ {
-				mm(true, false, N, In, bc, 1-leak, s.rd[i*sz:(i+1)*sz], N, x, In, 1, blk(O, i, WIn), In)
-			}
-		}
-		s.rd, s.rdN = s.rdN, s.rd
+		h.readoutCurvature(ry, t, b0, b1, it.p)
 	}
 }
 
-// readoutCurvature turns Ry (kb×Out, k blocks of the chunk's rows) into
+// tangentBackward runs the tangent backward recursion of work item i, the
+// BPTT recursion applied to RG, in place over its precomputed inputs:
+//
+//	RG^t = pre^t + (1−α_m) Wᵀ Rδ^{t+1} + (1−ρ) Rγ^{t+1}
+//	Rδ^t = ψ^t⊙RG^t + α_m Rδ^{t+1},  Rγ^t = −β⊙ψ^t⊙RG^t + ρ Rγ^{t+1}
+func (h *HVP[T]) tangentBackward(i int) {
+	it := &h.items[i]
+	net, ws := h.net, h.ws
+	B, N, steps := ws.bsz, ws.n, ws.steps
+	S := (steps + 1) * B * N
+	b0, b1 := it.b0, it.b1
+	bc := b1 - b0
+	rd := h.rd[it.d*S : (it.d+1)*S]
+	leak, rho := T(net.Cfg.Leak), T(net.Cfg.Rho())
+	if net.alif {
+		clear(it.rgamN)
+	}
+	for t := steps; t >= 1; t-- {
+		g := rows(rd, t, B, b0, b1, N)
+		var next []T
+		if t < steps {
+			next = rows(rd, t+1, B, b0, b1, N)
+			mm(false, false, bc, N, N, 1-leak, next, N, net.WRecM, N, 1, g, N)
+		}
+		psi := rows(ws.psi, t, B, b0, b1, N)
+		if net.alif {
+			kernels.Axpy(g, 1-rho, it.rgamN)
+			for row := 0; row < bc; row++ {
+				o := row * N
+				for j := 0; j < N; j++ {
+					it.rgam[o+j] = -net.beta[j]*psi[o+j]*g[o+j] + rho*it.rgamN[o+j]
+				}
+			}
+			it.rgam, it.rgamN = it.rgamN, it.rgam
+		}
+		kernels.Mul(g, psi, g)
+		if leak != 0 && next != nil {
+			kernels.Axpy(g, leak, next)
+		}
+	}
+}
+
+// readoutCurvature turns Ry (the rows [b0, b1) of step t) into
 // Re = ∂²L/∂y²·Ry in place: Ry/(B·|𝒯|) for MSE, and
 // (π⊙Ry − π·(πᵀRy))/B for cross-entropy with π = softmax(y^t).
-func (h *HVP[T]) readoutCurvature(ry []T, t, b0, b1, k int, pbuf []T) {
+func (h *HVP[T]) readoutCurvature(ry []T, t, b0, b1 int, pbuf []T) {
 	ws := h.ws
 	B, Out := ws.bsz, ws.out
-	bc := b1 - b0
 	if h.net.Cfg.Loss.Kind == MSE {
 		kernels.Scal(ry, T(1/float64(B*ws.nLoss)))
 		return
 	}
 	y := rows(ws.y, t, B, b0, b1, Out)
 	inv := T(1 / float64(B))
-	for row := 0; row < bc; row++ {
+	for row := 0; row < b1-b0; row++ {
 		yr := y[row*Out : (row+1)*Out]
 		m := yr[0]
 		for _, v := range yr[1:] {
@@ -361,12 +397,10 @@ func (h *HVP[T]) readoutCurvature(ry []T, t, b0, b1, k int, pbuf []T) {
 			s += e
 		}
 		kernels.Scal(pbuf, T(1/s))
-		for i := 0; i < k; i++ {
-			rr := ry[(i*bc+row)*Out : (i*bc+row+1)*Out]
-			d := kernels.Dot(pbuf, rr)
-			for o := range rr {
-				rr[o] = inv * pbuf[o] * (rr[o] - d)
-			}
+		rr := ry[row*Out : (row+1)*Out]
+		d := kernels.Dot(pbuf, rr)
+		for o := range rr {
+			rr[o] = inv * pbuf[o] * (rr[o] - d)
 		}
 	}
 }

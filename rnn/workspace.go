@@ -44,7 +44,6 @@ type Workspace[T kernels.Float] struct {
 	// chunk runner and the helper pool.
 	op    int
 	hvp   *HVP[T]
-	hvpK  int
 	jobFn func(int)
 	pool  *pool
 }
@@ -52,14 +51,12 @@ type Workspace[T kernels.Float] struct {
 // chunk is the per-goroutine scratch for rows [b0, b1) of the batch.
 type chunk[T kernels.Float] struct {
 	b0, b1 int
-	h, u   []T // Bc·N
-	g      []T // Bc·N
-	gam    []T // Bc·N (ALIF γ^t)
+	h      []T // Bc·N: h^t (leaky or ALIF networks only)
+	gam    []T // Bc·N: ALIF γ^t and γ^{t+1}
 	gamNxt []T
 	loss   float64
 	err    *ErrDiverged
 	errBuf ErrDiverged
-	hv     hvpScratch[T]
 }
 
 // ensure sizes ws for the network and batch shape, allocating only when the
@@ -99,8 +96,6 @@ func (ws *Workspace[T]) ensure(net *Network[T], b *Batch[T]) {
 		c.b0, c.b1 = i*chunkRows, min((i+1)*chunkRows, B)
 		bc := c.b1 - c.b0
 		c.h = make([]T, bc*N)
-		c.u = make([]T, bc*N)
-		c.g = make([]T, bc*N)
 		if alif {
 			c.gam = make([]T, bc*N)
 			c.gamNxt = make([]T, bc*N)
@@ -125,42 +120,44 @@ func rows[T kernels.Float](s []T, t, bsz, b0, b1, w int) []T {
 const (
 	opForward = iota
 	opBackward
-	opHVP
+	opHVPForward
+	opHVPBackward
 )
 
-// parallel runs operation op on every chunk, on the calling goroutine plus
-// up to GOMAXPROCS−1 persistent helpers. Each chunk writes only its own
-// rows and scratch, so the schedule does not affect the result. It
-// allocates nothing once the helpers exist.
-func (ws *Workspace[T]) parallel(op int) {
+// parallel runs operation op on n work items (the batch chunks, or for
+// the HVP the chunks of every direction), on the calling goroutine plus up
+// to GOMAXPROCS−1 persistent helpers. Each item writes only its own rows
+// and scratch, so the schedule does not affect the result. It allocates
+// nothing once the helpers exist.
+func (ws *Workspace[T]) parallel(op, n int) {
 	ws.op = op
-	nc := len(ws.chunks)
-	helpers := min(runtime.GOMAXPROCS(0), nc) - 1
+	helpers := min(runtime.GOMAXPROCS(0), n) - 1
 	if helpers <= 0 {
-		for i := range ws.chunks {
-			ws.runChunk(i)
+		for i := 0; i < n; i++ {
+			ws.runItem(i)
 		}
 		return
 	}
 	if ws.jobFn == nil {
-		ws.jobFn = ws.runChunk
+		ws.jobFn = ws.runItem
 	}
 	if ws.pool == nil {
 		ws.pool = &pool{}
 		runtime.AddCleanup(ws, func(p *pool) { p.stop() }, ws.pool)
 	}
-	ws.pool.run(ws.jobFn, nc, helpers)
+	ws.pool.run(ws.jobFn, n, helpers)
 }
 
-func (ws *Workspace[T]) runChunk(i int) {
-	c := &ws.chunks[i]
+func (ws *Workspace[T]) runItem(i int) {
 	switch ws.op {
 	case opForward:
-		ws.net.forwardRows(ws, c)
+		ws.net.forwardRows(ws, &ws.chunks[i])
 	case opBackward:
-		ws.net.backwardRows(ws, c)
-	case opHVP:
-		ws.hvp.chunkApply(c, ws.hvpK)
+		ws.net.backwardRows(ws, &ws.chunks[i])
+	case opHVPForward:
+		ws.hvp.tangentForward(i)
+	case opHVPBackward:
+		ws.hvp.tangentBackward(i)
 	}
 }
 

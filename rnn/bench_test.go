@@ -1,0 +1,84 @@
+package rnn
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/hessrnn/hessrnn/kernels"
+)
+
+// benchShapes are the seqMNIST shape (B=256, T=28, In=28, N=128, 10
+// outputs, cross-entropy at the last step), its online version B=1, wider
+// networks and pixel-by-pixel MNIST (T=784, In=1).
+var benchShapes = []struct{ B, T, In, N int }{
+	{256, 28, 28, 128},
+	{1, 28, 28, 128},
+	{256, 28, 28, 256},
+	{256, 28, 28, 512},
+	{256, 784, 1, 128},
+}
+
+func benchSetup(b *testing.B, B, T, In, N int) (*Network[float32], *Batch[float32]) {
+	cfg := Config{In: In, N: N, Out: 10, Seed: 1, Loss: Loss{Kind: CrossEntropy, Timing: LastStep}}
+	net, err := New[float32](cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if T > 100 {
+		// Keep the 784-step recurrence finite: the code init has a
+		// spectral radius above 1.
+		kernels.Scal(net.WRecM, 0.5)
+	}
+	return net, randBatch[float32](cfg, B, T, 2)
+}
+
+// BenchmarkBPTTStep times one float32 training step: forward, BPTT backward
+// and an SGD update of every parameter.
+func BenchmarkBPTTStep(b *testing.B) {
+	for _, s := range benchShapes {
+		b.Run(fmt.Sprintf("B=%d/T=%d/N=%d", s.B, s.T, s.N), func(b *testing.B) {
+			net, batch := benchSetup(b, s.B, s.T, s.In, s.N)
+			var ws Workspace[float32]
+			g := make([]float32, net.NumParams())
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := net.Gradient(&ws, batch, g); err != nil {
+					b.Fatal(err)
+				}
+				kernels.Axpy(net.Params, -1e-3, g)
+			}
+		})
+	}
+}
+
+// BenchmarkHVP times one exact float32 Hessian-vector product with respect
+// to W_rec with the forward pass and deltas reused, and a block of 4.
+func BenchmarkHVP(b *testing.B) {
+	for _, s := range benchShapes {
+		if s.B == 1 {
+			continue
+		}
+		for _, k := range []int{1, 4} {
+			if k > 1 && (s.T > 28 || s.N > 128) {
+				continue
+			}
+			b.Run(fmt.Sprintf("B=%d/T=%d/N=%d/k=%d", s.B, s.T, s.N, k), func(b *testing.B) {
+				net, batch := benchSetup(b, s.B, s.T, s.In, s.N)
+				h, err := NewHVP(net, batch, SetWRec, nil)
+				if err != nil {
+					b.Fatal(err)
+				}
+				v := make([]float32, k*h.Dim())
+				for i := range v {
+					v[i] = float32(i%7) - 3
+				}
+				dst := make([]float32, len(v))
+				b.ReportAllocs()
+				for b.Loop() {
+					h.ApplyBlock(dst, v, k)
+				}
+				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(k)/1e6, "ms/vector")
+			})
+		}
+	}
+}
