@@ -1,0 +1,355 @@
+package plots
+
+import (
+	"bytes"
+	"fmt"
+	"hash/fnv"
+	"image/color"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+)
+
+// Size of every figure.
+const (
+	Width  = 5 * vg.Inch
+	Height = 3.6 * vg.Inch
+)
+
+// palette holds the rule colours (by paper label). The paper draws BPTT in
+// black and "Three-factor theory" in blue.
+var palette = map[string]color.NRGBA{
+	"BPTT":                {0, 0, 0, 255},
+	"Three-factor":        {214, 39, 40, 255},
+	"RF Three-factor":     {255, 127, 14, 255},
+	"MDGL":                {44, 160, 44, 255},
+	"Three-factor theory": {31, 119, 180, 255},
+}
+
+// extra colours for labels outside the palette, chosen by a hash of the label.
+var extra = []color.NRGBA{
+	{148, 103, 189, 255}, {140, 86, 75, 255}, {227, 119, 194, 255}, {127, 127, 127, 255},
+	{188, 189, 34, 255}, {23, 190, 207, 255}, {106, 61, 154, 255}, {177, 89, 40, 255},
+}
+
+// Color returns the colour of a series label: fixed for the paper's rules,
+// stable (hash-based) for any other label.
+func Color(label string) color.NRGBA {
+	if c, ok := palette[label]; ok {
+		return c
+	}
+	if strings.HasPrefix(label, "TBPTT(") {
+		// A ramp from red (short windows) to black (full BPTT).
+		var k int
+		fmt.Sscanf(label, "TBPTT(%d)", &k)
+		t := math.Min(1, math.Log2(float64(max(k, 1)))/6)
+		return color.NRGBA{uint8(214 * (1 - t)), uint8(39 * (1 - t)), uint8(40 + 100*t), 255}
+	}
+	h := fnv.New32a()
+	h.Write([]byte(label))
+	return extra[h.Sum32()%uint32(len(extra))]
+}
+
+func withAlpha(c color.NRGBA, a uint8) color.NRGBA { c.A = a; return c }
+
+func newPlot(title, xlabel, ylabel string) *plot.Plot {
+	p := plot.New()
+	p.Title.Text = title
+	p.X.Label.Text = xlabel
+	p.Y.Label.Text = ylabel
+	p.Title.TextStyle.Font.Size = vg.Points(11)
+	p.X.Label.TextStyle.Font.Size = vg.Points(10)
+	p.Y.Label.TextStyle.Font.Size = vg.Points(10)
+	p.Legend.TextStyle.Font.Size = vg.Points(9)
+	p.Legend.Top = true
+	p.Add(plotter.NewGrid())
+	return p
+}
+
+// Series is a named sample of one quantity, e.g. the generalisation gaps
+// of one rule's runs.
+type Series struct {
+	Label  string
+	Values []float64
+}
+
+func finite(x []float64) []float64 {
+	var out []float64
+	for _, v := range x {
+		if !math.IsNaN(v) && !math.IsInf(v, 0) {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// Histograms overlays one histogram per series on common bins, each in its
+// rule's colour, semi-transparent (Fig. 2 A–C).
+func Histograms(title, xlabel string, series []Series, bins int) (*plot.Plot, error) {
+	if bins < 1 {
+		bins = 10
+	}
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, s := range series {
+		for _, v := range finite(s.Values) {
+			lo, hi = math.Min(lo, v), math.Max(hi, v)
+		}
+	}
+	if math.IsInf(lo, 0) {
+		return nil, fmt.Errorf("plots: %q has no finite values", title)
+	}
+	if hi == lo {
+		lo, hi = lo-0.5, hi+0.5
+	}
+	w := (hi - lo) / float64(bins)
+	p := newPlot(title, xlabel, "runs")
+	for _, s := range series {
+		h := &plotter.Histogram{Width: w}
+		for b := range bins {
+			h.Bins = append(h.Bins, plotter.HistogramBin{Min: lo + float64(b)*w, Max: lo + float64(b+1)*w})
+		}
+		vals := finite(s.Values)
+		for _, v := range vals {
+			b := min(int((v-lo)/w), bins-1)
+			h.Bins[b].Weight++
+		}
+		c := Color(s.Label)
+		h.FillColor = withAlpha(c, 90)
+		h.LineStyle = draw.LineStyle{Color: c, Width: vg.Points(1)}
+		p.Add(h)
+		p.Legend.Add(fmt.Sprintf("%s (n=%d)", s.Label, len(vals)), h)
+	}
+	p.Y.Min = 0
+	return p, nil
+}
+
+// Point is one (x, y) observation with its series label.
+type Point struct {
+	Label string
+	X, Y  float64
+}
+
+// Fit describes the line and statistic drawn on a scatter plot.
+type Fit struct {
+	// A and B are the intercept and slope of y = A + B·x.
+	A, B float64
+	// Text is shown in the title, e.g. "Pearson r = 0.62, p = 3e-4".
+	Text string
+}
+
+// Scatter plots points coloured by label, with an optional fit line across
+// the x range and the fit's text appended to the title (Fig. 2 D–F).
+func Scatter(title, xlabel, ylabel string, pts []Point, fit *Fit) (*plot.Plot, error) {
+	if fit != nil && fit.Text != "" {
+		title += "\n" + fit.Text
+	}
+	p := newPlot(title, xlabel, ylabel)
+	groups := map[string]plotter.XYs{}
+	var order []string
+	xmin, xmax := math.Inf(1), math.Inf(-1)
+	for _, q := range pts {
+		if math.IsNaN(q.X) || math.IsNaN(q.Y) || math.IsInf(q.X, 0) || math.IsInf(q.Y, 0) {
+			continue
+		}
+		if _, ok := groups[q.Label]; !ok {
+			order = append(order, q.Label)
+		}
+		groups[q.Label] = append(groups[q.Label], plotter.XY{X: q.X, Y: q.Y})
+		xmin, xmax = math.Min(xmin, q.X), math.Max(xmax, q.X)
+	}
+	if len(order) == 0 {
+		return nil, fmt.Errorf("plots: %q has no finite points", title)
+	}
+	for _, l := range order {
+		s, err := plotter.NewScatter(groups[l])
+		if err != nil {
+			return nil, err
+		}
+		c := Color(l)
+		s.GlyphStyle = draw.GlyphStyle{Color: withAlpha(c, 200), Radius: vg.Points(3), Shape: draw.CircleGlyph{}}
+		p.Add(s)
+		p.Legend.Add(l, s)
+	}
+	if fit != nil && !math.IsNaN(fit.A) && !math.IsNaN(fit.B) {
+		f := plotter.NewFunction(func(x float64) float64 { return fit.A + fit.B*x })
+		f.XMin, f.XMax = xmin, xmax
+		f.LineStyle = draw.LineStyle{Color: color.NRGBA{80, 80, 80, 255}, Width: vg.Points(1.2), Dashes: []vg.Length{vg.Points(4), vg.Points(3)}}
+		p.Add(f)
+	}
+	return p, nil
+}
+
+// Band is a mean ± std curve of one series along training.
+type Band struct {
+	Label string
+	X     []float64
+	Mean  []float64
+	Std   []float64 // NaN or 0 draws no band at that x
+}
+
+// Bands draws each series' mean as a line and mean ± std as a shaded band
+// (Fig. 3). logY puts the y axis on a log scale (values must be positive).
+func Bands(title, xlabel, ylabel string, bands []Band, logY bool) (*plot.Plot, error) {
+	p := newPlot(title, xlabel, ylabel)
+	if logY {
+		p.Y.Scale = plot.LogScale{}
+		p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
+	}
+	any := false
+	for _, b := range bands {
+		if len(b.X) != len(b.Mean) || len(b.X) != len(b.Std) {
+			return nil, fmt.Errorf("plots: band %q has %d x, %d means, %d stds", b.Label, len(b.X), len(b.Mean), len(b.Std))
+		}
+		var line, upper, lower plotter.XYs
+		for i, x := range b.X {
+			m, s := b.Mean[i], b.Std[i]
+			if math.IsNaN(m) || math.IsInf(m, 0) || (logY && m <= 0) {
+				continue
+			}
+			line = append(line, plotter.XY{X: x, Y: m})
+			if math.IsNaN(s) {
+				s = 0
+			}
+			lo := m - s
+			if logY && lo <= 0 {
+				lo = m / 10
+			}
+			upper = append(upper, plotter.XY{X: x, Y: m + s})
+			lower = append(lower, plotter.XY{X: x, Y: lo})
+		}
+		if len(line) == 0 {
+			continue
+		}
+		any = true
+		c := Color(b.Label)
+		if len(line) > 1 {
+			poly := append(plotter.XYs{}, upper...)
+			for i := len(lower) - 1; i >= 0; i-- {
+				poly = append(poly, lower[i])
+			}
+			pg, err := plotter.NewPolygon(poly)
+			if err != nil {
+				return nil, err
+			}
+			pg.Color = withAlpha(c, 55)
+			pg.LineStyle.Width = 0
+			p.Add(pg)
+		}
+		l, err := plotter.NewLine(line)
+		if err != nil {
+			return nil, err
+		}
+		l.LineStyle = draw.LineStyle{Color: c, Width: vg.Points(1.6)}
+		p.Add(l)
+		if len(line) == 1 {
+			sc, _ := plotter.NewScatter(line)
+			sc.GlyphStyle = draw.GlyphStyle{Color: c, Radius: vg.Points(3), Shape: draw.CircleGlyph{}}
+			p.Add(sc)
+		}
+		p.Legend.Add(b.Label, l)
+	}
+	if !any {
+		return nil, fmt.Errorf("plots: %q has no finite values", title)
+	}
+	return p, nil
+}
+
+// Strip draws every value of each series as a dot at the series' position
+// on a nominal x axis, with the mean ± std as a bar (Fig. 7, 8, 10).
+func Strip(title, ylabel string, series []Series) (*plot.Plot, error) {
+	p := newPlot(title, "", ylabel)
+	var names []string
+	any := false
+	for i, s := range series {
+		names = append(names, s.Label)
+		vals := finite(s.Values)
+		if len(vals) == 0 {
+			continue
+		}
+		any = true
+		c := Color(s.Label)
+		sorted := append([]float64(nil), vals...)
+		sort.Float64s(sorted)
+		var xy plotter.XYs
+		for j, v := range sorted {
+			// Deterministic spread so equal values stay visible.
+			off := 0.25 * (float64(j%7)/6 - 0.5)
+			xy = append(xy, plotter.XY{X: float64(i) + off, Y: v})
+		}
+		sc, err := plotter.NewScatter(xy)
+		if err != nil {
+			return nil, err
+		}
+		sc.GlyphStyle = draw.GlyphStyle{Color: withAlpha(c, 170), Radius: vg.Points(2.5), Shape: draw.CircleGlyph{}}
+		p.Add(sc)
+		m, sd := meanStd(vals)
+		bar, _ := plotter.NewLine(plotter.XYs{{X: float64(i), Y: m - sd}, {X: float64(i), Y: m + sd}})
+		bar.LineStyle = draw.LineStyle{Color: c, Width: vg.Points(2)}
+		mean, _ := plotter.NewLine(plotter.XYs{{X: float64(i) - 0.2, Y: m}, {X: float64(i) + 0.2, Y: m}})
+		mean.LineStyle = draw.LineStyle{Color: c, Width: vg.Points(2.5)}
+		p.Add(bar, mean)
+	}
+	if !any {
+		return nil, fmt.Errorf("plots: %q has no finite values", title)
+	}
+	p.NominalX(names...)
+	p.X.Min, p.X.Max = -0.6, float64(len(series))-0.4
+	p.Legend = plot.NewLegend()
+	return p, nil
+}
+
+func meanStd(x []float64) (float64, float64) {
+	m := 0.0
+	for _, v := range x {
+		m += v
+	}
+	m /= float64(len(x))
+	if len(x) < 2 {
+		return m, 0
+	}
+	s := 0.0
+	for _, v := range x {
+		s += (v - m) * (v - m)
+	}
+	return m, math.Sqrt(s / float64(len(x)-1))
+}
+
+// Render returns the figure encoded in format ("svg" or "png").
+func Render(p *plot.Plot, format string) ([]byte, error) {
+	wt, err := p.WriterTo(Width, Height, format)
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	if _, err := wt.WriteTo(&buf); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// Save writes dir/name.png and dir/name.svg and returns the SVG bytes.
+func Save(p *plot.Plot, dir, name string) (svg []byte, err error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	for _, f := range []string{"png", "svg"} {
+		b, err := Render(p, f)
+		if err != nil {
+			return nil, fmt.Errorf("plots: rendering %s.%s: %w", name, f, err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name+"."+f), b, 0o644); err != nil {
+			return nil, err
+		}
+		if f == "svg" {
+			svg = b
+		}
+	}
+	return svg, nil
+}

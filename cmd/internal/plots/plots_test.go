@@ -1,0 +1,127 @@
+package plots
+
+import (
+	"bytes"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func demo() ([]Series, []Point, []Band) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	labels := []string{"BPTT", "Three-factor", "RF Three-factor", "MDGL"}
+	var series []Series
+	var pts []Point
+	var bands []Band
+	for i, l := range labels {
+		s := Series{Label: l}
+		for range 20 {
+			g := 0.02 + 0.03*float64(i) + 0.01*(1+float64(i))*rng.NormFloat64()
+			s.Values = append(s.Values, g)
+			pts = append(pts, Point{Label: l, X: 5 + 20*g + rng.NormFloat64(), Y: g})
+		}
+		series = append(series, s)
+		b := Band{Label: l}
+		for k := range 21 {
+			x := float64(k * 100)
+			b.X = append(b.X, x)
+			b.Mean = append(b.Mean, 2+float64(i+1)*3*(1-math.Exp(-x/500)))
+			b.Std = append(b.Std, 0.3*float64(i+1))
+		}
+		bands = append(bands, b)
+	}
+	return series, pts, bands
+}
+
+func TestFiguresRender(t *testing.T) {
+	series, pts, bands := demo()
+	dir := t.TempDir()
+	if d := os.Getenv("HESSRNN_PLOTS_DIR"); d != "" {
+		dir = d // to look at the figures: HESSRNN_PLOTS_DIR=/tmp/p go test ./cmd/internal/plots
+	}
+	h, err := Histograms("Pattern generation", "generalization gap", series, 12)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := Scatter("Pattern generation", "λ_max", "generalization gap", pts, &Fit{A: 0, B: 0.01, Text: "Pearson r = 0.62, p = 3.1e-04"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := Bands("Pattern generation", "iteration", "λ_max", bands, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bl, err := Bands("log", "iteration", "λ_max", bands, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := Strip("Power-law coefficient", "γ", series[:2])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, p := range map[string]any{"hist": h, "scatter": s, "bands": b, "bandslog": bl, "strip": st} {
+		_ = p
+		_ = name
+	}
+	for _, c := range []struct {
+		name string
+		svg  func() ([]byte, error)
+	}{
+		{"hist", func() ([]byte, error) { return Save(h, dir, "hist") }},
+		{"scatter", func() ([]byte, error) { return Save(s, dir, "scatter") }},
+		{"bands", func() ([]byte, error) { return Save(b, dir, "bands") }},
+		{"bandslog", func() ([]byte, error) { return Save(bl, dir, "bandslog") }},
+		{"strip", func() ([]byte, error) { return Save(st, dir, "strip") }},
+	} {
+		svg, err := c.svg()
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if !bytes.Contains(svg, []byte("<svg")) {
+			t.Errorf("%s: not SVG", c.name)
+		}
+		png, err := os.ReadFile(filepath.Join(dir, c.name+".png"))
+		if err != nil || !bytes.HasPrefix(png, []byte("\x89PNG")) || len(png) < 5000 {
+			t.Errorf("%s: PNG missing or tiny (%d bytes, %v)", c.name, len(png), err)
+		}
+	}
+	svg, _ := Render(s, "svg")
+	if !strings.Contains(string(svg), "Pearson r = 0.62") {
+		t.Error("fit text missing from the scatter plot")
+	}
+}
+
+func TestErrors(t *testing.T) {
+	nan := []float64{math.NaN(), math.Inf(1)}
+	if _, err := Histograms("t", "x", []Series{{"BPTT", nan}}, 5); err == nil {
+		t.Error("histogram of no finite values")
+	}
+	if _, err := Scatter("t", "x", "y", []Point{{"BPTT", math.NaN(), 1}}, nil); err == nil {
+		t.Error("scatter of no finite points")
+	}
+	if _, err := Bands("t", "x", "y", []Band{{Label: "a", X: []float64{1}, Mean: nil, Std: nil}}, false); err == nil {
+		t.Error("mismatched band")
+	}
+	if _, err := Strip("t", "y", []Series{{"a", nil}}); err == nil {
+		t.Error("empty strip")
+	}
+	// A single value and constant values still render.
+	if p, err := Histograms("t", "x", []Series{{"BPTT", []float64{1, 1}}}, 5); err != nil || p == nil {
+		t.Errorf("constant histogram: %v", err)
+	}
+}
+
+func TestColors(t *testing.T) {
+	if Color("BPTT") != Color("BPTT") || Color("BPTT") == Color("Three-factor") {
+		t.Error("rule colours not fixed and distinct")
+	}
+	if Color("something else") != Color("something else") {
+		t.Error("hash colour not stable")
+	}
+	if Color("TBPTT(1)") == Color("TBPTT(32)") {
+		t.Error("TBPTT ramp flat")
+	}
+}
