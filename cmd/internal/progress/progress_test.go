@@ -1,0 +1,78 @@
+package progress
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+type clock struct{ t time.Time }
+
+func (c *clock) now() time.Time          { return c.t }
+func (c *clock) advance(d time.Duration) { c.t = c.t.Add(d) }
+
+func TestPlainLines(t *testing.T) {
+	var b strings.Builder
+	c := &clock{time.Unix(0, 0)}
+	tr := New(&b, 4, Options{Interval: 10 * time.Second, Now: c.now})
+	tr.Skip("done-before")
+	r := tr.Start("run-a", 100)
+	for i := 1; i <= 50; i++ {
+		c.advance(time.Second / 5) // 10 s for 50 iterations
+		r.Step(i, 1/float64(i))
+	}
+	out := b.String()
+	if strings.Count(out, "progress:") != 1 {
+		t.Fatalf("want one periodic line after 10 s, got:\n%s", out)
+	}
+	// 1 skipped + half a run = 1.5 of 4 runs after 10 s: ETA = 10·(2.5/1.5) s.
+	if !strings.Contains(out, "progress: 1/4 runs done, 38%, elapsed 10.0s, ETA 16.7s; run-a 50/100 loss 0.02") {
+		t.Errorf("line %q", out)
+	}
+	if strings.Contains(out, "\x1b[") {
+		t.Error("escape codes in plain mode")
+	}
+	r.Done("finished")
+	tr.Finish()
+	if !strings.Contains(b.String(), "[2/4] run-a: finished (10.0s)\n") || !strings.Contains(b.String(), "2/4 runs done in 10.0s\n") {
+		t.Errorf("output %q", b.String())
+	}
+}
+
+func TestTerminalBars(t *testing.T) {
+	var b strings.Builder
+	c := &clock{time.Unix(0, 0)}
+	tr := New(&b, 2, Options{Terminal: true, Now: c.now})
+	r1 := tr.Start("a", 10)
+	r2 := tr.Start("b", 10)
+	c.advance(time.Second)
+	r1.Step(5, 0.5)
+	r2.Step(10, 0.1)
+	out := b.String()
+	if !strings.Contains(out, "[##########..........]  50% 5/10") || !strings.Contains(out, "overall") || !strings.Contains(out, "\x1b[") {
+		t.Errorf("terminal output %q", out)
+	}
+	// Redraws are throttled.
+	n := strings.Count(b.String(), "overall")
+	r1.Step(6, 0.4)
+	if strings.Count(b.String(), "overall") != n {
+		t.Error("redraw not throttled")
+	}
+	r2.Done("finished")
+	r1.Done("diverged at step 7")
+	tr.Finish()
+	if !strings.Contains(b.String(), "[2/2] a: diverged at step 7") {
+		t.Errorf("output %q", b.String())
+	}
+	Discard.Step(1, 2)
+}
+
+func TestFmtDur(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		500 * time.Millisecond: "500ms", 1500 * time.Millisecond: "1.5s", 125 * time.Second: "2m05s", 3*time.Hour + 7*time.Minute: "3h07m",
+	} {
+		if got := fmtDur(d); got != want {
+			t.Errorf("fmtDur(%v) = %q, want %q", d, got, want)
+		}
+	}
+}
