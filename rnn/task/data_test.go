@@ -176,3 +176,19 @@ func TestFashionMNIST(t *testing.T) {
 		t.Errorf("batches per epoch %d, want 214", s.TrainBatchesPerEpoch())
 	}
 }
+
+func TestLoadMNISTSizeMismatch(t *testing.T) {
+	dir := t.TempDir()
+	writeMNISTDir(t, dir, 10, TrainImagesName, TrainLabelsName)
+	img := idxFile([]uint32{3, 3, 3}, make([]byte, 27))
+	if err := os.WriteFile(filepath.Join(dir, TestImagesName), img, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, TestLabelsName), idxFile([]uint32{3}, []byte{1, 2, 3}), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := LoadMNIST(dir)
+	if err == nil || !strings.Contains(err.Error(), "image size 2×2 of") || !strings.Contains(err.Error(), "differs from 3×3") {
+		t.Fatalf("err = %v", err)
+	}
+}
