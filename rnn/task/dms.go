@@ -91,9 +91,10 @@ const (
 	DMSChannelOne = 0
 	// DMSChannelZero is 1 while a cue of value 0 is shown.
 	DMSChannelZero = 1
-	// DMSNonMatch and DMSMatch are the two classes of the readout.
+	// DMSNonMatch is the class of trials whose cues differ.
 	DMSNonMatch = 0
-	DMSMatch    = 1
+	// DMSMatch is the class of trials whose cues are equal.
+	DMSMatch = 1
 )
 
 // dmsPairs are the four cue pairs (cue 1, cue 2) in batch order.

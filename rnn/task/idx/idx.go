@@ -99,7 +99,11 @@ func Decode(name string, r io.Reader, size int64) (*Array, error) {
 		}
 		defer zr.Close()
 		src = zr
-		maxData = uint64(size) * MaxDeflateRatio
+		if hi, lo := bits.Mul64(uint64(size), MaxDeflateRatio); hi == 0 {
+			maxData = lo
+		} else {
+			maxData = math.MaxUint64
+		}
 	}
 
 	var magic [4]byte
