@@ -175,8 +175,12 @@ type SeqMNISTTask struct {
 	Data string `toml:"data" json:"data"`
 	// TestNoise is the std of the additive pixel noise of the test set (0.2).
 	TestNoise float64 `toml:"test_noise" json:"test_noise"`
-	// Validation is the size of the validation split (5 000).
-	Validation int `toml:"validation" json:"validation"`
+	// ValidationFraction is the share of the training file held out for
+	// validation (1/12: 55 000/5 000 for MNIST).
+	ValidationFraction float64 `toml:"validation_fraction" json:"validation_fraction"`
+	// TestFraction is the share of the file used as the test set when the
+	// data has only one file (e.g. t10k alone); 1/7.
+	TestFraction float64 `toml:"test_fraction" json:"test_fraction"`
 	// PixelByPixel feeds one pixel per step (T = 784) instead of one row.
 	PixelByPixel bool `toml:"pixel_by_pixel" json:"pixel_by_pixel"`
 	// HessianBatch is the validation minibatch used for the Hessian (256).
@@ -224,8 +228,8 @@ func Default() Run {
 			Tol:     1e-6,
 			MaxIter: 500,
 		},
-		PatternGen: PatternGenTask{NIn: 100, Steps: 50, InputStd: 1, SigmaMin: 0.1, SigmaMax: 0.5, TestDraws: 100, TaskSeed: 1},
-		SeqMNIST:   SeqMNISTTask{TestNoise: 0.2, Validation: 5000, HessianBatch: 256},
+		PatternGen: PatternGenTask{NIn: 100, Steps: 50, InputStd: 1, SigmaMin: 0.1, SigmaMax: 0.5, TestDraws: 100, TaskSeed: 20220602},
+		SeqMNIST:   SeqMNISTTask{TestNoise: 0.2, ValidationFraction: 1.0 / 12, TestFraction: 1.0 / 7, HessianBatch: 256},
 		DMS:        DMSTask{CueSteps: 2, Delay: 16, MaxDelay: 32, NALIF: 50, Beta: 1.8, TauA: 30},
 	}
 }
@@ -286,8 +290,20 @@ func (r Run) Steps() int {
 	return r.PatternGen.Steps
 }
 
-// Label returns the paper's label of the run's rule.
-func (r Run) Label() string { return RuleLabel(r.Rule, r.Train.TruncK) }
+// Label returns the paper's label of the run's rule, with the optimiser
+// and schedule appended when they differ from plain SGD at a constant rate
+// (e.g. "Three-factor [lr decay]", "BPTT [adam]").
+func (r Run) Label() string {
+	r = r.Resolve()
+	l := RuleLabel(r.Rule, r.Train.TruncK)
+	if r.Train.Optimizer != "sgd" {
+		l += " [" + r.Train.Optimizer + "]"
+	}
+	if r.Train.Schedule == "step" {
+		l += " [lr decay]"
+	}
+	return l
+}
 
 // Canonical returns the canonical encoding of the resolved run: JSON with
 // fields in declaration order, the settings of other tasks reset to their

@@ -169,7 +169,7 @@ func TestValidateErrors(t *testing.T) {
 		{func(r *Run) { r.Train.BatchSize = 8 }, "train.batch_size = 8: allowed only 0 for patterngen"},
 		{func(r *Run) { r.Rule = TBPTT; r.Train.TruncK = 51 }, "train.trunc_k = 51: allowed range [1, 50]"},
 		{func(r *Run) { r.PatternGen.SigmaMax = 0.05 }, "patterngen.sigma_max = 0.05: allowed range [0.1, 1e+06]"},
-		{func(r *Run) { r.Task = DMS; r.DMS.NALIF = 200 }, "dms.n_alif = 200: allowed range [0, 100]"},
+		{func(r *Run) { r.Task = DMS; r.DMS.NALIF = 200 }, "dms.n_alif = 200: allowed range [1, 99]"},
 		{func(r *Run) { r.Hessian.Method = "arnoldi" }, `hessian.method = "arnoldi": allowed values: lanczos, power`},
 	}
 	for _, tc := range tests {

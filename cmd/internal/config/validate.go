@@ -121,14 +121,15 @@ func (r Run) Validate() error {
 	case SeqMNIST:
 		s := r.SeqMNIST
 		v.floatIn("seqmnist.test_noise", s.TestNoise, 0, 10, false, false)
-		v.intIn("seqmnist.validation", s.Validation, 0, 59000, false)
+		v.floatIn("seqmnist.validation_fraction", s.ValidationFraction, 0, 1, true, true)
+		v.floatIn("seqmnist.test_fraction", s.TestFraction, 0, 1, true, true)
 		v.intIn("seqmnist.hessian_batch", s.HessianBatch, 1, 60000, false)
 	case DMS:
 		d := r.DMS
 		v.intIn("dms.cue_steps", d.CueSteps, 1, 100, false)
 		v.intIn("dms.delay", d.Delay, 0, 1000, false)
 		v.intIn("dms.max_delay", d.MaxDelay, d.Delay, 1000, false)
-		v.intIn("dms.n_alif", d.NALIF, 0, r.Model.N, false)
+		v.intIn("dms.n_alif", d.NALIF, 1, r.Model.N-1, false)
 		v.floatIn("dms.beta", d.Beta, 0, 100, false, false)
 		v.floatIn("dms.tau_a", d.TauA, 0, 1e6, true, false)
 	}

@@ -1,0 +1,439 @@
+package experiment
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"sync"
+	"time"
+
+	"gonum.org/v1/gonum/mat"
+
+	"github.com/hessrnn/hessrnn/cmd/internal/config"
+	"github.com/hessrnn/hessrnn/cmd/internal/progress"
+	"github.com/hessrnn/hessrnn/cmd/internal/results"
+	"github.com/hessrnn/hessrnn/eig"
+	"github.com/hessrnn/hessrnn/kernels"
+	"github.com/hessrnn/hessrnn/rnn"
+	"github.com/hessrnn/hessrnn/rnn/task"
+	"github.com/hessrnn/hessrnn/rules"
+)
+
+// Env holds what runs in one process share: the loaded MNIST data (read
+// once per directory) and the experiment name recorded in results. It is
+// safe for concurrent use.
+type Env struct {
+	// Experiment is recorded in every result.
+	Experiment string
+
+	mu    sync.Mutex
+	mnist map[string]*task.MNISTData
+}
+
+func (e *Env) loadMNIST(explicit string) (*task.MNISTData, error) {
+	dir, err := task.ResolveDataDir(explicit)
+	if err != nil {
+		return nil, err
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if d, ok := e.mnist[dir]; ok {
+		return d, nil
+	}
+	d, err := task.LoadMNIST(dir)
+	if err != nil {
+		return nil, err
+	}
+	if e.mnist == nil {
+		e.mnist = map[string]*task.MNISTData{}
+	}
+	e.mnist[dir] = d
+	return d, nil
+}
+
+// derive returns an independent seed for stream s of a run seed
+// (splitmix64 finaliser of the pair).
+func derive(seed, s uint64) uint64 {
+	z := seed*0x9e3779b97f4a7c15 + s*0xbf58476d1ce4e5b9 + 0x94d049bb133111eb
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
+	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
+	return z ^ (z >> 31)
+}
+
+// Seed streams derived from the run seed.
+const (
+	streamFeedback = 1
+	streamHessian  = 2
+	streamTopK     = 3
+	streamFlatness = 4
+)
+
+// Train runs one training run and returns its result. It returns nil when
+// ctx is cancelled before the run completes. rec (may be nil) observes each
+// iteration. The result is a pure function of run: wall-clock times are the
+// only fields that differ between repetitions.
+func (e *Env) Train(ctx context.Context, run config.Run, rec progress.Recorder) *results.Result {
+	run = run.Resolve()
+	if rec == nil {
+		rec = progress.Discard
+	}
+	res := results.New(run, e.Experiment, kernels.Active().String())
+	if err := run.Validate(); err != nil {
+		res.Status = results.Status{State: results.Failed, Reason: config.OneLine(err)}
+		return res
+	}
+	var ok bool
+	if run.Model.Precision == "float32" {
+		ok = train[float32](ctx, e, run, rec, res)
+	} else {
+		ok = train[float64](ctx, e, run, rec, res)
+	}
+	if !ok {
+		return nil
+	}
+	return res
+}
+
+// makeTask builds the run's task in precision T.
+func makeTask[T kernels.Float](e *Env, run config.Run) (task.Task[T], error) {
+	switch run.Task {
+	case config.PatternGen:
+		p := run.PatternGen
+		return task.NewPattern[T](task.PatternConfig{N: run.Model.N, In: p.NIn, Steps: p.Steps, InputStd: p.InputStd,
+			InputSeed: p.TaskSeed, NoiseMin: p.SigmaMin, NoiseMax: p.SigmaMax, NoiseDraws: p.TestDraws}, run.Seed)
+	case config.DMS:
+		d := run.DMS
+		return task.NewDMS[T](task.DMSConfig{NALIF: d.NALIF, NPlain: run.Model.N - d.NALIF, Beta: d.Beta, TauA: d.TauA,
+			CueSteps: d.CueSteps, Delay: d.Delay, TestDelayMin: d.Delay, TestDelayMax: d.MaxDelay}, run.Seed)
+	case config.SeqMNIST:
+		data, err := e.loadMNIST(run.SeqMNIST.Data)
+		if err != nil {
+			return nil, err
+		}
+		s := run.SeqMNIST
+		return task.NewSeqMNIST[T](data, task.SeqMNISTConfig{Pixelwise: s.PixelByPixel, N: run.Model.N, BatchSize: run.Train.BatchSize,
+			ValidationFraction: s.ValidationFraction, TestFraction: s.TestFraction, TestNoiseStd: s.TestNoise, HessianBatchSize: s.HessianBatch}, run.Seed)
+	}
+	return nil, fmt.Errorf("unknown task %q", run.Task)
+}
+
+// netConfig returns the network configuration of the run for a task shape.
+func netConfig(run config.Run, sh task.Shape, loss rnn.Loss) rnn.Config {
+	c := rnn.Config{In: sh.In, N: run.Model.N, Out: sh.Out, Leak: run.Model.Leak, Init: run.Model.Init,
+		Seed: run.Seed, Loss: loss, L2: run.Model.L2}
+	if sh.Beta != nil {
+		c.Beta = append([]float64(nil), sh.Beta...)
+		c.TauA = run.DMS.TauA
+	}
+	return c
+}
+
+func ruleSettings(run config.Run) (rules.Settings, error) {
+	k, err := rules.ParseKind(run.Rule)
+	if err != nil {
+		return rules.Settings{}, err
+	}
+	fb, err := rules.ParseFeedbackDist(run.Train.Feedback)
+	if err != nil {
+		return rules.Settings{}, err
+	}
+	s := rules.Settings{Kind: k, Window: run.Train.TruncK, Feedback: fb, FeedbackSeed: derive(run.Seed, streamFeedback)}
+	if k == rules.MatchedBPTT && run.Train.AlphaMode == "constant" {
+		s.MatchedAlpha = run.Train.Alpha
+	}
+	return s, nil
+}
+
+// predictor computes readouts with a network for task evaluation.
+type predictor[T kernels.Float] struct {
+	net *rnn.Network[T]
+	ws  rnn.Workspace[T]
+}
+
+func (p *predictor[T]) Outputs(b *rnn.Batch[T], y []T) error {
+	if _, err := p.net.Forward(&p.ws, b); err != nil {
+		return err
+	}
+	tr, err := p.ws.Trajectory()
+	if err != nil {
+		return err
+	}
+	m := b.Size * b.Out
+	for t := 1; t <= b.Steps; t++ {
+		copy(y[(t-1)*m:t*m], tr.Y(t))
+	}
+	return nil
+}
+
+// diverged reports whether err is a divergence of the network or a rule.
+func diverged(err error) bool {
+	var a rnn.ErrDiverged
+	var b *rules.ErrDiverged
+	return errors.As(err, &a) || errors.As(err, &b) || errors.Is(err, eig.ErrNotFinite)
+}
+
+// wrecBlock returns the W_rec range of a layout.
+func wrecBlock(l rnn.Layout) rnn.Range { return l.Blocks[rnn.WRec] }
+
+func train[T kernels.Float](ctx context.Context, e *Env, run config.Run, rec progress.Recorder, res *results.Result) bool {
+	start := time.Now()
+	defer func() { res.WallSeconds = time.Since(start).Seconds() }()
+	fail := func(err error) bool {
+		res.Status = results.Status{State: results.Failed, Reason: config.OneLine(err)}
+		return true
+	}
+	tk, err := makeTask[T](e, run)
+	if err != nil {
+		return fail(err)
+	}
+	tk64, err := makeTask[float64](e, run)
+	if err != nil {
+		return fail(err)
+	}
+	res.Metric = tk.Metric().String()
+	cfg := netConfig(run, tk.Shape(), tk.Loss())
+	net, err := rnn.New[T](cfg)
+	if err != nil {
+		return fail(err)
+	}
+	rs, err := ruleSettings(run)
+	if err != nil {
+		return fail(err)
+	}
+	rule, err := rules.New[T](rs, cfg)
+	if err != nil {
+		return fail(err)
+	}
+	exact, err := rules.New[T](rules.Settings{Kind: rules.BPTT}, cfg)
+	if err != nil {
+		return fail(err)
+	}
+	okind, err := rules.ParseOptimizerKind(run.Train.Optimizer)
+	if err != nil {
+		return fail(err)
+	}
+	opt, err := rules.NewOptimizer[T](rules.OptimizerSettings{Kind: okind, Momentum: run.Train.Momentum, Beta1: run.Train.Beta1,
+		Beta2: run.Train.Beta2, Eps: run.Train.Eps, ClipNorm: run.Train.ClipNorm}, net.NumParams())
+	if err != nil {
+		return fail(err)
+	}
+	skind, err := rules.ParseScheduleKind(run.Train.Schedule)
+	if err != nil {
+		return fail(err)
+	}
+	sched := rules.Schedule{Kind: skind, LR: run.Train.LR, Factor: run.Train.DecayFactor, Every: run.Train.DecayEvery, Total: run.Train.Iterations}
+	if err := sched.Validate(); err != nil {
+		return fail(err)
+	}
+
+	iters, every := run.Train.Iterations, run.Hessian.Every
+	dir := make([]T, net.NumParams())
+	grad := make([]T, net.NumParams())
+	pred := &predictor[T]{net: net}
+	ck := 0 // checkpoint counter, for Hessian batches and seeds
+	var alphas []float64
+	divergeAt := func(it int, reason string) bool {
+		res.Status = results.Status{State: results.Diverged, Step: it, Reason: reason}
+		res.Final.Iterations = it
+		return true
+	}
+	for it := 0; ; it++ {
+		if ctx.Err() != nil {
+			return false
+		}
+		var cp *results.Checkpoint
+		var vecs *mat.Dense
+		if it%every == 0 || it == iters {
+			c, err := checkpoint(run, tk, tk64, net, pred, it, ck, sched.Rate(min(it, iters-1)), start)
+			if err != nil {
+				if diverged(err) {
+					return divergeAt(it, err.Error())
+				}
+				return fail(err)
+			}
+			ck++
+			res.Trajectory = append(res.Trajectory, c.Checkpoint)
+			cp, vecs = &res.Trajectory[len(res.Trajectory)-1], c.vectors
+			if it == iters || stopEarly(run, tk.Metric(), float64(c.TestMetric)) {
+				res.Final.Iterations = it
+				break
+			}
+		}
+		b, err := tk.TrainBatch(it)
+		if err != nil {
+			return fail(err)
+		}
+		loss, err := rule.Direction(net, b, dir)
+		if err != nil {
+			if diverged(err) {
+				return divergeAt(it, err.Error())
+			}
+			return fail(err)
+		}
+		if math.IsNaN(loss) || math.IsInf(loss, 0) || loss > run.Train.DivergeLoss {
+			return divergeAt(it, fmt.Sprintf("training loss %g exceeds train.diverge_loss %g", loss, run.Train.DivergeLoss))
+		}
+		if cp != nil && run.Rule != config.BPTT {
+			if _, err := exact.Direction(net, b, grad); err != nil {
+				if diverged(err) {
+					return divergeAt(it, err.Error())
+				}
+				return fail(err)
+			}
+			wr := wrecBlock(net.Layout)
+			ghat, g := dir[wr.Off:wr.Off+wr.Len], grad[wr.Off:wr.Off+wr.Len]
+			a := rules.Align(ghat, g)
+			cp.Alpha, cp.Cos, cp.EpsRatio = results.Num(a.Alpha), results.Num(a.Cos), results.Num(a.EpsRel)
+			alphas = append(alphas, a.Alpha)
+			if vecs != nil {
+				eps := make([]float64, len(g))
+				gg := make([]float64, len(g))
+				for i := range g {
+					gg[i] = float64(g[i])
+					eps[i] = float64(ghat[i]) - a.Alpha*float64(g[i])
+				}
+				k := run.Hessian.AlignK
+				if ae, err := eig.Alignment(vecs, min(k, vecs.RawMatrix().Cols), eps); err == nil {
+					cp.AlignEps = results.Num(ae)
+				}
+				if ag, err := eig.Alignment(vecs, min(k, vecs.RawMatrix().Cols), gg); err == nil {
+					cp.AlignG = results.Num(ag)
+				}
+			}
+		}
+		opt.Step(net.Params, dir, sched.Rate(it))
+		rec.Step(it+1, loss)
+	}
+	res.Status = results.Status{State: results.Finished}
+	last := res.Trajectory[len(res.Trajectory)-1]
+	res.Final.Loss, res.Final.TrainMetric, res.Final.TestMetric, res.Final.Gap = last.Loss, last.TrainMetric, last.TestMetric, last.Gap
+	res.Final.LambdaMax = last.Lambda.Value
+	if len(alphas) > 0 {
+		s := 0.0
+		for _, a := range alphas {
+			s += a
+		}
+		res.Final.MeanAlpha = results.Num(s / float64(len(alphas)))
+	}
+	if err := finalExtras(run, tk64, net, ck, res); err != nil {
+		if diverged(err) {
+			return divergeAt(res.Final.Iterations, err.Error())
+		}
+		return fail(err)
+	}
+	return true
+}
+
+// stopEarly reports whether the test metric has reached run.Train.StopAtTest.
+func stopEarly(run config.Run, m task.Metric, test float64) bool {
+	if run.Train.StopAtTest == 0 || math.IsNaN(test) {
+		return false
+	}
+	if m.HigherIsBetter() {
+		return test >= run.Train.StopAtTest
+	}
+	return test <= run.Train.StopAtTest
+}
+
+// checkpointState is a checkpoint with the top-k eigenvectors kept for the
+// alignment diagnostics of the same iteration.
+type checkpointState struct {
+	results.Checkpoint
+	vectors *mat.Dense
+}
+
+// checkpoint evaluates the metrics and the leading Hessian eigenvalue.
+func checkpoint[T kernels.Float](run config.Run, tk task.Task[T], tk64 task.Task[float64], net *rnn.Network[T], pred *predictor[T], it, ck int, lr float64, start time.Time) (checkpointState, error) {
+	c := checkpointState{Checkpoint: results.Checkpoint{Iteration: it, LR: results.Num(lr),
+		Alpha: results.NaN(), Cos: results.NaN(), EpsRatio: results.NaN(), AlignEps: results.NaN(), AlignG: results.NaN()}}
+	rep, err := task.Generalization[T](pred, tk)
+	if err != nil {
+		return c, err
+	}
+	c.Loss = results.Num(rep.Train.Loss)
+	c.TrainMetric, c.TestMetric, c.Gap = results.Num(rep.Train.Metric), results.Num(rep.Test.Metric), results.Num(rep.Gap)
+	net64 := rnn.Convert[float64](net)
+	hb, err := tk64.HessianBatch(ck)
+	if err != nil {
+		return c, err
+	}
+	hvp, err := rnn.NewHVP[float64](net64, hb, rnn.SetWRec, nil)
+	if err != nil {
+		return c, err
+	}
+	op := hvp.Operator()
+	seed := derive(run.Seed, streamHessian) + uint64(ck)
+	h := run.Hessian
+	switch {
+	case h.AlignK > 0:
+		k := min(h.AlignK, op.Dim())
+		r, err := eig.Lanczos(op, k, eig.LanczosSettings{Which: eig.LargestMagnitude, Tol: h.Tol, Seed: seed, MaxApplies: max(h.MaxIter, 20*(2*k+32))})
+		if err != nil {
+			return c, err
+		}
+		c.Lambda = results.Lambda{Value: results.Num(r.Values[0]), Iterations: r.Applies, Residual: results.Num(r.Residuals[0]), Converged: r.Status == eig.Converged}
+		c.vectors = r.Vectors
+	case h.Method == "power":
+		r, err := eig.Power(op, eig.PowerSettings{Tol: h.Tol, MaxIter: h.MaxIter, Seed: seed})
+		if err != nil {
+			return c, err
+		}
+		c.Lambda = results.Lambda{Value: results.Num(r.Rayleigh), Iterations: r.Applies, Residual: results.Num(r.Residual), Converged: r.Converged()}
+	default:
+		r, err := eig.Leading(op, eig.LanczosSettings{Tol: h.Tol, Seed: seed, MaxApplies: max(h.MaxIter, 64)})
+		if err != nil {
+			return c, err
+		}
+		c.Lambda = results.Lambda{Value: results.Num(r.Values[0]), Iterations: r.Applies, Residual: results.Num(r.Residuals[0]), Converged: r.Status == eig.Converged}
+	}
+	c.WallSeconds = time.Since(start).Seconds()
+	return c, nil
+}
+
+// finalExtras computes the top-k spectrum with its power-law fit and the
+// relative flatness at the final weights, when configured.
+func finalExtras[T kernels.Float](run config.Run, tk64 task.Task[float64], net *rnn.Network[T], ck int, res *results.Result) error {
+	h := run.Hessian
+	if h.TopK == 0 && !h.Flatness {
+		return nil
+	}
+	net64 := rnn.Convert[float64](net)
+	hb, err := tk64.HessianBatch(ck)
+	if err != nil {
+		return err
+	}
+	hvp, err := rnn.NewHVP[float64](net64, hb, rnn.SetWRec, nil)
+	if err != nil {
+		return err
+	}
+	op := hvp.Operator()
+	if h.TopK > 0 {
+		k := min(h.TopK, op.Dim()-1)
+		r, err := eig.Lanczos(op, k, eig.LanczosSettings{Tol: math.Max(h.Tol, 1e-8), Seed: derive(run.Seed, streamTopK)})
+		if err != nil {
+			return err
+		}
+		for _, v := range r.Values {
+			res.Final.TopK = append(res.Final.TopK, results.Num(v))
+		}
+		if fit, err := eig.FitRank(r.Values); err == nil {
+			res.Final.Gamma = results.Num(fit.Gamma)
+		}
+	}
+	if h.Flatness {
+		n := net64.Cfg.N
+		w := mat.NewDense(n, n, append([]float64(nil), net64.Block(rnn.WRec)...))
+		var est eig.Estimate
+		if n <= 40 {
+			est, err = eig.RelativeFlatness(op, w, nil)
+		} else {
+			est, err = eig.RelativeFlatnessHutchinson(op, w, eig.HutchinsonSettings{Probes: 200, Seed: derive(run.Seed, streamFlatness)})
+		}
+		if err != nil {
+			return err
+		}
+		res.Final.Flatness = results.Num(est.Estimate)
+	}
+	return nil
+}

@@ -1,0 +1,129 @@
+package experiment
+
+import (
+	"context"
+	"math"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/hessrnn/hessrnn/cmd/internal/config"
+	"github.com/hessrnn/hessrnn/cmd/internal/results"
+)
+
+// tiny returns a small, fast pattern-generation run.
+func tiny(rule string, seed uint64) config.Run {
+	r := config.Default()
+	r.Rule, r.Seed = rule, seed
+	r.Model.N = 16
+	r.PatternGen.NIn, r.PatternGen.Steps, r.PatternGen.TestDraws = 8, 20, 10
+	r.Train.Iterations = 40
+	r.Train.LR = 0.01
+	r.Hessian.Every = 10
+	return r
+}
+
+func TestTrainEveryRule(t *testing.T) {
+	var e Env
+	for _, rule := range config.Rules() {
+		run := tiny(rule, 1)
+		if rule == config.TBPTT {
+			run.Train.TruncK = 3
+		}
+		res := e.Train(context.Background(), run, nil)
+		if res == nil || res.Status.State != results.Finished {
+			t.Fatalf("%s: %+v", rule, res.Status)
+		}
+		if len(res.Trajectory) != 5 || res.Trajectory[4].Iteration != 40 {
+			t.Errorf("%s: %d checkpoints", rule, len(res.Trajectory))
+		}
+		for _, c := range res.Trajectory {
+			if math.IsNaN(float64(c.Lambda.Value)) || c.Lambda.Iterations == 0 || math.IsNaN(float64(c.TestMetric)) {
+				t.Errorf("%s: checkpoint %+v", rule, c)
+			}
+		}
+		a := float64(res.Trajectory[0].Alpha)
+		if rule == config.BPTT && !math.IsNaN(a) {
+			t.Errorf("BPTT has alpha %v", a)
+		}
+		if rule != config.BPTT && math.IsNaN(a) {
+			t.Errorf("%s: no alpha", rule)
+		}
+		if res.Metric != "mse" || math.IsNaN(float64(res.Final.Gap)) {
+			t.Errorf("%s: final %+v", rule, res.Final)
+		}
+		first, last := res.Trajectory[0].Loss, res.Trajectory[4].Loss
+		if !(last < first) {
+			t.Errorf("%s: loss did not decrease: %v -> %v", rule, first, last)
+		}
+	}
+}
+
+func TestTrainDeterministic(t *testing.T) {
+	var e Env
+	run := tiny(config.ThreeFactor, 3)
+	a := e.Train(context.Background(), run, nil)
+	prev := runtime.GOMAXPROCS(1)
+	b := e.Train(context.Background(), run, nil)
+	runtime.GOMAXPROCS(prev)
+	if !results.SameOutcome(a, b) {
+		t.Error("two runs of the same config differ (GOMAXPROCS 1 vs default)")
+	}
+	run.Seed = 4
+	c := e.Train(context.Background(), run, nil)
+	if results.SameOutcome(a, c) {
+		t.Error("different seeds gave the same result")
+	}
+}
+
+func TestTrainDivergesAndFails(t *testing.T) {
+	var e Env
+	run := tiny(config.BPTT, 1)
+	run.Train.LR = 50
+	res := e.Train(context.Background(), run, nil)
+	if res.Status.State != results.Diverged || res.Status.Reason == "" {
+		t.Errorf("lr 50: %+v", res.Status)
+	}
+	bad := tiny(config.BPTT, 1)
+	bad.Train.LR = -1
+	if res := e.Train(context.Background(), bad, nil); res.Status.State != results.Failed || !strings.Contains(res.Status.Reason, "train.lr") {
+		t.Errorf("invalid config: %+v", res.Status)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if res := e.Train(ctx, tiny(config.BPTT, 1), nil); res != nil {
+		t.Error("cancelled run returned a result")
+	}
+}
+
+func TestTrainExtras(t *testing.T) {
+	var e Env
+	run := tiny(config.ThreeFactor, 2)
+	run.Model.N = 12
+	run.Hessian.TopK = 20
+	run.Hessian.Flatness = true
+	run.Hessian.AlignK = 4
+	run.Hessian.Method = "power"
+	res := e.Train(context.Background(), run, nil)
+	if res.Status.State != results.Finished {
+		t.Fatal(res.Status)
+	}
+	if len(res.Final.TopK) != 20 || math.IsNaN(float64(res.Final.Gamma)) || math.IsNaN(float64(res.Final.Flatness)) {
+		t.Errorf("final %+v", res.Final)
+	}
+	if math.IsNaN(float64(res.Trajectory[1].AlignEps)) || math.IsNaN(float64(res.Trajectory[1].AlignG)) {
+		t.Errorf("alignment missing: %+v", res.Trajectory[1])
+	}
+	f32 := tiny(config.MDGL, 1)
+	f32.Model.Precision = "float32"
+	if res := e.Train(context.Background(), f32, nil); res.Status.State != results.Finished {
+		t.Errorf("float32: %+v", res.Status)
+	}
+	dms := tiny(config.BPTT, 1)
+	dms.Task = config.DMS
+	dms.DMS.NALIF = 8
+	dms.DMS.Delay, dms.DMS.MaxDelay = 4, 6
+	if res := e.Train(context.Background(), dms, nil); res.Status.State != results.Finished || res.Metric != "accuracy" {
+		t.Errorf("dms: %+v %s", res.Status, res.Metric)
+	}
+}
