@@ -23,6 +23,10 @@ type DMSConfig struct {
 	CueSteps int
 	// Delay is the training delay between the cues. Default 16.
 	Delay int
+	// ResponseSteps is an optional response period after cue 2, with no
+	// input, before the answer at the last step. Default 0: the answer is
+	// due at the end of cue 2 (spec §7 #6).
+	ResponseSteps int
 	// TestDelayMin and TestDelayMax bound the test delays, all of which
 	// are enumerated. Defaults Delay and 2·Delay.
 	TestDelayMin, TestDelayMax int
@@ -44,6 +48,8 @@ func (c DMSConfig) Validate() error {
 		return fieldError(cfg, "CueSteps", c.CueSteps, "[1, ∞) (0 means 2)")
 	case c.Delay < 0:
 		return fieldError(cfg, "Delay", c.Delay, "[1, ∞) (0 means 16)")
+	case c.ResponseSteps < 0:
+		return fieldError(cfg, "ResponseSteps", c.ResponseSteps, "[0, ∞)")
 	case c.TestDelayMin < 0:
 		return fieldError(cfg, "TestDelayMin", c.TestDelayMin, "[1, TestDelayMax] (0 means Delay)")
 	case c.TestDelayMax < 0:
@@ -129,7 +135,7 @@ func (d *DMS[T]) Config() DMSConfig { return d.cfg }
 // Name returns "dms".
 func (d *DMS[T]) Name() string { return "dms" }
 
-// Shape returns N_in = 2, N_out = 2, T = Delay + 2·CueSteps and
+// Shape returns N_in = 2, N_out = 2, T = Delay + 2·CueSteps + ResponseSteps and
 // NALIF ALIF units (Beta, TauA) followed by NPlain plain units (0, 0).
 func (d *DMS[T]) Shape() Shape {
 	n := d.cfg.NALIF + d.cfg.NPlain
@@ -137,7 +143,7 @@ func (d *DMS[T]) Shape() Shape {
 	for i := 0; i < d.cfg.NALIF; i++ {
 		beta[i], tau[i] = d.cfg.Beta, d.cfg.TauA
 	}
-	return Shape{In: 2, Out: 2, N: n, Steps: d.cfg.Delay + 2*d.cfg.CueSteps, Beta: beta, TauA: tau}
+	return Shape{In: 2, Out: 2, N: n, Steps: d.cfg.Delay + 2*d.cfg.CueSteps + d.cfg.ResponseSteps, Beta: beta, TauA: tau}
 }
 
 // Loss is cross-entropy at the last step.
@@ -183,15 +189,15 @@ func (d *DMS[T]) Tests() []Set[T] {
 
 // Trials returns the 4 trials (in DMSPairs() order) with the given delay ≥ 0:
 // cue 1 at steps [0, CueSteps), delay, cue 2 at steps
-// [CueSteps+delay, 2·CueSteps+delay), T = delay + 2·CueSteps (0-based
-// steps). The label, DMSMatch when the cues are equal and DMSNonMatch
+// [CueSteps+delay, 2·CueSteps+delay), then ResponseSteps without input;
+// T = delay + 2·CueSteps + ResponseSteps (0-based steps). The label, DMSMatch when the cues are equal and DMSNonMatch
 // otherwise, is repeated at every step.
 func (d *DMS[T]) Trials(delay int) *rnn.Batch[T] {
 	if delay < 0 {
 		panic(fmt.Sprintf("task: DMS delay %d < 0", delay))
 	}
 	cs := d.cfg.CueSteps
-	steps := delay + 2*cs
+	steps := delay + 2*cs + d.cfg.ResponseSteps
 	const bs, in = 4, 2
 	b := &rnn.Batch[T]{Size: bs, Steps: steps, In: in, Out: 2,
 		X: make([]T, steps*bs*in), Labels: make([]int32, steps*bs)}
@@ -206,7 +212,7 @@ func (d *DMS[T]) Trials(delay int) *rnn.Batch[T] {
 			switch {
 			case t < cs:
 				cue = pr[0]
-			case t >= cs+delay:
+			case t >= cs+delay && t < 2*cs+delay:
 				cue = pr[1]
 			}
 			switch cue {

@@ -200,3 +200,28 @@ func TestDMSDeterministic(t *testing.T) {
 		t.Error("no error for iteration -1")
 	}
 }
+
+func TestDMSResponsePeriod(t *testing.T) {
+	d, err := NewDMS[float64](DMSConfig{ResponseSteps: 3}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Shape().Steps != 23 {
+		t.Fatalf("steps %d, want 23", d.Shape().Steps)
+	}
+	b, _ := d.TrainBatch(0)
+	// Trial (1,1): channel one on at steps 0,1 and 18,19, off during the
+	// response steps 20..22.
+	var one strings.Builder
+	for s := 0; s < b.Steps; s++ {
+		fmt.Fprintf(&one, "%v", b.X[(s*4+3)*2+DMSChannelOne]+b.X[(s*4+3)*2+DMSChannelZero])
+	}
+	if want := "11000000000000000011000"; one.String() != want {
+		t.Errorf("inputs %s, want %s", one.String(), want)
+	}
+	if tb := d.Tests()[0].Batch(16); tb.Steps != 32+4+3 {
+		t.Errorf("longest test trial %d steps, want 39", tb.Steps)
+	}
+	_, err = NewDMS[float64](DMSConfig{ResponseSteps: -1}, 0)
+	fieldErr(t, err, "ResponseSteps")
+}

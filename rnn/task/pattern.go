@@ -21,6 +21,10 @@ type PatternConfig struct {
 	// Periods are the periods, in steps, of the target's sinusoids.
 	// Default {10, 40, 70, 100}.
 	Periods []float64
+	// Amplitudes and Phases (radians) of the sinusoids, one per period;
+	// nil means unit amplitudes and zero phases (spec §7 #3). The sum is
+	// rescaled to max|y*| = 1 either way.
+	Amplitudes, Phases []float64
 	// InputStd is the standard deviation of the frozen Gaussian input.
 	// Default 1.
 	InputStd float64
@@ -60,10 +64,23 @@ func (c PatternConfig) Validate() error {
 		}
 	}
 	d := c.WithDefaults()
+	for _, x := range []struct {
+		name string
+		v    []float64
+	}{{"Amplitudes", c.Amplitudes}, {"Phases", c.Phases}} {
+		if x.v != nil && len(x.v) != len(d.Periods) {
+			return fmt.Errorf("task: PatternConfig.%s has %d entries, want one per period (%d)", x.name, len(x.v), len(d.Periods))
+		}
+		for i, v := range x.v {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return fieldError(cfg, fmt.Sprintf("%s[%d]", x.name, i), v, "finite values")
+			}
+		}
+	}
 	if d.NoiseMin > d.NoiseMax {
 		return fmt.Errorf("task: PatternConfig.NoiseMin = %v exceeds NoiseMax = %v", d.NoiseMin, d.NoiseMax)
 	}
-	if target(d.Steps, d.Periods) == nil {
+	if target(d) == nil {
 		return fmt.Errorf("task: PatternConfig.Periods %v give an identically zero target over %d steps", d.Periods, d.Steps)
 	}
 	return nil
@@ -85,6 +102,19 @@ func (c PatternConfig) WithDefaults() PatternConfig {
 	} else {
 		c.Periods = append([]float64(nil), c.Periods...)
 	}
+	if c.Amplitudes == nil {
+		c.Amplitudes = make([]float64, len(c.Periods))
+		for i := range c.Amplitudes {
+			c.Amplitudes[i] = 1
+		}
+	} else {
+		c.Amplitudes = append([]float64(nil), c.Amplitudes...)
+	}
+	if c.Phases == nil {
+		c.Phases = make([]float64, len(c.Periods))
+	} else {
+		c.Phases = append([]float64(nil), c.Phases...)
+	}
 	if c.InputStd == 0 {
 		c.InputStd = 1
 	}
@@ -103,15 +133,16 @@ func (c PatternConfig) WithDefaults() PatternConfig {
 	return c
 }
 
-// target returns y*(t) = c·Σ_P sin(2πt/P) for t = 1..steps, scaled so that
-// max|y*| = 1, or nil when the sum is zero at every step.
-func target(steps int, periods []float64) []float64 {
-	y := make([]float64, steps)
+// target returns y*(t) = c·Σ_i A_i sin(2πt/P_i + φ_i) for t = 1..Steps of
+// a config with defaults filled in, scaled so that max|y*| = 1, or nil
+// when the sum is zero at every step.
+func target(c PatternConfig) []float64 {
+	y := make([]float64, c.Steps)
 	mx := 0.0
 	for i := range y {
 		t := float64(i + 1)
-		for _, p := range periods {
-			y[i] += math.Sin(2 * math.Pi * t / p)
+		for k, p := range c.Periods {
+			y[i] += c.Amplitudes[k] * math.Sin(2*math.Pi*t/p+c.Phases[k])
 		}
 		mx = max(mx, math.Abs(y[i]))
 	}
@@ -143,7 +174,7 @@ func NewPattern[T kernels.Float](cfg PatternConfig, seed uint64) (*Pattern[T], e
 		return nil, err
 	}
 	cfg = cfg.WithDefaults()
-	p := &Pattern[T]{cfg: cfg, seed: seed, y: target(cfg.Steps, cfg.Periods)}
+	p := &Pattern[T]{cfg: cfg, seed: seed, y: target(cfg)}
 	r := rand.New(rand.NewPCG(cfg.InputSeed, 0))
 	p.x = make([]float64, cfg.Steps*cfg.In)
 	for i := range p.x {

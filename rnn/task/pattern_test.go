@@ -2,6 +2,7 @@ package task
 
 import (
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/hessrnn/hessrnn/rnn"
@@ -201,5 +202,33 @@ func TestPatternConfig(t *testing.T) {
 	}
 	if _, err := NewPattern[float64](PatternConfig{Periods: []float64{1}}, 0); err == nil {
 		t.Error("no error for an all-zero target (period 1)")
+	}
+}
+
+func TestPatternAmplitudesPhases(t *testing.T) {
+	// Amplitude 2 on period 4 with phase π/2, amplitude 0 on period 10:
+	// y ∝ 2cos(2πt/4) = 0, −2, 0, 2, ... scaled to max 1.
+	p, err := NewPattern[float64](PatternConfig{Steps: 4, Periods: []float64{4, 10}, Amplitudes: []float64{2, 0}, Phases: []float64{math.Pi / 2, 1}}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []float64{0, -1, 0, 1}
+	for i, v := range p.Target() {
+		if math.Abs(v-want[i]) > 1e-12 {
+			t.Errorf("target[%d] = %v, want %v", i, v, want[i])
+		}
+	}
+	for _, tc := range []struct {
+		cfg   PatternConfig
+		field string
+	}{
+		{PatternConfig{Amplitudes: []float64{1}}, "Amplitudes"},
+		{PatternConfig{Periods: []float64{3}, Phases: []float64{1, 2}}, "Phases"},
+		{PatternConfig{Periods: []float64{3}, Phases: []float64{math.NaN()}}, "Phases[0]"},
+	} {
+		_, err := NewPattern[float64](tc.cfg, 0)
+		if err == nil || !strings.Contains(err.Error(), "PatternConfig."+tc.field) {
+			t.Errorf("err = %v, want mention of %s", err, tc.field)
+		}
 	}
 }

@@ -41,6 +41,10 @@ type SeqMNISTConfig struct {
 	// NoiseSeed fixes the test noise; the noise of an image depends only on
 	// NoiseSeed and the image's index in its file. Default 20220601.
 	NoiseSeed uint64
+	// TrainEvalSize limits the training-condition evaluation set
+	// (TrainEval) to the first TrainEvalSize images of the training split.
+	// Default 0: the full clean training split (spec §7 #26).
+	TrainEvalSize int
 	// EvalBatchSize is the batch size of the evaluation sets. Default 1000.
 	EvalBatchSize int
 	// HessianBatchSize is the size of the validation minibatch used for the
@@ -62,6 +66,8 @@ func (c SeqMNISTConfig) Validate() error {
 		return fieldError(cfg, "TestFraction", c.TestFraction, "(0, 1) (0 means 1/7)")
 	case !(c.TestNoiseStd >= 0 && c.TestNoiseStd <= 10):
 		return fieldError(cfg, "TestNoiseStd", c.TestNoiseStd, "(0, 10] (0 means 0.2)")
+	case c.TrainEvalSize < 0:
+		return fieldError(cfg, "TrainEvalSize", c.TrainEvalSize, "[0, ∞) (0 means the whole training split)")
 	case c.EvalBatchSize < 0:
 		return fieldError(cfg, "EvalBatchSize", c.EvalBatchSize, "[1, ∞) (0 means 1000)")
 	case c.HessianBatchSize < 0:
@@ -228,8 +234,15 @@ func (s *SeqMNIST[T]) HessianBatch(k int) (*rnn.Batch[T], error) {
 	return s.batch(s.val, items, false), nil
 }
 
-// TrainEval is the full clean training split.
-func (s *SeqMNIST[T]) TrainEval() Set[T] { return s.set("train", s.train, false) }
+// TrainEval is the clean training split (its first TrainEvalSize images
+// when that is set).
+func (s *SeqMNIST[T]) TrainEval() Set[T] {
+	sp := s.train
+	if s.cfg.TrainEvalSize > 0 {
+		sp.len = min(sp.len, s.cfg.TrainEvalSize)
+	}
+	return s.set("train", sp, false)
+}
 
 // Validation is the clean validation split.
 func (s *SeqMNIST[T]) Validation() Set[T] { return s.set("validation", s.val, false) }

@@ -207,6 +207,12 @@ func TestSeqMNISTBatches(t *testing.T) {
 	}
 	_ = h1
 
+	// TrainEvalSize limits the training-condition set.
+	lim, _ := NewSeqMNIST[float64](data, SeqMNISTConfig{BatchSize: 64, TrainEvalSize: 250, EvalBatchSize: 100}, 42)
+	if te := lim.TrainEval(); te.Len() != 250 || te.NumBatches() != 3 || decode(te.Batch(2), 49) != 349 {
+		t.Errorf("limited train eval set: %d sequences in %d batches", te.Len(), te.NumBatches())
+	}
+
 	// Evaluation sets cover their split in order.
 	te := s.TrainEval()
 	if te.NumBatches() != 2 || te.Batch(1).Size != 100 || decode(te.Batch(1), 99) != 1199 {
@@ -328,6 +334,7 @@ func TestSeqMNISTConfig(t *testing.T) {
 		{SeqMNISTConfig{TestFraction: -0.1}, "TestFraction"},
 		{SeqMNISTConfig{TestNoiseStd: -0.2}, "TestNoiseStd"},
 		{SeqMNISTConfig{EvalBatchSize: -1}, "EvalBatchSize"},
+		{SeqMNISTConfig{TrainEvalSize: -1}, "TrainEvalSize"},
 		{SeqMNISTConfig{HessianBatchSize: -1}, "HessianBatchSize"},
 	} {
 		_, err := NewSeqMNIST[float32](&MNISTData{}, tc.cfg, 0)
