@@ -105,7 +105,8 @@ func (net *Network[T]) weightGrad(ws *Workspace[T], grad []T) {
 	leak := T(net.Cfg.Leak)
 	TB := steps * B
 	delta := ws.delta[B*N : (steps+1)*B*N]
-	kernels.Gemm(true, false, N, N, TB, 1-leak, delta, N, ws.r[:TB*N], N, 0, gW, N)
+	// r^0 = 0, so the recurrent sum starts at step 2.
+	kernels.Gemm(true, false, N, N, TB-B, 1-leak, delta[B*N:], N, ws.r[B*N:TB*N], N, 0, gW, N)
 	MaskDiag(gW, N)
 	kernels.Gemm(true, false, N, In, TB, 1-leak, delta, N, ws.batch.X, In, 0, gIn, In)
 	if ws.nLoss == steps {

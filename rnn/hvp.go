@@ -164,12 +164,18 @@ func (h *HVP[T]) ApplyBlock(dst, v []T, k int) {
 		rr := h.rr[d*S : (d+1)*S]
 		clear(rr[:B*N])
 		pre := rr[B*N:]
-		clear(pre)
+		beta := T(0)
 		if use(WIn) {
-			kernels.Gemm(false, true, TB, N, In, 1-leak, X, In, h.blk(h.vFull, d, WIn), In, 1, pre, N)
+			kernels.Gemm(false, true, TB, N, In, 1-leak, X, In, h.blk(h.vFull, d, WIn), In, 0, pre, N)
+			beta = 1
+		} else {
+			clear(pre[:B*N])
 		}
-		if use(WRec) {
-			kernels.Gemm(false, true, TB, N, N, 1-leak, ws.r[:TB*N], N, h.blk(h.vFull, d, WRec), N, 1, pre, N)
+		switch {
+		case use(WRec) && steps > 1: // r^0 = 0: steps 2..T only
+			kernels.Gemm(false, true, (steps-1)*B, N, N, 1-leak, ws.r[B*N:steps*B*N], N, h.blk(h.vFull, d, WRec), N, beta, pre[B*N:], N)
+		case beta == 0:
+			clear(pre)
 		}
 	}
 	ws.hvp = h
@@ -179,10 +185,13 @@ func (h *HVP[T]) ApplyBlock(dst, v []T, k int) {
 	for d := 0; d < k; d++ {
 		rd := h.rd[d*S : (d+1)*S]
 		re := h.re[d*SO : (d+1)*SO]
-		clear(rd)
+		clear(rd[:B*N])
 		pre := rd[B*N:]
-		if use(WRec) && steps > 1 {
-			kernels.Gemm(false, false, (steps-1)*B, N, N, 1-leak, ws.delta[2*B*N:], N, h.blk(h.vFull, d, WRec), N, 1, pre, N)
+		if use(WRec) && steps > 1 { // δ^{T+1} = 0: steps 1..T−1 only
+			kernels.Gemm(false, false, (steps-1)*B, N, N, 1-leak, ws.delta[2*B*N:], N, h.blk(h.vFull, d, WRec), N, 0, pre, N)
+			clear(pre[(steps-1)*B*N:])
+		} else {
+			clear(pre)
 		}
 		for t := 1; t <= steps; t++ {
 			if !ws.lossAt[t] {
@@ -210,8 +219,9 @@ func (h *HVP[T]) ApplyBlock(dst, v []T, k int) {
 		rr, rd, re := h.rr[d*S:(d+1)*S], h.rd[d*S:(d+1)*S], h.re[d*SO:(d+1)*SO]
 		if use(WRec) {
 			o := h.blk(h.acc, d, WRec)
-			kernels.Gemm(true, false, N, N, TB, 1-leak, rd[B*N:], N, ws.r[:TB*N], N, 0, o, N)
-			kernels.Gemm(true, false, N, N, TB, 1-leak, ws.delta[B*N:], N, rr[:TB*N], N, 1, o, N)
+			// r^0 = Rr^0 = 0: steps 2..T only.
+			kernels.Gemm(true, false, N, N, TB-B, 1-leak, rd[2*B*N:], N, ws.r[B*N:TB*N], N, 0, o, N)
+			kernels.Gemm(true, false, N, N, TB-B, 1-leak, ws.delta[2*B*N:], N, rr[B*N:TB*N], N, 1, o, N)
 		}
 		if use(WIn) {
 			kernels.Gemm(true, false, N, In, TB, 1-leak, rd[B*N:], N, X, In, 0, h.blk(h.acc, d, WIn), In)

@@ -11,7 +11,7 @@ import (
 // chunkRows is the fixed number of batch rows per goroutine work item. The
 // chunking depends only on the batch size, never on GOMAXPROCS, so results
 // are bitwise identical for any number of threads.
-const chunkRows = 64
+const chunkRows = 128
 
 // Workspace holds the forward trajectory and backward deltas of one batch,
 // and the scratch of the forward, backward and Hessian-vector passes. It is
