@@ -2,5 +2,48 @@
 // al. (NeurIPS 2022): ReLU units with an optional leak, adaptive-threshold
 // (ALIF) units, a linear readout, MSE and cross-entropy losses, exact
 // gradients by backpropagation through time, and exact and finite-difference
-// Hessian-vector products.
+// Hessian-vector products. Equations and defaults follow
+// ../shared/spec/paper.md §1, §2.1 and §4.
+//
+// # Model and parameters
+//
+// Config describes a network (its zero value, apart from the sizes, means
+// the documented defaults; Validate names the offending field and range).
+// New[T] builds a Network[T] (T is float32 or float64) initialised from
+// Config.Seed with the "code" or "murray" scheme. All parameters live in one
+// flat vector Network.Params, laid out by Layout as the blocks W_in (N×In),
+// W_rec (N×N, zero diagonal), W_out (Out×N) and b_out (Out), each row-major;
+// Network.Block, Layout.Blocks, Gather and Scatter give block views and
+// packed subsets (ParamSet). Convert switches precision in one call;
+// SaveNPZ and LoadNPZ read and write NumPy .npz archives.
+//
+// # Forward, backward and the trajectory
+//
+// Forward runs a Batch through the network, stores the trajectory in a
+// reusable Workspace and returns the loss; Backward (or Gradient, both at
+// once) writes the exact gradient into a flat vector with the layout of
+// Params. After warm-up neither allocates. Learning rules read the stored
+// trajectory through Workspace.Trajectory: per step t, the rates r^t, the
+// pseudo-derivatives ψ^t, the adaptation a^t (ALIF networks), the readout
+// y^t and the readout error ∂L/∂y^t (loss normalisation included), the
+// inputs x^t, and after Backward the BPTT deltas δ^t = ∂L/∂h^t.
+//
+// A NaN or Inf in a state or in the loss is returned as ErrDiverged with
+// the step.
+//
+// # Curvature
+//
+// NewHVP computes the forward pass and deltas once and returns an HVP whose
+// Apply and ApplyBlock give exact Hessian-vector products (Pearlmutter's
+// R-operator) with respect to a ParamSet, W_rec by default; Operator adapts
+// it to the float64 operator shape of package eig. FiniteDiffHVP is the
+// float64 finite-difference reference.
+//
+// # Determinism and parallelism
+//
+// The batch is split into fixed chunks of rows (independent of GOMAXPROCS),
+// run on persistent helper goroutines; every reduction over the batch or
+// time is a single kernels.Gemm over all T·B rows or a sum in fixed chunk
+// order, so losses, gradients and HVPs are bitwise identical for any
+// GOMAXPROCS at a fixed kernels level.
 package rnn
