@@ -53,12 +53,14 @@ func (l Layout) Validate() error {
 }
 
 // ErrDiverged reports a non-finite value met while computing or applying an
-// update, in the style of gonum's ErrGrad: Iter is the training iteration
-// (-1 if unknown), Step the time step of the forward pass (-1 if the value is
-// not tied to a step), Block and Index locate the value in the parameter
-// vector (Block "" and Index -1 for the loss).
+// update, in the style of gonum's ErrGrad. Iter is the training iteration
+// (-1 if unknown). Quantity is "state" or "loss" (from the forward pass, with
+// Step the time step 1..T, 0 for the loss total), "direction" (the rule's
+// update) or "params" (after the optimiser step); for the last two Block and
+// Index locate the value in the parameter vector and Step is -1.
 type ErrDiverged struct {
 	Iter, Step int
+	Quantity   string
 	Block      string
 	Index      int
 	Value      float64
@@ -66,9 +68,9 @@ type ErrDiverged struct {
 
 // Error implements error.
 func (e *ErrDiverged) Error() string {
-	where := "loss"
+	where := e.Quantity
 	if e.Block != "" {
-		where = fmt.Sprintf("%s[%d]", e.Block, e.Index)
+		where = fmt.Sprintf("%s %s[%d]", e.Quantity, e.Block, e.Index)
 	}
 	return fmt.Sprintf("rules: diverged at iteration %d, step %d: %s = %v", e.Iter, e.Step, where, e.Value)
 }
@@ -79,7 +81,7 @@ func checkFinite[T float32 | float64](v []T, layout Layout) error {
 	for i, x := range v {
 		f := float64(x)
 		if math.IsNaN(f) || math.IsInf(f, 0) {
-			e := &ErrDiverged{Iter: -1, Step: -1, Block: "?", Index: i, Value: f}
+			e := &ErrDiverged{Iter: -1, Step: -1, Quantity: "direction", Block: "?", Index: i, Value: f}
 			for _, b := range layout {
 				if i >= b.Off && i < b.Off+b.Len {
 					e.Block, e.Index = b.Name, i-b.Off

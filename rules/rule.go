@@ -242,7 +242,7 @@ func forward[T kernels.Float](net *rnn.Network[T], ws *rnn.Workspace[T], b *rnn.
 	if err != nil {
 		var d rnn.ErrDiverged
 		if errors.As(err, &d) {
-			return loss, rnn.Trajectory[T]{}, &ErrDiverged{Iter: -1, Step: d.Step, Index: -1, Value: d.Value}
+			return loss, rnn.Trajectory[T]{}, &ErrDiverged{Iter: -1, Step: d.Step, Quantity: d.Quantity, Index: -1, Value: d.Value}
 		}
 		return loss, rnn.Trajectory[T]{}, err
 	}
