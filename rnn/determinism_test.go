@@ -53,6 +53,9 @@ func TestDeterminismGOMAXPROCS(t *testing.T) {
 // TestAllocs checks that Forward and Backward allocate nothing after
 // warm-up, on one chunk and on several.
 func TestAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector allocates")
+	}
 	for _, B := range []int{1, 3 * chunkRows} {
 		for _, procs := range []int{1, 2} {
 			cfg := Config{In: 4, N: 16, Out: 3, Beta: MixedBeta(16, 8, 1), Leak: 0.2, Loss: Loss{Kind: CrossEntropy}}
