@@ -374,7 +374,7 @@ func TestSubspaceDefaultsPaper(t *testing.T) {
 // testproblemsNoBlock hides ApplyBlock, so Subspace uses single applies.
 type testproblemsNoBlock struct{ d testproblems.Diagonal }
 
-func (o testproblemsNoBlock) Dim() int                  { return o.d.Dim() }
+func (o testproblemsNoBlock) Dim() int                 { return o.d.Dim() }
 func (o testproblemsNoBlock) Apply(dst, src []float64) { o.d.Apply(dst, src) }
 
 func TestDeterministicFromSeed(t *testing.T) {

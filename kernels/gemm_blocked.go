@@ -56,6 +56,9 @@ const (
 	// rows, so that a column strip of B is contiguous rather than k lines
 	// ldb apart (which alias in L1/L2 when ldb is a power of two).
 	gemmPackBMinRows = 256
+	// gemmPackAMinCols: with tA true, A is packed when n reaches this many
+	// columns, so that the packing (m·k copies) is amortised over n.
+	gemmPackAMinCols = 256
 )
 
 // gemm has the signature of the dispatch table entries.
@@ -67,6 +70,7 @@ func (mk *gemmMicro[T]) gemm(tA, tB bool, m, n, k int, alpha T, a []T, lda int, 
 // of one worker (edge tiles); kept in a sync.Pool so that steady-state calls
 // allocate nothing.
 type gemmWork[T Float] struct {
+	packA []T // packed strips of A, k×mr each
 	packB []T // packed strips of B, k×nr each
 	edgeA []T // the last, partial row strip of A, packed k×mr
 	tile  []T // one mr×nr tile of C
@@ -120,6 +124,7 @@ type gemmCall[T Float] struct {
 	ldc         int
 	relu        bool
 	mask        []T
+	packA       []T // all row strips of op(A), packed; nil when A is read in place
 	packB       []T // nil when B is read in place (tB false)
 	edgeB       []T // packed last strip of B when B is read in place and n%nr != 0
 	nc          int // columns per column block, a multiple of nr
@@ -183,6 +188,15 @@ func (mk *gemmMicro[T]) run(tA, tB bool, m, n, k int, alpha T, a []T, lda int, b
 		g.edgeB = w.packB
 	}
 
+	// A: read in place, except when transposed and reused by many column
+	// strips: then its strips are packed once, reading A row by row, so a
+	// strip is not k lines lda apart.
+	if tA && n >= gemmPackAMinCols {
+		w.packA = grow(w.packA, g.stripsM*k*mr)
+		packATrans(w.packA, m, k, a, lda, mr)
+		g.packA = w.packA
+	}
+
 	workers := g.workers()
 	if workers <= 1 {
 		g.block(w, 0, g.stripsM, 0, g.stripsN)
@@ -234,7 +248,7 @@ func (g *gemmCall[T]) block(w *gemmWork[T], s0, s1, t0, t1 int) {
 	kern := g.mk.kern
 	ncs := g.nc / nr // column strips per block
 	var edgeA []T
-	if s1 > g.fullStrips {
+	if s1 > g.fullStrips && g.packA == nil {
 		w.edgeA = grow(w.edgeA, k*mr)
 		packAStrip(w.edgeA, g.tA, g.m, k, g.a, g.lda, mr, g.fullStrips*mr)
 		edgeA = w.edgeA
@@ -250,6 +264,8 @@ func (g *gemmCall[T]) block(w *gemmWork[T], s0, s1, t0, t1 int) {
 			var ap *T
 			var ra, sa int
 			switch {
+			case g.packA != nil:
+				ap, ra, sa = &g.packA[s*k*mr], 1, mr
 			case rows < mr:
 				ap, ra, sa = &edgeA[0], 1, mr
 			case g.tA:
@@ -378,6 +394,22 @@ func packBStrip[T Float](dst []T, tB bool, n, k int, b []T, ldb, nr, j0 int) {
 	if cols < nr {
 		for l := 0; l < k; l++ {
 			clear(dst[l*nr+cols : l*nr+nr])
+		}
+	}
+}
+
+// packATrans packs every row strip of op(A) = Aᵀ (A is k×m) into dst: strip
+// s holds op(A)[s*mr+r, l] = a[l*lda+s*mr+r] at dst[s*k*mr + l*mr + r], zero
+// beyond row m. A is read row by row.
+func packATrans[T Float](dst []T, m, k int, a []T, lda, mr int) {
+	strips := (m + mr - 1) / mr
+	for l := 0; l < k; l++ {
+		row := a[l*lda : l*lda+m]
+		for s := 0; s < strips; s++ {
+			d := dst[s*k*mr+l*mr : s*k*mr+l*mr+mr]
+			src := row[s*mr : min(s*mr+mr, m)]
+			copy(d, src)
+			clear(d[len(src):])
 		}
 	}
 }

@@ -72,6 +72,7 @@ func (r Run) Validate() error {
 	v.intIn("model.n", r.Model.N, 2, 4096, false)
 	v.floatIn("model.leak", r.Model.Leak, 0, 1, false, true)
 	v.oneOf("model.init", r.Model.Init, "code", "murray")
+	v.floatIn("model.rec_scale", r.Model.RecScale, 0, 10, true, false)
 	v.floatIn("model.l2", r.Model.L2, 0, 10, false, false)
 	v.oneOf("model.precision", r.Model.Precision, "float64", "float32")
 

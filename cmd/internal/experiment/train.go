@@ -197,6 +197,12 @@ func train[T kernels.Float](ctx context.Context, e *Env, run config.Run, rec pro
 	if err != nil {
 		return fail(err)
 	}
+	if sc := run.Model.RecScale; sc != 1 {
+		w := net.Block(rnn.WRec)
+		for i := range w {
+			w[i] *= T(sc)
+		}
+	}
 	rs, err := ruleSettings(run)
 	if err != nil {
 		return fail(err)

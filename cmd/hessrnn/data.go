@@ -1,0 +1,99 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+
+	"github.com/hessrnn/hessrnn/rnn/task"
+	"github.com/hessrnn/hessrnn/rnn/task/mnistdl"
+)
+
+const dataHelp = `Usage: hessrnn data [where|check|download] [flags]
+
+Sequential MNIST reads MNIST-format IDX files (raw or .gz) from, in order:
+  --dir DIR, else $HESSRNN_DATA, else /usr/share/datasets/fashion-mnist
+(the last is installed by Debian's dataset-fashion-mnist package). The other
+two tasks need no data.
+
+  where      print the data directory that would be used (default action)
+  check      load the files and print their sizes
+  download   fetch the standard MNIST files into --dir (SHA-256 verified,
+             written atomically; files already present and valid are kept)
+
+Flags:
+%s
+Examples:
+  hessrnn data
+  hessrnn data check --dir ~/mnist
+  hessrnn data download --dir ~/mnist && export HESSRNN_DATA=~/mnist
+`
+
+func cmdData(ctx context.Context, a *app, args []string) error {
+	fs := flag.NewFlagSet("data", flag.ContinueOnError)
+	dir := fs.String("dir", "", "data `dir`ectory (default: $HESSRNN_DATA, then "+task.DefaultDataDir+")")
+	pos, err := parseArgs(fs, args)
+	if errors.Is(err, flag.ErrHelp) {
+		fmt.Fprintf(a.stdout, dataHelp, flagDefaults(fs))
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	action := "where"
+	if len(pos) > 1 {
+		return usagef("data: one action expected (where, check or download), got %q", pos)
+	}
+	if len(pos) == 1 {
+		action = pos[0]
+	}
+	switch action {
+	case "where":
+		d, err := task.ResolveDataDir(*dir)
+		if err != nil {
+			return usagef("%v", err)
+		}
+		fmt.Fprintln(a.stdout, d)
+		return nil
+	case "check":
+		d, err := task.ResolveDataDir(*dir)
+		if err != nil {
+			return usagef("%v", err)
+		}
+		data, err := task.LoadMNIST(d)
+		if err != nil {
+			return usagef("%v", err)
+		}
+		fmt.Fprintf(a.stdout, "%s:\n", d)
+		if data.Train != nil {
+			fmt.Fprintf(a.stdout, "  train: %d images (%s)\n", data.Train.Len(), data.Train.ImagesFile)
+		}
+		if data.Test != nil {
+			fmt.Fprintf(a.stdout, "  test:  %d images (%s)\n", data.Test.Len(), data.Test.ImagesFile)
+		}
+		return nil
+	case "download":
+		if *dir == "" {
+			return usagef("data download: --dir is required (the directory to download into)")
+		}
+		if err := os.MkdirAll(*dir, 0o755); err != nil {
+			return err
+		}
+		res, err := mnistdl.Download(ctx, *dir, mnistdl.Options{})
+		for _, r := range res {
+			src := r.Source
+			if src == "" {
+				src = "already present, verified"
+			}
+			fmt.Fprintf(a.stdout, "%s  (%s)\n", r.Path, src)
+		}
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(a.stdout, "done; use it with --set seqmnist.data=%s or HESSRNN_DATA=%s\n", *dir, *dir)
+		return nil
+	}
+	return usagef("data: unknown action %q (allowed: where, check, download)", action)
+}

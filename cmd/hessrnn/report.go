@@ -1,0 +1,87 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/hessrnn/hessrnn/cmd/internal/experiment"
+	"github.com/hessrnn/hessrnn/cmd/internal/results"
+)
+
+const reportHelp = `Usage: hessrnn report DIR [flags]
+
+Reads every result file under DIR (recursively, so the output directories of
+many shards can be merged by pointing at their parent) and writes:
+  results.csv    one row per run and checkpoint (pandas, R)
+  figures/       PNG and SVG: λ_max along training, gap histograms, gap vs λ_max, ...
+  report.html    self-contained: tables with mean ± std, tests between rules, figures
+
+Flags:
+%s
+Examples:
+  hessrnn report hessrnn-out/fig3-patterngen
+  hessrnn report cluster-results --out merged
+`
+
+func cmdReport(ctx context.Context, a *app, args []string) error {
+	fs := flag.NewFlagSet("report", flag.ContinueOnError)
+	out := fs.String("out", "", "output `dir`ectory (default: DIR)")
+	title := fs.String("title", "", "report title (default: from the experiments found)")
+	pos, err := parseArgs(fs, args)
+	if errors.Is(err, flag.ErrHelp) {
+		fmt.Fprintf(a.stdout, reportHelp, flagDefaults(fs))
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usagef("report: want exactly one results DIR, got %d arguments (see hessrnn report --help)", len(pos))
+	}
+	dir := pos[0]
+	st, err := os.Stat(dir)
+	if err != nil || !st.IsDir() {
+		return usagef("report: %s: not a results directory", dir)
+	}
+	set, err := results.LoadDir(dir)
+	if err != nil {
+		return err
+	}
+	for _, s := range set.Skipped {
+		fmt.Fprintf(a.stderr, "hessrnn: skipped %s\n", s)
+	}
+	if len(set.Runs) == 0 {
+		return usagef("report: %s holds no hessrnn result files", dir)
+	}
+	if *out == "" {
+		*out = dir
+	}
+	t := *title
+	if t == "" {
+		exps := map[string]bool{}
+		var names []string
+		for _, r := range set.Runs {
+			if !exps[r.Experiment] {
+				exps[r.Experiment] = true
+				names = append(names, r.Experiment)
+			}
+		}
+		t = "hessrnn report"
+		if len(names) == 1 {
+			if s, err := experiment.Lookup(names[0]); err == nil {
+				t = s.Title
+			}
+		}
+	}
+	an, err := experiment.WriteReport(*out, set.Runs, t, shellJoin(a.args))
+	if err != nil {
+		return err
+	}
+	fmt.Fprint(a.stdout, an.Summary)
+	fmt.Fprintf(a.stdout, "%d runs; report: %s\n", len(set.Runs), filepath.Join(*out, "report.html"))
+	return nil
+}

@@ -1,0 +1,324 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/hessrnn/hessrnn/cmd/internal/config"
+	"github.com/hessrnn/hessrnn/cmd/internal/experiment"
+	"github.com/hessrnn/hessrnn/cmd/internal/sweep"
+)
+
+const runHelp = `Usage: hessrnn run EXPERIMENT [flags]
+
+Runs one experiment of the paper and writes one JSON result per run, the
+tidy results.csv, figures (PNG and SVG) and a self-contained report.html to
+the output directory. Rerunning the same command skips finished runs, so an
+interrupted experiment resumes.
+
+Experiments:
+%s
+Every setting can be changed with --set key=value or a TOML file (--config);
+"hessrnn run --list-keys" lists the keys and their defaults.
+
+Flags:
+%s
+Examples:
+  hessrnn run fig3                           λ_max along training, pattern generation
+  hessrnn run fig2 --task dms --seeds 20     gap histograms and gap vs λ_max on DMS
+  hessrnn run fig5 --set train.lr=0.005      the lr-schedule remedy at another base rate
+  hessrnn run fig3 --task seqmnist --set seqmnist.data=$HOME/mnist
+  hessrnn run theorem1 --iters 5000 --jobs 2 --out thm1
+`
+
+// runFlags are the flags shared by run, the default experiment and sweep.
+type runFlags struct {
+	out      string
+	jobs     int
+	shard    string
+	force    bool
+	progress string
+	noReport bool
+	// run only
+	task       string
+	seeds      int
+	iters      int
+	lr         float64
+	every      int
+	configPath string
+	sets       multiFlag
+	listKeys   bool
+}
+
+type multiFlag []string
+
+func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
+func (m *multiFlag) Set(s string) error { *m = append(*m, s); return nil }
+
+func (f *runFlags) common(fs *flag.FlagSet) {
+	fs.StringVar(&f.out, "out", "", "output `dir`ectory for results, figures and report.html")
+	fs.IntVar(&f.jobs, "jobs", runtime.NumCPU(), "number of runs computed at once (results do not depend on it)")
+	fs.StringVar(&f.shard, "shard", "", "run only shard `i/n` of the runs (0 <= i < n); default from SLURM_ARRAY_TASK_ID/COUNT")
+	fs.BoolVar(&f.force, "force", false, "rerun runs whose finished result exists")
+	fs.StringVar(&f.progress, "progress", "auto", "progress output: auto, bars, lines or none")
+	fs.BoolVar(&f.noReport, "no-report", false, "do not write report.html, results.csv and figures")
+}
+
+func (f *runFlags) runOnly(fs *flag.FlagSet) {
+	fs.StringVar(&f.task, "task", "", "task: patterngen, seqmnist or dms (default: the experiment's)")
+	fs.IntVar(&f.seeds, "seeds", 0, "runs per configuration, seeds 1..`n` (default: the experiment's)")
+	fs.IntVar(&f.iters, "iters", 0, "training iterations (default: the task's)")
+	fs.Float64Var(&f.lr, "lr", 0, "learning rate η (default: the config's)")
+	fs.IntVar(&f.every, "every", 0, "checkpoint (λ_max) every `k` iterations (default: iterations/20)")
+	fs.StringVar(&f.configPath, "config", "", "TOML `file` with settings (top-level keys and tables as in --list-keys)")
+	fs.Var(&f.sets, "set", "override one setting, `key=value` (repeatable), e.g. --set train.lr=0.01")
+	fs.BoolVar(&f.listKeys, "list-keys", false, "list every setting key with its default and exit")
+}
+
+// parseArgs parses flags and positional arguments in any order.
+func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
+	fs.SetOutput(io.Discard)
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, err
+			}
+			return nil, usagef("%s: %v (see hessrnn %s --help)", fs.Name(), err, fs.Name())
+		}
+		if fs.NArg() == 0 {
+			return pos, nil
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+}
+
+func flagDefaults(fs *flag.FlagSet) string {
+	var b strings.Builder
+	fs.SetOutput(&b)
+	fs.PrintDefaults()
+	fs.SetOutput(io.Discard)
+	return b.String()
+}
+
+func experimentList() string {
+	var b strings.Builder
+	for _, s := range experiment.Specs() {
+		fmt.Fprintf(&b, "  %-9s %s\n", s.Name, s.Title)
+	}
+	return b.String()
+}
+
+func newRunFlagSet(name string) (*flag.FlagSet, *runFlags) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	f := &runFlags{}
+	f.common(fs)
+	f.runOnly(fs)
+	return fs, f
+}
+
+func cmdRun(ctx context.Context, a *app, args []string) error {
+	fs, _ := newRunFlagSet("run")
+	pos, err := parseArgs(fs, args)
+	if errors.Is(err, flag.ErrHelp) {
+		fmt.Fprintf(a.stdout, runHelp, experimentList(), flagDefaults(fs))
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if len(pos) == 0 {
+		// --list-keys needs no experiment.
+		for _, x := range args {
+			if x == "--list-keys" || x == "-list-keys" {
+				return runExperiment(ctx, a, "default", args, false)
+			}
+		}
+		return usagef("run: missing EXPERIMENT (one of: %s)", specNames())
+	}
+	if len(pos) > 1 {
+		return usagef("run: one EXPERIMENT expected, got %q", pos)
+	}
+	rest := make([]string, 0, len(args))
+	skipped := false
+	for _, x := range args {
+		if x == pos[0] && !skipped {
+			skipped = true
+			continue
+		}
+		rest = append(rest, x)
+	}
+	return runExperiment(ctx, a, pos[0], rest, false)
+}
+
+func specNames() string {
+	var n []string
+	for _, s := range experiment.Specs() {
+		n = append(n, s.Name)
+	}
+	return strings.Join(n, ", ")
+}
+
+// progressOptions turns --progress into the writer and mode.
+func progressOptions(a *app, mode string) (io.Writer, bool, error) {
+	switch mode {
+	case "auto":
+		return a.stderr, a.terminal, nil
+	case "bars":
+		return a.stderr, true, nil
+	case "lines":
+		return a.stderr, false, nil
+	case "none":
+		return io.Discard, false, nil
+	}
+	return nil, false, usagef("--progress %q: allowed values auto, bars, lines, none", mode)
+}
+
+func resolveShard(s string, getenv func(string) string) (sweep.Shard, error) {
+	if s != "" {
+		sh, err := sweep.ParseShard(s)
+		if err != nil {
+			return sh, usagef("%v", err)
+		}
+		return sh, nil
+	}
+	sh, _, err := sweep.ShardFromEnv(getenv)
+	if err != nil {
+		return sh, usagef("%v", err)
+	}
+	return sh, nil
+}
+
+// runExperiment is "hessrnn run NAME" and the no-argument default.
+func runExperiment(ctx context.Context, a *app, name string, args []string, isDefault bool) error {
+	fs, f := newRunFlagSet("run")
+	pos, err := parseArgs(fs, args)
+	if errors.Is(err, flag.ErrHelp) {
+		fmt.Fprintf(a.stdout, runHelp, experimentList(), flagDefaults(fs))
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usagef("unexpected argument %q (did you mean \"hessrnn run %s\"?)", pos[0], pos[0])
+	}
+	if f.listKeys {
+		d := config.Default()
+		for _, k := range config.Fields() {
+			v, _ := d.Get(k)
+			fmt.Fprintf(a.stdout, "%-32s %-8s %v\n", k, config.FieldKind(k), v)
+		}
+		return nil
+	}
+	spec, err := experiment.Lookup(name)
+	if err != nil {
+		return usagef("run: %v", err)
+	}
+	base := config.Default()
+	if spec.Name == "default" {
+		base = experiment.DefaultBase()
+	}
+	if f.configPath != "" {
+		cf, err := config.Load(f.configPath)
+		if err != nil {
+			return usagef("%v", err)
+		}
+		base = cf.Run
+		if !cf.Sweep.Empty() {
+			return usagef("%s: has a [sweep] table; use \"hessrnn sweep %s\"", f.configPath, f.configPath)
+		}
+	}
+	if f.task != "" {
+		base.Task = f.task
+	}
+	if f.iters != 0 {
+		base.Train.Iterations = f.iters
+	}
+	if f.lr != 0 {
+		base.Train.LR = f.lr
+	}
+	if f.every != 0 {
+		base.Hessian.Every = f.every
+	}
+	for _, kv := range f.sets {
+		if err := base.SetString(kv); err != nil {
+			return usagef("--set: %v", err)
+		}
+	}
+	if err := base.Validate(); err != nil {
+		return usagef("%s", config.OneLine(err))
+	}
+	seeds := spec.Seeds
+	if f.seeds < 0 || f.seeds > 10000 {
+		return usagef("--seeds %d: allowed range [1, 10000]", f.seeds)
+	}
+	if f.seeds > 0 {
+		seeds = f.seeds
+	}
+	if f.jobs < 1 || f.jobs > 1024 {
+		return usagef("--jobs %d: allowed range [1, 1024]", f.jobs)
+	}
+	shard, err := resolveShard(f.shard, a.getenv)
+	if err != nil {
+		return err
+	}
+	log, term, err := progressOptions(a, f.progress)
+	if err != nil {
+		return err
+	}
+	out := f.out
+	if out == "" {
+		out = filepath.Join("hessrnn-out", spec.Name+"-"+base.Task)
+	}
+	env := &experiment.Env{Experiment: spec.Name}
+	fmt.Fprintf(a.stderr, "hessrnn: %s on %s, %d seeds per rule; results in %s\n", spec.Name, base.Task, seeds, out)
+	start := time.Now()
+	sum, done, err := env.RunExperiment(ctx, spec, base, seeds, experiment.RunOptions{
+		Out: out, Jobs: f.jobs, Shard: shard, Force: f.force, Log: log, Terminal: term,
+	})
+	if err != nil {
+		if ctx.Err() != nil {
+			return &interruptedError{fmt.Sprintf("interrupted: %d runs finished and saved in %s; run the same command again to resume", sum.Finished+sum.Diverged, out)}
+		}
+		return err
+	}
+	fmt.Fprintf(a.stderr, "hessrnn: %s in %s\n", sum, time.Since(start).Round(time.Second))
+	if shard.Count > 1 {
+		fmt.Fprintf(a.stdout, "shard %s done; when every shard has finished: hessrnn report %s\n", shard, out)
+		return nil
+	}
+	if !f.noReport {
+		an, err := experiment.WriteReport(out, done, spec.Title+" — "+base.Task, shellJoin(a.args))
+		if err != nil {
+			return err
+		}
+		fmt.Fprint(a.stdout, an.Summary)
+		fmt.Fprintf(a.stdout, "results: %s/*.json and %s\nfigures: %s\nreport:  %s\n", out, filepath.Join(out, "results.csv"),
+			filepath.Join(out, "figures"), filepath.Join(out, "report.html"))
+	}
+	if sum.Failed > 0 {
+		return fmt.Errorf("%d runs failed; their errors are in the report and the result files", sum.Failed)
+	}
+	return nil
+}
+
+// shellJoin quotes args for display as a shell command.
+func shellJoin(args []string) string {
+	var out []string
+	for _, a := range args {
+		if a == "" || strings.ContainsAny(a, " \t\n'\"$`\\|&;<>()*?[]#~") {
+			a = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+		}
+		out = append(out, a)
+	}
+	return strings.Join(out, " ")
+}

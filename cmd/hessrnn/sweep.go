@@ -1,0 +1,180 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/hessrnn/hessrnn/cmd/internal/config"
+	"github.com/hessrnn/hessrnn/cmd/internal/experiment"
+	"github.com/hessrnn/hessrnn/cmd/internal/sweep"
+)
+
+const sweepHelp = `Usage: hessrnn sweep CONFIG.toml [flags]
+
+Runs every combination of the [sweep] table of CONFIG.toml on top of its
+base settings. Each run gets a stable ID from its full configuration and one
+JSON result file; rerunning skips finished runs, so a killed sweep resumes.
+--shard i/n (or SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT, read
+automatically) runs one slice; the slices of all shards together are the whole
+sweep. --slurm writes an sbatch array script instead of running.
+
+CONFIG.toml:
+  task = "patterngen"            # base settings: any key of "hessrnn run --list-keys"
+  [train]
+  iterations = 2000
+  [sweep.grid]                   # every combination of these lists
+  rule = ["bptt", "three-factor", "rf-three-factor", "mdgl"]
+  seed = [1, 2, 3, 4, 5]
+  "train.lr" = [0.003, 0.01]
+  [[sweep.zip]]                  # lists that vary together (same length)
+  "train.schedule" = ["constant", "step"]
+  "train.decay_factor" = [1.0, 0.8]
+
+Flags:
+%s
+Examples:
+  hessrnn sweep grid.toml --jobs 2
+  hessrnn sweep grid.toml --shard 0/4 --out res
+  hessrnn sweep grid.toml --dry-run                 list the runs and their IDs
+  hessrnn sweep grid.toml --slurm 16 --out res      write res/sweep.sbatch for 16 array tasks
+  sbatch res/sweep.sbatch && hessrnn report res
+`
+
+func cmdSweep(ctx context.Context, a *app, args []string) error {
+	fs := flag.NewFlagSet("sweep", flag.ContinueOnError)
+	var f runFlags
+	f.common(fs)
+	slurm := fs.Int("slurm", 0, "write an sbatch script for `n` array tasks to OUT/sweep.sbatch and exit")
+	slurmTime := fs.String("slurm-time", "24:00:00", "Slurm time limit per array task")
+	slurmCPUs := fs.Int("slurm-cpus", 2, "Slurm CPUs per array task (also --jobs inside each task)")
+	slurmMem := fs.String("slurm-mem", "", "Slurm memory per task, e.g. 4G (default: the cluster's)")
+	slurmPart := fs.String("slurm-partition", "", "Slurm partition (default: the cluster's)")
+	slurmAcct := fs.String("slurm-account", "", "Slurm account (default: the cluster's)")
+	dry := fs.Bool("dry-run", false, "print the runs (ID, pending or done) and exit")
+	pos, err := parseArgs(fs, args)
+	if errors.Is(err, flag.ErrHelp) {
+		fmt.Fprintf(a.stdout, sweepHelp, flagDefaults(fs))
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usagef("sweep: want exactly one CONFIG.toml, got %d arguments (see hessrnn sweep --help)", len(pos))
+	}
+	cfgPath := pos[0]
+	cf, err := config.Load(cfgPath)
+	if err != nil {
+		return usagef("%v", err)
+	}
+	runs, err := sweep.Expand(cf.Run, cf.Sweep)
+	if err != nil {
+		return usagef("%s: %v", cfgPath, err)
+	}
+	out := f.out
+	if out == "" {
+		out = strings.TrimSuffix(filepath.Base(cfgPath), filepath.Ext(cfgPath)) + "-results"
+	}
+	if f.jobs < 1 || f.jobs > 1024 {
+		return usagef("--jobs %d: allowed range [1, 1024]", f.jobs)
+	}
+	if *slurm != 0 {
+		return writeSlurm(a, cfgPath, out, *slurm, *slurmCPUs, *slurmTime, *slurmMem, *slurmPart, *slurmAcct, len(runs))
+	}
+	shard, err := resolveShard(f.shard, a.getenv)
+	if err != nil {
+		return err
+	}
+	if *dry {
+		mine := shard.Select(runs)
+		for _, r := range mine {
+			state := "pending"
+			if !f.force && len(sweep.Pending(out, []config.Run{r})) == 0 {
+				state = "done"
+			}
+			fmt.Fprintf(a.stdout, "%s\t%s\t%s\n", r.ID(), r.Label(), state)
+		}
+		fmt.Fprintf(a.stdout, "%d runs in this shard (%s) of %d\n", len(mine), shard, len(runs))
+		return nil
+	}
+	log, term, err := progressOptions(a, f.progress)
+	if err != nil {
+		return err
+	}
+	exp := cf.Experiment
+	if exp == "" {
+		exp = "sweep"
+	}
+	env := &experiment.Env{Experiment: exp}
+	fmt.Fprintf(a.stderr, "hessrnn: sweep %s: %d runs (shard %s: %d); results in %s\n", cfgPath, len(runs), shard, len(shard.Select(runs)), out)
+	start := time.Now()
+	sum, err := env.Execute(ctx, runs, experiment.RunOptions{Out: out, Jobs: f.jobs, Shard: shard, Force: f.force, Log: log, Terminal: term})
+	if err != nil {
+		if ctx.Err() != nil {
+			return &interruptedError{fmt.Sprintf("interrupted: %d runs finished and saved in %s; run the same command again to resume", sum.Finished+sum.Diverged, out)}
+		}
+		return err
+	}
+	fmt.Fprintf(a.stderr, "hessrnn: %s in %s\n", sum, time.Since(start).Round(time.Second))
+	if shard.Count > 1 {
+		fmt.Fprintf(a.stdout, "shard %s done; when every shard has finished: hessrnn report %s\n", shard, out)
+	} else if !f.noReport {
+		done, _ := experiment.Collect(out, runs)
+		an, err := experiment.WriteReport(out, done, "Sweep "+filepath.Base(cfgPath), shellJoin(a.args))
+		if err != nil {
+			return err
+		}
+		fmt.Fprint(a.stdout, an.Summary)
+		fmt.Fprintf(a.stdout, "report: %s\n", filepath.Join(out, "report.html"))
+	}
+	if sum.Failed > 0 {
+		return fmt.Errorf("%d runs failed; their errors are in the result files", sum.Failed)
+	}
+	return nil
+}
+
+func writeSlurm(a *app, cfgPath, out string, tasks, cpus int, tlimit, mem, part, acct string, nruns int) error {
+	if tasks < 1 || tasks > 100000 {
+		return usagef("--slurm %d: allowed range [1, 100000]", tasks)
+	}
+	if cpus < 1 || cpus > 1024 {
+		return usagef("--slurm-cpus %d: allowed range [1, 1024]", cpus)
+	}
+	tasks = min(tasks, nruns)
+	bin, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	absCfg, err := filepath.Abs(cfgPath)
+	if err != nil {
+		return err
+	}
+	absOut, err := filepath.Abs(out)
+	if err != nil {
+		return err
+	}
+	logs := filepath.Join(absOut, "logs")
+	if err := os.MkdirAll(logs, 0o755); err != nil {
+		return err
+	}
+	var b strings.Builder
+	err = sweep.WriteSlurm(&b, sweep.SlurmOptions{
+		Binary: bin, Args: []string{"sweep", absCfg, "--out", absOut, "--jobs", fmt.Sprint(cpus), "--progress", "lines"},
+		Tasks: tasks, CPUs: cpus, Time: tlimit, Mem: mem, Partition: part, Account: acct, JobName: "hessrnn", LogDir: logs,
+	})
+	if err != nil {
+		return usagef("%v", err)
+	}
+	p := filepath.Join(absOut, "sweep.sbatch")
+	if err := os.WriteFile(p, []byte(b.String()), 0o755); err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stdout, "wrote %s (%d runs in %d array tasks)\nsubmit: sbatch %s\nthen:   hessrnn report %s\n", p, nruns, tasks, p, absOut)
+	return nil
+}

@@ -1,0 +1,262 @@
+package experiment
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+
+	"github.com/hessrnn/hessrnn/cmd/internal/config"
+	"github.com/hessrnn/hessrnn/cmd/internal/results"
+	"github.com/hessrnn/hessrnn/cmd/internal/stats"
+)
+
+// Spec is a named experiment: a figure or table of the paper.
+type Spec struct {
+	// Name is the command-line name ("fig3").
+	Name string
+	// Title is the paper's figure or table and its subject.
+	Title string
+	// Shows says what the experiment shows.
+	Shows string
+	// Seeds is the default number of runs per configuration.
+	Seeds int
+	// Plan returns the runs of the experiment for the base run (whose Task
+	// is set) and seeds 1..seeds. Experiments that depend on earlier
+	// results (table1) get the results so far in done and return more =
+	// true until their last phase.
+	Plan func(base config.Run, seeds int, done []*results.Result) (runs []config.Run, more bool)
+}
+
+// seeded returns one copy of r per seed 1..n.
+func seeded(r config.Run, n int) []config.Run {
+	out := make([]config.Run, n)
+	for i := range out {
+		out[i] = r
+		out[i].Seed = uint64(i + 1)
+	}
+	return out
+}
+
+// perRule returns base with each rule, for seeds 1..n.
+func perRule(base config.Run, n int, rules ...string) []config.Run {
+	var out []config.Run
+	for _, rule := range rules {
+		r := base
+		r.Rule = rule
+		out = append(out, seeded(r, n)...)
+	}
+	return out
+}
+
+func single(f func(base config.Run, seeds int) []config.Run) func(config.Run, int, []*results.Result) ([]config.Run, bool) {
+	return func(base config.Run, seeds int, _ []*results.Result) ([]config.Run, bool) {
+		return f(base, seeds), false
+	}
+}
+
+var specs = []Spec{
+	{
+		Name: "default", Title: "Default experiment: leading Hessian eigenvalue along training, pattern generation",
+		Shows: "BPTT vs Three-factor vs RF Three-factor vs MDGL (5 seeds): the bio-plausible rules converge to sharper minima (larger λ_max) and generalise worse",
+		Seeds: 5,
+		Plan: single(func(b config.Run, n int) []config.Run {
+			return perRule(b, n, config.PaperRules()...)
+		}),
+	},
+	{
+		Name: "fig2", Title: "Fig. 2: generalisation gap histograms and gap vs λ_max",
+		Shows: "bio rules have a larger and more variable gap; the gap correlates with λ_max across runs (Pearson and Spearman)",
+		Seeds: 20,
+		Plan: single(func(b config.Run, n int) []config.Run {
+			return perRule(b, n, config.PaperRules()...)
+		}),
+	},
+	{
+		Name: "fig3", Title: "Fig. 3: λ_max along training",
+		Shows: "bio rules climb quickly to high curvature; BPTT stays lower (mean ± std over seeds)",
+		Seeds: 5,
+		Plan: single(func(b config.Run, n int) []config.Run {
+			return perRule(b, n, config.PaperRules()...)
+		}),
+	},
+	{
+		Name: "fig4", Title: "Fig. 4: step-length matched BPTT (\"Three-factor theory\")",
+		Shows: "BPTT scaled by the Three-factor step length α reproduces Three-factor's high curvature",
+		Seeds: 5,
+		Plan: single(func(b config.Run, n int) []config.Run {
+			return perRule(b, n, config.BPTT, config.ThreeFactor, config.ThreeFactorTheory)
+		}),
+	},
+	{
+		Name: "fig5", Title: "Appendix Fig. 5: learning-rate schedule remedy",
+		Shows: "Three-factor started at 3× the rate and decayed by 0.8 every total/30 iterations ends flatter and generalises better than at a fixed rate, but still worse than BPTT",
+		Seeds: 5,
+		Plan: single(func(b config.Run, n int) []config.Run {
+			out := perRule(b, n, config.BPTT, config.ThreeFactor)
+			s := b
+			s.Rule = config.ThreeFactor
+			s.Train.LR = 3 * b.Train.LR
+			s.Train.Schedule = "step"
+			s.Train.DecayFactor = 0.8
+			s.Train.DecayEvery = 0
+			return append(out, seeded(s, n)...)
+		}),
+	},
+	{
+		Name: "fig6", Title: "Appendix Fig. 6: generalisation gap of step-matched BPTT",
+		Shows: "BPTT with Three-factor's step length generalises worse, like Three-factor",
+		Seeds: 5,
+		Plan: single(func(b config.Run, n int) []config.Run {
+			return perRule(b, n, config.BPTT, config.ThreeFactor, config.ThreeFactorTheory)
+		}),
+	},
+	{
+		Name: "fig7", Title: "Appendix Fig. 7: power-law decay coefficient of the top-200 Hessian spectrum",
+		Shows: "a scale-independent measure: BPTT's spectrum decays differently from Three-factor's (γ of |λ_n| ∝ n^−γ)",
+		Seeds: 5,
+		Plan: single(func(b config.Run, n int) []config.Run {
+			b.Hessian.TopK = min(200, b.Model.N*(b.Model.N-1)-1)
+			return perRule(b, n, config.BPTT, config.ThreeFactor)
+		}),
+	},
+	{
+		Name: "fig8", Title: "Appendix Fig. 8: relative flatness",
+		Shows: "relative flatness κ (Petzka et al.) of W_rec agrees that BPTT sits in flatter regions",
+		Seeds: 5,
+		Plan: single(func(b config.Run, n int) []config.Run {
+			b.Hessian.Flatness = true
+			return perRule(b, n, config.BPTT, config.ThreeFactor)
+		}),
+	},
+	{
+		Name: "fig9", Title: "Appendix Fig. 9: truncation family TBPTT(K)",
+		Shows: "high-curvature convergence is common to temporal truncations of the gradient: λ_max grows as the window K shrinks",
+		Seeds: 5,
+		Plan: single(func(b config.Run, n int) []config.Run {
+			var out []config.Run
+			steps := b.Resolve().Steps()
+			ks := []int{1, 2, 4, 8}
+			seen := map[int]bool{}
+			for _, k := range append(ks, steps) {
+				if k > steps || seen[k] {
+					continue
+				}
+				seen[k] = true
+				r := b
+				r.Rule = config.TBPTT
+				r.Train.TruncK = k
+				out = append(out, seeded(r, n)...)
+			}
+			return out
+		}),
+	},
+	{
+		Name: "fig10", Title: "Appendix Fig. 10: alignment of ε and g with the top-10 Hessian eigenvectors (Assumption 1)",
+		Shows: "the rule's error ε is significantly less aligned with the leading Hessian eigenvectors than the gradient g (paired Wilcoxon)",
+		Seeds: 5,
+		Plan: single(func(b config.Run, n int) []config.Run {
+			b.Hessian.AlignK = 10
+			return perRule(b, n, config.ThreeFactor, config.RFThreeFactor, config.MDGL)
+		}),
+	},
+	{
+		Name: "fig11", Title: "Appendix Fig. 11: λ_max along training with Adam",
+		Shows: "curvature trends are similar with Adam (lr 1e-3, β = (0.9, 0.999))",
+		Seeds: 5,
+		Plan: single(func(b config.Run, n int) []config.Run {
+			b.Train.Optimizer = "adam"
+			b.Train.LR = 1e-3
+			return perRule(b, n, config.PaperRules()...)
+		}),
+	},
+	{
+		Name: "fig12", Title: "Appendix Fig. 12: within-rule correlation; Fig. 4 at 3× the learning rate",
+		Shows: "gap and λ_max correlate within a single rule across runs; step matching still explains the curvature at 3× the rate",
+		Seeds: 10,
+		Plan: single(func(b config.Run, n int) []config.Run {
+			b.Train.LR *= 3
+			return perRule(b, n, config.BPTT, config.ThreeFactor, config.ThreeFactorTheory)
+		}),
+	},
+	{
+		Name: "table1", Title: "Appendix Table 1: early-stopped BPTT matched to Three-factor's test metric",
+		Shows: "BPTT stopped when its test metric reaches Three-factor's final one still has lower λ_max and a smaller gap",
+		Seeds: 5,
+		Plan: func(b config.Run, n int, done []*results.Result) ([]config.Run, bool) {
+			tf := perRule(b, n, config.ThreeFactor)
+			var tests []float64
+			for _, r := range done {
+				if r.Config.Rule == config.ThreeFactor && r.Status.State == results.Finished {
+					tests = append(tests, float64(r.Final.TestMetric))
+				}
+			}
+			if len(tests) == 0 {
+				return tf, true
+			}
+			m, _ := stats.MeanStd(tests)
+			stop := b
+			stop.Rule = config.BPTT
+			stop.Train.StopAtTest = m
+			return append(tf, seeded(stop, n)...), false
+		},
+	},
+	{
+		Name: "theorem1", Title: "Theorem 1: λ_max at convergence against the 2/η and 2/(αη) bounds",
+		Shows: "BPTT's λ_max stays below 2/η; Three-factor's can approach 2/(αη), which is larger because α < 1",
+		Seeds: 5,
+		Plan: single(func(b config.Run, n int) []config.Run {
+			return perRule(b, n, config.BPTT, config.ThreeFactor, config.RFThreeFactor, config.MDGL)
+		}),
+	},
+}
+
+// Specs returns every named experiment, "default" first.
+func Specs() []Spec { return append([]Spec(nil), specs...) }
+
+// Lookup returns the experiment with the given name.
+func Lookup(name string) (Spec, error) {
+	for _, s := range specs {
+		if s.Name == name {
+			return s, nil
+		}
+	}
+	var names []string
+	for _, s := range specs {
+		names = append(names, s.Name)
+	}
+	return Spec{}, fmt.Errorf("unknown experiment %q (allowed: %s)", name, strings.Join(names, ", "))
+}
+
+// DefaultBase returns the base run of the default experiment: pattern
+// generation at the paper's size with a budget that finishes in a few
+// minutes on 2 cores.
+func DefaultBase() config.Run {
+	r := config.Default()
+	r.Task = config.PatternGen
+	r.Train.Iterations = 1000
+	r.Hessian.Every = 50
+	return r
+}
+
+// groupKey orders result groups: paper rules first, in the paper's order.
+func labelOrder(labels []string) []string {
+	rank := map[string]int{"BPTT": 0, "Three-factor": 1, "RF Three-factor": 2, "MDGL": 3, "Three-factor theory": 4}
+	sort.SliceStable(labels, func(i, j int) bool {
+		ri, oki := rank[labels[i]]
+		rj, okj := rank[labels[j]]
+		switch {
+		case oki && okj:
+			return ri < rj
+		case oki:
+			return true
+		case okj:
+			return false
+		}
+		return labels[i] < labels[j]
+	})
+	return labels
+}
+
+// finite reports whether v is a finite number.
+func finite(v results.Num) bool { return !math.IsNaN(float64(v)) && !math.IsInf(float64(v), 0) }

@@ -1,0 +1,224 @@
+package eig
+
+import (
+	"math"
+	"sort"
+
+	"gonum.org/v1/gonum/mat"
+)
+
+// RankFit is a weighted least-squares fit of |λ_n| ≈ exp(LogC)·n^{−Gamma}
+// in log-log space (Stringer et al. 2019, get_powerlaw).
+type RankFit struct {
+	// Gamma is the decay exponent γ and LogC the intercept.
+	Gamma, LogC float64
+	// StdErr is the heteroscedasticity-consistent standard error of Gamma
+	// (the HC3 sandwich of MacKinnon and White 1985). The fit's weights 1/n
+	// are not inverse variances and the first ranks have high leverage, so
+	// HC3 is used rather than the textbook σ²(XᵀWX)⁻¹.
+	StdErr float64
+	// Lo and Hi are the 1-based ranks fitted (inclusive).
+	Lo, Hi int
+}
+
+// Predict returns the fitted |λ_n| = exp(LogC)·n^{−Gamma}.
+func (f RankFit) Predict(n int) float64 {
+	return math.Exp(f.LogC - f.Gamma*math.Log(float64(n)))
+}
+
+// FitRank fits the power-law decay of values over all ranks; see
+// FitRankRange.
+func FitRank(values []float64) (RankFit, error) {
+	return FitRankRange(values, 1, len(values))
+}
+
+// FitRankRange fits |λ_n| ∝ n^{−γ} over the ranks n = lo..hi (1-based,
+// inclusive) as in the paper (spec §4.4) and get_powerlaw of Stringer et
+// al.: the magnitudes |values| are sorted in descending order, and the
+// weighted least-squares problem with regressors x_n = [−log n, 1], target
+// y_n = log|λ_n| and weights w_n = 1/n is solved by the normal equations
+// (XᵀWX) b = XᵀWy; γ = b[0]. It needs at least 3 ranks, and every fitted
+// value must be non-zero and finite.
+func FitRankRange(values []float64, lo, hi int) (RankFit, error) {
+	if lo < 1 || hi > len(values) || hi < lo {
+		return RankFit{}, &SettingsError{Field: "rank range", Value: [2]int{lo, hi}, Allowed: "1 <= lo <= hi <= len(values)"}
+	}
+	if hi-lo+1 < 3 {
+		return RankFit{}, &TooFewError{What: "FitRank", Got: hi - lo + 1, Need: 3}
+	}
+	mag := make([]float64, len(values))
+	for i, v := range values {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return RankFit{}, &ValueError{What: "values", Index: i, Value: v, Reason: "not finite"}
+		}
+		mag[i] = math.Abs(v)
+	}
+	sort.Sort(sort.Reverse(sort.Float64Slice(mag)))
+	m := hi - lo + 1
+	x := mat.NewDense(m, 2, nil)
+	y := mat.NewVecDense(m, nil)
+	w := make([]float64, m)
+	for i := 0; i < m; i++ {
+		n := lo + i
+		if mag[n-1] == 0 {
+			return RankFit{}, &ValueError{What: "sorted |values|", Index: n - 1, Value: 0, Reason: "zero magnitude has no logarithm"}
+		}
+		x.Set(i, 0, -math.Log(float64(n)))
+		x.Set(i, 1, 1)
+		y.SetVec(i, math.Log(mag[n-1]))
+		w[i] = 1 / float64(n)
+	}
+	// A = XᵀWX, c = XᵀWy.
+	wx := mat.NewDense(m, 2, nil)
+	for i := 0; i < m; i++ {
+		wx.Set(i, 0, w[i]*x.At(i, 0))
+		wx.Set(i, 1, w[i])
+	}
+	var a mat.Dense
+	a.Mul(x.T(), wx)
+	var c mat.VecDense
+	c.MulVec(wx.T(), y)
+	var b mat.VecDense
+	if err := b.SolveVec(&a, &c); err != nil {
+		return RankFit{}, &ValueError{What: "normal equations", Reason: err.Error(), Value: math.NaN()}
+	}
+	// HC3 sandwich: A⁻¹ (Σ w²r²/(1−h)² x xᵀ) A⁻¹ with leverages
+	// h_i = w_i x_iᵀA⁻¹x_i.
+	var ainv mat.Dense
+	if err := ainv.Inverse(&a); err != nil {
+		return RankFit{}, &ValueError{What: "normal equations", Reason: err.Error(), Value: math.NaN()}
+	}
+	meat := mat.NewDense(2, 2, nil)
+	for i := 0; i < m; i++ {
+		r := y.AtVec(i) - b.AtVec(0)*x.At(i, 0) - b.AtVec(1)
+		x0, x1 := x.At(i, 0), x.At(i, 1)
+		h := w[i] * (x0*x0*ainv.At(0, 0) + 2*x0*x1*ainv.At(0, 1) + x1*x1*ainv.At(1, 1))
+		if h >= 1 {
+			h = 1 - 1e-12
+		}
+		s := w[i] * w[i] * r * r / ((1 - h) * (1 - h))
+		for p := 0; p < 2; p++ {
+			for q := 0; q < 2; q++ {
+				meat.Set(p, q, meat.At(p, q)+s*x.At(i, p)*x.At(i, q))
+			}
+		}
+	}
+	var v mat.Dense
+	v.Product(&ainv, meat, &ainv)
+	return RankFit{
+		Gamma:  b.AtVec(0),
+		LogC:   b.AtVec(1),
+		StdErr: math.Sqrt(v.At(0, 0)),
+		Lo:     lo,
+		Hi:     hi,
+	}, nil
+}
+
+// CSNSettings configures FitCSN.
+type CSNSettings struct {
+	// Xmin, if > 0, fixes the lower cut-off instead of selecting it.
+	Xmin float64
+	// MinTail is the smallest tail size considered when selecting xmin; 0
+	// means 2, i.e. every distinct value but the largest is a candidate,
+	// as in the Python powerlaw package.
+	MinTail int
+}
+
+// CSNFit is a continuous power-law fit p(x) ∝ x^{−Alpha} for x ≥ Xmin by
+// the method of Clauset, Shalizi and Newman (2009).
+type CSNFit struct {
+	// Alpha is the maximum-likelihood exponent and StdErr = (Alpha−1)/√NTail
+	// its asymptotic standard error.
+	Alpha, StdErr float64
+	// Xmin is the selected (or given) cut-off and NTail the number of
+	// values ≥ Xmin.
+	Xmin  float64
+	NTail int
+	// KS is the Kolmogorov-Smirnov distance between the tail's empirical
+	// distribution and the fitted one.
+	KS float64
+	// Gamma = 1/(Alpha−1) is the rank-decay exponent implied by Alpha
+	// (|λ_n| ∝ n^{−Gamma} when the tail's complementary CDF is
+	// ∝ x^{−(Alpha−1)}), and GammaStdErr = StdErr/(Alpha−1)² its delta-method
+	// standard error; comparable with RankFit.Gamma.
+	Gamma, GammaStdErr float64
+}
+
+// FitCSN fits a continuous power law to the magnitudes |values| (as the
+// Python powerlaw package's Fit does for continuous data): for each
+// candidate xmin, the MLE α = 1 + n/Σ ln(x_i/xmin) over the n values
+// x_i ≥ xmin and the KS distance D = sup_x |S(x) − P(x)| with
+// P(x) = 1 − (x/xmin)^{1−α}; the xmin with the smallest D is chosen (the
+// smallest such xmin on ties). Values must be non-zero and finite.
+func FitCSN(values []float64, s CSNSettings) (CSNFit, error) {
+	if s.MinTail < 0 || s.MinTail == 1 {
+		return CSNFit{}, &SettingsError{Field: "CSNSettings.MinTail", Value: s.MinTail, Allowed: "0 (means 2) or >= 2"}
+	}
+	minTail := s.MinTail
+	if minTail == 0 {
+		minTail = 2
+	}
+	if !(s.Xmin >= 0) || math.IsInf(s.Xmin, 0) {
+		return CSNFit{}, &SettingsError{Field: "CSNSettings.Xmin", Value: s.Xmin, Allowed: "finite and >= 0 (0 means select by KS)"}
+	}
+	x := make([]float64, len(values))
+	for i, v := range values {
+		if math.IsNaN(v) || math.IsInf(v, 0) || v == 0 {
+			return CSNFit{}, &ValueError{What: "values", Index: i, Value: v, Reason: "must be non-zero and finite"}
+		}
+		x[i] = math.Abs(v)
+	}
+	sort.Float64s(x)
+	n := len(x)
+	if s.Xmin > 0 {
+		i := sort.SearchFloat64s(x, s.Xmin)
+		f, ok := fitTail(x[i:], s.Xmin)
+		if !ok {
+			return CSNFit{}, &TooFewError{What: "FitCSN tail above Xmin", Got: n - i, Need: 2}
+		}
+		return f, nil
+	}
+	best := CSNFit{KS: math.Inf(1)}
+	found := false
+	for i := 0; i+minTail <= n; i++ {
+		if i > 0 && x[i] == x[i-1] {
+			continue
+		}
+		f, ok := fitTail(x[i:], x[i])
+		if ok && f.KS < best.KS {
+			best, found = f, true
+		}
+	}
+	if !found {
+		return CSNFit{}, &TooFewError{What: "FitCSN", Got: n, Need: minTail}
+	}
+	return best, nil
+}
+
+// fitTail fits the ascending tail x (all ≥ xmin). It reports false when the
+// tail has fewer than 2 values or all equal xmin.
+func fitTail(x []float64, xmin float64) (CSNFit, bool) {
+	m := len(x)
+	if m < 2 {
+		return CSNFit{}, false
+	}
+	lx := make([]float64, m)
+	var sl float64
+	for j, v := range x {
+		lx[j] = math.Log(v / xmin)
+		sl += lx[j]
+	}
+	if !(sl > 0) {
+		return CSNFit{}, false
+	}
+	alpha := 1 + float64(m)/sl
+	d := 0.0
+	for j := range x {
+		p := 1 - math.Exp((1-alpha)*lx[j])
+		d = math.Max(d, math.Max(float64(j+1)/float64(m)-p, p-float64(j)/float64(m)))
+	}
+	f := CSNFit{Alpha: alpha, StdErr: (alpha - 1) / math.Sqrt(float64(m)), Xmin: xmin, NTail: m, KS: d}
+	f.Gamma = 1 / (alpha - 1)
+	f.GammaStdErr = f.StdErr / ((alpha - 1) * (alpha - 1))
+	return f, true
+}

@@ -1,0 +1,129 @@
+package rules
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/hessrnn/hessrnn/rnn"
+)
+
+var benchSink float64
+
+// benchShape is a network and batch shape of the benchmarks.
+type benchShape struct {
+	name             string
+	B, T, In, N, Out int
+	ce               bool
+}
+
+var (
+	shapeSeqMNIST = benchShape{"seqmnist", 256, 28, 28, 128, 10, true}
+	shapePatGen   = benchShape{"patgen", 1, 50, 100, 100, 1, false}
+)
+
+func benchProblem(s benchShape) (*rnn.Network[float32], *rnn.Batch[float32]) {
+	cfg := rnn.Config{In: s.In, N: s.N, Out: s.Out, Seed: 1,
+		Loss: rnn.Loss{Kind: rnn.MSE, Timing: rnn.EveryStep}}
+	if s.ce {
+		cfg.Loss = rnn.Loss{Kind: rnn.CrossEntropy, Timing: rnn.LastStep}
+	}
+	net, err := rnn.New[float32](cfg)
+	if err != nil {
+		panic(err)
+	}
+	rng := rand.New(rand.NewPCG(2, 3))
+	b := &rnn.Batch[float32]{Size: s.B, Steps: s.T, In: s.In, Out: s.Out, X: make([]float32, s.T*s.B*s.In)}
+	for i := range b.X {
+		if s.ce {
+			b.X[i] = float32(rng.Float64())
+		} else {
+			b.X[i] = float32(rng.NormFloat64())
+		}
+	}
+	if s.ce {
+		b.Labels = make([]int32, s.T*s.B)
+		for i := 0; i < s.B; i++ {
+			l := int32(rng.IntN(s.Out))
+			for t := 0; t < s.T; t++ {
+				b.Labels[t*s.B+i] = l
+			}
+		}
+	} else {
+		b.Y = make([]float32, s.T*s.B*s.Out)
+		for i := range b.Y {
+			b.Y[i] = float32(rng.NormFloat64())
+		}
+	}
+	return net, b
+}
+
+// benchStep times one training step (direction and SGD update at a tiny
+// rate, so the weights barely move) of rule s on shape sh.
+func benchStep(b *testing.B, sh benchShape, s Settings) {
+	net, batch := benchProblem(sh)
+	r, err := New[float32](s, net.Cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	tr, err := NewTrainer(r, OptimizerSettings{}, Schedule{LR: 1e-9}, net.NumParams())
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := tr.Step(net, batch); err != nil { // warm-up allocations
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		res, err := tr.Step(net, batch)
+		if err != nil {
+			b.Fatal(err)
+		}
+		benchSink += res.Loss
+	}
+}
+
+var benchRules = []struct {
+	name string
+	s    Settings
+}{
+	{"bptt", Settings{Kind: BPTT}},
+	{"tbptt4", Settings{Kind: TBPTT, Window: 4}},
+	{"three-factor", Settings{Kind: EProp, Form: Batched}},
+	{"three-factor-online", Settings{Kind: EProp, Form: Online}},
+	{"rf-three-factor", Settings{Kind: RFLO, Form: Batched}},
+	{"rf-three-factor-online", Settings{Kind: RFLO, Form: Online}},
+	{"mdgl", Settings{Kind: MDGL, Form: Batched}},
+	{"mdgl-online", Settings{Kind: MDGL, Form: Online}},
+	{"three-factor-theory", Settings{Kind: MatchedBPTT}},
+}
+
+// BenchmarkStep: one training step of each rule at the seqMNIST shape
+// (B=256, T=28, N=128, float32, CE at the last step) and the
+// pattern-generation shape (B=1, T=50, N=100, MSE every step).
+func BenchmarkStep(b *testing.B) {
+	for _, sh := range []benchShape{shapeSeqMNIST, shapePatGen} {
+		for _, r := range benchRules {
+			b.Run(fmt.Sprintf("shape=%s/rule=%s", sh.name, r.name), func(b *testing.B) { benchStep(b, sh, r.s) })
+		}
+	}
+}
+
+// BenchmarkOnline: the online trace form of each approximate rule at
+// B=1, T=50, In=100 and N = 100, 256, 512 (pattern generation).
+func BenchmarkOnline(b *testing.B) {
+	for _, n := range []int{100, 256, 512} {
+		sh := shapePatGen
+		sh.N = n
+		for _, k := range []Kind{EProp, RFLO, MDGL} {
+			b.Run(fmt.Sprintf("n=%d/rule=%v", n, k), func(b *testing.B) { benchStep(b, sh, Settings{Kind: k, Form: Online}) })
+		}
+	}
+}
+
+// BenchmarkRTRL: the reference RTRL step at its size limit.
+func BenchmarkRTRL(b *testing.B) {
+	sh := benchShape{"rtrl", 1, 50, 32, MaxRTRLUnits, 1, false}
+	benchStep(b, sh, Settings{Kind: RTRL})
+}
