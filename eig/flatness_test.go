@@ -82,7 +82,7 @@ func TestRelativeFlatnessExact(t *testing.T) {
 
 type testproblemsNoBlockDense struct{ d *eig.Dense }
 
-func (o testproblemsNoBlockDense) Dim() int                  { return o.d.Dim() }
+func (o testproblemsNoBlockDense) Dim() int                 { return o.d.Dim() }
 func (o testproblemsNoBlockDense) Apply(dst, src []float64) { o.d.Apply(dst, src) }
 
 func TestRelativeFlatnessEstimatorUnbiased(t *testing.T) {
