@@ -15,6 +15,8 @@ import (
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
+	"gonum.org/v1/plot/vg/vgsvg"
 )
 
 // Size of every figure.
@@ -341,6 +343,207 @@ func Save(p *plot.Plot, dir, name string) (svg []byte, err error) {
 	}
 	for _, f := range []string{"png", "svg"} {
 		b, err := Render(p, f)
+		if err != nil {
+			return nil, fmt.Errorf("plots: rendering %s.%s: %w", name, f, err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name+"."+f), b, 0o644); err != nil {
+			return nil, err
+		}
+		if f == "svg" {
+			svg = b
+		}
+	}
+	return svg, nil
+}
+
+// HLine is a horizontal reference line, e.g. a stability bound 2/η.
+type HLine struct {
+	Label string
+	Y     float64
+	// Color of the line; the zero value uses the label's colour (Color).
+	Color color.NRGBA
+}
+
+// AddHLines draws dashed horizontal reference lines across the plot's x
+// range and lists them in the legend. Non-finite or, on a log y axis,
+// non-positive values are skipped.
+func AddHLines(p *plot.Plot, lines ...HLine) {
+	_, logY := p.Y.Scale.(plot.LogScale)
+	for _, l := range lines {
+		if math.IsNaN(l.Y) || math.IsInf(l.Y, 0) || (logY && l.Y <= 0) {
+			continue
+		}
+		c := l.Color
+		if c == (color.NRGBA{}) {
+			c = Color(l.Label)
+		}
+		y := l.Y
+		f := plotter.NewFunction(func(float64) float64 { return y })
+		f.LineStyle = draw.LineStyle{Color: c, Width: vg.Points(1.2), Dashes: []vg.Length{vg.Points(5), vg.Points(3)}}
+		// Keep the line inside the y range: extend the axis to include it.
+		p.Y.Min, p.Y.Max = math.Min(p.Y.Min, y), math.Max(p.Y.Max, y)
+		p.Add(f)
+		if l.Label != "" {
+			p.Legend.Add(l.Label, f)
+		}
+	}
+}
+
+// ErrorLines draws each band's mean as markers joined by a line, with
+// ± std error bars, against a numeric x (e.g. final λ_max against the
+// truncation window K, Fig. 9). logX and logY select log axes.
+func ErrorLines(title, xlabel, ylabel string, bands []Band, logX, logY bool) (*plot.Plot, error) {
+	p := newPlot(title, xlabel, ylabel)
+	if logX {
+		p.X.Scale = plot.LogScale{}
+		p.X.Tick.Marker = plot.LogTicks{Prec: -1}
+	}
+	if logY {
+		p.Y.Scale = plot.LogScale{}
+		p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
+	}
+	any := false
+	for _, b := range bands {
+		if len(b.X) != len(b.Mean) || len(b.X) != len(b.Std) {
+			return nil, fmt.Errorf("plots: series %q has %d x, %d means, %d stds", b.Label, len(b.X), len(b.Mean), len(b.Std))
+		}
+		var xys plotter.XYs
+		var errs plotter.YErrors
+		for i, x := range b.X {
+			m, s := b.Mean[i], b.Std[i]
+			if math.IsNaN(m) || math.IsInf(m, 0) || (logY && m <= 0) || (logX && x <= 0) {
+				continue
+			}
+			if math.IsNaN(s) {
+				s = 0
+			}
+			lo := s
+			if logY && m-s <= 0 {
+				lo = m - m/10
+			}
+			xys = append(xys, plotter.XY{X: x, Y: m})
+			errs = append(errs, struct{ Low, High float64 }{lo, s})
+		}
+		if len(xys) == 0 {
+			continue
+		}
+		any = true
+		c := Color(b.Label)
+		l, sc, err := plotter.NewLinePoints(xys)
+		if err != nil {
+			return nil, err
+		}
+		l.LineStyle = draw.LineStyle{Color: c, Width: vg.Points(1.4)}
+		sc.GlyphStyle = draw.GlyphStyle{Color: c, Radius: vg.Points(3), Shape: draw.CircleGlyph{}}
+		eb := &plotter.YErrorBars{XYs: xys, YErrors: errs, LineStyle: draw.LineStyle{Color: c, Width: vg.Points(1.2)}, CapWidth: vg.Points(6)}
+		p.Add(l, sc, eb)
+		p.Legend.Add(b.Label, l, sc)
+	}
+	if !any {
+		return nil, fmt.Errorf("plots: %q has no finite values", title)
+	}
+	return p, nil
+}
+
+// LogBands is Bands with a choice of log scales on both axes, e.g. the
+// mean |λ_n| against the rank n on log–log axes (Fig. 7).
+func LogBands(title, xlabel, ylabel string, bands []Band, logX, logY bool) (*plot.Plot, error) {
+	if logX {
+		var kept []Band
+		for _, b := range bands {
+			var nb Band
+			nb.Label = b.Label
+			for i, x := range b.X {
+				if x > 0 {
+					nb.X = append(nb.X, x)
+					nb.Mean = append(nb.Mean, b.Mean[i])
+					nb.Std = append(nb.Std, b.Std[i])
+				}
+			}
+			kept = append(kept, nb)
+		}
+		bands = kept
+	}
+	p, err := Bands(title, xlabel, ylabel, bands, logY)
+	if err != nil {
+		return nil, err
+	}
+	if logX {
+		p.X.Scale = plot.LogScale{}
+		p.X.Tick.Marker = plot.LogTicks{Prec: -1}
+	}
+	return p, nil
+}
+
+// Panels arranges plots in a grid of cols columns (Fig. 12 A–B: one
+// scatter per rule) and returns it as one figure. Each panel has the size
+// of a single figure scaled by scale.
+type Panels struct {
+	Plots []*plot.Plot
+	Cols  int
+	Scale float64
+}
+
+func (g Panels) size() (w, h vg.Length, rows, cols int) {
+	cols = max(1, min(g.Cols, len(g.Plots)))
+	rows = (len(g.Plots) + cols - 1) / cols
+	s := g.Scale
+	if s <= 0 {
+		s = 0.8
+	}
+	return vg.Length(float64(cols) * s * float64(Width)), vg.Length(float64(rows) * s * float64(Height)), rows, cols
+}
+
+// RenderPanels returns the grid encoded as "svg" or "png".
+func RenderPanels(g Panels, format string) ([]byte, error) {
+	if len(g.Plots) == 0 {
+		return nil, fmt.Errorf("plots: no panels")
+	}
+	w, h, rows, cols := g.size()
+	var c vg.CanvasWriterTo
+	switch format {
+	case "svg":
+		c = vgsvg.New(w, h)
+	case "png":
+		c = vgimg.PngCanvas{Canvas: vgimg.NewWith(vgimg.UseWH(w, h), vgimg.UseDPI(96))}
+	default:
+		return nil, fmt.Errorf("plots: unknown format %q", format)
+	}
+	grid := make([][]*plot.Plot, rows)
+	for r := range grid {
+		grid[r] = make([]*plot.Plot, cols)
+		for col := range cols {
+			if i := r*cols + col; i < len(g.Plots) {
+				grid[r][col] = g.Plots[i]
+			}
+		}
+	}
+	dc := draw.New(c)
+	t := draw.Tiles{Rows: rows, Cols: cols, PadX: vg.Millimeter, PadY: vg.Millimeter,
+		PadTop: vg.Points(2), PadBottom: vg.Points(2), PadLeft: vg.Points(2), PadRight: vg.Points(2)}
+	canvases := plot.Align(grid, t, dc)
+	for r := range grid {
+		for col, p := range grid[r] {
+			if p != nil {
+				p.Draw(canvases[r][col])
+			}
+		}
+	}
+	var buf bytes.Buffer
+	if _, err := c.WriteTo(&buf); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// SavePanels writes dir/name.png and dir/name.svg of the grid and returns
+// the SVG bytes.
+func SavePanels(g Panels, dir, name string) (svg []byte, err error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	for _, f := range []string{"png", "svg"} {
+		b, err := RenderPanels(g, f)
 		if err != nil {
 			return nil, fmt.Errorf("plots: rendering %s.%s: %w", name, f, err)
 		}

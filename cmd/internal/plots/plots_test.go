@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"gonum.org/v1/plot"
 )
 
 func demo() ([]Series, []Point, []Band) {
@@ -62,10 +64,16 @@ func TestFiguresRender(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for name, p := range map[string]any{"hist": h, "scatter": s, "bands": b, "bandslog": bl, "strip": st} {
-		_ = p
-		_ = name
+	AddHLines(b, HLine{Label: "2/η", Y: 12}, HLine{Label: "2/(αη)", Y: 20, Color: palette["Three-factor"]})
+	el, err := ErrorLines("Truncation", "K", "λ_max", bands[:2], true, true)
+	if err != nil {
+		t.Fatal(err)
 	}
+	ll, err := LogBands("Spectrum", "n", "|λ_n|", bands, true, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	panels := Panels{Plots: []*plot.Plot{s, h, st}, Cols: 2}
 	for _, c := range []struct {
 		name string
 		svg  func() ([]byte, error)
@@ -75,6 +83,9 @@ func TestFiguresRender(t *testing.T) {
 		{"bands", func() ([]byte, error) { return Save(b, dir, "bands") }},
 		{"bandslog", func() ([]byte, error) { return Save(bl, dir, "bandslog") }},
 		{"strip", func() ([]byte, error) { return Save(st, dir, "strip") }},
+		{"errorlines", func() ([]byte, error) { return Save(el, dir, "errorlines") }},
+		{"logbands", func() ([]byte, error) { return Save(ll, dir, "logbands") }},
+		{"panels", func() ([]byte, error) { return SavePanels(panels, dir, "panels") }},
 	} {
 		svg, err := c.svg()
 		if err != nil {
@@ -92,6 +103,12 @@ func TestFiguresRender(t *testing.T) {
 	if !strings.Contains(string(svg), "Pearson r = 0.62") {
 		t.Error("fit text missing from the scatter plot")
 	}
+	if svg, _ := Render(b, "svg"); !strings.Contains(string(svg), "2/(αη)") {
+		t.Error("reference line missing from the legend")
+	}
+	if b.Y.Max < 20 {
+		t.Errorf("reference line at 20 outside the y range (max %g)", b.Y.Max)
+	}
 }
 
 func TestErrors(t *testing.T) {
@@ -104,6 +121,12 @@ func TestErrors(t *testing.T) {
 	}
 	if _, err := Bands("t", "x", "y", []Band{{Label: "a", X: []float64{1}, Mean: nil, Std: nil}}, false); err == nil {
 		t.Error("mismatched band")
+	}
+	if _, err := ErrorLines("t", "x", "y", []Band{{Label: "a", X: []float64{-1}, Mean: []float64{1}, Std: []float64{0}}}, true, false); err == nil {
+		t.Error("error lines with no positive x on a log axis")
+	}
+	if _, err := RenderPanels(Panels{}, "png"); err == nil {
+		t.Error("empty panels")
 	}
 	if _, err := Strip("t", "y", []Series{{"a", nil}}); err == nil {
 		t.Error("empty strip")
