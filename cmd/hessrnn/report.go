@@ -51,14 +51,20 @@ func cmdReport(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
+	if len(set.Runs) == 0 {
+		if len(set.Skipped) > 0 {
+			return usagef("report: %s holds no hessrnn result files (%d other JSON files, e.g. %s)", dir, len(set.Skipped), set.Skipped[0])
+		}
+		return usagef("report: %s holds no hessrnn result files", dir)
+	}
 	for _, s := range set.Skipped {
 		fmt.Fprintf(a.stderr, "hessrnn: skipped %s\n", s)
 	}
-	if len(set.Runs) == 0 {
-		return usagef("report: %s holds no hessrnn result files", dir)
-	}
 	if *out == "" {
 		*out = dir
+	}
+	if err := os.MkdirAll(*out, 0o755); err != nil {
+		return err
 	}
 	t := *title
 	if t == "" {

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"github.com/hessrnn/hessrnn/cmd/internal/config"
 	"github.com/hessrnn/hessrnn/cmd/internal/experiment"
 	"github.com/hessrnn/hessrnn/cmd/internal/sweep"
+	"github.com/hessrnn/hessrnn/rnn/task"
 )
 
 const runHelp = `Usage: hessrnn run EXPERIMENT [flags]
@@ -228,7 +230,13 @@ func runExperiment(ctx context.Context, a *app, name string, args []string, isDe
 		base = experiment.DefaultBase()
 	}
 	if f.configPath != "" {
-		cf, err := config.Load(f.configPath)
+		data, err := os.ReadFile(f.configPath)
+		if err != nil {
+			return usagef("--config: %v", err)
+		}
+		// The file's settings apply on top of the experiment's base, and
+		// flags on top of the file.
+		cf, err := config.Parse(f.configPath, data, base)
 		if err != nil {
 			return usagef("%v", err)
 		}
@@ -279,6 +287,19 @@ func runExperiment(ctx context.Context, a *app, name string, args []string, isDe
 	if out == "" {
 		out = filepath.Join("hessrnn-out", spec.Name+"-"+base.Task)
 	}
+	// Check the first phase's runs before any work: a setting that is
+	// valid for the base but not for one of the experiment's variants, or
+	// missing data, is one usage error rather than a failed run each.
+	planned, _ := spec.Plan(base, seeds, nil)
+	for i := range planned {
+		if err := planned[i].Validate(); err != nil {
+			return usagef("%s: %s", spec.Name, config.OneLine(err))
+		}
+		planned[i] = planned[i].Resolve()
+	}
+	if err := checkData(pendingRuns(out, shard.Select(planned), f.force)); err != nil {
+		return err
+	}
 	env := &experiment.Env{Experiment: spec.Name}
 	fmt.Fprintf(a.stderr, "hessrnn: %s on %s, %d seeds per rule; results in %s\n", spec.Name, base.Task, seeds, out)
 	start := time.Now()
@@ -307,6 +328,36 @@ func runExperiment(ctx context.Context, a *app, name string, args []string, isDe
 	}
 	if sum.Failed > 0 {
 		return fmt.Errorf("%d runs failed; their errors are in the report and the result files", sum.Failed)
+	}
+	return nil
+}
+
+// pendingRuns returns the runs that will be computed: all with force, else
+// those without a final result in out.
+func pendingRuns(out string, runs []config.Run, force bool) []config.Run {
+	if force {
+		return runs
+	}
+	return sweep.Pending(out, runs)
+}
+
+// checkData loads the MNIST-format data of the sequential-MNIST runs among
+// runs (once per data directory), so that missing or corrupt data is one
+// usage error before training starts instead of a failed result per run.
+func checkData(runs []config.Run) error {
+	seen := map[string]bool{}
+	for _, r := range runs {
+		if r.Task != config.SeqMNIST || seen[r.SeqMNIST.Data] {
+			continue
+		}
+		seen[r.SeqMNIST.Data] = true
+		dir, err := task.ResolveDataDir(r.SeqMNIST.Data)
+		if err != nil {
+			return usagef("seqmnist data: %v", err)
+		}
+		if _, err := task.LoadMNIST(dir); err != nil {
+			return usagef("seqmnist data in %s: %v (check it with: hessrnn data check --dir %s)", dir, err, dir)
+		}
 	}
 	return nil
 }

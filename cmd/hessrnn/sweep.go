@@ -107,6 +107,9 @@ func cmdSweep(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := checkData(pendingRuns(out, shard.Select(runs), f.force)); err != nil {
+		return err
+	}
 	exp := cf.Experiment
 	if exp == "" {
 		exp = "sweep"

@@ -17,6 +17,10 @@ const versionHelp = `Usage: hessrnn version
 Prints the module version, the Go version, the SIMD level detected on this
 CPU and the level in use (HESSRNN_KERNELS=generic|avx2|avx512 forces a lower
 one), and the CPU.
+
+Examples:
+  hessrnn version
+  HESSRNN_KERNELS=generic hessrnn version
 `
 
 func cmdVersion(ctx context.Context, a *app, args []string) error {
