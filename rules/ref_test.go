@@ -3,6 +3,7 @@ package rules
 import (
 	"math"
 	"math/rand/v2"
+	"strconv"
 
 	"github.com/hessrnn/hessrnn/rnn"
 )
@@ -341,8 +342,8 @@ type testCase struct {
 	B, T int
 }
 
-// testCases spans plain, ALIF and mixed units, leak 0 and 0.5, MSE and CE,
-// and last-step, every-step and masked loss timing.
+// testCases spans plain, ALIF, mixed and interleaved units, leak 0, 0.3 and
+// 0.5, MSE and CE, and last-step, every-step and masked loss timing.
 func testCases() []testCase {
 	const N, In, Out = 6, 3, 2
 	mixed := rnn.MixedBeta(N, N/2, 1.8)
@@ -371,15 +372,29 @@ func testCases() []testCase {
 			}
 		}
 	}
+	// Interleaved ALIF and plain units (several unit runs in the online
+	// form), a non-zero baseline threshold, another leak and τ_a, no L2.
+	inter := []float64{0.9, 0, 1.5, 0, 0, 0.4}
+	for _, leak := range []float64{0, 0.3} {
+		for _, l := range []struct {
+			name string
+			loss rnn.Loss
+		}{
+			{"mse-every", rnn.Loss{Kind: rnn.MSE, Timing: rnn.EveryStep}},
+			{"ce-masked", rnn.Loss{Kind: rnn.CrossEntropy, Timing: rnn.MaskedSteps, StepMask: mask}},
+		} {
+			cs = append(cs, testCase{
+				name: "interleaved/leak=" + fmtF(leak) + "/" + l.name,
+				cfg: rnn.Config{In: In, N: N, Out: Out, Leak: leak, Beta: inter, TauA: 2.5, BThr: -0.05,
+					Loss: l.loss, Seed: 9},
+				B: 3, T: len(mask),
+			})
+		}
+	}
 	return cs
 }
 
-func fmtF(f float64) string {
-	if f == 0 {
-		return "0"
-	}
-	return "0.5"
-}
+func fmtF(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }
 
 // testNet builds the network of c with weights scaled so that most units are
 // active but not all, and a random batch for its loss.
