@@ -157,16 +157,91 @@ func Ranks(x []float64) (ranks []float64, tieTerm float64) {
 	return ranks, tieTerm
 }
 
-// Spearman returns Spearman's ρ (Pearson's r of the average ranks) with the
-// two-sided p-value from the same t approximation as Pearson.
+// spearmanExactLimit is the largest n for which Spearman's p-value is
+// computed exactly, by enumerating the n! rankings.
+const spearmanExactLimit = 9
+
+// Spearman returns Spearman's ρ (Pearson's r of the average ranks) with its
+// two-sided p-value. Without ties and for n ≤ 9 the p-value is exact: the
+// share of the n! equally likely rankings of y with |ρ| at least the
+// observed one (as R's cor.test). Otherwise it uses the same t
+// approximation as Pearson, which is poor for small n (it gives p = 0 for
+// ρ = ±1 whatever n).
 func Spearman(x, y []float64) (Correlation, error) {
 	x, y = cleanPairs(x, y)
 	if len(x) < 3 {
 		return Correlation{N: len(x), R: math.NaN(), P: math.NaN()}, ErrTooFew
 	}
-	rx, _ := Ranks(x)
-	ry, _ := Ranks(y)
-	return Pearson(rx, ry)
+	rx, tx := Ranks(x)
+	ry, ty := Ranks(y)
+	c, err := Pearson(rx, ry)
+	if err != nil || tx != 0 || ty != 0 || len(x) > spearmanExactLimit {
+		return c, err
+	}
+	c.P = spearmanExactP(rx, ry)
+	return c, nil
+}
+
+// spearmanExactP returns the exact two-sided p-value of the rank vectors rx
+// and ry (permutations of 1..n): the fraction of permutations π of ry with
+// |S(π) − S₀| ≥ |S − S₀|, where S = Σ(rx_i − ry_i)² and S₀ = n(n²−1)/6 is
+// its null mean (ρ = 1 − S/S₀ is symmetric about 0).
+func spearmanExactP(rx, ry []float64) float64 {
+	n := len(rx)
+	sumSq := func(a, b []float64) int {
+		s := 0.0
+		for i := range a {
+			d := a[i] - b[i]
+			s += d * d
+		}
+		return int(math.Round(s))
+	}
+	mid := n * (n*n - 1) / 6 // S₀; n(n²−1) is divisible by 6
+	obs := sumSq(rx, ry)
+	dev := obs - mid
+	if dev < 0 {
+		dev = -dev
+	}
+	// Enumerate the permutations of 1..n (Heap's algorithm) against the
+	// identity ranking: the null distribution of S does not depend on rx.
+	perm := make([]int, n)
+	for i := range perm {
+		perm[i] = i + 1
+	}
+	count, total := 0, 0
+	visit := func() {
+		s := 0
+		for i, v := range perm {
+			d := i + 1 - v
+			s += d * d
+		}
+		d := s - mid
+		if d < 0 {
+			d = -d
+		}
+		if d >= dev {
+			count++
+		}
+		total++
+	}
+	c := make([]int, n)
+	visit()
+	for i := 0; i < n; {
+		if c[i] < i {
+			if i%2 == 0 {
+				perm[0], perm[i] = perm[i], perm[0]
+			} else {
+				perm[c[i]], perm[i] = perm[i], perm[c[i]]
+			}
+			visit()
+			c[i]++
+			i = 0
+		} else {
+			c[i] = 0
+			i++
+		}
+	}
+	return float64(count) / float64(total)
 }
 
 // TTest is the result of a t-test.

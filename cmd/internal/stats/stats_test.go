@@ -80,6 +80,81 @@ func TestSpearman(t *testing.T) {
 	}
 }
 
+// bruteSpearmanP enumerates the rankings of y recursively and counts those
+// whose Spearman ρ with x is at least as extreme as the observed one.
+func bruteSpearmanP(x, y []float64) float64 {
+	rx, _ := Ranks(x)
+	ry, _ := Ranks(y)
+	obs, _ := Pearson(rx, ry)
+	n := len(x)
+	perm := make([]float64, 0, n)
+	used := make([]bool, n)
+	count, total := 0, 0
+	var rec func()
+	rec = func() {
+		if len(perm) == n {
+			c, _ := Pearson(rx, perm)
+			if math.Abs(c.R) >= math.Abs(obs.R)-1e-12 {
+				count++
+			}
+			total++
+			return
+		}
+		for i := range n {
+			if !used[i] {
+				used[i] = true
+				perm = append(perm, float64(i+1))
+				rec()
+				perm = perm[:len(perm)-1]
+				used[i] = false
+			}
+		}
+	}
+	rec()
+	return float64(count) / float64(total)
+}
+
+func TestSpearmanExactP(t *testing.T) {
+	// n = 5, ρ = 1: only the identity and its reverse are as extreme.
+	c, err := Spearman([]float64{1, 2, 3, 4, 5}, []float64{1, 8, 27, 64, 125})
+	if err != nil || c.R != 1 || !near(c.P, 2.0/120, 1e-15) {
+		t.Errorf("perfect n=5: %+v %v, want p = 2/120", c, err)
+	}
+	// n = 4, y ranks (2,1,4,3): S = Σd² = 4, null mean 10; the null
+	// distribution of S (counts 1,3,1,4,2,2,2,4,1,3,1 at S = 0,2,…,20) puts
+	// 5 + 5 of the 24 rankings at |S − 10| ≥ 6.
+	c, _ = Spearman([]float64{1, 2, 3, 4}, []float64{2, 1, 4, 3})
+	if !near(c.R, 0.6, 1e-14) || !near(c.P, 10.0/24, 1e-15) {
+		t.Errorf("n=4: %+v, want ρ=0.6, p=10/24", c)
+	}
+	// Random samples against the recursive enumeration.
+	rng := rand.New(rand.NewPCG(5, 6))
+	for n := 3; n <= 8; n++ {
+		for range 3 {
+			x, y := make([]float64, n), make([]float64, n)
+			for i := range x {
+				x[i] = rng.NormFloat64()
+				y[i] = x[i] + 2*rng.NormFloat64()
+			}
+			c, err := Spearman(x, y)
+			if want := bruteSpearmanP(x, y); err != nil || !near(c.P, want, 1e-12) {
+				t.Errorf("n=%d: p %v, enumeration %v (%v)", n, c.P, want, err)
+			}
+		}
+	}
+	// n = 10 and ties use the t approximation.
+	x := []float64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}
+	y := []float64{2, 1, 4, 3, 6, 5, 8, 7, 10, 9}
+	c, _ = Spearman(x, y)
+	if want := corrP(c.R, 10); c.P != want {
+		t.Errorf("n=10: p %v, want the t approximation %v", c.P, want)
+	}
+	c, _ = Spearman([]float64{1, 2, 2, 3, 4}, []float64{1, 2, 3, 4, 5})
+	if want := corrP(c.R, 5); c.P != want {
+		t.Errorf("ties: p %v, want the t approximation %v", c.P, want)
+	}
+}
+
 func TestRanks(t *testing.T) {
 	r, ties := Ranks([]float64{3, 1, 4, 1, 5, 9, 2, 6, 5})
 	want := []float64{4, 1.5, 5, 1.5, 6.5, 9, 3, 8, 6.5}
