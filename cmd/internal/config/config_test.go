@@ -94,6 +94,31 @@ func TestIDStability(t *testing.T) {
 	}
 }
 
+// TestIDGolden pins the run IDs of a few configurations. Finished results
+// are found by ID, so a change of the canonical encoding (a renamed or new
+// field, a changed default) makes every existing sweep recompute from
+// scratch. If that is intended, update the IDs here and say so in the
+// release notes.
+func TestIDGolden(t *testing.T) {
+	r := Default()
+	seq := r
+	seq.Task = SeqMNIST
+	dms := r
+	dms.Task, dms.Rule, dms.Seed = DMS, MDGL, 3
+	for _, tc := range []struct {
+		run  Run
+		want string
+	}{
+		{r, "patterngen-bptt-s1-f06e6d0adda0"},
+		{seq, "seqmnist-bptt-s1-d9fb7175338a"},
+		{dms, "dms-mdgl-s3-906797c38577"},
+	} {
+		if got := tc.run.ID(); got != tc.want {
+			t.Errorf("ID = %s, want %s: the canonical encoding changed, so existing results will not be found", got, tc.want)
+		}
+	}
+}
+
 func TestSet(t *testing.T) {
 	tests := []struct {
 		path  string
