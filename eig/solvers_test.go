@@ -304,9 +304,9 @@ type countingBlock struct {
 }
 
 func (c *countingBlock) Apply(dst, src []float64) { c.singles++; c.BlockOperator.Apply(dst, src) }
-func (c *countingBlock) ApplyBlock(dst, src *mat.Dense) {
+func (c *countingBlock) ApplyBlock(dst, src []float64, k int) {
 	c.blocks++
-	c.BlockOperator.ApplyBlock(dst, src)
+	c.BlockOperator.ApplyBlock(dst, src, k)
 }
 
 func TestSubspaceCrossValidatesLanczos(t *testing.T) {
