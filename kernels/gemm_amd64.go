@@ -31,3 +31,15 @@ func sgemmKernelAVX512(k int, a *float32, ra int, sa int, b *float32, sb int, c 
 //
 //go:noescape
 func dgemmKernelAVX512(k int, a *float64, ra int, sa int, b *float64, sb int, c *float64, ldc int, alpha float64, beta float64, flags int)
+
+// sgemmPackTAVX2 transposes kt tiles of 8×8: dst[(8*t+i)*ldd+c] = src[c*lds+8*t+i]
+// for t < kt and c, i < 8 (strides in elements); the packing of transposed operands.
+//
+//go:noescape
+func sgemmPackTAVX2(kt int, src *float32, lds int, dst *float32, ldd int)
+
+// dgemmPackTAVX2 transposes kt tiles of 4×4: dst[(4*t+i)*ldd+c] = src[c*lds+4*t+i]
+// for t < kt and c, i < 4 (strides in elements); the packing of transposed operands.
+//
+//go:noescape
+func dgemmPackTAVX2(kt int, src *float64, lds int, dst *float64, ldd int)

@@ -891,3 +891,111 @@ dgemmKernelAVX512_store:
 	VMOVUPD Z15, 64(AX)
 	VZEROUPPER
 	RET
+
+// func sgemmPackTAVX2(kt int, src *float32, lds int, dst *float32, ldd int)
+// Requires: AVX
+TEXT ·sgemmPackTAVX2(SB), NOSPLIT, $0-40
+	MOVQ kt+0(FP), AX
+	MOVQ src+8(FP), CX
+	MOVQ lds+16(FP), DX
+	MOVQ dst+24(FP), BX
+	MOVQ ldd+32(FP), SI
+	SHLQ $0x02, DX
+	SHLQ $0x02, SI
+	LEAQ (DX)(DX*2), DI
+	LEAQ (SI)(SI*2), R8
+
+sgemmPackTAVX2_loop:
+	TESTQ      AX, AX
+	JZ         sgemmPackTAVX2_done
+	LEAQ       (CX)(DX*4), R9
+	LEAQ       (BX)(SI*4), R10
+	VMOVUPS    (CX), Y0
+	VMOVUPS    (R9), Y4
+	VMOVUPS    (CX)(DX*1), Y1
+	VMOVUPS    (R9)(DX*1), Y5
+	VMOVUPS    (CX)(DX*2), Y2
+	VMOVUPS    (R9)(DX*2), Y6
+	VMOVUPS    (CX)(DI*1), Y3
+	VMOVUPS    (R9)(DI*1), Y7
+	VUNPCKLPS  Y1, Y0, Y8
+	VUNPCKHPS  Y1, Y0, Y9
+	VUNPCKLPS  Y3, Y2, Y10
+	VUNPCKHPS  Y3, Y2, Y11
+	VUNPCKLPS  Y5, Y4, Y12
+	VUNPCKHPS  Y5, Y4, Y13
+	VUNPCKLPS  Y7, Y6, Y14
+	VUNPCKHPS  Y7, Y6, Y15
+	VSHUFPS    $0x44, Y10, Y8, Y0
+	VSHUFPS    $0xee, Y10, Y8, Y1
+	VSHUFPS    $0x44, Y11, Y9, Y2
+	VSHUFPS    $0xee, Y11, Y9, Y3
+	VSHUFPS    $0x44, Y14, Y12, Y4
+	VSHUFPS    $0xee, Y14, Y12, Y5
+	VSHUFPS    $0x44, Y15, Y13, Y6
+	VSHUFPS    $0xee, Y15, Y13, Y7
+	VPERM2F128 $0x20, Y4, Y0, Y8
+	VPERM2F128 $0x31, Y4, Y0, Y12
+	VPERM2F128 $0x20, Y5, Y1, Y9
+	VPERM2F128 $0x31, Y5, Y1, Y13
+	VPERM2F128 $0x20, Y6, Y2, Y10
+	VPERM2F128 $0x31, Y6, Y2, Y14
+	VPERM2F128 $0x20, Y7, Y3, Y11
+	VPERM2F128 $0x31, Y7, Y3, Y15
+	VMOVUPS    Y8, (BX)
+	VMOVUPS    Y12, (R10)
+	VMOVUPS    Y9, (BX)(SI*1)
+	VMOVUPS    Y13, (R10)(SI*1)
+	VMOVUPS    Y10, (BX)(SI*2)
+	VMOVUPS    Y14, (R10)(SI*2)
+	VMOVUPS    Y11, (BX)(R8*1)
+	VMOVUPS    Y15, (R10)(R8*1)
+	ADDQ       $0x20, CX
+	LEAQ       (BX)(SI*8), BX
+	DECQ       AX
+	JMP        sgemmPackTAVX2_loop
+
+sgemmPackTAVX2_done:
+	VZEROUPPER
+	RET
+
+// func dgemmPackTAVX2(kt int, src *float64, lds int, dst *float64, ldd int)
+// Requires: AVX
+TEXT ·dgemmPackTAVX2(SB), NOSPLIT, $0-40
+	MOVQ kt+0(FP), AX
+	MOVQ src+8(FP), CX
+	MOVQ lds+16(FP), DX
+	MOVQ dst+24(FP), BX
+	MOVQ ldd+32(FP), SI
+	SHLQ $0x03, DX
+	SHLQ $0x03, SI
+	LEAQ (DX)(DX*2), DI
+	LEAQ (SI)(SI*2), R8
+
+dgemmPackTAVX2_loop:
+	TESTQ      AX, AX
+	JZ         dgemmPackTAVX2_done
+	VMOVUPD    (CX), Y0
+	VMOVUPD    (CX)(DX*1), Y1
+	VMOVUPD    (CX)(DX*2), Y2
+	VMOVUPD    (CX)(DI*1), Y3
+	VUNPCKLPD  Y1, Y0, Y4
+	VUNPCKHPD  Y1, Y0, Y5
+	VUNPCKLPD  Y3, Y2, Y6
+	VUNPCKHPD  Y3, Y2, Y7
+	VPERM2F128 $0x20, Y6, Y4, Y8
+	VPERM2F128 $0x20, Y7, Y5, Y9
+	VPERM2F128 $0x31, Y6, Y4, Y10
+	VPERM2F128 $0x31, Y7, Y5, Y11
+	VMOVUPD    Y8, (BX)
+	VMOVUPD    Y9, (BX)(SI*1)
+	VMOVUPD    Y10, (BX)(SI*2)
+	VMOVUPD    Y11, (BX)(R8*1)
+	ADDQ       $0x20, CX
+	LEAQ       (BX)(SI*4), BX
+	DECQ       AX
+	JMP        dgemmPackTAVX2_loop
+
+dgemmPackTAVX2_done:
+	VZEROUPPER
+	RET

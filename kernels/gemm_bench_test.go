@@ -2,7 +2,9 @@ package kernels
 
 import (
 	"fmt"
+	"syscall"
 	"testing"
+	"time"
 
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/gonum"
@@ -94,6 +96,7 @@ func benchGemmOne[T Float](b *testing.B, useGonum bool, bc gemmBenchCase) {
 	b.SetBytes(int64(8 * (len(a) + len(bm) + len(c))))
 	b.ReportAllocs()
 	b.ResetTimer()
+	c0 := gemmCPUTime()
 	for i := 0; i < b.N; i++ {
 		switch {
 		case !useGonum:
@@ -105,6 +108,27 @@ func benchGemmOne[T Float](b *testing.B, useGonum bool, bc gemmBenchCase) {
 		}
 	}
 	b.StopTimer()
-	b.ReportMetric(2*float64(bc.m)*float64(bc.n)*float64(bc.k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+	reportGemmFlops(b, c0, 2*float64(bc.m)*float64(bc.n)*float64(bc.k))
 	gemmSink += float64(c[0])
+}
+
+// gemmCPUTime returns the process's user+system CPU time. On a shared, noisy
+// machine, CPU time per operation (one core: GOMAXPROCS=1 and taskset) is
+// steadier than wall time.
+func gemmCPUTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// reportGemmFlops reports the rate of b.N products of flops each, per wall
+// second (GFLOP/s) and per CPU second since c0 (cpu-GFLOP/s).
+func reportGemmFlops(b *testing.B, c0 time.Duration, flops float64) {
+	total := flops * float64(b.N) / 1e9
+	b.ReportMetric(total/b.Elapsed().Seconds(), "GFLOP/s")
+	if cpu := gemmCPUTime() - c0; cpu > 0 {
+		b.ReportMetric(total/cpu.Seconds(), "cpu-GFLOP/s")
+	}
 }

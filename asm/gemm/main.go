@@ -263,6 +263,120 @@ func microKernel(v variant) {
 	RET()
 }
 
+// packTransposed emits the transposing pack that gathers column strips of
+// op(B) = Bᵀ (and row strips of op(A) = Aᵀ) into the layout the
+// micro-kernels read. For float32 it moves 8×8 tiles, for float64 4×4 tiles,
+// with AVX2 unpack/shuffle/lane-permute instructions:
+//
+//	for t < kt, c < w, i < w: dst[(w*t+i)*ldd + c] = src[c*lds + w*t + i]
+//
+// with w = 8 (float32) or 4 (float64) and strides in elements. Pure data
+// movement: no arithmetic, so it cannot change any result.
+func packTransposed(name string, elem int) {
+	typ, w := "float32", 8
+	if elem == 8 {
+		typ, w = "float64", 4
+	}
+	TEXT(name, NOSPLIT, fmt.Sprintf("func(kt int, src *%s, lds int, dst *%s, ldd int)", typ, typ))
+	Pragma("noescape")
+	Doc(fmt.Sprintf("%s transposes kt tiles of %d×%d: dst[(%d*t+i)*ldd+c] = src[c*lds+%d*t+i]", name, w, w, w, w),
+		fmt.Sprintf("for t < kt and c, i < %d (strides in elements); the packing of transposed operands.", w))
+	shift := uint8(2)
+	if elem == 8 {
+		shift = 3
+	}
+	kt := Load(Param("kt"), GP64())
+	src := Load(Param("src"), GP64())
+	lds := Load(Param("lds"), GP64())
+	dst := Load(Param("dst"), GP64())
+	ldd := Load(Param("ldd"), GP64())
+	SHLQ(U8(shift), lds)
+	SHLQ(U8(shift), ldd)
+	lds3 := GP64()
+	LEAQ(Mem{Base: lds, Index: lds, Scale: 2}, lds3)
+	ldd3 := GP64()
+	LEAQ(Mem{Base: ldd, Index: ldd, Scale: 2}, ldd3)
+	// Row r of a group of four is at (p), (p)(s*1), (p)(s*2), (p)(s3*1).
+	rowAddr := func(p, s, s3 Register, r int) Mem {
+		switch r {
+		case 0:
+			return Mem{Base: p}
+		case 1:
+			return Mem{Base: p, Index: s, Scale: 1}
+		case 2:
+			return Mem{Base: p, Index: s, Scale: 2}
+		}
+		return Mem{Base: p, Index: s3, Scale: 1}
+	}
+	ys := []VecPhysical{Y0, Y1, Y2, Y3, Y4, Y5, Y6, Y7, Y8, Y9, Y10, Y11, Y12, Y13, Y14, Y15}
+	Label(name + "_loop")
+	TESTQ(kt, kt)
+	JZ(LabelRef(name + "_done"))
+	if elem == 4 {
+		src4 := GP64()
+		LEAQ(Mem{Base: src, Index: lds, Scale: 4}, src4)
+		dst4 := GP64()
+		LEAQ(Mem{Base: dst, Index: ldd, Scale: 4}, dst4)
+		r := ys[:8]
+		t := ys[8:16]
+		for i := 0; i < 4; i++ {
+			VMOVUPS(rowAddr(src, lds, lds3, i), r[i])
+			VMOVUPS(rowAddr(src4, lds, lds3, i), r[4+i])
+		}
+		// t0,t1 = unpack lo/hi of rows (0,1); t2,t3 of (2,3); t4..t7 of 4..7.
+		for p := 0; p < 4; p++ {
+			VUNPCKLPS(r[2*p+1], r[2*p], t[2*p])
+			VUNPCKHPS(r[2*p+1], r[2*p], t[2*p+1])
+		}
+		// s(q) = columns q of rows 0-3 (or 4-7) in each 128-bit lane.
+		s := r
+		for h := 0; h < 2; h++ {
+			a, b := t[4*h], t[4*h+2]
+			c, d := t[4*h+1], t[4*h+3]
+			VSHUFPS(U8(0x44), b, a, s[4*h+0])
+			VSHUFPS(U8(0xEE), b, a, s[4*h+1])
+			VSHUFPS(U8(0x44), d, c, s[4*h+2])
+			VSHUFPS(U8(0xEE), d, c, s[4*h+3])
+		}
+		// Column q (q < 4): low lanes of s(q) and s(q+4); column q+4: high lanes.
+		for q := 0; q < 4; q++ {
+			VPERM2F128(U8(0x20), s[4+q], s[q], t[q])
+			VPERM2F128(U8(0x31), s[4+q], s[q], t[4+q])
+		}
+		for q := 0; q < 4; q++ {
+			VMOVUPS(t[q], rowAddr(dst, ldd, ldd3, q))
+			VMOVUPS(t[4+q], rowAddr(dst4, ldd, ldd3, q))
+		}
+		ADDQ(U8(32), src)
+		LEAQ(Mem{Base: dst, Index: ldd, Scale: 8}, dst)
+	} else {
+		r := ys[:4]
+		t := ys[4:8]
+		o := ys[8:12]
+		for i := 0; i < 4; i++ {
+			VMOVUPD(rowAddr(src, lds, lds3, i), r[i])
+		}
+		VUNPCKLPD(r[1], r[0], t[0])
+		VUNPCKHPD(r[1], r[0], t[1])
+		VUNPCKLPD(r[3], r[2], t[2])
+		VUNPCKHPD(r[3], r[2], t[3])
+		VPERM2F128(U8(0x20), t[2], t[0], o[0])
+		VPERM2F128(U8(0x20), t[3], t[1], o[1])
+		VPERM2F128(U8(0x31), t[2], t[0], o[2])
+		VPERM2F128(U8(0x31), t[3], t[1], o[3])
+		for q := 0; q < 4; q++ {
+			VMOVUPD(o[q], rowAddr(dst, ldd, ldd3, q))
+		}
+		ADDQ(U8(32), src)
+		LEAQ(Mem{Base: dst, Index: ldd, Scale: 4}, dst)
+	}
+	DECQ(kt)
+	JMP(LabelRef(name + "_loop"))
+	Label(name + "_done")
+	VZEROUPPER()
+	RET()
+}
+
 // paramAddr returns the frame address of a scalar argument.
 func paramAddr(name string) Mem {
 	b, err := Param(name).Resolve()
@@ -289,5 +403,7 @@ func main() {
 	for _, v := range variants {
 		microKernel(v)
 	}
+	packTransposed("sgemmPackTAVX2", 4)
+	packTransposed("dgemmPackTAVX2", 8)
 	Generate()
 }

@@ -3,7 +3,12 @@ package openblas
 import (
 	"fmt"
 	"math/rand/v2"
+	"syscall"
 	"testing"
+	"time"
+
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/gonum"
 
 	"github.com/hessrnn/hessrnn/kernels"
 )
@@ -40,8 +45,11 @@ func opName(tA, tB bool) string {
 var sink float64
 
 // BenchmarkSgemm and BenchmarkDgemm run cblas_?gemm on one OpenBLAS thread
-// next to kernels.Gemm at each level this CPU supports. Run with -cpu=1 so
-// that kernels.Gemm also uses one core.
+// next to kernels.Gemm at each level this CPU supports and gonum's pure-Go
+// ?gemm, shape by shape, so that the ratios come from the same run. Run with
+// -cpu=1 (and taskset to one core) so that kernels.Gemm and gonum also use one
+// core. Each row reports GFLOP/s per wall second and cpu-GFLOP/s per CPU
+// second of the process; on a shared machine the latter is steadier.
 func BenchmarkSgemm(b *testing.B) { benchGemm[float32](b) }
 
 func BenchmarkDgemm(b *testing.B) { benchGemm[float64](b) }
@@ -49,10 +57,10 @@ func BenchmarkDgemm(b *testing.B) { benchGemm[float64](b) }
 func benchGemm[T float32 | float64](b *testing.B) {
 	SetNumThreads(1)
 	for _, gc := range gemmCases {
-		for _, impl := range []string{"openblas", "avx2", "avx512"} {
+		for _, impl := range []string{"openblas", "avx2", "avx512", "gonum"} {
 			name := fmt.Sprintf("impl=%s/op=%s/m=%d/n=%d/k=%d", impl, opName(gc.tA, gc.tB), gc.m, gc.n, gc.k)
 			b.Run(name, func(b *testing.B) {
-				if impl != "openblas" {
+				if impl != "openblas" && impl != "gonum" {
 					l, err := kernels.ParseLevel(impl)
 					if err != nil {
 						b.Fatal(err)
@@ -63,13 +71,13 @@ func benchGemm[T float32 | float64](b *testing.B) {
 					}
 					defer restore()
 				}
-				benchOne[T](b, impl == "openblas", gc)
+				benchOne[T](b, impl, gc)
 			})
 		}
 	}
 }
 
-func benchOne[T float32 | float64](b *testing.B, useOpenBLAS bool, gc gemmCase) {
+func benchOne[T float32 | float64](b *testing.B, impl string, gc gemmCase) {
 	rnd := rand.New(rand.NewPCG(9, 0))
 	lda, ldb := gc.k, gc.n
 	aRows, bRows := gc.m, gc.k
@@ -88,21 +96,50 @@ func benchOne[T float32 | float64](b *testing.B, useOpenBLAS bool, gc gemmCase) 
 	for i := range bm {
 		bm[i] = T(2*rnd.Float64() - 1)
 	}
+	tr := func(t bool) blas.Transpose {
+		if t {
+			return blas.Trans
+		}
+		return blas.NoTrans
+	}
+	var gn gonum.Implementation
 	b.ReportAllocs()
 	b.ResetTimer()
+	c0 := gemmCPUTime()
 	for i := 0; i < b.N; i++ {
-		if !useOpenBLAS {
+		switch impl {
+		case "openblas":
+			switch a := any(a).(type) {
+			case []float32:
+				Sgemm(gc.tA, gc.tB, gc.m, gc.n, gc.k, 1, a, lda, any(bm).([]float32), ldb, 0, any(c).([]float32), gc.n)
+			case []float64:
+				Dgemm(gc.tA, gc.tB, gc.m, gc.n, gc.k, 1, a, lda, any(bm).([]float64), ldb, 0, any(c).([]float64), gc.n)
+			}
+		case "gonum":
+			switch a := any(a).(type) {
+			case []float32:
+				gn.Sgemm(tr(gc.tA), tr(gc.tB), gc.m, gc.n, gc.k, 1, a, lda, any(bm).([]float32), ldb, 0, any(c).([]float32), gc.n)
+			case []float64:
+				gn.Dgemm(tr(gc.tA), tr(gc.tB), gc.m, gc.n, gc.k, 1, a, lda, any(bm).([]float64), ldb, 0, any(c).([]float64), gc.n)
+			}
+		default:
 			kernels.Gemm(gc.tA, gc.tB, gc.m, gc.n, gc.k, 1, a, lda, bm, ldb, 0, c, gc.n)
-			continue
-		}
-		switch a := any(a).(type) {
-		case []float32:
-			Sgemm(gc.tA, gc.tB, gc.m, gc.n, gc.k, 1, a, lda, any(bm).([]float32), ldb, 0, any(c).([]float32), gc.n)
-		case []float64:
-			Dgemm(gc.tA, gc.tB, gc.m, gc.n, gc.k, 1, a, lda, any(bm).([]float64), ldb, 0, any(c).([]float64), gc.n)
 		}
 	}
 	b.StopTimer()
-	b.ReportMetric(2*float64(gc.m)*float64(gc.n)*float64(gc.k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+	total := 2 * float64(gc.m) * float64(gc.n) * float64(gc.k) * float64(b.N) / 1e9
+	b.ReportMetric(total/b.Elapsed().Seconds(), "GFLOP/s")
+	if cpu := gemmCPUTime() - c0; cpu > 0 {
+		b.ReportMetric(total/cpu.Seconds(), "cpu-GFLOP/s")
+	}
 	sink += float64(c[0])
+}
+
+// gemmCPUTime returns the process's user+system CPU time.
+func gemmCPUTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
