@@ -62,6 +62,21 @@ rule = ["bptt", "three-factor"]
 seed = [1, 2]
 `
 
+// smallRun is a run configuration (no sweep) of a few milliseconds per run.
+const smallRun = `
+[model]
+n = 10
+[patterngen]
+n_in = 6
+steps = 10
+test_draws = 3
+[train]
+iterations = 40
+lr = 0.02
+[hessian]
+every = 20
+`
+
 // cleanEnv is the environment without variables that change what hessrnn
 // does (a test run inside a Slurm job must not be sharded).
 func cleanEnv(extra ...string) []string {
@@ -292,9 +307,13 @@ func TestSweepKilledAndResumed(t *testing.T) {
 		before[f] = b
 	}
 
-	o := mustRun(t, dir, nil, "sweep", "sweep.toml", "--out", "res", "--jobs", "1", "--progress", "lines")
+	// Progress "auto" on a pipe (as in a Slurm log): plain lines, no bars.
+	o := mustRun(t, dir, nil, "sweep", "sweep.toml", "--out", "res", "--jobs", "1")
 	if want := fmt.Sprintf("%d skipped", len(files)); !strings.Contains(o.stderr, want) {
 		t.Errorf("resume did not report %q:\n%s", want, o.stderr)
+	}
+	if strings.Contains(o.stderr, "\x1b[") || !strings.Contains(o.stderr, fmt.Sprintf("[%d/4] ", len(files)+1)) {
+		t.Errorf("progress on a pipe is not plain lines:\n%q", o.stderr)
 	}
 	for f, b := range before {
 		a, err := os.ReadFile(f)
@@ -303,7 +322,7 @@ func TestSweepKilledAndResumed(t *testing.T) {
 		}
 	}
 	sameAsReference(t, filepath.Join(dir, "res"), ref)
-	checkReport(t, filepath.Join(dir, "res"), ref, "hessrnn sweep sweep.toml --out res --jobs 1 --progress lines")
+	checkReport(t, filepath.Join(dir, "res"), ref, "hessrnn sweep sweep.toml --out res --jobs 1")
 
 	// A second rerun does nothing.
 	o = mustRun(t, dir, nil, "sweep", "sweep.toml", "--out", "res", "--progress", "none", "--no-report")
@@ -491,19 +510,7 @@ func TestSlurmScript(t *testing.T) {
 // no-argument default experiment.
 func TestRunConfigAndFlags(t *testing.T) {
 	dir := t.TempDir()
-	writeFile(t, filepath.Join(dir, "small.toml"), `
-[model]
-n = 10
-[patterngen]
-n_in = 6
-steps = 10
-test_draws = 3
-[train]
-iterations = 40
-lr = 0.02
-[hessian]
-every = 20
-`)
+	writeFile(t, filepath.Join(dir, "small.toml"), smallRun)
 	mustRun(t, dir, nil, "run", "fig3", "--config", "small.toml", "--seeds", "1", "--iters", "30", "--set", "train.lr=0.005",
 		"--set", "hessian.every=10", "--out", "fig3", "--progress", "none", "--no-report")
 	got, err := loadRuns(filepath.Join(dir, "fig3"))
@@ -547,6 +554,38 @@ every = 20
 	}
 	if _, err := os.Stat(filepath.Join(dir, "def", "report.html")); err != nil {
 		t.Error(err)
+	}
+}
+
+// TestDivergedAndBars checks the diverged status (step and reason in the
+// result, skipped on rerun, listed in the report) and the terminal progress
+// bars.
+func TestDivergedAndBars(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "small.toml"), smallRun)
+	args := []string{"run", "fig3", "--config", "small.toml", "--seeds", "1", "--set", "train.diverge_loss=1e-12", "--out", "div", "--progress", "bars"}
+	o := mustRun(t, dir, nil, args...)
+	if !strings.Contains(o.stderr, "\x1b[") || !strings.Contains(o.stderr, "overall [") || !strings.Contains(o.stderr, "ETA") {
+		t.Errorf("--progress bars drew no bars:\n%q", o.stderr)
+	}
+	got, err := loadRuns(filepath.Join(dir, "div"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 4 {
+		t.Fatalf("%d runs, want 4", len(got))
+	}
+	for _, r := range got {
+		if r.Status.State != results.Diverged || r.Status.Step != 0 || !strings.Contains(r.Status.Reason, "train.diverge_loss") {
+			t.Errorf("run %s: status %+v, want diverged at step 0 naming train.diverge_loss", r.ID, r.Status)
+		}
+	}
+	html, err := os.ReadFile(filepath.Join(dir, "div", "report.html"))
+	if err != nil || !strings.Contains(string(html), "diverged at 0") {
+		t.Errorf("report does not list the diverged runs (%v)", err)
+	}
+	if o := mustRun(t, dir, nil, append(args[:len(args)-2], "--progress", "lines")...); !strings.Contains(o.stderr, "4 skipped") {
+		t.Errorf("diverged runs were not skipped on rerun:\n%s", o.stderr)
 	}
 }
 

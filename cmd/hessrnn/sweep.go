@@ -43,6 +43,7 @@ Examples:
   hessrnn sweep grid.toml --shard 0/4 --out res
   hessrnn sweep grid.toml --dry-run                 list the runs and their IDs
   hessrnn sweep grid.toml --slurm 16 --out res      write res/sweep.sbatch for 16 array tasks
+  hessrnn sweep grid.toml --slurm 16 --slurm-cpus 4 --slurm-time 08:00:00 --slurm-partition cpu --out res
   sbatch res/sweep.sbatch && hessrnn report res
 `
 
@@ -56,6 +57,7 @@ func cmdSweep(ctx context.Context, a *app, args []string) error {
 	slurmMem := fs.String("slurm-mem", "", "Slurm memory per task, e.g. 4G (default: the cluster's)")
 	slurmPart := fs.String("slurm-partition", "", "Slurm partition (default: the cluster's)")
 	slurmAcct := fs.String("slurm-account", "", "Slurm account (default: the cluster's)")
+	slurmBin := fs.String("slurm-binary", "", "`path` of the hessrnn binary on the compute nodes (default: this binary)")
 	dry := fs.Bool("dry-run", false, "print the runs (ID, pending or done) and exit")
 	pos, err := parseArgs(fs, args)
 	if errors.Is(err, flag.ErrHelp) {
@@ -85,7 +87,7 @@ func cmdSweep(ctx context.Context, a *app, args []string) error {
 		return usagef("--jobs %d: allowed range [1, 1024]", f.jobs)
 	}
 	if *slurm != 0 {
-		return writeSlurm(a, cfgPath, out, *slurm, *slurmCPUs, *slurmTime, *slurmMem, *slurmPart, *slurmAcct, len(runs))
+		return writeSlurm(a, cfgPath, out, *slurmBin, *slurm, *slurmCPUs, *slurmTime, *slurmMem, *slurmPart, *slurmAcct, len(runs))
 	}
 	shard, err := resolveShard(f.shard, a.getenv)
 	if err != nil {
@@ -142,7 +144,7 @@ func cmdSweep(ctx context.Context, a *app, args []string) error {
 	return nil
 }
 
-func writeSlurm(a *app, cfgPath, out string, tasks, cpus int, tlimit, mem, part, acct string, nruns int) error {
+func writeSlurm(a *app, cfgPath, out, bin string, tasks, cpus int, tlimit, mem, part, acct string, nruns int) error {
 	if tasks < 1 || tasks > 100000 {
 		return usagef("--slurm %d: allowed range [1, 100000]", tasks)
 	}
@@ -150,7 +152,17 @@ func writeSlurm(a *app, cfgPath, out string, tasks, cpus int, tlimit, mem, part,
 		return usagef("--slurm-cpus %d: allowed range [1, 1024]", cpus)
 	}
 	tasks = min(tasks, nruns)
-	bin, err := os.Executable()
+	if bin == "" {
+		exe, err := os.Executable()
+		if err != nil {
+			return err
+		}
+		if strings.Contains(exe, string(filepath.Separator)+"go-build") {
+			return usagef("--slurm: this hessrnn is a temporary \"go run\" build that is deleted when it exits; install it (go install ./cmd/hessrnn) and run the installed binary, or give --slurm-binary PATH")
+		}
+		bin = exe
+	}
+	bin, err := filepath.Abs(bin)
 	if err != nil {
 		return err
 	}
