@@ -3,6 +3,7 @@ package rnn
 import (
 	"fmt"
 	"math"
+	"slices"
 )
 
 // Init schemes accepted by Config.Init.
@@ -93,7 +94,11 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("rnn: Config.Loss.Kind = %d, allowed values MSE (0), CrossEntropy (1)", c.Loss.Kind)
 	}
 	switch c.Loss.Timing {
-	case LastStep, EveryStep, MaskedSteps:
+	case LastStep, EveryStep:
+	case MaskedSteps:
+		if !slices.Contains(c.Loss.StepMask, true) {
+			return fmt.Errorf("rnn: Config.Loss.StepMask must have at least one true entry when Loss.Timing is MaskedSteps")
+		}
 	default:
 		return fmt.Errorf("rnn: Config.Loss.Timing = %d, allowed values LastStep (0), EveryStep (1), MaskedSteps (2)", c.Loss.Timing)
 	}

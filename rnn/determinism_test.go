@@ -170,12 +170,15 @@ func TestConfigValidate(t *testing.T) {
 		{"init", func(c *Config) { c.Init = "xavier" }, "Config.Init"},
 		{"kind", func(c *Config) { c.Loss.Kind = 7 }, "Config.Loss.Kind"},
 		{"timing", func(c *Config) { c.Loss.Timing = 7 }, "Config.Loss.Timing"},
+		{"mask-empty", func(c *Config) { c.Loss = Loss{Timing: MaskedSteps, StepMask: []bool{false, false}} }, "Config.Loss.StepMask"},
+		{"tau-inf", func(c *Config) { c.TauA = math.Inf(1) }, "Config.TauA"},
+		{"beta-nan", func(c *Config) { c.Beta = []float64{math.NaN(), 0} }, "Config.Beta[0]"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := ok
 			tc.edit(&c)
 			err := c.Validate()
-			if err == nil || !contains(err.Error(), tc.field) {
+			if err == nil || !contains(err.Error(), tc.field) || !(contains(err.Error(), "allowed") || contains(err.Error(), "want") || contains(err.Error(), "must")) {
 				t.Fatalf("error %v, want one naming %s", err, tc.field)
 			}
 			if _, err := New[float64](c); err == nil {
@@ -236,6 +239,107 @@ func TestInitSchemes(t *testing.T) {
 			if w != 0 {
 				t.Errorf("b_out not zero")
 			}
+		}
+	}
+}
+
+// TestConfigDefaults checks that the zero value of every optional field
+// means the documented default: "code" initialisation, τ_a = 30, plain
+// units, no leak, MSE at the last step, no L2.
+func TestConfigDefaults(t *testing.T) {
+	zero := Config{In: 3, N: 7, Out: 2, Seed: 9}
+	explicit := Config{In: 3, N: 7, Out: 2, Seed: 9, Init: InitCode, TauA: DefaultTauA, Beta: make([]float64, 7),
+		Loss: Loss{Kind: MSE, Timing: LastStep}}
+	if got, want := zero.Rho(), math.Exp(-1.0/30); got != want {
+		t.Errorf("Rho() = %v, want exp(-1/30) = %v", got, want)
+	}
+	if zero.HasALIF() || mustNew[float64](t, zero).HasALIF() {
+		t.Errorf("zero Beta gives ALIF units")
+	}
+	a, b := mustNew[float64](t, zero), mustNew[float64](t, explicit)
+	if !slices.Equal(a.Params, b.Params) {
+		t.Fatalf("zero-value Init differs from InitCode")
+	}
+	batch := randBatch[float64](zero, 4, 5, 1)
+	la, lb := lossAt(t, a, batch), lossAt(t, b, batch)
+	if la != lb {
+		t.Errorf("zero-value config loss %v, explicit defaults %v", la, lb)
+	}
+	// MSE at the last step only, no L2: the loss is ½·mean_b ‖y^T − y*^T‖².
+	var ws Workspace[float64]
+	if _, err := a.Forward(&ws, batch); err != nil {
+		t.Fatal(err)
+	}
+	tr, _ := ws.Trajectory()
+	want := 0.0
+	for bi := 0; bi < 4; bi++ {
+		for o := 0; o < 2; o++ {
+			d := tr.Y(5)[bi*2+o] - batch.Y[(4*4+bi)*2+o]
+			want += d * d / 8
+		}
+	}
+	if math.Abs(la-want) > 1e-14*(1+want) {
+		t.Errorf("default loss %v, ½·mean over the batch at the last step %v", la, want)
+	}
+	for s := 1; s < 5; s++ {
+		if tr.LossStep(s) {
+			t.Errorf("default loss applied at step %d < T", s)
+		}
+	}
+}
+
+// TestDiagonalMasked checks that a non-zero W_rec diagonal is refused
+// rather than silently used as autapses, and that diagonal entries of a
+// valid network do not influence the loss through any path.
+func TestDiagonalMasked(t *testing.T) {
+	cfg := Config{In: 2, N: 4, Out: 2, Seed: 3, Beta: MixedBeta(4, 2, 1)}
+	net := mustNew[float64](t, cfg)
+	b := randBatch[float64](cfg, 3, 5, 2)
+	var ws Workspace[float64]
+	if _, err := net.Forward(&ws, b); err != nil {
+		t.Fatal(err)
+	}
+	net.WRecM[2*4+2] = 0.5
+	_, err := net.Forward(&ws, b)
+	if err == nil || !contains(err.Error(), "W_rec[2, 2]") {
+		t.Fatalf("non-zero diagonal: error %v, want one naming W_rec[2, 2]", err)
+	}
+	if _, err := NewHVP(net, b, 0, nil); err == nil {
+		t.Fatalf("NewHVP accepted a non-zero diagonal")
+	}
+	MaskDiag(net.WRecM, 4)
+	if _, err := net.Forward(&ws, b); err != nil {
+		t.Fatalf("after MaskDiag: %v", err)
+	}
+}
+
+// TestHVPAllocs checks that Apply and ApplyBlock allocate nothing after
+// warm-up.
+func TestHVPAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector allocates")
+	}
+	for _, procs := range []int{1, 2} {
+		cfg := Config{In: 4, N: 16, Out: 3, Beta: MixedBeta(16, 8, 1), Leak: 0.2, Loss: Loss{Kind: CrossEntropy}}
+		net := mustNew[float64](t, cfg)
+		b := randBatch[float64](cfg, 2*chunkRows+1, 5, 1)
+		old := runtime.GOMAXPROCS(procs)
+		h, err := NewHVP(net, b, SetAll, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v := randVec(3*h.Dim(), 1)
+		dst := make([]float64, len(v))
+		h.ApplyBlock(dst, v, 3)
+		h.Apply(dst[:h.Dim()], v[:h.Dim()])
+		n1 := testing.AllocsPerRun(5, func() { h.Apply(dst[:h.Dim()], v[:h.Dim()]) })
+		n3 := testing.AllocsPerRun(5, func() {
+			h.ApplyBlock(dst, v, 3)
+			h.Apply(dst[:h.Dim()], v[:h.Dim()])
+		})
+		runtime.GOMAXPROCS(old)
+		if n1 != 0 || n3 != 0 {
+			t.Errorf("GOMAXPROCS=%d: %v allocations per Apply, %v per ApplyBlock(k=3)+Apply", procs, n1, n3)
 		}
 	}
 }

@@ -42,11 +42,15 @@ func (net *Network[T]) checkBatch(b *Batch[T]) error {
 //
 // plus λ/2·(‖W_in‖² + ‖W_rec‖² + ‖W_out‖²) when Cfg.L2 = λ > 0 (paper
 // §1.4), where 𝒯 is the set of loss steps of Cfg.Loss. A NaN or Inf in a
-// state or the loss returns ErrDiverged with the first step seen. The batch
+// state or the loss returns ErrDiverged with the first step seen; a
+// non-zero W_rec diagonal is an error. The batch
 // is referenced, not copied, until the next Forward. After warm-up it
 // allocates nothing.
 func (net *Network[T]) Forward(ws *Workspace[T], b *Batch[T]) (float64, error) {
 	if err := net.checkBatch(b); err != nil {
+		return 0, err
+	}
+	if err := net.checkDiag(); err != nil {
 		return 0, err
 	}
 	ws.ensure(net, b)
@@ -57,6 +61,9 @@ func (net *Network[T]) Forward(ws *Workspace[T], b *Batch[T]) (float64, error) {
 		return 0, err
 	}
 	ws.batch, ws.net = b, net
+	if b.Size > 1 {
+		transpose(ws.wT, net.WRecM, net.Cfg.N)
+	}
 	// The input projection of every step, (1−α_m)·W_in x^t, in one product
 	// over all T·B rows, written where r^t will be.
 	TB, N := b.Steps*b.Size, net.Cfg.N
@@ -81,6 +88,19 @@ func (net *Network[T]) Forward(ws *Workspace[T], b *Batch[T]) (float64, error) {
 	ws.loss = loss
 	ws.haveFwd = true
 	return loss, nil
+}
+
+// checkDiag returns an error when an entry of the W_rec diagonal is not
+// zero: self-connections are masked (paper §1.1), and a non-zero diagonal
+// would silently add autapses to the forward pass.
+func (net *Network[T]) checkDiag() error {
+	N := net.Cfg.N
+	for i := 0; i < N; i++ {
+		if v := net.WRecM[i*N+i]; v != 0 {
+			return fmt.Errorf("rnn: W_rec[%d, %d] = %v, the diagonal must be zero (self-connections are masked; see MaskDiag)", i, i, v)
+		}
+	}
+	return nil
 }
 
 func (net *Network[T]) l2Loss() float64 {
@@ -117,7 +137,7 @@ func (net *Network[T]) forwardRows(ws *Workspace[T], c *chunk[T]) {
 				kernels.GemvN(r, 1, net.WRecM, N, rPrev, 1)
 				kernels.ReLU(r, psi, r)
 			default:
-				kernels.GemmReLU(false, true, bc, N, N, 1, rPrev, N, net.WRecM, N, 1, r, N, psi)
+				kernels.GemmReLU(false, false, bc, N, N, 1, rPrev, N, ws.wT, N, 1, r, N, psi)
 			}
 		} else {
 			h := c.h
@@ -128,7 +148,7 @@ func (net *Network[T]) forwardRows(ws *Workspace[T], c *chunk[T]) {
 				kernels.Axpy(h, 1, r)
 			}
 			if t > 1 {
-				mm(false, true, bc, N, N, 1-leak, rPrev, N, net.WRecM, N, 1, h, N)
+				ws.recur(bc, 1-leak, rPrev, h)
 			}
 			if net.alif {
 				aPrev := rows(ws.a, t-1, B, b0, b1, N)

@@ -3,6 +3,7 @@ package rnn
 import (
 	"fmt"
 	"math"
+	"unsafe"
 
 	"github.com/hessrnn/hessrnn/kernels"
 )
@@ -41,23 +42,46 @@ type HVP[T kernels.Float] struct {
 	set  ParamSet
 	dim  int
 	grad []T
-	// vFull holds k full-layout directions; acc the products.
+	// kb is the number of directions of the current sub-block, kMax the
+	// most a sub-block holds (memory bound), kCap the most the buffers are
+	// sized for.
+	kb, kMax, kCap int
+	// vFull holds kb full-layout directions; acc their products.
 	vFull, acc []T
-	// k is the block size the buffers are sized for; rr, rd hold Rr^t and
-	// Rδ^t ((T+1)·B·N per direction), re holds Re^t ((T+1)·B·Out).
-	k          int
+	// rr and rd hold Rr^t and Rδ^t, re holds Re^t, for t = 0..T, with the
+	// kb directions of one batch row adjacent: element (t, b, d, i) is at
+	// ((t·B+b)·kb+d)·N+i (Out instead of N for re). Rows of one step and
+	// chunk are thus one (bc·kb)×N matrix, and the rows of every step one
+	// (T·B)×(kb·N) matrix, so that the recurrences and the products with
+	// the directions are gemms over all directions at once.
 	rr, rd, re []T
-	items      []hvpItem[T]
+	// Stacked directions: vRecT = [V_1ᵀ … V_kbᵀ] (N×kb·N), vRec = [V_1 …
+	// V_kb] (N×kb·N), vInT = [V_in,1ᵀ …] (In×kb·N), vOut = [V_out,1 …]
+	// (Out×kb·N), vOutT = [V_out,1ᵀ …] (N×kb·Out).
+	vRecT, vRec, vInT, vOut, vOutT []T
+	// Products before they are split per direction: the W_rec terms
+	// Σ Rδ rᵀ (kb·N×N) and Σ δ Rrᵀ (N×kb·N), W_in (kb·N×In), W_out
+	// Σ Re rᵀ (kb·Out×N) and Σ e Rrᵀ (Out×kb·N).
+	pRecV, pRecH, pIn, pOutV, pOutH []T
+	items                           []hvpItem[T]
 }
 
-// hvpItem is one work item of the tangent passes: direction d, batch rows
-// [b0, b1), with its scratch.
+// hvpItem is one work item of the tangent passes: batch rows [b0, b1) for
+// every direction of the sub-block, with its scratch.
 type hvpItem[T kernels.Float] struct {
-	d, b0, b1   int
-	rh, ra      []T // Bc·N (leaky or ALIF networks)
-	rgam, rgamN []T // Bc·N (ALIF)
+	b0, b1      int
+	rh, ra      []T // Bc·kCap·N (leaky or ALIF networks)
+	rgam, rgamN []T // Bc·kCap·N (ALIF)
 	p           []T // Out
 }
+
+// hvpBlockBytes bounds the tangent storage of one sub-block of
+// directions; ApplyBlock splits larger blocks (at least one direction per
+// sub-block).
+const hvpBlockBytes = 128 << 20
+
+// hvpMaxBlock caps the directions per sub-block.
+const hvpMaxBlock = 16
 
 // NewHVP runs the forward and backward passes of net on b, keeps them in ws
 // (a new workspace when nil) and returns the operator for the parameter set
@@ -78,10 +102,17 @@ func NewHVP[T kernels.Float](net *Network[T], b *Batch[T], set ParamSet, ws *Wor
 // Reset recomputes the stored forward pass and deltas for batch b at the
 // network's current weights.
 func (h *HVP[T]) Reset(b *Batch[T]) error {
-	h.k = 0
+	h.kb, h.kCap = 0, 0
 	if _, err := h.net.Gradient(h.ws, b, h.grad); err != nil {
 		return err
 	}
+	ws := h.ws
+	if ws.bsz == 1 { // Forward keeps W_recᵀ only for batches
+		transpose(ws.wT, h.net.WRecM, ws.n)
+	}
+	var z T
+	per := (2*ws.n + ws.out) * (ws.steps + 1) * ws.bsz * int(unsafe.Sizeof(z))
+	h.kMax = max(1, min(hvpMaxBlock, hvpBlockBytes/per))
 	return nil
 }
 
@@ -99,159 +130,228 @@ func (h *HVP[T]) Loss() float64 { return h.ws.loss }
 // aliases internal storage.
 func (h *HVP[T]) Grad() []T { return h.grad }
 
+// MaxBlock returns the number of directions ApplyBlock processes together;
+// larger blocks are split. The tangent storage of a sub-block,
+// (2N + Out)·(T+1)·B elements per direction, stays within 128 MiB unless a
+// single direction needs more; up to 16 directions.
+func (h *HVP[T]) MaxBlock() int { return h.kMax }
+
 // Apply writes H·v to dst; both have length Dim. It panics on other
 // lengths.
 func (h *HVP[T]) Apply(dst, v []T) { h.ApplyBlock(dst, v, 1) }
 
-func (h *HVP[T]) ensureBlock(k int) {
-	ws := h.ws
-	B, N, Out, steps := ws.bsz, ws.n, ws.out, ws.steps
-	P := h.net.Layout.Total
-	if h.k == k && len(h.rr) == k*(steps+1)*B*N {
+// ensureBlock sizes the buffers for kb directions; they only grow.
+func (h *HVP[T]) ensureBlock(kb int) {
+	h.kb = kb
+	if kb <= h.kCap {
 		return
 	}
-	h.k = k
-	h.vFull = grow(h.vFull, k*P)
-	h.acc = grow(h.acc, k*P)
-	h.rr = grow(h.rr, k*(steps+1)*B*N)
-	h.rd = grow(h.rd, k*(steps+1)*B*N)
-	h.re = grow(h.re, k*(steps+1)*B*Out)
+	h.kCap = kb
+	ws := h.ws
+	B, N, In, Out, steps := ws.bsz, ws.n, ws.in, ws.out, ws.steps
+	P := h.net.Layout.Total
+	h.vFull = grow(h.vFull, kb*P)
+	h.acc = grow(h.acc, kb*P)
+	h.rr = grow(h.rr, kb*(steps+1)*B*N)
+	h.rd = grow(h.rd, kb*(steps+1)*B*N)
+	h.re = grow(h.re, kb*(steps+1)*B*Out)
+	use := h.set.Has
+	if use(WRec) {
+		h.vRecT = grow(h.vRecT, kb*N*N)
+		h.vRec = grow(h.vRec, kb*N*N)
+		h.pRecV = grow(h.pRecV, kb*N*N)
+		h.pRecH = grow(h.pRecH, kb*N*N)
+	}
+	if use(WIn) {
+		h.vInT = grow(h.vInT, kb*N*In)
+		h.pIn = grow(h.pIn, kb*N*In)
+	}
+	if use(WOut) {
+		h.vOut = grow(h.vOut, kb*Out*N)
+		h.vOutT = grow(h.vOutT, kb*Out*N)
+		h.pOutV = grow(h.pOutV, kb*Out*N)
+		h.pOutH = grow(h.pOutH, kb*Out*N)
+	}
 	h.items = h.items[:0]
 	general := h.net.Cfg.Leak != 0 || h.net.alif
-	for d := 0; d < k; d++ {
-		for _, c := range ws.chunks {
-			it := hvpItem[T]{d: d, b0: c.b0, b1: c.b1, p: make([]T, Out)}
-			bc := c.b1 - c.b0
-			if general {
-				it.rh = make([]T, bc*N)
-				it.ra = make([]T, bc*N)
-			}
-			if h.net.alif {
-				it.rgam = make([]T, bc*N)
-				it.rgamN = make([]T, bc*N)
-			}
-			h.items = append(h.items, it)
+	for _, c := range ws.chunks {
+		it := hvpItem[T]{b0: c.b0, b1: c.b1, p: make([]T, Out)}
+		n := (c.b1 - c.b0) * kb * N
+		if general {
+			it.rh = make([]T, n)
+			it.ra = make([]T, n)
 		}
+		if h.net.alif {
+			it.rgam = make([]T, n)
+			it.rgamN = make([]T, n)
+		}
+		h.items = append(h.items, it)
 	}
 }
 
-// ApplyBlock applies H to k vectors at once: v and dst hold k row-major
-// vectors of length Dim (v[i*Dim:(i+1)*Dim] is vector i). The tangent
-// recursions of all k directions share one parallel pass over the stored
-// trajectory, and every product with V or onto a weight block is one gemm
-// over all T·B rows. It panics on wrong lengths.
+// ApplyBlock applies H to k vectors: v and dst hold k row-major vectors of
+// length Dim (v[i*Dim:(i+1)*Dim] is vector i). Up to MaxBlock directions
+// are processed together: their tangent recursions are single gemms with
+// kb·B rows per step, and every product with the directions or onto a
+// weight block is one gemm over all T·B rows and all directions. Each
+// result is bitwise identical to Apply on its vector alone. It panics on
+// wrong lengths.
 func (h *HVP[T]) ApplyBlock(dst, v []T, k int) {
 	if k < 1 || len(v) != k*h.dim || len(dst) != k*h.dim {
 		panic(fmt.Sprintf("rnn: HVP.ApplyBlock: k=%d, len(v)=%d, len(dst)=%d, Dim=%d", k, len(v), len(dst), h.dim))
 	}
+	for d0 := 0; d0 < k; d0 += h.kMax {
+		d1 := min(k, d0+h.kMax)
+		h.applySub(dst[d0*h.dim:d1*h.dim], v[d0*h.dim:d1*h.dim], d1-d0)
+	}
+}
+
+func (h *HVP[T]) applySub(dst, v []T, kb int) {
 	net, ws := h.net, h.ws
 	L := net.Layout
 	P, N, In, Out, B, steps := L.Total, ws.n, ws.in, ws.out, ws.bsz, ws.steps
-	h.ensureBlock(k)
-	clear(h.vFull)
-	for i := 0; i < k; i++ {
-		vi := h.vFull[i*P : (i+1)*P]
-		Scatter(L, h.set, vi, v[i*h.dim:(i+1)*h.dim])
-		MaskDiag(vi[L.Blocks[WRec].Off:], N)
-	}
+	h.ensureBlock(kb)
 	use := h.set.Has
 	leak := T(net.Cfg.Leak)
-	S, SO, TB := (steps+1)*B*N, (steps+1)*B*Out, steps*B
+	TB, kN, kO := steps*B, kb*N, kb*Out
+	S, SO := (steps+1)*B*kN, (steps+1)*B*kO
+	rr, rd, re := h.rr[:S], h.rd[:S], h.re[:SO]
 	X := ws.batch.X
-	// Phase A: the direction's own input to the tangent recursion,
-	// (1−α_m)(V_in x^t + V r^{t-1}), for all steps at once.
-	for d := 0; d < k; d++ {
-		rr := h.rr[d*S : (d+1)*S]
-		clear(rr[:B*N])
-		pre := rr[B*N:]
-		beta := T(0)
+	// The directions, full layout and stacked.
+	vFull := h.vFull[:kb*P]
+	clear(vFull)
+	for d := 0; d < kb; d++ {
+		vd := vFull[d*P : (d+1)*P]
+		Scatter(L, h.set, vd, v[d*h.dim:(d+1)*h.dim])
+		MaskDiag(vd[L.Blocks[WRec].Off:], N)
+		if use(WRec) {
+			V := h.blk(vFull, d, WRec)
+			for i := 0; i < N; i++ {
+				copy(h.vRec[i*kN+d*N:i*kN+(d+1)*N], V[i*N:(i+1)*N])
+				for j := 0; j < N; j++ {
+					h.vRecT[j*kN+d*N+i] = V[i*N+j]
+				}
+			}
+		}
 		if use(WIn) {
-			kernels.Gemm(false, true, TB, N, In, 1-leak, X, In, h.blk(h.vFull, d, WIn), In, 0, pre, N)
-			beta = 1
-		} else {
-			clear(pre[:B*N])
+			V := h.blk(vFull, d, WIn)
+			for i := 0; i < N; i++ {
+				for c := 0; c < In; c++ {
+					h.vInT[c*kN+d*N+i] = V[i*In+c]
+				}
+			}
 		}
-		switch {
-		case use(WRec) && steps > 1: // r^0 = 0: steps 2..T only
-			kernels.Gemm(false, true, (steps-1)*B, N, N, 1-leak, ws.r[B*N:steps*B*N], N, h.blk(h.vFull, d, WRec), N, beta, pre[B*N:], N)
-		case beta == 0:
-			clear(pre)
+		if use(WOut) {
+			V := h.blk(vFull, d, WOut)
+			for o := 0; o < Out; o++ {
+				copy(h.vOut[o*kN+d*N:o*kN+(d+1)*N], V[o*N:(o+1)*N])
+				for j := 0; j < N; j++ {
+					h.vOutT[j*kO+d*Out+o] = V[o*N+j]
+				}
+			}
 		}
+	}
+	// Phase A: the directions' own input to the tangent recursion,
+	// (1−α_m)(V_in x^t + V r^{t-1}), for all steps and directions at once.
+	clear(rr[:B*kN])
+	pre := rr[B*kN:]
+	beta := T(0)
+	if use(WIn) {
+		kernels.Gemm(false, false, TB, kN, In, 1-leak, X, In, h.vInT[:In*kN], kN, 0, pre, kN)
+		beta = 1
+	} else {
+		clear(pre[:B*kN])
+	}
+	switch {
+	case use(WRec) && steps > 1: // r^0 = 0: steps 2..T only
+		kernels.Gemm(false, false, (steps-1)*B, kN, N, 1-leak, ws.r[B*N:steps*B*N], N, h.vRecT[:N*kN], kN, beta, pre[B*kN:], kN)
+	case beta == 0:
+		clear(pre)
 	}
 	ws.hvp = h
 	ws.parallel(opHVPForward, len(h.items))
 	// Phase C: the inputs of the tangent backward recursion,
-	// (1−α_m) Vᵀ δ^{t+1} + V_outᵀ e^t + W_outᵀ Re^t, for all steps at once.
-	for d := 0; d < k; d++ {
-		rd := h.rd[d*S : (d+1)*S]
-		re := h.re[d*SO : (d+1)*SO]
-		clear(rd[:B*N])
-		pre := rd[B*N:]
-		if use(WRec) && steps > 1 { // δ^{T+1} = 0: steps 1..T−1 only
-			kernels.Gemm(false, false, (steps-1)*B, N, N, 1-leak, ws.delta[2*B*N:], N, h.blk(h.vFull, d, WRec), N, 0, pre, N)
-			clear(pre[(steps-1)*B*N:])
-		} else {
-			clear(pre)
+	// (1−α_m) Vᵀ δ^{t+1} + V_outᵀ e^t + W_outᵀ Re^t.
+	clear(rd[:B*kN])
+	pre = rd[B*kN:]
+	if use(WRec) && steps > 1 { // δ^{T+1} = 0: steps 1..T−1 only
+		kernels.Gemm(false, false, (steps-1)*B, kN, N, 1-leak, ws.delta[2*B*N:], N, h.vRec[:N*kN], kN, 0, pre, kN)
+		clear(pre[(steps-1)*B*kN:])
+	} else {
+		clear(pre)
+	}
+	h.forLossSteps(func(t, m int) {
+		kernels.Gemm(false, false, m*kb, N, Out, 1, re[t*B*kO:], Out, net.WOutM, N, 1, rd[t*B*kN:], N)
+		if use(WOut) {
+			kernels.Gemm(false, false, m, kN, Out, 1, ws.dy[t*B*Out:], Out, h.vOut[:Out*kN], kN, 1, rd[t*B*kN:], kN)
 		}
-		for t := 1; t <= steps; t++ {
-			if !ws.lossAt[t] {
-				continue
-			}
-			m, t1 := B, t
-			if ws.nLoss == steps {
-				m = TB // one product over every step
-			}
-			mm(false, false, m, N, Out, 1, re[t1*B*Out:], Out, net.WOutM, N, 1, rd[t1*B*N:], N)
-			if use(WOut) {
-				mm(false, false, m, N, Out, 1, ws.dy[t1*B*Out:], Out, h.blk(h.vFull, d, WOut), N, 1, rd[t1*B*N:], N)
-			}
-			if ws.nLoss == steps {
-				break
+	})
+	ws.parallel(opHVPBackward, len(h.items))
+	ws.hvp = nil
+	// Phase E: the products, one gemm per term over all T·B rows and all
+	// directions, then split per direction.
+	acc := h.acc[:kb*P]
+	clear(acc)
+	if use(WRec) {
+		// r^0 = Rr^0 = 0: steps 2..T only.
+		pv, ph := h.pRecV[:kN*N], h.pRecH[:N*kN]
+		kernels.Gemm(true, false, kN, N, TB-B, 1-leak, rd[2*B*kN:], kN, ws.r[B*N:TB*N], N, 0, pv, N)
+		kernels.Gemm(true, false, N, kN, TB-B, 1-leak, ws.delta[2*B*N:], N, rr[B*kN:TB*kN], kN, 0, ph, kN)
+		for d := 0; d < kb; d++ {
+			o := h.blk(acc, d, WRec)
+			for i := 0; i < N; i++ {
+				kernels.AxpyTo(o[i*N:(i+1)*N], 1, pv[(d*N+i)*N:(d*N+i+1)*N], ph[i*kN+d*N:i*kN+(d+1)*N])
 			}
 		}
 	}
-	ws.parallel(opHVPBackward, len(h.items))
-	ws.hvp = nil
-	// Phase E: the products, one gemm per block over all T·B rows.
-	clear(h.acc)
-	lam := T(net.Cfg.L2)
-	for d := 0; d < k; d++ {
-		rr, rd, re := h.rr[d*S:(d+1)*S], h.rd[d*S:(d+1)*S], h.re[d*SO:(d+1)*SO]
-		if use(WRec) {
-			o := h.blk(h.acc, d, WRec)
-			// r^0 = Rr^0 = 0: steps 2..T only.
-			kernels.Gemm(true, false, N, N, TB-B, 1-leak, rd[2*B*N:], N, ws.r[B*N:TB*N], N, 0, o, N)
-			kernels.Gemm(true, false, N, N, TB-B, 1-leak, ws.delta[2*B*N:], N, rr[B*N:TB*N], N, 1, o, N)
+	if use(WIn) {
+		p := h.pIn[:kN*In]
+		kernels.Gemm(true, false, kN, In, TB, 1-leak, rd[B*kN:], kN, X, In, 0, p, In)
+		for d := 0; d < kb; d++ {
+			copy(h.blk(acc, d, WIn), p[d*N*In:(d+1)*N*In])
 		}
-		if use(WIn) {
-			kernels.Gemm(true, false, N, In, TB, 1-leak, rd[B*N:], N, X, In, 0, h.blk(h.acc, d, WIn), In)
+	}
+	if use(WOut) || use(BOut) {
+		var pv, ph []T
+		if use(WOut) {
+			pv, ph = h.pOutV[:kO*N], h.pOutH[:Out*kN]
 		}
-		if use(WOut) || use(BOut) {
-			o, ob := h.blk(h.acc, d, WOut), h.blk(h.acc, d, BOut)
-			for t := 1; t <= steps; t++ {
-				if !ws.lossAt[t] {
-					continue
-				}
-				m := B
-				if ws.nLoss == steps {
-					m = TB
-				}
-				ret := re[t*B*Out : (t*B+m)*Out]
-				if use(WOut) {
-					mm(true, false, Out, N, m, 1, ret, Out, ws.r[t*B*N:], N, 1, o, N)
-					mm(true, false, Out, N, m, 1, ws.dy[t*B*Out:], Out, rr[t*B*N:], N, 1, o, N)
-				}
-				if use(BOut) {
-					for row := 0; row < m; row++ {
-						kernels.Axpy(ob, 1, ret[row*Out:(row+1)*Out])
+		first := true
+		h.forLossSteps(func(t, m int) {
+			beta := T(1)
+			if first {
+				beta, first = 0, false
+			}
+			ret := re[t*B*kO : (t*B+m)*kO]
+			if use(WOut) {
+				kernels.Gemm(true, false, kO, N, m, 1, ret, kO, ws.r[t*B*N:], N, beta, pv, N)
+				kernels.Gemm(true, false, Out, kN, m, 1, ws.dy[t*B*Out:], Out, rr[t*B*kN:], kN, beta, ph, kN)
+			}
+			if use(BOut) {
+				for row := 0; row < m; row++ {
+					for d := 0; d < kb; d++ {
+						ob := h.blk(acc, d, BOut)
+						kernels.Axpy(ob, 1, ret[(row*kb+d)*Out:(row*kb+d+1)*Out])
 					}
 				}
-				if ws.nLoss == steps {
-					break
+			}
+		})
+		if use(WOut) {
+			for d := 0; d < kb; d++ {
+				o := h.blk(acc, d, WOut)
+				if first { // no loss step: the products are zero
+					clear(o)
+					continue
+				}
+				for i := 0; i < Out; i++ {
+					kernels.AxpyTo(o[i*N:(i+1)*N], 1, pv[(d*Out+i)*N:(d*Out+i+1)*N], ph[i*kN+d*N:i*kN+(d+1)*N])
 				}
 			}
 		}
-		ai, vi := h.acc[d*P:(d+1)*P], h.vFull[d*P:(d+1)*P]
+	}
+	lam := T(net.Cfg.L2)
+	for d := 0; d < kb; d++ {
+		ai, vi := acc[d*P:(d+1)*P], vFull[d*P:(d+1)*P]
 		if lam != 0 {
 			for _, bl := range [...]Block{WIn, WRec, WOut} {
 				r := L.Blocks[bl]
@@ -263,6 +363,22 @@ func (h *HVP[T]) ApplyBlock(dst, v []T, k int) {
 	}
 }
 
+// forLossSteps calls f(t, m) for the loss steps: once with t = 1 and
+// m = T·B when the loss reads every step (one product over all rows),
+// otherwise once per loss step t with m = B.
+func (h *HVP[T]) forLossSteps(f func(t, m int)) {
+	ws := h.ws
+	if ws.nLoss == ws.steps {
+		f(1, ws.steps*ws.bsz)
+		return
+	}
+	for t := 1; t <= ws.steps; t++ {
+		if ws.lossAt[t] {
+			f(t, ws.bsz)
+		}
+	}
+}
+
 // blk returns block bl of full-layout vector d in x.
 func (h *HVP[T]) blk(x []T, d int, bl Block) []T {
 	P := h.net.Layout.Total
@@ -270,124 +386,148 @@ func (h *HVP[T]) blk(x []T, d int, bl Block) []T {
 	return x[d*P+r.Off : d*P+r.Off+r.Len]
 }
 
-// tangentForward runs the tangent forward recursion of work item i:
+// tangentForward runs the tangent forward recursion of work item i for
+// every direction of the sub-block:
 //
 //	Rh^t = α_m Rh^{t-1} + pre^t + (1−α_m) W Rr^{t-1},  Rr^t = ψ^t⊙(Rh^t − β⊙Ra^t)
 //
-// in place over pre^t, and the readout curvature Re^t at loss steps.
+// in place over pre^t, and the readout curvature Re^t at loss steps. The
+// (bc·kb)×N rows of a step hold row b's kb directions one after another.
 func (h *HVP[T]) tangentForward(i int) {
 	it := &h.items[i]
 	net, ws := h.net, h.ws
+	kb := h.kb
 	B, N, Out, steps := ws.bsz, ws.n, ws.out, ws.steps
-	S, SO := (steps+1)*B*N, (steps+1)*B*Out
+	kN, kO := kb*N, kb*Out
+	S, SO := (steps+1)*B*kN, (steps+1)*B*kO
 	b0, b1 := it.b0, it.b1
 	bc := b1 - b0
-	rr, re := h.rr[it.d*S:(it.d+1)*S], h.re[it.d*SO:(it.d+1)*SO]
+	rr, re := h.rr[:S], h.re[:SO]
 	leak, rho := T(net.Cfg.Leak), T(net.Cfg.Rho())
 	general := net.Cfg.Leak != 0 || net.alif
+	n := bc * kN
+	rh, ra := it.rh, it.ra
+	if general {
+		rh, ra = rh[:n], ra[:n]
+	}
 	if net.alif {
-		clear(it.ra)
+		clear(ra)
 	}
 	for t := 1; t <= steps; t++ {
-		x := rows(rr, t, B, b0, b1, N)
-		prev := rows(rr, t-1, B, b0, b1, N)
+		x := rows(rr, t, B, b0, b1, kN)
+		prev := rows(rr, t-1, B, b0, b1, kN)
 		psi := rows(ws.psi, t, B, b0, b1, N)
 		if !general {
 			if t > 1 {
-				mm(false, true, bc, N, N, 1, prev, N, net.WRecM, N, 1, x, N)
+				kernels.Gemm(false, false, bc*kb, N, N, 1, prev, N, ws.wT, N, 1, x, N)
 			}
-			kernels.Mul(x, psi, x)
+			mulRows(x, psi, x, kb, N)
 		} else {
 			if t == 1 || leak == 0 {
-				copy(it.rh, x)
+				copy(rh, x)
 			} else {
-				kernels.Scal(it.rh, leak)
-				kernels.Axpy(it.rh, 1, x)
+				kernels.Scal(rh, leak)
+				kernels.Axpy(rh, 1, x)
 			}
 			if t > 1 {
-				mm(false, true, bc, N, N, 1-leak, prev, N, net.WRecM, N, 1, it.rh, N)
+				kernels.Gemm(false, false, bc*kb, N, N, 1-leak, prev, N, ws.wT, N, 1, rh, N)
 			}
 			if net.alif {
-				for j := range it.ra {
-					it.ra[j] = rho*it.ra[j] + (1-rho)*prev[j]
+				for j := range ra {
+					ra[j] = rho*ra[j] + (1-rho)*prev[j]
 				}
-				for row := 0; row < bc; row++ {
-					o := row * N
+				for row := 0; row < bc*kb; row++ {
+					o, po := row*N, (row/kb)*N
 					for j := 0; j < N; j++ {
-						x[o+j] = psi[o+j] * (it.rh[o+j] - net.beta[j]*it.ra[o+j])
+						x[o+j] = psi[po+j] * (rh[o+j] - net.beta[j]*ra[o+j])
 					}
 				}
 			} else {
-				kernels.Mul(x, psi, it.rh)
+				mulRows(x, psi, rh, kb, N)
 			}
 		}
-		ry := rows(re, t, B, b0, b1, Out)
+		ry := rows(re, t, B, b0, b1, kO)
 		if !ws.lossAt[t] {
 			clear(ry)
 			continue
 		}
-		mm(false, true, bc, Out, N, 1, x, N, net.WOutM, N, 0, ry, Out)
+		kernels.Gemm(false, true, bc*kb, Out, N, 1, x, N, net.WOutM, N, 0, ry, Out)
 		if h.set.Has(WOut) {
-			mm(false, true, bc, Out, N, 1, rows(ws.r, t, B, b0, b1, N), N, h.blk(h.vFull, it.d, WOut), N, 1, ry, Out)
+			kernels.Gemm(false, false, bc, kO, N, 1, rows(ws.r, t, B, b0, b1, N), N, h.vOutT[:N*kO], kO, 1, ry, kO)
 		}
 		if h.set.Has(BOut) {
-			vb := h.blk(h.vFull, it.d, BOut)
 			for row := 0; row < bc; row++ {
-				kernels.Axpy(ry[row*Out:(row+1)*Out], 1, vb)
+				for d := 0; d < kb; d++ {
+					kernels.Axpy(ry[(row*kb+d)*Out:(row*kb+d+1)*Out], 1, h.blk(h.vFull, d, BOut))
+				}
 			}
 		}
 		h.readoutCurvature(ry, t, b0, b1, it.p)
 	}
 }
 
+// mulRows sets dst = a⊙b row by row, where dst and a have kb rows of
+// length n for each row of b.
+func mulRows[T kernels.Float](dst, b, a []T, kb, n int) {
+	for row := 0; row*n < len(dst); row++ {
+		po := (row / kb) * n
+		kernels.Mul(dst[row*n:(row+1)*n], a[row*n:(row+1)*n], b[po:po+n])
+	}
+}
+
 // tangentBackward runs the tangent backward recursion of work item i, the
-// BPTT recursion applied to RG, in place over its precomputed inputs:
+// BPTT recursion applied to RG, in place over its precomputed inputs, for
+// every direction of the sub-block:
 //
 //	RG^t = pre^t + (1−α_m) Wᵀ Rδ^{t+1} + (1−ρ) Rγ^{t+1}
 //	Rδ^t = ψ^t⊙RG^t + α_m Rδ^{t+1},  Rγ^t = −β⊙ψ^t⊙RG^t + ρ Rγ^{t+1}
 func (h *HVP[T]) tangentBackward(i int) {
 	it := &h.items[i]
 	net, ws := h.net, h.ws
+	kb := h.kb
 	B, N, steps := ws.bsz, ws.n, ws.steps
-	S := (steps + 1) * B * N
+	kN := kb * N
 	b0, b1 := it.b0, it.b1
 	bc := b1 - b0
-	rd := h.rd[it.d*S : (it.d+1)*S]
+	rd := h.rd[:(steps+1)*B*kN]
 	leak, rho := T(net.Cfg.Leak), T(net.Cfg.Rho())
+	n := bc * kN
+	rgam, rgamN := it.rgam, it.rgamN
 	if net.alif {
-		clear(it.rgamN)
+		rgam, rgamN = rgam[:n], rgamN[:n]
+		clear(rgamN)
 	}
 	for t := steps; t >= 1; t-- {
-		g := rows(rd, t, B, b0, b1, N)
+		g := rows(rd, t, B, b0, b1, kN)
 		var next []T
 		if t < steps {
-			next = rows(rd, t+1, B, b0, b1, N)
-			mm(false, false, bc, N, N, 1-leak, next, N, net.WRecM, N, 1, g, N)
+			next = rows(rd, t+1, B, b0, b1, kN)
+			kernels.Gemm(false, false, bc*kb, N, N, 1-leak, next, N, net.WRecM, N, 1, g, N)
 		}
 		psi := rows(ws.psi, t, B, b0, b1, N)
 		if net.alif {
-			kernels.Axpy(g, 1-rho, it.rgamN)
-			for row := 0; row < bc; row++ {
-				o := row * N
+			kernels.Axpy(g, 1-rho, rgamN)
+			for row := 0; row < bc*kb; row++ {
+				o, po := row*N, (row/kb)*N
 				for j := 0; j < N; j++ {
-					it.rgam[o+j] = -net.beta[j]*psi[o+j]*g[o+j] + rho*it.rgamN[o+j]
+					rgam[o+j] = -net.beta[j]*psi[po+j]*g[o+j] + rho*rgamN[o+j]
 				}
 			}
-			it.rgam, it.rgamN = it.rgamN, it.rgam
+			rgam, rgamN = rgamN, rgam
 		}
-		kernels.Mul(g, psi, g)
+		mulRows(g, psi, g, kb, N)
 		if leak != 0 && next != nil {
 			kernels.Axpy(g, leak, next)
 		}
 	}
 }
 
-// readoutCurvature turns Ry (the rows [b0, b1) of step t) into
-// Re = ∂²L/∂y²·Ry in place: Ry/(B·|𝒯|) for MSE, and
+// readoutCurvature turns Ry (the rows [b0, b1) of step t, kb directions
+// each) into Re = ∂²L/∂y²·Ry in place: Ry/(B·|𝒯|) for MSE, and
 // (π⊙Ry − π·(πᵀRy))/B for cross-entropy with π = softmax(y^t).
 func (h *HVP[T]) readoutCurvature(ry []T, t, b0, b1 int, pbuf []T) {
 	ws := h.ws
-	B, Out := ws.bsz, ws.out
+	B, Out, kb := ws.bsz, ws.out, h.kb
 	if h.net.Cfg.Loss.Kind == MSE {
 		kernels.Scal(ry, T(1/float64(B*ws.nLoss)))
 		return
@@ -407,10 +547,12 @@ func (h *HVP[T]) readoutCurvature(ry []T, t, b0, b1 int, pbuf []T) {
 			s += e
 		}
 		kernels.Scal(pbuf, T(1/s))
-		rr := ry[row*Out : (row+1)*Out]
-		d := kernels.Dot(pbuf, rr)
-		for o := range rr {
-			rr[o] = inv * pbuf[o] * (rr[o] - d)
+		for d := 0; d < kb; d++ {
+			rr := ry[(row*kb+d)*Out : (row*kb+d+1)*Out]
+			dd := kernels.Dot(pbuf, rr)
+			for o := range rr {
+				rr[o] = inv * pbuf[o] * (rr[o] - dd)
+			}
 		}
 	}
 }
@@ -449,10 +591,10 @@ func (o *HessianOperator[T]) ApplyBlock(dst, src []float64, k int) {
 	}
 }
 
-// FDStep is the relative step of FiniteDiffHVP, ε_mach^{1/3} for float64:
-// it balances the O(ε²) truncation error of the central difference against
-// its O(ε_mach/ε) rounding error.
-var FDStep = math.Cbrt(0x1p-52)
+// FDStep is the relative step of FiniteDiffHVP, ε_mach^{1/3} = 2^(−52/3) ≈
+// 6.06e-6 for float64: it balances the O(ε²) truncation error of the central
+// difference against its O(ε_mach/ε) rounding error.
+const FDStep = 6.055454452393339e-06
 
 // FiniteDiffHVP writes the central finite difference of the exact gradient
 //

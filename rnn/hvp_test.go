@@ -3,6 +3,7 @@ package rnn
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -96,8 +97,8 @@ func TestHVPDense(t *testing.T) {
 			maxAsym, maxH := 0.0, 0.0
 			for i := 0; i < d; i++ {
 				h.Apply(col, E[i*d:(i+1)*d])
-				if e := relErr(col, H[i*d:(i+1)*d]); e > 1e-12 {
-					t.Fatalf("column %d: block vs single relative difference %g", i, e)
+				if !slices.Equal(col, H[i*d:(i+1)*d]) {
+					t.Fatalf("column %d: block (k=%d, sub-blocks of %d) differs from single Apply by %g", i, d, h.MaxBlock(), relErr(col, H[i*d:(i+1)*d]))
 				}
 				if err := FiniteDiffHVP(net, b, SetAll, fd, E[i*d:(i+1)*d]); err != nil {
 					t.Fatal(err)
@@ -144,5 +145,108 @@ func TestFiniteDiffHVPFloat32(t *testing.T) {
 	d := net.Layout.Dim(0)
 	if err := FiniteDiffHVP(net, b, 0, make([]float32, d), make([]float32, d)); err != ErrFloat32FD {
 		t.Fatalf("float32 FD HVP: err %v, want ErrFloat32FD", err)
+	}
+}
+
+// TestOnlineBatch covers B = 1, where the recurrences run on gemv kernels:
+// the gradient against central differences, and the HVP against finite
+// differences with its block apply bitwise equal to single applies.
+func TestOnlineBatch(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		cfg  Config
+	}{
+		{"plain-ce", Config{In: 3, N: 9, Out: 3, Seed: 2, Loss: Loss{Kind: CrossEntropy}}},
+		{"plain-mse-every-l2", Config{In: 3, N: 9, Out: 2, Seed: 2, Loss: Loss{Kind: MSE, Timing: EveryStep}, L2: 1e-2}},
+		{"mixed-leak", Config{In: 3, N: 9, Out: 2, Seed: 2, Leak: 0.5, Beta: MixedBeta(9, 4, 1.8), TauA: 3, Loss: Loss{Kind: CrossEntropy, Timing: EveryStep}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			net := mustNew[float64](t, tc.cfg)
+			b := randBatch[float64](tc.cfg, 1, 8, 3)
+			var ws Workspace[float64]
+			grad := make([]float64, net.NumParams())
+			if _, err := net.Gradient(&ws, b, grad); err != nil {
+				t.Fatal(err)
+			}
+			fd := make([]float64, len(grad))
+			const eps = 1e-6
+			for i := range net.Params {
+				if isDiag(net, i) {
+					continue
+				}
+				p := net.Params[i]
+				net.Params[i] = p + eps
+				lp := lossAt(t, net, b)
+				net.Params[i] = p - eps
+				lm := lossAt(t, net, b)
+				net.Params[i] = p
+				fd[i] = (lp - lm) / (2 * eps)
+			}
+			if e := relErr(grad, fd); !(e < 1e-6) {
+				t.Errorf("gradient relative error %g vs central differences", e)
+			}
+			h, err := NewHVP(net, b, SetAll, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			d := h.Dim()
+			v := randVec(3*d, 4)
+			blk := make([]float64, 3*d)
+			h.ApplyBlock(blk, v, 3)
+			one, want := make([]float64, d), make([]float64, d)
+			for i := 0; i < 3; i++ {
+				h.Apply(one, v[i*d:(i+1)*d])
+				if !slices.Equal(one, blk[i*d:(i+1)*d]) {
+					t.Fatalf("vector %d: block differs from single apply", i)
+				}
+				if err := FiniteDiffHVP(net, b, SetAll, want, v[i*d:(i+1)*d]); err != nil {
+					t.Fatal(err)
+				}
+				if e := relErr(one, want); !(e < 1e-5) {
+					t.Errorf("vector %d: exact vs FD HVP relative error %g", i, e)
+				}
+			}
+		})
+	}
+}
+
+// TestFiniteDiffHVPStepRule checks the step rule ε = FDStep·(1+‖w‖)/‖v‖:
+// the finite-difference HVP is accurate whatever the scale of v (a fixed
+// absolute step would lose all digits at one end), linear in v, and H·0 = 0.
+func TestFiniteDiffHVPStepRule(t *testing.T) {
+	cfg := Config{In: 3, N: 6, Out: 3, Seed: 5, Beta: MixedBeta(6, 3, 1.8), Loss: Loss{Kind: CrossEntropy, Timing: EveryStep}}
+	net := mustNew[float64](t, cfg)
+	b := randBatch[float64](cfg, 4, 6, 1)
+	h, err := NewHVP(net, b, SetAll, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := h.Dim()
+	v := randVec(d, 2)
+	exact := make([]float64, d)
+	h.Apply(exact, v)
+	for _, scale := range []float64{1e-8, 1e-3, 1, 1e3, 1e8} {
+		sv := make([]float64, d)
+		for i := range v {
+			sv[i] = scale * v[i]
+		}
+		fd := make([]float64, d)
+		if err := FiniteDiffHVP(net, b, SetAll, fd, sv); err != nil {
+			t.Fatal(err)
+		}
+		for i := range fd {
+			fd[i] /= scale
+		}
+		if e := relErr(fd, exact); !(e < 1e-6) {
+			t.Errorf("‖v‖ scaled by %g: relative error %g", scale, e)
+		}
+	}
+	zero := make([]float64, d)
+	out := randVec(d, 3)
+	if err := FiniteDiffHVP(net, b, SetAll, out, zero); err != nil || !slices.Equal(out, zero) {
+		t.Errorf("H·0 = %v (err %v), want 0", out[:3], err)
+	}
+	if err := FiniteDiffHVP(net, b, SetAll, out[:d-1], v); err == nil {
+		t.Errorf("wrong length accepted")
 	}
 }

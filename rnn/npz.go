@@ -293,6 +293,9 @@ func LoadNPZ[T kernels.Float](r io.ReaderAt, size int64) (*Network[T], error) {
 				return nil, fmt.Errorf("rnn: npz: %s[%d] = %v, must be finite", b.bl, i, v)
 			}
 			b.dst[i] = T(v)
+			if math.IsInf(float64(b.dst[i]), 0) {
+				return nil, fmt.Errorf("rnn: npz: %s[%d] = %v overflows the element type", b.bl, i, v)
+			}
 		}
 	}
 	for i := 0; i < cfg.N; i++ {

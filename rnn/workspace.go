@@ -29,6 +29,10 @@ type Workspace[T kernels.Float] struct {
 	// r, psi, a, delta: (T+1)·B·N; y, dy: (T+1)·B·Out.
 	r, psi, a, delta []T
 	y, dy            []T
+	// wT is W_recᵀ (N×N) of the forward pass's network, so that the
+	// recurrent products r·Wᵀ of the forward and tangent forward passes are
+	// untransposed gemms (the same values, summed in the same order).
+	wT []T
 
 	lossAt []bool
 	nLoss  int
@@ -78,6 +82,7 @@ func (ws *Workspace[T]) ensure(net *Network[T], b *Batch[T]) {
 	} else {
 		ws.a = nil
 	}
+	ws.wT = grow(ws.wT, N*N)
 	ws.y = grow(ws.y, so)
 	ws.dy = grow(ws.dy, so)
 	// The initial state r^0 = a^0 = 0 and ψ^0 = δ^0 = 0 are never written.
@@ -102,6 +107,24 @@ func (ws *Workspace[T]) ensure(net *Network[T], b *Batch[T]) {
 		}
 	}
 	ws.haveFwd, ws.haveBwd = false, false
+}
+
+// transpose writes the transpose of the n×n row-major matrix src to dst,
+// in 16×16 tiles.
+func transpose[T kernels.Float](dst, src []T, n int) {
+	const tile = 16
+	for i0 := 0; i0 < n; i0 += tile {
+		i1 := min(i0+tile, n)
+		for j0 := 0; j0 < n; j0 += tile {
+			j1 := min(j0+tile, n)
+			for i := i0; i < i1; i++ {
+				row := src[i*n : i*n+n]
+				for j := j0; j < j1; j++ {
+					dst[j*n+i] = row[j]
+				}
+			}
+		}
+	}
 }
 
 func grow[T kernels.Float](s []T, n int) []T {
@@ -221,6 +244,18 @@ func (p *pool) stop() {
 		close(p.start)
 		p.start = nil
 	}
+}
+
+// recur adds alpha·x·W_recᵀ to the m×N matrix c, for m rows x of rates or
+// tangent rates: a gemv for one row, otherwise an untransposed gemm with
+// the stored transpose.
+func (ws *Workspace[T]) recur(m int, alpha T, x, c []T) {
+	N := ws.n
+	if m == 1 && ws.bsz == 1 {
+		kernels.GemvN(c[:N], alpha, ws.net.WRecM, N, x[:N], 1)
+		return
+	}
+	kernels.Gemm(false, false, m, N, N, alpha, x, N, ws.wT, N, 1, c, N)
 }
 
 // mm is kernels.Gemm with single-row products routed to the gemv kernels.
