@@ -503,6 +503,32 @@ func TestSlurmScript(t *testing.T) {
 		}
 	}
 	sameAsReference(t, filepath.Join(dir, "res"), ref)
+
+	// --slurm-binary names the binary on the compute nodes.
+	mustRun(t, dir, nil, "sweep", "sweep.toml", "--slurm", "2", "--slurm-binary", "/opt/bin/hessrnn", "--out", "res2")
+	if b, err := os.ReadFile(filepath.Join(dir, "res2", "sweep.sbatch")); err != nil || !strings.Contains(string(b), "exec /opt/bin/hessrnn sweep ") {
+		t.Errorf("--slurm-binary not used (%v):\n%s", err, b)
+	}
+	// A "go run" binary is deleted when it exits: refuse to write a script
+	// that points at it.
+	tmp := filepath.Join(dir, "go-build1234", "exe")
+	if err := os.MkdirAll(tmp, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	src, err := os.ReadFile(binary(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(tmp, "hessrnn"), src, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(filepath.Join(tmp, "hessrnn"), "sweep", "sweep.toml", "--slurm", "2", "--out", "res3")
+	cmd.Dir, cmd.Env = dir, cleanEnv()
+	out, err := cmd.CombinedOutput()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != exitUsage || !strings.Contains(string(out), "--slurm-binary") {
+		t.Errorf("--slurm from a go-run build: %v\n%s", err, out)
+	}
 }
 
 // TestRunConfigAndFlags checks that a TOML file overrides the experiment's
