@@ -17,16 +17,22 @@ type benchShape struct {
 	name             string
 	B, T, In, N, Out int
 	ce               bool
+	leak             float64
+	nALIF            int // the first nALIF units are ALIF (β = 1.8, τ_a = 30)
 }
 
 var (
-	shapeSeqMNIST = benchShape{"seqmnist", 256, 28, 28, 128, 10, true}
-	shapePatGen   = benchShape{"patgen", 1, 50, 100, 100, 1, false}
+	shapeSeqMNIST = benchShape{name: "seqmnist", B: 256, T: 28, In: 28, N: 128, Out: 10, ce: true}
+	shapePatGen   = benchShape{name: "patgen", B: 1, T: 50, In: 100, N: 100, Out: 1}
+	shapeDMS      = benchShape{name: "dms", B: 4, T: 20, In: 2, N: 100, Out: 2, ce: true, nALIF: 50}
 )
 
 func benchProblem(s benchShape) (*rnn.Network[float32], *rnn.Batch[float32]) {
-	cfg := rnn.Config{In: s.In, N: s.N, Out: s.Out, Seed: 1,
+	cfg := rnn.Config{In: s.In, N: s.N, Out: s.Out, Seed: 1, Leak: s.leak,
 		Loss: rnn.Loss{Kind: rnn.MSE, Timing: rnn.EveryStep}}
+	if s.nALIF > 0 {
+		cfg.Beta = rnn.MixedBeta(s.N, s.nALIF, 1.8)
+	}
 	if s.ce {
 		cfg.Loss = rnn.Loss{Kind: rnn.CrossEntropy, Timing: rnn.LastStep}
 	}
@@ -125,6 +131,25 @@ func BenchmarkStep(b *testing.B) {
 	}
 }
 
+// BenchmarkForms compares the online and batched forms of each approximate
+// rule beyond the paper's plain leak-0 networks: the DMS shape (B=4, T=20,
+// N=100, 50 ALIF units, CE at the last step) and the pattern-generation
+// shape with leak 0.5, plain and mixed. Form Auto picks the batched form; this
+// benchmark is the evidence that it is the faster one.
+func BenchmarkForms(b *testing.B) {
+	leaky := shapePatGen
+	leaky.name, leaky.leak = "patgen-leak0.5", 0.5
+	mixed := leaky
+	mixed.name, mixed.nALIF = "patgen-leak0.5-mixed", 50
+	for _, sh := range []benchShape{shapeDMS, leaky, mixed} {
+		for _, k := range []Kind{EProp, RFLO, MDGL} {
+			for _, f := range []Form{Batched, Online} {
+				b.Run(fmt.Sprintf("shape=%s/rule=%v/form=%v", sh.name, k, f), func(b *testing.B) { benchStep(b, sh, Settings{Kind: k, Form: f}) })
+			}
+		}
+	}
+}
+
 // BenchmarkOnline: the online trace form of each approximate rule at
 // B=1, T=50, In=100 and N = 100, 256, 512 (pattern generation).
 func BenchmarkOnline(b *testing.B) {
@@ -139,6 +164,6 @@ func BenchmarkOnline(b *testing.B) {
 
 // BenchmarkRTRL: the reference RTRL step at its size limit.
 func BenchmarkRTRL(b *testing.B) {
-	sh := benchShape{"rtrl", 1, 50, 32, MaxRTRLUnits, 1, false}
+	sh := benchShape{name: "rtrl", B: 1, T: 50, In: 32, N: MaxRTRLUnits, Out: 1}
 	benchStep(b, sh, Settings{Kind: RTRL})
 }

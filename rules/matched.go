@@ -7,7 +7,8 @@ import (
 
 // matched is "Three-factor theory" (paper Fig. 4): the exact gradient g
 // scaled by α. With a constant α it is α·g; otherwise, at every call, the
-// Three-factor direction ĝ is computed on the same batch and weights and
+// Three-factor direction ĝ is computed on the same batch, weights and
+// forward pass, and
 // α_k = ⟨ĝ_W, g_W⟩/‖g_W‖² over the recurrent weights W_rec (spec §6,
 // UNKNOWN 19), applied to all parameters.
 type matched[T kernels.Float] struct {
@@ -24,7 +25,7 @@ func (r *matched[T]) Kind() Kind { return MatchedBPTT }
 func (r *matched[T]) LastAlpha() float64 { return r.last }
 
 func (r *matched[T]) Direction(net *rnn.Network[T], b *rnn.Batch[T], dir []T) (float64, error) {
-	loss, _, err := forward(net, &r.ws, b, dir)
+	loss, tr, err := forward(net, &r.ws, b, dir)
 	if err != nil {
 		return loss, err
 	}
@@ -36,7 +37,9 @@ func (r *matched[T]) Direction(net *rnn.Network[T], b *rnn.Batch[T], dir []T) (f
 		if len(r.ghat) != len(dir) {
 			r.ghat = make([]T, len(dir))
 		}
-		if _, err := r.eprop.Direction(net, b, r.ghat); err != nil {
+		// The Three-factor direction from the same forward pass (Backward
+		// leaves the states of tr untouched).
+		if err := r.eprop.fromTrajectory(net, tr, b, r.ghat); err != nil {
 			return loss, err
 		}
 		l := net.Layout

@@ -51,6 +51,12 @@ func (r *trunc[T]) Direction(net *rnn.Network[T], b *rnn.Batch[T], dir []T) (flo
 	if err != nil {
 		return loss, err
 	}
+	return loss, r.fromTrajectory(net, tr, b, dir)
+}
+
+// fromTrajectory writes the rule's direction for the forward pass tr of net
+// on b (which may live in another rule's workspace) to dir.
+func (r *trunc[T]) fromTrajectory(net *rnn.Network[T], tr rnn.Trajectory[T], b *rnn.Batch[T], dir []T) error {
 	r.prepare(net, tr)
 	readoutGrad(net, tr, dir)
 	l := net.Layout
@@ -61,7 +67,7 @@ func (r *trunc[T]) Direction(net *rnn.Network[T], b *rnn.Batch[T], dir []T) (flo
 	} else {
 		r.directionBatched(net, tr, b, gW, gIn)
 	}
-	return loss, finish(net, dir)
+	return finish(net, dir)
 }
 
 func block[T kernels.Float](v []T, l rnn.Layout, b rnn.Block) []T {

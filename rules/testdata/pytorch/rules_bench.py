@@ -25,6 +25,11 @@ the rule):
                        stops there
   three-factor-theory  bptt and three-factor on the same batch, BPTT scaled
                        by alpha over W_rec
+  *-online             the real-time form: per-synapse traces (B x N x (N+In),
+                       the same arithmetic as kernels.TraceBatch, which does
+                       not exploit leak 0) advanced every step with the
+                       readout error of that step; MDGL adds its one-step
+                       term one step late from the previous trace
 
 Prints one line per measurement: rule, shape, wall ms/step, CPU ms/step.
 Run: /usr/bin/python3 rules_bench.py --rule three-factor --shape seqmnist
@@ -51,7 +56,8 @@ SHAPES = {
     "seqmnist": dict(B=256, T=28, In=28, N=128, Out=10, ce=True),
     "patgen": dict(B=1, T=50, In=100, N=100, Out=1, ce=False),
 }
-RULES = ["bptt", "tbptt4", "three-factor", "rf-three-factor", "mdgl", "three-factor-theory"]
+RULES = ["bptt", "tbptt4", "three-factor", "rf-three-factor", "mdgl", "three-factor-theory",
+         "three-factor-online", "rf-three-factor-online", "mdgl-online"]
 
 
 def build(s, seed=1):
@@ -145,12 +151,56 @@ def rule_grads(s, rule, params, fb, mask, x, target):
             r2 = torch.relu(xin[t] + rin.detach() @ W.t())
             rin = r.detach() + r2 - r2.detach()
         return torch.autograd.grad(readout_loss(s, ys, target), params)
+    if rule.endswith("-online"):
+        return online_grads(s, rule[:-len("-online")], params, fb, mask, x, target)
     if rule == "three-factor-theory":
         g = rule_grads(s, "bptt", params, fb, mask, x, target)
         gh = rule_grads(s, "three-factor", params, fb, mask, x, target)
         alpha = (gh[1] * g[1]).sum() / (g[1] * g[1]).sum()
         return [alpha * gi for gi in g]
     raise ValueError(rule)
+
+
+def online_grads(s, rule, params, fb, mask, x, target, leak=0.0):
+    """The online trace form of three-factor, rf-three-factor and mdgl."""
+    W_in, W_rec, W_out, b_out = [p.detach() for p in params]
+    W = W_rec * mask
+    T, B, N = s["T"], s["B"], s["N"]
+    steps = set(loss_steps(s))
+    F = fb if rule == "rf-three-factor" else W_out
+    M = N + s["In"]
+    e, e_prev = torch.zeros(B, N, M), torch.zeros(B, N, M)  # traces at t and t-1
+    G = torch.zeros(N, M)
+    gOut, gb = torch.zeros_like(W_out), torch.zeros_like(b_out)
+    r = torch.zeros(B, N)
+    psi_prev = torch.zeros(B, N)
+    for t in range(T):
+        v = torch.cat([r, x[t]], dim=1)
+        h = x[t] @ W_in.t() + r @ W.t()
+        r = torch.relu(h)
+        psi = (h > 0).to(h.dtype)
+        e, e_prev = e_prev, e
+        torch.mul(e_prev, leak, out=e)
+        if rule == "rf-three-factor":  # p = a p + (1-a) psi_i v_j
+            e.add_(psi[:, :, None] * v[:, None, :], alpha=1 - leak)
+        else:  # eps = a eps + (1-a) v_j; the trace is psi_i eps
+            e.add_(v[:, None, :].expand(B, N, M), alpha=1 - leak)
+        if t in steps:
+            y = r @ W_out.t() + b_out
+            if s["ce"]:
+                dy = (torch.softmax(y, 1) - torch.nn.functional.one_hot(target, s["Out"]).to(y.dtype)) / B
+            else:
+                dy = (y - target[t]) / (B * len(steps))
+            gOut += dy.t() @ r
+            gb += dy.sum(0)
+            L = dy @ F
+            sig = L if rule == "rf-three-factor" else L * psi
+            G += torch.einsum("bi,bij->ij", sig, e)
+            if rule == "mdgl" and t > 0:  # step t-1's one-step term, one step late
+                one = (1 - leak) * ((psi * L) @ W) * psi_prev
+                G += torch.einsum("bi,bij->ij", one, e_prev)
+        psi_prev = psi
+    return [G[:, N:], G[:, :N] * mask, gOut, gb]
 
 
 def step_fn(s, rule, lr=1e-9):
@@ -173,38 +223,49 @@ def timeit(fn, iters):
     return (w1 - w0) / iters * 1e3, (c1 - c0) / iters * 1e3
 
 
-def run_go(binary, shape, rule, benchtime):
+def run_go(binary, pattern, benchtime):
     env = dict(os.environ, GOMAXPROCS="1")
-    pat = f"^BenchmarkStep$/^shape={shape}$/^rule={rule}$"
-    out = subprocess.run([binary, "-test.run", "^$", "-test.bench", pat, "-test.benchtime", benchtime,
+    out = subprocess.run([binary, "-test.run", "^$", "-test.bench", pattern, "-test.benchtime", benchtime,
                           "-test.cpu", "1"], env=env, capture_output=True, text=True, check=True).stdout
     m = re.search(r"\s([\d.]+) ns/op\s+([\d.]+) cpu-ms/op", out)
     if not m:
-        sys.exit(f"could not parse Go output:\n{out}")
+        sys.exit(f"could not parse Go output for {pattern}:\n{out}")
     return float(m.group(1)) / 1e6, float(m.group(2))
 
 
-def compare(a):
-    iters = {"seqmnist": 5, "patgen": 50}
-    rows = []
+def cases(a):
+    """(label, Go benchmark pattern, PyTorch shape, rule) of the comparison."""
+    out = []
     for shape in a.shapes.split(","):
         for rule in a.rules.split(","):
-            fn = step_fn(SHAPES[shape], rule)
-            go, pt = [], []
-            for _ in range(a.rounds):
-                go.append(run_go(a.go, shape, rule, a.benchtime))
-                pt.append(timeit(fn, iters[shape]))
-            gw = statistics.median(v[0] for v in go)
-            gc = statistics.median(v[1] for v in go)
-            pw = statistics.median(v[0] for v in pt)
-            pc = statistics.median(v[1] for v in pt)
-            rows.append((shape, rule, gw, gc, pw, pc))
-            print(f"{shape} {rule}: go {gw:.3f}/{gc:.3f} ms, torch {pw:.3f}/{pc:.3f} ms (wall/cpu)",
-                  file=sys.stderr, flush=True)
-    print("| shape | rule | Go wall ms | Go CPU ms | PyTorch wall ms | PyTorch CPU ms | speed-up (CPU) |")
-    print("|---|---|---:|---:|---:|---:|---:|")
-    for shape, rule, gw, gc, pw, pc in rows:
-        print(f"| {shape} | {rule} | {gw:.3f} | {gc:.3f} | {pw:.3f} | {pc:.3f} | {pc / gc:.1f}x |")
+            out.append((f"{shape} {rule}", f"^BenchmarkStep$/^shape={shape}$/^rule={rule}$", SHAPES[shape], rule))
+    for n in [int(v) for v in a.online_sizes.split(",") if v]:
+        for rule in ["three-factor", "rf-three-factor", "mdgl"]:
+            sh = dict(SHAPES["patgen"], N=n)
+            out.append((f"online B=1 T=50 N={n} {rule}", f"^BenchmarkOnline$/^n={n}$/^rule={rule}$", sh,
+                        rule + "-online"))
+    return out
+
+
+def compare(a):
+    rows = []
+    for label, pattern, shape, rule in cases(a):
+        fn = step_fn(shape, rule)
+        iters = max(2, int(a.torch_ms / 1e3 / max(timeit(fn, 1)[0] / 1e3, 1e-4)))
+        go, pt = [], []
+        for _ in range(a.rounds):
+            go.append(run_go(a.go, pattern, a.benchtime))
+            pt.append(timeit(fn, iters))
+        gw = statistics.median(v[0] for v in go)
+        gc = statistics.median(v[1] for v in go)
+        pw = statistics.median(v[0] for v in pt)
+        pc = statistics.median(v[1] for v in pt)
+        rows.append((label, gw, gc, pw, pc))
+        print(f"{label}: go {gw:.3f}/{gc:.3f} ms, torch {pw:.3f}/{pc:.3f} ms (wall/cpu)", file=sys.stderr, flush=True)
+    print("| case | Go wall ms | Go CPU ms | PyTorch wall ms | PyTorch CPU ms | speed-up (CPU) |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for label, gw, gc, pw, pc in rows:
+        print(f"| {label} | {gw:.3f} | {gc:.3f} | {pw:.3f} | {pc:.3f} | {pc / gc:.1f}x |")
 
 
 def main():
@@ -218,14 +279,20 @@ def main():
     ap.add_argument("--benchtime", default="200ms")
     ap.add_argument("--rules", default=",".join(RULES))
     ap.add_argument("--shapes", default="seqmnist,patgen")
+    ap.add_argument("--online-sizes", default="100,256,512", help="N of the online comparison ('' for none)")
+    ap.add_argument("--hidden", type=int, default=0, help="override N of --shape")
+    ap.add_argument("--torch-ms", type=float, default=300, help="PyTorch time per round")
     a = ap.parse_args()
     torch.set_num_threads(1)
     torch.set_num_interop_threads(1)
     if a.compare:
         compare(a)
         return
-    wall, cpu = timeit(step_fn(SHAPES[a.shape], a.rule), a.iters)
-    print(f"pytorch {a.rule} {a.shape}: {wall:.3f} ms/step wall, {cpu:.3f} ms/step cpu "
+    shape = dict(SHAPES[a.shape])
+    if a.hidden:
+        shape["N"] = a.hidden
+    wall, cpu = timeit(step_fn(shape, a.rule), a.iters)
+    print(f"pytorch {a.rule} {a.shape} N={shape['N']}: {wall:.3f} ms/step wall, {cpu:.3f} ms/step cpu "
           f"(torch {torch.__version__}, threads {torch.get_num_threads()})")
 
 
