@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net/url"
 	"os"
 
 	"github.com/hessrnn/hessrnn/rnn/task"
@@ -29,11 +30,14 @@ Examples:
   hessrnn data
   hessrnn data check --dir ~/mnist
   hessrnn data download --dir ~/mnist && export HESSRNN_DATA=~/mnist
+  hessrnn data download --dir ~/mnist --mirror https://mirror.example.org/mnist/
 `
 
 func cmdData(ctx context.Context, a *app, args []string) error {
 	fs := flag.NewFlagSet("data", flag.ContinueOnError)
 	dir := fs.String("dir", "", "data `dir`ectory (default: $HESSRNN_DATA, then "+task.DefaultDataDir+")")
+	var mirrors multiFlag
+	fs.Var(&mirrors, "mirror", "download: base `URL` of a mirror, tried in order (repeatable; default: the standard MNIST mirrors)")
 	pos, err := parseArgs(fs, args)
 	if errors.Is(err, flag.ErrHelp) {
 		fmt.Fprintf(a.stdout, dataHelp, flagDefaults(fs))
@@ -78,10 +82,15 @@ func cmdData(ctx context.Context, a *app, args []string) error {
 		if *dir == "" {
 			return usagef("data download: --dir is required (the directory to download into)")
 		}
-		if err := os.MkdirAll(*dir, 0o755); err != nil {
-			return err
+		for _, m := range mirrors {
+			if u, err := url.Parse(m); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				return usagef("--mirror %q: want an http:// or https:// base URL", m)
+			}
 		}
-		res, err := mnistdl.Download(ctx, *dir, mnistdl.Options{})
+		if err := os.MkdirAll(*dir, 0o755); err != nil {
+			return usagef("data download: --dir: %v", err)
+		}
+		res, err := mnistdl.Download(ctx, *dir, mnistdl.Options{Mirrors: mirrors})
 		for _, r := range res {
 			src := r.Source
 			if src == "" {
@@ -90,6 +99,9 @@ func cmdData(ctx context.Context, a *app, args []string) error {
 			fmt.Fprintf(a.stdout, "%s  (%s)\n", r.Path, src)
 		}
 		if err != nil {
+			if ctx.Err() != nil {
+				return &interruptedError{"interrupted: download stopped; files already verified are kept, run the same command again to resume"}
+			}
 			return err
 		}
 		fmt.Fprintf(a.stdout, "done; use it with --set seqmnist.data=%s or HESSRNN_DATA=%s\n", *dir, *dir)

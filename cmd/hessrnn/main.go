@@ -30,6 +30,7 @@ import (
 	"gonum.org/v1/gonum/blas/blas32"
 	"gonum.org/v1/gonum/blas/blas64"
 
+	"github.com/hessrnn/hessrnn/cmd/internal/experiment"
 	"github.com/hessrnn/hessrnn/kernels"
 )
 
@@ -173,7 +174,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			}
 		}
 		if !found {
-			err = usagef("unknown command %q (commands: %s; run \"hessrnn help\")", args[0], commandNames())
+			if _, e := experiment.Lookup(args[0]); e == nil {
+				err = usagef("unknown command %q (did you mean \"hessrnn run %s\"?)", args[0], args[0])
+			} else {
+				err = usagef("unknown command %q (commands: %s; run \"hessrnn help\")", args[0], commandNames())
+			}
 		}
 	}
 	return report(stderr, err)

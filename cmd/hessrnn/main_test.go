@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -640,6 +642,7 @@ func TestBadInput(t *testing.T) {
 		want string
 	}{
 		{"unknown command", nil, []string{"frobnicate"}, `unknown command "frobnicate"`},
+		{"experiment without run", nil, []string{"fig3"}, `unknown command "fig3" (did you mean "hessrnn run fig3"?)`},
 		{"help for unknown command", nil, []string{"help", "frobnicate"}, `unknown command "frobnicate"`},
 		{"unknown flag", nil, []string{"run", "fig3", "--frob"}, "flag provided but not defined: -frob"},
 		{"unknown flag, default experiment", nil, []string{"--frob"}, "flag provided but not defined: -frob"},
@@ -790,6 +793,30 @@ func TestVersionBenchData(t *testing.T) {
 	o = mustRun(t, dir, nil, "data", "check", "--dir", data)
 	if !strings.Contains(o.stdout, "train: 3 images") || !strings.Contains(o.stdout, "test:  2 images") {
 		t.Errorf("data check: %q", o.stdout)
+	}
+
+	// A mirror that serves wrong bytes: the download fails with one line
+	// naming the file and the mirror, exit code 1, and leaves no file.
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/mnist/") {
+			w.Write([]byte("not the MNIST file"))
+			return
+		}
+		http.NotFound(w, r)
+	}))
+	defer srv.Close()
+	dl := filepath.Join(dir, "dl")
+	o = hessrnn(t, dir, nil, "data", "download", "--dir", dl, "--mirror", srv.URL+"/missing/", "--mirror", srv.URL+"/mnist/")
+	if o.code != exitFailure || strings.Count(o.stderr, "\n") != 1 || !strings.Contains(o.stderr, "train-images-idx3-ubyte.gz: no mirror gave a valid copy") ||
+		!strings.Contains(o.stderr, srv.URL+"/missing/train-images-idx3-ubyte.gz") || !strings.Contains(o.stderr, srv.URL+"/mnist/train-images-idx3-ubyte.gz") {
+		t.Errorf("download from a bad mirror: exit %d\n%s", o.code, o.stderr)
+	}
+	if m, _ := filepath.Glob(filepath.Join(dl, "*")); len(m) != 0 {
+		t.Errorf("failed download left files: %v", m)
+	}
+	o = hessrnn(t, dir, nil, "data", "download", "--dir", dl, "--mirror", "ftp://example.org/")
+	if o.code != exitUsage || !strings.Contains(o.stderr, `--mirror "ftp://example.org/": want an http:// or https:// base URL`) {
+		t.Errorf("bad --mirror: exit %d\n%s", o.code, o.stderr)
 	}
 }
 
