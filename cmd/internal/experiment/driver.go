@@ -22,7 +22,7 @@ type RunOptions struct {
 	Out string
 	// Jobs is the number of runs at once.
 	Jobs int
-	// Shard selects a slice of the runs.
+	// Shard selects a slice of the runs; the zero value means all runs.
 	Shard sweep.Shard
 	// Force reruns runs whose result exists.
 	Force bool
@@ -38,6 +38,9 @@ type RunOptions struct {
 // sweep summary. A cancelled ctx stops after writing finished runs and
 // returns ctx.Err().
 func (e *Env) Execute(ctx context.Context, runs []config.Run, opts RunOptions) (sweep.Summary, error) {
+	if opts.Shard.Count == 0 {
+		opts.Shard = sweep.All
+	}
 	runs = opts.Shard.Select(runs)
 	log := opts.Log
 	if log == nil {

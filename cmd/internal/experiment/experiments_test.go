@@ -1,0 +1,164 @@
+package experiment
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/hessrnn/hessrnn/cmd/internal/config"
+	"github.com/hessrnn/hessrnn/cmd/internal/results"
+)
+
+// tinyBase is a pattern-generation base small enough to run every
+// experiment's plan in a test.
+func tinyBase() config.Run {
+	r := config.Default()
+	r.Model.N = 10
+	r.PatternGen.NIn, r.PatternGen.Steps, r.PatternGen.TestDraws = 4, 10, 5
+	r.Train.Iterations = 30
+	r.Hessian.Every = 10
+	return r
+}
+
+// TestExperimentReports runs every named experiment at a tiny size and
+// checks that its report has the experiment's specific figures and tables.
+func TestExperimentReports(t *testing.T) {
+	want := map[string]struct {
+		figs   []string
+		tables []string
+	}{
+		"default":  {[]string{"lambda", "loss", "alpha", "gap_hist", "gap_vs_lambda", "theorem1"}, []string{"Theorem 1"}},
+		"fig2":     {[]string{"gap_hist", "gap_vs_lambda", "gap_vs_lambda_within"}, []string{"within each rule", "Brown-Forsythe"}},
+		"fig3":     {[]string{"lambda", "loss", "alpha"}, nil},
+		"fig4":     {[]string{"lambda", "alpha"}, []string{"Three-factor theory vs Three-factor", "Three-factor theory vs BPTT"}},
+		"fig5":     {[]string{"lambda", "lr", "gap_strip"}, []string{"Three-factor [lr decay]"}},
+		"fig6":     {[]string{"gap_strip"}, []string{"Three-factor theory vs Three-factor"}},
+		"fig7":     {[]string{"gamma", "spectrum"}, []string{"Power-law decay coefficient", "γ Welch p"}},
+		"fig8":     {[]string{"flatness"}, []string{"Relative flatness", "κ Welch p"}},
+		"fig9":     {[]string{"lambda", "trunc"}, []string{"truncation window K", "TBPTT(1)", "TBPTT(10)"}},
+		"fig10":    {[]string{"alignment", "alignment_training"}, []string{"Energy fraction", "Wilcoxon"}},
+		"fig11":    {[]string{"lambda", "loss"}, []string{"BPTT [adam]"}},
+		"fig12":    {[]string{"gap_vs_lambda_within", "lambda", "alpha"}, []string{"within each rule", "Three-factor theory vs Three-factor"}},
+		"table1":   {[]string{"lambda"}, []string{"Appendix Table 1", "BPTT [early-stopped]"}},
+		"theorem1": {[]string{"theorem1", "alpha"}, []string{"Theorem 1", "2/(αη)"}},
+	}
+	for _, spec := range Specs() {
+		w, ok := want[spec.Name]
+		if !ok {
+			t.Errorf("experiment %s has no test expectations", spec.Name)
+			continue
+		}
+		t.Run(spec.Name, func(t *testing.T) {
+			dir := t.TempDir()
+			env := &Env{Experiment: spec.Name}
+			sum, runs, err := env.RunExperiment(context.Background(), spec, tinyBase(), 3, RunOptions{Out: dir, Jobs: 2})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if sum.Failed > 0 || len(runs) == 0 {
+				t.Fatalf("summary %+v, %d results", sum, len(runs))
+			}
+			if _, err := WriteReport(dir, runs, spec.Title, "hessrnn run "+spec.Name); err != nil {
+				t.Fatal(err)
+			}
+			for _, f := range w.figs {
+				for _, ext := range []string{".png", ".svg"} {
+					if st, err := os.Stat(filepath.Join(dir, "figures", "patterngen_"+f+ext)); err != nil || st.Size() < 1000 {
+						t.Errorf("figure %s%s missing or tiny: %v", f, ext, err)
+					}
+				}
+			}
+			html, err := os.ReadFile(filepath.Join(dir, "report.html"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, s := range w.tables {
+				if !strings.Contains(string(html), s) {
+					t.Errorf("report lacks %q", s)
+				}
+			}
+		})
+	}
+}
+
+// TestPlans checks the experiment-specific settings of the plans.
+func TestPlans(t *testing.T) {
+	base := tinyBase()
+	plan := func(name string, done []*results.Result) ([]config.Run, bool) {
+		s, err := Lookup(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s.Plan(base, 2, done)
+	}
+	runs, _ := plan("fig5", nil)
+	decayed := 0
+	for _, r := range runs {
+		if r.Train.Schedule == "step" {
+			decayed++
+			if r.Rule != config.ThreeFactor || r.Train.LR != 3*base.Train.LR || r.Train.DecayFactor != 0.8 {
+				t.Errorf("fig5 decayed run %+v", r.Train)
+			}
+			if r.Resolve().Train.DecayEvery != base.Train.Iterations/30 {
+				t.Errorf("fig5 decays every %d", r.Resolve().Train.DecayEvery)
+			}
+		}
+	}
+	if decayed != 2 {
+		t.Errorf("fig5: %d decayed runs", decayed)
+	}
+	runs, _ = plan("fig12", nil)
+	for _, r := range runs {
+		if r.Train.LR != 3*base.Train.LR {
+			t.Errorf("fig12 lr %g", r.Train.LR)
+		}
+	}
+	runs, _ = plan("fig11", nil)
+	if runs[0].Train.Optimizer != "adam" || runs[0].Train.LR != 1e-3 {
+		t.Errorf("fig11 %+v", runs[0].Train)
+	}
+	b2 := base
+	b2.Train.LR = 5e-4
+	s, _ := Lookup("fig11")
+	if r, _ := s.Plan(b2, 1, nil); r[0].Train.LR != 5e-4 {
+		t.Errorf("fig11 ignored the chosen rate: %g", r[0].Train.LR)
+	}
+	runs, _ = plan("fig9", nil)
+	ks := map[int]bool{}
+	for _, r := range runs {
+		ks[r.Train.TruncK] = true
+	}
+	for _, k := range []int{1, 2, 4, 8, 10} {
+		if !ks[k] {
+			t.Errorf("fig9 lacks K = %d (has %v)", k, ks)
+		}
+	}
+	runs, _ = plan("fig7", nil)
+	if runs[0].Hessian.TopK != min(200, 10*9-1) {
+		t.Errorf("fig7 top-k %d", runs[0].Hessian.TopK)
+	}
+	// table1: phase 1 is Three-factor only; phase 2 adds BPTT stopped at
+	// Three-factor's mean test metric.
+	runs, more := plan("table1", nil)
+	if !more || len(runs) != 2 || runs[0].Rule != config.ThreeFactor {
+		t.Fatalf("table1 phase 1: %d runs, more %v", len(runs), more)
+	}
+	done := []*results.Result{
+		{Config: runs[0], Status: results.Status{State: results.Finished}, Final: results.Final{TestMetric: 0.2}},
+		{Config: runs[1], Status: results.Status{State: results.Finished}, Final: results.Final{TestMetric: 0.4}},
+	}
+	runs, more = plan("table1", done)
+	if more || len(runs) != 4 || runs[3].Rule != config.BPTT || runs[3].Train.StopAtTest != 0.30000000000000004 && runs[3].Train.StopAtTest != 0.3 {
+		t.Errorf("table1 phase 2: %d runs, more %v, last %+v", len(runs), more, runs[len(runs)-1].Train)
+	}
+}
+
+func TestLabelOrder(t *testing.T) {
+	got := labelOrder([]string{"TBPTT(20)", "zeta", "TBPTT(2)", "MDGL", "BPTT", "TBPTT(10)"})
+	want := []string{"BPTT", "MDGL", "TBPTT(2)", "TBPTT(10)", "TBPTT(20)", "zeta"}
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("labelOrder = %v, want %v", got, want)
+	}
+}

@@ -1,0 +1,733 @@
+package experiment
+
+import (
+	"fmt"
+	"math"
+	"path/filepath"
+	"sort"
+	"strings"
+	"text/tabwriter"
+
+	"gonum.org/v1/plot"
+
+	"github.com/hessrnn/hessrnn/cmd/internal/config"
+	"github.com/hessrnn/hessrnn/cmd/internal/plots"
+	"github.com/hessrnn/hessrnn/cmd/internal/report"
+	"github.com/hessrnn/hessrnn/cmd/internal/results"
+	"github.com/hessrnn/hessrnn/cmd/internal/stats"
+)
+
+// Analysis parts: each experiment lists the parts of its report beyond the
+// summary table and the tests against BPTT, which every report has.
+const (
+	partLambda   = "lambda"   // λ_max along training (Fig. 3)
+	partLoss     = "loss"     // training loss along training
+	partAlpha    = "alpha"    // Eq. 6 step length α and cos along training
+	partGap      = "gap"      // gap histograms, pooled gap vs λ_max (Fig. 2)
+	partWithin   = "within"   // gap vs λ_max within each rule (Fig. 12 A–B)
+	partGapStrip = "gapstrip" // gap per rule as a strip plot (Fig. 5, 6)
+	partMatched  = "matched"  // Three-factor theory against Three-factor and BPTT (Fig. 4, 12 C)
+	partLR       = "lr"       // learning rate along training (Fig. 5)
+	partSpectrum = "spectrum" // top-k spectrum and power-law γ (Fig. 7)
+	partFlatness = "flatness" // relative flatness κ (Fig. 8)
+	partTrunc    = "trunc"    // final λ_max against the TBPTT window K (Fig. 9)
+	partAlign    = "align"    // alignment of ε and g with the top-k eigenvectors (Fig. 10)
+	partTable1   = "table1"   // early-stopped BPTT against Three-factor (Table 1)
+	partTheorem  = "theorem"  // λ_max against 2/η and 2/(αη) (Theorem 1)
+)
+
+// allParts is used for results of unknown experiments (sweeps): every part
+// whose data is present is drawn.
+var allParts = []string{partLambda, partLoss, partAlpha, partGap, partWithin, partGapStrip, partMatched, partLR,
+	partSpectrum, partFlatness, partTrunc, partAlign, partTable1, partTheorem}
+
+// partsOf returns the parts of the named experiments' reports.
+func partsOf(experiments []string) map[string]bool {
+	out := map[string]bool{partLambda: true, partLoss: true}
+	for _, e := range experiments {
+		s, err := Lookup(e)
+		if err != nil || len(s.parts) == 0 {
+			for _, p := range allParts {
+				out[p] = true
+			}
+			continue
+		}
+		for _, p := range s.parts {
+			out[p] = true
+		}
+	}
+	return out
+}
+
+// view is the analysis of one task's runs: the groups (one per label) and
+// the report section, text summary and figures being built.
+type view struct {
+	task, title, metric, gapDef string
+	groups                      []*group
+	figDir                      string
+	sec                         report.Section
+	txt                         strings.Builder
+	figs                        []string
+}
+
+func (v *view) save(p *plot.Plot, name, caption string) {
+	svg, err := plots.Save(p, v.figDir, v.task+"_"+name)
+	v.addFigure(svg, err, name, caption)
+}
+
+func (v *view) savePanels(g plots.Panels, name, caption string) {
+	svg, err := plots.SavePanels(g, v.figDir, v.task+"_"+name)
+	v.addFigure(svg, err, name, caption)
+}
+
+func (v *view) addFigure(svg []byte, err error, name, caption string) {
+	name = v.task + "_" + name
+	if err != nil {
+		v.sec.Paragraphs = append(v.sec.Paragraphs, "Figure "+name+" failed: "+err.Error())
+		return
+	}
+	v.figs = append(v.figs, filepath.Join(v.figDir, name+".png"), filepath.Join(v.figDir, name+".svg"))
+	rel := filepath.Base(v.figDir)
+	v.sec.Figures = append(v.sec.Figures, report.Figure{Caption: caption, SVG: svg, Files: []string{rel + "/" + name + ".png", rel + "/" + name + ".svg"}})
+}
+
+func (v *view) group(label string) *group {
+	for _, g := range v.groups {
+		if g.label == label {
+			return g
+		}
+	}
+	return nil
+}
+
+// finalOf is a per-run final quantity.
+type finalOf func(*results.Result) results.Num
+
+func gapOf(r *results.Result) results.Num    { return r.Final.Gap }
+func lambdaOf(r *results.Result) results.Num { return r.Final.LambdaMax }
+
+// convergedAlpha is the run's mean α over the last quarter of its
+// checkpoints (at least one): the step length "at convergence" that
+// Theorem 1's bound 2/(αη) uses. NaN for BPTT.
+func convergedAlpha(r *results.Result) results.Num {
+	var a []float64
+	for _, c := range r.Trajectory {
+		if finite(c.Alpha) {
+			a = append(a, float64(c.Alpha))
+		}
+	}
+	if len(a) == 0 {
+		return results.NaN()
+	}
+	a = a[len(a)-max(1, len(a)/4):]
+	return results.Num(stats.Mean(a))
+}
+
+// finalLR is the learning rate in force at the run's last checkpoint.
+func finalLR(r *results.Result) float64 {
+	if len(r.Trajectory) == 0 {
+		return math.NaN()
+	}
+	return float64(r.Trajectory[len(r.Trajectory)-1].LR)
+}
+
+// ci formats the 95% bootstrap interval of the mean of x.
+func ci(x []float64, seed uint64) string {
+	lo, hi, err := stats.BootstrapCI(x, stats.Mean, 0.95, 2000, seed)
+	if err != nil {
+		return "n/a"
+	}
+	return fmt.Sprintf("[%.4g, %.4g]", lo, hi)
+}
+
+// compare returns Welch and Mann-Whitney p-values of x against y.
+func compare(x, y []float64) (welch, mw string) {
+	w, err1 := stats.Welch(x, y)
+	m, err2 := stats.MannWhitney(x, y)
+	welch, mw = "n/a", "n/a"
+	if err1 == nil {
+		welch = fmtP(w.P)
+	}
+	if err2 == nil {
+		mw = fmtP(m.P)
+	}
+	return welch, mw
+}
+
+func analyzeTask(tname string, runs []*results.Result, figDir string, parts map[string]bool) ([]report.Section, string, []string, error) {
+	v := &view{task: tname, title: taskTitles[tname], groups: groupsOf(runs), figDir: figDir, metric: runs[0].Metric}
+	v.gapDef = "train accuracy − test accuracy"
+	if v.metric == "mse" {
+		v.gapDef = "test MSE − train MSE"
+	}
+	v.sec.Heading = v.title
+	v.sec.Paragraphs = append(v.sec.Paragraphs, fmt.Sprintf(
+		"%d runs. Metric: %s; generalisation gap = %s (larger is worse). λ_max is the leading eigenvalue of the Hessian of the training loss with respect to W_rec at the end of training. Values are mean ± std over the finished runs of each rule; the intervals are 95%% bootstrap confidence intervals of the mean.",
+		len(runs), v.metric, v.gapDef))
+	v.summary(len(runs))
+	v.testsVsBPTT()
+	type step struct {
+		part string
+		f    func()
+	}
+	for _, s := range []step{
+		{partLambda, v.lambda}, {partLoss, v.loss}, {partAlpha, v.alpha}, {partMatched, v.matched},
+		{partLR, v.lr}, {partGapStrip, v.gapStrip}, {partGap, v.gap}, {partWithin, v.within},
+		{partTrunc, v.trunc}, {partSpectrum, v.spectrum}, {partFlatness, v.flatness}, {partAlign, v.align},
+		{partTable1, v.table1}, {partTheorem, v.theorem},
+	} {
+		if parts[s.part] {
+			s.f()
+		}
+	}
+	return []report.Section{v.sec}, v.txt.String(), v.figs, nil
+}
+
+// summary is the table of final values per rule (every report).
+func (v *view) summary(n int) {
+	t := report.Table{Caption: "Final values per rule", Header: []string{"rule", "finished", "diverged", "failed", "train loss",
+		"train " + v.metric, "test " + v.metric, "gap", "gap 95% CI", "λ_max", "λ_max 95% CI", "mean α"}}
+	fmt.Fprintf(&v.txt, "%s (%d runs)\n", v.title, n)
+	tw := tabwriter.NewWriter(&v.txt, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "  rule\tn\tfinal loss\ttest %s\tgap\tλ_max\tmean α\t\n", v.metric)
+	for i, g := range v.groups {
+		loss := g.final(func(r *results.Result) results.Num { return r.Final.Loss })
+		test := g.final(func(r *results.Result) results.Num { return r.Final.TestMetric })
+		gap, lam := g.final(gapOf), g.final(lambdaOf)
+		alpha := g.final(func(r *results.Result) results.Num { return r.Final.MeanAlpha })
+		t.Rows = append(t.Rows, []string{g.label, fmt.Sprint(len(g.runs)), fmt.Sprint(g.diverged), fmt.Sprint(g.failed),
+			fmtMS(loss), fmtMS(g.final(func(r *results.Result) results.Num { return r.Final.TrainMetric })),
+			fmtMS(test), fmtMS(gap), ci(gap, uint64(2*i+1)), fmtMS(lam), ci(lam, uint64(2*i+2)), fmtMS(alpha)})
+		extra := ""
+		if g.diverged+g.failed > 0 {
+			extra = fmt.Sprintf("(+%d diverged, %d failed)", g.diverged, g.failed)
+		}
+		fmt.Fprintf(tw, "  %s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\n", g.label, len(g.runs), fmtMS(loss), fmtMS(test), fmtMS(gap), fmtMS(lam), fmtMS(alpha), extra)
+	}
+	tw.Flush()
+	v.sec.Tables = append(v.sec.Tables, t)
+}
+
+// testsVsBPTT compares every rule with BPTT (every report with a BPTT group).
+func (v *view) testsVsBPTT() {
+	ref := v.group("BPTT")
+	if ref == nil || len(v.groups) < 2 {
+		return
+	}
+	t := report.Table{Caption: "Each rule against BPTT (two-sided p-values): gap and λ_max means (Welch t-test, Mann-Whitney U), gap and λ_max variance (Brown-Forsythe)",
+		Header: []string{"rule", "gap Welch p", "gap Mann-Whitney p", "gap variance Brown-Forsythe p", "λ_max Welch p", "λ_max Mann-Whitney p", "λ_max variance Brown-Forsythe p"}}
+	for _, g := range v.groups {
+		if g == ref {
+			continue
+		}
+		gx, gy := g.final(gapOf), ref.final(gapOf)
+		lx, ly := g.final(lambdaOf), ref.final(lambdaOf)
+		w1, m1 := compare(gx, gy)
+		w2, m2 := compare(lx, ly)
+		bf1, bf2 := "n/a", "n/a"
+		if bf, err := stats.BrownForsythe(gx, gy); err == nil {
+			bf1 = fmtP(bf.P)
+		}
+		if bf, err := stats.BrownForsythe(lx, ly); err == nil {
+			bf2 = fmtP(bf.P)
+		}
+		t.Rows = append(t.Rows, []string{g.label, w1, m1, bf1, w2, m2, bf2})
+	}
+	v.sec.Tables = append(v.sec.Tables, t)
+}
+
+// bands aggregates a per-checkpoint quantity of every group.
+func (v *view) bands(f func(results.Checkpoint) results.Num) []plots.Band {
+	var out []plots.Band
+	for _, g := range v.groups {
+		if b, ok := trajBand(g, f); ok {
+			out = append(out, b)
+		}
+	}
+	return out
+}
+
+// wideRange reports whether positive band means span more than a factor 20,
+// so that a log axis shows them better.
+func wideRange(bands []plots.Band) bool {
+	lo, hi := math.Inf(1), 0.0
+	for _, b := range bands {
+		for _, m := range b.Mean {
+			if !(m > 0) {
+				if !math.IsNaN(m) {
+					return false
+				}
+				continue
+			}
+			lo, hi = math.Min(lo, m), math.Max(hi, m)
+		}
+	}
+	return hi > 20*lo
+}
+
+func (v *view) lambda() {
+	bands := v.bands(func(c results.Checkpoint) results.Num { return c.Lambda.Value })
+	if len(bands) == 0 {
+		return
+	}
+	if p, err := plots.Bands(v.title+": λ_max along training", "iteration", "λ_max (W_rec Hessian)", bands, wideRange(bands)); err == nil {
+		v.save(p, "lambda", "λ_max along training, mean ± std over runs (Fig. 3).")
+	}
+}
+
+func (v *view) loss() {
+	bands := v.bands(func(c results.Checkpoint) results.Num { return c.Loss })
+	if len(bands) == 0 {
+		return
+	}
+	if p, err := plots.Bands(v.title+": training loss", "iteration", "training loss", bands, wideRange(bands)); err == nil {
+		v.save(p, "loss", "Training loss (with the L2 term) along training, mean ± std.")
+	}
+}
+
+// alpha draws the Eq. 6 step length α and cos∠(ĝ, g) along training.
+func (v *view) alpha() {
+	alpha := v.bands(func(c results.Checkpoint) results.Num { return c.Alpha })
+	if len(alpha) == 0 {
+		return
+	}
+	if p, err := plots.Bands(v.title+": step length α = ⟨ĝ,g⟩/‖g‖² (W_rec)", "iteration", "α", alpha, false); err == nil {
+		plots.AddHLines(p, plots.HLine{Label: "α = 1 (exact)", Y: 1, Color: plots.Color("BPTT")})
+		v.save(p, "alpha", "Relative step length α of each rule's update along the exact gradient (Eq. 6), mean ± std; Three-factor theory applies Three-factor's α to BPTT (Fig. 4 A).")
+	}
+	t := report.Table{Caption: "Eq. 6 decomposition ĝ = αg + ε on W_rec, over all checkpoints of all runs (mean ± std), and α at convergence (last quarter of the checkpoints)",
+		Header: []string{"rule", "α", "cos∠(ĝ, g)", "‖ε‖/‖g‖", "α at convergence", "α range (min, max)"}}
+	for _, g := range v.groups {
+		var a, c, e []float64
+		for _, r := range g.runs {
+			for _, cp := range r.Trajectory {
+				if finite(cp.Alpha) {
+					a = append(a, float64(cp.Alpha))
+					c = append(c, float64(cp.Cos))
+					e = append(e, float64(cp.EpsRatio))
+				}
+			}
+		}
+		if len(a) == 0 {
+			continue
+		}
+		d := stats.Describe(a)
+		t.Rows = append(t.Rows, []string{g.label, fmtMS(a), fmtMS(c), fmtMS(e), fmtMS(g.final(convergedAlpha)), fmt.Sprintf("(%.3g, %.3g)", d.Min, d.Max)})
+	}
+	v.sec.Tables = append(v.sec.Tables, t)
+}
+
+// matched compares Three-factor theory (BPTT scaled by Three-factor's α)
+// with Three-factor and BPTT (Fig. 4, Fig. 12 C).
+func (v *view) matched() {
+	th, tf, bp := v.group("Three-factor theory"), v.group("Three-factor"), v.group("BPTT")
+	if th == nil || (tf == nil && bp == nil) {
+		return
+	}
+	t := report.Table{Caption: "Three-factor theory (BPTT with Three-factor's step length α) against Three-factor and BPTT: final λ_max (Fig. 4) and gap (Fig. 6)",
+		Header: []string{"comparison", "λ_max ratio (means)", "λ_max Welch p", "λ_max Mann-Whitney p", "gap difference (means)", "gap Welch p"}}
+	lt, gt := th.final(lambdaOf), th.final(gapOf)
+	for _, o := range []*group{tf, bp} {
+		if o == nil {
+			continue
+		}
+		lo, gov := o.final(lambdaOf), o.final(gapOf)
+		w, m := compare(lt, lo)
+		gw, _ := compare(gt, gov)
+		ratio := stats.Describe(lt).Mean / stats.Describe(lo).Mean
+		diff := stats.Describe(gt).Mean - stats.Describe(gov).Mean
+		t.Rows = append(t.Rows, []string{"Three-factor theory vs " + o.label, fmt.Sprintf("%.3g", ratio), w, m, fmt.Sprintf("%.3g", diff), gw})
+		fmt.Fprintf(&v.txt, "  Three-factor theory vs %s: λ_max ratio %.3g (Welch p = %s)\n", o.label, ratio, w)
+	}
+	v.sec.Tables = append(v.sec.Tables, t)
+}
+
+// lr draws the learning rate along training (Fig. 5's schedule).
+func (v *view) lr() {
+	bands := v.bands(func(c results.Checkpoint) results.Num { return c.LR })
+	if len(bands) == 0 {
+		return
+	}
+	if p, err := plots.Bands(v.title+": learning rate", "iteration", "η", bands, false); err == nil {
+		v.save(p, "lr", "Learning rate along training (Fig. 5: the decayed schedule starts at 3× the rate and is multiplied by 0.8 every total/30 iterations).")
+	}
+}
+
+// gapStrip draws every run's final gap per rule (Fig. 5, Fig. 6).
+func (v *view) gapStrip() {
+	var ss []plots.Series
+	for _, g := range v.groups {
+		ss = append(ss, plots.Series{Label: g.label, Values: g.final(gapOf)})
+	}
+	if p, err := plots.Strip(v.title+": generalisation gap", "gap ("+v.gapDef+")", ss); err == nil {
+		v.save(p, "gap_strip", "Generalisation gap at the end of training, every run and mean ± std per rule (Fig. 6).")
+	}
+}
+
+// gap draws the gap histograms and the pooled gap against λ_max (Fig. 2).
+func (v *view) gap() {
+	var hs []plots.Series
+	for _, g := range v.groups {
+		hs = append(hs, plots.Series{Label: g.label, Values: g.final(gapOf)})
+	}
+	if p, err := plots.Histograms(v.title+": generalisation gap", "generalisation gap ("+v.gapDef+")", hs, 12); err == nil {
+		v.save(p, "gap_hist", "Histogram of the generalisation gap at the end of training, one colour per rule (Fig. 2 A–C).")
+	}
+	var pts []plots.Point
+	var xs, ys []float64
+	for _, g := range v.groups {
+		for _, r := range g.runs {
+			if finite(r.Final.LambdaMax) && finite(r.Final.Gap) {
+				pts = append(pts, plots.Point{Label: g.label, X: float64(r.Final.LambdaMax), Y: float64(r.Final.Gap)})
+				xs = append(xs, float64(r.Final.LambdaMax))
+				ys = append(ys, float64(r.Final.Gap))
+			}
+		}
+	}
+	if len(pts) == 0 {
+		return
+	}
+	fit := correlationFit(xs, ys)
+	if fit != nil {
+		v.sec.Paragraphs = append(v.sec.Paragraphs, fmt.Sprintf("Gap vs λ_max pooled over rules (n = %d): %s.", len(xs), fit.Text))
+		fmt.Fprintf(&v.txt, "  gap vs λ_max (pooled, n=%d): %s\n", len(xs), fit.Text)
+	}
+	if p, err := plots.Scatter(v.title+": gap vs λ_max", "λ_max at the end of training", "generalisation gap", pts, fit); err == nil {
+		v.save(p, "gap_vs_lambda", "Generalisation gap against λ_max at the end of training, pooled over rules, with the least-squares line (Fig. 2 D–F).")
+	}
+}
+
+// correlationFit returns the least-squares line with Pearson's and
+// Spearman's correlations, or nil with fewer than 3 pairs.
+func correlationFit(xs, ys []float64) *plots.Fit {
+	pe, err := stats.Pearson(xs, ys)
+	if err != nil {
+		return nil
+	}
+	a, b := stats.LinearFit(xs, ys)
+	fit := &plots.Fit{A: a, B: b, Text: fmt.Sprintf("Pearson r = %.3f, p = %s", pe.R, fmtP(pe.P))}
+	if sp, err := stats.Spearman(xs, ys); err == nil {
+		fit.Text += fmt.Sprintf("; Spearman ρ = %.3f, p = %s", sp.R, fmtP(sp.P))
+	}
+	return fit
+}
+
+// within correlates gap and λ_max inside each rule (Fig. 12 A–B).
+func (v *view) within() {
+	t := report.Table{Caption: "Gap vs λ_max within each rule across runs (Fig. 12 A–B)", Header: []string{"rule", "n", "Pearson r", "p", "Spearman ρ", "p"}}
+	var panels []*plot.Plot
+	for _, g := range v.groups {
+		x, y := g.final(lambdaOf), g.final(gapOf)
+		pe, err := stats.Pearson(x, y)
+		if err != nil {
+			continue
+		}
+		sp, _ := stats.Spearman(x, y)
+		t.Rows = append(t.Rows, []string{g.label, fmt.Sprint(pe.N), fmt.Sprintf("%.3f", pe.R), fmtP(pe.P), fmt.Sprintf("%.3f", sp.R), fmtP(sp.P)})
+		var pts []plots.Point
+		for i := range x {
+			pts = append(pts, plots.Point{Label: g.label, X: x[i], Y: y[i]})
+		}
+		if p, err := plots.Scatter(g.label, "λ_max", "gap", pts, correlationFit(x, y)); err == nil {
+			p.Legend = plot.NewLegend()
+			panels = append(panels, p)
+		}
+		fmt.Fprintf(&v.txt, "  within %s (n=%d): Pearson r = %.3f, p = %s\n", g.label, pe.N, pe.R, fmtP(pe.P))
+	}
+	if len(t.Rows) == 0 {
+		return
+	}
+	v.sec.Tables = append(v.sec.Tables, t)
+	v.savePanels(plots.Panels{Plots: panels, Cols: 2}, "gap_vs_lambda_within", "Generalisation gap against λ_max within each rule, one panel per rule, with the least-squares line (Fig. 12 A–B).")
+}
+
+// trunc plots the final λ_max against the TBPTT window K (Fig. 9).
+func (v *view) trunc() {
+	type kv struct {
+		k   int
+		lam []float64
+	}
+	byK := map[int]*kv{}
+	var ks, lams []float64
+	for _, g := range v.groups {
+		for _, r := range g.runs {
+			if r.Config.Rule != config.TBPTT || !finite(r.Final.LambdaMax) {
+				continue
+			}
+			k := r.Config.Train.TruncK
+			if byK[k] == nil {
+				byK[k] = &kv{k: k}
+			}
+			byK[k].lam = append(byK[k].lam, float64(r.Final.LambdaMax))
+			ks = append(ks, float64(k))
+			lams = append(lams, float64(r.Final.LambdaMax))
+		}
+	}
+	if len(byK) < 2 {
+		return
+	}
+	var order []int
+	for k := range byK {
+		order = append(order, k)
+	}
+	sort.Ints(order)
+	b := plots.Band{Label: "TBPTT(K)"}
+	t := report.Table{Caption: "Final λ_max against the truncation window K (K = T is BPTT; K = 1 is Three-factor at α_m = 0) (Fig. 9)", Header: []string{"K", "runs", "λ_max"}}
+	for _, k := range order {
+		m, s := stats.MeanStd(byK[k].lam)
+		b.X, b.Mean, b.Std = append(b.X, float64(k)), append(b.Mean, m), append(b.Std, s)
+		t.Rows = append(t.Rows, []string{fmt.Sprint(k), fmt.Sprint(len(byK[k].lam)), fmtMS(byK[k].lam)})
+	}
+	if sp, err := stats.Spearman(ks, lams); err == nil {
+		line := fmt.Sprintf("Spearman correlation of K and final λ_max over runs: ρ = %.3f, p = %s (n = %d); negative means shorter windows end sharper.", sp.R, fmtP(sp.P), sp.N)
+		v.sec.Paragraphs = append(v.sec.Paragraphs, line)
+		fmt.Fprintf(&v.txt, "  K vs λ_max: Spearman ρ = %.3f, p = %s\n", sp.R, fmtP(sp.P))
+	}
+	v.sec.Tables = append(v.sec.Tables, t)
+	if p, err := plots.ErrorLines(v.title+": λ_max against the truncation window", "truncation window K (steps)", "final λ_max", []plots.Band{b}, true, false); err == nil {
+		v.save(p, "trunc", "Final λ_max (mean ± std) against the TBPTT window K (Fig. 9).")
+	}
+}
+
+// spectrum draws the top-k spectra and compares the power-law γ (Fig. 7).
+func (v *view) spectrum() {
+	var bands []plots.Band
+	var ss []plots.Series
+	t := report.Table{Caption: "Power-law decay coefficient γ of the top-k Hessian eigenvalues, |λ_n| ∝ n^−γ, weighted log–log fit (Fig. 7)", Header: []string{"rule", "k", "γ", "γ 95% CI"}}
+	for i, g := range v.groups {
+		gam := g.final(func(r *results.Result) results.Num { return r.Final.Gamma })
+		if stats.Describe(gam).N == 0 {
+			continue
+		}
+		ss = append(ss, plots.Series{Label: g.label, Values: gam})
+		k := 0
+		byRank := map[int][]float64{}
+		for _, r := range g.runs {
+			k = max(k, len(r.Final.TopK))
+			for n, l := range r.Final.TopK {
+				if finite(l) {
+					byRank[n+1] = append(byRank[n+1], math.Abs(float64(l)))
+				}
+			}
+		}
+		t.Rows = append(t.Rows, []string{g.label, fmt.Sprint(k), fmtMS(gam), ci(gam, uint64(100+i))})
+		b := plots.Band{Label: g.label}
+		for n := 1; n <= k; n++ {
+			if len(byRank[n]) == 0 {
+				continue
+			}
+			m, s := stats.MeanStd(byRank[n])
+			b.X, b.Mean, b.Std = append(b.X, float64(n)), append(b.Mean, m), append(b.Std, s)
+		}
+		bands = append(bands, b)
+	}
+	if len(ss) == 0 {
+		return
+	}
+	v.comparisonRows(&t, func(r *results.Result) results.Num { return r.Final.Gamma }, "γ")
+	v.sec.Tables = append(v.sec.Tables, t)
+	if p, err := plots.Strip(v.title+": power-law coefficient γ", "γ", ss); err == nil {
+		v.save(p, "gamma", "Power-law decay coefficient γ of the top-k eigenvalues per run, mean ± std per rule (Fig. 7).")
+	}
+	if p, err := plots.LogBands(v.title+": top Hessian eigenvalues", "rank n", "|λ_n|", bands, true, true); err == nil {
+		v.save(p, "spectrum", "Top-k eigenvalue magnitudes of the W_rec Hessian against their rank at the end of training, mean ± std over runs, log–log axes (Fig. 7).")
+	}
+}
+
+// comparisonRows appends, for a per-run quantity, Welch and Mann-Whitney
+// p-values of each rule against BPTT as extra table rows.
+func (v *view) comparisonRows(t *report.Table, f finalOf, name string) {
+	ref := v.group("BPTT")
+	if ref == nil {
+		return
+	}
+	for _, g := range v.groups {
+		if g == ref {
+			continue
+		}
+		w, m := compare(g.final(f), ref.final(f))
+		row := make([]string, len(t.Header))
+		row[0] = fmt.Sprintf("%s vs BPTT: %s Welch p = %s, Mann-Whitney p = %s", g.label, name, w, m)
+		t.Rows = append(t.Rows, row)
+		fmt.Fprintf(&v.txt, "  %s: %s %s vs BPTT %s (Welch p = %s)\n", name, g.label, fmtMS(g.final(f)), fmtMS(ref.final(f)), w)
+	}
+}
+
+// flatness compares the relative flatness κ of W_rec (Fig. 8).
+func (v *view) flatness() {
+	f := func(r *results.Result) results.Num { return r.Final.Flatness }
+	var ss []plots.Series
+	t := report.Table{Caption: "Relative flatness κ = Σ ⟨w_s, w_s'⟩ Tr(H_ss') of W_rec (Petzka et al.; lower is flatter) (Fig. 8)", Header: []string{"rule", "κ", "κ 95% CI"}}
+	for i, g := range v.groups {
+		k := g.final(f)
+		if stats.Describe(k).N == 0 {
+			continue
+		}
+		ss = append(ss, plots.Series{Label: g.label, Values: k})
+		t.Rows = append(t.Rows, []string{g.label, fmtMS(k), ci(k, uint64(200+i))})
+	}
+	if len(ss) == 0 {
+		return
+	}
+	v.comparisonRows(&t, f, "κ")
+	v.sec.Tables = append(v.sec.Tables, t)
+	if p, err := plots.Strip(v.title+": relative flatness κ of W_rec", "κ", ss); err == nil {
+		v.save(p, "flatness", "Relative flatness κ of W_rec per run, mean ± std per rule (Fig. 8); lower is flatter.")
+	}
+}
+
+// align compares the top-k alignment of ε and g (Fig. 10, Assumption 1).
+func (v *view) align() {
+	t := report.Table{Caption: "Energy fraction ‖U_kᵀx‖²/‖x‖² of ε and of g in the top-k Hessian eigenspace over all checkpoints and runs (Fig. 10; paired Wilcoxon signed-rank test, two-sided)",
+		Header: []string{"rule", "pairs", "ε fraction", "g fraction", "pairs with ε < g", "Wilcoxon p"}}
+	var ser []plots.Series
+	var eb, gb []plots.Band
+	for _, g := range v.groups {
+		var e, gg []float64
+		less := 0
+		for _, r := range g.runs {
+			for _, c := range r.Trajectory {
+				if finite(c.AlignEps) && finite(c.AlignG) {
+					e = append(e, float64(c.AlignEps))
+					gg = append(gg, float64(c.AlignG))
+					if c.AlignEps < c.AlignG {
+						less++
+					}
+				}
+			}
+		}
+		if len(e) == 0 {
+			continue
+		}
+		p := "n/a"
+		if w, err := stats.WilcoxonSignedRank(e, gg); err == nil {
+			p = fmtP(w.P)
+		}
+		t.Rows = append(t.Rows, []string{g.label, fmt.Sprint(len(e)), fmtMS(e), fmtMS(gg), fmt.Sprintf("%d/%d", less, len(e)), p})
+		fmt.Fprintf(&v.txt, "  alignment %s: ε %s vs g %s (Wilcoxon p = %s)\n", g.label, fmtMS(e), fmtMS(gg), p)
+		ser = append(ser, plots.Series{Label: g.label + " ε", Values: e}, plots.Series{Label: g.label + " g", Values: gg})
+		if b, ok := trajBand(g, func(c results.Checkpoint) results.Num { return c.AlignEps }); ok {
+			b.Label = g.label + " ε"
+			eb = append(eb, b)
+		}
+		if b, ok := trajBand(g, func(c results.Checkpoint) results.Num { return c.AlignG }); ok {
+			b.Label = g.label + " g"
+			gb = append(gb, b)
+		}
+	}
+	if len(t.Rows) == 0 {
+		return
+	}
+	v.sec.Tables = append(v.sec.Tables, t)
+	if p, err := plots.Strip(v.title+": alignment with the top-k eigenvectors", "‖U_kᵀx‖²/‖x‖²", ser); err == nil {
+		v.save(p, "alignment", "Fraction of ε (the rule's error, Eq. 6) and of the exact gradient g in the span of the top-k Hessian eigenvectors, every checkpoint of every run (Fig. 10).")
+	}
+	if p, err := plots.Bands(v.title+": alignment along training", "iteration", "‖U_kᵀx‖²/‖x‖²", append(eb, gb...), false); err == nil {
+		v.save(p, "alignment_training", "Top-k alignment of ε and g along training, mean ± std over runs (Fig. 10).")
+	}
+}
+
+// table1 compares Three-factor with BPTT stopped early at Three-factor's
+// test metric (Appendix Table 1).
+func (v *view) table1() {
+	tf := v.group("Three-factor")
+	var es *group
+	for _, g := range v.groups {
+		if strings.HasPrefix(g.label, "BPTT") && strings.Contains(g.label, "[early-stopped]") {
+			es = g
+		}
+	}
+	if tf == nil || es == nil {
+		return
+	}
+	t := report.Table{Caption: "Appendix Table 1: BPTT stopped at the first checkpoint whose test " + v.metric + " reaches Three-factor's mean final test " + v.metric + ", against Three-factor (mean ± std)",
+		Header: []string{"rule", "runs", "stopped early", "iterations", "test " + v.metric, "λ_max", "gap"}}
+	for _, g := range []*group{es, tf} {
+		stopped := 0
+		for _, r := range g.runs {
+			if r.Final.Iterations < r.Config.Train.Iterations {
+				stopped++
+			}
+		}
+		it := g.final(func(r *results.Result) results.Num { return results.Num(r.Final.Iterations) })
+		t.Rows = append(t.Rows, []string{g.label, fmt.Sprint(len(g.runs)), fmt.Sprintf("%d/%d", stopped, len(g.runs)), fmtMS(it),
+			fmtMS(g.final(func(r *results.Result) results.Num { return r.Final.TestMetric })), fmtMS(g.final(lambdaOf)), fmtMS(g.final(gapOf))})
+	}
+	lw, lm := compare(es.final(lambdaOf), tf.final(lambdaOf))
+	gw, gm := compare(es.final(gapOf), tf.final(gapOf))
+	t.Rows = append(t.Rows, []string{"early-stopped BPTT vs Three-factor (p)", "", "", "", "", "Welch " + lw + ", MW " + lm, "Welch " + gw + ", MW " + gm})
+	v.sec.Tables = append(v.sec.Tables, t)
+	if len(es.runs) > 0 {
+		fmt.Fprintf(&v.txt, "  Table 1: early-stopped BPTT λ_max %s, gap %s; Three-factor λ_max %s, gap %s (λ Welch p = %s)\n",
+			fmtMS(es.final(lambdaOf)), fmtMS(es.final(gapOf)), fmtMS(tf.final(lambdaOf)), fmtMS(tf.final(gapOf)), lw)
+	}
+}
+
+// theorem compares λ_max with the stability bounds of Theorem 1.
+func (v *view) theorem() {
+	t := report.Table{Caption: "Theorem 1: final λ_max against the stability bounds 2/η (BPTT) and 2/(αη) (approximate rules; α per run at convergence, the mean over the last quarter of its checkpoints). SGD runs only.",
+		Header: []string{"rule", "η (final)", "α at convergence", "λ_max", "2/η", "2/(αη)", "λ_max·η/2", "runs with λ_max ≤ 2/η", "runs with λ_max ≤ 2/(αη)"}}
+	var figs []*plot.Plot
+	for _, g := range v.groups {
+		if len(g.runs) == 0 || g.runs[0].Config.Train.Optimizer != "sgd" {
+			continue
+		}
+		eta := finalLR(g.runs[0])
+		lam := g.final(lambdaOf)
+		al := g.final(convergedAlpha)
+		below, belowA, nA := 0, 0, 0
+		var ratio []float64
+		for i, l := range lam {
+			ratio = append(ratio, l*eta/2)
+			if l <= 2/eta {
+				below++
+			}
+			if a := al[i]; !math.IsNaN(a) && a > 0 {
+				nA++
+				if l <= 2/(a*eta) {
+					belowA++
+				}
+			}
+		}
+		ma := stats.Describe(al).Mean
+		b2, cA := "—", "—"
+		if nA > 0 {
+			b2, cA = fmt.Sprintf("%.4g", 2/(ma*eta)), fmt.Sprintf("%d/%d", belowA, nA)
+		}
+		t.Rows = append(t.Rows, []string{g.label, fmt.Sprintf("%.4g", eta), fmtMS(al), fmtMS(lam), fmt.Sprintf("%.4g", 2/eta), b2, fmtMS(ratio),
+			fmt.Sprintf("%d/%d", below, len(lam)), cA})
+		fmt.Fprintf(&v.txt, "  Theorem 1 %s: λ_max %s, 2/η = %.4g, 2/(αη) = %s, λ_max·η/2 = %s\n", g.label, fmtMS(lam), 2/eta, b2, fmtMS(ratio))
+		b, ok := lambdaBand(g)
+		if !ok {
+			continue
+		}
+		logY := true
+		for _, m := range b.Mean {
+			logY = logY && m > 0
+		}
+		p, err := plots.Bands(g.label, "iteration", "λ_max", []plots.Band{b}, logY)
+		if err != nil {
+			continue
+		}
+		lines := []plots.HLine{{Label: "2/η", Y: 2 / eta, Color: plots.Color("BPTT")}}
+		if nA > 0 {
+			lines = append(lines, plots.HLine{Label: "2/(αη)", Y: 2 / (ma * eta), Color: plots.Color("Three-factor theory")})
+		}
+		plots.AddHLines(p, lines...)
+		// Room above the highest line for the legend.
+		if logY {
+			p.Y.Max *= 6
+		} else {
+			p.Y.Max += 0.3 * (p.Y.Max - p.Y.Min)
+		}
+		figs = append(figs, p)
+	}
+	if len(t.Rows) == 0 {
+		return
+	}
+	v.sec.Tables = append(v.sec.Tables, t)
+	v.sec.Paragraphs = append(v.sec.Paragraphs, "Theorem 1 assumes a single scalar output, a least-squares loss at the last step only and SGD on a single example; "+
+		"pattern generation (one output, one example, loss at every step) comes closest, seqMNIST and DMS (cross-entropy, several outputs) are outside it. "+
+		"λ_max·η/2 near 1 means the run sits at BPTT's stability edge.")
+	v.savePanels(plots.Panels{Plots: figs, Cols: 2}, "theorem1", "λ_max along training per rule (mean ± std) with the Theorem 1 bounds 2/η (black) and 2/(αη) (blue, α at convergence).")
+}
