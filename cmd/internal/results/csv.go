@@ -2,19 +2,52 @@ package results
 
 import (
 	"encoding/csv"
+	"fmt"
 	"io"
 	"math"
 	"strconv"
+
+	"github.com/hessrnn/hessrnn/cmd/internal/config"
 )
 
-// CSVHeader is the header of the tidy CSV export.
-var CSVHeader = []string{
+// CSVHeader is the header of the tidy CSV export: identification and
+// status, the checkpoint's values, the final values, then every setting of
+// the run as "config.<key>" (the keys of "hessrnn run --list-keys"), so that
+// any swept setting can be grouped on.
+var CSVHeader = append([]string{
 	"run_id", "experiment", "task", "rule", "label", "seed", "optimizer", "lr0", "schedule", "n",
 	"status", "diverged_step", "metric",
 	"iteration", "lr", "loss", "train_metric", "test_metric", "gap",
 	"lambda_max", "lambda_iterations", "lambda_residual", "lambda_converged",
 	"alpha", "cos", "eps_ratio", "align_eps", "align_g", "wall_seconds",
 	"final_gap", "final_lambda_max", "final_test_metric",
+}, configColumns()...)
+
+func configColumns() []string {
+	var out []string
+	for _, f := range config.Fields() {
+		out = append(out, "config."+f)
+	}
+	return out
+}
+
+// configCells formats every setting of c in the order of config.Fields.
+func configCells(c config.Run) []string {
+	var out []string
+	for _, f := range config.Fields() {
+		v, err := c.Get(f)
+		cell := ""
+		if err == nil {
+			switch x := v.(type) {
+			case float64:
+				cell = fnum(x)
+			default:
+				cell = fmt.Sprint(x)
+			}
+		}
+		out = append(out, cell)
+	}
+	return out
 }
 
 // WriteCSV writes one row per run and checkpoint (a run without
@@ -36,7 +69,7 @@ func WriteCSV(w io.Writer, runs []*Result) error {
 			fnum(c.Train.LR), c.Train.Schedule, strconv.Itoa(c.Model.N),
 			string(r.Status.State), div, r.Metric,
 		}
-		tail := []string{num(r.Final.Gap), num(r.Final.LambdaMax), num(r.Final.TestMetric)}
+		tail := append([]string{num(r.Final.Gap), num(r.Final.LambdaMax), num(r.Final.TestMetric)}, configCells(c)...)
 		rows := r.Trajectory
 		if len(rows) == 0 {
 			row := append(append([]string{}, head...), make([]string, 16)...)

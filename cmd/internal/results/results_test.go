@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -198,5 +199,23 @@ func TestCSV(t *testing.T) {
 	}
 	if recs[3][col["status"]] != "diverged" || recs[3][col["diverged_step"]] != "5" {
 		t.Errorf("diverged row %v", recs[3])
+	}
+	// Every setting is a column; a run's cells hold its resolved values.
+	for _, f := range config.Fields() {
+		if _, ok := col["config."+f]; !ok {
+			t.Errorf("no column config.%s", f)
+		}
+	}
+	c := a.Config
+	for key, want := range map[string]string{
+		"config.train.lr": fmt.Sprint(c.Train.LR), "config.model.n": fmt.Sprint(c.Model.N), "config.rule": c.Rule,
+		"config.hessian.flatness": fmt.Sprint(c.Hessian.Flatness), "config.seed": fmt.Sprint(c.Seed),
+	} {
+		if got := recs[1][col[key]]; got != want {
+			t.Errorf("%s = %q, want %q", key, got, want)
+		}
+	}
+	if recs[3][col["config.rule"]] != config.MDGL {
+		t.Errorf("config.rule of the diverged run: %q", recs[3][col["config.rule"]])
 	}
 }
