@@ -145,28 +145,42 @@ func ParseShard(s string) (Shard, error) {
 	return Shard{i, n}, nil
 }
 
-// ShardFromEnv reads SLURM_ARRAY_TASK_ID and SLURM_ARRAY_TASK_COUNT (and
-// SLURM_ARRAY_TASK_MIN, so arrays need not start at 0). ok is false when
-// the variables are not set.
+// ShardFromEnv reads SLURM_ARRAY_TASK_ID and SLURM_ARRAY_TASK_COUNT, with
+// SLURM_ARRAY_TASK_MIN and SLURM_ARRAY_TASK_STEP when set, so that arrays
+// need not start at 0 or use consecutive IDs (--array=1-10, --array=0-30:3):
+// the shard index is (ID − MIN)/STEP. ok is false when the variables are
+// not set.
 func ShardFromEnv(getenv func(string) string) (s Shard, ok bool, err error) {
 	id, count := getenv("SLURM_ARRAY_TASK_ID"), getenv("SLURM_ARRAY_TASK_COUNT")
 	if id == "" && count == "" {
 		return All, false, nil
 	}
+	optional := func(name string, def int) (int, error) {
+		v := getenv(name)
+		if v == "" {
+			return def, nil
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return 0, fmt.Errorf("%s=%q: not an integer", name, v)
+		}
+		return n, nil
+	}
+	lo, err := optional("SLURM_ARRAY_TASK_MIN", 0)
+	if err != nil {
+		return All, false, err
+	}
+	step, err := optional("SLURM_ARRAY_TASK_STEP", 1)
+	if err != nil {
+		return All, false, err
+	}
 	i, err1 := strconv.Atoi(id)
 	n, err2 := strconv.Atoi(count)
-	lo := 0
-	if m := getenv("SLURM_ARRAY_TASK_MIN"); m != "" {
-		v, err := strconv.Atoi(m)
-		if err != nil {
-			return All, false, fmt.Errorf("SLURM_ARRAY_TASK_MIN=%q: not an integer", m)
-		}
-		lo = v
+	if err1 != nil || err2 != nil || n < 1 || step < 1 || i-lo < 0 || (i-lo)%step != 0 || (i-lo)/step >= n {
+		return All, false, fmt.Errorf("SLURM_ARRAY_TASK_ID=%q, SLURM_ARRAY_TASK_COUNT=%q, SLURM_ARRAY_TASK_MIN=%q, SLURM_ARRAY_TASK_STEP=%q: want ID = MIN + k·STEP with 0 <= k < COUNT",
+			id, count, getenv("SLURM_ARRAY_TASK_MIN"), getenv("SLURM_ARRAY_TASK_STEP"))
 	}
-	if err1 != nil || err2 != nil || n < 1 || i-lo < 0 || i-lo >= n {
-		return All, false, fmt.Errorf("SLURM_ARRAY_TASK_ID=%q, SLURM_ARRAY_TASK_COUNT=%q, SLURM_ARRAY_TASK_MIN=%q: want 0 <= ID-MIN < COUNT", id, count, getenv("SLURM_ARRAY_TASK_MIN"))
-	}
-	return Shard{i - lo, n}, true, nil
+	return Shard{(i - lo) / step, n}, true, nil
 }
 
 // Select returns the runs of this shard, in order.
