@@ -106,11 +106,11 @@ func (net *Network[T]) weightGrad(ws *Workspace[T], grad []T) {
 	TB := steps * B
 	delta := ws.delta[B*N : (steps+1)*B*N]
 	// r^0 = 0, so the recurrent sum starts at step 2.
-	kernels.Gemm(true, false, N, N, TB-B, 1-leak, delta[B*N:], N, ws.r[B*N:TB*N], N, 0, gW, N)
+	gemmTN(N, N, TB-B, 1-leak, delta[B*N:], N, ws.r[B*N:TB*N], N, 0, gW, N)
 	MaskDiag(gW, N)
-	kernels.Gemm(true, false, N, In, TB, 1-leak, delta, N, ws.batch.X, In, 0, gIn, In)
+	gemmTN(N, In, TB, 1-leak, delta, N, ws.batch.X, In, 0, gIn, In)
 	if ws.nLoss == steps {
-		kernels.Gemm(true, false, Out, N, TB, 1, ws.dy[B*Out:], Out, ws.r[B*N:], N, 0, gOut, N)
+		gemmTN(Out, N, TB, 1, ws.dy[B*Out:], Out, ws.r[B*N:], N, 0, gOut, N)
 	} else {
 		clear(gOut)
 		for t := 1; t <= steps; t++ {

@@ -235,6 +235,25 @@ func TestInitSchemes(t *testing.T) {
 				t.Errorf("%s: W_out entry %v beyond %v", tc.init, w, tc.wout)
 			}
 		}
+		// W_in: N(0, 2/In) for the code scheme, 0.1·(U[0,1) − 1) for Murray's.
+		var sum, sq, lo, hi float64 = 0, 0, math.Inf(1), math.Inf(-1)
+		for _, w := range a.WInM {
+			sum += w
+			sq += w * w
+			lo, hi = min(lo, w), max(hi, w)
+		}
+		n := float64(len(a.WInM))
+		mean, rms := sum/n, math.Sqrt(sq/n)
+		switch tc.init {
+		case InitCode:
+			if want := math.Sqrt(2.0 / 20); math.Abs(rms-want) > 0.05*want || math.Abs(mean) > 0.05*want {
+				t.Errorf("code: W_in mean %v rms %v, want 0 and %v", mean, rms, want)
+			}
+		case InitMurray:
+			if lo < -0.1 || hi >= 0 || math.Abs(mean+0.05) > 0.003 {
+				t.Errorf("murray: W_in in [%v, %v] with mean %v, want [-0.1, 0) and -0.05", lo, hi, mean)
+			}
+		}
 		for _, w := range a.BOutV {
 			if w != 0 {
 				t.Errorf("b_out not zero")

@@ -295,8 +295,8 @@ func (h *HVP[T]) applySub(dst, v []T, kb int) {
 	if use(WRec) {
 		// r^0 = Rr^0 = 0: steps 2..T only.
 		pv, ph := h.pRecV[:kN*N], h.pRecH[:N*kN]
-		kernels.Gemm(true, false, kN, N, TB-B, 1-leak, rd[2*B*kN:], kN, ws.r[B*N:TB*N], N, 0, pv, N)
-		kernels.Gemm(true, false, N, kN, TB-B, 1-leak, ws.delta[2*B*N:], N, rr[B*kN:TB*kN], kN, 0, ph, kN)
+		gemmTN(kN, N, TB-B, 1-leak, rd[2*B*kN:], kN, ws.r[B*N:TB*N], N, 0, pv, N)
+		gemmTN(N, kN, TB-B, 1-leak, ws.delta[2*B*N:], N, rr[B*kN:TB*kN], kN, 0, ph, kN)
 		for d := 0; d < kb; d++ {
 			o := h.blk(acc, d, WRec)
 			for i := 0; i < N; i++ {
@@ -306,7 +306,7 @@ func (h *HVP[T]) applySub(dst, v []T, kb int) {
 	}
 	if use(WIn) {
 		p := h.pIn[:kN*In]
-		kernels.Gemm(true, false, kN, In, TB, 1-leak, rd[B*kN:], kN, X, In, 0, p, In)
+		gemmTN(kN, In, TB, 1-leak, rd[B*kN:], kN, X, In, 0, p, In)
 		for d := 0; d < kb; d++ {
 			copy(h.blk(acc, d, WIn), p[d*N*In:(d+1)*N*In])
 		}
@@ -324,8 +324,8 @@ func (h *HVP[T]) applySub(dst, v []T, kb int) {
 			}
 			ret := re[t*B*kO : (t*B+m)*kO]
 			if use(WOut) {
-				kernels.Gemm(true, false, kO, N, m, 1, ret, kO, ws.r[t*B*N:], N, beta, pv, N)
-				kernels.Gemm(true, false, Out, kN, m, 1, ws.dy[t*B*Out:], Out, rr[t*B*kN:], kN, beta, ph, kN)
+				gemmTN(kO, N, m, 1, ret, kO, ws.r[t*B*N:], N, beta, pv, N)
+				gemmTN(Out, kN, m, 1, ws.dy[t*B*Out:], Out, rr[t*B*kN:], kN, beta, ph, kN)
 			}
 			if use(BOut) {
 				for row := 0; row < m; row++ {

@@ -211,6 +211,8 @@ func TestLoadNPZHostile(t *testing.T) {
 		{"loss-kind", "loss_kind", editNPZ(t, good, "loss_kind", npyBytes(t, []int64{3}, nil))},
 		{"beta", "beta", editNPZ(t, good, "beta", npyBytes(t, []float64{1}, []int{1}))},
 		{"beta-neg", "Beta", editNPZ(t, good, "beta", npyBytes(t, []float64{1, -1, 0}, []int{3}))},
+		{"f32-overflow", "overflows", editNPZ(t, good, "W_out", npyBytes(t, []float64{0, 1e300, 0, 0, 0, 0}, []int{2, 3}))},
+		{"mask-empty", "StepMask", editNPZ(t, editNPZ(t, good, "loss_timing", npyBytes(t, []int64{2}, nil)), "loss_step_mask", npyBytes(t, []bool{false, false}, []int{2}))},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
