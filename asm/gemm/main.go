@@ -5,7 +5,7 @@
 // {AVX2, AVX-512}, parametrised by element width, vector width and tile
 // shape. Each micro-kernel computes one MR×NR tile of C:
 //
-//	for r < MR, j < NR:
+//	for q < strips, r < MR, j < NR:   // C, B advanced by q*NR columns, q*bstep elements
 //		acc := 0
 //		for l := 0; l < k; l++ { acc = fma(A(r,l), B(l,j), acc) }   // one rounding per step
 //		t := alpha*acc                                               // rounded
@@ -128,9 +128,11 @@ func (v variant) shift() uint8 {
 // microKernel emits one variant; see the package comment for what it computes.
 func microKernel(v variant) {
 	t := v.typ()
-	TEXT(v.name, NOSPLIT, fmt.Sprintf("func(k int, a *%s, ra, sa int, b *%s, sb int, c *%s, ldc int, alpha, beta %s, flags int)", t, t, t, t))
+	nr := v.nv * v.lanes()
+	TEXT(v.name, NOSPLIT, fmt.Sprintf("func(k int, a *%s, ra, sa int, b *%s, sb, bstep int, c *%s, ldc int, alpha, beta %s, flags, strips int)", t, t, t, t))
 	Pragma("noescape")
-	Doc(fmt.Sprintf("%s computes one %d×%d tile of C = alpha*A*B (+ beta*C when flags&1 != 0),", v.name, v.mr, v.nv*v.lanes()),
+	Doc(fmt.Sprintf("%s computes strips ≥ 1 adjacent %d×%d tiles of C = alpha*A*B (+ beta*C when", v.name, v.mr, nr),
+		fmt.Sprintf("flags&1 != 0): tile q has columns %d*q… of C and reads B from b + q*bstep,", nr),
 		"with A(r,l) = a[r*ra+l*sa] and B(l,j) = b[l*sb+j], summing over l < k (k ≥ 1)",
 		"in one FMA chain per element; the blocked driver calls it like gemmGeneric.")
 
@@ -142,23 +144,29 @@ func microKernel(v variant) {
 		panic("too many registers for " + v.name)
 	}
 
-	k := Load(Param("k"), GP64())
 	ra := Load(Param("ra"), GP64())
 	sa := Load(Param("sa"), GP64())
 	sb := Load(Param("sb"), GP64())
+	bstep := Load(Param("bstep"), GP64())
+	ldc := Load(Param("ldc"), GP64())
 	SHLQ(U8(v.shift()), ra)
 	SHLQ(U8(v.shift()), sa)
 	SHLQ(U8(v.shift()), sb)
+	SHLQ(U8(v.shift()), bstep)
+	SHLQ(U8(v.shift()), ldc)
 	ra3 := GP64()
 	LEAQ(Mem{Base: ra, Index: ra, Scale: 2}, ra3)
+	bcur := Load(Param("b"), GP64())
+	ccur := Load(Param("c"), GP64())
+	k := GP64()
+	pb := GP64()
+	crow := GP64()
 	// One base pointer per group of four rows: rows 4g..4g+3 are at
 	// (p), (p)(ra*1), (p)(ra*2), (p)(ra3*1).
 	ngroups := (v.mr + 3) / 4
 	bases := make([]Register, ngroups)
-	bases[0] = Load(Param("a"), GP64())
-	for g := 1; g < ngroups; g++ {
+	for g := range bases {
 		bases[g] = GP64()
-		LEAQ(Mem{Base: bases[g-1], Index: ra, Scale: 4}, bases[g])
 	}
 	aAddr := func(r int) Mem {
 		p := bases[r/4]
@@ -172,8 +180,15 @@ func microKernel(v variant) {
 		}
 		return Mem{Base: p, Index: ra3, Scale: 1}
 	}
-	pb := Load(Param("b"), GP64())
 
+	Comment("One tile per iteration: columns advance by NR, B by bstep.")
+	Label(v.name + "_strip")
+	Load(Param("k"), k)
+	Load(Param("a"), bases[0])
+	for g := 1; g < ngroups; g++ {
+		LEAQ(Mem{Base: bases[g-1], Index: ra, Scale: 4}, bases[g])
+	}
+	MOVQ(bcur, pb)
 	for r := 0; r < v.mr; r++ {
 		for j := 0; j < v.nv; j++ {
 			v.zero(acc(r, j))
@@ -218,11 +233,7 @@ func microKernel(v variant) {
 	alpha := breg(0)
 	beta := tmp
 	v.bcast(paramAddr("alpha"), alpha)
-	v.bcast(paramAddr("beta"), beta)
-	cp := Load(Param("c"), GP64())
-	ldc := Load(Param("ldc"), GP64())
-	SHLQ(U8(v.shift()), ldc)
-	flags := Load(Param("flags"), GP64())
+	MOVQ(ccur, crow)
 	scratch := v.vec(nacc + 1)
 	if v.nv == 1 {
 		scratch = v.vec(nacc + 2)
@@ -232,33 +243,39 @@ func microKernel(v variant) {
 			v.mul(alpha, acc(r, j), acc(r, j))
 		}
 	}
-	TESTQ(U32(1), flags)
+	TESTQ(U32(1), paramAddr("flags"))
 	JZ(LabelRef(v.name + "_store"))
 	Comment("t = alpha*acc + beta*C, each product rounded.")
+	v.bcast(paramAddr("beta"), beta)
 	for r := 0; r < v.mr; r++ {
 		for j := 0; j < v.nv; j++ {
-			m := Mem{Base: cp, Disp: j * v.vecBytes()}
+			m := Mem{Base: crow, Disp: j * v.vecBytes()}
 			v.mul(m, beta, scratch)
 			v.add(scratch, acc(r, j), acc(r, j))
 			v.movu(acc(r, j), m)
 		}
 		if r+1 < v.mr {
-			ADDQ(ldc, cp)
+			ADDQ(ldc, crow)
 		}
 	}
-	VZEROUPPER()
-	RET()
+	JMP(LabelRef(v.name + "_next"))
 
 	Comment("beta == 0: C is not read.")
 	Label(v.name + "_store")
 	for r := 0; r < v.mr; r++ {
 		for j := 0; j < v.nv; j++ {
-			v.movu(acc(r, j), Mem{Base: cp, Disp: j * v.vecBytes()})
+			v.movu(acc(r, j), Mem{Base: crow, Disp: j * v.vecBytes()})
 		}
 		if r+1 < v.mr {
-			ADDQ(ldc, cp)
+			ADDQ(ldc, crow)
 		}
 	}
+
+	Label(v.name + "_next")
+	ADDQ(bstep, bcur)
+	ADDQ(U32(nr*v.elem), ccur)
+	DECQ(paramAddr("strips"))
+	JNZ(LabelRef(v.name + "_strip"))
 	VZEROUPPER()
 	RET()
 }
