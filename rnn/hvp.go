@@ -6,6 +6,7 @@ import (
 	"unsafe"
 
 	"github.com/hessrnn/hessrnn/kernels"
+	"gonum.org/v1/gonum/mat"
 )
 
 // HVP computes exact Hessian-vector products H·v of the loss with respect
@@ -14,9 +15,11 @@ import (
 // ReLU” = 0). The forward states r^t, ψ^t and the BPTT deltas δ^t are
 // computed once, by NewHVP or Reset, and reused by every Apply: each
 // product costs one tangent forward and one tangent backward pass, about
-// twice a BPTT gradient. Memory is the stored trajectory O(T·B·N) plus
-// O(k·T·B·N) for a block of k vectors (the tangent states Rr^t and Rδ^t of
-// every step, so that all weight products are single gemms over T·B rows).
+// twice a BPTT gradient. Memory is the stored trajectory, 3(T+1)·B·N
+// elements (4 with ALIF units) plus readouts, and (2N+Out)·(T+1)·B elements
+// per direction of a sub-block of at most MaxBlock directions (the tangent
+// states Rr^t, Rδ^t and Re^t of every step, so that all weight products
+// are single gemms over T·B rows): linear in T, bounded in k.
 //
 // Vectors are packed over the blocks of Set in layout order (W_in, W_rec,
 // W_out, b_out), each row-major; the W_rec diagonal is part of the layout
@@ -558,11 +561,13 @@ func (h *HVP[T]) readoutCurvature(ry []T, t, b0, b1 int, pbuf []T) {
 }
 
 // HessianOperator adapts an HVP of either precision to the float64
-// operator shape of package eig (Dim() int; Apply(dst, src []float64)),
-// without importing it.
+// operator shapes of package eig, without importing it: Operator (Dim,
+// Apply) and BlockOperator (ApplyBlock on k×Dim gonum matrices, one vector
+// per row), so that eig's subspace iteration applies whole blocks.
 type HessianOperator[T kernels.Float] struct {
 	H        *HVP[T]
 	src, dst []T
+	buf      []float64
 }
 
 // Operator returns the float64 adapter of h.
@@ -572,10 +577,41 @@ func (h *HVP[T]) Operator() *HessianOperator[T] { return &HessianOperator[T]{H: 
 func (o *HessianOperator[T]) Dim() int { return o.H.dim }
 
 // Apply writes H·src to dst.
-func (o *HessianOperator[T]) Apply(dst, src []float64) { o.ApplyBlock(dst, src, 1) }
+func (o *HessianOperator[T]) Apply(dst, src []float64) { o.apply(dst, src, 1) }
 
-// ApplyBlock applies H to the k row-major vectors in src, writing dst.
-func (o *HessianOperator[T]) ApplyBlock(dst, src []float64, k int) {
+// ApplyBlock sets each row of dst to H times that row of src; both are
+// k×Dim. It panics on other shapes.
+func (o *HessianOperator[T]) ApplyBlock(dst, src *mat.Dense) {
+	k, c := src.Dims()
+	if r2, c2 := dst.Dims(); r2 != k || c2 != c || c != o.H.dim {
+		panic(fmt.Sprintf("rnn: HessianOperator.ApplyBlock: src %d×%d, dst %d×%d, Dim %d", k, c, r2, c2, o.H.dim))
+	}
+	d := o.H.dim
+	sr, dr := src.RawMatrix(), dst.RawMatrix()
+	if sr.Stride == d && dr.Stride == d {
+		o.apply(dr.Data[:k*d], sr.Data[:k*d], k)
+		return
+	}
+	o.buf = growF64(o.buf, 2*k*d)
+	in, out := o.buf[:k*d], o.buf[k*d:]
+	for i := 0; i < k; i++ {
+		copy(in[i*d:(i+1)*d], sr.Data[i*sr.Stride:i*sr.Stride+d])
+	}
+	o.apply(out, in, k)
+	for i := 0; i < k; i++ {
+		copy(dr.Data[i*dr.Stride:i*dr.Stride+d], out[i*d:(i+1)*d])
+	}
+}
+
+func growF64(s []float64, n int) []float64 {
+	if cap(s) >= n {
+		return s[:n]
+	}
+	return make([]float64, n)
+}
+
+// apply applies H to the k row-major vectors in src, writing dst.
+func (o *HessianOperator[T]) apply(dst, src []float64, k int) {
 	if d, ok := any(dst).([]T); ok {
 		o.H.ApplyBlock(d, any(src).([]T), k)
 		return

@@ -5,6 +5,8 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
+
+	"gonum.org/v1/gonum/mat"
 )
 
 var paramSets = []struct {
@@ -134,6 +136,23 @@ func TestHVPDense(t *testing.T) {
 			if relErr(w, col) != 0 {
 				t.Errorf("operator differs from Apply")
 			}
+			// Block apply through gonum matrices, contiguous and as a
+			// strided view, equals single applies.
+			const k = 3
+			src := mat.NewDense(k, d, randVec(k*d, 4))
+			big := mat.NewDense(k+1, d+2, nil)
+			for _, dst := range []*mat.Dense{mat.NewDense(k, d, nil), big.Slice(1, k+1, 2, d+2).(*mat.Dense)} {
+				op.ApplyBlock(dst, src)
+				for i := 0; i < k; i++ {
+					h.Apply(col, src.RawRowView(i))
+					if !slices.Equal(col, mat.Row(nil, i, dst)) {
+						t.Fatalf("operator block row %d differs from Apply", i)
+					}
+				}
+			}
+			if big.At(0, 0) != 0 || big.At(k, 1) != 0 {
+				t.Errorf("block apply wrote outside the view")
+			}
 		})
 	}
 }
@@ -248,5 +267,44 @@ func TestFiniteDiffHVPStepRule(t *testing.T) {
 	}
 	if err := FiniteDiffHVP(net, b, SetAll, out[:d-1], v); err == nil {
 		t.Errorf("wrong length accepted")
+	}
+}
+
+// blockOperator is the shape of eig.BlockOperator, which rnn cannot import.
+type blockOperator interface {
+	Dim() int
+	Apply(dst, src []float64)
+	ApplyBlock(dst, src *mat.Dense)
+}
+
+var (
+	_ blockOperator = (*HessianOperator[float32])(nil)
+	_ blockOperator = (*HessianOperator[float64])(nil)
+)
+
+// TestOperatorFloat32 checks the float64 adapter of a float32 HVP against
+// the float32 HVP itself.
+func TestOperatorFloat32(t *testing.T) {
+	cfg := Config{In: 3, N: 6, Out: 2, Seed: 1, Loss: Loss{Kind: CrossEntropy}}
+	net := mustNew[float32](t, cfg)
+	b := randBatch[float32](cfg, 5, 4, 1)
+	h, err := NewHVP(net, b, 0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := h.Dim()
+	v64 := randVec(2*d, 8)
+	v32 := make([]float32, len(v64))
+	for i, x := range v64 {
+		v32[i] = float32(x)
+	}
+	want := make([]float32, len(v32))
+	h.ApplyBlock(want, v32, 2)
+	dst := mat.NewDense(2, d, nil)
+	h.Operator().ApplyBlock(dst, mat.NewDense(2, d, v64))
+	for i, x := range dst.RawMatrix().Data {
+		if x != float64(want[i]) {
+			t.Fatalf("element %d: adapter %v, float32 HVP %v", i, x, want[i])
+		}
 	}
 }
