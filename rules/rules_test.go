@@ -3,6 +3,7 @@ package rules
 import (
 	"errors"
 	"math"
+	"slices"
 	"strconv"
 	"testing"
 
@@ -138,6 +139,15 @@ func TestRFLO(t *testing.T) {
 				}
 				if e := relErr(dir, refRFLO(net, b, fb)); e > tol {
 					t.Errorf("%v: relative error %.3g vs reference", form, e)
+				}
+				// Where RFLO's trace is the e-prop trace (leak 0, or ALIF
+				// units only) it is the masked RTRL of e-prop with the
+				// learning signal through B.
+				allALIF := c.cfg.Beta != nil && !slices.Contains(c.cfg.Beta, 0)
+				if c.cfg.Leak == 0 || allALIF {
+					if e := relErr(dir, refMaskedRTRL(net, b, maskEProp, 0, fb, nil)); e > tol {
+						t.Errorf("%v: relative error %.3g vs masked RTRL with feedback B", form, e)
+					}
 				}
 				r.(*trunc[float64]).setFeedback(append([]float64(nil), net.WOutM...))
 				if _, err := r.Direction(net, b, dir); err != nil {

@@ -13,16 +13,19 @@ import (
 //	δ^s = ψ^s⊙G^s + α_m δ^{s+1},  γ^s = −β⊙ψ^s⊙G^s + ρ γ^{s+1}
 //	G^{s-1} = (1−α_m) Wᵀ δ^s + (1−ρ) γ^s
 //
-// and δ^s is added to a per-step sum D^s; then ĝ_W = (1−α_m) Σ_s D^s r^{s-1}ᵀ
-// and ĝ_in = (1−α_m) Σ_s D^s x^sᵀ. The cost is O(|𝒯|·k) products; k >= T
-// delegates to exact BPTT.
+// and D^s = Σ_τ δ^s_τ; then ĝ_W = (1−α_m) Σ_s D^s r^{s-1}ᵀ and
+// ĝ_in = (1−α_m) Σ_s D^s x^sᵀ. The backward sweep runs once over s = T..1
+// and carries the k windows τ = s, …, s+k−1 alive at step s side by side
+// (slot d holds window τ = s+d), so each step is one product over all
+// windows' rows instead of one per window. The cost is O(T·k) row products;
+// k >= T delegates to exact BPTT.
 type tbptt[T kernels.Float] struct {
 	k  int
 	ws rnn.Workspace[T]
 
-	sum          []T // T·B·N
-	g, d, dn     []T // B·N
-	gam, gamNext []T
+	sum          []T // T·B·N: D^s
+	g, d, dPrev  []T // k·B·N: slot d at rows [d·B, (d+1)·B)
+	gam, gamPrev []T
 }
 
 func (r *tbptt[T]) Kind() Kind { return TBPTT }
@@ -39,14 +42,14 @@ func (r *tbptt[T]) Direction(net *rnn.Network[T], b *rnn.Batch[T], dir []T) (flo
 		return loss, checkFinite(dir, LayoutOf(net.Layout))
 	}
 	readoutGrad(net, tr, dir)
-	B, N, In, steps := tr.B, tr.N, tr.In, tr.Steps
+	B, N, In, steps, K := tr.B, tr.N, tr.In, tr.Steps, r.k
 	BN := B * N
 	if len(r.sum) != steps*BN {
 		r.sum = make([]T, steps*BN)
 	}
-	for _, p := range []*[]T{&r.g, &r.d, &r.dn, &r.gam, &r.gamNext} {
-		if len(*p) != BN {
-			*p = make([]T, BN)
+	for _, p := range []*[]T{&r.g, &r.d, &r.dPrev, &r.gam, &r.gamPrev} {
+		if len(*p) != K*BN {
+			*p = make([]T, K*BN)
 		}
 	}
 	clear(r.sum)
@@ -54,40 +57,83 @@ func (r *tbptt[T]) Direction(net *rnn.Network[T], b *rnn.Batch[T], dir []T) (flo
 	rho := T(net.Cfg.Rho())
 	alif := net.HasALIF()
 	beta := net.Cfg.Beta
+	slot := func(v []T, d int) []T { return v[d*BN : (d+1)*BN] }
 	tmin := steps + 1
-	for tau := 1; tau <= steps; tau++ {
-		if !tr.LossStep(tau) {
-			continue
-		}
-		lo := max(1, tau-r.k+1)
-		tmin = min(tmin, lo)
-		kernels.Gemm(false, false, B, N, tr.Out, 1, tr.DY(tau), tr.Out, net.WOutM, N, 0, r.g, N)
-		clear(r.gamNext)
-		for s := tau; s >= lo; s-- {
-			psi := tr.Psi(s)
-			kernels.Mul(r.d, psi, r.g)
-			if s < tau && leak != 0 {
-				kernels.Axpy(r.d, leak, r.dn)
+	// The previous step's slots [plo, phi] are valid; the others are stale.
+	// Slot d of step s continues slot d−1 of step s+1 (the same window).
+	plo, phi := -1, -1
+	for s := steps; s >= 1; s-- {
+		// The windows with a loss lie in slots [dlo, dhi]; slots in between
+		// may hold windows without one (masked losses), which stay 0.
+		dlo, dhi := -1, -1
+		for d := 0; d < K && s+d <= steps; d++ {
+			if tr.LossStep(s + d) {
+				if dlo < 0 {
+					dlo = d
+				}
+				dhi = d
 			}
-			if alif {
-				for row := 0; row < B; row++ {
-					o := row * N
-					for i := 0; i < N; i++ {
-						k := o + i
-						r.gam[k] = -T(beta[i])*psi[k]*r.g[k] + rho*r.gamNext[k]
+		}
+		if dlo >= 0 {
+			tmin = s
+			psi := tr.Psi(s)
+			D := r.sum[(s-1)*BN : s*BN]
+			if dlo == 0 {
+				kernels.Gemm(false, false, B, N, tr.Out, 1, tr.DY(s), tr.Out, net.WOutM, N, 0, slot(r.g, 0), N)
+			}
+			// Carried windows: slots [a, dhi] continue valid slots [a−1,
+			// dhi−1] (dhi−1 <= phi: the last window with a loss was alive at
+			// step s+1 too). Slots in [max(dlo, 1), a) continue windows that
+			// had no loss at step s+1 and have none now: 0.
+			a := max(dlo, 1, plo+1)
+			if phi < 0 {
+				a = dhi + 1
+			}
+			if dhi >= a {
+				g := r.g[a*BN : (dhi+1)*BN]
+				kernels.Gemm(false, false, (dhi-a+1)*B, N, N, 1-leak, r.dPrev[(a-1)*BN:dhi*BN], N, net.WRecM, N, 0, g, N)
+				if alif {
+					kernels.Axpy(g, 1-rho, r.gamPrev[(a-1)*BN:dhi*BN])
+				}
+			}
+			for d := dlo; d <= dhi; d++ {
+				g, dd := slot(r.g, d), slot(r.d, d)
+				carried := d >= a
+				if d > 0 && !carried {
+					clear(dd)
+					if alif {
+						clear(slot(r.gam, d))
+					}
+					continue
+				}
+				kernels.Mul(dd, psi, g)
+				if carried && leak != 0 {
+					kernels.Axpy(dd, leak, slot(r.dPrev, d-1))
+				}
+				if alif {
+					ga := slot(r.gam, d)
+					var gp []T
+					if carried {
+						gp = slot(r.gamPrev, d-1)
+					}
+					for row := 0; row < B; row++ {
+						o := row * N
+						for i := 0; i < N; i++ {
+							k := o + i
+							v := -T(beta[i]) * psi[k] * g[k]
+							if gp != nil {
+								v += rho * gp[k]
+							}
+							ga[k] = v
+						}
 					}
 				}
-				r.gam, r.gamNext = r.gamNext, r.gam
-			}
-			kernels.Axpy(r.sum[(s-1)*BN:s*BN], 1, r.d)
-			if s > lo {
-				kernels.Gemm(false, false, B, N, N, 1-leak, r.d, N, net.WRecM, N, 0, r.g, N)
-				if alif {
-					kernels.Axpy(r.g, 1-rho, r.gamNext)
-				}
-				r.d, r.dn = r.dn, r.d
+				kernels.Axpy(D, 1, dd)
 			}
 		}
+		plo, phi = dlo, dhi
+		r.d, r.dPrev = r.dPrev, r.d
+		r.gam, r.gamPrev = r.gamPrev, r.gam
 	}
 	l := net.Layout
 	gW, gIn := block(dir, l, rnn.WRec), block(dir, l, rnn.WIn)
