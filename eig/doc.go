@@ -16,7 +16,8 @@
 //     Lanczos quadrature spectral density with Gaussian smoothing (PyHessian).
 //   - FitRank and FitCSN: power-law decay of the top eigenvalues by the
 //     weighted log-log rank fit of Stringer et al. and by the
-//     Clauset-Shalizi-Newman maximum-likelihood method.
+//     Clauset-Shalizi-Newman maximum-likelihood method; FitPowerLaw
+//     reports both.
 //   - RelativeFlatness and RelativeFlatnessHutchinson: relative flatness of
 //     a weight matrix (Petzka et al. 2021), exact and unbiased stochastic.
 //   - Alignment: the energy fraction of a vector in a top-k eigenspace.
@@ -32,7 +33,10 @@
 // *NotFiniteError (errors.Is(err, ErrNotFinite)). An operator that can apply
 // H to k vectors at once more cheaply implements BlockOperator, whose block
 // layout is k×Dim with one vector per row (so each vector is a contiguous
-// []float64).
+// []float64). The exact Hessian operator of package rnn (rnn.HVP.Operator)
+// has these methods, so it is a BlockOperator without either package
+// importing the other; the integration is tested in this package's external
+// tests.
 //
 // # Conventions
 //

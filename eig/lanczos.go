@@ -48,7 +48,11 @@ type LanczosSettings struct {
 	// (Tol·‖H‖)²/gap. 0 means 1e-6. Must be in [0, 1).
 	Tol float64
 	// MaxBasis is the largest Krylov basis kept before a thick restart. 0
-	// means min(Dim, max(2k+32, 64)). Must be Dim or at least k+2.
+	// means min(Dim, max(3k+32, 64)). Must be Dim or at least k+2. The
+	// basis takes (MaxBasis+1)·Dim float64s. Restarts discard information:
+	// the top 200 of the seqMNIST-size W_rec Hessian (Dim 16384) took 1012
+	// applications with a basis of 2k+32 = 432 (5 restarts) and 565 with
+	// 632 (none).
 	MaxBasis int
 	// MaxApplies caps the operator applications; 0 means
 	// max(1000, 20·MaxBasis).
@@ -103,7 +107,7 @@ func (s *LanczosSettings) defaults(n, k int) (LanczosSettings, error) {
 		c.Tol = 1e-6
 	}
 	if c.MaxBasis == 0 {
-		c.MaxBasis = min(n, max(2*k+32, 64))
+		c.MaxBasis = min(n, max(3*k+32, 64))
 	}
 	if c.MaxBasis > n || (c.MaxBasis != n && c.MaxBasis < k+2) {
 		return c, &SettingsError{Field: "LanczosSettings.MaxBasis", Value: c.MaxBasis, Allowed: "Dim, or k+2..Dim (0 means default)"}

@@ -24,20 +24,20 @@ type FallibleOperator interface {
 }
 
 // BlockOperator is an Operator that applies H to k vectors at once. src and
-// dst have length k·Dim and hold one vector per row, row-major: dst[i·Dim :
-// (i+1)·Dim] = H src[i·Dim : (i+1)·Dim]. This is the shape of the rnn
-// package's HessianOperator, which satisfies BlockOperator structurally.
-// Subspace and RelativeFlatness use ApplyBlock when an operator provides
-// it. A block of k vectors counts as k applications.
+// dst are k×Dim with one vector per row: row i of dst = H (row i of src).
+// The rnn package's HessianOperator satisfies it structurally. Subspace and
+// RelativeFlatness pass whole blocks (k and M vectors); an operator whose
+// memory grows with the block size should split large blocks itself (the
+// rnn HVP does). A block of k vectors counts as k applications.
 type BlockOperator interface {
 	Operator
-	ApplyBlock(dst, src []float64, k int)
+	ApplyBlock(dst, src *mat.Dense)
 }
 
 // FallibleBlockOperator is a BlockOperator whose block product can fail.
 type FallibleBlockOperator interface {
 	BlockOperator
-	ApplyBlockErr(dst, src []float64, k int) error
+	ApplyBlockErr(dst, src *mat.Dense) error
 }
 
 // Dense adapts a mat.Symmetric matrix to a BlockOperator, for tests and for
@@ -61,17 +61,10 @@ func (d *Dense) Apply(dst, src []float64) {
 	mat.NewVecDense(n, dst).MulVec(d.A, mat.NewVecDense(n, src))
 }
 
-// ApplyBlock sets the k rows of dst to A times the rows of src (dst = src A
-// for k×Dim row-major blocks).
-func (d *Dense) ApplyBlock(dst, src []float64, k int) {
-	n := d.Dim()
-	if len(dst) != k*n || len(src) != k*n {
-		panic("eig: Dense.ApplyBlock: slice length does not match k·Dim")
-	}
-	if k == 0 {
-		return
-	}
-	mat.NewDense(k, n, dst).Mul(mat.NewDense(k, n, src), d.A)
+// ApplyBlock sets dst = src A, i.e. each row of dst is A times that row of
+// src.
+func (d *Dense) ApplyBlock(dst, src *mat.Dense) {
+	dst.Mul(src, d.A)
 }
 
 // Func adapts a function to an Operator of dimension N.
@@ -215,24 +208,19 @@ func (a *applier) check(v []float64, apply int) error {
 	return nil
 }
 
-// applyBlock sets each row of dst to H times that row of src. Both must be
-// k×Dim with stride Dim (as made by mat.NewDense(k, Dim, nil)).
+// applyBlock sets each row of dst to H times that row of src.
 func (a *applier) applyBlock(dst, src *mat.Dense) error {
 	k, _ := src.Dims()
 	first := a.applies + 1
-	if dst.RawMatrix().Stride != a.n || src.RawMatrix().Stride != a.n {
-		panic("eig: applyBlock: block stride is not Dim")
-	}
-	dd, sd := dst.RawMatrix().Data[:k*a.n], src.RawMatrix().Data[:k*a.n]
 	switch bo := a.op.(type) {
 	case FallibleBlockOperator:
 		a.applies += k
-		if err := bo.ApplyBlockErr(dd, sd, k); err != nil {
+		if err := bo.ApplyBlockErr(dst, src); err != nil {
 			return &OperatorError{Method: a.method, Apply: first, Err: err}
 		}
 	case BlockOperator:
 		a.applies += k
-		bo.ApplyBlock(dd, sd, k)
+		bo.ApplyBlock(dst, src)
 	default:
 		for i := 0; i < k; i++ {
 			if err := a.apply(dst.RawRowView(i), src.RawRowView(i)); err != nil {

@@ -233,3 +233,28 @@ func fitTail(x []float64, xmin float64) (CSNFit, bool) {
 	f.GammaStdErr = f.StdErr / ((alpha - 1) * (alpha - 1))
 	return f, true
 }
+
+// PowerLawFits holds both power-law fits of one spectrum, as the issue's
+// analysis reports them side by side.
+type PowerLawFits struct {
+	// Rank is the weighted log-log rank fit of the paper (FitRank).
+	Rank RankFit
+	// CSN is the Clauset-Shalizi-Newman maximum-likelihood fit with a
+	// KS-selected xmin (FitCSN with the given settings); CSN.Gamma is its
+	// rank-decay exponent, comparable with Rank.Gamma.
+	CSN CSNFit
+}
+
+// FitPowerLaw fits the decay of values (typically the top-k eigenvalues) by
+// FitRank over all ranks and by FitCSN with settings s.
+func FitPowerLaw(values []float64, s CSNSettings) (PowerLawFits, error) {
+	r, err := FitRank(values)
+	if err != nil {
+		return PowerLawFits{}, err
+	}
+	c, err := FitCSN(values, s)
+	if err != nil {
+		return PowerLawFits{}, err
+	}
+	return PowerLawFits{Rank: r, CSN: c}, nil
+}

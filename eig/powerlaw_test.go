@@ -282,6 +282,16 @@ func TestFitCSNFixedXminAndRankData(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	both, err := eig.FitPowerLaw(vals, eig.CSNSettings{MinTail: 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if both.Rank != r || both.CSN != g {
+		t.Errorf("FitPowerLaw = %+v, separate fits %+v, %+v", both, r, g)
+	}
+	if _, err := eig.FitPowerLaw([]float64{1, 0.5}, eig.CSNSettings{}); !errors.Is(err, eig.ErrTooFew) {
+		t.Errorf("FitPowerLaw on two values: %v", err)
+	}
 	t.Logf("rank-size n^-%v: rank fit γ = %.4f ± %.4f; CSN α = %.3f ± %.3f (γ = %.3f ± %.3f, xmin %.4g, n %d, KS %.3f)",
 		gamma, r.Gamma, r.StdErr, g.Alpha, g.StdErr, g.Gamma, g.GammaStdErr, g.Xmin, g.NTail, g.KS)
 }

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"gonum.org/v1/gonum/mat"
+
 	"github.com/hessrnn/hessrnn/eig"
 	"github.com/hessrnn/hessrnn/rnn"
 )
@@ -62,15 +64,15 @@ func BenchmarkSeqMNISTHVP(b *testing.B) {
 	n := op.Dim()
 	for _, k := range []int{1, 4, 16} {
 		b.Run(fmt.Sprintf("k=%d", k), func(b *testing.B) {
-			src := make([]float64, k*n)
+			src := mat.NewDense(k, n, nil)
 			r := rand.New(rand.NewPCG(3, 3))
-			for i := range src {
-				src[i] = r.NormFloat64()
+			for i := range src.RawMatrix().Data {
+				src.RawMatrix().Data[i] = r.NormFloat64()
 			}
-			dst := make([]float64, k*n)
+			dst := mat.NewDense(k, n, nil)
 			c0 := cpuTime()
 			for b.Loop() {
-				op.ApplyBlock(dst, src, k)
+				op.ApplyBlock(dst, src)
 			}
 			b.ReportMetric(float64(cpuTime()-c0)/float64(b.N)/float64(k)/1e6, "cpu-ms/vector")
 		})

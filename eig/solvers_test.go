@@ -297,16 +297,19 @@ func TestLanczosFewerAppliesThanPower(t *testing.T) {
 	}
 }
 
-// countingBlock wraps a BlockOperator and counts block calls.
+// countingBlock wraps a BlockOperator and counts block calls and the
+// largest block.
 type countingBlock struct {
 	eig.BlockOperator
-	blocks, singles int
+	blocks, singles, maxK int
 }
 
 func (c *countingBlock) Apply(dst, src []float64) { c.singles++; c.BlockOperator.Apply(dst, src) }
-func (c *countingBlock) ApplyBlock(dst, src []float64, k int) {
+func (c *countingBlock) ApplyBlock(dst, src *mat.Dense) {
 	c.blocks++
-	c.BlockOperator.ApplyBlock(dst, src, k)
+	k, _ := src.Dims()
+	c.maxK = max(c.maxK, k)
+	c.BlockOperator.ApplyBlock(dst, src)
 }
 
 func TestSubspaceCrossValidatesLanczos(t *testing.T) {
@@ -331,8 +334,8 @@ func TestSubspaceCrossValidatesLanczos(t *testing.T) {
 				if ss.Status != eig.Converged {
 					t.Fatalf("status %v after %d iterations", ss.Status, ss.Iterations)
 				}
-				if op.singles != 0 || op.blocks != ss.Iterations || ss.Applies != k*ss.Iterations {
-					t.Errorf("block calls %d, single %d, iterations %d, applies %d", op.blocks, op.singles, ss.Iterations, ss.Applies)
+				if op.singles != 0 || op.blocks != ss.Iterations || ss.Applies != k*ss.Iterations || op.maxK != k {
+					t.Errorf("block calls %d (largest %d), single %d, iterations %d, applies %d", op.blocks, op.maxK, op.singles, ss.Iterations, ss.Applies)
 				}
 				lz, err := eig.Lanczos(eig.NewDense(p.A), k, eig.LanczosSettings{Which: eig.LargestMagnitude, Tol: 1e-10, Seed: 5})
 				if err != nil {
@@ -397,7 +400,20 @@ func TestDeterministicFromSeed(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		out := append([]float64{pw.Abs, pw.Rayleigh, tr.Estimate}, pw.Vector...)
+		slq, err := eig.SLQ(op, eig.SLQSettings{Seed: seed, Probes: 3, Steps: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The 80-dimensional operator as the Hessian of an 8×10 matrix.
+		fl, err := eig.RelativeFlatnessHutchinson(op, mat.NewDense(8, 10, p.A.RawSymmetric().Data[:80]), eig.HutchinsonSettings{Seed: seed, Probes: 5})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := append([]float64{pw.Abs, pw.Rayleigh, tr.Estimate, fl.Estimate, fl.StdErr}, pw.Vector...)
+		for i := range slq.Nodes {
+			out = append(out, slq.Nodes[i]...)
+			out = append(out, slq.Weights[i]...)
+		}
 		out = append(out, lz.Values...)
 		out = append(out, lz.Vector(0)...)
 		out = append(out, ss.Values...)

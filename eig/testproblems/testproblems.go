@@ -171,10 +171,10 @@ func (d Diagonal) Apply(dst, src []float64) {
 	}
 }
 
-// ApplyBlock applies d to each of the k row-major vectors of src.
-func (d Diagonal) ApplyBlock(dst, src []float64, k int) {
-	n := len(d)
+// ApplyBlock applies d to each row of src.
+func (d Diagonal) ApplyBlock(dst, src *mat.Dense) {
+	k, _ := src.Dims()
 	for i := 0; i < k; i++ {
-		d.Apply(dst[i*n:(i+1)*n], src[i*n:(i+1)*n])
+		d.Apply(dst.RawRowView(i), src.RawRowView(i))
 	}
 }
