@@ -5,6 +5,7 @@ import (
 	"syscall"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/hessrnn/hessrnn/kernels"
 )
@@ -56,36 +57,77 @@ func BenchmarkBPTTStep(b *testing.B) {
 }
 
 // BenchmarkHVP times one exact float32 Hessian-vector product with respect
-// to W_rec with the forward pass and deltas reused, and a block of 4.
+// to W_rec with the forward pass and deltas reused, and blocks of 4 and 16
+// (reported per vector too). MB is the memory of the stored trajectory and
+// the tangent buffers.
 func BenchmarkHVP(b *testing.B) {
 	for _, s := range benchShapes {
 		if s.B == 1 {
 			continue
 		}
-		for _, k := range []int{1, 4} {
+		for _, k := range []int{1, 4, 16} {
 			if k > 1 && (s.T > 28 || s.N > 128) {
 				continue
 			}
 			b.Run(fmt.Sprintf("B=%d/T=%d/N=%d/k=%d", s.B, s.T, s.N, k), func(b *testing.B) {
 				net, batch := benchSetup(b, s.B, s.T, s.In, s.N)
-				h, err := NewHVP(net, batch, SetWRec, nil)
-				if err != nil {
-					b.Fatal(err)
-				}
-				v := make([]float32, k*h.Dim())
-				for i := range v {
-					v[i] = float32(i%7) - 3
-				}
-				dst := make([]float32, len(v))
-				b.ReportAllocs()
-				c0 := cpuTime()
-				for b.Loop() {
-					h.ApplyBlock(dst, v, k)
-				}
-				reportCPU(b, c0, k)
+				benchHVP(b, net, batch, k)
 			})
 		}
 	}
+}
+
+// BenchmarkHVP64 is BenchmarkHVP in float64, the precision of the curvature
+// analysis, at the seqMNIST shape.
+func BenchmarkHVP64(b *testing.B) {
+	s := benchShapes[0]
+	net, batch := benchSetup(b, s.B, s.T, s.In, s.N)
+	net64 := Convert[float64](net)
+	b64 := &Batch[float64]{Size: batch.Size, Steps: batch.Steps, In: batch.In, Out: batch.Out, Labels: batch.Labels,
+		X: make([]float64, len(batch.X))}
+	for i, x := range batch.X {
+		b64.X[i] = float64(x)
+	}
+	b.Run(fmt.Sprintf("B=%d/T=%d/N=%d/k=1", s.B, s.T, s.N), func(b *testing.B) { benchHVP(b, net64, b64, 1) })
+}
+
+func benchHVP[T kernels.Float](b *testing.B, net *Network[T], batch *Batch[T], k int) {
+	h, err := NewHVP(net, batch, SetWRec, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	v := make([]T, k*h.Dim())
+	for i := range v {
+		v[i] = T(i%7) - 3
+	}
+	dst := make([]T, len(v))
+	h.ApplyBlock(dst, v, k)
+	b.ReportAllocs()
+	c0 := cpuTime()
+	for b.Loop() {
+		h.ApplyBlock(dst, v, k)
+	}
+	reportCPU(b, c0, k)
+	b.ReportMetric(float64(hvpBytes(h))/(1<<20), "MB")
+}
+
+// hvpBytes returns the memory held by an HVP: its workspace (trajectory,
+// deltas, readouts) and tangent and direction buffers.
+func hvpBytes[T kernels.Float](h *HVP[T]) int {
+	ws := h.ws
+	n := 0
+	for _, s := range [][]T{ws.r, ws.psi, ws.a, ws.delta, ws.y, ws.dy, ws.wT, h.grad, h.vFull, h.acc, h.rr, h.rd, h.re,
+		h.vRecT, h.vRec, h.vInT, h.vOut, h.vOutT, h.pRecV, h.pRecH, h.pIn, h.pOutV, h.pOutH} {
+		n += cap(s)
+	}
+	for _, c := range ws.chunks {
+		n += cap(c.h) + cap(c.gam) + cap(c.gamNxt)
+	}
+	for _, it := range h.items {
+		n += cap(it.rh) + cap(it.ra) + cap(it.rgam) + cap(it.rgamN) + cap(it.p)
+	}
+	var z T
+	return n * int(unsafe.Sizeof(z))
 }
 
 // cpuTime returns the process's user+system CPU time. On a shared, noisy

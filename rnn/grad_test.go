@@ -40,6 +40,8 @@ func gradCases() []struct {
 	}
 	out = append(out, c{"masked", Config{In: 2, N: 5, Out: 2, Seed: 3, Beta: MixedBeta(5, 2, 1), BThr: 0.1,
 		Loss: Loss{Kind: MSE, Timing: MaskedSteps, StepMask: []bool{false, true, false, true, true, false, true}}}})
+	out = append(out, c{"masked-ce", Config{In: 2, N: 5, Out: 3, Seed: 4, Leak: 0.5, Beta: MixedBeta(5, 3, 1.8), TauA: 3, L2: 1e-2,
+		Loss: Loss{Kind: CrossEntropy, Timing: MaskedSteps, StepMask: []bool{true, false, false, true, false, false, true}}}})
 	out = append(out, c{"murray", Config{In: 2, N: 5, Out: 2, Seed: 3, Init: InitMurray, Loss: Loss{Kind: CrossEntropy}}})
 	return out
 }

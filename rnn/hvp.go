@@ -84,7 +84,7 @@ type hvpItem[T kernels.Float] struct {
 const hvpBlockBytes = 128 << 20
 
 // hvpMaxBlock caps the directions per sub-block.
-const hvpMaxBlock = 16
+const hvpMaxBlock = 8
 
 // NewHVP runs the forward and backward passes of net on b, keeps them in ws
 // (a new workspace when nil) and returns the operator for the parameter set
@@ -136,7 +136,8 @@ func (h *HVP[T]) Grad() []T { return h.grad }
 // MaxBlock returns the number of directions ApplyBlock processes together;
 // larger blocks are split. The tangent storage of a sub-block,
 // (2N + Out)·(T+1)·B elements per direction, stays within 128 MiB unless a
-// single direction needs more; up to 16 directions.
+// single direction needs more; up to 8 directions (larger blocks gain
+// nothing: their tangent states fall out of cache).
 func (h *HVP[T]) MaxBlock() int { return h.kMax }
 
 // Apply writes H·v to dst; both have length Dim. It panics on other

@@ -13,7 +13,8 @@ var paramSets = []struct {
 	name string
 	set  ParamSet
 }{
-	{"default", 0}, {"W_in", SetWIn}, {"W_out", SetWOut}, {"b_out", SetBOut}, {"all", SetAll},
+	{"default", 0}, {"W_in", SetWIn}, {"W_out", SetWOut}, {"b_out", SetBOut}, {"W_in+W_rec", SetWIn | SetWRec},
+	{"W_out+b_out", SetWOut | SetBOut}, {"all", SetAll},
 }
 
 func randVec(n int, seed uint64) []float64 {
