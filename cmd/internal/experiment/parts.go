@@ -2,6 +2,7 @@ package experiment
 
 import (
 	"fmt"
+	"image/color"
 	"math"
 	"path/filepath"
 	"sort"
@@ -234,6 +235,68 @@ func (v *view) testsVsBPTT() {
 		t.Rows = append(t.Rows, []string{g.label, w1, m1, bf1, w2, m2, bf2})
 	}
 	v.sec.Tables = append(v.sec.Tables, t)
+
+	// Runs with the same seed share the initial weights, the task and the
+	// test noise, so a paired comparison removes that shared variation.
+	pt := report.Table{Caption: "Paired by seed (same initial weights and test noise): each rule minus BPTT, with the Wilcoxon signed-rank test (two-sided)",
+		Header: []string{"rule", "pairs", "λ_max difference", "runs with larger λ_max", "λ_max Wilcoxon p", "gap difference", "runs with larger gap", "gap Wilcoxon p"}}
+	for _, g := range v.groups {
+		if g == ref {
+			continue
+		}
+		lx, ly := pairBySeed(g, ref, lambdaOf)
+		gx, gy := pairBySeed(g, ref, gapOf)
+		if len(lx) == 0 {
+			continue
+		}
+		row := []string{g.label, fmt.Sprint(len(lx))}
+		for _, xy := range [][2][]float64{{lx, ly}, {gx, gy}} {
+			var d []float64
+			larger := 0
+			for i := range xy[0] {
+				d = append(d, xy[0][i]-xy[1][i])
+				if xy[0][i] > xy[1][i] {
+					larger++
+				}
+			}
+			p := "n/a"
+			if w, err := stats.WilcoxonSignedRank(xy[0], xy[1]); err == nil {
+				p = fmtP(w.P)
+			}
+			row = append(row, fmtMS(d), fmt.Sprintf("%d/%d", larger, len(d)), p)
+		}
+		pt.Rows = append(pt.Rows, row)
+		fmt.Fprintf(&v.txt, "  paired vs BPTT: %s λ_max larger in %s runs (Wilcoxon p = %s)\n", g.label, row[3], row[4])
+	}
+	if len(pt.Rows) > 0 {
+		v.sec.Tables = append(v.sec.Tables, pt)
+	}
+}
+
+// pairBySeed returns f of the finished runs of a and b with equal seeds,
+// in seed order.
+func pairBySeed(a, b *group, f finalOf) (x, y []float64) {
+	bySeed := map[uint64]float64{}
+	for _, r := range b.runs {
+		if v := f(r); finite(v) {
+			bySeed[r.Seed] = float64(v)
+		}
+	}
+	var seeds []uint64
+	av := map[uint64]float64{}
+	for _, r := range a.runs {
+		if v := f(r); finite(v) {
+			if _, ok := bySeed[r.Seed]; ok {
+				seeds = append(seeds, r.Seed)
+				av[r.Seed] = float64(v)
+			}
+		}
+	}
+	sort.Slice(seeds, func(i, j int) bool { return seeds[i] < seeds[j] })
+	for _, s := range seeds {
+		x, y = append(x, av[s]), append(y, bySeed[s])
+	}
+	return x, y
 }
 
 // bands aggregates a per-checkpoint quantity of every group.
@@ -291,8 +354,9 @@ func (v *view) alpha() {
 	if len(alpha) == 0 {
 		return
 	}
-	if p, err := plots.Bands(v.title+": step length α = ⟨ĝ,g⟩/‖g‖² (W_rec)", "iteration", "α", alpha, false); err == nil {
+	if p, err := plots.Bands(v.title+": step length α = <ĝ,g>/|g|² (W_rec)", "iteration", "α", alpha, false); err == nil {
 		plots.AddHLines(p, plots.HLine{Label: "α = 1 (exact)", Y: 1, Color: plots.Color("BPTT")})
+		p.Y.Max += 0.25 * (p.Y.Max - p.Y.Min)
 		v.save(p, "alpha", "Relative step length α of each rule's update along the exact gradient (Eq. 6), mean ± std; Three-factor theory applies Three-factor's α to BPTT (Fig. 4 A).")
 	}
 	t := report.Table{Caption: "Eq. 6 decomposition ĝ = αg + ε on W_rec, over all checkpoints of all runs (mean ± std), and α at convergence (last quarter of the checkpoints)",
@@ -580,8 +644,9 @@ func (v *view) flatness() {
 func (v *view) align() {
 	t := report.Table{Caption: "Energy fraction ‖U_kᵀx‖²/‖x‖² of ε and of g in the top-k Hessian eigenspace over all checkpoints and runs (Fig. 10; paired Wilcoxon signed-rank test, two-sided)",
 		Header: []string{"rule", "pairs", "ε fraction", "g fraction", "pairs with ε < g", "Wilcoxon p"}}
-	var ser []plots.Series
-	var eb, gb []plots.Band
+	var panels []*plot.Plot
+	var bands []plots.Band
+	gray := color.NRGBA{120, 120, 120, 255}
 	for _, g := range v.groups {
 		var e, gg []float64
 		less := 0
@@ -605,25 +670,26 @@ func (v *view) align() {
 		}
 		t.Rows = append(t.Rows, []string{g.label, fmt.Sprint(len(e)), fmtMS(e), fmtMS(gg), fmt.Sprintf("%d/%d", less, len(e)), p})
 		fmt.Fprintf(&v.txt, "  alignment %s: ε %s vs g %s (Wilcoxon p = %s)\n", g.label, fmtMS(e), fmtMS(gg), p)
-		ser = append(ser, plots.Series{Label: g.label + " ε", Values: e}, plots.Series{Label: g.label + " g", Values: gg})
+		c := plots.Color(g.label)
+		if sp, err := plots.Strip(g.label+" (Wilcoxon p = "+p+")", "|U_k^T x|²/|x|²", []plots.Series{{Label: "ε", Values: e, Color: c}, {Label: "g", Values: gg, Color: gray}}); err == nil {
+			panels = append(panels, sp)
+		}
 		if b, ok := trajBand(g, func(c results.Checkpoint) results.Num { return c.AlignEps }); ok {
-			b.Label = g.label + " ε"
-			eb = append(eb, b)
+			b.Label, b.Color = g.label+" ε", c
+			bands = append(bands, b)
 		}
 		if b, ok := trajBand(g, func(c results.Checkpoint) results.Num { return c.AlignG }); ok {
-			b.Label = g.label + " g"
-			gb = append(gb, b)
+			b.Label, b.Color, b.Dashed = g.label+" g", c, true
+			bands = append(bands, b)
 		}
 	}
 	if len(t.Rows) == 0 {
 		return
 	}
 	v.sec.Tables = append(v.sec.Tables, t)
-	if p, err := plots.Strip(v.title+": alignment with the top-k eigenvectors", "‖U_kᵀx‖²/‖x‖²", ser); err == nil {
-		v.save(p, "alignment", "Fraction of ε (the rule's error, Eq. 6) and of the exact gradient g in the span of the top-k Hessian eigenvectors, every checkpoint of every run (Fig. 10).")
-	}
-	if p, err := plots.Bands(v.title+": alignment along training", "iteration", "‖U_kᵀx‖²/‖x‖²", append(eb, gb...), false); err == nil {
-		v.save(p, "alignment_training", "Top-k alignment of ε and g along training, mean ± std over runs (Fig. 10).")
+	v.savePanels(plots.Panels{Plots: panels, Cols: min(3, len(panels))}, "alignment", "Fraction of ε (the rule's error, Eq. 6; coloured) and of the exact gradient g (grey) in the span of the top-k Hessian eigenvectors, every checkpoint of every run, one panel per rule (Fig. 10).")
+	if p, err := plots.Bands(v.title+": alignment along training", "iteration", "|U_k^T x|²/|x|²  (ε solid, g dashed)", bands, false); err == nil {
+		v.save(p, "alignment_training", "Top-k alignment of ε (solid) and g (dashed) along training, mean ± std over runs (Fig. 10).")
 	}
 }
 

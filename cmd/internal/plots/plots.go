@@ -80,6 +80,16 @@ func newPlot(title, xlabel, ylabel string) *plot.Plot {
 type Series struct {
 	Label  string
 	Values []float64
+	// Color overrides the label's colour when set.
+	Color color.NRGBA
+}
+
+// colorOf returns c, or the label's colour when c is the zero value.
+func colorOf(c color.NRGBA, label string) color.NRGBA {
+	if c == (color.NRGBA{}) {
+		return Color(label)
+	}
+	return c
 }
 
 func finite(x []float64) []float64 {
@@ -122,7 +132,7 @@ func Histograms(title, xlabel string, series []Series, bins int) (*plot.Plot, er
 			b := min(int((v-lo)/w), bins-1)
 			h.Bins[b].Weight++
 		}
-		c := Color(s.Label)
+		c := colorOf(s.Color, s.Label)
 		h.FillColor = withAlpha(c, 90)
 		h.LineStyle = draw.LineStyle{Color: c, Width: vg.Points(1)}
 		p.Add(h)
@@ -194,6 +204,10 @@ type Band struct {
 	X     []float64
 	Mean  []float64
 	Std   []float64 // NaN or 0 draws no band at that x
+	// Color overrides the label's colour when set.
+	Color color.NRGBA
+	// Dashed draws the mean as a dashed line.
+	Dashed bool
 }
 
 // Bands draws each series' mean as a line and mean ± std as a shaded band
@@ -230,7 +244,7 @@ func Bands(title, xlabel, ylabel string, bands []Band, logY bool) (*plot.Plot, e
 			continue
 		}
 		any = true
-		c := Color(b.Label)
+		c := colorOf(b.Color, b.Label)
 		if len(line) > 1 {
 			poly := append(plotter.XYs{}, upper...)
 			for i := len(lower) - 1; i >= 0; i-- {
@@ -249,6 +263,9 @@ func Bands(title, xlabel, ylabel string, bands []Band, logY bool) (*plot.Plot, e
 			return nil, err
 		}
 		l.LineStyle = draw.LineStyle{Color: c, Width: vg.Points(1.6)}
+		if b.Dashed {
+			l.LineStyle.Dashes = []vg.Length{vg.Points(5), vg.Points(3)}
+		}
 		p.Add(l)
 		if len(line) == 1 {
 			sc, _ := plotter.NewScatter(line)
@@ -276,7 +293,7 @@ func Strip(title, ylabel string, series []Series) (*plot.Plot, error) {
 			continue
 		}
 		any = true
-		c := Color(s.Label)
+		c := colorOf(s.Color, s.Label)
 		sorted := append([]float64(nil), vals...)
 		sort.Float64s(sorted)
 		var xy plotter.XYs
@@ -428,7 +445,7 @@ func ErrorLines(title, xlabel, ylabel string, bands []Band, logX, logY bool) (*p
 			continue
 		}
 		any = true
-		c := Color(b.Label)
+		c := colorOf(b.Color, b.Label)
 		l, sc, err := plotter.NewLinePoints(xys)
 		if err != nil {
 			return nil, err

@@ -2,6 +2,7 @@ package plots
 
 import (
 	"bytes"
+	"image/color"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -113,7 +114,7 @@ func TestFiguresRender(t *testing.T) {
 
 func TestErrors(t *testing.T) {
 	nan := []float64{math.NaN(), math.Inf(1)}
-	if _, err := Histograms("t", "x", []Series{{"BPTT", nan}}, 5); err == nil {
+	if _, err := Histograms("t", "x", []Series{{Label: "BPTT", Values: nan}}, 5); err == nil {
 		t.Error("histogram of no finite values")
 	}
 	if _, err := Scatter("t", "x", "y", []Point{{"BPTT", math.NaN(), 1}}, nil); err == nil {
@@ -128,11 +129,11 @@ func TestErrors(t *testing.T) {
 	if _, err := RenderPanels(Panels{}, "png"); err == nil {
 		t.Error("empty panels")
 	}
-	if _, err := Strip("t", "y", []Series{{"a", nil}}); err == nil {
+	if _, err := Strip("t", "y", []Series{{Label: "a"}}); err == nil {
 		t.Error("empty strip")
 	}
 	// A single value and constant values still render.
-	if p, err := Histograms("t", "x", []Series{{"BPTT", []float64{1, 1}}}, 5); err != nil || p == nil {
+	if p, err := Histograms("t", "x", []Series{{Label: "BPTT", Values: []float64{1, 1}}}, 5); err != nil || p == nil {
 		t.Errorf("constant histogram: %v", err)
 	}
 }
@@ -146,5 +147,20 @@ func TestColors(t *testing.T) {
 	}
 	if Color("TBPTT(1)") == Color("TBPTT(32)") {
 		t.Error("TBPTT ramp flat")
+	}
+}
+
+func TestSeriesColor(t *testing.T) {
+	c := Color("MDGL")
+	if colorOf(c, "BPTT") != c || colorOf(color.NRGBA{}, "BPTT") != Color("BPTT") {
+		t.Error("colour override")
+	}
+	st, err := Strip("t", "y", []Series{{Label: "ε", Values: []float64{1, 2}, Color: c}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svg, err := Render(st, "svg")
+	if err != nil || !strings.Contains(string(svg), "#2CA02C") {
+		t.Errorf("strip does not use the series colour (%v)", err)
 	}
 }
