@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hessrnn/hessrnn/kernels"
 	"github.com/hessrnn/hessrnn/rnn"
 )
 
@@ -166,4 +167,31 @@ func BenchmarkOnline(b *testing.B) {
 func BenchmarkRTRL(b *testing.B) {
 	sh := benchShape{name: "rtrl", B: 1, T: 50, In: 32, N: MaxRTRLUnits, Out: 1}
 	benchStep(b, sh, Settings{Kind: RTRL})
+}
+
+// BenchmarkMulSmallRows: the products with few rows that mulNN routes to
+// GemvT (per row) against kernels.Gemm, at the rules' shapes.
+func BenchmarkMulSmallRows(b *testing.B) {
+	for _, n := range []int{100, 512} {
+		for _, m := range []int{1, 2, 3, 4, 8} {
+			w := make([]float32, n*n)
+			x := make([]float32, m*n)
+			y := make([]float32, m*n)
+			for i := range w {
+				w[i] = float32(i%7) * 0.1
+			}
+			b.Run(fmt.Sprintf("n=%d/m=%d/impl=gemm", n, m), func(b *testing.B) {
+				for i := 0; i < b.N; i++ {
+					kernels.Gemm(false, false, m, n, n, 1, x, n, w, n, 0, y, n)
+				}
+			})
+			b.Run(fmt.Sprintf("n=%d/m=%d/impl=gemvT-rows", n, m), func(b *testing.B) {
+				for i := 0; i < b.N; i++ {
+					for r := 0; r < m; r++ {
+						kernels.GemvT(y[r*n:(r+1)*n], 1, w, n, x[r*n:(r+1)*n], 0)
+					}
+				}
+			})
+		}
+	}
 }

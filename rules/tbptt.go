@@ -79,7 +79,7 @@ func (r *tbptt[T]) Direction(net *rnn.Network[T], b *rnn.Batch[T], dir []T) (flo
 			psi := tr.Psi(s)
 			D := r.sum[(s-1)*BN : s*BN]
 			if dlo == 0 {
-				kernels.Gemm(false, false, B, N, tr.Out, 1, tr.DY(s), tr.Out, net.WOutM, N, 0, slot(r.g, 0), N)
+				mulNN(B, N, tr.Out, 1, tr.DY(s), tr.Out, net.WOutM, N, 0, slot(r.g, 0), N)
 			}
 			// Carried windows: slots [a, dhi] continue valid slots [a−1,
 			// dhi−1] (dhi−1 <= phi: the last window with a loss was alive at
@@ -91,7 +91,7 @@ func (r *tbptt[T]) Direction(net *rnn.Network[T], b *rnn.Batch[T], dir []T) (flo
 			}
 			if dhi >= a {
 				g := r.g[a*BN : (dhi+1)*BN]
-				kernels.Gemm(false, false, (dhi-a+1)*B, N, N, 1-leak, r.dPrev[(a-1)*BN:dhi*BN], N, net.WRecM, N, 0, g, N)
+				mulNN((dhi-a+1)*B, N, N, 1-leak, r.dPrev[(a-1)*BN:dhi*BN], N, net.WRecM, N, 0, g, N)
 				if alif {
 					kernels.Axpy(g, 1-rho, r.gamPrev[(a-1)*BN:dhi*BN])
 				}

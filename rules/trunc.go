@@ -121,7 +121,11 @@ func readoutGrad[T kernels.Float](net *rnn.Network[T], tr rnn.Trajectory[T], dir
 	B, N, Out := tr.B, tr.N, tr.Out
 	k := (t1 - t0 + 1) * B
 	dy := span(tr.DY(t0), k*Out)
-	kernels.Gemm(true, false, Out, N, k, 1, dy, Out, span(tr.R(t0), k*N), N, 0, gOut, N)
+	if Out == 1 {
+		kernels.GemvT(gOut, 1, span(tr.R(t0), k*N), N, dy, 0)
+	} else {
+		kernels.Gemm(true, false, Out, N, k, 1, dy, Out, span(tr.R(t0), k*N), N, 0, gOut, N)
+	}
 	for row := 0; row < k; row++ {
 		kernels.Axpy(gB, 1, dy[row*Out:(row+1)*Out])
 	}
@@ -138,7 +142,7 @@ func (r *trunc[T]) learningSignal(net *rnn.Network[T], tr rnn.Trajectory[T], t i
 	if r.fb != nil {
 		f = r.fb
 	}
-	kernels.Gemm(false, false, tr.B, tr.N, tr.Out, 1, tr.DY(t), tr.Out, f, tr.N, 0, dst, tr.N)
+	mulNN(tr.B, tr.N, tr.Out, 1, tr.DY(t), tr.Out, f, tr.N, 0, dst, tr.N)
 	return true
 }
 
@@ -164,7 +168,7 @@ func (r *trunc[T]) signal(net *rnn.Network[T], tr rnn.Trajectory[T], t int, lt [
 		copy(s, lt)
 		beta = 1
 	}
-	kernels.Gemm(false, false, tr.B, tr.N, tr.N, T(1-net.Cfg.Leak), r.tmp, tr.N, w, tr.N, beta, s, tr.N)
+	mulNN(tr.B, tr.N, tr.N, T(1-net.Cfg.Leak), r.tmp, tr.N, w, tr.N, beta, s, tr.N)
 	return true
 }
 
