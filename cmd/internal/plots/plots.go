@@ -47,6 +47,14 @@ func Color(label string) color.NRGBA {
 	if c, ok := palette[label]; ok {
 		return c
 	}
+	if i := strings.Index(label, " ["); i > 0 {
+		// A variant of a rule ("Three-factor [lr decay]", "BPTT [adam]"):
+		// the rule's colour, lightened so both can share a figure.
+		if c, ok := palette[label[:i]]; ok {
+			mix := func(v uint8) uint8 { return uint8(float64(v) + 0.45*(255-float64(v))) }
+			return color.NRGBA{mix(c.R), mix(c.G), mix(c.B), 255}
+		}
+	}
 	if strings.HasPrefix(label, "TBPTT(") {
 		// A ramp from red (short windows) to black (full BPTT).
 		var k int

@@ -145,6 +145,9 @@ func TestColors(t *testing.T) {
 	if Color("something else") != Color("something else") {
 		t.Error("hash colour not stable")
 	}
+	if v := Color("Three-factor [lr decay]"); v == Color("Three-factor") || v.R < v.G || v.R < v.B {
+		t.Errorf("variant colour %v is not a lighter red", v)
+	}
 	if Color("TBPTT(1)") == Color("TBPTT(32)") {
 		t.Error("TBPTT ramp flat")
 	}
