@@ -6,8 +6,8 @@ import (
 	"flag"
 	"fmt"
 	"math/rand/v2"
+	"runtime"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/klauspost/cpuid/v2"
@@ -52,26 +52,34 @@ func cmdBench(ctx context.Context, a *app, args []string) error {
 	if *budget <= 0 || *budget > time.Hour {
 		return usagef("--time %v: allowed range (0, 1h]", *budget)
 	}
-	fmt.Fprintf(a.stdout, "CPU: %s; SIMD detected %s, active %s\n", cpuid.CPU.BrandName, kernels.Detected(), kernels.Active())
-	tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "benchmark\ttime/op\titerations\t\n")
+	fmt.Fprintf(a.stdout, "CPU: %s; SIMD detected %s, active %s; GOMAXPROCS %d\n", cpuid.CPU.BrandName, kernels.Detected(), kernels.Active(), runtime.GOMAXPROCS(0))
+	// Rows are printed as they complete, so the columns have fixed widths.
+	const row = "%-36s %12s %10s\n"
+	fmt.Fprintf(a.stdout, row, "benchmark", "time/op", "iterations")
+	matched := 0
 	for _, b := range benchmarks() {
 		if ctx.Err() != nil {
-			tw.Flush()
 			return &interruptedError{"interrupted"}
 		}
 		if *only != "" && !contains(b.name, *only) {
 			continue
 		}
+		matched++
 		f, err := b.setup()
 		if err != nil {
 			return fmt.Errorf("bench %s: %w", b.name, err)
 		}
 		n, d := timeIt(f, *budget)
-		fmt.Fprintf(tw, "%s\t%s\t%d\t\n", b.name, fmtPerOp(d, n), n)
-		tw.Flush()
+		fmt.Fprintf(a.stdout, row, b.name, fmtPerOp(d, n), fmt.Sprint(n))
 	}
-	return tw.Flush()
+	if matched == 0 {
+		var names []string
+		for _, b := range benchmarks() {
+			names = append(names, b.name)
+		}
+		return usagef("bench: --only %q matches no benchmark (names: %s)", *only, strings.Join(names, ", "))
+	}
+	return nil
 }
 
 func contains(s, sub string) bool { return strings.Contains(s, sub) }

@@ -692,6 +692,7 @@ func TestBadInput(t *testing.T) {
 		{"data check HESSRNN_DATA", []string{"HESSRNN_DATA=nodata"}, []string{"data", "check"}, "no MNIST-format data found in nodata ($HESSRNN_DATA)"},
 		{"data download without --dir", nil, []string{"data", "download"}, "--dir is required"},
 		{"bench --time", nil, []string{"bench", "--time", "-1s"}, "--time -1s: allowed range"},
+		{"bench --only", nil, []string{"bench", "--only", "nothing-like-this"}, `--only "nothing-like-this" matches no benchmark`},
 		{"bench argument", nil, []string{"bench", "all"}, `bench: unexpected argument "all"`},
 		{"version argument", nil, []string{"version", "--short"}, "flag provided but not defined: -short"},
 	}
