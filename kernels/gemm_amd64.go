@@ -47,3 +47,15 @@ func sgemmPackTAVX2(kt int, src *float32, lds int, dst *float32, ldd int)
 //
 //go:noescape
 func dgemmPackTAVX2(kt int, src *float64, lds int, dst *float64, ldd int)
+
+// sgemmPackNAVX2 copies k rows of nr elements, dst[l*nr+j] = src[l*lds+j], where nr*4
+// is 64 or 128 bytes (strides in elements); the packing of untransposed B.
+//
+//go:noescape
+func sgemmPackNAVX2(k int, src *float32, lds int, dst *float32, nr int)
+
+// dgemmPackNAVX2 copies k rows of nr elements, dst[l*nr+j] = src[l*lds+j], where nr*8
+// is 64 or 128 bytes (strides in elements); the packing of untransposed B.
+//
+//go:noescape
+func dgemmPackNAVX2(k int, src *float64, lds int, dst *float64, nr int)

@@ -1043,3 +1043,93 @@ dgemmPackTAVX2_loop:
 dgemmPackTAVX2_done:
 	VZEROUPPER
 	RET
+
+// func sgemmPackNAVX2(k int, src *float32, lds int, dst *float32, nr int)
+// Requires: AVX
+TEXT ·sgemmPackNAVX2(SB), NOSPLIT, $0-40
+	MOVQ k+0(FP), AX
+	MOVQ src+8(FP), CX
+	MOVQ lds+16(FP), DX
+	MOVQ dst+24(FP), BX
+	MOVQ nr+32(FP), SI
+	SHLQ $0x02, DX
+	SHLQ $0x02, SI
+	CMPQ SI, $0x80
+	JE   sgemmPackNAVX2_wide
+
+sgemmPackNAVX2_narrow:
+	TESTQ   AX, AX
+	JZ      sgemmPackNAVX2_done
+	VMOVUPS (CX), Y0
+	VMOVUPS 32(CX), Y1
+	VMOVUPS Y0, (BX)
+	VMOVUPS Y1, 32(BX)
+	ADDQ    DX, CX
+	ADDQ    SI, BX
+	DECQ    AX
+	JMP     sgemmPackNAVX2_narrow
+
+sgemmPackNAVX2_wide:
+	TESTQ   AX, AX
+	JZ      sgemmPackNAVX2_done
+	VMOVUPS (CX), Y0
+	VMOVUPS 32(CX), Y1
+	VMOVUPS 64(CX), Y2
+	VMOVUPS 96(CX), Y3
+	VMOVUPS Y0, (BX)
+	VMOVUPS Y1, 32(BX)
+	VMOVUPS Y2, 64(BX)
+	VMOVUPS Y3, 96(BX)
+	ADDQ    DX, CX
+	ADDQ    SI, BX
+	DECQ    AX
+	JMP     sgemmPackNAVX2_wide
+
+sgemmPackNAVX2_done:
+	VZEROUPPER
+	RET
+
+// func dgemmPackNAVX2(k int, src *float64, lds int, dst *float64, nr int)
+// Requires: AVX
+TEXT ·dgemmPackNAVX2(SB), NOSPLIT, $0-40
+	MOVQ k+0(FP), AX
+	MOVQ src+8(FP), CX
+	MOVQ lds+16(FP), DX
+	MOVQ dst+24(FP), BX
+	MOVQ nr+32(FP), SI
+	SHLQ $0x03, DX
+	SHLQ $0x03, SI
+	CMPQ SI, $0x80
+	JE   dgemmPackNAVX2_wide
+
+dgemmPackNAVX2_narrow:
+	TESTQ   AX, AX
+	JZ      dgemmPackNAVX2_done
+	VMOVUPS (CX), Y0
+	VMOVUPS 32(CX), Y1
+	VMOVUPS Y0, (BX)
+	VMOVUPS Y1, 32(BX)
+	ADDQ    DX, CX
+	ADDQ    SI, BX
+	DECQ    AX
+	JMP     dgemmPackNAVX2_narrow
+
+dgemmPackNAVX2_wide:
+	TESTQ   AX, AX
+	JZ      dgemmPackNAVX2_done
+	VMOVUPS (CX), Y0
+	VMOVUPS 32(CX), Y1
+	VMOVUPS 64(CX), Y2
+	VMOVUPS 96(CX), Y3
+	VMOVUPS Y0, (BX)
+	VMOVUPS Y1, 32(BX)
+	VMOVUPS Y2, 64(BX)
+	VMOVUPS Y3, 96(BX)
+	ADDQ    DX, CX
+	ADDQ    SI, BX
+	DECQ    AX
+	JMP     dgemmPackNAVX2_wide
+
+dgemmPackNAVX2_done:
+	VZEROUPPER
+	RET

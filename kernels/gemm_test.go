@@ -418,43 +418,49 @@ func FuzzGemm(f *testing.F) {
 	})
 }
 
-// TestGemmPackTransposed compares the packing of op(B) = Bᵀ through the
-// assembly transposes with the same packing done in Go, byte for byte, at
-// every level that has them: k around multiples of the tile width, partial
-// last strips, ldb > k, and a guard after the strip.
-func TestGemmPackTransposed(t *testing.T) {
+// TestGemmPack compares the packing of op(B) through the assembly packs
+// (transposing for Bᵀ, plain for B) with the same packing done in Go,
+// bit for bit, at every level that has them: k around multiples of the
+// tile width, partial last strips, padded leading dimensions, and a guard
+// after the strips.
+func TestGemmPack(t *testing.T) {
 	forEachLevel(t, func(t *testing.T) {
-		testGemmPackTransposed[float32](t)
-		testGemmPackTransposed[float64](t)
+		testGemmPack[float32](t)
+		testGemmPack[float64](t)
 	})
 }
 
-func testGemmPackTransposed[T Float](t *testing.T) {
+func testGemmPack[T Float](t *testing.T) {
 	mk := activeMicro[T]()
-	if mk == nil || mk.packT == nil {
-		t.Skip("no transposing pack at this level")
+	if mk == nil || mk.packT == nil || mk.packN == nil {
+		t.Skip("no assembly packs at this level")
 	}
 	slow := *mk
-	slow.packT = nil
+	slow.packT, slow.packN = nil, nil
 	rnd := newRand(3)
 	const guard = 17
-	for _, k := range []int{1, 3, 4, 7, 8, 9, 15, 16, 17, 28, 64, 65, 129} {
-		for _, n := range []int{1, 3, mk.w, mk.nr - 1, mk.nr, mk.nr + 5, 3*mk.nr + 2} {
-			for _, pad := range []int{0, 3} {
-				ldb := k + pad
-				b := make([]T, n*ldb+pad)
-				fillRandom(rnd, b)
-				strips := (n + mk.nr - 1) / mk.nr
-				got := make([]T, strips*k*mk.nr+guard)
-				want := make([]T, len(got))
-				for i := range got {
-					got[i], want[i] = -7, -7
-				}
-				mk.packB(got, true, n, k, b, ldb)
-				slow.packB(want, true, n, k, b, ldb)
-				for i := range got {
-					if math.Float64bits(float64(got[i])) != math.Float64bits(float64(want[i])) {
-						t.Fatalf("k=%d n=%d ldb=%d: element %d = %v, want %v", k, n, ldb, i, got[i], want[i])
+	for _, tB := range []bool{true, false} {
+		for _, k := range []int{1, 3, 4, 7, 8, 9, 15, 16, 17, 28, 64, 65, 129} {
+			for _, n := range []int{1, 3, mk.w, mk.nr - 1, mk.nr, mk.nr + 5, 3*mk.nr + 2} {
+				for _, pad := range []int{0, 3} {
+					ldb, rows := k+pad, n
+					if !tB {
+						ldb, rows = n+pad, k
+					}
+					b := make([]T, rows*ldb+pad)
+					fillRandom(rnd, b)
+					strips := (n + mk.nr - 1) / mk.nr
+					got := make([]T, strips*k*mk.nr+guard)
+					want := make([]T, len(got))
+					for i := range got {
+						got[i], want[i] = -7, -7
+					}
+					mk.packB(got, tB, n, k, b, ldb)
+					slow.packB(want, tB, n, k, b, ldb)
+					for i := range got {
+						if !sameBits(got[i], want[i]) {
+							t.Fatalf("tB=%v k=%d n=%d ldb=%d: element %d = %v, want %v", tB, k, n, ldb, i, got[i], want[i])
+						}
 					}
 				}
 			}

@@ -394,6 +394,58 @@ func packTransposed(name string, elem int) {
 	RET()
 }
 
+// packRows emits the plain pack of a full column strip of op(B) = B:
+//
+//	for l < k, j < nr: dst[l*nr + j] = src[l*lds + j]
+//
+// for strips of 64 or 128 bytes a row (nr*size); other widths are the
+// caller's business (it moves them in Go). Pure data movement.
+func packRows(name string, elem int) {
+	typ := "float32"
+	if elem == 8 {
+		typ = "float64"
+	}
+	TEXT(name, NOSPLIT, fmt.Sprintf("func(k int, src *%s, lds int, dst *%s, nr int)", typ, typ))
+	Pragma("noescape")
+	Doc(fmt.Sprintf("%s copies k rows of nr elements, dst[l*nr+j] = src[l*lds+j], where nr*%d", name, elem),
+		"is 64 or 128 bytes (strides in elements); the packing of untransposed B.")
+	shift := uint8(2)
+	if elem == 8 {
+		shift = 3
+	}
+	k := Load(Param("k"), GP64())
+	src := Load(Param("src"), GP64())
+	lds := Load(Param("lds"), GP64())
+	dst := Load(Param("dst"), GP64())
+	nr := Load(Param("nr"), GP64())
+	SHLQ(U8(shift), lds)
+	SHLQ(U8(shift), nr)
+	CMPQ(nr, U8(128))
+	JE(LabelRef(name + "_wide"))
+	for _, wide := range []bool{false, true} {
+		loop, nv := name+"_narrow", 2
+		if wide {
+			loop, nv = name+"_wide", 4
+		}
+		Label(loop)
+		TESTQ(k, k)
+		JZ(LabelRef(name + "_done"))
+		for i := 0; i < nv; i++ {
+			VMOVUPS(Mem{Base: src, Disp: 32 * i}, []VecPhysical{Y0, Y1, Y2, Y3}[i])
+		}
+		for i := 0; i < nv; i++ {
+			VMOVUPS([]VecPhysical{Y0, Y1, Y2, Y3}[i], Mem{Base: dst, Disp: 32 * i})
+		}
+		ADDQ(lds, src)
+		ADDQ(nr, dst)
+		DECQ(k)
+		JMP(LabelRef(loop))
+	}
+	Label(name + "_done")
+	VZEROUPPER()
+	RET()
+}
+
 // paramAddr returns the frame address of a scalar argument.
 func paramAddr(name string) Mem {
 	b, err := Param(name).Resolve()
@@ -422,5 +474,7 @@ func main() {
 	}
 	packTransposed("sgemmPackTAVX2", 4)
 	packTransposed("dgemmPackTAVX2", 8)
+	packRows("sgemmPackNAVX2", 4)
+	packRows("dgemmPackNAVX2", 8)
 	Generate()
 }
