@@ -390,6 +390,16 @@ func TestShardsPartitionTheSweep(t *testing.T) {
 			t.Errorf("dry-run ID %s is not an ID of the sweep's results", id)
 		}
 	}
+	// --set changes the base settings, hence every ID; the grid still applies.
+	changed := dryRunIDs(t, dir, nil, "--set", "train.iterations=10", "--set", "rule=mdgl")
+	if len(changed) != 4 {
+		t.Errorf("--set: %d runs, want 4", len(changed))
+	}
+	for _, id := range changed {
+		if ref[id] != nil || strings.Contains(id, "mdgl") {
+			t.Errorf("--set: ID %s (the grid's rules must win over the base's)", id)
+		}
+	}
 	shards := []struct {
 		env  []string
 		args []string
@@ -677,6 +687,8 @@ func TestBadInput(t *testing.T) {
 		{"sweep zip lengths", nil, []string{"sweep", "zip.toml"}, "zipped lists need equal lengths"},
 		{"sweep grid key", nil, []string{"sweep", "gridkey.toml"}, `unknown key "model.nn"`},
 		{"sweep grid value", nil, []string{"sweep", "gridval.toml"}, "train.lr = -3: allowed range (0, 100]"},
+		{"sweep --set", nil, []string{"sweep", "sweep.toml", "--set", "model.n=1"}, "model.n = 1: allowed range [2, 4096]"},
+		{"sweep --set key", nil, []string{"sweep", "sweep.toml", "--set", "modle.n=1"}, `unknown key "modle.n" (did you mean "model.n"?)`},
 		{"sweep --jobs", nil, []string{"sweep", "sweep.toml", "--jobs", "-1"}, "--jobs -1"},
 		{"sweep --shard", nil, []string{"sweep", "sweep.toml", "--shard", "1/0"}, `--shard "1/0"`},
 		{"sweep --slurm", nil, []string{"sweep", "sweep.toml", "--slurm", "-3"}, "--slurm -3: allowed range"},

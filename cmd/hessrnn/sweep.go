@@ -44,7 +44,8 @@ Examples:
   hessrnn sweep grid.toml --dry-run                 list the runs and their IDs
   hessrnn sweep grid.toml --slurm 16 --out res      write res/sweep.sbatch for 16 array tasks
   hessrnn sweep grid.toml --slurm 16 --slurm-cpus 4 --slurm-time 08:00:00 --slurm-partition cpu --out res
-  sbatch res/sweep.sbatch && hessrnn report res
+  hessrnn sweep grid.toml --set train.iterations=50 --out quick   a quick trial of the same grid
+  sbatch res/sweep.sbatch       then, when the array has finished: hessrnn report res
 `
 
 func cmdSweep(ctx context.Context, a *app, args []string) error {
@@ -59,6 +60,8 @@ func cmdSweep(ctx context.Context, a *app, args []string) error {
 	slurmAcct := fs.String("slurm-account", "", "Slurm account (default: the cluster's)")
 	slurmBin := fs.String("slurm-binary", "", "`path` of the hessrnn binary on the compute nodes (default: this binary)")
 	dry := fs.Bool("dry-run", false, "print the runs (ID, pending or done) and exit")
+	var sets multiFlag
+	fs.Var(&sets, "set", "change a base setting, `key=value` (repeatable); the [sweep] lists still apply on top")
 	pos, err := parseArgs(fs, args)
 	if errors.Is(err, flag.ErrHelp) {
 		fmt.Fprintf(a.stdout, sweepHelp, flagDefaults(fs))
@@ -74,6 +77,16 @@ func cmdSweep(ctx context.Context, a *app, args []string) error {
 	cf, err := config.Load(cfgPath)
 	if err != nil {
 		return usagef("%v", err)
+	}
+	for _, kv := range sets {
+		if err := cf.Run.SetString(kv); err != nil {
+			return usagef("--set: %v", err)
+		}
+	}
+	if len(sets) > 0 {
+		if err := cf.Run.Validate(); err != nil {
+			return usagef("%s", config.OneLine(err))
+		}
 	}
 	runs, err := sweep.Expand(cf.Run, cf.Sweep)
 	if err != nil {
