@@ -81,12 +81,22 @@ func symbolLevel(name string) (Level, bool) {
 	return Generic, false
 }
 
+// avoFeatureAliases maps the ISA names avo writes that cpuid does not know
+// to the cpuid feature that provides the instructions. avo files the
+// PREFETCHT0/T1/T2/NTA instructions under AMD's "MMX+" (extended MMX);
+// Intel introduced them with SSE, and every amd64 CPU has both.
+var avoFeatureAliases = map[string]string{"MMX+": "SSE"}
+
 // missingFeatures returns the names in req that levelFeatures(l) lacks,
 // and the names cpuid does not know.
 func missingFeatures(req []string, l Level) (missing, unknown []string) {
 	have := levelFeatures(l)
 	for _, r := range req {
-		id := cpuid.ParseFeature(r)
+		name := r
+		if a, ok := avoFeatureAliases[r]; ok {
+			name = a
+		}
+		id := cpuid.ParseFeature(name)
 		switch {
 		case id == cpuid.UNKNOWN:
 			unknown = append(unknown, r)

@@ -6,6 +6,9 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/gonum"
+
 	"github.com/hessrnn/hessrnn/kernels"
 )
 
@@ -114,5 +117,77 @@ func TestGemvMatchesOpenBLAS(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// BenchmarkGemvPaired times cblas_?gemv, kernels.GemvN/GemvT at every level
+// this CPU supports and gonum's ?gemv against each other in alternating
+// windows (see runPaired), for y = A*x + 0.5*y (or Aᵀ) with square A of
+// size 128 and 512, the shapes of the targets. Metrics:
+// <impl>-GFLOP/s (fastest window) and <impl>/openblas (median paired
+// speed-up).
+func BenchmarkGemvPaired(b *testing.B) {
+	SetNumThreads(1)
+	for _, op := range []string{"sN", "sT", "dN", "dT"} {
+		for _, n := range []int{128, 512} {
+			b.Run(fmt.Sprintf("op=%s/n=%d", op, n), func(b *testing.B) {
+				tA := op[1] == 'T'
+				if op[0] == 's' {
+					pairedGemv[float32](b, tA, n)
+				} else {
+					pairedGemv[float64](b, tA, n)
+				}
+			})
+		}
+	}
+}
+
+func pairedGemv[T float32 | float64](b *testing.B, tA bool, n int) {
+	names := []string{"openblas"}
+	a, x, y := gemvData[T](n)
+	fns := []func(int){repeat(gemvCall(true, tA, n, a, x, y))}
+	for _, l := range kernels.Levels() {
+		if l > kernels.Detected() {
+			continue
+		}
+		names = append(names, l.String())
+		f := gemvCall(false, tA, n, a, x, y)
+		fns = append(fns, func(reps int) {
+			restore, err := kernels.SetLevel(l)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer restore()
+			for range reps {
+				f()
+			}
+		})
+	}
+	names = append(names, "gonum")
+	fns = append(fns, repeat(gonumGemv(tA, n, a, x, y)))
+	// streamdot reads as many bytes as A, with kernels.Dot at the detected
+	// level: the read bandwidth a gemv of this size could at best reach.
+	h := n * n / 2
+	names = append(names, "streamdot")
+	fns = append(fns, repeat(func() { sink += float64(kernels.Dot(a[:h], a[h:2*h])) }))
+	runPaired(b, names, fns, 2*float64(n)*float64(n), "GFLOP/s")
+	sink += float64(y[0])
+}
+
+// gonumGemv returns one y = A*x + 0.5*y (Aᵀ when tA) through gonum's
+// pure-Go BLAS.
+func gonumGemv[T float32 | float64](tA bool, n int, a, x, y []T) func() {
+	var g gonum.Implementation
+	t := blas.NoTrans
+	if tA {
+		t = blas.Trans
+	}
+	switch a := any(a).(type) {
+	case []float32:
+		x, y := any(x).([]float32), any(y).([]float32)
+		return func() { g.Sgemv(t, n, n, 1, a, n, x, 1, 0.5, y, 1) }
+	default:
+		a64, x, y := any(a).([]float64), any(x).([]float64), any(y).([]float64)
+		return func() { g.Dgemv(t, n, n, 1, a64, n, x, 1, 0.5, y, 1) }
 	}
 }
