@@ -625,6 +625,20 @@ func TestDivergedAndBars(t *testing.T) {
 	if o := mustRun(t, dir, nil, append(args[:len(args)-2], "--progress", "lines")...); !strings.Contains(o.stderr, "4 skipped") {
 		t.Errorf("diverged runs were not skipped on rerun:\n%s", o.stderr)
 	}
+
+	// Progress "auto" on a terminal draws bars. script(1) gives the
+	// binary a pseudo-terminal.
+	script, err := exec.LookPath("script")
+	if err != nil {
+		t.Log("script(1) not found; bars on a real terminal not checked")
+		return
+	}
+	cmd := exec.Command(script, "-qec", "'"+binary(t)+"' run fig3 --config small.toml --seeds 1 --out tty --no-report", "/dev/null")
+	cmd.Dir, cmd.Env = dir, cleanEnv("TERM=xterm")
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "\x1b[") || !strings.Contains(string(out), "overall [") {
+		t.Errorf("no bars on a terminal (%v):\n%q", err, out)
+	}
 }
 
 // TestBadInput checks every kind of bad input: one line on stderr starting
