@@ -227,7 +227,7 @@ func TestRNNLanczosFewerAppliesThanPower(t *testing.T) {
 	cfg := rnn.Config{In: 4, N: 16, Out: 3, Seed: 7, L2: 1e-2, Loss: rnn.Loss{Kind: rnn.CrossEntropy}}
 	p := newRNNProblem(t, "relu-ce-l2-N16", cfg, 32, 10)
 	ref := want(p.vals, 2, eig.LargestMagnitude)
-	var pwApplies, lzApplies []int
+	var pwApplies, lzApplies, lpApplies []int
 	for seed := uint64(1); seed <= 5; seed++ {
 		cp := &countingOp{op: p.op}
 		pw, err := eig.Power(cp, eig.PowerSettings{Seed: seed})
@@ -251,13 +251,23 @@ func TestRNNLanczosFewerAppliesThanPower(t *testing.T) {
 		if d := math.Abs(pw.Abs - math.Abs(ref[0])); d > pw.Residual {
 			t.Errorf("seed %d: power %v, dense %v", seed, pw.Abs, ref[0])
 		}
+		// Lanczos with the paper's rule: at least as accurate as power.
+		lp, err := eig.Leading(p.op, eig.LanczosSettings{Seed: seed, ValueChange: 1e-6})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ep, el := math.Abs(pw.Abs-math.Abs(ref[0])), math.Abs(lp.Values[0]-ref[0]); lp.Status != eig.Converged || el > ep {
+			t.Errorf("seed %d: Lanczos with ValueChange %v (error %g), power error %g", seed, lp.Status, el, ep)
+		}
 		pwApplies = append(pwApplies, cp.vectors)
 		lzApplies = append(lzApplies, cl.vectors)
+		lpApplies = append(lpApplies, lp.Applies)
 	}
-	t.Logf("dim %d, |λ2/λ1| = %.4f; applies per seed: power %v, Lanczos %v", p.op.Dim(), math.Abs(ref[1]/ref[0]), pwApplies, lzApplies)
+	t.Logf("dim %d, |λ2/λ1| = %.4f; applies per seed: power %v, Lanczos %v, Lanczos with the paper's rule %v",
+		p.op.Dim(), math.Abs(ref[1]/ref[0]), pwApplies, lzApplies, lpApplies)
 	for i := range pwApplies {
-		if lzApplies[i] >= pwApplies[i] {
-			t.Errorf("seed %d: Lanczos %d applies, power %d", i+1, lzApplies[i], pwApplies[i])
+		if lzApplies[i] >= pwApplies[i] || lpApplies[i] >= pwApplies[i] {
+			t.Errorf("seed %d: Lanczos %d and %d applies, power %d", i+1, lzApplies[i], lpApplies[i], pwApplies[i])
 		}
 	}
 }

@@ -295,6 +295,17 @@ func TestLanczosFewerAppliesThanPower(t *testing.T) {
 	if 3*lz.Applies > pw.Applies {
 		t.Errorf("Lanczos used %d applies, power %d: want at least 3x fewer", lz.Applies, pw.Applies)
 	}
+	// Lanczos with the paper's rule (no change above 1e-6) is at least as
+	// accurate as power iteration with it, in fewer applications.
+	lp, err := eig.Leading(op, eig.LanczosSettings{Seed: 4, ValueChange: 1e-6})
+	if err != nil {
+		t.Fatal(err)
+	}
+	errPower, errLanczos := math.Abs(pw.Abs-ref), math.Abs(lp.Values[0]-ref)
+	t.Logf("paper's rule: power %d applies (error %.2g), Lanczos %d applies (error %.2g)", pw.Applies, errPower, lp.Applies, errLanczos)
+	if lp.Status != eig.Converged || lp.Applies >= lz.Applies || 3*lp.Applies > pw.Applies || errLanczos > errPower {
+		t.Errorf("Lanczos with ValueChange: status %v, %d applies (default rule %d), error %g (power %g)", lp.Status, lp.Applies, lz.Applies, errLanczos, errPower)
+	}
 }
 
 // countingBlock wraps a BlockOperator and counts block calls and the
@@ -491,6 +502,7 @@ func TestErrors(t *testing.T) {
 		{"lanczos basis", func() error { _, err := eig.Lanczos(a, 5, eig.LanczosSettings{MaxBasis: 6}); return err }},
 		{"lanczos which", func() error { _, err := eig.Lanczos(a, 5, eig.LanczosSettings{Which: 7}); return err }},
 		{"lanczos tol", func() error { _, err := eig.Lanczos(a, 5, eig.LanczosSettings{Tol: 2}); return err }},
+		{"lanczos valuechange", func() error { _, err := eig.Lanczos(a, 5, eig.LanczosSettings{ValueChange: -1}); return err }},
 		{"subspace k", func() error { _, err := eig.Subspace(a, 0, eig.SubspaceSettings{}); return err }},
 		{"hutchinson probes", func() error { _, err := eig.Hutchinson(a, eig.HutchinsonSettings{Probes: -1}); return err }},
 		{"slq steps", func() error { _, err := eig.SLQ(a, eig.SLQSettings{Steps: -2}); return err }},
