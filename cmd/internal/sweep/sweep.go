@@ -54,6 +54,10 @@ func axes(spec config.SweepSpec) []axis {
 	return out
 }
 
+// MaxRuns bounds the size of a sweep, so that a mistyped list cannot
+// exhaust memory.
+const MaxRuns = 1_000_000
+
 // Expand returns every run of the sweep: the cartesian product of the grid
 // keys and the zipped groups, each applied to base and resolved. The order
 // is deterministic (the last axis varies fastest). Runs that resolve to the
@@ -64,6 +68,13 @@ func Expand(base config.Run, spec config.SweepSpec) ([]config.Run, error) {
 		return nil, err
 	}
 	ax := axes(spec)
+	total := 1
+	for _, a := range ax {
+		total *= a.len()
+		if total > MaxRuns {
+			return nil, fmt.Errorf("sweep: more than %d runs (the product of the list lengths); split it into several sweeps", MaxRuns)
+		}
+	}
 	idx := make([]int, len(ax))
 	var out []config.Run
 	seen := map[string]bool{}

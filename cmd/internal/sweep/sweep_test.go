@@ -70,6 +70,14 @@ func TestExpandOrderAndValues(t *testing.T) {
 	}
 }
 
+func seeds(n int) []any {
+	out := make([]any, n)
+	for i := range out {
+		out[i] = int64(i + 1)
+	}
+	return out
+}
+
 func TestExpandErrors(t *testing.T) {
 	tests := []struct {
 		spec config.SweepSpec
@@ -79,6 +87,7 @@ func TestExpandErrors(t *testing.T) {
 		{spec(map[string][]any{"nosuch": {1}}), `unknown key "nosuch"`},
 		{spec(map[string][]any{"seed": {}}), "has no values"},
 		{spec(nil, map[string][]any{"seed": {int64(1)}, "rule": {"bptt", "mdgl"}}), "same non-zero length"},
+		{spec(map[string][]any{"seed": seeds(1000), "train.trunc_k": seeds(1000), "patterngen.task_seed": seeds(2)}), "more than 1000000 runs"},
 	}
 	for _, tc := range tests {
 		_, err := Expand(config.Default(), tc.spec)
