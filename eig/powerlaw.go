@@ -25,7 +25,7 @@ type RankFit struct {
 	// noise does reorder ranks, sorting makes neighbouring residuals
 	// positively correlated and shrinks them, and StdErr understates the
 	// spread of Gamma (about 2.4× at γ = 0.8 with 20% log-normal noise on
-	// 200 ranks, where Gamma itself stays within 0.03 SD of γ); no
+	// 200 ranks, where the mean of Gamma stays within 0.1 SD of γ); no
 	// residual-based standard error of sorted data can see noise that
 	// sorting removed. For a Hessian spectrum, which has no measurement
 	// noise, StdErr measures the scatter about the fitted line; the
