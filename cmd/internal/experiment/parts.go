@@ -731,7 +731,7 @@ func (v *view) table1() {
 
 // theorem compares λ_max with the stability bounds of Theorem 1.
 func (v *view) theorem() {
-	t := report.Table{Caption: "Theorem 1: final λ_max against the stability bounds 2/η (BPTT) and 2/(αη) (approximate rules; α per run at convergence, the mean over the last quarter of its checkpoints). SGD runs only.",
+	t := report.Table{Caption: "Theorem 1: final λ_max against the stability bounds 2/η (BPTT) and 2/(αη) (approximate rules; α per run at convergence, the mean over the last quarter of its checkpoints; the 2/(αη) column uses the mean α of the runs with α > 0). SGD runs only.",
 		Header: []string{"rule", "η (final)", "α at convergence", "λ_max", "2/η", "2/(αη)", "λ_max·η/2", "runs with λ_max ≤ 2/η", "runs with λ_max ≤ 2/(αη)"}}
 	var figs []*plot.Plot
 	for _, g := range v.groups {
@@ -741,24 +741,30 @@ func (v *view) theorem() {
 		eta := finalLR(g.runs[0])
 		lam := g.final(lambdaOf)
 		al := g.final(convergedAlpha)
-		below, belowA, nA := 0, 0, 0
-		var ratio []float64
+		below, belowA := 0, 0
+		var ratio, pos []float64
 		for i, l := range lam {
 			ratio = append(ratio, l*eta/2)
 			if l <= 2/eta {
 				below++
 			}
+			// The bound needs α > 0: with α ≤ 0 the rule does not descend
+			// along g and Theorem 1 gives no bound.
 			if a := al[i]; !math.IsNaN(a) && a > 0 {
-				nA++
+				pos = append(pos, a)
 				if l <= 2/(a*eta) {
 					belowA++
 				}
 			}
 		}
-		ma := stats.Describe(al).Mean
+		nA := len(pos)
+		ma := stats.Describe(pos).Mean
 		b2, cA := "—", "—"
 		if nA > 0 {
 			b2, cA = fmt.Sprintf("%.4g", 2/(ma*eta)), fmt.Sprintf("%d/%d", belowA, nA)
+			if nA < len(al) {
+				cA += fmt.Sprintf(" (%d runs with α ≤ 0)", len(al)-nA)
+			}
 		}
 		t.Rows = append(t.Rows, []string{g.label, fmt.Sprintf("%.4g", eta), fmtMS(al), fmtMS(lam), fmt.Sprintf("%.4g", 2/eta), b2, fmtMS(ratio),
 			fmt.Sprintf("%d/%d", below, len(lam)), cA})
