@@ -431,6 +431,8 @@ func TestShardsPartitionTheSweep(t *testing.T) {
 
 	mustRun(t, dir, nil, "report", "shards", "--out", "merged")
 	checkReport(t, filepath.Join(dir, "merged"), ref, "hessrnn report shards --out merged")
+	mustRun(t, dir, nil, "report", "shards/s0", "shards/s1", "shards/s2", "--out", "merged2")
+	checkReport(t, filepath.Join(dir, "merged2"), ref, "hessrnn report shards/s0 shards/s1 shards/s2 --out merged2")
 }
 
 // checkReport checks report.html (self-contained, the exact command, every
@@ -707,7 +709,9 @@ func TestBadInput(t *testing.T) {
 		{"sweep --shard", nil, []string{"sweep", "sweep.toml", "--shard", "1/0"}, `--shard "1/0"`},
 		{"sweep --slurm", nil, []string{"sweep", "sweep.toml", "--slurm", "-3"}, "--slurm -3: allowed range"},
 		{"sweep --slurm-cpus", nil, []string{"sweep", "sweep.toml", "--slurm", "2", "--slurm-cpus", "0"}, "--slurm-cpus 0"},
-		{"report without dir", nil, []string{"report"}, "want exactly one results DIR, got 0"},
+		{"report without dir", nil, []string{"report"}, "want a results DIR, got no arguments"},
+		{"report of two dirs without --out", nil, []string{"report", "empty", "notresults"}, "several DIRs need --out"},
+		{"report of a missing second dir", nil, []string{"report", "empty", "nosuch", "--out", "m"}, "nosuch: not a results directory"},
 		{"report missing dir", nil, []string{"report", "nosuch"}, "nosuch: not a results directory"},
 		{"report of a file", nil, []string{"report", "sweep.toml"}, "sweep.toml: not a results directory"},
 		{"report of an empty dir", nil, []string{"report", "empty"}, "empty holds no hessrnn result files"},

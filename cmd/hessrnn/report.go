@@ -7,15 +7,17 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/hessrnn/hessrnn/cmd/internal/experiment"
 	"github.com/hessrnn/hessrnn/cmd/internal/results"
 )
 
-const reportHelp = `Usage: hessrnn report DIR [flags]
+const reportHelp = `Usage: hessrnn report DIR [DIR...] [flags]
 
 Reads every result file under DIR (recursively, so the output directories of
-many shards can be merged by pointing at their parent) and writes:
+many shards can be merged by pointing at their parent, or by naming them all
+with --out) and writes:
   results.csv    one row per run and checkpoint (pandas, R)
   figures/       PNG and SVG: λ_max along training, gap histograms, gap vs λ_max, ...
   report.html    self-contained: tables with mean ± std, tests between rules, figures
@@ -25,6 +27,7 @@ Flags:
 Examples:
   hessrnn report hessrnn-out/fig3-patterngen
   hessrnn report cluster-results --out merged
+  hessrnn report site-a/res site-b/res --out merged
 `
 
 func cmdReport(ctx context.Context, a *app, args []string) error {
@@ -39,23 +42,28 @@ func cmdReport(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 {
-		return usagef("report: want exactly one results DIR, got %d arguments (see hessrnn report --help)", len(pos))
+	if len(pos) == 0 {
+		return usagef("report: want a results DIR, got no arguments (see hessrnn report --help)")
+	}
+	for _, d := range pos {
+		if st, err := os.Stat(d); err != nil || !st.IsDir() {
+			return usagef("report: %s: not a results directory", d)
+		}
 	}
 	dir := pos[0]
-	st, err := os.Stat(dir)
-	if err != nil || !st.IsDir() {
-		return usagef("report: %s: not a results directory", dir)
+	if len(pos) > 1 && *out == "" {
+		return usagef("report: several DIRs need --out for the merged report")
 	}
-	set, err := results.LoadDir(dir)
+	set, err := results.LoadDirs(pos...)
 	if err != nil {
 		return err
 	}
 	if len(set.Runs) == 0 {
+		where := strings.Join(pos, ", ")
 		if len(set.Skipped) > 0 {
-			return usagef("report: %s holds no hessrnn result files (%d other JSON files, e.g. %s)", dir, len(set.Skipped), set.Skipped[0])
+			return usagef("report: %s holds no hessrnn result files (%d other JSON files, e.g. %s)", where, len(set.Skipped), set.Skipped[0])
 		}
-		return usagef("report: %s holds no hessrnn result files", dir)
+		return usagef("report: %s holds no hessrnn result files", where)
 	}
 	for _, s := range set.Skipped {
 		fmt.Fprintf(a.stderr, "hessrnn: skipped %s\n", s)

@@ -148,6 +148,21 @@ func TestLoadDirMergesShards(t *testing.T) {
 	if _, err := LoadDir(filepath.Join(root, "nope")); err == nil {
 		t.Error("missing dir accepted")
 	}
+	// The same shards given as separate roots, in either order.
+	for _, roots := range [][]string{{s0, s1}, {s1, s0}} {
+		set, err := LoadDirs(roots...)
+		if err != nil || len(set.Runs) != 3 {
+			t.Fatalf("LoadDirs(%v): %v", roots, err)
+		}
+		for _, r := range set.Runs {
+			if !r.Status.Final() {
+				t.Errorf("LoadDirs(%v): run %s: failed copy won over finished", roots, r.ID)
+			}
+		}
+	}
+	if _, err := LoadDirs(s0, filepath.Join(root, "nope")); err == nil {
+		t.Error("LoadDirs: missing dir accepted")
+	}
 }
 
 func TestReadRejects(t *testing.T) {

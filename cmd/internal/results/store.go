@@ -108,17 +108,34 @@ type Set struct {
 // output directories of many shards can be merged by pointing at their
 // parent). When the same run appears more than once, a final result wins
 // over a failed one; otherwise the first in lexical path order is kept.
-func LoadDir(root string) (*Set, error) {
-	st, err := os.Stat(root)
-	if err != nil {
-		return nil, err
-	}
-	if !st.IsDir() {
-		return nil, fmt.Errorf("%s: not a directory", root)
-	}
+func LoadDir(root string) (*Set, error) { return LoadDirs(root) }
+
+// LoadDirs is LoadDir over several roots, merged as one tree: the roots are
+// read in the order given.
+func LoadDirs(roots ...string) (*Set, error) {
 	byID := map[string]*Result{}
 	set := &Set{}
-	err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+	for _, root := range roots {
+		if err := loadInto(root, byID, set); err != nil {
+			return nil, err
+		}
+	}
+	for _, r := range byID {
+		set.Runs = append(set.Runs, r)
+	}
+	sort.Slice(set.Runs, func(i, j int) bool { return set.Runs[i].ID < set.Runs[j].ID })
+	return set, nil
+}
+
+func loadInto(root string, byID map[string]*Result, set *Set) error {
+	st, err := os.Stat(root)
+	if err != nil {
+		return err
+	}
+	if !st.IsDir() {
+		return fmt.Errorf("%s: not a directory", root)
+	}
+	return filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
@@ -136,14 +153,6 @@ func LoadDir(root string) (*Set, error) {
 		byID[r.ID] = r
 		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	for _, r := range byID {
-		set.Runs = append(set.Runs, r)
-	}
-	sort.Slice(set.Runs, func(i, j int) bool { return set.Runs[i].ID < set.Runs[j].ID })
-	return set, nil
 }
 
 // ErrNoResults is returned by callers when a directory holds no results.
