@@ -185,27 +185,31 @@ func TestRNNTopKAndSubspace(t *testing.T) {
 					}
 				}
 			}
-			// Subspace iteration through the rnn block product.
-			c := &countingOp{op: p.op}
-			ss, err := eig.Subspace(c, k, eig.SubspaceSettings{Tol: 1e-12, MaxIter: 20000, RayleighRitz: true, Seed: 3})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if ss.Status != eig.Converged {
-				t.Fatalf("subspace: status %v after %d iterations", ss.Status, ss.Iterations)
-			}
-			if c.singles != 0 || c.blocks != ss.Iterations || c.vectors != ss.Applies || c.maxK != k {
-				t.Errorf("subspace: %d single and %d block products for %d iterations", c.singles, c.blocks, ss.Iterations)
-			}
-			// Subspace returns the k largest in magnitude, sorted by value.
-			w := want(p.vals, k, eig.LargestMagnitude)
-			sortDesc(w)
-			for i := range w {
-				if d := math.Abs(ss.Values[i] - w[i]); d > 1e-8*norm {
-					t.Errorf("subspace value %d: %v, dense %v", i, ss.Values[i], w[i])
+			// Subspace iteration through the rnn block product, the paper's
+			// plain method and with Rayleigh-Ritz.
+			for _, rr := range []bool{false, true} {
+				c := &countingOp{op: p.op}
+				ss, err := eig.Subspace(c, k, eig.SubspaceSettings{Tol: 1e-12, MaxIter: 20000, RayleighRitz: rr, Seed: 3})
+				if err != nil {
+					t.Fatal(err)
 				}
+				if ss.Status != eig.Converged {
+					t.Fatalf("subspace (Rayleigh-Ritz %v): status %v after %d iterations", rr, ss.Status, ss.Iterations)
+				}
+				if c.singles != 0 || c.blocks != ss.Iterations || c.vectors != ss.Applies || c.maxK != k {
+					t.Errorf("subspace: %d single and %d block products for %d iterations", c.singles, c.blocks, ss.Iterations)
+				}
+				// Subspace returns the k largest in magnitude, sorted by
+				// value.
+				w := want(p.vals, k, eig.LargestMagnitude)
+				sortDesc(w)
+				for i := range w {
+					if d := math.Abs(ss.Values[i] - w[i]); d > 1e-8*norm {
+						t.Errorf("subspace (Rayleigh-Ritz %v) value %d: %v, dense %v", rr, i, ss.Values[i], w[i])
+					}
+				}
+				t.Logf("top-%d |λ|: %v; subspace (Rayleigh-Ritz %v) %d iterations (%d applies)", k, w, rr, ss.Iterations, ss.Applies)
 			}
-			t.Logf("top-%d |λ|: %v; subspace %d iterations (%d applies)", k, w, ss.Iterations, ss.Applies)
 		})
 	}
 }
