@@ -80,3 +80,72 @@ func traceBenchCopy[T Float](dst, src []T) {
 		copy(dst[k:end], src[k:end])
 	}
 }
+
+// BenchmarkTracePaired times Trace at every level this CPU supports
+// against three bandwidth references over the same E and G, in alternating
+// windows (see runPaired), at the shapes 256×256 and 1024×1024.
+// Bytes-moved model: the kernel reads and writes every element of E and G
+// once, 4·n·m·size bytes; c, d, p, q (n elements each) and v (m) stay in
+// L1 and are not counted. References, timed with the same byte count:
+//   - rmw: Scal(E, -1) then Scal(G, -1) at the detected level: one in-place
+//     read-modify-write stream at a time, the fastest pattern;
+//   - rmwrow: Scal(-1) on row i of E, then row i of G, for each i: the
+//     kernel's own pattern (two in-place streams interleaved) without its
+//     arithmetic;
+//   - copy: copy E to G and G to E in 32 KiB pieces (traceBenchCopy), a
+//     STREAM-copy-like reference.
+//
+// Metrics: <impl>-GB/s (fastest window) and <impl>/rmw (median paired
+// ratio to rmw; the target is >= 0.8 of measured bandwidth).
+func BenchmarkTracePaired(b *testing.B) {
+	for _, n := range []int{256, 1024} {
+		b.Run(fmt.Sprintf("type=float32/n=%d", n), func(b *testing.B) { pairedTrace[float32](b, n) })
+		b.Run(fmt.Sprintf("type=float64/n=%d", n), func(b *testing.B) { pairedTrace[float64](b, n) })
+	}
+}
+
+func pairedTrace[T Float](b *testing.B, n int) {
+	m := n
+	rnd := newRand(uint64(n))
+	e, g := make([]T, n*m), make([]T, n*m)
+	c, d, p, q, v := make([]T, n), make([]T, n), make([]T, n), make([]T, n), make([]T, m)
+	for _, s := range [][]T{e, g, c, d, p, q, v} {
+		fillRandom(rnd, s)
+	}
+	for i := range c {
+		c[i] = 0.5 // keep E bounded over many iterations
+	}
+	det := Detected()
+	atLevel := func(l Level, f func()) func(int) {
+		return func(reps int) {
+			restore, err := SetLevel(l)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer restore()
+			for range reps {
+				f()
+			}
+		}
+	}
+	names := []string{"rmw", "rmwrow", "copy"}
+	fns := []func(int){
+		atLevel(det, func() { Scal(e, -1); Scal(g, -1) }),
+		atLevel(det, func() {
+			for i := 0; i < n; i++ {
+				Scal(e[i*m:(i+1)*m], -1)
+				Scal(g[i*m:(i+1)*m], -1)
+			}
+		}),
+		repeat(func() { traceBenchCopy(g, e); traceBenchCopy(e, g) }),
+	}
+	for _, l := range Levels() {
+		if l <= det {
+			names = append(names, l.String())
+			fns = append(fns, atLevel(l, func() { Trace(e, m, g, m, c, d, p, q, v) }))
+		}
+	}
+	var z T
+	runPaired(b, names, fns, 4*float64(n*m)*float64(unsafe.Sizeof(z)), "GB/s")
+	gemvSink += float64(g[0])
+}
