@@ -111,24 +111,26 @@ func Execute(ctx context.Context, runs []config.Run, opts Options, fn Func) (Sum
 			}
 		}()
 	}
-	var cancelled bool
+	// notFed counts the runs never handed to a worker; the workers update
+	// sum under mu, so it is added after they have finished.
+	notFed := 0
 feed:
 	for i, r := range todo {
 		if ctx.Err() != nil {
-			sum.Interrupted += len(todo) - i
-			cancelled = true
+			notFed = len(todo) - i
 			break
 		}
 		select {
 		case <-ctx.Done():
-			sum.Interrupted += len(todo) - i
-			cancelled = true
+			notFed = len(todo) - i
 			break feed
 		case work <- r:
 		}
 	}
 	close(work)
 	wg.Wait()
+	sum.Interrupted += notFed
+	cancelled := notFed > 0
 	if writeErr != nil {
 		return sum, writeErr
 	}
