@@ -173,26 +173,31 @@ func (o *gemmOperands[T]) check(t *testing.T, name string) {
 
 func testGemmMatrix[T Float](t *testing.T, relu bool) {
 	rnd := newRand(1)
-	shapes := append(gemmSmallShapes(), gemmLargeShapes...)
+	small := gemmSmallShapes()
+	shapes := append(small, gemmLargeShapes...)
 	ci := 0
-	for _, tA := range []bool{false, true} {
-		for _, tB := range []bool{false, true} {
-			for _, s := range shapes {
-				ci++
-				ab := gemmAlphaBeta[ci%len(gemmAlphaBeta)]
-				pad, off := ci%3, ci%8
-				o := newGemmOperands[T](rnd, tA, tB, s, T(ab[0]), T(ab[1]), pad, off, relu && ci%2 == 0)
-				o.reference(relu)
-				name := fmt.Sprintf("tA=%v/tB=%v/m=%d/n=%d/k=%d/alpha=%v/beta=%v/off=%d", tA, tB, s.m, s.n, s.k, ab[0], ab[1], off)
-				if relu {
-					GemmReLU(tA, tB, s.m, s.n, s.k, o.alpha, o.a, o.lda, o.b, o.ldb, o.beta, o.c, o.ldc, o.mask)
-				} else {
-					Gemm(tA, tB, s.m, s.n, s.k, o.alpha, o.a, o.lda, o.b, o.ldb, o.beta, o.c, o.ldc)
-				}
-				o.check(t, name)
-				if t.Failed() {
-					return
-				}
+	for combo, tr := range [][2]bool{{false, false}, {false, true}, {true, false}, {true, true}} {
+		tA, tB := tr[0], tr[1]
+		for si, s := range shapes {
+			// With -short (the race run) each large shape runs with one
+			// of the four transpose combinations, in turn.
+			if testing.Short() && si >= len(small) && (si-len(small))%4 != combo {
+				continue
+			}
+			ci++
+			ab := gemmAlphaBeta[ci%len(gemmAlphaBeta)]
+			pad, off := ci%3, ci%8
+			o := newGemmOperands[T](rnd, tA, tB, s, T(ab[0]), T(ab[1]), pad, off, relu && ci%2 == 0)
+			o.reference(relu)
+			name := fmt.Sprintf("tA=%v/tB=%v/m=%d/n=%d/k=%d/alpha=%v/beta=%v/off=%d", tA, tB, s.m, s.n, s.k, ab[0], ab[1], off)
+			if relu {
+				GemmReLU(tA, tB, s.m, s.n, s.k, o.alpha, o.a, o.lda, o.b, o.ldb, o.beta, o.c, o.ldc, o.mask)
+			} else {
+				Gemm(tA, tB, s.m, s.n, s.k, o.alpha, o.a, o.lda, o.b, o.ldb, o.beta, o.c, o.ldc)
+			}
+			o.check(t, name)
+			if t.Failed() {
+				return
 			}
 		}
 	}
