@@ -325,3 +325,34 @@ func TestBLASUsesKernels(t *testing.T) {
 		checkExact(t, "Saxpy", z1, z2)
 	})
 }
+
+// TestBLASAllocs checks that the fast paths of Implementation allocate
+// nothing at any level.
+func TestBLASAllocs(t *testing.T) {
+	impl := Implementation{}
+	forEachLevel(t, func(t *testing.T) {
+		const m, n = 33, 35
+		a, x, y := make([]float64, m*n), make([]float64, n), make([]float64, m)
+		a32, x32, y32 := make([]float32, m*n), make([]float32, n), make([]float32, m)
+		var s float64
+		cases := []struct {
+			name string
+			f    func()
+		}{
+			{"Ddot", func() { s += impl.Ddot(n, x, 1, x, 1) }},
+			{"Sdot", func() { s += float64(impl.Sdot(n, x32, 1, x32, 1)) }},
+			{"Daxpy", func() { impl.Daxpy(n, 0.5, x, 1, x, 1) }},
+			{"Sscal", func() { impl.Sscal(n, 0.5, x32, 1) }},
+			{"Dgemv", func() { impl.Dgemv(blas.NoTrans, m, n, 1, a, n, x, 1, 0.5, y, 1) }},
+			{"Sgemv", func() { impl.Sgemv(blas.Trans, m, n, 1, a32, n, y32, 1, 0.5, x32, 1) }},
+			{"Dger", func() { impl.Dger(m, n, 0.5, y, 1, x, 1, a, n) }},
+			{"Sger", func() { impl.Sger(m, n, 0.5, y32, 1, x32, 1, a32, n) }},
+		}
+		for _, c := range cases {
+			if got := testing.AllocsPerRun(10, c.f); got != 0 {
+				t.Errorf("%s: %v allocations per run, want 0", c.name, got)
+			}
+		}
+		_ = s
+	})
+}

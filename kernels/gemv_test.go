@@ -89,6 +89,22 @@ func testGemv[T Float](t *testing.T, trans bool) {
 			}
 		}
 	}
+	// Long rows (every test length, through the 8- and 4-row blocks and the
+	// single-row remainder) and long columns.
+	for _, m := range []int{1, 13} {
+		for _, n := range testLengths {
+			ab := gemvScalars[c%len(gemvScalars)]
+			runGemvCase(t, f, ref, trans, m, n, c%3, c%8, ab[0], ab[1], uint64(c))
+			c++
+		}
+	}
+	for _, m := range []int{127, 128, 129, 1000, 4099} {
+		for _, n := range []int{1, 3, 17} {
+			ab := gemvScalars[c%len(gemvScalars)]
+			runGemvCase(t, f, ref, trans, m, n, c%3, c%8, ab[0], ab[1], uint64(c))
+			c++
+		}
+	}
 	// Every offset and scalar pair on shapes with full vectors and tails.
 	for _, mn := range [][2]int{{17, 17}, {65, 65}, {5, 33}, {33, 5}} {
 		for off := range testOffsets {

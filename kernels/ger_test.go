@@ -47,6 +47,17 @@ func testGer[T Float](t *testing.T) {
 			}
 		}
 	}
+	// Long rows (every test length) and long columns.
+	for _, m := range []int{1, 5} {
+		for _, n := range testLengths {
+			runGerCase[T](t, m, n, c%3, c%8, alphas[c%len(alphas)], uint64(c))
+			c++
+		}
+	}
+	for _, m := range []int{127, 128, 129, 1000, 4099} {
+		runGerCase[T](t, m, 3, 1, c%8, alphas[c%len(alphas)], uint64(c))
+		c++
+	}
 	for _, mn := range [][2]int{{17, 17}, {3, 65}, {2, 129}} {
 		for off := range testOffsets {
 			runGerCase[T](t, mn[0], mn[1], 2, off, 0.75, uint64(c))

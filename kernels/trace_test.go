@@ -115,17 +115,22 @@ func TestTrace(t *testing.T) {
 }
 
 // testTraceBatch checks TraceBatch against a loop of Trace calls at the
-// same level, bit for bit.
+// same level, bit for bit, with E and the padded G inside guard regions at
+// several offsets, so a batch item that writes outside its own trace
+// matrix or outside G's rows fails.
 func testTraceBatch[T Float](t *testing.T) {
 	rnd := newRand(5)
-	for _, sh := range [][3]int{{1, 3, 5}, {4, 7, 33}, {3, 16, 16}, {2, 0, 4}, {2, 4, 0}} {
+	for k, sh := range [][3]int{{1, 3, 5}, {4, 7, 33}, {3, 16, 16}, {2, 0, 4}, {2, 4, 0}, {3, 5, 70}, {2, 9, 129}} {
 		batch, n, m := sh[0], sh[1], sh[2]
-		e := make([]T, batch*n*m)
+		off := k % 8
+		efull, e := guardedVector[T](batch*n*m, off)
 		ldg := m + 2
-		g := make([]T, max(n*ldg, 0))
+		gfull, g := guardedMatrix[T](n, m, ldg, (off+3)%8)
+		fillRandom(rnd, e)
+		fillMatrix(rnd, g, n, m, ldg)
 		c, d, p, q := make([]T, batch*n), make([]T, batch*n), make([]T, batch*n), make([]T, batch*n)
 		v := make([]T, batch*m)
-		for _, s := range [][]T{e, g, c, d, p, q, v} {
+		for _, s := range [][]T{c, d, p, q, v} {
 			fillRandom(rnd, s)
 		}
 		e2, g2 := clone(e), clone(g)
@@ -133,7 +138,9 @@ func testTraceBatch[T Float](t *testing.T) {
 		for b := 0; b < batch; b++ {
 			Trace(e2[b*n*m:(b+1)*n*m], max(m, 1), g2, ldg, c[b*n:(b+1)*n], d[b*n:(b+1)*n], p[b*n:(b+1)*n], q[b*n:(b+1)*n], v[b*m:(b+1)*m])
 		}
-		name := fmt.Sprintf("batch=%d/n=%d/m=%d", batch, n, m)
+		name := fmt.Sprintf("batch=%d/n=%d/m=%d/off=%d", batch, n, m, off)
+		checkGuards(t, name+" E", efull, e)
+		checkMatrixGuards(t, name+" G", gfull, g, n, m, ldg)
 		checkUnchanged(t, name+" E", e, e2)
 		checkUnchanged(t, name+" G", g, g2)
 	}
