@@ -181,6 +181,7 @@ func TestFeedbackDistributions(t *testing.T) {
 		{FeedbackGlorot, glorot * glorot / 3, -1.2, glorot},
 		{FeedbackNormalOut, 1.0 / out, 0, 0},
 		{FeedbackNormalN, 1.0 / n, 0, 0},
+		{FeedbackMurray, 0.01 / n / 3, -1.2, 0.1 / math.Sqrt(n)},
 	} {
 		t.Run(tc.d.String(), func(t *testing.T) {
 			m := FeedbackMatrix[float64](tc.d, 42, n, out)
@@ -218,14 +219,38 @@ func TestFeedbackDistributions(t *testing.T) {
 			}
 		})
 	}
-	if s, err := ParseFeedbackDist("normal-n"); err != nil || s != FeedbackNormalN {
-		t.Errorf("ParseFeedbackDist(normal-n) = %v, %v", s, err)
+	for d := FeedbackDist(0); d < numFeedback; d++ {
+		if p, err := ParseFeedbackDist(d.String()); err != nil || p != d {
+			t.Errorf("ParseFeedbackDist(%q) = %v, %v", d.String(), p, err)
+		}
 	}
 	if _, err := ParseFeedbackDist("xavier"); err == nil {
 		t.Error("ParseFeedbackDist accepted xavier")
 	}
 
-	// The default is Glorot with seed FeedbackSeed, and B is not trained.
+	// The default draws B like W_out's initialisation: Glorot under the
+	// "code" scheme, Murray's under "murray"; an explicit choice stands.
+	for _, tc := range []struct {
+		init string
+		s    FeedbackDist
+		want FeedbackDist
+	}{
+		{"", FeedbackWOut, FeedbackGlorot}, {rnn.InitCode, FeedbackWOut, FeedbackGlorot},
+		{rnn.InitMurray, FeedbackWOut, FeedbackMurray}, {rnn.InitMurray, FeedbackGlorot, FeedbackGlorot},
+		{rnn.InitMurray, FeedbackNormalN, FeedbackNormalN},
+	} {
+		cfg, _ := patternTask(nil)
+		cfg.Init = tc.init
+		r, err := New[float64](Settings{Kind: RFLO, Feedback: tc.s, FeedbackSeed: 8}, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(r.(*trunc[float64]).Feedback(), FeedbackMatrix[float64](tc.want, 8, cfg.N, cfg.Out)) {
+			t.Errorf("init %q, feedback %v: B is not drawn from %v", tc.init, tc.s, tc.want)
+		}
+	}
+
+	// B is a fixed function of FeedbackSeed and is not trained.
 	cfg, b := patternTask(nil)
 	net, _ := rnn.New[float64](cfg)
 	r, err := New[float64](Settings{Kind: RFLO, FeedbackSeed: 8}, cfg)
@@ -235,7 +260,7 @@ func TestFeedbackDistributions(t *testing.T) {
 	fb := r.(*trunc[float64]).Feedback()
 	want := FeedbackMatrix[float64](FeedbackGlorot, 8, cfg.N, cfg.Out)
 	if !slices.Equal(fb, want) {
-		t.Fatal("default feedback is not Glorot from FeedbackSeed")
+		t.Fatal("feedback is not drawn from FeedbackSeed")
 	}
 	tr, err := NewTrainer(r, OptimizerSettings{}, Schedule{LR: 0.02}, net.NumParams())
 	if err != nil {

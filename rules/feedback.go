@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 
 	"github.com/hessrnn/hessrnn/kernels"
+	"github.com/hessrnn/hessrnn/rnn"
 )
 
 // FeedbackDist is the distribution of RFLO's fixed random feedback matrix B
@@ -13,37 +14,56 @@ import (
 type FeedbackDist int
 
 const (
-	// FeedbackGlorot draws B like W_out's default initialisation,
-	// U(−√(6/(N+N_out)), +√(6/(N+N_out))), so that the signal scale at
-	// initialisation matches symmetric e-prop. The default.
-	FeedbackGlorot FeedbackDist = iota
+	// FeedbackWOut draws B like W_out's initialisation under the network's
+	// Config.Init, so that the signal scale at initialisation matches
+	// symmetric e-prop: FeedbackGlorot for the "code" scheme (the paper's),
+	// FeedbackMurray for "murray". The default (zero value).
+	FeedbackWOut FeedbackDist = iota
+	// FeedbackGlorot draws B ~ U(−√(6/(N+N_out)), +√(6/(N+N_out))), W_out's
+	// "code" initialisation.
+	FeedbackGlorot
 	// FeedbackNormalOut draws B ~ N(0, 1/N_out) (the RFLO reference).
 	FeedbackNormalOut
 	// FeedbackNormalN draws B ~ N(0, 1/N) (the e-prop tutorial).
 	FeedbackNormalN
+	// FeedbackMurray draws B ~ 0.1·U(−1, 1)/√N, W_out's "murray"
+	// initialisation.
+	FeedbackMurray
+	numFeedback
 )
 
-// String returns glorot, normal-out or normal-n.
+var feedbackNames = [numFeedback]string{"w-out", "glorot", "normal-out", "normal-n", "murray"}
+
+// String returns w-out, glorot, normal-out, normal-n or murray.
 func (d FeedbackDist) String() string {
-	switch d {
-	case FeedbackGlorot:
-		return "glorot"
-	case FeedbackNormalOut:
-		return "normal-out"
-	case FeedbackNormalN:
-		return "normal-n"
+	if d >= 0 && d < numFeedback {
+		return feedbackNames[d]
 	}
 	return fmt.Sprintf("FeedbackDist(%d)", int(d))
 }
 
 // ParseFeedbackDist returns the distribution named s.
 func ParseFeedbackDist(s string) (FeedbackDist, error) {
-	for _, d := range []FeedbackDist{FeedbackGlorot, FeedbackNormalOut, FeedbackNormalN} {
-		if d.String() == s {
-			return d, nil
+	for d, n := range feedbackNames {
+		if n == s {
+			return FeedbackDist(d), nil
 		}
 	}
-	return FeedbackGlorot, fmt.Errorf("rules: unknown feedback distribution %q (allowed: glorot, normal-out, normal-n)", s)
+	return FeedbackWOut, fmt.Errorf("rules: unknown feedback distribution %q (allowed: w-out, glorot, normal-out, normal-n, murray)", s)
+}
+
+// Resolve returns the concrete distribution d stands for in a network with
+// initialisation scheme init (rnn.Config.Init): FeedbackWOut becomes
+// FeedbackMurray for rnn.InitMurray and FeedbackGlorot otherwise; the other
+// distributions are returned unchanged.
+func (d FeedbackDist) Resolve(init string) FeedbackDist {
+	if d != FeedbackWOut {
+		return d
+	}
+	if init == rnn.InitMurray {
+		return FeedbackMurray
+	}
+	return FeedbackGlorot
 }
 
 // feedbackStream is the PCG stream of the feedback matrix.
@@ -52,7 +72,8 @@ const feedbackStream = 0xd1b54a32d192ed03
 // FeedbackMatrix draws RFLO's feedback matrix for n units and out readouts
 // from seed. It is returned as an out×n row-major matrix, the layout of
 // W_out, so the learning signal is L = ∂L/∂y · Bᵀ-as-stored; entry [o*n+i]
-// is B_io of paper §2.5.
+// is B_io of paper §2.5. FeedbackWOut draws as for the "code"
+// initialisation; resolve it against the network first (Resolve).
 func FeedbackMatrix[T kernels.Float](d FeedbackDist, seed uint64, n, out int) []T {
 	rng := rand.New(rand.NewPCG(seed, feedbackStream))
 	m := make([]T, out*n)
@@ -66,6 +87,11 @@ func FeedbackMatrix[T kernels.Float](d FeedbackDist, seed uint64, n, out int) []
 		s := 1 / math.Sqrt(float64(n))
 		for i := range m {
 			m[i] = T(s * rng.NormFloat64())
+		}
+	case FeedbackMurray:
+		s := 0.1 / math.Sqrt(float64(n))
+		for i := range m {
+			m[i] = T(s * (2*rng.Float64() - 1))
 		}
 	default:
 		lim := math.Sqrt(6 / float64(n+out))

@@ -128,7 +128,8 @@ type Settings struct {
 	Form Form
 	// Window is TBPTT's K >= 1; K >= T gives exact BPTT.
 	Window int
-	// Feedback is the distribution of RFLO's fixed random feedback matrix.
+	// Feedback is the distribution of RFLO's fixed random feedback matrix;
+	// the default draws it like W_out's initialisation.
 	Feedback FeedbackDist
 	// FeedbackSeed seeds the feedback matrix (math/rand/v2 PCG).
 	FeedbackSeed uint64
@@ -164,8 +165,8 @@ func (s *Settings) Validate(cfg *rnn.Config) error {
 			return fmt.Errorf("rules: rtrl needs N <= %d (influence tensor O(N³), step O(N⁴)); network N = %d", MaxRTRLUnits, cfg.N)
 		}
 	case RFLO:
-		if s.Feedback < FeedbackGlorot || s.Feedback > FeedbackNormalN {
-			return fmt.Errorf("rules: Settings.Feedback = %d, allowed glorot, normal-out, normal-n", int(s.Feedback))
+		if s.Feedback < 0 || s.Feedback >= numFeedback {
+			return fmt.Errorf("rules: Settings.Feedback = %d, allowed %v", int(s.Feedback), feedbackNames)
 		}
 	case MDGL:
 		if s.CellTypes != nil {

@@ -27,7 +27,7 @@ type trunc[T kernels.Float] struct {
 func newTrunc[T kernels.Float](s Settings, cfg rnn.Config) *trunc[T] {
 	r := &trunc[T]{kind: s.Kind, form: s.Form}
 	if s.Kind == RFLO {
-		r.fb = FeedbackMatrix[T](s.Feedback, s.FeedbackSeed, cfg.N, cfg.Out)
+		r.fb = FeedbackMatrix[T](s.Feedback.Resolve(cfg.Init), s.FeedbackSeed, cfg.N, cfg.Out)
 	}
 	if s.Kind == MDGL && s.CellTypes != nil {
 		r.types = append([]int(nil), s.CellTypes...)
