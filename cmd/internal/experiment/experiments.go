@@ -127,7 +127,8 @@ var specs = []Spec{
 		parts: []string{partSpectrum},
 		Seeds: 5,
 		Plan: single(func(b config.Run, n int) []config.Run {
-			b.Hessian.TopK = min(200, b.Model.N*(b.Model.N-1)-1)
+			units := b.Resolve().Model.N
+			b.Hessian.TopK = min(200, units*(units-1)-1)
 			return perRule(b, n, config.BPTT, config.ThreeFactor)
 		}),
 	},

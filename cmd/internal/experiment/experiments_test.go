@@ -29,7 +29,7 @@ func TestExperimentReports(t *testing.T) {
 		figs   []string
 		tables []string
 	}{
-		"default":  {[]string{"lambda", "loss", "alpha", "gap_hist", "gap_vs_lambda", "theorem1"}, []string{"Theorem 1"}},
+		"default":  {[]string{"lambda", "lambda_paired", "loss", "alpha", "gap_hist", "gap_vs_lambda", "theorem1"}, []string{"Theorem 1", "Paired by seed"}},
 		"fig2":     {[]string{"gap_hist", "gap_vs_lambda", "gap_vs_lambda_within"}, []string{"within each rule", "Brown-Forsythe"}},
 		"fig3":     {[]string{"lambda", "loss", "alpha"}, nil},
 		"fig4":     {[]string{"lambda", "alpha"}, []string{"Three-factor theory vs Three-factor", "Three-factor theory vs BPTT"}},
@@ -138,6 +138,10 @@ func TestPlans(t *testing.T) {
 	runs, _ = plan("fig7", nil)
 	if runs[0].Hessian.TopK != min(200, 10*9-1) {
 		t.Errorf("fig7 top-k %d", runs[0].Hessian.TopK)
+	}
+	s7, _ := Lookup("fig7")
+	if r, _ := s7.Plan(config.Default(), 1, nil); r[0].Hessian.TopK != 200 {
+		t.Errorf("fig7 top-k at the task's default N: %d, want 200", r[0].Hessian.TopK)
 	}
 	// table1: phase 1 is Three-factor only; phase 2 adds BPTT stopped at
 	// Three-factor's mean test metric.

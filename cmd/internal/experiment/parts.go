@@ -268,8 +268,26 @@ func (v *view) testsVsBPTT() {
 		pt.Rows = append(pt.Rows, row)
 		fmt.Fprintf(&v.txt, "  paired vs BPTT: %s λ_max larger in %s runs (Wilcoxon p = %s)\n", g.label, row[3], row[4])
 	}
-	if len(pt.Rows) > 0 {
-		v.sec.Tables = append(v.sec.Tables, pt)
+	if len(pt.Rows) == 0 {
+		return
+	}
+	v.sec.Tables = append(v.sec.Tables, pt)
+	var ss []plots.Series
+	for _, g := range v.groups {
+		if g == ref {
+			continue
+		}
+		x, y := pairBySeed(g, ref, lambdaOf)
+		var r []float64
+		for i := range x {
+			r = append(r, x[i]/y[i])
+		}
+		ss = append(ss, plots.Series{Label: g.label, Values: r})
+	}
+	if p, err := plots.Strip(v.title+": final λ_max relative to BPTT, same seed", "λ_max(rule) / λ_max(BPTT)", ss); err == nil {
+		plots.AddHLines(p, plots.HLine{Label: "BPTT", Y: 1})
+		p.Legend.Top = true
+		v.save(p, "lambda_paired", "Final λ_max of each run divided by that of the BPTT run with the same seed (same initial weights and test noise); above 1 means sharper than BPTT.")
 	}
 }
 
