@@ -193,7 +193,7 @@ func writeSlurm(a *app, cfgPath, out, bin string, tasks, cpus int, tlimit, mem, 
 	}
 	var b strings.Builder
 	err = sweep.WriteSlurm(&b, sweep.SlurmOptions{
-		Binary: bin, Args: []string{"sweep", absCfg, "--out", absOut, "--jobs", fmt.Sprint(cpus), "--progress", "lines"},
+		Binary: bin, Args: []string{"sweep", absCfg, "--out", absOut, "--progress", "lines"}, JobsFromCPUs: true,
 		Tasks: tasks, CPUs: cpus, Time: tlimit, Mem: mem, Partition: part, Account: acct, JobName: "hessrnn", LogDir: logs,
 	})
 	if err != nil {
@@ -203,6 +203,6 @@ func writeSlurm(a *app, cfgPath, out, bin string, tasks, cpus int, tlimit, mem, 
 	if err := os.WriteFile(p, []byte(b.String()), 0o755); err != nil {
 		return err
 	}
-	fmt.Fprintf(a.stdout, "wrote %s (%d runs in %d array tasks)\nsubmit: sbatch %s\nthen:   hessrnn report %s\n", p, nruns, tasks, p, absOut)
+	fmt.Fprintf(a.stdout, "wrote %s (%d runs in %d array tasks)\nsubmit: sbatch %s\nwhen the array has finished: hessrnn report %s\n(resubmit the same script to finish runs that were cut short)\n", p, nruns, tasks, p, absOut)
 	return nil
 }

@@ -27,6 +27,10 @@ type SlurmOptions struct {
 	JobName string
 	// LogDir receives one log file per array task.
 	LogDir string
+	// JobsFromCPUs appends --jobs "$GOMAXPROCS" to Args, so that the
+	// number of runs at once follows --cpus-per-task when the script is
+	// edited.
+	JobsFromCPUs bool
 }
 
 // shellQuote quotes s for a POSIX shell.
@@ -85,6 +89,9 @@ func WriteSlurm(w io.Writer, opts SlurmOptions) error {
 	cmd := []string{shellQuote(opts.Binary)}
 	for _, a := range opts.Args {
 		cmd = append(cmd, shellQuote(a))
+	}
+	if opts.JobsFromCPUs {
+		cmd = append(cmd, "--jobs", `"$GOMAXPROCS"`)
 	}
 	fmt.Fprintf(&b, "exec %s\n", strings.Join(cmd, " "))
 	_, err := io.WriteString(w, b.String())

@@ -263,6 +263,11 @@ func TestWriteSlurm(t *testing.T) {
 			t.Errorf("script lacks %q:\n%s", want, s)
 		}
 	}
+	b.Reset()
+	if err := WriteSlurm(&b, SlurmOptions{Binary: "hessrnn", Args: []string{"sweep", "c.toml"}, Tasks: 2, CPUs: 3, JobsFromCPUs: true}); err != nil ||
+		!strings.Contains(b.String(), "export GOMAXPROCS=\"${SLURM_CPUS_PER_TASK:-3}\"\n") || !strings.Contains(b.String(), "exec hessrnn sweep c.toml --jobs \"$GOMAXPROCS\"\n") {
+		t.Errorf("JobsFromCPUs (%v):\n%s", err, b.String())
+	}
 	if err := WriteSlurm(&b, SlurmOptions{Tasks: 0}); err == nil {
 		t.Error("0 tasks accepted")
 	}
