@@ -261,7 +261,7 @@ func train[T kernels.Float](ctx context.Context, e *Env, run config.Run, rec pro
 			ck++
 			res.Trajectory = append(res.Trajectory, c.Checkpoint)
 			cp, vecs = &res.Trajectory[len(res.Trajectory)-1], c.vectors
-			if it == iters || stopEarly(run, tk.Metric(), float64(c.TestMetric)) {
+			if it == iters || (it > 0 && stopEarly(run, tk.Metric(), float64(c.TestMetric))) {
 				res.Final.Iterations = it
 				break
 			}
@@ -331,7 +331,8 @@ func train[T kernels.Float](ctx context.Context, e *Env, run config.Run, rec pro
 	return true
 }
 
-// stopEarly reports whether the test metric has reached run.Train.StopAtTest.
+// stopEarly reports whether the test metric has reached run.Train.StopAtTest
+// (checked at checkpoints after the first update).
 func stopEarly(run config.Run, m task.Metric, test float64) bool {
 	if run.Train.StopAtTest == 0 || math.IsNaN(test) {
 		return false

@@ -127,3 +127,17 @@ func TestTrainExtras(t *testing.T) {
 		t.Errorf("dms: %+v %s", res.Status, res.Metric)
 	}
 }
+
+func TestTrainStopsEarly(t *testing.T) {
+	var e Env
+	run := tiny(config.BPTT, 1)
+	run.Train.StopAtTest = 1e9 // any test MSE reaches it
+	res := e.Train(context.Background(), run, nil)
+	if res.Status.State != results.Finished || res.Final.Iterations != run.Hessian.Every {
+		t.Errorf("stopped at %d (%v), want the first checkpoint after an update, %d", res.Final.Iterations, res.Status, run.Hessian.Every)
+	}
+	run.Train.StopAtTest = 1e-12 // never reached
+	if res := e.Train(context.Background(), run, nil); res.Final.Iterations != run.Train.Iterations {
+		t.Errorf("unreachable target stopped at %d", res.Final.Iterations)
+	}
+}
