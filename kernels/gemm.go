@@ -42,11 +42,14 @@ func Gemm[T Float](tA, tB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb
 //	C[i*ldc+j] = max(C[i*ldc+j], 0)
 //
 // mask, if not nil, has the layout of C (leading dimension ldc); only its
-// m×n entries are written. At the assembly levels the rectifier is fused:
-// it runs on each row strip of C right after the micro-kernels wrote it,
-// while it is in L1. The values equal those of Gemm followed by ReLU at the
-// same level. Panics as Gemm, and if mask is too short. C must not overlap
-// mask. Levels: generic, avx2, avx512.
+// m×n entries are written. At the assembly levels the rectifier is fused
+// into the micro-kernels' epilogue: each tile is rectified in registers and
+// stored once, with its mask, in the same pass (edge tiles, smaller than a
+// micro-kernel tile, are rectified in Go right after they are written). The
+// values equal those of Gemm followed by ReLU at the same level, bit for
+// bit: +0 where C ≤ 0 (including −0), NaN kept with mask 0. Panics as Gemm,
+// and if mask is too short. C must not overlap mask. Levels: generic, avx2,
+// avx512.
 func GemmReLU[T Float](tA, tB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int, mask []T) {
 	checkGemm(tA, tB, m, n, k, a, lda, b, ldb, c, ldc)
 	if mask != nil {

@@ -4,9 +4,9 @@
 
 #include "textflag.h"
 
-// func sgemmKernelAVX2(k int, a *float32, ra int, sa int, b *float32, sb int, bstep int, c *float32, ldc int, alpha float32, beta float32, flags int, strips int)
+// func sgemmKernelAVX2(k int, a *float32, ra int, sa int, b *float32, sb int, bstep int, c *float32, ldc int, alpha float32, beta float32, flags int, strips int, mask *float32)
 // Requires: AVX, FMA3
-TEXT ·sgemmKernelAVX2(SB), NOSPLIT, $0-96
+TEXT ·sgemmKernelAVX2(SB), NOSPLIT, $0-104
 	MOVQ ra+16(FP), AX
 	MOVQ sa+24(FP), CX
 	MOVQ sb+40(FP), DX
@@ -125,7 +125,7 @@ sgemmKernelAVX2_tail:
 
 sgemmKernelAVX2_epilogue:
 	VBROADCASTSS alpha+72(FP), Y12
-	MOVQ         R9, R10
+	MOVQ         R9, R11
 	VMULPS       Y12, Y0, Y0
 	VMULPS       Y12, Y1, Y1
 	VMULPS       Y12, Y2, Y2
@@ -138,73 +138,460 @@ sgemmKernelAVX2_epilogue:
 	VMULPS       Y12, Y9, Y9
 	VMULPS       Y12, Y10, Y10
 	VMULPS       Y12, Y11, Y11
+	TESTQ        $0x00000002, flags+80(FP)
+	JZ           sgemmKernelAVX2_plain
+	VXORPS       Y12, Y12, Y12
+	TESTQ        $0x00000004, flags+80(FP)
+	JZ           sgemmKernelAVX2_relu
+	MOVQ         mask+96(FP), R10
+	SUBQ         c+56(FP), R10
 	TESTQ        $0x00000001, flags+80(FP)
-	JZ           sgemmKernelAVX2_store
+	JZ           sgemmKernelAVX2_mask_nobeta
 
 	// t = alpha*acc + beta*C, each product rounded.
 	VBROADCASTSS beta+76(FP), Y14
-	VMULPS       (R10), Y14, Y13
+	VMULPS       (R11), Y14, Y13
 	VADDPS       Y13, Y0, Y0
-	VMOVUPS      Y0, (R10)
-	VMULPS       32(R10), Y14, Y13
+	VCMPPS       $0x1e, Y12, Y0, Y15
+	VCMPPS       $0x03, Y0, Y0, Y13
+	VORPS        Y15, Y13, Y13
+	VANDPS       Y13, Y0, Y0
+	VANDPS       gemmOnes32<>+0(SB), Y15, Y15
+	VMOVUPS      Y15, (R11)(R10*1)
+	VMOVUPS      Y0, (R11)
+	VMULPS       32(R11), Y14, Y13
 	VADDPS       Y13, Y1, Y1
-	VMOVUPS      Y1, 32(R10)
-	ADDQ         SI, R10
-	VMULPS       (R10), Y14, Y13
+	VCMPPS       $0x1e, Y12, Y1, Y15
+	VCMPPS       $0x03, Y1, Y1, Y13
+	VORPS        Y15, Y13, Y13
+	VANDPS       Y13, Y1, Y1
+	VANDPS       gemmOnes32<>+0(SB), Y15, Y15
+	VMOVUPS      Y15, 32(R11)(R10*1)
+	VMOVUPS      Y1, 32(R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Y14, Y13
 	VADDPS       Y13, Y2, Y2
-	VMOVUPS      Y2, (R10)
-	VMULPS       32(R10), Y14, Y13
+	VCMPPS       $0x1e, Y12, Y2, Y15
+	VCMPPS       $0x03, Y2, Y2, Y13
+	VORPS        Y15, Y13, Y13
+	VANDPS       Y13, Y2, Y2
+	VANDPS       gemmOnes32<>+0(SB), Y15, Y15
+	VMOVUPS      Y15, (R11)(R10*1)
+	VMOVUPS      Y2, (R11)
+	VMULPS       32(R11), Y14, Y13
 	VADDPS       Y13, Y3, Y3
-	VMOVUPS      Y3, 32(R10)
-	ADDQ         SI, R10
-	VMULPS       (R10), Y14, Y13
+	VCMPPS       $0x1e, Y12, Y3, Y15
+	VCMPPS       $0x03, Y3, Y3, Y13
+	VORPS        Y15, Y13, Y13
+	VANDPS       Y13, Y3, Y3
+	VANDPS       gemmOnes32<>+0(SB), Y15, Y15
+	VMOVUPS      Y15, 32(R11)(R10*1)
+	VMOVUPS      Y3, 32(R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Y14, Y13
 	VADDPS       Y13, Y4, Y4
-	VMOVUPS      Y4, (R10)
-	VMULPS       32(R10), Y14, Y13
+	VCMPPS       $0x1e, Y12, Y4, Y15
+	VCMPPS       $0x03, Y4, Y4, Y13
+	VORPS        Y15, Y13, Y13
+	VANDPS       Y13, Y4, Y4
+	VANDPS       gemmOnes32<>+0(SB), Y15, Y15
+	VMOVUPS      Y15, (R11)(R10*1)
+	VMOVUPS      Y4, (R11)
+	VMULPS       32(R11), Y14, Y13
 	VADDPS       Y13, Y5, Y5
-	VMOVUPS      Y5, 32(R10)
-	ADDQ         SI, R10
-	VMULPS       (R10), Y14, Y13
+	VCMPPS       $0x1e, Y12, Y5, Y15
+	VCMPPS       $0x03, Y5, Y5, Y13
+	VORPS        Y15, Y13, Y13
+	VANDPS       Y13, Y5, Y5
+	VANDPS       gemmOnes32<>+0(SB), Y15, Y15
+	VMOVUPS      Y15, 32(R11)(R10*1)
+	VMOVUPS      Y5, 32(R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Y14, Y13
 	VADDPS       Y13, Y6, Y6
-	VMOVUPS      Y6, (R10)
-	VMULPS       32(R10), Y14, Y13
+	VCMPPS       $0x1e, Y12, Y6, Y15
+	VCMPPS       $0x03, Y6, Y6, Y13
+	VORPS        Y15, Y13, Y13
+	VANDPS       Y13, Y6, Y6
+	VANDPS       gemmOnes32<>+0(SB), Y15, Y15
+	VMOVUPS      Y15, (R11)(R10*1)
+	VMOVUPS      Y6, (R11)
+	VMULPS       32(R11), Y14, Y13
 	VADDPS       Y13, Y7, Y7
-	VMOVUPS      Y7, 32(R10)
-	ADDQ         SI, R10
-	VMULPS       (R10), Y14, Y13
+	VCMPPS       $0x1e, Y12, Y7, Y15
+	VCMPPS       $0x03, Y7, Y7, Y13
+	VORPS        Y15, Y13, Y13
+	VANDPS       Y13, Y7, Y7
+	VANDPS       gemmOnes32<>+0(SB), Y15, Y15
+	VMOVUPS      Y15, 32(R11)(R10*1)
+	VMOVUPS      Y7, 32(R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Y14, Y13
 	VADDPS       Y13, Y8, Y8
-	VMOVUPS      Y8, (R10)
-	VMULPS       32(R10), Y14, Y13
+	VCMPPS       $0x1e, Y12, Y8, Y15
+	VCMPPS       $0x03, Y8, Y8, Y13
+	VORPS        Y15, Y13, Y13
+	VANDPS       Y13, Y8, Y8
+	VANDPS       gemmOnes32<>+0(SB), Y15, Y15
+	VMOVUPS      Y15, (R11)(R10*1)
+	VMOVUPS      Y8, (R11)
+	VMULPS       32(R11), Y14, Y13
 	VADDPS       Y13, Y9, Y9
-	VMOVUPS      Y9, 32(R10)
-	ADDQ         SI, R10
-	VMULPS       (R10), Y14, Y13
+	VCMPPS       $0x1e, Y12, Y9, Y15
+	VCMPPS       $0x03, Y9, Y9, Y13
+	VORPS        Y15, Y13, Y13
+	VANDPS       Y13, Y9, Y9
+	VANDPS       gemmOnes32<>+0(SB), Y15, Y15
+	VMOVUPS      Y15, 32(R11)(R10*1)
+	VMOVUPS      Y9, 32(R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Y14, Y13
 	VADDPS       Y13, Y10, Y10
-	VMOVUPS      Y10, (R10)
-	VMULPS       32(R10), Y14, Y13
+	VCMPPS       $0x1e, Y12, Y10, Y15
+	VCMPPS       $0x03, Y10, Y10, Y13
+	VORPS        Y15, Y13, Y13
+	VANDPS       Y13, Y10, Y10
+	VANDPS       gemmOnes32<>+0(SB), Y15, Y15
+	VMOVUPS      Y15, (R11)(R10*1)
+	VMOVUPS      Y10, (R11)
+	VMULPS       32(R11), Y14, Y13
 	VADDPS       Y13, Y11, Y11
-	VMOVUPS      Y11, 32(R10)
+	VCMPPS       $0x1e, Y12, Y11, Y15
+	VCMPPS       $0x03, Y11, Y11, Y13
+	VORPS        Y15, Y13, Y13
+	VANDPS       Y13, Y11, Y11
+	VANDPS       gemmOnes32<>+0(SB), Y15, Y15
+	VMOVUPS      Y15, 32(R11)(R10*1)
+	VMOVUPS      Y11, 32(R11)
 	JMP          sgemmKernelAVX2_next
 
+sgemmKernelAVX2_mask_nobeta:
 	// beta == 0: C is not read.
-sgemmKernelAVX2_store:
-	VMOVUPS Y0, (R10)
-	VMOVUPS Y1, 32(R10)
-	ADDQ    SI, R10
-	VMOVUPS Y2, (R10)
-	VMOVUPS Y3, 32(R10)
-	ADDQ    SI, R10
-	VMOVUPS Y4, (R10)
-	VMOVUPS Y5, 32(R10)
-	ADDQ    SI, R10
-	VMOVUPS Y6, (R10)
-	VMOVUPS Y7, 32(R10)
-	ADDQ    SI, R10
-	VMOVUPS Y8, (R10)
-	VMOVUPS Y9, 32(R10)
-	ADDQ    SI, R10
-	VMOVUPS Y10, (R10)
-	VMOVUPS Y11, 32(R10)
+	VCMPPS  $0x1e, Y12, Y0, Y15
+	VCMPPS  $0x03, Y0, Y0, Y13
+	VORPS   Y15, Y13, Y13
+	VANDPS  Y13, Y0, Y0
+	VANDPS  gemmOnes32<>+0(SB), Y15, Y15
+	VMOVUPS Y15, (R11)(R10*1)
+	VMOVUPS Y0, (R11)
+	VCMPPS  $0x1e, Y12, Y1, Y15
+	VCMPPS  $0x03, Y1, Y1, Y13
+	VORPS   Y15, Y13, Y13
+	VANDPS  Y13, Y1, Y1
+	VANDPS  gemmOnes32<>+0(SB), Y15, Y15
+	VMOVUPS Y15, 32(R11)(R10*1)
+	VMOVUPS Y1, 32(R11)
+	ADDQ    SI, R11
+	VCMPPS  $0x1e, Y12, Y2, Y15
+	VCMPPS  $0x03, Y2, Y2, Y13
+	VORPS   Y15, Y13, Y13
+	VANDPS  Y13, Y2, Y2
+	VANDPS  gemmOnes32<>+0(SB), Y15, Y15
+	VMOVUPS Y15, (R11)(R10*1)
+	VMOVUPS Y2, (R11)
+	VCMPPS  $0x1e, Y12, Y3, Y15
+	VCMPPS  $0x03, Y3, Y3, Y13
+	VORPS   Y15, Y13, Y13
+	VANDPS  Y13, Y3, Y3
+	VANDPS  gemmOnes32<>+0(SB), Y15, Y15
+	VMOVUPS Y15, 32(R11)(R10*1)
+	VMOVUPS Y3, 32(R11)
+	ADDQ    SI, R11
+	VCMPPS  $0x1e, Y12, Y4, Y15
+	VCMPPS  $0x03, Y4, Y4, Y13
+	VORPS   Y15, Y13, Y13
+	VANDPS  Y13, Y4, Y4
+	VANDPS  gemmOnes32<>+0(SB), Y15, Y15
+	VMOVUPS Y15, (R11)(R10*1)
+	VMOVUPS Y4, (R11)
+	VCMPPS  $0x1e, Y12, Y5, Y15
+	VCMPPS  $0x03, Y5, Y5, Y13
+	VORPS   Y15, Y13, Y13
+	VANDPS  Y13, Y5, Y5
+	VANDPS  gemmOnes32<>+0(SB), Y15, Y15
+	VMOVUPS Y15, 32(R11)(R10*1)
+	VMOVUPS Y5, 32(R11)
+	ADDQ    SI, R11
+	VCMPPS  $0x1e, Y12, Y6, Y15
+	VCMPPS  $0x03, Y6, Y6, Y13
+	VORPS   Y15, Y13, Y13
+	VANDPS  Y13, Y6, Y6
+	VANDPS  gemmOnes32<>+0(SB), Y15, Y15
+	VMOVUPS Y15, (R11)(R10*1)
+	VMOVUPS Y6, (R11)
+	VCMPPS  $0x1e, Y12, Y7, Y15
+	VCMPPS  $0x03, Y7, Y7, Y13
+	VORPS   Y15, Y13, Y13
+	VANDPS  Y13, Y7, Y7
+	VANDPS  gemmOnes32<>+0(SB), Y15, Y15
+	VMOVUPS Y15, 32(R11)(R10*1)
+	VMOVUPS Y7, 32(R11)
+	ADDQ    SI, R11
+	VCMPPS  $0x1e, Y12, Y8, Y15
+	VCMPPS  $0x03, Y8, Y8, Y13
+	VORPS   Y15, Y13, Y13
+	VANDPS  Y13, Y8, Y8
+	VANDPS  gemmOnes32<>+0(SB), Y15, Y15
+	VMOVUPS Y15, (R11)(R10*1)
+	VMOVUPS Y8, (R11)
+	VCMPPS  $0x1e, Y12, Y9, Y15
+	VCMPPS  $0x03, Y9, Y9, Y13
+	VORPS   Y15, Y13, Y13
+	VANDPS  Y13, Y9, Y9
+	VANDPS  gemmOnes32<>+0(SB), Y15, Y15
+	VMOVUPS Y15, 32(R11)(R10*1)
+	VMOVUPS Y9, 32(R11)
+	ADDQ    SI, R11
+	VCMPPS  $0x1e, Y12, Y10, Y15
+	VCMPPS  $0x03, Y10, Y10, Y13
+	VORPS   Y15, Y13, Y13
+	VANDPS  Y13, Y10, Y10
+	VANDPS  gemmOnes32<>+0(SB), Y15, Y15
+	VMOVUPS Y15, (R11)(R10*1)
+	VMOVUPS Y10, (R11)
+	VCMPPS  $0x1e, Y12, Y11, Y15
+	VCMPPS  $0x03, Y11, Y11, Y13
+	VORPS   Y15, Y13, Y13
+	VANDPS  Y13, Y11, Y11
+	VANDPS  gemmOnes32<>+0(SB), Y15, Y15
+	VMOVUPS Y15, 32(R11)(R10*1)
+	VMOVUPS Y11, 32(R11)
+	JMP     sgemmKernelAVX2_next
+
+sgemmKernelAVX2_relu:
+	TESTQ $0x00000001, flags+80(FP)
+	JZ    sgemmKernelAVX2_relu_nobeta
+
+	// t = alpha*acc + beta*C, each product rounded.
+	VBROADCASTSS beta+76(FP), Y14
+	VMULPS       (R11), Y14, Y13
+	VADDPS       Y13, Y0, Y0
+	VCMPPS       $0x1e, Y12, Y0, Y15
+	VCMPPS       $0x03, Y0, Y0, Y13
+	VORPS        Y15, Y13, Y13
+	VANDPS       Y13, Y0, Y0
+	VMOVUPS      Y0, (R11)
+	VMULPS       32(R11), Y14, Y13
+	VADDPS       Y13, Y1, Y1
+	VCMPPS       $0x1e, Y12, Y1, Y15
+	VCMPPS       $0x03, Y1, Y1, Y13
+	VORPS        Y15, Y13, Y13
+	VANDPS       Y13, Y1, Y1
+	VMOVUPS      Y1, 32(R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Y14, Y13
+	VADDPS       Y13, Y2, Y2
+	VCMPPS       $0x1e, Y12, Y2, Y15
+	VCMPPS       $0x03, Y2, Y2, Y13
+	VORPS        Y15, Y13, Y13
+	VANDPS       Y13, Y2, Y2
+	VMOVUPS      Y2, (R11)
+	VMULPS       32(R11), Y14, Y13
+	VADDPS       Y13, Y3, Y3
+	VCMPPS       $0x1e, Y12, Y3, Y15
+	VCMPPS       $0x03, Y3, Y3, Y13
+	VORPS        Y15, Y13, Y13
+	VANDPS       Y13, Y3, Y3
+	VMOVUPS      Y3, 32(R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Y14, Y13
+	VADDPS       Y13, Y4, Y4
+	VCMPPS       $0x1e, Y12, Y4, Y15
+	VCMPPS       $0x03, Y4, Y4, Y13
+	VORPS        Y15, Y13, Y13
+	VANDPS       Y13, Y4, Y4
+	VMOVUPS      Y4, (R11)
+	VMULPS       32(R11), Y14, Y13
+	VADDPS       Y13, Y5, Y5
+	VCMPPS       $0x1e, Y12, Y5, Y15
+	VCMPPS       $0x03, Y5, Y5, Y13
+	VORPS        Y15, Y13, Y13
+	VANDPS       Y13, Y5, Y5
+	VMOVUPS      Y5, 32(R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Y14, Y13
+	VADDPS       Y13, Y6, Y6
+	VCMPPS       $0x1e, Y12, Y6, Y15
+	VCMPPS       $0x03, Y6, Y6, Y13
+	VORPS        Y15, Y13, Y13
+	VANDPS       Y13, Y6, Y6
+	VMOVUPS      Y6, (R11)
+	VMULPS       32(R11), Y14, Y13
+	VADDPS       Y13, Y7, Y7
+	VCMPPS       $0x1e, Y12, Y7, Y15
+	VCMPPS       $0x03, Y7, Y7, Y13
+	VORPS        Y15, Y13, Y13
+	VANDPS       Y13, Y7, Y7
+	VMOVUPS      Y7, 32(R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Y14, Y13
+	VADDPS       Y13, Y8, Y8
+	VCMPPS       $0x1e, Y12, Y8, Y15
+	VCMPPS       $0x03, Y8, Y8, Y13
+	VORPS        Y15, Y13, Y13
+	VANDPS       Y13, Y8, Y8
+	VMOVUPS      Y8, (R11)
+	VMULPS       32(R11), Y14, Y13
+	VADDPS       Y13, Y9, Y9
+	VCMPPS       $0x1e, Y12, Y9, Y15
+	VCMPPS       $0x03, Y9, Y9, Y13
+	VORPS        Y15, Y13, Y13
+	VANDPS       Y13, Y9, Y9
+	VMOVUPS      Y9, 32(R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Y14, Y13
+	VADDPS       Y13, Y10, Y10
+	VCMPPS       $0x1e, Y12, Y10, Y15
+	VCMPPS       $0x03, Y10, Y10, Y13
+	VORPS        Y15, Y13, Y13
+	VANDPS       Y13, Y10, Y10
+	VMOVUPS      Y10, (R11)
+	VMULPS       32(R11), Y14, Y13
+	VADDPS       Y13, Y11, Y11
+	VCMPPS       $0x1e, Y12, Y11, Y15
+	VCMPPS       $0x03, Y11, Y11, Y13
+	VORPS        Y15, Y13, Y13
+	VANDPS       Y13, Y11, Y11
+	VMOVUPS      Y11, 32(R11)
+	JMP          sgemmKernelAVX2_next
+
+sgemmKernelAVX2_relu_nobeta:
+	// beta == 0: C is not read.
+	VCMPPS  $0x1e, Y12, Y0, Y15
+	VCMPPS  $0x03, Y0, Y0, Y13
+	VORPS   Y15, Y13, Y13
+	VANDPS  Y13, Y0, Y0
+	VMOVUPS Y0, (R11)
+	VCMPPS  $0x1e, Y12, Y1, Y15
+	VCMPPS  $0x03, Y1, Y1, Y13
+	VORPS   Y15, Y13, Y13
+	VANDPS  Y13, Y1, Y1
+	VMOVUPS Y1, 32(R11)
+	ADDQ    SI, R11
+	VCMPPS  $0x1e, Y12, Y2, Y15
+	VCMPPS  $0x03, Y2, Y2, Y13
+	VORPS   Y15, Y13, Y13
+	VANDPS  Y13, Y2, Y2
+	VMOVUPS Y2, (R11)
+	VCMPPS  $0x1e, Y12, Y3, Y15
+	VCMPPS  $0x03, Y3, Y3, Y13
+	VORPS   Y15, Y13, Y13
+	VANDPS  Y13, Y3, Y3
+	VMOVUPS Y3, 32(R11)
+	ADDQ    SI, R11
+	VCMPPS  $0x1e, Y12, Y4, Y15
+	VCMPPS  $0x03, Y4, Y4, Y13
+	VORPS   Y15, Y13, Y13
+	VANDPS  Y13, Y4, Y4
+	VMOVUPS Y4, (R11)
+	VCMPPS  $0x1e, Y12, Y5, Y15
+	VCMPPS  $0x03, Y5, Y5, Y13
+	VORPS   Y15, Y13, Y13
+	VANDPS  Y13, Y5, Y5
+	VMOVUPS Y5, 32(R11)
+	ADDQ    SI, R11
+	VCMPPS  $0x1e, Y12, Y6, Y15
+	VCMPPS  $0x03, Y6, Y6, Y13
+	VORPS   Y15, Y13, Y13
+	VANDPS  Y13, Y6, Y6
+	VMOVUPS Y6, (R11)
+	VCMPPS  $0x1e, Y12, Y7, Y15
+	VCMPPS  $0x03, Y7, Y7, Y13
+	VORPS   Y15, Y13, Y13
+	VANDPS  Y13, Y7, Y7
+	VMOVUPS Y7, 32(R11)
+	ADDQ    SI, R11
+	VCMPPS  $0x1e, Y12, Y8, Y15
+	VCMPPS  $0x03, Y8, Y8, Y13
+	VORPS   Y15, Y13, Y13
+	VANDPS  Y13, Y8, Y8
+	VMOVUPS Y8, (R11)
+	VCMPPS  $0x1e, Y12, Y9, Y15
+	VCMPPS  $0x03, Y9, Y9, Y13
+	VORPS   Y15, Y13, Y13
+	VANDPS  Y13, Y9, Y9
+	VMOVUPS Y9, 32(R11)
+	ADDQ    SI, R11
+	VCMPPS  $0x1e, Y12, Y10, Y15
+	VCMPPS  $0x03, Y10, Y10, Y13
+	VORPS   Y15, Y13, Y13
+	VANDPS  Y13, Y10, Y10
+	VMOVUPS Y10, (R11)
+	VCMPPS  $0x1e, Y12, Y11, Y15
+	VCMPPS  $0x03, Y11, Y11, Y13
+	VORPS   Y15, Y13, Y13
+	VANDPS  Y13, Y11, Y11
+	VMOVUPS Y11, 32(R11)
+	JMP     sgemmKernelAVX2_next
+
+sgemmKernelAVX2_plain:
+	TESTQ $0x00000001, flags+80(FP)
+	JZ    sgemmKernelAVX2_plain_nobeta
+
+	// t = alpha*acc + beta*C, each product rounded.
+	VBROADCASTSS beta+76(FP), Y14
+	VMULPS       (R11), Y14, Y13
+	VADDPS       Y13, Y0, Y0
+	VMOVUPS      Y0, (R11)
+	VMULPS       32(R11), Y14, Y13
+	VADDPS       Y13, Y1, Y1
+	VMOVUPS      Y1, 32(R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Y14, Y13
+	VADDPS       Y13, Y2, Y2
+	VMOVUPS      Y2, (R11)
+	VMULPS       32(R11), Y14, Y13
+	VADDPS       Y13, Y3, Y3
+	VMOVUPS      Y3, 32(R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Y14, Y13
+	VADDPS       Y13, Y4, Y4
+	VMOVUPS      Y4, (R11)
+	VMULPS       32(R11), Y14, Y13
+	VADDPS       Y13, Y5, Y5
+	VMOVUPS      Y5, 32(R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Y14, Y13
+	VADDPS       Y13, Y6, Y6
+	VMOVUPS      Y6, (R11)
+	VMULPS       32(R11), Y14, Y13
+	VADDPS       Y13, Y7, Y7
+	VMOVUPS      Y7, 32(R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Y14, Y13
+	VADDPS       Y13, Y8, Y8
+	VMOVUPS      Y8, (R11)
+	VMULPS       32(R11), Y14, Y13
+	VADDPS       Y13, Y9, Y9
+	VMOVUPS      Y9, 32(R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Y14, Y13
+	VADDPS       Y13, Y10, Y10
+	VMOVUPS      Y10, (R11)
+	VMULPS       32(R11), Y14, Y13
+	VADDPS       Y13, Y11, Y11
+	VMOVUPS      Y11, 32(R11)
+	JMP          sgemmKernelAVX2_next
+
+sgemmKernelAVX2_plain_nobeta:
+	// beta == 0: C is not read.
+	VMOVUPS Y0, (R11)
+	VMOVUPS Y1, 32(R11)
+	ADDQ    SI, R11
+	VMOVUPS Y2, (R11)
+	VMOVUPS Y3, 32(R11)
+	ADDQ    SI, R11
+	VMOVUPS Y4, (R11)
+	VMOVUPS Y5, 32(R11)
+	ADDQ    SI, R11
+	VMOVUPS Y6, (R11)
+	VMOVUPS Y7, 32(R11)
+	ADDQ    SI, R11
+	VMOVUPS Y8, (R11)
+	VMOVUPS Y9, 32(R11)
+	ADDQ    SI, R11
+	VMOVUPS Y10, (R11)
+	VMOVUPS Y11, 32(R11)
 
 sgemmKernelAVX2_next:
 	ADDQ BX, R8
@@ -214,9 +601,19 @@ sgemmKernelAVX2_next:
 	VZEROUPPER
 	RET
 
-// func dgemmKernelAVX2(k int, a *float64, ra int, sa int, b *float64, sb int, bstep int, c *float64, ldc int, alpha float64, beta float64, flags int, strips int)
+DATA gemmOnes32<>+0(SB)/4, $0x3f800000
+DATA gemmOnes32<>+4(SB)/4, $0x3f800000
+DATA gemmOnes32<>+8(SB)/4, $0x3f800000
+DATA gemmOnes32<>+12(SB)/4, $0x3f800000
+DATA gemmOnes32<>+16(SB)/4, $0x3f800000
+DATA gemmOnes32<>+20(SB)/4, $0x3f800000
+DATA gemmOnes32<>+24(SB)/4, $0x3f800000
+DATA gemmOnes32<>+28(SB)/4, $0x3f800000
+GLOBL gemmOnes32<>(SB), RODATA|NOPTR, $32
+
+// func dgemmKernelAVX2(k int, a *float64, ra int, sa int, b *float64, sb int, bstep int, c *float64, ldc int, alpha float64, beta float64, flags int, strips int, mask *float64)
 // Requires: AVX, FMA3
-TEXT ·dgemmKernelAVX2(SB), NOSPLIT, $0-104
+TEXT ·dgemmKernelAVX2(SB), NOSPLIT, $0-112
 	MOVQ ra+16(FP), AX
 	MOVQ sa+24(FP), CX
 	MOVQ sb+40(FP), DX
@@ -335,7 +732,7 @@ dgemmKernelAVX2_tail:
 
 dgemmKernelAVX2_epilogue:
 	VBROADCASTSD alpha+72(FP), Y12
-	MOVQ         R9, R10
+	MOVQ         R9, R11
 	VMULPD       Y12, Y0, Y0
 	VMULPD       Y12, Y1, Y1
 	VMULPD       Y12, Y2, Y2
@@ -348,73 +745,460 @@ dgemmKernelAVX2_epilogue:
 	VMULPD       Y12, Y9, Y9
 	VMULPD       Y12, Y10, Y10
 	VMULPD       Y12, Y11, Y11
+	TESTQ        $0x00000002, flags+88(FP)
+	JZ           dgemmKernelAVX2_plain
+	VXORPS       Y12, Y12, Y12
+	TESTQ        $0x00000004, flags+88(FP)
+	JZ           dgemmKernelAVX2_relu
+	MOVQ         mask+104(FP), R10
+	SUBQ         c+56(FP), R10
 	TESTQ        $0x00000001, flags+88(FP)
-	JZ           dgemmKernelAVX2_store
+	JZ           dgemmKernelAVX2_mask_nobeta
 
 	// t = alpha*acc + beta*C, each product rounded.
 	VBROADCASTSD beta+80(FP), Y14
-	VMULPD       (R10), Y14, Y13
+	VMULPD       (R11), Y14, Y13
 	VADDPD       Y13, Y0, Y0
-	VMOVUPD      Y0, (R10)
-	VMULPD       32(R10), Y14, Y13
+	VCMPPD       $0x1e, Y12, Y0, Y15
+	VCMPPD       $0x03, Y0, Y0, Y13
+	VORPD        Y15, Y13, Y13
+	VANDPD       Y13, Y0, Y0
+	VANDPD       gemmOnes64<>+0(SB), Y15, Y15
+	VMOVUPD      Y15, (R11)(R10*1)
+	VMOVUPD      Y0, (R11)
+	VMULPD       32(R11), Y14, Y13
 	VADDPD       Y13, Y1, Y1
-	VMOVUPD      Y1, 32(R10)
-	ADDQ         SI, R10
-	VMULPD       (R10), Y14, Y13
+	VCMPPD       $0x1e, Y12, Y1, Y15
+	VCMPPD       $0x03, Y1, Y1, Y13
+	VORPD        Y15, Y13, Y13
+	VANDPD       Y13, Y1, Y1
+	VANDPD       gemmOnes64<>+0(SB), Y15, Y15
+	VMOVUPD      Y15, 32(R11)(R10*1)
+	VMOVUPD      Y1, 32(R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Y14, Y13
 	VADDPD       Y13, Y2, Y2
-	VMOVUPD      Y2, (R10)
-	VMULPD       32(R10), Y14, Y13
+	VCMPPD       $0x1e, Y12, Y2, Y15
+	VCMPPD       $0x03, Y2, Y2, Y13
+	VORPD        Y15, Y13, Y13
+	VANDPD       Y13, Y2, Y2
+	VANDPD       gemmOnes64<>+0(SB), Y15, Y15
+	VMOVUPD      Y15, (R11)(R10*1)
+	VMOVUPD      Y2, (R11)
+	VMULPD       32(R11), Y14, Y13
 	VADDPD       Y13, Y3, Y3
-	VMOVUPD      Y3, 32(R10)
-	ADDQ         SI, R10
-	VMULPD       (R10), Y14, Y13
+	VCMPPD       $0x1e, Y12, Y3, Y15
+	VCMPPD       $0x03, Y3, Y3, Y13
+	VORPD        Y15, Y13, Y13
+	VANDPD       Y13, Y3, Y3
+	VANDPD       gemmOnes64<>+0(SB), Y15, Y15
+	VMOVUPD      Y15, 32(R11)(R10*1)
+	VMOVUPD      Y3, 32(R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Y14, Y13
 	VADDPD       Y13, Y4, Y4
-	VMOVUPD      Y4, (R10)
-	VMULPD       32(R10), Y14, Y13
+	VCMPPD       $0x1e, Y12, Y4, Y15
+	VCMPPD       $0x03, Y4, Y4, Y13
+	VORPD        Y15, Y13, Y13
+	VANDPD       Y13, Y4, Y4
+	VANDPD       gemmOnes64<>+0(SB), Y15, Y15
+	VMOVUPD      Y15, (R11)(R10*1)
+	VMOVUPD      Y4, (R11)
+	VMULPD       32(R11), Y14, Y13
 	VADDPD       Y13, Y5, Y5
-	VMOVUPD      Y5, 32(R10)
-	ADDQ         SI, R10
-	VMULPD       (R10), Y14, Y13
+	VCMPPD       $0x1e, Y12, Y5, Y15
+	VCMPPD       $0x03, Y5, Y5, Y13
+	VORPD        Y15, Y13, Y13
+	VANDPD       Y13, Y5, Y5
+	VANDPD       gemmOnes64<>+0(SB), Y15, Y15
+	VMOVUPD      Y15, 32(R11)(R10*1)
+	VMOVUPD      Y5, 32(R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Y14, Y13
 	VADDPD       Y13, Y6, Y6
-	VMOVUPD      Y6, (R10)
-	VMULPD       32(R10), Y14, Y13
+	VCMPPD       $0x1e, Y12, Y6, Y15
+	VCMPPD       $0x03, Y6, Y6, Y13
+	VORPD        Y15, Y13, Y13
+	VANDPD       Y13, Y6, Y6
+	VANDPD       gemmOnes64<>+0(SB), Y15, Y15
+	VMOVUPD      Y15, (R11)(R10*1)
+	VMOVUPD      Y6, (R11)
+	VMULPD       32(R11), Y14, Y13
 	VADDPD       Y13, Y7, Y7
-	VMOVUPD      Y7, 32(R10)
-	ADDQ         SI, R10
-	VMULPD       (R10), Y14, Y13
+	VCMPPD       $0x1e, Y12, Y7, Y15
+	VCMPPD       $0x03, Y7, Y7, Y13
+	VORPD        Y15, Y13, Y13
+	VANDPD       Y13, Y7, Y7
+	VANDPD       gemmOnes64<>+0(SB), Y15, Y15
+	VMOVUPD      Y15, 32(R11)(R10*1)
+	VMOVUPD      Y7, 32(R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Y14, Y13
 	VADDPD       Y13, Y8, Y8
-	VMOVUPD      Y8, (R10)
-	VMULPD       32(R10), Y14, Y13
+	VCMPPD       $0x1e, Y12, Y8, Y15
+	VCMPPD       $0x03, Y8, Y8, Y13
+	VORPD        Y15, Y13, Y13
+	VANDPD       Y13, Y8, Y8
+	VANDPD       gemmOnes64<>+0(SB), Y15, Y15
+	VMOVUPD      Y15, (R11)(R10*1)
+	VMOVUPD      Y8, (R11)
+	VMULPD       32(R11), Y14, Y13
 	VADDPD       Y13, Y9, Y9
-	VMOVUPD      Y9, 32(R10)
-	ADDQ         SI, R10
-	VMULPD       (R10), Y14, Y13
+	VCMPPD       $0x1e, Y12, Y9, Y15
+	VCMPPD       $0x03, Y9, Y9, Y13
+	VORPD        Y15, Y13, Y13
+	VANDPD       Y13, Y9, Y9
+	VANDPD       gemmOnes64<>+0(SB), Y15, Y15
+	VMOVUPD      Y15, 32(R11)(R10*1)
+	VMOVUPD      Y9, 32(R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Y14, Y13
 	VADDPD       Y13, Y10, Y10
-	VMOVUPD      Y10, (R10)
-	VMULPD       32(R10), Y14, Y13
+	VCMPPD       $0x1e, Y12, Y10, Y15
+	VCMPPD       $0x03, Y10, Y10, Y13
+	VORPD        Y15, Y13, Y13
+	VANDPD       Y13, Y10, Y10
+	VANDPD       gemmOnes64<>+0(SB), Y15, Y15
+	VMOVUPD      Y15, (R11)(R10*1)
+	VMOVUPD      Y10, (R11)
+	VMULPD       32(R11), Y14, Y13
 	VADDPD       Y13, Y11, Y11
-	VMOVUPD      Y11, 32(R10)
+	VCMPPD       $0x1e, Y12, Y11, Y15
+	VCMPPD       $0x03, Y11, Y11, Y13
+	VORPD        Y15, Y13, Y13
+	VANDPD       Y13, Y11, Y11
+	VANDPD       gemmOnes64<>+0(SB), Y15, Y15
+	VMOVUPD      Y15, 32(R11)(R10*1)
+	VMOVUPD      Y11, 32(R11)
 	JMP          dgemmKernelAVX2_next
 
+dgemmKernelAVX2_mask_nobeta:
 	// beta == 0: C is not read.
-dgemmKernelAVX2_store:
-	VMOVUPD Y0, (R10)
-	VMOVUPD Y1, 32(R10)
-	ADDQ    SI, R10
-	VMOVUPD Y2, (R10)
-	VMOVUPD Y3, 32(R10)
-	ADDQ    SI, R10
-	VMOVUPD Y4, (R10)
-	VMOVUPD Y5, 32(R10)
-	ADDQ    SI, R10
-	VMOVUPD Y6, (R10)
-	VMOVUPD Y7, 32(R10)
-	ADDQ    SI, R10
-	VMOVUPD Y8, (R10)
-	VMOVUPD Y9, 32(R10)
-	ADDQ    SI, R10
-	VMOVUPD Y10, (R10)
-	VMOVUPD Y11, 32(R10)
+	VCMPPD  $0x1e, Y12, Y0, Y15
+	VCMPPD  $0x03, Y0, Y0, Y13
+	VORPD   Y15, Y13, Y13
+	VANDPD  Y13, Y0, Y0
+	VANDPD  gemmOnes64<>+0(SB), Y15, Y15
+	VMOVUPD Y15, (R11)(R10*1)
+	VMOVUPD Y0, (R11)
+	VCMPPD  $0x1e, Y12, Y1, Y15
+	VCMPPD  $0x03, Y1, Y1, Y13
+	VORPD   Y15, Y13, Y13
+	VANDPD  Y13, Y1, Y1
+	VANDPD  gemmOnes64<>+0(SB), Y15, Y15
+	VMOVUPD Y15, 32(R11)(R10*1)
+	VMOVUPD Y1, 32(R11)
+	ADDQ    SI, R11
+	VCMPPD  $0x1e, Y12, Y2, Y15
+	VCMPPD  $0x03, Y2, Y2, Y13
+	VORPD   Y15, Y13, Y13
+	VANDPD  Y13, Y2, Y2
+	VANDPD  gemmOnes64<>+0(SB), Y15, Y15
+	VMOVUPD Y15, (R11)(R10*1)
+	VMOVUPD Y2, (R11)
+	VCMPPD  $0x1e, Y12, Y3, Y15
+	VCMPPD  $0x03, Y3, Y3, Y13
+	VORPD   Y15, Y13, Y13
+	VANDPD  Y13, Y3, Y3
+	VANDPD  gemmOnes64<>+0(SB), Y15, Y15
+	VMOVUPD Y15, 32(R11)(R10*1)
+	VMOVUPD Y3, 32(R11)
+	ADDQ    SI, R11
+	VCMPPD  $0x1e, Y12, Y4, Y15
+	VCMPPD  $0x03, Y4, Y4, Y13
+	VORPD   Y15, Y13, Y13
+	VANDPD  Y13, Y4, Y4
+	VANDPD  gemmOnes64<>+0(SB), Y15, Y15
+	VMOVUPD Y15, (R11)(R10*1)
+	VMOVUPD Y4, (R11)
+	VCMPPD  $0x1e, Y12, Y5, Y15
+	VCMPPD  $0x03, Y5, Y5, Y13
+	VORPD   Y15, Y13, Y13
+	VANDPD  Y13, Y5, Y5
+	VANDPD  gemmOnes64<>+0(SB), Y15, Y15
+	VMOVUPD Y15, 32(R11)(R10*1)
+	VMOVUPD Y5, 32(R11)
+	ADDQ    SI, R11
+	VCMPPD  $0x1e, Y12, Y6, Y15
+	VCMPPD  $0x03, Y6, Y6, Y13
+	VORPD   Y15, Y13, Y13
+	VANDPD  Y13, Y6, Y6
+	VANDPD  gemmOnes64<>+0(SB), Y15, Y15
+	VMOVUPD Y15, (R11)(R10*1)
+	VMOVUPD Y6, (R11)
+	VCMPPD  $0x1e, Y12, Y7, Y15
+	VCMPPD  $0x03, Y7, Y7, Y13
+	VORPD   Y15, Y13, Y13
+	VANDPD  Y13, Y7, Y7
+	VANDPD  gemmOnes64<>+0(SB), Y15, Y15
+	VMOVUPD Y15, 32(R11)(R10*1)
+	VMOVUPD Y7, 32(R11)
+	ADDQ    SI, R11
+	VCMPPD  $0x1e, Y12, Y8, Y15
+	VCMPPD  $0x03, Y8, Y8, Y13
+	VORPD   Y15, Y13, Y13
+	VANDPD  Y13, Y8, Y8
+	VANDPD  gemmOnes64<>+0(SB), Y15, Y15
+	VMOVUPD Y15, (R11)(R10*1)
+	VMOVUPD Y8, (R11)
+	VCMPPD  $0x1e, Y12, Y9, Y15
+	VCMPPD  $0x03, Y9, Y9, Y13
+	VORPD   Y15, Y13, Y13
+	VANDPD  Y13, Y9, Y9
+	VANDPD  gemmOnes64<>+0(SB), Y15, Y15
+	VMOVUPD Y15, 32(R11)(R10*1)
+	VMOVUPD Y9, 32(R11)
+	ADDQ    SI, R11
+	VCMPPD  $0x1e, Y12, Y10, Y15
+	VCMPPD  $0x03, Y10, Y10, Y13
+	VORPD   Y15, Y13, Y13
+	VANDPD  Y13, Y10, Y10
+	VANDPD  gemmOnes64<>+0(SB), Y15, Y15
+	VMOVUPD Y15, (R11)(R10*1)
+	VMOVUPD Y10, (R11)
+	VCMPPD  $0x1e, Y12, Y11, Y15
+	VCMPPD  $0x03, Y11, Y11, Y13
+	VORPD   Y15, Y13, Y13
+	VANDPD  Y13, Y11, Y11
+	VANDPD  gemmOnes64<>+0(SB), Y15, Y15
+	VMOVUPD Y15, 32(R11)(R10*1)
+	VMOVUPD Y11, 32(R11)
+	JMP     dgemmKernelAVX2_next
+
+dgemmKernelAVX2_relu:
+	TESTQ $0x00000001, flags+88(FP)
+	JZ    dgemmKernelAVX2_relu_nobeta
+
+	// t = alpha*acc + beta*C, each product rounded.
+	VBROADCASTSD beta+80(FP), Y14
+	VMULPD       (R11), Y14, Y13
+	VADDPD       Y13, Y0, Y0
+	VCMPPD       $0x1e, Y12, Y0, Y15
+	VCMPPD       $0x03, Y0, Y0, Y13
+	VORPD        Y15, Y13, Y13
+	VANDPD       Y13, Y0, Y0
+	VMOVUPD      Y0, (R11)
+	VMULPD       32(R11), Y14, Y13
+	VADDPD       Y13, Y1, Y1
+	VCMPPD       $0x1e, Y12, Y1, Y15
+	VCMPPD       $0x03, Y1, Y1, Y13
+	VORPD        Y15, Y13, Y13
+	VANDPD       Y13, Y1, Y1
+	VMOVUPD      Y1, 32(R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Y14, Y13
+	VADDPD       Y13, Y2, Y2
+	VCMPPD       $0x1e, Y12, Y2, Y15
+	VCMPPD       $0x03, Y2, Y2, Y13
+	VORPD        Y15, Y13, Y13
+	VANDPD       Y13, Y2, Y2
+	VMOVUPD      Y2, (R11)
+	VMULPD       32(R11), Y14, Y13
+	VADDPD       Y13, Y3, Y3
+	VCMPPD       $0x1e, Y12, Y3, Y15
+	VCMPPD       $0x03, Y3, Y3, Y13
+	VORPD        Y15, Y13, Y13
+	VANDPD       Y13, Y3, Y3
+	VMOVUPD      Y3, 32(R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Y14, Y13
+	VADDPD       Y13, Y4, Y4
+	VCMPPD       $0x1e, Y12, Y4, Y15
+	VCMPPD       $0x03, Y4, Y4, Y13
+	VORPD        Y15, Y13, Y13
+	VANDPD       Y13, Y4, Y4
+	VMOVUPD      Y4, (R11)
+	VMULPD       32(R11), Y14, Y13
+	VADDPD       Y13, Y5, Y5
+	VCMPPD       $0x1e, Y12, Y5, Y15
+	VCMPPD       $0x03, Y5, Y5, Y13
+	VORPD        Y15, Y13, Y13
+	VANDPD       Y13, Y5, Y5
+	VMOVUPD      Y5, 32(R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Y14, Y13
+	VADDPD       Y13, Y6, Y6
+	VCMPPD       $0x1e, Y12, Y6, Y15
+	VCMPPD       $0x03, Y6, Y6, Y13
+	VORPD        Y15, Y13, Y13
+	VANDPD       Y13, Y6, Y6
+	VMOVUPD      Y6, (R11)
+	VMULPD       32(R11), Y14, Y13
+	VADDPD       Y13, Y7, Y7
+	VCMPPD       $0x1e, Y12, Y7, Y15
+	VCMPPD       $0x03, Y7, Y7, Y13
+	VORPD        Y15, Y13, Y13
+	VANDPD       Y13, Y7, Y7
+	VMOVUPD      Y7, 32(R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Y14, Y13
+	VADDPD       Y13, Y8, Y8
+	VCMPPD       $0x1e, Y12, Y8, Y15
+	VCMPPD       $0x03, Y8, Y8, Y13
+	VORPD        Y15, Y13, Y13
+	VANDPD       Y13, Y8, Y8
+	VMOVUPD      Y8, (R11)
+	VMULPD       32(R11), Y14, Y13
+	VADDPD       Y13, Y9, Y9
+	VCMPPD       $0x1e, Y12, Y9, Y15
+	VCMPPD       $0x03, Y9, Y9, Y13
+	VORPD        Y15, Y13, Y13
+	VANDPD       Y13, Y9, Y9
+	VMOVUPD      Y9, 32(R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Y14, Y13
+	VADDPD       Y13, Y10, Y10
+	VCMPPD       $0x1e, Y12, Y10, Y15
+	VCMPPD       $0x03, Y10, Y10, Y13
+	VORPD        Y15, Y13, Y13
+	VANDPD       Y13, Y10, Y10
+	VMOVUPD      Y10, (R11)
+	VMULPD       32(R11), Y14, Y13
+	VADDPD       Y13, Y11, Y11
+	VCMPPD       $0x1e, Y12, Y11, Y15
+	VCMPPD       $0x03, Y11, Y11, Y13
+	VORPD        Y15, Y13, Y13
+	VANDPD       Y13, Y11, Y11
+	VMOVUPD      Y11, 32(R11)
+	JMP          dgemmKernelAVX2_next
+
+dgemmKernelAVX2_relu_nobeta:
+	// beta == 0: C is not read.
+	VCMPPD  $0x1e, Y12, Y0, Y15
+	VCMPPD  $0x03, Y0, Y0, Y13
+	VORPD   Y15, Y13, Y13
+	VANDPD  Y13, Y0, Y0
+	VMOVUPD Y0, (R11)
+	VCMPPD  $0x1e, Y12, Y1, Y15
+	VCMPPD  $0x03, Y1, Y1, Y13
+	VORPD   Y15, Y13, Y13
+	VANDPD  Y13, Y1, Y1
+	VMOVUPD Y1, 32(R11)
+	ADDQ    SI, R11
+	VCMPPD  $0x1e, Y12, Y2, Y15
+	VCMPPD  $0x03, Y2, Y2, Y13
+	VORPD   Y15, Y13, Y13
+	VANDPD  Y13, Y2, Y2
+	VMOVUPD Y2, (R11)
+	VCMPPD  $0x1e, Y12, Y3, Y15
+	VCMPPD  $0x03, Y3, Y3, Y13
+	VORPD   Y15, Y13, Y13
+	VANDPD  Y13, Y3, Y3
+	VMOVUPD Y3, 32(R11)
+	ADDQ    SI, R11
+	VCMPPD  $0x1e, Y12, Y4, Y15
+	VCMPPD  $0x03, Y4, Y4, Y13
+	VORPD   Y15, Y13, Y13
+	VANDPD  Y13, Y4, Y4
+	VMOVUPD Y4, (R11)
+	VCMPPD  $0x1e, Y12, Y5, Y15
+	VCMPPD  $0x03, Y5, Y5, Y13
+	VORPD   Y15, Y13, Y13
+	VANDPD  Y13, Y5, Y5
+	VMOVUPD Y5, 32(R11)
+	ADDQ    SI, R11
+	VCMPPD  $0x1e, Y12, Y6, Y15
+	VCMPPD  $0x03, Y6, Y6, Y13
+	VORPD   Y15, Y13, Y13
+	VANDPD  Y13, Y6, Y6
+	VMOVUPD Y6, (R11)
+	VCMPPD  $0x1e, Y12, Y7, Y15
+	VCMPPD  $0x03, Y7, Y7, Y13
+	VORPD   Y15, Y13, Y13
+	VANDPD  Y13, Y7, Y7
+	VMOVUPD Y7, 32(R11)
+	ADDQ    SI, R11
+	VCMPPD  $0x1e, Y12, Y8, Y15
+	VCMPPD  $0x03, Y8, Y8, Y13
+	VORPD   Y15, Y13, Y13
+	VANDPD  Y13, Y8, Y8
+	VMOVUPD Y8, (R11)
+	VCMPPD  $0x1e, Y12, Y9, Y15
+	VCMPPD  $0x03, Y9, Y9, Y13
+	VORPD   Y15, Y13, Y13
+	VANDPD  Y13, Y9, Y9
+	VMOVUPD Y9, 32(R11)
+	ADDQ    SI, R11
+	VCMPPD  $0x1e, Y12, Y10, Y15
+	VCMPPD  $0x03, Y10, Y10, Y13
+	VORPD   Y15, Y13, Y13
+	VANDPD  Y13, Y10, Y10
+	VMOVUPD Y10, (R11)
+	VCMPPD  $0x1e, Y12, Y11, Y15
+	VCMPPD  $0x03, Y11, Y11, Y13
+	VORPD   Y15, Y13, Y13
+	VANDPD  Y13, Y11, Y11
+	VMOVUPD Y11, 32(R11)
+	JMP     dgemmKernelAVX2_next
+
+dgemmKernelAVX2_plain:
+	TESTQ $0x00000001, flags+88(FP)
+	JZ    dgemmKernelAVX2_plain_nobeta
+
+	// t = alpha*acc + beta*C, each product rounded.
+	VBROADCASTSD beta+80(FP), Y14
+	VMULPD       (R11), Y14, Y13
+	VADDPD       Y13, Y0, Y0
+	VMOVUPD      Y0, (R11)
+	VMULPD       32(R11), Y14, Y13
+	VADDPD       Y13, Y1, Y1
+	VMOVUPD      Y1, 32(R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Y14, Y13
+	VADDPD       Y13, Y2, Y2
+	VMOVUPD      Y2, (R11)
+	VMULPD       32(R11), Y14, Y13
+	VADDPD       Y13, Y3, Y3
+	VMOVUPD      Y3, 32(R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Y14, Y13
+	VADDPD       Y13, Y4, Y4
+	VMOVUPD      Y4, (R11)
+	VMULPD       32(R11), Y14, Y13
+	VADDPD       Y13, Y5, Y5
+	VMOVUPD      Y5, 32(R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Y14, Y13
+	VADDPD       Y13, Y6, Y6
+	VMOVUPD      Y6, (R11)
+	VMULPD       32(R11), Y14, Y13
+	VADDPD       Y13, Y7, Y7
+	VMOVUPD      Y7, 32(R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Y14, Y13
+	VADDPD       Y13, Y8, Y8
+	VMOVUPD      Y8, (R11)
+	VMULPD       32(R11), Y14, Y13
+	VADDPD       Y13, Y9, Y9
+	VMOVUPD      Y9, 32(R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Y14, Y13
+	VADDPD       Y13, Y10, Y10
+	VMOVUPD      Y10, (R11)
+	VMULPD       32(R11), Y14, Y13
+	VADDPD       Y13, Y11, Y11
+	VMOVUPD      Y11, 32(R11)
+	JMP          dgemmKernelAVX2_next
+
+dgemmKernelAVX2_plain_nobeta:
+	// beta == 0: C is not read.
+	VMOVUPD Y0, (R11)
+	VMOVUPD Y1, 32(R11)
+	ADDQ    SI, R11
+	VMOVUPD Y2, (R11)
+	VMOVUPD Y3, 32(R11)
+	ADDQ    SI, R11
+	VMOVUPD Y4, (R11)
+	VMOVUPD Y5, 32(R11)
+	ADDQ    SI, R11
+	VMOVUPD Y6, (R11)
+	VMOVUPD Y7, 32(R11)
+	ADDQ    SI, R11
+	VMOVUPD Y8, (R11)
+	VMOVUPD Y9, 32(R11)
+	ADDQ    SI, R11
+	VMOVUPD Y10, (R11)
+	VMOVUPD Y11, 32(R11)
 
 dgemmKernelAVX2_next:
 	ADDQ BX, R8
@@ -424,9 +1208,15 @@ dgemmKernelAVX2_next:
 	VZEROUPPER
 	RET
 
-// func sgemmKernelAVX512(k int, a *float32, ra int, sa int, b *float32, sb int, bstep int, c *float32, ldc int, alpha float32, beta float32, flags int, strips int)
+DATA gemmOnes64<>+0(SB)/8, $0x3ff0000000000000
+DATA gemmOnes64<>+8(SB)/8, $0x3ff0000000000000
+DATA gemmOnes64<>+16(SB)/8, $0x3ff0000000000000
+DATA gemmOnes64<>+24(SB)/8, $0x3ff0000000000000
+GLOBL gemmOnes64<>(SB), RODATA|NOPTR, $32
+
+// func sgemmKernelAVX512(k int, a *float32, ra int, sa int, b *float32, sb int, bstep int, c *float32, ldc int, alpha float32, beta float32, flags int, strips int, mask *float32)
 // Requires: AVX, AVX512F
-TEXT ·sgemmKernelAVX512(SB), NOSPLIT, $0-96
+TEXT ·sgemmKernelAVX512(SB), NOSPLIT, $0-104
 	MOVQ ra+16(FP), AX
 	MOVQ sa+24(FP), CX
 	MOVQ sb+40(FP), DX
@@ -567,7 +1357,7 @@ sgemmKernelAVX512_tail:
 
 sgemmKernelAVX512_epilogue:
 	VBROADCASTSS alpha+72(FP), Z16
-	MOVQ         R9, R10
+	MOVQ         R9, R11
 	VMULPS       Z16, Z0, Z0
 	VMULPS       Z16, Z1, Z1
 	VMULPS       Z16, Z2, Z2
@@ -584,93 +1374,600 @@ sgemmKernelAVX512_epilogue:
 	VMULPS       Z16, Z13, Z13
 	VMULPS       Z16, Z14, Z14
 	VMULPS       Z16, Z15, Z15
+	TESTQ        $0x00000002, flags+80(FP)
+	JZ           sgemmKernelAVX512_plain
+	VPXORD       Z16, Z16, Z16
+	TESTQ        $0x00000004, flags+80(FP)
+	JZ           sgemmKernelAVX512_relu
+	MOVQ         mask+96(FP), R10
+	SUBQ         c+56(FP), R10
 	TESTQ        $0x00000001, flags+80(FP)
-	JZ           sgemmKernelAVX512_store
+	JZ           sgemmKernelAVX512_mask_nobeta
+
+	// t = alpha*acc + beta*C, each product rounded.
+	VBROADCASTSS   beta+76(FP), Z18
+	VMULPS         (R11), Z18, Z17
+	VADDPS         Z17, Z0, Z0
+	VCMPPS         $0x1e, Z16, Z0, K1
+	VCMPPS         $0x03, Z0, Z0, K2
+	KORW           K1, K2, K2
+	VMOVAPS.Z      Z0, K2, Z0
+	VBROADCASTSS.Z gemmOnes32<>+0(SB), K1, Z19
+	VMOVUPS        Z19, (R11)(R10*1)
+	VMOVUPS        Z0, (R11)
+	VMULPS         64(R11), Z18, Z17
+	VADDPS         Z17, Z1, Z1
+	VCMPPS         $0x1e, Z16, Z1, K1
+	VCMPPS         $0x03, Z1, Z1, K2
+	KORW           K1, K2, K2
+	VMOVAPS.Z      Z1, K2, Z1
+	VBROADCASTSS.Z gemmOnes32<>+0(SB), K1, Z19
+	VMOVUPS        Z19, 64(R11)(R10*1)
+	VMOVUPS        Z1, 64(R11)
+	ADDQ           SI, R11
+	VMULPS         (R11), Z18, Z17
+	VADDPS         Z17, Z2, Z2
+	VCMPPS         $0x1e, Z16, Z2, K1
+	VCMPPS         $0x03, Z2, Z2, K2
+	KORW           K1, K2, K2
+	VMOVAPS.Z      Z2, K2, Z2
+	VBROADCASTSS.Z gemmOnes32<>+0(SB), K1, Z19
+	VMOVUPS        Z19, (R11)(R10*1)
+	VMOVUPS        Z2, (R11)
+	VMULPS         64(R11), Z18, Z17
+	VADDPS         Z17, Z3, Z3
+	VCMPPS         $0x1e, Z16, Z3, K1
+	VCMPPS         $0x03, Z3, Z3, K2
+	KORW           K1, K2, K2
+	VMOVAPS.Z      Z3, K2, Z3
+	VBROADCASTSS.Z gemmOnes32<>+0(SB), K1, Z19
+	VMOVUPS        Z19, 64(R11)(R10*1)
+	VMOVUPS        Z3, 64(R11)
+	ADDQ           SI, R11
+	VMULPS         (R11), Z18, Z17
+	VADDPS         Z17, Z4, Z4
+	VCMPPS         $0x1e, Z16, Z4, K1
+	VCMPPS         $0x03, Z4, Z4, K2
+	KORW           K1, K2, K2
+	VMOVAPS.Z      Z4, K2, Z4
+	VBROADCASTSS.Z gemmOnes32<>+0(SB), K1, Z19
+	VMOVUPS        Z19, (R11)(R10*1)
+	VMOVUPS        Z4, (R11)
+	VMULPS         64(R11), Z18, Z17
+	VADDPS         Z17, Z5, Z5
+	VCMPPS         $0x1e, Z16, Z5, K1
+	VCMPPS         $0x03, Z5, Z5, K2
+	KORW           K1, K2, K2
+	VMOVAPS.Z      Z5, K2, Z5
+	VBROADCASTSS.Z gemmOnes32<>+0(SB), K1, Z19
+	VMOVUPS        Z19, 64(R11)(R10*1)
+	VMOVUPS        Z5, 64(R11)
+	ADDQ           SI, R11
+	VMULPS         (R11), Z18, Z17
+	VADDPS         Z17, Z6, Z6
+	VCMPPS         $0x1e, Z16, Z6, K1
+	VCMPPS         $0x03, Z6, Z6, K2
+	KORW           K1, K2, K2
+	VMOVAPS.Z      Z6, K2, Z6
+	VBROADCASTSS.Z gemmOnes32<>+0(SB), K1, Z19
+	VMOVUPS        Z19, (R11)(R10*1)
+	VMOVUPS        Z6, (R11)
+	VMULPS         64(R11), Z18, Z17
+	VADDPS         Z17, Z7, Z7
+	VCMPPS         $0x1e, Z16, Z7, K1
+	VCMPPS         $0x03, Z7, Z7, K2
+	KORW           K1, K2, K2
+	VMOVAPS.Z      Z7, K2, Z7
+	VBROADCASTSS.Z gemmOnes32<>+0(SB), K1, Z19
+	VMOVUPS        Z19, 64(R11)(R10*1)
+	VMOVUPS        Z7, 64(R11)
+	ADDQ           SI, R11
+	VMULPS         (R11), Z18, Z17
+	VADDPS         Z17, Z8, Z8
+	VCMPPS         $0x1e, Z16, Z8, K1
+	VCMPPS         $0x03, Z8, Z8, K2
+	KORW           K1, K2, K2
+	VMOVAPS.Z      Z8, K2, Z8
+	VBROADCASTSS.Z gemmOnes32<>+0(SB), K1, Z19
+	VMOVUPS        Z19, (R11)(R10*1)
+	VMOVUPS        Z8, (R11)
+	VMULPS         64(R11), Z18, Z17
+	VADDPS         Z17, Z9, Z9
+	VCMPPS         $0x1e, Z16, Z9, K1
+	VCMPPS         $0x03, Z9, Z9, K2
+	KORW           K1, K2, K2
+	VMOVAPS.Z      Z9, K2, Z9
+	VBROADCASTSS.Z gemmOnes32<>+0(SB), K1, Z19
+	VMOVUPS        Z19, 64(R11)(R10*1)
+	VMOVUPS        Z9, 64(R11)
+	ADDQ           SI, R11
+	VMULPS         (R11), Z18, Z17
+	VADDPS         Z17, Z10, Z10
+	VCMPPS         $0x1e, Z16, Z10, K1
+	VCMPPS         $0x03, Z10, Z10, K2
+	KORW           K1, K2, K2
+	VMOVAPS.Z      Z10, K2, Z10
+	VBROADCASTSS.Z gemmOnes32<>+0(SB), K1, Z19
+	VMOVUPS        Z19, (R11)(R10*1)
+	VMOVUPS        Z10, (R11)
+	VMULPS         64(R11), Z18, Z17
+	VADDPS         Z17, Z11, Z11
+	VCMPPS         $0x1e, Z16, Z11, K1
+	VCMPPS         $0x03, Z11, Z11, K2
+	KORW           K1, K2, K2
+	VMOVAPS.Z      Z11, K2, Z11
+	VBROADCASTSS.Z gemmOnes32<>+0(SB), K1, Z19
+	VMOVUPS        Z19, 64(R11)(R10*1)
+	VMOVUPS        Z11, 64(R11)
+	ADDQ           SI, R11
+	VMULPS         (R11), Z18, Z17
+	VADDPS         Z17, Z12, Z12
+	VCMPPS         $0x1e, Z16, Z12, K1
+	VCMPPS         $0x03, Z12, Z12, K2
+	KORW           K1, K2, K2
+	VMOVAPS.Z      Z12, K2, Z12
+	VBROADCASTSS.Z gemmOnes32<>+0(SB), K1, Z19
+	VMOVUPS        Z19, (R11)(R10*1)
+	VMOVUPS        Z12, (R11)
+	VMULPS         64(R11), Z18, Z17
+	VADDPS         Z17, Z13, Z13
+	VCMPPS         $0x1e, Z16, Z13, K1
+	VCMPPS         $0x03, Z13, Z13, K2
+	KORW           K1, K2, K2
+	VMOVAPS.Z      Z13, K2, Z13
+	VBROADCASTSS.Z gemmOnes32<>+0(SB), K1, Z19
+	VMOVUPS        Z19, 64(R11)(R10*1)
+	VMOVUPS        Z13, 64(R11)
+	ADDQ           SI, R11
+	VMULPS         (R11), Z18, Z17
+	VADDPS         Z17, Z14, Z14
+	VCMPPS         $0x1e, Z16, Z14, K1
+	VCMPPS         $0x03, Z14, Z14, K2
+	KORW           K1, K2, K2
+	VMOVAPS.Z      Z14, K2, Z14
+	VBROADCASTSS.Z gemmOnes32<>+0(SB), K1, Z19
+	VMOVUPS        Z19, (R11)(R10*1)
+	VMOVUPS        Z14, (R11)
+	VMULPS         64(R11), Z18, Z17
+	VADDPS         Z17, Z15, Z15
+	VCMPPS         $0x1e, Z16, Z15, K1
+	VCMPPS         $0x03, Z15, Z15, K2
+	KORW           K1, K2, K2
+	VMOVAPS.Z      Z15, K2, Z15
+	VBROADCASTSS.Z gemmOnes32<>+0(SB), K1, Z19
+	VMOVUPS        Z19, 64(R11)(R10*1)
+	VMOVUPS        Z15, 64(R11)
+	JMP            sgemmKernelAVX512_next
+
+sgemmKernelAVX512_mask_nobeta:
+	// beta == 0: C is not read.
+	VCMPPS         $0x1e, Z16, Z0, K1
+	VCMPPS         $0x03, Z0, Z0, K2
+	KORW           K1, K2, K2
+	VMOVAPS.Z      Z0, K2, Z0
+	VBROADCASTSS.Z gemmOnes32<>+0(SB), K1, Z19
+	VMOVUPS        Z19, (R11)(R10*1)
+	VMOVUPS        Z0, (R11)
+	VCMPPS         $0x1e, Z16, Z1, K1
+	VCMPPS         $0x03, Z1, Z1, K2
+	KORW           K1, K2, K2
+	VMOVAPS.Z      Z1, K2, Z1
+	VBROADCASTSS.Z gemmOnes32<>+0(SB), K1, Z19
+	VMOVUPS        Z19, 64(R11)(R10*1)
+	VMOVUPS        Z1, 64(R11)
+	ADDQ           SI, R11
+	VCMPPS         $0x1e, Z16, Z2, K1
+	VCMPPS         $0x03, Z2, Z2, K2
+	KORW           K1, K2, K2
+	VMOVAPS.Z      Z2, K2, Z2
+	VBROADCASTSS.Z gemmOnes32<>+0(SB), K1, Z19
+	VMOVUPS        Z19, (R11)(R10*1)
+	VMOVUPS        Z2, (R11)
+	VCMPPS         $0x1e, Z16, Z3, K1
+	VCMPPS         $0x03, Z3, Z3, K2
+	KORW           K1, K2, K2
+	VMOVAPS.Z      Z3, K2, Z3
+	VBROADCASTSS.Z gemmOnes32<>+0(SB), K1, Z19
+	VMOVUPS        Z19, 64(R11)(R10*1)
+	VMOVUPS        Z3, 64(R11)
+	ADDQ           SI, R11
+	VCMPPS         $0x1e, Z16, Z4, K1
+	VCMPPS         $0x03, Z4, Z4, K2
+	KORW           K1, K2, K2
+	VMOVAPS.Z      Z4, K2, Z4
+	VBROADCASTSS.Z gemmOnes32<>+0(SB), K1, Z19
+	VMOVUPS        Z19, (R11)(R10*1)
+	VMOVUPS        Z4, (R11)
+	VCMPPS         $0x1e, Z16, Z5, K1
+	VCMPPS         $0x03, Z5, Z5, K2
+	KORW           K1, K2, K2
+	VMOVAPS.Z      Z5, K2, Z5
+	VBROADCASTSS.Z gemmOnes32<>+0(SB), K1, Z19
+	VMOVUPS        Z19, 64(R11)(R10*1)
+	VMOVUPS        Z5, 64(R11)
+	ADDQ           SI, R11
+	VCMPPS         $0x1e, Z16, Z6, K1
+	VCMPPS         $0x03, Z6, Z6, K2
+	KORW           K1, K2, K2
+	VMOVAPS.Z      Z6, K2, Z6
+	VBROADCASTSS.Z gemmOnes32<>+0(SB), K1, Z19
+	VMOVUPS        Z19, (R11)(R10*1)
+	VMOVUPS        Z6, (R11)
+	VCMPPS         $0x1e, Z16, Z7, K1
+	VCMPPS         $0x03, Z7, Z7, K2
+	KORW           K1, K2, K2
+	VMOVAPS.Z      Z7, K2, Z7
+	VBROADCASTSS.Z gemmOnes32<>+0(SB), K1, Z19
+	VMOVUPS        Z19, 64(R11)(R10*1)
+	VMOVUPS        Z7, 64(R11)
+	ADDQ           SI, R11
+	VCMPPS         $0x1e, Z16, Z8, K1
+	VCMPPS         $0x03, Z8, Z8, K2
+	KORW           K1, K2, K2
+	VMOVAPS.Z      Z8, K2, Z8
+	VBROADCASTSS.Z gemmOnes32<>+0(SB), K1, Z19
+	VMOVUPS        Z19, (R11)(R10*1)
+	VMOVUPS        Z8, (R11)
+	VCMPPS         $0x1e, Z16, Z9, K1
+	VCMPPS         $0x03, Z9, Z9, K2
+	KORW           K1, K2, K2
+	VMOVAPS.Z      Z9, K2, Z9
+	VBROADCASTSS.Z gemmOnes32<>+0(SB), K1, Z19
+	VMOVUPS        Z19, 64(R11)(R10*1)
+	VMOVUPS        Z9, 64(R11)
+	ADDQ           SI, R11
+	VCMPPS         $0x1e, Z16, Z10, K1
+	VCMPPS         $0x03, Z10, Z10, K2
+	KORW           K1, K2, K2
+	VMOVAPS.Z      Z10, K2, Z10
+	VBROADCASTSS.Z gemmOnes32<>+0(SB), K1, Z19
+	VMOVUPS        Z19, (R11)(R10*1)
+	VMOVUPS        Z10, (R11)
+	VCMPPS         $0x1e, Z16, Z11, K1
+	VCMPPS         $0x03, Z11, Z11, K2
+	KORW           K1, K2, K2
+	VMOVAPS.Z      Z11, K2, Z11
+	VBROADCASTSS.Z gemmOnes32<>+0(SB), K1, Z19
+	VMOVUPS        Z19, 64(R11)(R10*1)
+	VMOVUPS        Z11, 64(R11)
+	ADDQ           SI, R11
+	VCMPPS         $0x1e, Z16, Z12, K1
+	VCMPPS         $0x03, Z12, Z12, K2
+	KORW           K1, K2, K2
+	VMOVAPS.Z      Z12, K2, Z12
+	VBROADCASTSS.Z gemmOnes32<>+0(SB), K1, Z19
+	VMOVUPS        Z19, (R11)(R10*1)
+	VMOVUPS        Z12, (R11)
+	VCMPPS         $0x1e, Z16, Z13, K1
+	VCMPPS         $0x03, Z13, Z13, K2
+	KORW           K1, K2, K2
+	VMOVAPS.Z      Z13, K2, Z13
+	VBROADCASTSS.Z gemmOnes32<>+0(SB), K1, Z19
+	VMOVUPS        Z19, 64(R11)(R10*1)
+	VMOVUPS        Z13, 64(R11)
+	ADDQ           SI, R11
+	VCMPPS         $0x1e, Z16, Z14, K1
+	VCMPPS         $0x03, Z14, Z14, K2
+	KORW           K1, K2, K2
+	VMOVAPS.Z      Z14, K2, Z14
+	VBROADCASTSS.Z gemmOnes32<>+0(SB), K1, Z19
+	VMOVUPS        Z19, (R11)(R10*1)
+	VMOVUPS        Z14, (R11)
+	VCMPPS         $0x1e, Z16, Z15, K1
+	VCMPPS         $0x03, Z15, Z15, K2
+	KORW           K1, K2, K2
+	VMOVAPS.Z      Z15, K2, Z15
+	VBROADCASTSS.Z gemmOnes32<>+0(SB), K1, Z19
+	VMOVUPS        Z19, 64(R11)(R10*1)
+	VMOVUPS        Z15, 64(R11)
+	JMP            sgemmKernelAVX512_next
+
+sgemmKernelAVX512_relu:
+	TESTQ $0x00000001, flags+80(FP)
+	JZ    sgemmKernelAVX512_relu_nobeta
 
 	// t = alpha*acc + beta*C, each product rounded.
 	VBROADCASTSS beta+76(FP), Z18
-	VMULPS       (R10), Z18, Z17
+	VMULPS       (R11), Z18, Z17
 	VADDPS       Z17, Z0, Z0
-	VMOVUPS      Z0, (R10)
-	VMULPS       64(R10), Z18, Z17
+	VCMPPS       $0x1e, Z16, Z0, K1
+	VCMPPS       $0x03, Z0, Z0, K2
+	KORW         K1, K2, K2
+	VMOVAPS.Z    Z0, K2, Z0
+	VMOVUPS      Z0, (R11)
+	VMULPS       64(R11), Z18, Z17
 	VADDPS       Z17, Z1, Z1
-	VMOVUPS      Z1, 64(R10)
-	ADDQ         SI, R10
-	VMULPS       (R10), Z18, Z17
+	VCMPPS       $0x1e, Z16, Z1, K1
+	VCMPPS       $0x03, Z1, Z1, K2
+	KORW         K1, K2, K2
+	VMOVAPS.Z    Z1, K2, Z1
+	VMOVUPS      Z1, 64(R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Z18, Z17
 	VADDPS       Z17, Z2, Z2
-	VMOVUPS      Z2, (R10)
-	VMULPS       64(R10), Z18, Z17
+	VCMPPS       $0x1e, Z16, Z2, K1
+	VCMPPS       $0x03, Z2, Z2, K2
+	KORW         K1, K2, K2
+	VMOVAPS.Z    Z2, K2, Z2
+	VMOVUPS      Z2, (R11)
+	VMULPS       64(R11), Z18, Z17
 	VADDPS       Z17, Z3, Z3
-	VMOVUPS      Z3, 64(R10)
-	ADDQ         SI, R10
-	VMULPS       (R10), Z18, Z17
+	VCMPPS       $0x1e, Z16, Z3, K1
+	VCMPPS       $0x03, Z3, Z3, K2
+	KORW         K1, K2, K2
+	VMOVAPS.Z    Z3, K2, Z3
+	VMOVUPS      Z3, 64(R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Z18, Z17
 	VADDPS       Z17, Z4, Z4
-	VMOVUPS      Z4, (R10)
-	VMULPS       64(R10), Z18, Z17
+	VCMPPS       $0x1e, Z16, Z4, K1
+	VCMPPS       $0x03, Z4, Z4, K2
+	KORW         K1, K2, K2
+	VMOVAPS.Z    Z4, K2, Z4
+	VMOVUPS      Z4, (R11)
+	VMULPS       64(R11), Z18, Z17
 	VADDPS       Z17, Z5, Z5
-	VMOVUPS      Z5, 64(R10)
-	ADDQ         SI, R10
-	VMULPS       (R10), Z18, Z17
+	VCMPPS       $0x1e, Z16, Z5, K1
+	VCMPPS       $0x03, Z5, Z5, K2
+	KORW         K1, K2, K2
+	VMOVAPS.Z    Z5, K2, Z5
+	VMOVUPS      Z5, 64(R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Z18, Z17
 	VADDPS       Z17, Z6, Z6
-	VMOVUPS      Z6, (R10)
-	VMULPS       64(R10), Z18, Z17
+	VCMPPS       $0x1e, Z16, Z6, K1
+	VCMPPS       $0x03, Z6, Z6, K2
+	KORW         K1, K2, K2
+	VMOVAPS.Z    Z6, K2, Z6
+	VMOVUPS      Z6, (R11)
+	VMULPS       64(R11), Z18, Z17
 	VADDPS       Z17, Z7, Z7
-	VMOVUPS      Z7, 64(R10)
-	ADDQ         SI, R10
-	VMULPS       (R10), Z18, Z17
+	VCMPPS       $0x1e, Z16, Z7, K1
+	VCMPPS       $0x03, Z7, Z7, K2
+	KORW         K1, K2, K2
+	VMOVAPS.Z    Z7, K2, Z7
+	VMOVUPS      Z7, 64(R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Z18, Z17
 	VADDPS       Z17, Z8, Z8
-	VMOVUPS      Z8, (R10)
-	VMULPS       64(R10), Z18, Z17
+	VCMPPS       $0x1e, Z16, Z8, K1
+	VCMPPS       $0x03, Z8, Z8, K2
+	KORW         K1, K2, K2
+	VMOVAPS.Z    Z8, K2, Z8
+	VMOVUPS      Z8, (R11)
+	VMULPS       64(R11), Z18, Z17
 	VADDPS       Z17, Z9, Z9
-	VMOVUPS      Z9, 64(R10)
-	ADDQ         SI, R10
-	VMULPS       (R10), Z18, Z17
+	VCMPPS       $0x1e, Z16, Z9, K1
+	VCMPPS       $0x03, Z9, Z9, K2
+	KORW         K1, K2, K2
+	VMOVAPS.Z    Z9, K2, Z9
+	VMOVUPS      Z9, 64(R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Z18, Z17
 	VADDPS       Z17, Z10, Z10
-	VMOVUPS      Z10, (R10)
-	VMULPS       64(R10), Z18, Z17
+	VCMPPS       $0x1e, Z16, Z10, K1
+	VCMPPS       $0x03, Z10, Z10, K2
+	KORW         K1, K2, K2
+	VMOVAPS.Z    Z10, K2, Z10
+	VMOVUPS      Z10, (R11)
+	VMULPS       64(R11), Z18, Z17
 	VADDPS       Z17, Z11, Z11
-	VMOVUPS      Z11, 64(R10)
-	ADDQ         SI, R10
-	VMULPS       (R10), Z18, Z17
+	VCMPPS       $0x1e, Z16, Z11, K1
+	VCMPPS       $0x03, Z11, Z11, K2
+	KORW         K1, K2, K2
+	VMOVAPS.Z    Z11, K2, Z11
+	VMOVUPS      Z11, 64(R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Z18, Z17
 	VADDPS       Z17, Z12, Z12
-	VMOVUPS      Z12, (R10)
-	VMULPS       64(R10), Z18, Z17
+	VCMPPS       $0x1e, Z16, Z12, K1
+	VCMPPS       $0x03, Z12, Z12, K2
+	KORW         K1, K2, K2
+	VMOVAPS.Z    Z12, K2, Z12
+	VMOVUPS      Z12, (R11)
+	VMULPS       64(R11), Z18, Z17
 	VADDPS       Z17, Z13, Z13
-	VMOVUPS      Z13, 64(R10)
-	ADDQ         SI, R10
-	VMULPS       (R10), Z18, Z17
+	VCMPPS       $0x1e, Z16, Z13, K1
+	VCMPPS       $0x03, Z13, Z13, K2
+	KORW         K1, K2, K2
+	VMOVAPS.Z    Z13, K2, Z13
+	VMOVUPS      Z13, 64(R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Z18, Z17
 	VADDPS       Z17, Z14, Z14
-	VMOVUPS      Z14, (R10)
-	VMULPS       64(R10), Z18, Z17
+	VCMPPS       $0x1e, Z16, Z14, K1
+	VCMPPS       $0x03, Z14, Z14, K2
+	KORW         K1, K2, K2
+	VMOVAPS.Z    Z14, K2, Z14
+	VMOVUPS      Z14, (R11)
+	VMULPS       64(R11), Z18, Z17
 	VADDPS       Z17, Z15, Z15
-	VMOVUPS      Z15, 64(R10)
+	VCMPPS       $0x1e, Z16, Z15, K1
+	VCMPPS       $0x03, Z15, Z15, K2
+	KORW         K1, K2, K2
+	VMOVAPS.Z    Z15, K2, Z15
+	VMOVUPS      Z15, 64(R11)
 	JMP          sgemmKernelAVX512_next
 
+sgemmKernelAVX512_relu_nobeta:
 	// beta == 0: C is not read.
-sgemmKernelAVX512_store:
-	VMOVUPS Z0, (R10)
-	VMOVUPS Z1, 64(R10)
-	ADDQ    SI, R10
-	VMOVUPS Z2, (R10)
-	VMOVUPS Z3, 64(R10)
-	ADDQ    SI, R10
-	VMOVUPS Z4, (R10)
-	VMOVUPS Z5, 64(R10)
-	ADDQ    SI, R10
-	VMOVUPS Z6, (R10)
-	VMOVUPS Z7, 64(R10)
-	ADDQ    SI, R10
-	VMOVUPS Z8, (R10)
-	VMOVUPS Z9, 64(R10)
-	ADDQ    SI, R10
-	VMOVUPS Z10, (R10)
-	VMOVUPS Z11, 64(R10)
-	ADDQ    SI, R10
-	VMOVUPS Z12, (R10)
-	VMOVUPS Z13, 64(R10)
-	ADDQ    SI, R10
-	VMOVUPS Z14, (R10)
-	VMOVUPS Z15, 64(R10)
+	VCMPPS    $0x1e, Z16, Z0, K1
+	VCMPPS    $0x03, Z0, Z0, K2
+	KORW      K1, K2, K2
+	VMOVAPS.Z Z0, K2, Z0
+	VMOVUPS   Z0, (R11)
+	VCMPPS    $0x1e, Z16, Z1, K1
+	VCMPPS    $0x03, Z1, Z1, K2
+	KORW      K1, K2, K2
+	VMOVAPS.Z Z1, K2, Z1
+	VMOVUPS   Z1, 64(R11)
+	ADDQ      SI, R11
+	VCMPPS    $0x1e, Z16, Z2, K1
+	VCMPPS    $0x03, Z2, Z2, K2
+	KORW      K1, K2, K2
+	VMOVAPS.Z Z2, K2, Z2
+	VMOVUPS   Z2, (R11)
+	VCMPPS    $0x1e, Z16, Z3, K1
+	VCMPPS    $0x03, Z3, Z3, K2
+	KORW      K1, K2, K2
+	VMOVAPS.Z Z3, K2, Z3
+	VMOVUPS   Z3, 64(R11)
+	ADDQ      SI, R11
+	VCMPPS    $0x1e, Z16, Z4, K1
+	VCMPPS    $0x03, Z4, Z4, K2
+	KORW      K1, K2, K2
+	VMOVAPS.Z Z4, K2, Z4
+	VMOVUPS   Z4, (R11)
+	VCMPPS    $0x1e, Z16, Z5, K1
+	VCMPPS    $0x03, Z5, Z5, K2
+	KORW      K1, K2, K2
+	VMOVAPS.Z Z5, K2, Z5
+	VMOVUPS   Z5, 64(R11)
+	ADDQ      SI, R11
+	VCMPPS    $0x1e, Z16, Z6, K1
+	VCMPPS    $0x03, Z6, Z6, K2
+	KORW      K1, K2, K2
+	VMOVAPS.Z Z6, K2, Z6
+	VMOVUPS   Z6, (R11)
+	VCMPPS    $0x1e, Z16, Z7, K1
+	VCMPPS    $0x03, Z7, Z7, K2
+	KORW      K1, K2, K2
+	VMOVAPS.Z Z7, K2, Z7
+	VMOVUPS   Z7, 64(R11)
+	ADDQ      SI, R11
+	VCMPPS    $0x1e, Z16, Z8, K1
+	VCMPPS    $0x03, Z8, Z8, K2
+	KORW      K1, K2, K2
+	VMOVAPS.Z Z8, K2, Z8
+	VMOVUPS   Z8, (R11)
+	VCMPPS    $0x1e, Z16, Z9, K1
+	VCMPPS    $0x03, Z9, Z9, K2
+	KORW      K1, K2, K2
+	VMOVAPS.Z Z9, K2, Z9
+	VMOVUPS   Z9, 64(R11)
+	ADDQ      SI, R11
+	VCMPPS    $0x1e, Z16, Z10, K1
+	VCMPPS    $0x03, Z10, Z10, K2
+	KORW      K1, K2, K2
+	VMOVAPS.Z Z10, K2, Z10
+	VMOVUPS   Z10, (R11)
+	VCMPPS    $0x1e, Z16, Z11, K1
+	VCMPPS    $0x03, Z11, Z11, K2
+	KORW      K1, K2, K2
+	VMOVAPS.Z Z11, K2, Z11
+	VMOVUPS   Z11, 64(R11)
+	ADDQ      SI, R11
+	VCMPPS    $0x1e, Z16, Z12, K1
+	VCMPPS    $0x03, Z12, Z12, K2
+	KORW      K1, K2, K2
+	VMOVAPS.Z Z12, K2, Z12
+	VMOVUPS   Z12, (R11)
+	VCMPPS    $0x1e, Z16, Z13, K1
+	VCMPPS    $0x03, Z13, Z13, K2
+	KORW      K1, K2, K2
+	VMOVAPS.Z Z13, K2, Z13
+	VMOVUPS   Z13, 64(R11)
+	ADDQ      SI, R11
+	VCMPPS    $0x1e, Z16, Z14, K1
+	VCMPPS    $0x03, Z14, Z14, K2
+	KORW      K1, K2, K2
+	VMOVAPS.Z Z14, K2, Z14
+	VMOVUPS   Z14, (R11)
+	VCMPPS    $0x1e, Z16, Z15, K1
+	VCMPPS    $0x03, Z15, Z15, K2
+	KORW      K1, K2, K2
+	VMOVAPS.Z Z15, K2, Z15
+	VMOVUPS   Z15, 64(R11)
+	JMP       sgemmKernelAVX512_next
+
+sgemmKernelAVX512_plain:
+	TESTQ $0x00000001, flags+80(FP)
+	JZ    sgemmKernelAVX512_plain_nobeta
+
+	// t = alpha*acc + beta*C, each product rounded.
+	VBROADCASTSS beta+76(FP), Z18
+	VMULPS       (R11), Z18, Z17
+	VADDPS       Z17, Z0, Z0
+	VMOVUPS      Z0, (R11)
+	VMULPS       64(R11), Z18, Z17
+	VADDPS       Z17, Z1, Z1
+	VMOVUPS      Z1, 64(R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Z18, Z17
+	VADDPS       Z17, Z2, Z2
+	VMOVUPS      Z2, (R11)
+	VMULPS       64(R11), Z18, Z17
+	VADDPS       Z17, Z3, Z3
+	VMOVUPS      Z3, 64(R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Z18, Z17
+	VADDPS       Z17, Z4, Z4
+	VMOVUPS      Z4, (R11)
+	VMULPS       64(R11), Z18, Z17
+	VADDPS       Z17, Z5, Z5
+	VMOVUPS      Z5, 64(R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Z18, Z17
+	VADDPS       Z17, Z6, Z6
+	VMOVUPS      Z6, (R11)
+	VMULPS       64(R11), Z18, Z17
+	VADDPS       Z17, Z7, Z7
+	VMOVUPS      Z7, 64(R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Z18, Z17
+	VADDPS       Z17, Z8, Z8
+	VMOVUPS      Z8, (R11)
+	VMULPS       64(R11), Z18, Z17
+	VADDPS       Z17, Z9, Z9
+	VMOVUPS      Z9, 64(R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Z18, Z17
+	VADDPS       Z17, Z10, Z10
+	VMOVUPS      Z10, (R11)
+	VMULPS       64(R11), Z18, Z17
+	VADDPS       Z17, Z11, Z11
+	VMOVUPS      Z11, 64(R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Z18, Z17
+	VADDPS       Z17, Z12, Z12
+	VMOVUPS      Z12, (R11)
+	VMULPS       64(R11), Z18, Z17
+	VADDPS       Z17, Z13, Z13
+	VMOVUPS      Z13, 64(R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Z18, Z17
+	VADDPS       Z17, Z14, Z14
+	VMOVUPS      Z14, (R11)
+	VMULPS       64(R11), Z18, Z17
+	VADDPS       Z17, Z15, Z15
+	VMOVUPS      Z15, 64(R11)
+	JMP          sgemmKernelAVX512_next
+
+sgemmKernelAVX512_plain_nobeta:
+	// beta == 0: C is not read.
+	VMOVUPS Z0, (R11)
+	VMOVUPS Z1, 64(R11)
+	ADDQ    SI, R11
+	VMOVUPS Z2, (R11)
+	VMOVUPS Z3, 64(R11)
+	ADDQ    SI, R11
+	VMOVUPS Z4, (R11)
+	VMOVUPS Z5, 64(R11)
+	ADDQ    SI, R11
+	VMOVUPS Z6, (R11)
+	VMOVUPS Z7, 64(R11)
+	ADDQ    SI, R11
+	VMOVUPS Z8, (R11)
+	VMOVUPS Z9, 64(R11)
+	ADDQ    SI, R11
+	VMOVUPS Z10, (R11)
+	VMOVUPS Z11, 64(R11)
+	ADDQ    SI, R11
+	VMOVUPS Z12, (R11)
+	VMOVUPS Z13, 64(R11)
+	ADDQ    SI, R11
+	VMOVUPS Z14, (R11)
+	VMOVUPS Z15, 64(R11)
 
 sgemmKernelAVX512_next:
 	ADDQ BX, R8
@@ -680,9 +1977,9 @@ sgemmKernelAVX512_next:
 	VZEROUPPER
 	RET
 
-// func dgemmKernelAVX512(k int, a *float64, ra int, sa int, b *float64, sb int, bstep int, c *float64, ldc int, alpha float64, beta float64, flags int, strips int)
+// func dgemmKernelAVX512(k int, a *float64, ra int, sa int, b *float64, sb int, bstep int, c *float64, ldc int, alpha float64, beta float64, flags int, strips int, mask *float64)
 // Requires: AVX, AVX512F
-TEXT ·dgemmKernelAVX512(SB), NOSPLIT, $0-104
+TEXT ·dgemmKernelAVX512(SB), NOSPLIT, $0-112
 	MOVQ ra+16(FP), AX
 	MOVQ sa+24(FP), CX
 	MOVQ sb+40(FP), DX
@@ -823,7 +2120,7 @@ dgemmKernelAVX512_tail:
 
 dgemmKernelAVX512_epilogue:
 	VBROADCASTSD alpha+72(FP), Z16
-	MOVQ         R9, R10
+	MOVQ         R9, R11
 	VMULPD       Z16, Z0, Z0
 	VMULPD       Z16, Z1, Z1
 	VMULPD       Z16, Z2, Z2
@@ -840,93 +2137,600 @@ dgemmKernelAVX512_epilogue:
 	VMULPD       Z16, Z13, Z13
 	VMULPD       Z16, Z14, Z14
 	VMULPD       Z16, Z15, Z15
+	TESTQ        $0x00000002, flags+88(FP)
+	JZ           dgemmKernelAVX512_plain
+	VPXORD       Z16, Z16, Z16
+	TESTQ        $0x00000004, flags+88(FP)
+	JZ           dgemmKernelAVX512_relu
+	MOVQ         mask+104(FP), R10
+	SUBQ         c+56(FP), R10
 	TESTQ        $0x00000001, flags+88(FP)
-	JZ           dgemmKernelAVX512_store
+	JZ           dgemmKernelAVX512_mask_nobeta
+
+	// t = alpha*acc + beta*C, each product rounded.
+	VBROADCASTSD   beta+80(FP), Z18
+	VMULPD         (R11), Z18, Z17
+	VADDPD         Z17, Z0, Z0
+	VCMPPD         $0x1e, Z16, Z0, K1
+	VCMPPD         $0x03, Z0, Z0, K2
+	KORW           K1, K2, K2
+	VMOVAPD.Z      Z0, K2, Z0
+	VBROADCASTSD.Z gemmOnes64<>+0(SB), K1, Z19
+	VMOVUPD        Z19, (R11)(R10*1)
+	VMOVUPD        Z0, (R11)
+	VMULPD         64(R11), Z18, Z17
+	VADDPD         Z17, Z1, Z1
+	VCMPPD         $0x1e, Z16, Z1, K1
+	VCMPPD         $0x03, Z1, Z1, K2
+	KORW           K1, K2, K2
+	VMOVAPD.Z      Z1, K2, Z1
+	VBROADCASTSD.Z gemmOnes64<>+0(SB), K1, Z19
+	VMOVUPD        Z19, 64(R11)(R10*1)
+	VMOVUPD        Z1, 64(R11)
+	ADDQ           SI, R11
+	VMULPD         (R11), Z18, Z17
+	VADDPD         Z17, Z2, Z2
+	VCMPPD         $0x1e, Z16, Z2, K1
+	VCMPPD         $0x03, Z2, Z2, K2
+	KORW           K1, K2, K2
+	VMOVAPD.Z      Z2, K2, Z2
+	VBROADCASTSD.Z gemmOnes64<>+0(SB), K1, Z19
+	VMOVUPD        Z19, (R11)(R10*1)
+	VMOVUPD        Z2, (R11)
+	VMULPD         64(R11), Z18, Z17
+	VADDPD         Z17, Z3, Z3
+	VCMPPD         $0x1e, Z16, Z3, K1
+	VCMPPD         $0x03, Z3, Z3, K2
+	KORW           K1, K2, K2
+	VMOVAPD.Z      Z3, K2, Z3
+	VBROADCASTSD.Z gemmOnes64<>+0(SB), K1, Z19
+	VMOVUPD        Z19, 64(R11)(R10*1)
+	VMOVUPD        Z3, 64(R11)
+	ADDQ           SI, R11
+	VMULPD         (R11), Z18, Z17
+	VADDPD         Z17, Z4, Z4
+	VCMPPD         $0x1e, Z16, Z4, K1
+	VCMPPD         $0x03, Z4, Z4, K2
+	KORW           K1, K2, K2
+	VMOVAPD.Z      Z4, K2, Z4
+	VBROADCASTSD.Z gemmOnes64<>+0(SB), K1, Z19
+	VMOVUPD        Z19, (R11)(R10*1)
+	VMOVUPD        Z4, (R11)
+	VMULPD         64(R11), Z18, Z17
+	VADDPD         Z17, Z5, Z5
+	VCMPPD         $0x1e, Z16, Z5, K1
+	VCMPPD         $0x03, Z5, Z5, K2
+	KORW           K1, K2, K2
+	VMOVAPD.Z      Z5, K2, Z5
+	VBROADCASTSD.Z gemmOnes64<>+0(SB), K1, Z19
+	VMOVUPD        Z19, 64(R11)(R10*1)
+	VMOVUPD        Z5, 64(R11)
+	ADDQ           SI, R11
+	VMULPD         (R11), Z18, Z17
+	VADDPD         Z17, Z6, Z6
+	VCMPPD         $0x1e, Z16, Z6, K1
+	VCMPPD         $0x03, Z6, Z6, K2
+	KORW           K1, K2, K2
+	VMOVAPD.Z      Z6, K2, Z6
+	VBROADCASTSD.Z gemmOnes64<>+0(SB), K1, Z19
+	VMOVUPD        Z19, (R11)(R10*1)
+	VMOVUPD        Z6, (R11)
+	VMULPD         64(R11), Z18, Z17
+	VADDPD         Z17, Z7, Z7
+	VCMPPD         $0x1e, Z16, Z7, K1
+	VCMPPD         $0x03, Z7, Z7, K2
+	KORW           K1, K2, K2
+	VMOVAPD.Z      Z7, K2, Z7
+	VBROADCASTSD.Z gemmOnes64<>+0(SB), K1, Z19
+	VMOVUPD        Z19, 64(R11)(R10*1)
+	VMOVUPD        Z7, 64(R11)
+	ADDQ           SI, R11
+	VMULPD         (R11), Z18, Z17
+	VADDPD         Z17, Z8, Z8
+	VCMPPD         $0x1e, Z16, Z8, K1
+	VCMPPD         $0x03, Z8, Z8, K2
+	KORW           K1, K2, K2
+	VMOVAPD.Z      Z8, K2, Z8
+	VBROADCASTSD.Z gemmOnes64<>+0(SB), K1, Z19
+	VMOVUPD        Z19, (R11)(R10*1)
+	VMOVUPD        Z8, (R11)
+	VMULPD         64(R11), Z18, Z17
+	VADDPD         Z17, Z9, Z9
+	VCMPPD         $0x1e, Z16, Z9, K1
+	VCMPPD         $0x03, Z9, Z9, K2
+	KORW           K1, K2, K2
+	VMOVAPD.Z      Z9, K2, Z9
+	VBROADCASTSD.Z gemmOnes64<>+0(SB), K1, Z19
+	VMOVUPD        Z19, 64(R11)(R10*1)
+	VMOVUPD        Z9, 64(R11)
+	ADDQ           SI, R11
+	VMULPD         (R11), Z18, Z17
+	VADDPD         Z17, Z10, Z10
+	VCMPPD         $0x1e, Z16, Z10, K1
+	VCMPPD         $0x03, Z10, Z10, K2
+	KORW           K1, K2, K2
+	VMOVAPD.Z      Z10, K2, Z10
+	VBROADCASTSD.Z gemmOnes64<>+0(SB), K1, Z19
+	VMOVUPD        Z19, (R11)(R10*1)
+	VMOVUPD        Z10, (R11)
+	VMULPD         64(R11), Z18, Z17
+	VADDPD         Z17, Z11, Z11
+	VCMPPD         $0x1e, Z16, Z11, K1
+	VCMPPD         $0x03, Z11, Z11, K2
+	KORW           K1, K2, K2
+	VMOVAPD.Z      Z11, K2, Z11
+	VBROADCASTSD.Z gemmOnes64<>+0(SB), K1, Z19
+	VMOVUPD        Z19, 64(R11)(R10*1)
+	VMOVUPD        Z11, 64(R11)
+	ADDQ           SI, R11
+	VMULPD         (R11), Z18, Z17
+	VADDPD         Z17, Z12, Z12
+	VCMPPD         $0x1e, Z16, Z12, K1
+	VCMPPD         $0x03, Z12, Z12, K2
+	KORW           K1, K2, K2
+	VMOVAPD.Z      Z12, K2, Z12
+	VBROADCASTSD.Z gemmOnes64<>+0(SB), K1, Z19
+	VMOVUPD        Z19, (R11)(R10*1)
+	VMOVUPD        Z12, (R11)
+	VMULPD         64(R11), Z18, Z17
+	VADDPD         Z17, Z13, Z13
+	VCMPPD         $0x1e, Z16, Z13, K1
+	VCMPPD         $0x03, Z13, Z13, K2
+	KORW           K1, K2, K2
+	VMOVAPD.Z      Z13, K2, Z13
+	VBROADCASTSD.Z gemmOnes64<>+0(SB), K1, Z19
+	VMOVUPD        Z19, 64(R11)(R10*1)
+	VMOVUPD        Z13, 64(R11)
+	ADDQ           SI, R11
+	VMULPD         (R11), Z18, Z17
+	VADDPD         Z17, Z14, Z14
+	VCMPPD         $0x1e, Z16, Z14, K1
+	VCMPPD         $0x03, Z14, Z14, K2
+	KORW           K1, K2, K2
+	VMOVAPD.Z      Z14, K2, Z14
+	VBROADCASTSD.Z gemmOnes64<>+0(SB), K1, Z19
+	VMOVUPD        Z19, (R11)(R10*1)
+	VMOVUPD        Z14, (R11)
+	VMULPD         64(R11), Z18, Z17
+	VADDPD         Z17, Z15, Z15
+	VCMPPD         $0x1e, Z16, Z15, K1
+	VCMPPD         $0x03, Z15, Z15, K2
+	KORW           K1, K2, K2
+	VMOVAPD.Z      Z15, K2, Z15
+	VBROADCASTSD.Z gemmOnes64<>+0(SB), K1, Z19
+	VMOVUPD        Z19, 64(R11)(R10*1)
+	VMOVUPD        Z15, 64(R11)
+	JMP            dgemmKernelAVX512_next
+
+dgemmKernelAVX512_mask_nobeta:
+	// beta == 0: C is not read.
+	VCMPPD         $0x1e, Z16, Z0, K1
+	VCMPPD         $0x03, Z0, Z0, K2
+	KORW           K1, K2, K2
+	VMOVAPD.Z      Z0, K2, Z0
+	VBROADCASTSD.Z gemmOnes64<>+0(SB), K1, Z19
+	VMOVUPD        Z19, (R11)(R10*1)
+	VMOVUPD        Z0, (R11)
+	VCMPPD         $0x1e, Z16, Z1, K1
+	VCMPPD         $0x03, Z1, Z1, K2
+	KORW           K1, K2, K2
+	VMOVAPD.Z      Z1, K2, Z1
+	VBROADCASTSD.Z gemmOnes64<>+0(SB), K1, Z19
+	VMOVUPD        Z19, 64(R11)(R10*1)
+	VMOVUPD        Z1, 64(R11)
+	ADDQ           SI, R11
+	VCMPPD         $0x1e, Z16, Z2, K1
+	VCMPPD         $0x03, Z2, Z2, K2
+	KORW           K1, K2, K2
+	VMOVAPD.Z      Z2, K2, Z2
+	VBROADCASTSD.Z gemmOnes64<>+0(SB), K1, Z19
+	VMOVUPD        Z19, (R11)(R10*1)
+	VMOVUPD        Z2, (R11)
+	VCMPPD         $0x1e, Z16, Z3, K1
+	VCMPPD         $0x03, Z3, Z3, K2
+	KORW           K1, K2, K2
+	VMOVAPD.Z      Z3, K2, Z3
+	VBROADCASTSD.Z gemmOnes64<>+0(SB), K1, Z19
+	VMOVUPD        Z19, 64(R11)(R10*1)
+	VMOVUPD        Z3, 64(R11)
+	ADDQ           SI, R11
+	VCMPPD         $0x1e, Z16, Z4, K1
+	VCMPPD         $0x03, Z4, Z4, K2
+	KORW           K1, K2, K2
+	VMOVAPD.Z      Z4, K2, Z4
+	VBROADCASTSD.Z gemmOnes64<>+0(SB), K1, Z19
+	VMOVUPD        Z19, (R11)(R10*1)
+	VMOVUPD        Z4, (R11)
+	VCMPPD         $0x1e, Z16, Z5, K1
+	VCMPPD         $0x03, Z5, Z5, K2
+	KORW           K1, K2, K2
+	VMOVAPD.Z      Z5, K2, Z5
+	VBROADCASTSD.Z gemmOnes64<>+0(SB), K1, Z19
+	VMOVUPD        Z19, 64(R11)(R10*1)
+	VMOVUPD        Z5, 64(R11)
+	ADDQ           SI, R11
+	VCMPPD         $0x1e, Z16, Z6, K1
+	VCMPPD         $0x03, Z6, Z6, K2
+	KORW           K1, K2, K2
+	VMOVAPD.Z      Z6, K2, Z6
+	VBROADCASTSD.Z gemmOnes64<>+0(SB), K1, Z19
+	VMOVUPD        Z19, (R11)(R10*1)
+	VMOVUPD        Z6, (R11)
+	VCMPPD         $0x1e, Z16, Z7, K1
+	VCMPPD         $0x03, Z7, Z7, K2
+	KORW           K1, K2, K2
+	VMOVAPD.Z      Z7, K2, Z7
+	VBROADCASTSD.Z gemmOnes64<>+0(SB), K1, Z19
+	VMOVUPD        Z19, 64(R11)(R10*1)
+	VMOVUPD        Z7, 64(R11)
+	ADDQ           SI, R11
+	VCMPPD         $0x1e, Z16, Z8, K1
+	VCMPPD         $0x03, Z8, Z8, K2
+	KORW           K1, K2, K2
+	VMOVAPD.Z      Z8, K2, Z8
+	VBROADCASTSD.Z gemmOnes64<>+0(SB), K1, Z19
+	VMOVUPD        Z19, (R11)(R10*1)
+	VMOVUPD        Z8, (R11)
+	VCMPPD         $0x1e, Z16, Z9, K1
+	VCMPPD         $0x03, Z9, Z9, K2
+	KORW           K1, K2, K2
+	VMOVAPD.Z      Z9, K2, Z9
+	VBROADCASTSD.Z gemmOnes64<>+0(SB), K1, Z19
+	VMOVUPD        Z19, 64(R11)(R10*1)
+	VMOVUPD        Z9, 64(R11)
+	ADDQ           SI, R11
+	VCMPPD         $0x1e, Z16, Z10, K1
+	VCMPPD         $0x03, Z10, Z10, K2
+	KORW           K1, K2, K2
+	VMOVAPD.Z      Z10, K2, Z10
+	VBROADCASTSD.Z gemmOnes64<>+0(SB), K1, Z19
+	VMOVUPD        Z19, (R11)(R10*1)
+	VMOVUPD        Z10, (R11)
+	VCMPPD         $0x1e, Z16, Z11, K1
+	VCMPPD         $0x03, Z11, Z11, K2
+	KORW           K1, K2, K2
+	VMOVAPD.Z      Z11, K2, Z11
+	VBROADCASTSD.Z gemmOnes64<>+0(SB), K1, Z19
+	VMOVUPD        Z19, 64(R11)(R10*1)
+	VMOVUPD        Z11, 64(R11)
+	ADDQ           SI, R11
+	VCMPPD         $0x1e, Z16, Z12, K1
+	VCMPPD         $0x03, Z12, Z12, K2
+	KORW           K1, K2, K2
+	VMOVAPD.Z      Z12, K2, Z12
+	VBROADCASTSD.Z gemmOnes64<>+0(SB), K1, Z19
+	VMOVUPD        Z19, (R11)(R10*1)
+	VMOVUPD        Z12, (R11)
+	VCMPPD         $0x1e, Z16, Z13, K1
+	VCMPPD         $0x03, Z13, Z13, K2
+	KORW           K1, K2, K2
+	VMOVAPD.Z      Z13, K2, Z13
+	VBROADCASTSD.Z gemmOnes64<>+0(SB), K1, Z19
+	VMOVUPD        Z19, 64(R11)(R10*1)
+	VMOVUPD        Z13, 64(R11)
+	ADDQ           SI, R11
+	VCMPPD         $0x1e, Z16, Z14, K1
+	VCMPPD         $0x03, Z14, Z14, K2
+	KORW           K1, K2, K2
+	VMOVAPD.Z      Z14, K2, Z14
+	VBROADCASTSD.Z gemmOnes64<>+0(SB), K1, Z19
+	VMOVUPD        Z19, (R11)(R10*1)
+	VMOVUPD        Z14, (R11)
+	VCMPPD         $0x1e, Z16, Z15, K1
+	VCMPPD         $0x03, Z15, Z15, K2
+	KORW           K1, K2, K2
+	VMOVAPD.Z      Z15, K2, Z15
+	VBROADCASTSD.Z gemmOnes64<>+0(SB), K1, Z19
+	VMOVUPD        Z19, 64(R11)(R10*1)
+	VMOVUPD        Z15, 64(R11)
+	JMP            dgemmKernelAVX512_next
+
+dgemmKernelAVX512_relu:
+	TESTQ $0x00000001, flags+88(FP)
+	JZ    dgemmKernelAVX512_relu_nobeta
 
 	// t = alpha*acc + beta*C, each product rounded.
 	VBROADCASTSD beta+80(FP), Z18
-	VMULPD       (R10), Z18, Z17
+	VMULPD       (R11), Z18, Z17
 	VADDPD       Z17, Z0, Z0
-	VMOVUPD      Z0, (R10)
-	VMULPD       64(R10), Z18, Z17
+	VCMPPD       $0x1e, Z16, Z0, K1
+	VCMPPD       $0x03, Z0, Z0, K2
+	KORW         K1, K2, K2
+	VMOVAPD.Z    Z0, K2, Z0
+	VMOVUPD      Z0, (R11)
+	VMULPD       64(R11), Z18, Z17
 	VADDPD       Z17, Z1, Z1
-	VMOVUPD      Z1, 64(R10)
-	ADDQ         SI, R10
-	VMULPD       (R10), Z18, Z17
+	VCMPPD       $0x1e, Z16, Z1, K1
+	VCMPPD       $0x03, Z1, Z1, K2
+	KORW         K1, K2, K2
+	VMOVAPD.Z    Z1, K2, Z1
+	VMOVUPD      Z1, 64(R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Z18, Z17
 	VADDPD       Z17, Z2, Z2
-	VMOVUPD      Z2, (R10)
-	VMULPD       64(R10), Z18, Z17
+	VCMPPD       $0x1e, Z16, Z2, K1
+	VCMPPD       $0x03, Z2, Z2, K2
+	KORW         K1, K2, K2
+	VMOVAPD.Z    Z2, K2, Z2
+	VMOVUPD      Z2, (R11)
+	VMULPD       64(R11), Z18, Z17
 	VADDPD       Z17, Z3, Z3
-	VMOVUPD      Z3, 64(R10)
-	ADDQ         SI, R10
-	VMULPD       (R10), Z18, Z17
+	VCMPPD       $0x1e, Z16, Z3, K1
+	VCMPPD       $0x03, Z3, Z3, K2
+	KORW         K1, K2, K2
+	VMOVAPD.Z    Z3, K2, Z3
+	VMOVUPD      Z3, 64(R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Z18, Z17
 	VADDPD       Z17, Z4, Z4
-	VMOVUPD      Z4, (R10)
-	VMULPD       64(R10), Z18, Z17
+	VCMPPD       $0x1e, Z16, Z4, K1
+	VCMPPD       $0x03, Z4, Z4, K2
+	KORW         K1, K2, K2
+	VMOVAPD.Z    Z4, K2, Z4
+	VMOVUPD      Z4, (R11)
+	VMULPD       64(R11), Z18, Z17
 	VADDPD       Z17, Z5, Z5
-	VMOVUPD      Z5, 64(R10)
-	ADDQ         SI, R10
-	VMULPD       (R10), Z18, Z17
+	VCMPPD       $0x1e, Z16, Z5, K1
+	VCMPPD       $0x03, Z5, Z5, K2
+	KORW         K1, K2, K2
+	VMOVAPD.Z    Z5, K2, Z5
+	VMOVUPD      Z5, 64(R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Z18, Z17
 	VADDPD       Z17, Z6, Z6
-	VMOVUPD      Z6, (R10)
-	VMULPD       64(R10), Z18, Z17
+	VCMPPD       $0x1e, Z16, Z6, K1
+	VCMPPD       $0x03, Z6, Z6, K2
+	KORW         K1, K2, K2
+	VMOVAPD.Z    Z6, K2, Z6
+	VMOVUPD      Z6, (R11)
+	VMULPD       64(R11), Z18, Z17
 	VADDPD       Z17, Z7, Z7
-	VMOVUPD      Z7, 64(R10)
-	ADDQ         SI, R10
-	VMULPD       (R10), Z18, Z17
+	VCMPPD       $0x1e, Z16, Z7, K1
+	VCMPPD       $0x03, Z7, Z7, K2
+	KORW         K1, K2, K2
+	VMOVAPD.Z    Z7, K2, Z7
+	VMOVUPD      Z7, 64(R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Z18, Z17
 	VADDPD       Z17, Z8, Z8
-	VMOVUPD      Z8, (R10)
-	VMULPD       64(R10), Z18, Z17
+	VCMPPD       $0x1e, Z16, Z8, K1
+	VCMPPD       $0x03, Z8, Z8, K2
+	KORW         K1, K2, K2
+	VMOVAPD.Z    Z8, K2, Z8
+	VMOVUPD      Z8, (R11)
+	VMULPD       64(R11), Z18, Z17
 	VADDPD       Z17, Z9, Z9
-	VMOVUPD      Z9, 64(R10)
-	ADDQ         SI, R10
-	VMULPD       (R10), Z18, Z17
+	VCMPPD       $0x1e, Z16, Z9, K1
+	VCMPPD       $0x03, Z9, Z9, K2
+	KORW         K1, K2, K2
+	VMOVAPD.Z    Z9, K2, Z9
+	VMOVUPD      Z9, 64(R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Z18, Z17
 	VADDPD       Z17, Z10, Z10
-	VMOVUPD      Z10, (R10)
-	VMULPD       64(R10), Z18, Z17
+	VCMPPD       $0x1e, Z16, Z10, K1
+	VCMPPD       $0x03, Z10, Z10, K2
+	KORW         K1, K2, K2
+	VMOVAPD.Z    Z10, K2, Z10
+	VMOVUPD      Z10, (R11)
+	VMULPD       64(R11), Z18, Z17
 	VADDPD       Z17, Z11, Z11
-	VMOVUPD      Z11, 64(R10)
-	ADDQ         SI, R10
-	VMULPD       (R10), Z18, Z17
+	VCMPPD       $0x1e, Z16, Z11, K1
+	VCMPPD       $0x03, Z11, Z11, K2
+	KORW         K1, K2, K2
+	VMOVAPD.Z    Z11, K2, Z11
+	VMOVUPD      Z11, 64(R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Z18, Z17
 	VADDPD       Z17, Z12, Z12
-	VMOVUPD      Z12, (R10)
-	VMULPD       64(R10), Z18, Z17
+	VCMPPD       $0x1e, Z16, Z12, K1
+	VCMPPD       $0x03, Z12, Z12, K2
+	KORW         K1, K2, K2
+	VMOVAPD.Z    Z12, K2, Z12
+	VMOVUPD      Z12, (R11)
+	VMULPD       64(R11), Z18, Z17
 	VADDPD       Z17, Z13, Z13
-	VMOVUPD      Z13, 64(R10)
-	ADDQ         SI, R10
-	VMULPD       (R10), Z18, Z17
+	VCMPPD       $0x1e, Z16, Z13, K1
+	VCMPPD       $0x03, Z13, Z13, K2
+	KORW         K1, K2, K2
+	VMOVAPD.Z    Z13, K2, Z13
+	VMOVUPD      Z13, 64(R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Z18, Z17
 	VADDPD       Z17, Z14, Z14
-	VMOVUPD      Z14, (R10)
-	VMULPD       64(R10), Z18, Z17
+	VCMPPD       $0x1e, Z16, Z14, K1
+	VCMPPD       $0x03, Z14, Z14, K2
+	KORW         K1, K2, K2
+	VMOVAPD.Z    Z14, K2, Z14
+	VMOVUPD      Z14, (R11)
+	VMULPD       64(R11), Z18, Z17
 	VADDPD       Z17, Z15, Z15
-	VMOVUPD      Z15, 64(R10)
+	VCMPPD       $0x1e, Z16, Z15, K1
+	VCMPPD       $0x03, Z15, Z15, K2
+	KORW         K1, K2, K2
+	VMOVAPD.Z    Z15, K2, Z15
+	VMOVUPD      Z15, 64(R11)
 	JMP          dgemmKernelAVX512_next
 
+dgemmKernelAVX512_relu_nobeta:
 	// beta == 0: C is not read.
-dgemmKernelAVX512_store:
-	VMOVUPD Z0, (R10)
-	VMOVUPD Z1, 64(R10)
-	ADDQ    SI, R10
-	VMOVUPD Z2, (R10)
-	VMOVUPD Z3, 64(R10)
-	ADDQ    SI, R10
-	VMOVUPD Z4, (R10)
-	VMOVUPD Z5, 64(R10)
-	ADDQ    SI, R10
-	VMOVUPD Z6, (R10)
-	VMOVUPD Z7, 64(R10)
-	ADDQ    SI, R10
-	VMOVUPD Z8, (R10)
-	VMOVUPD Z9, 64(R10)
-	ADDQ    SI, R10
-	VMOVUPD Z10, (R10)
-	VMOVUPD Z11, 64(R10)
-	ADDQ    SI, R10
-	VMOVUPD Z12, (R10)
-	VMOVUPD Z13, 64(R10)
-	ADDQ    SI, R10
-	VMOVUPD Z14, (R10)
-	VMOVUPD Z15, 64(R10)
+	VCMPPD    $0x1e, Z16, Z0, K1
+	VCMPPD    $0x03, Z0, Z0, K2
+	KORW      K1, K2, K2
+	VMOVAPD.Z Z0, K2, Z0
+	VMOVUPD   Z0, (R11)
+	VCMPPD    $0x1e, Z16, Z1, K1
+	VCMPPD    $0x03, Z1, Z1, K2
+	KORW      K1, K2, K2
+	VMOVAPD.Z Z1, K2, Z1
+	VMOVUPD   Z1, 64(R11)
+	ADDQ      SI, R11
+	VCMPPD    $0x1e, Z16, Z2, K1
+	VCMPPD    $0x03, Z2, Z2, K2
+	KORW      K1, K2, K2
+	VMOVAPD.Z Z2, K2, Z2
+	VMOVUPD   Z2, (R11)
+	VCMPPD    $0x1e, Z16, Z3, K1
+	VCMPPD    $0x03, Z3, Z3, K2
+	KORW      K1, K2, K2
+	VMOVAPD.Z Z3, K2, Z3
+	VMOVUPD   Z3, 64(R11)
+	ADDQ      SI, R11
+	VCMPPD    $0x1e, Z16, Z4, K1
+	VCMPPD    $0x03, Z4, Z4, K2
+	KORW      K1, K2, K2
+	VMOVAPD.Z Z4, K2, Z4
+	VMOVUPD   Z4, (R11)
+	VCMPPD    $0x1e, Z16, Z5, K1
+	VCMPPD    $0x03, Z5, Z5, K2
+	KORW      K1, K2, K2
+	VMOVAPD.Z Z5, K2, Z5
+	VMOVUPD   Z5, 64(R11)
+	ADDQ      SI, R11
+	VCMPPD    $0x1e, Z16, Z6, K1
+	VCMPPD    $0x03, Z6, Z6, K2
+	KORW      K1, K2, K2
+	VMOVAPD.Z Z6, K2, Z6
+	VMOVUPD   Z6, (R11)
+	VCMPPD    $0x1e, Z16, Z7, K1
+	VCMPPD    $0x03, Z7, Z7, K2
+	KORW      K1, K2, K2
+	VMOVAPD.Z Z7, K2, Z7
+	VMOVUPD   Z7, 64(R11)
+	ADDQ      SI, R11
+	VCMPPD    $0x1e, Z16, Z8, K1
+	VCMPPD    $0x03, Z8, Z8, K2
+	KORW      K1, K2, K2
+	VMOVAPD.Z Z8, K2, Z8
+	VMOVUPD   Z8, (R11)
+	VCMPPD    $0x1e, Z16, Z9, K1
+	VCMPPD    $0x03, Z9, Z9, K2
+	KORW      K1, K2, K2
+	VMOVAPD.Z Z9, K2, Z9
+	VMOVUPD   Z9, 64(R11)
+	ADDQ      SI, R11
+	VCMPPD    $0x1e, Z16, Z10, K1
+	VCMPPD    $0x03, Z10, Z10, K2
+	KORW      K1, K2, K2
+	VMOVAPD.Z Z10, K2, Z10
+	VMOVUPD   Z10, (R11)
+	VCMPPD    $0x1e, Z16, Z11, K1
+	VCMPPD    $0x03, Z11, Z11, K2
+	KORW      K1, K2, K2
+	VMOVAPD.Z Z11, K2, Z11
+	VMOVUPD   Z11, 64(R11)
+	ADDQ      SI, R11
+	VCMPPD    $0x1e, Z16, Z12, K1
+	VCMPPD    $0x03, Z12, Z12, K2
+	KORW      K1, K2, K2
+	VMOVAPD.Z Z12, K2, Z12
+	VMOVUPD   Z12, (R11)
+	VCMPPD    $0x1e, Z16, Z13, K1
+	VCMPPD    $0x03, Z13, Z13, K2
+	KORW      K1, K2, K2
+	VMOVAPD.Z Z13, K2, Z13
+	VMOVUPD   Z13, 64(R11)
+	ADDQ      SI, R11
+	VCMPPD    $0x1e, Z16, Z14, K1
+	VCMPPD    $0x03, Z14, Z14, K2
+	KORW      K1, K2, K2
+	VMOVAPD.Z Z14, K2, Z14
+	VMOVUPD   Z14, (R11)
+	VCMPPD    $0x1e, Z16, Z15, K1
+	VCMPPD    $0x03, Z15, Z15, K2
+	KORW      K1, K2, K2
+	VMOVAPD.Z Z15, K2, Z15
+	VMOVUPD   Z15, 64(R11)
+	JMP       dgemmKernelAVX512_next
+
+dgemmKernelAVX512_plain:
+	TESTQ $0x00000001, flags+88(FP)
+	JZ    dgemmKernelAVX512_plain_nobeta
+
+	// t = alpha*acc + beta*C, each product rounded.
+	VBROADCASTSD beta+80(FP), Z18
+	VMULPD       (R11), Z18, Z17
+	VADDPD       Z17, Z0, Z0
+	VMOVUPD      Z0, (R11)
+	VMULPD       64(R11), Z18, Z17
+	VADDPD       Z17, Z1, Z1
+	VMOVUPD      Z1, 64(R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Z18, Z17
+	VADDPD       Z17, Z2, Z2
+	VMOVUPD      Z2, (R11)
+	VMULPD       64(R11), Z18, Z17
+	VADDPD       Z17, Z3, Z3
+	VMOVUPD      Z3, 64(R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Z18, Z17
+	VADDPD       Z17, Z4, Z4
+	VMOVUPD      Z4, (R11)
+	VMULPD       64(R11), Z18, Z17
+	VADDPD       Z17, Z5, Z5
+	VMOVUPD      Z5, 64(R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Z18, Z17
+	VADDPD       Z17, Z6, Z6
+	VMOVUPD      Z6, (R11)
+	VMULPD       64(R11), Z18, Z17
+	VADDPD       Z17, Z7, Z7
+	VMOVUPD      Z7, 64(R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Z18, Z17
+	VADDPD       Z17, Z8, Z8
+	VMOVUPD      Z8, (R11)
+	VMULPD       64(R11), Z18, Z17
+	VADDPD       Z17, Z9, Z9
+	VMOVUPD      Z9, 64(R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Z18, Z17
+	VADDPD       Z17, Z10, Z10
+	VMOVUPD      Z10, (R11)
+	VMULPD       64(R11), Z18, Z17
+	VADDPD       Z17, Z11, Z11
+	VMOVUPD      Z11, 64(R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Z18, Z17
+	VADDPD       Z17, Z12, Z12
+	VMOVUPD      Z12, (R11)
+	VMULPD       64(R11), Z18, Z17
+	VADDPD       Z17, Z13, Z13
+	VMOVUPD      Z13, 64(R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Z18, Z17
+	VADDPD       Z17, Z14, Z14
+	VMOVUPD      Z14, (R11)
+	VMULPD       64(R11), Z18, Z17
+	VADDPD       Z17, Z15, Z15
+	VMOVUPD      Z15, 64(R11)
+	JMP          dgemmKernelAVX512_next
+
+dgemmKernelAVX512_plain_nobeta:
+	// beta == 0: C is not read.
+	VMOVUPD Z0, (R11)
+	VMOVUPD Z1, 64(R11)
+	ADDQ    SI, R11
+	VMOVUPD Z2, (R11)
+	VMOVUPD Z3, 64(R11)
+	ADDQ    SI, R11
+	VMOVUPD Z4, (R11)
+	VMOVUPD Z5, 64(R11)
+	ADDQ    SI, R11
+	VMOVUPD Z6, (R11)
+	VMOVUPD Z7, 64(R11)
+	ADDQ    SI, R11
+	VMOVUPD Z8, (R11)
+	VMOVUPD Z9, 64(R11)
+	ADDQ    SI, R11
+	VMOVUPD Z10, (R11)
+	VMOVUPD Z11, 64(R11)
+	ADDQ    SI, R11
+	VMOVUPD Z12, (R11)
+	VMOVUPD Z13, 64(R11)
+	ADDQ    SI, R11
+	VMOVUPD Z14, (R11)
+	VMOVUPD Z15, 64(R11)
 
 dgemmKernelAVX512_next:
 	ADDQ BX, R8

@@ -132,3 +132,56 @@ func reportGemmFlops(b *testing.B, c0 time.Duration, flops float64) {
 		b.ReportMetric(total/cpu.Seconds(), "cpu-GFLOP/s")
 	}
 }
+
+// BenchmarkSgemmReLU times the recurrent step's product with accumulation
+// into C (beta = 1, the input projection already there) as Gemm alone
+// (fn=gemm), as Gemm followed by ReLU with its mask (fn=gemm+relu) and as
+// the fused GemmReLU (fn=fused), at the forward shapes.
+func BenchmarkSgemmReLU(b *testing.B) { benchmarkGemmReLU[float32](b) }
+
+func BenchmarkDgemmReLU(b *testing.B) { benchmarkGemmReLU[float64](b) }
+
+func benchmarkGemmReLU[T Float](b *testing.B) {
+	for _, bc := range []gemmBenchCase{{false, true, 256, 128, 128}, {false, true, 256, 512, 512}} {
+		for _, impl := range []string{"avx2", "avx512"} {
+			for _, fn := range []string{"gemm", "gemm+relu", "fused"} {
+				name := fmt.Sprintf("impl=%s/fn=%s/m=%d/n=%d/k=%d", impl, fn, bc.m, bc.n, bc.k)
+				b.Run(name, func(b *testing.B) {
+					l, _ := ParseLevel(impl)
+					restore, err := SetLevel(l)
+					if err != nil {
+						b.Skip(err)
+					}
+					defer restore()
+					rnd := newRand(9)
+					a := make([]T, bc.m*bc.k)
+					w := make([]T, bc.n*bc.k)
+					c0 := make([]T, bc.m*bc.n)
+					fillRandom(rnd, a)
+					fillRandom(rnd, w)
+					fillRandom(rnd, c0)
+					c := make([]T, len(c0))
+					mask := make([]T, len(c0))
+					b.ReportAllocs()
+					b.ResetTimer()
+					t0 := gemmCPUTime()
+					for i := 0; i < b.N; i++ {
+						copy(c, c0)
+						switch fn {
+						case "gemm":
+							Gemm(false, true, bc.m, bc.n, bc.k, 1, a, bc.k, w, bc.k, 1, c, bc.n)
+						case "gemm+relu":
+							Gemm(false, true, bc.m, bc.n, bc.k, 1, a, bc.k, w, bc.k, 1, c, bc.n)
+							ReLU(c, mask, c)
+						default:
+							GemmReLU(false, true, bc.m, bc.n, bc.k, 1, a, bc.k, w, bc.k, 1, c, bc.n, mask)
+						}
+					}
+					b.StopTimer()
+					reportGemmFlops(b, t0, 2*float64(bc.m)*float64(bc.n)*float64(bc.k))
+					gemmSink += float64(c[0] + mask[0])
+				})
+			}
+		}
+	}
+}

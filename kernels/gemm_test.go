@@ -472,3 +472,66 @@ func testGemmPack[T Float](t *testing.T) {
 		}
 	}
 }
+
+// TestGemmReLUSpecial checks the fused rectifier on the values where ReLU
+// implementations differ: −0 (a zero row of A times alpha < 0) must become
+// +0 with mask 0, NaN (from A, or C with beta ≠ 0) must stay NaN with mask
+// 0, ±Inf (from B) must give +Inf with mask 1 or +0 with mask 0. The result
+// must equal Gemm at the same level followed by reluGeneric bit for bit,
+// with and without a mask, over full and edge tiles.
+func TestGemmReLUSpecial(t *testing.T) {
+	forEachLevel(t, func(t *testing.T) {
+		t.Run("float32", testGemmReLUSpecial[float32])
+		t.Run("float64", testGemmReLUSpecial[float64])
+	})
+}
+
+func testGemmReLUSpecial[T Float](t *testing.T) {
+	rnd := newRand(6)
+	nan, inf := T(math.NaN()), T(math.Inf(1))
+	for _, s := range []gemmShape{{16, 64, 9}, {19, 70, 9}} {
+		for _, beta := range []T{0, 1} {
+			for _, withMask := range []bool{true, false} {
+				o := newGemmOperands[T](rnd, false, false, s, -1, beta, 0, 0, withMask)
+				for l := 0; l < s.k; l++ {
+					o.a[1*o.lda+l] = 0 // row 1: −0 before ReLU when beta == 0
+					if s.m > 17 {
+						o.a[17*o.lda+l] = 0 // the same in an edge tile
+					}
+				}
+				o.a[2*o.lda+4] = nan       // row 2: NaN
+				o.b[3*o.ldb+5] = inf       // column 5: ±Inf
+				o.b[3*o.ldb+66%s.n] = -inf // another column: ∓Inf
+				if beta != 0 {
+					o.c[4*o.ldc+7] = nan // NaN from C
+				}
+				want := clone(o.c)
+				GemmReLU(false, false, s.m, s.n, s.k, -1, o.a, o.lda, o.b, o.ldb, beta, o.c, o.ldc, o.mask)
+				Gemm(false, false, s.m, s.n, s.k, -1, o.a, o.lda, o.b, o.ldb, beta, want, o.ldc)
+				wantMask := make([]T, len(want))
+				for i := 0; i < s.m; i++ {
+					reluGeneric(want[i*o.ldc:i*o.ldc+s.n], wantMask[i*o.ldc:i*o.ldc+s.n], want[i*o.ldc:i*o.ldc+s.n])
+				}
+				if beta == 0 && !sameBits(want[1*o.ldc], 0) {
+					t.Fatalf("test set-up: expected +0 after ReLU of −0, got %v", want[1*o.ldc])
+				}
+				for i := 0; i < s.m; i++ {
+					for j := 0; j < s.n; j++ {
+						p := i*o.ldc + j
+						if !sameBits(o.c[p], want[p]) || (withMask && o.mask[p] != wantMask[p]) {
+							var m T = -1
+							if withMask {
+								m = o.mask[p]
+							}
+							t.Fatalf("%v beta=%v mask=%v [%d,%d]: GemmReLU %v mask %v, want %v mask %v", s, beta, withMask, i, j, o.c[p], m, want[p], wantMask[p])
+						}
+					}
+				}
+				checkMatrixGuards(t, "C", o.cFull, o.c, o.m, o.n, o.ldc)
+				if withMask {
+					checkMatrixGuards(t, "mask", o.maskFull, o.mask, o.m, o.n, o.ldc)
+				}
+			}
+		}
+	}
+}

@@ -3,13 +3,17 @@
 //
 // One function, microKernel, emits all four variants {float32, float64} ×
 // {AVX2, AVX-512}, parametrised by element width, vector width and tile
-// shape. Each micro-kernel computes one MR×NR tile of C:
+// shape. Each micro-kernel computes a run of MR×NR tiles of C side by side:
 //
 //	for q < strips, r < MR, j < NR:   // C, B advanced by q*NR columns, q*bstep elements
 //		acc := 0
 //		for l := 0; l < k; l++ { acc = fma(A(r,l), B(l,j), acc) }   // one rounding per step
 //		t := alpha*acc                                               // rounded
 //		if flags&1 != 0 { t = t + beta*C[r*ldc+j] }                  // beta*C rounded, then the sum
+//		if flags&2 != 0 {                                            // fused ReLU epilogue
+//			if flags&4 != 0 { mask[r*ldc+j] = 1 if t > 0 else 0 }
+//			if !(t > 0) && t == t { t = +0 }
+//		}
 //		C[r*ldc+j] = t
 //
 // where A(r,l) = a[r*ra + l*sa] and B(l,j) = b[l*sb + j] (all strides in
@@ -19,6 +23,9 @@
 // of an element therefore does not depend on the tile it falls in, on the
 // level (AVX2 and AVX-512 give the same bits), or on how the caller splits
 // the output across goroutines. When flags&1 == 0, C is only written.
+//
+// The file also holds the AVX2 packs the blocked driver uses: a transposing
+// one (8×8 / 4×4 tiles) for op(B) = Bᵀ and a plain one for strips of B.
 //
 // Run with `go generate` from this directory.
 package main
@@ -129,12 +136,14 @@ func (v variant) shift() uint8 {
 func microKernel(v variant) {
 	t := v.typ()
 	nr := v.nv * v.lanes()
-	TEXT(v.name, NOSPLIT, fmt.Sprintf("func(k int, a *%s, ra, sa int, b *%s, sb, bstep int, c *%s, ldc int, alpha, beta %s, flags, strips int)", t, t, t, t))
+	TEXT(v.name, NOSPLIT, fmt.Sprintf("func(k int, a *%s, ra, sa int, b *%s, sb, bstep int, c *%s, ldc int, alpha, beta %s, flags, strips int, mask *%s)", t, t, t, t, t))
 	Pragma("noescape")
 	Doc(fmt.Sprintf("%s computes strips ≥ 1 adjacent %d×%d tiles of C = alpha*A*B (+ beta*C when", v.name, v.mr, nr),
 		fmt.Sprintf("flags&1 != 0): tile q has columns %d*q… of C and reads B from b + q*bstep,", nr),
 		"with A(r,l) = a[r*ra+l*sa] and B(l,j) = b[l*sb+j], summing over l < k (k ≥ 1)",
-		"in one FMA chain per element; the blocked driver calls it like gemmGeneric.")
+		"in one FMA chain per element; the blocked driver calls it like gemmGeneric.",
+		"flags&2 != 0 applies ReLU to the stored tiles, and flags&4 != 0 also writes",
+		"the mask (1 where t > 0, else 0) at mask, which has C's layout and ldc.")
 
 	nacc := v.mr * v.nv
 	acc := func(r, j int) VecPhysical { return v.vec(r*v.nv + j) }
@@ -232,44 +241,36 @@ func microKernel(v variant) {
 	Label(v.name + "_epilogue")
 	alpha := breg(0)
 	beta := tmp
-	v.bcast(paramAddr("alpha"), alpha)
-	MOVQ(ccur, crow)
 	scratch := v.vec(nacc + 1)
 	if v.nv == 1 {
 		scratch = v.vec(nacc + 2)
 	}
+	// ReLU registers, used once alpha is applied: zero (alpha's), the
+	// positive lanes m, and u (scratch's) for the kept lanes.
+	zero, m, u := alpha, v.vec(nacc+3), scratch
+	if nacc+4 > 16 && !v.avx512 {
+		panic("too many registers for the ReLU epilogue of " + v.name)
+	}
+	v.bcast(paramAddr("alpha"), alpha)
+	MOVQ(ccur, crow)
 	for r := 0; r < v.mr; r++ {
 		for j := 0; j < v.nv; j++ {
 			v.mul(alpha, acc(r, j), acc(r, j))
 		}
 	}
-	TESTQ(U32(1), paramAddr("flags"))
-	JZ(LabelRef(v.name + "_store"))
-	Comment("t = alpha*acc + beta*C, each product rounded.")
-	v.bcast(paramAddr("beta"), beta)
-	for r := 0; r < v.mr; r++ {
-		for j := 0; j < v.nv; j++ {
-			m := Mem{Base: crow, Disp: j * v.vecBytes()}
-			v.mul(m, beta, scratch)
-			v.add(scratch, acc(r, j), acc(r, j))
-			v.movu(acc(r, j), m)
-		}
-		if r+1 < v.mr {
-			ADDQ(ldc, crow)
-		}
-	}
-	JMP(LabelRef(v.name + "_next"))
-
-	Comment("beta == 0: C is not read.")
-	Label(v.name + "_store")
-	for r := 0; r < v.mr; r++ {
-		for j := 0; j < v.nv; j++ {
-			v.movu(acc(r, j), Mem{Base: crow, Disp: j * v.vecBytes()})
-		}
-		if r+1 < v.mr {
-			ADDQ(ldc, crow)
-		}
-	}
+	// Paths: flags&1 beta, flags&2 ReLU, flags&4 (with 2) mask. With the
+	// mask, k holds mask − c in bytes, so a mask element sits at its C
+	// element's address plus k.
+	TESTQ(U32(2), paramAddr("flags"))
+	JZ(LabelRef(v.name + "_plain"))
+	v.zero(zero)
+	TESTQ(U32(4), paramAddr("flags"))
+	JZ(LabelRef(v.name + "_relu"))
+	Load(Param("mask"), k)
+	SUBQ(paramAddr("c"), k)
+	v.storeTiles(v.name+"_mask", crow, ldc, k, acc, beta, scratch, zero, m, u, true, true)
+	v.storeTiles(v.name+"_relu", crow, ldc, k, acc, beta, scratch, zero, m, u, true, false)
+	v.storeTiles(v.name+"_plain", crow, ldc, k, acc, beta, scratch, zero, m, u, false, false)
 
 	Label(v.name + "_next")
 	ADDQ(bstep, bcur)
@@ -278,6 +279,121 @@ func microKernel(v variant) {
 	JNZ(LabelRef(v.name + "_strip"))
 	VZEROUPPER()
 	RET()
+}
+
+// storeTiles emits one epilogue path from label: t = alpha*acc is in the
+// accumulators; it adds beta*C when flags&1 != 0, applies ReLU when relu is
+// set (writing the mask at C's address plus delta when mask is set), stores
+// the tile rows at crow (advancing by ldc) and jumps to the next strip.
+//
+// ReLU keeps the bits of t where t > 0 or t is NaN and gives +0 elsewhere;
+// the mask is 1 where t > 0 and +0 elsewhere, as reluGeneric.
+func (v variant) storeTiles(label string, crow, ldc, delta Register, acc func(r, j int) VecPhysical, beta, scratch, zero, m, u VecPhysical, relu, mask bool) {
+	Label(label)
+	next := LabelRef(v.name + "_next")
+	for _, withBeta := range []bool{true, false} {
+		l := label + "_nobeta"
+		if withBeta {
+			TESTQ(U32(1), paramAddr("flags"))
+			JZ(LabelRef(l))
+			Comment("t = alpha*acc + beta*C, each product rounded.")
+			v.bcast(paramAddr("beta"), beta)
+		} else {
+			Label(l)
+			Comment("beta == 0: C is not read.")
+		}
+		for r := 0; r < v.mr; r++ {
+			for j := 0; j < v.nv; j++ {
+				cm := Mem{Base: crow, Disp: j * v.vecBytes()}
+				t := acc(r, j)
+				if withBeta {
+					v.mul(cm, beta, scratch)
+					v.add(scratch, t, t)
+				}
+				if relu {
+					v.relu(t, zero, m, u, mask, Mem{Base: crow, Index: delta, Scale: 1, Disp: j * v.vecBytes()})
+				}
+				v.movu(t, cm)
+			}
+			if r+1 < v.mr {
+				ADDQ(ldc, crow)
+			}
+		}
+		JMP(next)
+	}
+}
+
+// relu rectifies t in place and, when mask is set, stores the mask to mm.
+func (v variant) relu(t, zero, m, u VecPhysical, mask bool, mm Mem) {
+	const gtOQ, unordQ = 0x1e, 0x03
+	if v.avx512 {
+		if v.elem == 4 {
+			VCMPPS(U8(gtOQ), zero, t, K1)
+			VCMPPS(U8(unordQ), t, t, K2)
+		} else {
+			VCMPPD(U8(gtOQ), zero, t, K1)
+			VCMPPD(U8(unordQ), t, t, K2)
+		}
+		KORW(K1, K2, K2)
+		if v.elem == 4 {
+			VMOVAPS_Z(t, K2, t)
+		} else {
+			VMOVAPD_Z(t, K2, t)
+		}
+		if mask {
+			if v.elem == 4 {
+				VBROADCASTSS_Z(onesConst(4), K1, m)
+			} else {
+				VBROADCASTSD_Z(onesConst(8), K1, m)
+			}
+			v.movu(m, mm)
+		}
+		return
+	}
+	if v.elem == 4 {
+		VCMPPS(U8(gtOQ), zero, t, m)
+		VCMPPS(U8(unordQ), t, t, u)
+		VORPS(m, u, u)
+		VANDPS(u, t, t)
+	} else {
+		VCMPPD(U8(gtOQ), zero, t, m)
+		VCMPPD(U8(unordQ), t, t, u)
+		VORPD(m, u, u)
+		VANDPD(u, t, t)
+	}
+	if mask {
+		if v.elem == 4 {
+			VANDPS(onesConst(4), m, m)
+		} else {
+			VANDPD(onesConst(8), m, m)
+		}
+		v.movu(m, mm)
+	}
+}
+
+// onesConsts holds the 32-byte constants of 1.0 by element size, declared
+// once per generated file.
+var onesConsts = map[int]Mem{}
+
+// onesConst returns a 32-byte read-only vector of 1.0 of the element size.
+func onesConst(elem int) Mem {
+	if m, ok := onesConsts[elem]; ok {
+		return m
+	}
+	var m Mem
+	if elem == 4 {
+		m = GLOBL("gemmOnes32", RODATA|NOPTR)
+		for i := 0; i < 8; i++ {
+			DATA(4*i, U32(0x3f800000))
+		}
+	} else {
+		m = GLOBL("gemmOnes64", RODATA|NOPTR)
+		for i := 0; i < 4; i++ {
+			DATA(8*i, U64(0x3ff0000000000000))
+		}
+	}
+	onesConsts[elem] = m
+	return m
 }
 
 // packTransposed emits the transposing pack that gathers column strips of
