@@ -5,6 +5,13 @@
 // eigenvalue of the W_rec Hessian (Lanczos by default, or the paper's power
 // iteration) and the Eq. 6 alignment of the rule's update with the exact
 // gradient. The named experiments (fig2 … fig12, table1, theorem1 and the
-// default) each define their runs and the analysis that turns a results
-// directory into tables, figures and a report.
+// default) each define their runs (Spec.Plan) and the parts of the report
+// that turn a results directory into tables, figures and report.html: every
+// report has the per-rule summary with bootstrap confidence intervals and
+// the tests against BPTT (Welch, Mann-Whitney, Brown-Forsythe, and
+// Wilcoxon on runs paired by seed); each experiment adds its own analysis
+// (step-length matching, truncation family, spectrum and power law,
+// relative flatness, eigenvector alignment, early-stopped BPTT, Theorem 1
+// bounds). Results of unknown experiments (sweeps) get every part whose
+// data is present.
 package experiment

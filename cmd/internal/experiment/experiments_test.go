@@ -39,7 +39,7 @@ func TestExperimentReports(t *testing.T) {
 		"fig8":     {[]string{"flatness"}, []string{"Relative flatness", "κ Welch p"}},
 		"fig9":     {[]string{"lambda", "trunc"}, []string{"truncation window K", "TBPTT(1)", "TBPTT(10)"}},
 		"fig10":    {[]string{"alignment", "alignment_training"}, []string{"Energy fraction", "Wilcoxon"}},
-		"fig11":    {[]string{"lambda", "loss"}, []string{"BPTT [adam]"}},
+		"fig11":    {[]string{"lambda", "loss", "lambda_paired"}, []string{"Three-factor [adam] (vs BPTT [adam])"}},
 		"fig12":    {[]string{"gap_vs_lambda_within", "lambda", "alpha"}, []string{"within each rule", "Three-factor theory vs Three-factor"}},
 		"table1":   {[]string{"lambda"}, []string{"Appendix Table 1", "BPTT [early-stopped]"}},
 		"theorem1": {[]string{"theorem1", "alpha"}, []string{"Theorem 1", "2/(αη)"}},

@@ -211,18 +211,27 @@ func (v *view) summary(n int) {
 
 // testsVsBPTT compares every rule with BPTT (every report with a BPTT group).
 func (v *view) testsVsBPTT() {
-	ref := v.group("BPTT")
-	if ref == nil || len(v.groups) < 2 {
+	type pair struct{ g, ref *group }
+	var pairs []pair
+	for _, g := range v.groups {
+		if ref := v.bpttFor(g.label); ref != nil && !isBPTT(g.label) {
+			pairs = append(pairs, pair{g, ref})
+		}
+	}
+	if len(pairs) == 0 {
 		return
+	}
+	name := func(p pair) string {
+		if p.ref.label == "BPTT" {
+			return p.g.label
+		}
+		return p.g.label + " (vs " + p.ref.label + ")"
 	}
 	t := report.Table{Caption: "Each rule against BPTT (two-sided p-values): gap and λ_max means (Welch t-test, Mann-Whitney U), gap and λ_max variance (Brown-Forsythe)",
 		Header: []string{"rule", "gap Welch p", "gap Mann-Whitney p", "gap variance Brown-Forsythe p", "λ_max Welch p", "λ_max Mann-Whitney p", "λ_max variance Brown-Forsythe p"}}
-	for _, g := range v.groups {
-		if g == ref {
-			continue
-		}
-		gx, gy := g.final(gapOf), ref.final(gapOf)
-		lx, ly := g.final(lambdaOf), ref.final(lambdaOf)
+	for _, p := range pairs {
+		gx, gy := p.g.final(gapOf), p.ref.final(gapOf)
+		lx, ly := p.g.final(lambdaOf), p.ref.final(lambdaOf)
 		w1, m1 := compare(gx, gy)
 		w2, m2 := compare(lx, ly)
 		bf1, bf2 := "n/a", "n/a"
@@ -232,7 +241,7 @@ func (v *view) testsVsBPTT() {
 		if bf, err := stats.BrownForsythe(lx, ly); err == nil {
 			bf2 = fmtP(bf.P)
 		}
-		t.Rows = append(t.Rows, []string{g.label, w1, m1, bf1, w2, m2, bf2})
+		t.Rows = append(t.Rows, []string{name(p), w1, m1, bf1, w2, m2, bf2})
 	}
 	v.sec.Tables = append(v.sec.Tables, t)
 
@@ -240,16 +249,14 @@ func (v *view) testsVsBPTT() {
 	// test noise, so a paired comparison removes that shared variation.
 	pt := report.Table{Caption: "Paired by seed (same initial weights and test noise): each rule minus BPTT, with the Wilcoxon signed-rank test (two-sided)",
 		Header: []string{"rule", "pairs", "λ_max difference", "runs with larger λ_max", "λ_max Wilcoxon p", "gap difference", "runs with larger gap", "gap Wilcoxon p"}}
-	for _, g := range v.groups {
-		if g == ref {
-			continue
-		}
-		lx, ly := pairBySeed(g, ref, lambdaOf)
-		gx, gy := pairBySeed(g, ref, gapOf)
+	var ss []plots.Series
+	for _, p := range pairs {
+		lx, ly := pairBySeed(p.g, p.ref, lambdaOf)
+		gx, gy := pairBySeed(p.g, p.ref, gapOf)
 		if len(lx) == 0 {
 			continue
 		}
-		row := []string{g.label, fmt.Sprint(len(lx))}
+		row := []string{name(p), fmt.Sprint(len(lx))}
 		for _, xy := range [][2][]float64{{lx, ly}, {gx, gy}} {
 			var d []float64
 			larger := 0
@@ -259,36 +266,44 @@ func (v *view) testsVsBPTT() {
 					larger++
 				}
 			}
-			p := "n/a"
+			pv := "n/a"
 			if w, err := stats.WilcoxonSignedRank(xy[0], xy[1]); err == nil {
-				p = fmtP(w.P)
+				pv = fmtP(w.P)
 			}
-			row = append(row, fmtMS(d), fmt.Sprintf("%d/%d", larger, len(d)), p)
+			row = append(row, fmtMS(d), fmt.Sprintf("%d/%d", larger, len(d)), pv)
 		}
 		pt.Rows = append(pt.Rows, row)
-		fmt.Fprintf(&v.txt, "  paired vs BPTT: %s λ_max larger in %s runs (Wilcoxon p = %s)\n", g.label, row[3], row[4])
+		fmt.Fprintf(&v.txt, "  paired vs %s: %s λ_max larger in %s runs (Wilcoxon p = %s)\n", p.ref.label, p.g.label, row[3], row[4])
+		var r []float64
+		for i := range lx {
+			r = append(r, lx[i]/ly[i])
+		}
+		ss = append(ss, plots.Series{Label: p.g.label, Values: r})
 	}
 	if len(pt.Rows) == 0 {
 		return
 	}
 	v.sec.Tables = append(v.sec.Tables, pt)
-	var ss []plots.Series
-	for _, g := range v.groups {
-		if g == ref {
-			continue
-		}
-		x, y := pairBySeed(g, ref, lambdaOf)
-		var r []float64
-		for i := range x {
-			r = append(r, x[i]/y[i])
-		}
-		ss = append(ss, plots.Series{Label: g.label, Values: r})
-	}
 	if p, err := plots.Strip(v.title+": final λ_max relative to BPTT, same seed", "λ_max(rule) / λ_max(BPTT)", ss); err == nil {
 		plots.AddHLines(p, plots.HLine{Label: "BPTT", Y: 1})
 		p.Legend.Top = true
 		v.save(p, "lambda_paired", "Final λ_max of each run divided by that of the BPTT run with the same seed (same initial weights and test noise); above 1 means sharper than BPTT.")
 	}
+}
+
+// isBPTT reports whether a label is BPTT or a BPTT variant ("BPTT [adam]").
+func isBPTT(label string) bool { return label == "BPTT" || strings.HasPrefix(label, "BPTT [") }
+
+// bpttFor returns the BPTT group to compare a label with: the BPTT variant
+// with the same suffix ("BPTT [adam]" for "Three-factor [adam]") when
+// present, else plain BPTT, else nil.
+func (v *view) bpttFor(label string) *group {
+	if i := strings.Index(label, " ["); i > 0 {
+		if g := v.group("BPTT" + label[i:]); g != nil {
+			return g
+		}
+	}
+	return v.group("BPTT")
 }
 
 // pairBySeed returns f of the finished runs of a and b with equal seeds,
