@@ -397,30 +397,35 @@ func TestGemmPanics(t *testing.T) {
 	}
 }
 
-// FuzzGemm compares Gemm at the active level with gemmGeneric on fuzzed
-// shapes, transposes, scalars and data.
+// FuzzGemm compares Gemm, and GemmReLU with and without a mask, at the
+// active level with the generic twins on fuzzed shapes, transposes, scalars
+// and data.
 func FuzzGemm(f *testing.F) {
 	f.Add(false, false, uint8(5), uint8(7), uint8(3), uint8(0), uint8(0), uint64(1))
 	f.Add(true, true, uint8(33), uint8(17), uint8(28), uint8(2), uint8(5), uint64(2))
 	f.Add(false, true, uint8(64), uint8(65), uint8(2), uint8(1), uint8(7), uint64(3))
+	f.Add(false, true, uint8(19), uint8(70), uint8(28), uint8(0xc1), uint8(4), uint64(4))
+	f.Add(true, false, uint8(16), uint8(64), uint8(9), uint8(0x82), uint8(1), uint64(5))
 	f.Fuzz(func(t *testing.T, tA, tB bool, m8, n8, k8, ab8, off8 uint8, seed uint64) {
 		s := gemmShape{int(m8 % 80), int(n8 % 80), int(k8 % 80)}
-		ab := gemmAlphaBeta[int(ab8)%len(gemmAlphaBeta)]
+		ab := gemmAlphaBeta[int(ab8&0x3f)%len(gemmAlphaBeta)]
+		// The top bits of ab8 select GemmReLU, with a mask when both are set.
+		relu, withMask := ab8&0x80 != 0, ab8&0xc0 == 0xc0
 		rnd := newRand(seed)
-		for _, is32 := range []bool{true, false} {
-			if is32 {
-				o := newGemmOperands[float32](rnd, tA, tB, s, float32(ab[0]), float32(ab[1]), int(off8)%3, int(off8)%8, false)
-				o.reference(false)
-				Gemm(tA, tB, s.m, s.n, s.k, o.alpha, o.a, o.lda, o.b, o.ldb, o.beta, o.c, o.ldc)
-				o.check(t, "float32")
-			} else {
-				o := newGemmOperands[float64](rnd, tA, tB, s, ab[0], ab[1], int(off8)%3, int(off8)%8, false)
-				o.reference(false)
-				Gemm(tA, tB, s.m, s.n, s.k, o.alpha, o.a, o.lda, o.b, o.ldb, o.beta, o.c, o.ldc)
-				o.check(t, "float64")
-			}
-		}
+		fuzzGemmOne[float32](t, rnd, tA, tB, s, ab, int(off8), relu, withMask)
+		fuzzGemmOne[float64](t, rnd, tA, tB, s, ab, int(off8), relu, withMask)
 	})
+}
+
+func fuzzGemmOne[T Float](t *testing.T, rnd *rand.Rand, tA, tB bool, s gemmShape, ab [2]float64, off int, relu, withMask bool) {
+	o := newGemmOperands[T](rnd, tA, tB, s, T(ab[0]), T(ab[1]), off%3, off%8, withMask)
+	o.reference(relu)
+	if relu {
+		GemmReLU(tA, tB, s.m, s.n, s.k, o.alpha, o.a, o.lda, o.b, o.ldb, o.beta, o.c, o.ldc, o.mask)
+	} else {
+		Gemm(tA, tB, s.m, s.n, s.k, o.alpha, o.a, o.lda, o.b, o.ldb, o.beta, o.c, o.ldc)
+	}
+	o.check(t, fmt.Sprintf("%T relu=%v mask=%v", T(0), relu, withMask))
 }
 
 // TestGemmPack compares the packing of op(B) through the assembly packs
