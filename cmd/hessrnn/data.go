@@ -104,7 +104,7 @@ func cmdData(ctx context.Context, a *app, args []string) error {
 			}
 			return err
 		}
-		fmt.Fprintf(a.stdout, "done; use it with --set seqmnist.data=%s or HESSRNN_DATA=%s\n", *dir, *dir)
+		fmt.Fprintf(a.stdout, "done; use it with --data %s or HESSRNN_DATA=%s\n", *dir, *dir)
 		return nil
 	}
 	return usagef("data: unknown action %q (allowed: where, check, download)", action)

@@ -696,6 +696,7 @@ func TestBadInput(t *testing.T) {
 		{"--config not TOML", nil, []string{"run", "fig3", "--config", "notoml.txt"}, "notoml.txt"},
 		{"--config with a sweep", nil, []string{"run", "fig3", "--config", "sweep.toml"}, `use "hessrnn sweep sweep.toml"`},
 		{"seqmnist data missing", nil, []string{"run", "fig3", "--task", "seqmnist", "--set", "seqmnist.data=nodata"}, "no MNIST-format data found in nodata"},
+		{"seqmnist --data missing", nil, []string{"run", "fig3", "--task", "seqmnist", "--data", "nodata"}, "no MNIST-format data found in nodata"},
 		{"seqmnist data corrupt", nil, []string{"run", "fig3", "--task", "seqmnist", "--set", "seqmnist.data=baddata"}, "seqmnist data in baddata"},
 		{"seqmnist data in a sweep", []string{"HESSRNN_DATA=nodata"}, []string{"sweep", "seq.toml"}, "no MNIST-format data found in nodata ($HESSRNN_DATA)"},
 		{"sweep without config", nil, []string{"sweep"}, "want exactly one CONFIG.toml, got 0"},

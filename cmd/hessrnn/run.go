@@ -36,7 +36,7 @@ Examples:
   hessrnn run fig3                           λ_max along training, pattern generation
   hessrnn run fig2 --task dms --seeds 20     gap histograms and gap vs λ_max on DMS
   hessrnn run fig5 --set train.lr=0.005      the lr-schedule remedy at another base rate
-  hessrnn run fig3 --task seqmnist --set seqmnist.data=$HOME/mnist
+  hessrnn run fig3 --task seqmnist --data $HOME/mnist
   hessrnn run theorem1 --iters 5000 --jobs 2 --out thm1
 `
 
@@ -57,6 +57,7 @@ type runFlags struct {
 	configPath string
 	sets       multiFlag
 	listKeys   bool
+	data       string
 }
 
 type multiFlag []string
@@ -82,6 +83,7 @@ func (f *runFlags) runOnly(fs *flag.FlagSet) {
 	fs.StringVar(&f.configPath, "config", "", "TOML `file` with settings (top-level keys and tables as in --list-keys)")
 	fs.Var(&f.sets, "set", "override one setting, `key=value` (repeatable), e.g. --set train.lr=0.01")
 	fs.BoolVar(&f.listKeys, "list-keys", false, "list every setting key with its default and exit")
+	fs.StringVar(&f.data, "data", "", "MNIST-format data `dir`ectory for seqmnist, as --set seqmnist.data=DIR (default: $HESSRNN_DATA, then "+task.DefaultDataDir+")")
 }
 
 // parseArgs parses flags and positional arguments in any order.
@@ -256,6 +258,11 @@ func runExperiment(ctx context.Context, a *app, name string, args []string, isDe
 	}
 	if f.every != 0 {
 		base.Hessian.Every = f.every
+	}
+	if f.data != "" {
+		if err := base.SetString("seqmnist.data=" + f.data); err != nil {
+			return usagef("--data: %v", err)
+		}
 	}
 	for _, kv := range f.sets {
 		if err := base.SetString(kv); err != nil {

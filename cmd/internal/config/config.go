@@ -127,8 +127,10 @@ type Train struct {
 	ClipNorm float64 `toml:"clip_norm" json:"clip_norm"`
 	// TruncK is the TBPTT window (rule tbptt); 0 means T.
 	TruncK int `toml:"trunc_k" json:"trunc_k"`
-	// Feedback is the RF Three-factor feedback distribution: glorot (as W_out's
-	// init), normal-out (N(0,1/N_out)) or normal-n (N(0,1/N)).
+	// Feedback is the RF Three-factor feedback distribution: glorot (W_out's
+	// init under the code scheme; the default), w-out (as W_out's init under
+	// whichever scheme is chosen), murray (0.1·U(−1,1)/√N), normal-out
+	// (N(0,1/N_out)) or normal-n (N(0,1/N)).
 	Feedback string `toml:"feedback" json:"feedback"`
 	// AlphaMode is how three-factor-theory gets α: per-iteration or constant.
 	AlphaMode string `toml:"alpha_mode" json:"alpha_mode"`

@@ -95,7 +95,7 @@ func (r Run) Validate() error {
 	v.floatIn("train.clip_norm", t.ClipNorm, 0, math.MaxFloat64, false, false)
 	steps := r.Steps()
 	v.intIn("train.trunc_k", t.TruncK, 1, max(1, steps), true)
-	v.oneOf("train.feedback", t.Feedback, "glorot", "normal-out", "normal-n")
+	v.oneOf("train.feedback", t.Feedback, "glorot", "w-out", "murray", "normal-out", "normal-n")
 	v.oneOf("train.alpha_mode", t.AlphaMode, "per-iteration", "constant")
 	v.floatIn("train.alpha", t.Alpha, 0, 100, true, false)
 	v.floatIn("train.stop_at_test", t.StopAtTest, 0, math.MaxFloat64, false, false)
