@@ -35,15 +35,23 @@
 //
 // NewHVP computes the forward pass and deltas once and returns an HVP whose
 // Apply and ApplyBlock give exact Hessian-vector products (Pearlmutter's
-// R-operator) with respect to a ParamSet, W_rec by default; Operator adapts
-// it to the float64 operator shape of package eig. FiniteDiffHVP is the
-// float64 finite-difference reference.
+// R-operator) with respect to a ParamSet, W_rec by default. ApplyBlock runs
+// up to MaxBlock directions together (their tangent recursions stacked into
+// one gemm per step) and splits larger blocks, so memory stays bounded; each
+// result is bitwise equal to Apply on that vector alone. Operator adapts an
+// HVP of either precision to the float64 Operator and BlockOperator shapes of
+// package eig. FiniteDiffHVP is the float64 finite-difference reference (its
+// step is FDStep·(1+‖w‖)/‖v‖; it refuses float32).
+//
+// A forward pass stores O(T·B·N) elements and an HVP adds O(T·B·N) per
+// direction of a sub-block, both linear in T: about 0.5 GB in float32 for
+// pixel-by-pixel MNIST (T = 784, B = 256, N = 128).
 //
 // # Determinism and parallelism
 //
 // The batch is split into fixed chunks of rows (independent of GOMAXPROCS),
 // run on persistent helper goroutines; every reduction over the batch or
-// time is a single kernels.Gemm over all T·B rows or a sum in fixed chunk
-// order, so losses, gradients and HVPs are bitwise identical for any
-// GOMAXPROCS at a fixed kernels level.
+// time is a kernels.Gemm over all T·B rows (in fixed chunks of rows) or a
+// sum in fixed chunk order, so losses, gradients and HVPs are bitwise
+// identical for any GOMAXPROCS at a fixed kernels level.
 package rnn
