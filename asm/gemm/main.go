@@ -574,10 +574,10 @@ func paramAddr(name string) Mem {
 // Variants lists the generated kernels. The tile shapes must match the
 // constants in kernels/gemm_bind_amd64.go.
 var variants = []variant{
-	{name: "sgemmKernelAVX2", elem: 4, avx512: false, mr: 6, nv: 2, unroll: 2},
-	{name: "dgemmKernelAVX2", elem: 8, avx512: false, mr: 6, nv: 2, unroll: 2},
-	{name: "sgemmKernelAVX512", elem: 4, avx512: true, mr: 8, nv: 2, unroll: 2},
-	{name: "dgemmKernelAVX512", elem: 8, avx512: true, mr: 8, nv: 2, unroll: 2},
+	{name: "sgemmKernelAVX2", elem: 4, avx512: false, mr: 6, nv: 2, unroll: 4},
+	{name: "dgemmKernelAVX2", elem: 8, avx512: false, mr: 6, nv: 2, unroll: 4},
+	{name: "sgemmKernelAVX512", elem: 4, avx512: true, mr: 8, nv: 2, unroll: 4},
+	{name: "dgemmKernelAVX512", elem: 8, avx512: true, mr: 8, nv: 2, unroll: 4},
 }
 
 func main() {
