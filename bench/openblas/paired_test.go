@@ -18,8 +18,9 @@ const pairedWindow = 50 * time.Microsecond
 // round: each implementation in turn runs one timed window of about
 // pairedWindow (its own number of calls), so contention hits all of them
 // alike. It reports, per implementation, work/1e9 per second of its
-// fastest window as "<name>-<unit>" (the uncontended speed), and the
-// median over rounds of the baseline's time per call over this one's as
+// fastest window as "<name>-<unit>" (the uncontended speed) and of its
+// median window as "<name>-med-<unit>" (the typical speed), and the median
+// over rounds of the baseline's time per call over this one's as
 // "<name>/<names[0]>" (the paired speed-up; > 1 is faster than the
 // baseline). ns/op is the time of one round and means nothing by itself.
 func runPaired(b *testing.B, names []string, fns []func(reps int), work float64, unit string) {
@@ -43,6 +44,7 @@ func runPaired(b *testing.B, names []string, fns []func(reps int), work float64,
 		best[i] = math.Inf(1)
 	}
 	ratios := make([][]float64, len(fns))
+	times := make([][]float64, len(fns))
 	perCall := make([]float64, len(fns))
 	for b.Loop() {
 		for i, f := range fns {
@@ -50,6 +52,7 @@ func runPaired(b *testing.B, names []string, fns []func(reps int), work float64,
 			f(reps[i])
 			perCall[i] = time.Since(t0).Seconds() / float64(reps[i])
 			best[i] = min(best[i], perCall[i])
+			times[i] = append(times[i], perCall[i])
 		}
 		for i := range fns {
 			ratios[i] = append(ratios[i], perCall[0]/perCall[i])
@@ -57,6 +60,7 @@ func runPaired(b *testing.B, names []string, fns []func(reps int), work float64,
 	}
 	for i, name := range names {
 		b.ReportMetric(work/best[i]/1e9, name+"-"+unit)
+		b.ReportMetric(work/median(times[i])/1e9, name+"-med-"+unit)
 		if i > 0 {
 			b.ReportMetric(median(ratios[i]), name+"/"+names[0])
 		}
