@@ -468,15 +468,78 @@ func (mk *gemmMicro[T]) packBStrip(dst []T, tB bool, n, k int, b []T, ldb, j0 in
 // beyond row m. A is read row by row.
 func packATrans[T Float](dst []T, m, k int, a []T, lda, mr int) {
 	strips := (m + mr - 1) / mr
+	full := m / mr
+	// Full strips of the micro-kernels' heights move as fixed-size arrays
+	// (inline vector moves; generic code would call memmove per piece).
+	done := false
+	switch d := any(dst).(type) {
+	case []float32:
+		done = packATransFixed32(d, full, k, any(a).([]float32), lda, mr)
+	case []float64:
+		done = packATransFixed64(d, full, k, any(a).([]float64), lda, mr)
+	}
+	first := 0
+	if done {
+		first = full
+	}
 	for l := 0; l < k; l++ {
 		row := a[l*lda : l*lda+m]
-		for s := 0; s < strips; s++ {
+		for s := first; s < strips; s++ {
 			d := dst[s*k*mr+l*mr : s*k*mr+l*mr+mr]
 			src := row[s*mr : min(s*mr+mr, m)]
 			copy(d, src)
 			clear(d[len(src):])
 		}
 	}
+}
+
+// packATransFixed32 is packATrans for the first full strips when mr is 6 or
+// 8; it reports whether it did them. It fills one strip at a time: the
+// writes are sequential, and the lines read for strip s are still in cache
+// for strip s+1.
+func packATransFixed32(dst []float32, full, k int, a []float32, lda, mr int) bool {
+	switch mr {
+	case 8:
+		for s := 0; s < full; s++ {
+			for l := 0; l < k; l++ {
+				v := *(*[8]float32)(a[l*lda+s*8:]) // via a local: inline moves, no memmove
+				*(*[8]float32)(dst[s*k*8+l*8:]) = v
+			}
+		}
+	case 6:
+		for s := 0; s < full; s++ {
+			for l := 0; l < k; l++ {
+				v := *(*[6]float32)(a[l*lda+s*6:]) // via a local: inline moves, no memmove
+				*(*[6]float32)(dst[s*k*6+l*6:]) = v
+			}
+		}
+	default:
+		return false
+	}
+	return true
+}
+
+// packATransFixed64 is packATransFixed32 for float64.
+func packATransFixed64(dst []float64, full, k int, a []float64, lda, mr int) bool {
+	switch mr {
+	case 8:
+		for s := 0; s < full; s++ {
+			for l := 0; l < k; l++ {
+				v := *(*[8]float64)(a[l*lda+s*8:]) // via a local: inline moves, no memmove
+				*(*[8]float64)(dst[s*k*8+l*8:]) = v
+			}
+		}
+	case 6:
+		for s := 0; s < full; s++ {
+			for l := 0; l < k; l++ {
+				v := *(*[6]float64)(a[l*lda+s*6:]) // via a local: inline moves, no memmove
+				*(*[6]float64)(dst[s*k*6+l*6:]) = v
+			}
+		}
+	default:
+		return false
+	}
+	return true
 }
 
 // packAStrip packs rows [i0, i0+mr) of op(A) (m×k) into dst (k×mr, column l
