@@ -166,3 +166,19 @@ func TestLabelOrder(t *testing.T) {
 		t.Errorf("labelOrder = %v, want %v", got, want)
 	}
 }
+
+func TestLogWorthy(t *testing.T) {
+	for _, c := range []struct {
+		x    []float64
+		want bool
+	}{
+		{[]float64{1, 10, 49}, false},
+		{[]float64{1, 10, 51}, true},
+		{[]float64{-1, 100}, false},
+		{nil, false},
+	} {
+		if got := logWorthy(c.x); got != c.want {
+			t.Errorf("logWorthy(%v) = %v, want %v", c.x, got, c.want)
+		}
+	}
+}

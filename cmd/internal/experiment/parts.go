@@ -490,8 +490,39 @@ func (v *view) gap() {
 		fmt.Fprintf(&v.txt, "  gap vs λ_max (pooled, n=%d): %s\n", len(xs), fit.Text)
 	}
 	if p, err := plots.Scatter(v.title+": gap vs λ_max", "λ_max at the end of training", "generalisation gap", pts, fit); err == nil {
-		v.save(p, "gap_vs_lambda", "Generalisation gap against λ_max at the end of training, pooled over rules, with the least-squares line (Fig. 2 D–F).")
+		caption := "Generalisation gap against λ_max at the end of training, pooled over rules, with the least-squares line (Fig. 2 D–F)."
+		if logWorthy(xs) {
+			p.X.Scale = plot.LogScale{}
+			p.X.Tick.Marker = plot.LogTicks{Prec: -1}
+			p.X.Label.Text += " (log scale)"
+			caption += " λ_max spans orders of magnitude, so the x axis is logarithmic; the statistics and the line are on the linear values."
+		}
+		v.save(p, "gap_vs_lambda", caption)
 	}
+}
+
+// logWorthy reports whether positive values span more than a factor 50,
+// so that a log axis shows them better.
+func logWorthy(x []float64) bool {
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, v := range x {
+		if !(v > 0) {
+			return false
+		}
+		lo, hi = math.Min(lo, v), math.Max(hi, v)
+	}
+	return len(x) > 0 && hi > 50*lo
+}
+
+// finiteOnly returns the finite values of x.
+func finiteOnly(x []float64) []float64 {
+	var out []float64
+	for _, v := range x {
+		if !math.IsNaN(v) && !math.IsInf(v, 0) {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 // correlationFit returns the least-squares line with Pearson's and
@@ -527,6 +558,11 @@ func (v *view) within() {
 		}
 		if p, err := plots.Scatter(g.label, "λ_max", "gap", pts, correlationFit(x, y)); err == nil {
 			p.Legend = plot.NewLegend()
+			if logWorthy(finiteOnly(x)) {
+				p.X.Scale = plot.LogScale{}
+				p.X.Tick.Marker = plot.LogTicks{Prec: -1}
+				p.X.Label.Text += " (log scale)"
+			}
 			panels = append(panels, p)
 		}
 		fmt.Fprintf(&v.txt, "  within %s (n=%d): Pearson r = %.3f, p = %s\n", g.label, pe.N, pe.R, fmtP(pe.P))
