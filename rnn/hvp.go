@@ -232,27 +232,18 @@ func (h *HVP[T]) applySub(dst, v []T, kb int) {
 			V := h.blk(vFull, d, WRec)
 			for i := 0; i < N; i++ {
 				copy(h.vRec[i*kN+d*N:i*kN+(d+1)*N], V[i*N:(i+1)*N])
-				for j := 0; j < N; j++ {
-					h.vRecT[j*kN+d*N+i] = V[i*N+j]
-				}
 			}
+			transposeTo(h.vRecT[d*N:], kN, V, N, N)
 		}
 		if use(WIn) {
-			V := h.blk(vFull, d, WIn)
-			for i := 0; i < N; i++ {
-				for c := 0; c < In; c++ {
-					h.vInT[c*kN+d*N+i] = V[i*In+c]
-				}
-			}
+			transposeTo(h.vInT[d*N:], kN, h.blk(vFull, d, WIn), N, In)
 		}
 		if use(WOut) {
 			V := h.blk(vFull, d, WOut)
 			for o := 0; o < Out; o++ {
 				copy(h.vOut[o*kN+d*N:o*kN+(d+1)*N], V[o*N:(o+1)*N])
-				for j := 0; j < N; j++ {
-					h.vOutT[j*kO+d*Out+o] = V[o*N+j]
-				}
 			}
+			transposeTo(h.vOutT[d*Out:], kO, V, Out, N)
 		}
 	}
 	// Phase A: the directions' own input to the tangent recursion,

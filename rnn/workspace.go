@@ -111,16 +111,20 @@ func (ws *Workspace[T]) ensure(net *Network[T], b *Batch[T]) {
 
 // transpose writes the transpose of the n×n row-major matrix src to dst,
 // in 16×16 tiles.
-func transpose[T kernels.Float](dst, src []T, n int) {
+func transpose[T kernels.Float](dst, src []T, n int) { transposeTo(dst, n, src, n, n) }
+
+// transposeTo writes the transpose of the r×c row-major matrix src into
+// dst with row stride ldd: dst[j·ldd+i] = src[i·c+j], in 16×16 tiles.
+func transposeTo[T kernels.Float](dst []T, ldd int, src []T, r, c int) {
 	const tile = 16
-	for i0 := 0; i0 < n; i0 += tile {
-		i1 := min(i0+tile, n)
-		for j0 := 0; j0 < n; j0 += tile {
-			j1 := min(j0+tile, n)
+	for i0 := 0; i0 < r; i0 += tile {
+		i1 := min(i0+tile, r)
+		for j0 := 0; j0 < c; j0 += tile {
+			j1 := min(j0+tile, c)
 			for i := i0; i < i1; i++ {
-				row := src[i*n : i*n+n]
+				row := src[i*c : i*c+c]
 				for j := j0; j < j1; j++ {
-					dst[j*n+i] = row[j]
+					dst[j*ldd+i] = row[j]
 				}
 			}
 		}
