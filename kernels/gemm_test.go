@@ -540,3 +540,38 @@ func testGemmReLUSpecial[T Float](t *testing.T) {
 		}
 	}
 }
+
+// TestGemmLevelsAgree checks the documented accumulation order: the AVX2 and
+// AVX-512 levels give the same bits (Gemm and GemmReLU with mask), over
+// transposes, edge tiles, beta ≠ 0 and k on both sides of the unrolling.
+func TestGemmLevelsAgree(t *testing.T) {
+	if Detected() < AVX512 {
+		t.Skip("needs a CPU with both assembly levels")
+	}
+	t.Run("float32", testGemmLevelsAgree[float32])
+	t.Run("float64", testGemmLevelsAgree[float64])
+}
+
+func testGemmLevelsAgree[T Float](t *testing.T) {
+	rnd := newRand(7)
+	for _, s := range []gemmShape{{37, 70, 29}, {64, 96, 256}, {13, 33, 3}} {
+		for _, tr := range [][2]bool{{false, false}, {false, true}, {true, false}, {true, true}} {
+			o := newGemmOperands[T](rnd, tr[0], tr[1], s, -0.75, 0.5, 1, 2, true)
+			var cs, masks [2][]T
+			for i, l := range []Level{AVX2, AVX512} {
+				restore, err := SetLevel(l)
+				if err != nil {
+					t.Fatal(err)
+				}
+				cs[i], masks[i] = clone(o.c0), make([]T, len(o.c0))
+				GemmReLU(tr[0], tr[1], s.m, s.n, s.k, o.alpha, o.a, o.lda, o.b, o.ldb, o.beta, cs[i], o.ldc, masks[i])
+				restore()
+			}
+			for p := range cs[0] {
+				if !sameBits(cs[0][p], cs[1][p]) || masks[0][p] != masks[1][p] {
+					t.Fatalf("%v tA=%v tB=%v: element %d: avx2 %v (mask %v), avx512 %v (mask %v)", s, tr[0], tr[1], p, cs[0][p], masks[0][p], cs[1][p], masks[1][p])
+				}
+			}
+		}
+	}
+}
