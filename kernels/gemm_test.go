@@ -351,21 +351,24 @@ func TestGemmAllocs(t *testing.T) {
 		t.Skip("sync.Pool drops items under the race detector")
 	}
 	forEachLevel(t, func(t *testing.T) {
-		if Active() == Generic {
-			t.Skip("the generic level has no scratch")
-		}
 		rnd := newRand(5)
-		for _, s := range []gemmShape{{256, 128, 28}, {33, 17, 9}, {256, 128, 128}} {
-			for _, tB := range []bool{false, true} {
-				o := newGemmOperands[float32](rnd, false, tB, s, 1, 0, 0, 0, true)
+		// Every packing path: B transposed, B tall (k ≥ 256), A transposed
+		// with n ≥ 256, edge strips.
+		for _, s := range []gemmShape{{256, 128, 28}, {33, 17, 9}, {256, 128, 128}, {40, 260, 256}} {
+			if s.k >= 256 && Active() == Generic {
+				continue // no packing at the generic level, and slow
+			}
+			for _, tr := range [][2]bool{{false, false}, {false, true}, {true, false}} {
+				tA, tB := tr[0], tr[1]
+				o := newGemmOperands[float32](rnd, tA, tB, s, 1, 0, 0, 0, true)
 				prev := runtime.GOMAXPROCS(1)
 				allocs := testing.AllocsPerRun(20, func() {
-					GemmReLU(false, tB, s.m, s.n, s.k, 1, o.a, o.lda, o.b, o.ldb, 0, o.c, o.ldc, o.mask)
-					Gemm(false, tB, s.m, s.n, s.k, 1, o.a, o.lda, o.b, o.ldb, 1, o.c, o.ldc)
+					GemmReLU(tA, tB, s.m, s.n, s.k, 1, o.a, o.lda, o.b, o.ldb, 0, o.c, o.ldc, o.mask)
+					Gemm(tA, tB, s.m, s.n, s.k, 1, o.a, o.lda, o.b, o.ldb, 1, o.c, o.ldc)
 				})
 				runtime.GOMAXPROCS(prev)
 				if allocs != 0 {
-					t.Errorf("%v tB=%v: %v allocations per call, want 0", s, tB, allocs)
+					t.Errorf("%v tA=%v tB=%v: %v allocations per call, want 0", s, tA, tB, allocs)
 				}
 			}
 		}
