@@ -2948,6 +2948,1822 @@ dgemmKernelAVX512_next:
 	VZEROUPPER
 	RET
 
+// func sgemmKernelHalfAVX2(k int, a *float32, ra int, sa int, b *float32, sb int, bstep int, c *float32, ldc int, alpha float32, beta float32, flags int, strips int, mask *float32)
+// Requires: AVX, FMA3
+TEXT ·sgemmKernelHalfAVX2(SB), NOSPLIT, $0-104
+	MOVQ ra+16(FP), AX
+	MOVQ sa+24(FP), CX
+	MOVQ sb+40(FP), DX
+	MOVQ bstep+48(FP), BX
+	MOVQ ldc+64(FP), SI
+	SHLQ $0x02, AX
+	SHLQ $0x02, CX
+	SHLQ $0x02, DX
+	SHLQ $0x02, BX
+	SHLQ $0x02, SI
+	LEAQ (AX)(AX*2), DI
+	MOVQ b+32(FP), R8
+	MOVQ c+56(FP), R9
+
+	// One tile per iteration: columns advance by NR, B by bstep.
+sgemmKernelHalfAVX2_strip:
+	MOVQ   k+0(FP), R10
+	MOVQ   a+8(FP), R12
+	LEAQ   (R12)(AX*4), R13
+	MOVQ   R8, R11
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+
+	// Main loop: unroll k steps per iteration, in increasing l.
+sgemmKernelHalfAVX2_loop:
+	CMPQ         R10, $0x04
+	JL           sgemmKernelHalfAVX2_tail
+	VMOVUPS      (R11), Y6
+	VBROADCASTSS (R12), Y7
+	VFMADD231PS  Y7, Y6, Y0
+	VBROADCASTSS (R12)(AX*1), Y7
+	VFMADD231PS  Y7, Y6, Y1
+	VBROADCASTSS (R12)(AX*2), Y7
+	VFMADD231PS  Y7, Y6, Y2
+	VBROADCASTSS (R12)(DI*1), Y7
+	VFMADD231PS  Y7, Y6, Y3
+	VBROADCASTSS (R13), Y7
+	VFMADD231PS  Y7, Y6, Y4
+	VBROADCASTSS (R13)(AX*1), Y7
+	VFMADD231PS  Y7, Y6, Y5
+	ADDQ         CX, R12
+	ADDQ         CX, R13
+	ADDQ         DX, R11
+	VMOVUPS      (R11), Y6
+	VBROADCASTSS (R12), Y7
+	VFMADD231PS  Y7, Y6, Y0
+	VBROADCASTSS (R12)(AX*1), Y7
+	VFMADD231PS  Y7, Y6, Y1
+	VBROADCASTSS (R12)(AX*2), Y7
+	VFMADD231PS  Y7, Y6, Y2
+	VBROADCASTSS (R12)(DI*1), Y7
+	VFMADD231PS  Y7, Y6, Y3
+	VBROADCASTSS (R13), Y7
+	VFMADD231PS  Y7, Y6, Y4
+	VBROADCASTSS (R13)(AX*1), Y7
+	VFMADD231PS  Y7, Y6, Y5
+	ADDQ         CX, R12
+	ADDQ         CX, R13
+	ADDQ         DX, R11
+	VMOVUPS      (R11), Y6
+	VBROADCASTSS (R12), Y7
+	VFMADD231PS  Y7, Y6, Y0
+	VBROADCASTSS (R12)(AX*1), Y7
+	VFMADD231PS  Y7, Y6, Y1
+	VBROADCASTSS (R12)(AX*2), Y7
+	VFMADD231PS  Y7, Y6, Y2
+	VBROADCASTSS (R12)(DI*1), Y7
+	VFMADD231PS  Y7, Y6, Y3
+	VBROADCASTSS (R13), Y7
+	VFMADD231PS  Y7, Y6, Y4
+	VBROADCASTSS (R13)(AX*1), Y7
+	VFMADD231PS  Y7, Y6, Y5
+	ADDQ         CX, R12
+	ADDQ         CX, R13
+	ADDQ         DX, R11
+	VMOVUPS      (R11), Y6
+	VBROADCASTSS (R12), Y7
+	VFMADD231PS  Y7, Y6, Y0
+	VBROADCASTSS (R12)(AX*1), Y7
+	VFMADD231PS  Y7, Y6, Y1
+	VBROADCASTSS (R12)(AX*2), Y7
+	VFMADD231PS  Y7, Y6, Y2
+	VBROADCASTSS (R12)(DI*1), Y7
+	VFMADD231PS  Y7, Y6, Y3
+	VBROADCASTSS (R13), Y7
+	VFMADD231PS  Y7, Y6, Y4
+	VBROADCASTSS (R13)(AX*1), Y7
+	VFMADD231PS  Y7, Y6, Y5
+	ADDQ         CX, R12
+	ADDQ         CX, R13
+	ADDQ         DX, R11
+	SUBQ         $0x04, R10
+	JMP          sgemmKernelHalfAVX2_loop
+
+	// Remaining k steps, one at a time.
+sgemmKernelHalfAVX2_tail:
+	TESTQ        R10, R10
+	JZ           sgemmKernelHalfAVX2_epilogue
+	VMOVUPS      (R11), Y6
+	VBROADCASTSS (R12), Y7
+	VFMADD231PS  Y7, Y6, Y0
+	VBROADCASTSS (R12)(AX*1), Y7
+	VFMADD231PS  Y7, Y6, Y1
+	VBROADCASTSS (R12)(AX*2), Y7
+	VFMADD231PS  Y7, Y6, Y2
+	VBROADCASTSS (R12)(DI*1), Y7
+	VFMADD231PS  Y7, Y6, Y3
+	VBROADCASTSS (R13), Y7
+	VFMADD231PS  Y7, Y6, Y4
+	VBROADCASTSS (R13)(AX*1), Y7
+	VFMADD231PS  Y7, Y6, Y5
+	ADDQ         CX, R12
+	ADDQ         CX, R13
+	ADDQ         DX, R11
+	DECQ         R10
+	JMP          sgemmKernelHalfAVX2_tail
+
+sgemmKernelHalfAVX2_epilogue:
+	VBROADCASTSS alpha+72(FP), Y6
+	MOVQ         R9, R11
+	VMULPS       Y6, Y0, Y0
+	VMULPS       Y6, Y1, Y1
+	VMULPS       Y6, Y2, Y2
+	VMULPS       Y6, Y3, Y3
+	VMULPS       Y6, Y4, Y4
+	VMULPS       Y6, Y5, Y5
+	TESTQ        $0x00000002, flags+80(FP)
+	JZ           sgemmKernelHalfAVX2_plain
+	VXORPS       Y6, Y6, Y6
+	TESTQ        $0x00000004, flags+80(FP)
+	JZ           sgemmKernelHalfAVX2_relu
+	MOVQ         mask+96(FP), R10
+	SUBQ         c+56(FP), R10
+	TESTQ        $0x00000001, flags+80(FP)
+	JZ           sgemmKernelHalfAVX2_mask_nobeta
+
+	// t = alpha*acc + beta*C, each product rounded.
+	VBROADCASTSS beta+76(FP), Y7
+	VMULPS       (R11), Y7, Y8
+	VADDPS       Y8, Y0, Y0
+	VCMPPS       $0x1e, Y6, Y0, Y9
+	VCMPPS       $0x03, Y0, Y0, Y8
+	VORPS        Y9, Y8, Y8
+	VANDPS       Y8, Y0, Y0
+	VANDPS       gemmOnes32<>+0(SB), Y9, Y9
+	VMOVUPS      Y9, (R11)(R10*1)
+	VMOVUPS      Y0, (R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Y7, Y8
+	VADDPS       Y8, Y1, Y1
+	VCMPPS       $0x1e, Y6, Y1, Y9
+	VCMPPS       $0x03, Y1, Y1, Y8
+	VORPS        Y9, Y8, Y8
+	VANDPS       Y8, Y1, Y1
+	VANDPS       gemmOnes32<>+0(SB), Y9, Y9
+	VMOVUPS      Y9, (R11)(R10*1)
+	VMOVUPS      Y1, (R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Y7, Y8
+	VADDPS       Y8, Y2, Y2
+	VCMPPS       $0x1e, Y6, Y2, Y9
+	VCMPPS       $0x03, Y2, Y2, Y8
+	VORPS        Y9, Y8, Y8
+	VANDPS       Y8, Y2, Y2
+	VANDPS       gemmOnes32<>+0(SB), Y9, Y9
+	VMOVUPS      Y9, (R11)(R10*1)
+	VMOVUPS      Y2, (R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Y7, Y8
+	VADDPS       Y8, Y3, Y3
+	VCMPPS       $0x1e, Y6, Y3, Y9
+	VCMPPS       $0x03, Y3, Y3, Y8
+	VORPS        Y9, Y8, Y8
+	VANDPS       Y8, Y3, Y3
+	VANDPS       gemmOnes32<>+0(SB), Y9, Y9
+	VMOVUPS      Y9, (R11)(R10*1)
+	VMOVUPS      Y3, (R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Y7, Y8
+	VADDPS       Y8, Y4, Y4
+	VCMPPS       $0x1e, Y6, Y4, Y9
+	VCMPPS       $0x03, Y4, Y4, Y8
+	VORPS        Y9, Y8, Y8
+	VANDPS       Y8, Y4, Y4
+	VANDPS       gemmOnes32<>+0(SB), Y9, Y9
+	VMOVUPS      Y9, (R11)(R10*1)
+	VMOVUPS      Y4, (R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Y7, Y8
+	VADDPS       Y8, Y5, Y5
+	VCMPPS       $0x1e, Y6, Y5, Y9
+	VCMPPS       $0x03, Y5, Y5, Y8
+	VORPS        Y9, Y8, Y8
+	VANDPS       Y8, Y5, Y5
+	VANDPS       gemmOnes32<>+0(SB), Y9, Y9
+	VMOVUPS      Y9, (R11)(R10*1)
+	VMOVUPS      Y5, (R11)
+	JMP          sgemmKernelHalfAVX2_next
+
+sgemmKernelHalfAVX2_mask_nobeta:
+	// beta == 0: C is not read.
+	VCMPPS  $0x1e, Y6, Y0, Y9
+	VCMPPS  $0x03, Y0, Y0, Y8
+	VORPS   Y9, Y8, Y8
+	VANDPS  Y8, Y0, Y0
+	VANDPS  gemmOnes32<>+0(SB), Y9, Y9
+	VMOVUPS Y9, (R11)(R10*1)
+	VMOVUPS Y0, (R11)
+	ADDQ    SI, R11
+	VCMPPS  $0x1e, Y6, Y1, Y9
+	VCMPPS  $0x03, Y1, Y1, Y8
+	VORPS   Y9, Y8, Y8
+	VANDPS  Y8, Y1, Y1
+	VANDPS  gemmOnes32<>+0(SB), Y9, Y9
+	VMOVUPS Y9, (R11)(R10*1)
+	VMOVUPS Y1, (R11)
+	ADDQ    SI, R11
+	VCMPPS  $0x1e, Y6, Y2, Y9
+	VCMPPS  $0x03, Y2, Y2, Y8
+	VORPS   Y9, Y8, Y8
+	VANDPS  Y8, Y2, Y2
+	VANDPS  gemmOnes32<>+0(SB), Y9, Y9
+	VMOVUPS Y9, (R11)(R10*1)
+	VMOVUPS Y2, (R11)
+	ADDQ    SI, R11
+	VCMPPS  $0x1e, Y6, Y3, Y9
+	VCMPPS  $0x03, Y3, Y3, Y8
+	VORPS   Y9, Y8, Y8
+	VANDPS  Y8, Y3, Y3
+	VANDPS  gemmOnes32<>+0(SB), Y9, Y9
+	VMOVUPS Y9, (R11)(R10*1)
+	VMOVUPS Y3, (R11)
+	ADDQ    SI, R11
+	VCMPPS  $0x1e, Y6, Y4, Y9
+	VCMPPS  $0x03, Y4, Y4, Y8
+	VORPS   Y9, Y8, Y8
+	VANDPS  Y8, Y4, Y4
+	VANDPS  gemmOnes32<>+0(SB), Y9, Y9
+	VMOVUPS Y9, (R11)(R10*1)
+	VMOVUPS Y4, (R11)
+	ADDQ    SI, R11
+	VCMPPS  $0x1e, Y6, Y5, Y9
+	VCMPPS  $0x03, Y5, Y5, Y8
+	VORPS   Y9, Y8, Y8
+	VANDPS  Y8, Y5, Y5
+	VANDPS  gemmOnes32<>+0(SB), Y9, Y9
+	VMOVUPS Y9, (R11)(R10*1)
+	VMOVUPS Y5, (R11)
+	JMP     sgemmKernelHalfAVX2_next
+
+sgemmKernelHalfAVX2_relu:
+	TESTQ $0x00000001, flags+80(FP)
+	JZ    sgemmKernelHalfAVX2_relu_nobeta
+
+	// t = alpha*acc + beta*C, each product rounded.
+	VBROADCASTSS beta+76(FP), Y7
+	VMULPS       (R11), Y7, Y8
+	VADDPS       Y8, Y0, Y0
+	VCMPPS       $0x1e, Y6, Y0, Y9
+	VCMPPS       $0x03, Y0, Y0, Y8
+	VORPS        Y9, Y8, Y8
+	VANDPS       Y8, Y0, Y0
+	VMOVUPS      Y0, (R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Y7, Y8
+	VADDPS       Y8, Y1, Y1
+	VCMPPS       $0x1e, Y6, Y1, Y9
+	VCMPPS       $0x03, Y1, Y1, Y8
+	VORPS        Y9, Y8, Y8
+	VANDPS       Y8, Y1, Y1
+	VMOVUPS      Y1, (R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Y7, Y8
+	VADDPS       Y8, Y2, Y2
+	VCMPPS       $0x1e, Y6, Y2, Y9
+	VCMPPS       $0x03, Y2, Y2, Y8
+	VORPS        Y9, Y8, Y8
+	VANDPS       Y8, Y2, Y2
+	VMOVUPS      Y2, (R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Y7, Y8
+	VADDPS       Y8, Y3, Y3
+	VCMPPS       $0x1e, Y6, Y3, Y9
+	VCMPPS       $0x03, Y3, Y3, Y8
+	VORPS        Y9, Y8, Y8
+	VANDPS       Y8, Y3, Y3
+	VMOVUPS      Y3, (R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Y7, Y8
+	VADDPS       Y8, Y4, Y4
+	VCMPPS       $0x1e, Y6, Y4, Y9
+	VCMPPS       $0x03, Y4, Y4, Y8
+	VORPS        Y9, Y8, Y8
+	VANDPS       Y8, Y4, Y4
+	VMOVUPS      Y4, (R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Y7, Y8
+	VADDPS       Y8, Y5, Y5
+	VCMPPS       $0x1e, Y6, Y5, Y9
+	VCMPPS       $0x03, Y5, Y5, Y8
+	VORPS        Y9, Y8, Y8
+	VANDPS       Y8, Y5, Y5
+	VMOVUPS      Y5, (R11)
+	JMP          sgemmKernelHalfAVX2_next
+
+sgemmKernelHalfAVX2_relu_nobeta:
+	// beta == 0: C is not read.
+	VCMPPS  $0x1e, Y6, Y0, Y9
+	VCMPPS  $0x03, Y0, Y0, Y8
+	VORPS   Y9, Y8, Y8
+	VANDPS  Y8, Y0, Y0
+	VMOVUPS Y0, (R11)
+	ADDQ    SI, R11
+	VCMPPS  $0x1e, Y6, Y1, Y9
+	VCMPPS  $0x03, Y1, Y1, Y8
+	VORPS   Y9, Y8, Y8
+	VANDPS  Y8, Y1, Y1
+	VMOVUPS Y1, (R11)
+	ADDQ    SI, R11
+	VCMPPS  $0x1e, Y6, Y2, Y9
+	VCMPPS  $0x03, Y2, Y2, Y8
+	VORPS   Y9, Y8, Y8
+	VANDPS  Y8, Y2, Y2
+	VMOVUPS Y2, (R11)
+	ADDQ    SI, R11
+	VCMPPS  $0x1e, Y6, Y3, Y9
+	VCMPPS  $0x03, Y3, Y3, Y8
+	VORPS   Y9, Y8, Y8
+	VANDPS  Y8, Y3, Y3
+	VMOVUPS Y3, (R11)
+	ADDQ    SI, R11
+	VCMPPS  $0x1e, Y6, Y4, Y9
+	VCMPPS  $0x03, Y4, Y4, Y8
+	VORPS   Y9, Y8, Y8
+	VANDPS  Y8, Y4, Y4
+	VMOVUPS Y4, (R11)
+	ADDQ    SI, R11
+	VCMPPS  $0x1e, Y6, Y5, Y9
+	VCMPPS  $0x03, Y5, Y5, Y8
+	VORPS   Y9, Y8, Y8
+	VANDPS  Y8, Y5, Y5
+	VMOVUPS Y5, (R11)
+	JMP     sgemmKernelHalfAVX2_next
+
+sgemmKernelHalfAVX2_plain:
+	TESTQ $0x00000001, flags+80(FP)
+	JZ    sgemmKernelHalfAVX2_plain_nobeta
+
+	// t = alpha*acc + beta*C, each product rounded.
+	VBROADCASTSS beta+76(FP), Y7
+	VMULPS       (R11), Y7, Y8
+	VADDPS       Y8, Y0, Y0
+	VMOVUPS      Y0, (R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Y7, Y8
+	VADDPS       Y8, Y1, Y1
+	VMOVUPS      Y1, (R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Y7, Y8
+	VADDPS       Y8, Y2, Y2
+	VMOVUPS      Y2, (R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Y7, Y8
+	VADDPS       Y8, Y3, Y3
+	VMOVUPS      Y3, (R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Y7, Y8
+	VADDPS       Y8, Y4, Y4
+	VMOVUPS      Y4, (R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Y7, Y8
+	VADDPS       Y8, Y5, Y5
+	VMOVUPS      Y5, (R11)
+	JMP          sgemmKernelHalfAVX2_next
+
+sgemmKernelHalfAVX2_plain_nobeta:
+	// beta == 0: C is not read.
+	VMOVUPS Y0, (R11)
+	ADDQ    SI, R11
+	VMOVUPS Y1, (R11)
+	ADDQ    SI, R11
+	VMOVUPS Y2, (R11)
+	ADDQ    SI, R11
+	VMOVUPS Y3, (R11)
+	ADDQ    SI, R11
+	VMOVUPS Y4, (R11)
+	ADDQ    SI, R11
+	VMOVUPS Y5, (R11)
+
+sgemmKernelHalfAVX2_next:
+	ADDQ BX, R8
+	ADDQ $0x00000020, R9
+	DECQ strips+88(FP)
+	JNZ  sgemmKernelHalfAVX2_strip
+	VZEROUPPER
+	RET
+
+// func dgemmKernelHalfAVX2(k int, a *float64, ra int, sa int, b *float64, sb int, bstep int, c *float64, ldc int, alpha float64, beta float64, flags int, strips int, mask *float64)
+// Requires: AVX, FMA3
+TEXT ·dgemmKernelHalfAVX2(SB), NOSPLIT, $0-112
+	MOVQ ra+16(FP), AX
+	MOVQ sa+24(FP), CX
+	MOVQ sb+40(FP), DX
+	MOVQ bstep+48(FP), BX
+	MOVQ ldc+64(FP), SI
+	SHLQ $0x03, AX
+	SHLQ $0x03, CX
+	SHLQ $0x03, DX
+	SHLQ $0x03, BX
+	SHLQ $0x03, SI
+	LEAQ (AX)(AX*2), DI
+	MOVQ b+32(FP), R8
+	MOVQ c+56(FP), R9
+
+	// One tile per iteration: columns advance by NR, B by bstep.
+dgemmKernelHalfAVX2_strip:
+	MOVQ   k+0(FP), R10
+	MOVQ   a+8(FP), R12
+	LEAQ   (R12)(AX*4), R13
+	MOVQ   R8, R11
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+
+	// Main loop: unroll k steps per iteration, in increasing l.
+dgemmKernelHalfAVX2_loop:
+	CMPQ         R10, $0x04
+	JL           dgemmKernelHalfAVX2_tail
+	VMOVUPD      (R11), Y6
+	VBROADCASTSD (R12), Y7
+	VFMADD231PD  Y7, Y6, Y0
+	VBROADCASTSD (R12)(AX*1), Y7
+	VFMADD231PD  Y7, Y6, Y1
+	VBROADCASTSD (R12)(AX*2), Y7
+	VFMADD231PD  Y7, Y6, Y2
+	VBROADCASTSD (R12)(DI*1), Y7
+	VFMADD231PD  Y7, Y6, Y3
+	VBROADCASTSD (R13), Y7
+	VFMADD231PD  Y7, Y6, Y4
+	VBROADCASTSD (R13)(AX*1), Y7
+	VFMADD231PD  Y7, Y6, Y5
+	ADDQ         CX, R12
+	ADDQ         CX, R13
+	ADDQ         DX, R11
+	VMOVUPD      (R11), Y6
+	VBROADCASTSD (R12), Y7
+	VFMADD231PD  Y7, Y6, Y0
+	VBROADCASTSD (R12)(AX*1), Y7
+	VFMADD231PD  Y7, Y6, Y1
+	VBROADCASTSD (R12)(AX*2), Y7
+	VFMADD231PD  Y7, Y6, Y2
+	VBROADCASTSD (R12)(DI*1), Y7
+	VFMADD231PD  Y7, Y6, Y3
+	VBROADCASTSD (R13), Y7
+	VFMADD231PD  Y7, Y6, Y4
+	VBROADCASTSD (R13)(AX*1), Y7
+	VFMADD231PD  Y7, Y6, Y5
+	ADDQ         CX, R12
+	ADDQ         CX, R13
+	ADDQ         DX, R11
+	VMOVUPD      (R11), Y6
+	VBROADCASTSD (R12), Y7
+	VFMADD231PD  Y7, Y6, Y0
+	VBROADCASTSD (R12)(AX*1), Y7
+	VFMADD231PD  Y7, Y6, Y1
+	VBROADCASTSD (R12)(AX*2), Y7
+	VFMADD231PD  Y7, Y6, Y2
+	VBROADCASTSD (R12)(DI*1), Y7
+	VFMADD231PD  Y7, Y6, Y3
+	VBROADCASTSD (R13), Y7
+	VFMADD231PD  Y7, Y6, Y4
+	VBROADCASTSD (R13)(AX*1), Y7
+	VFMADD231PD  Y7, Y6, Y5
+	ADDQ         CX, R12
+	ADDQ         CX, R13
+	ADDQ         DX, R11
+	VMOVUPD      (R11), Y6
+	VBROADCASTSD (R12), Y7
+	VFMADD231PD  Y7, Y6, Y0
+	VBROADCASTSD (R12)(AX*1), Y7
+	VFMADD231PD  Y7, Y6, Y1
+	VBROADCASTSD (R12)(AX*2), Y7
+	VFMADD231PD  Y7, Y6, Y2
+	VBROADCASTSD (R12)(DI*1), Y7
+	VFMADD231PD  Y7, Y6, Y3
+	VBROADCASTSD (R13), Y7
+	VFMADD231PD  Y7, Y6, Y4
+	VBROADCASTSD (R13)(AX*1), Y7
+	VFMADD231PD  Y7, Y6, Y5
+	ADDQ         CX, R12
+	ADDQ         CX, R13
+	ADDQ         DX, R11
+	SUBQ         $0x04, R10
+	JMP          dgemmKernelHalfAVX2_loop
+
+	// Remaining k steps, one at a time.
+dgemmKernelHalfAVX2_tail:
+	TESTQ        R10, R10
+	JZ           dgemmKernelHalfAVX2_epilogue
+	VMOVUPD      (R11), Y6
+	VBROADCASTSD (R12), Y7
+	VFMADD231PD  Y7, Y6, Y0
+	VBROADCASTSD (R12)(AX*1), Y7
+	VFMADD231PD  Y7, Y6, Y1
+	VBROADCASTSD (R12)(AX*2), Y7
+	VFMADD231PD  Y7, Y6, Y2
+	VBROADCASTSD (R12)(DI*1), Y7
+	VFMADD231PD  Y7, Y6, Y3
+	VBROADCASTSD (R13), Y7
+	VFMADD231PD  Y7, Y6, Y4
+	VBROADCASTSD (R13)(AX*1), Y7
+	VFMADD231PD  Y7, Y6, Y5
+	ADDQ         CX, R12
+	ADDQ         CX, R13
+	ADDQ         DX, R11
+	DECQ         R10
+	JMP          dgemmKernelHalfAVX2_tail
+
+dgemmKernelHalfAVX2_epilogue:
+	VBROADCASTSD alpha+72(FP), Y6
+	MOVQ         R9, R11
+	VMULPD       Y6, Y0, Y0
+	VMULPD       Y6, Y1, Y1
+	VMULPD       Y6, Y2, Y2
+	VMULPD       Y6, Y3, Y3
+	VMULPD       Y6, Y4, Y4
+	VMULPD       Y6, Y5, Y5
+	TESTQ        $0x00000002, flags+88(FP)
+	JZ           dgemmKernelHalfAVX2_plain
+	VXORPS       Y6, Y6, Y6
+	TESTQ        $0x00000004, flags+88(FP)
+	JZ           dgemmKernelHalfAVX2_relu
+	MOVQ         mask+104(FP), R10
+	SUBQ         c+56(FP), R10
+	TESTQ        $0x00000001, flags+88(FP)
+	JZ           dgemmKernelHalfAVX2_mask_nobeta
+
+	// t = alpha*acc + beta*C, each product rounded.
+	VBROADCASTSD beta+80(FP), Y7
+	VMULPD       (R11), Y7, Y8
+	VADDPD       Y8, Y0, Y0
+	VCMPPD       $0x1e, Y6, Y0, Y9
+	VCMPPD       $0x03, Y0, Y0, Y8
+	VORPD        Y9, Y8, Y8
+	VANDPD       Y8, Y0, Y0
+	VANDPD       gemmOnes64<>+0(SB), Y9, Y9
+	VMOVUPD      Y9, (R11)(R10*1)
+	VMOVUPD      Y0, (R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Y7, Y8
+	VADDPD       Y8, Y1, Y1
+	VCMPPD       $0x1e, Y6, Y1, Y9
+	VCMPPD       $0x03, Y1, Y1, Y8
+	VORPD        Y9, Y8, Y8
+	VANDPD       Y8, Y1, Y1
+	VANDPD       gemmOnes64<>+0(SB), Y9, Y9
+	VMOVUPD      Y9, (R11)(R10*1)
+	VMOVUPD      Y1, (R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Y7, Y8
+	VADDPD       Y8, Y2, Y2
+	VCMPPD       $0x1e, Y6, Y2, Y9
+	VCMPPD       $0x03, Y2, Y2, Y8
+	VORPD        Y9, Y8, Y8
+	VANDPD       Y8, Y2, Y2
+	VANDPD       gemmOnes64<>+0(SB), Y9, Y9
+	VMOVUPD      Y9, (R11)(R10*1)
+	VMOVUPD      Y2, (R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Y7, Y8
+	VADDPD       Y8, Y3, Y3
+	VCMPPD       $0x1e, Y6, Y3, Y9
+	VCMPPD       $0x03, Y3, Y3, Y8
+	VORPD        Y9, Y8, Y8
+	VANDPD       Y8, Y3, Y3
+	VANDPD       gemmOnes64<>+0(SB), Y9, Y9
+	VMOVUPD      Y9, (R11)(R10*1)
+	VMOVUPD      Y3, (R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Y7, Y8
+	VADDPD       Y8, Y4, Y4
+	VCMPPD       $0x1e, Y6, Y4, Y9
+	VCMPPD       $0x03, Y4, Y4, Y8
+	VORPD        Y9, Y8, Y8
+	VANDPD       Y8, Y4, Y4
+	VANDPD       gemmOnes64<>+0(SB), Y9, Y9
+	VMOVUPD      Y9, (R11)(R10*1)
+	VMOVUPD      Y4, (R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Y7, Y8
+	VADDPD       Y8, Y5, Y5
+	VCMPPD       $0x1e, Y6, Y5, Y9
+	VCMPPD       $0x03, Y5, Y5, Y8
+	VORPD        Y9, Y8, Y8
+	VANDPD       Y8, Y5, Y5
+	VANDPD       gemmOnes64<>+0(SB), Y9, Y9
+	VMOVUPD      Y9, (R11)(R10*1)
+	VMOVUPD      Y5, (R11)
+	JMP          dgemmKernelHalfAVX2_next
+
+dgemmKernelHalfAVX2_mask_nobeta:
+	// beta == 0: C is not read.
+	VCMPPD  $0x1e, Y6, Y0, Y9
+	VCMPPD  $0x03, Y0, Y0, Y8
+	VORPD   Y9, Y8, Y8
+	VANDPD  Y8, Y0, Y0
+	VANDPD  gemmOnes64<>+0(SB), Y9, Y9
+	VMOVUPD Y9, (R11)(R10*1)
+	VMOVUPD Y0, (R11)
+	ADDQ    SI, R11
+	VCMPPD  $0x1e, Y6, Y1, Y9
+	VCMPPD  $0x03, Y1, Y1, Y8
+	VORPD   Y9, Y8, Y8
+	VANDPD  Y8, Y1, Y1
+	VANDPD  gemmOnes64<>+0(SB), Y9, Y9
+	VMOVUPD Y9, (R11)(R10*1)
+	VMOVUPD Y1, (R11)
+	ADDQ    SI, R11
+	VCMPPD  $0x1e, Y6, Y2, Y9
+	VCMPPD  $0x03, Y2, Y2, Y8
+	VORPD   Y9, Y8, Y8
+	VANDPD  Y8, Y2, Y2
+	VANDPD  gemmOnes64<>+0(SB), Y9, Y9
+	VMOVUPD Y9, (R11)(R10*1)
+	VMOVUPD Y2, (R11)
+	ADDQ    SI, R11
+	VCMPPD  $0x1e, Y6, Y3, Y9
+	VCMPPD  $0x03, Y3, Y3, Y8
+	VORPD   Y9, Y8, Y8
+	VANDPD  Y8, Y3, Y3
+	VANDPD  gemmOnes64<>+0(SB), Y9, Y9
+	VMOVUPD Y9, (R11)(R10*1)
+	VMOVUPD Y3, (R11)
+	ADDQ    SI, R11
+	VCMPPD  $0x1e, Y6, Y4, Y9
+	VCMPPD  $0x03, Y4, Y4, Y8
+	VORPD   Y9, Y8, Y8
+	VANDPD  Y8, Y4, Y4
+	VANDPD  gemmOnes64<>+0(SB), Y9, Y9
+	VMOVUPD Y9, (R11)(R10*1)
+	VMOVUPD Y4, (R11)
+	ADDQ    SI, R11
+	VCMPPD  $0x1e, Y6, Y5, Y9
+	VCMPPD  $0x03, Y5, Y5, Y8
+	VORPD   Y9, Y8, Y8
+	VANDPD  Y8, Y5, Y5
+	VANDPD  gemmOnes64<>+0(SB), Y9, Y9
+	VMOVUPD Y9, (R11)(R10*1)
+	VMOVUPD Y5, (R11)
+	JMP     dgemmKernelHalfAVX2_next
+
+dgemmKernelHalfAVX2_relu:
+	TESTQ $0x00000001, flags+88(FP)
+	JZ    dgemmKernelHalfAVX2_relu_nobeta
+
+	// t = alpha*acc + beta*C, each product rounded.
+	VBROADCASTSD beta+80(FP), Y7
+	VMULPD       (R11), Y7, Y8
+	VADDPD       Y8, Y0, Y0
+	VCMPPD       $0x1e, Y6, Y0, Y9
+	VCMPPD       $0x03, Y0, Y0, Y8
+	VORPD        Y9, Y8, Y8
+	VANDPD       Y8, Y0, Y0
+	VMOVUPD      Y0, (R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Y7, Y8
+	VADDPD       Y8, Y1, Y1
+	VCMPPD       $0x1e, Y6, Y1, Y9
+	VCMPPD       $0x03, Y1, Y1, Y8
+	VORPD        Y9, Y8, Y8
+	VANDPD       Y8, Y1, Y1
+	VMOVUPD      Y1, (R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Y7, Y8
+	VADDPD       Y8, Y2, Y2
+	VCMPPD       $0x1e, Y6, Y2, Y9
+	VCMPPD       $0x03, Y2, Y2, Y8
+	VORPD        Y9, Y8, Y8
+	VANDPD       Y8, Y2, Y2
+	VMOVUPD      Y2, (R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Y7, Y8
+	VADDPD       Y8, Y3, Y3
+	VCMPPD       $0x1e, Y6, Y3, Y9
+	VCMPPD       $0x03, Y3, Y3, Y8
+	VORPD        Y9, Y8, Y8
+	VANDPD       Y8, Y3, Y3
+	VMOVUPD      Y3, (R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Y7, Y8
+	VADDPD       Y8, Y4, Y4
+	VCMPPD       $0x1e, Y6, Y4, Y9
+	VCMPPD       $0x03, Y4, Y4, Y8
+	VORPD        Y9, Y8, Y8
+	VANDPD       Y8, Y4, Y4
+	VMOVUPD      Y4, (R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Y7, Y8
+	VADDPD       Y8, Y5, Y5
+	VCMPPD       $0x1e, Y6, Y5, Y9
+	VCMPPD       $0x03, Y5, Y5, Y8
+	VORPD        Y9, Y8, Y8
+	VANDPD       Y8, Y5, Y5
+	VMOVUPD      Y5, (R11)
+	JMP          dgemmKernelHalfAVX2_next
+
+dgemmKernelHalfAVX2_relu_nobeta:
+	// beta == 0: C is not read.
+	VCMPPD  $0x1e, Y6, Y0, Y9
+	VCMPPD  $0x03, Y0, Y0, Y8
+	VORPD   Y9, Y8, Y8
+	VANDPD  Y8, Y0, Y0
+	VMOVUPD Y0, (R11)
+	ADDQ    SI, R11
+	VCMPPD  $0x1e, Y6, Y1, Y9
+	VCMPPD  $0x03, Y1, Y1, Y8
+	VORPD   Y9, Y8, Y8
+	VANDPD  Y8, Y1, Y1
+	VMOVUPD Y1, (R11)
+	ADDQ    SI, R11
+	VCMPPD  $0x1e, Y6, Y2, Y9
+	VCMPPD  $0x03, Y2, Y2, Y8
+	VORPD   Y9, Y8, Y8
+	VANDPD  Y8, Y2, Y2
+	VMOVUPD Y2, (R11)
+	ADDQ    SI, R11
+	VCMPPD  $0x1e, Y6, Y3, Y9
+	VCMPPD  $0x03, Y3, Y3, Y8
+	VORPD   Y9, Y8, Y8
+	VANDPD  Y8, Y3, Y3
+	VMOVUPD Y3, (R11)
+	ADDQ    SI, R11
+	VCMPPD  $0x1e, Y6, Y4, Y9
+	VCMPPD  $0x03, Y4, Y4, Y8
+	VORPD   Y9, Y8, Y8
+	VANDPD  Y8, Y4, Y4
+	VMOVUPD Y4, (R11)
+	ADDQ    SI, R11
+	VCMPPD  $0x1e, Y6, Y5, Y9
+	VCMPPD  $0x03, Y5, Y5, Y8
+	VORPD   Y9, Y8, Y8
+	VANDPD  Y8, Y5, Y5
+	VMOVUPD Y5, (R11)
+	JMP     dgemmKernelHalfAVX2_next
+
+dgemmKernelHalfAVX2_plain:
+	TESTQ $0x00000001, flags+88(FP)
+	JZ    dgemmKernelHalfAVX2_plain_nobeta
+
+	// t = alpha*acc + beta*C, each product rounded.
+	VBROADCASTSD beta+80(FP), Y7
+	VMULPD       (R11), Y7, Y8
+	VADDPD       Y8, Y0, Y0
+	VMOVUPD      Y0, (R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Y7, Y8
+	VADDPD       Y8, Y1, Y1
+	VMOVUPD      Y1, (R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Y7, Y8
+	VADDPD       Y8, Y2, Y2
+	VMOVUPD      Y2, (R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Y7, Y8
+	VADDPD       Y8, Y3, Y3
+	VMOVUPD      Y3, (R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Y7, Y8
+	VADDPD       Y8, Y4, Y4
+	VMOVUPD      Y4, (R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Y7, Y8
+	VADDPD       Y8, Y5, Y5
+	VMOVUPD      Y5, (R11)
+	JMP          dgemmKernelHalfAVX2_next
+
+dgemmKernelHalfAVX2_plain_nobeta:
+	// beta == 0: C is not read.
+	VMOVUPD Y0, (R11)
+	ADDQ    SI, R11
+	VMOVUPD Y1, (R11)
+	ADDQ    SI, R11
+	VMOVUPD Y2, (R11)
+	ADDQ    SI, R11
+	VMOVUPD Y3, (R11)
+	ADDQ    SI, R11
+	VMOVUPD Y4, (R11)
+	ADDQ    SI, R11
+	VMOVUPD Y5, (R11)
+
+dgemmKernelHalfAVX2_next:
+	ADDQ BX, R8
+	ADDQ $0x00000020, R9
+	DECQ strips+96(FP)
+	JNZ  dgemmKernelHalfAVX2_strip
+	VZEROUPPER
+	RET
+
+// func sgemmKernelHalfAVX512(k int, a *float32, ra int, sa int, b *float32, sb int, bstep int, c *float32, ldc int, alpha float32, beta float32, flags int, strips int, mask *float32)
+// Requires: AVX, AVX512F
+TEXT ·sgemmKernelHalfAVX512(SB), NOSPLIT, $0-104
+	MOVQ ra+16(FP), AX
+	MOVQ sa+24(FP), CX
+	MOVQ sb+40(FP), DX
+	MOVQ bstep+48(FP), BX
+	MOVQ ldc+64(FP), SI
+	SHLQ $0x02, AX
+	SHLQ $0x02, CX
+	SHLQ $0x02, DX
+	SHLQ $0x02, BX
+	SHLQ $0x02, SI
+	LEAQ (AX)(AX*2), DI
+	MOVQ b+32(FP), R8
+	MOVQ c+56(FP), R9
+
+	// One tile per iteration: columns advance by NR, B by bstep.
+sgemmKernelHalfAVX512_strip:
+	MOVQ   k+0(FP), R10
+	MOVQ   a+8(FP), R12
+	LEAQ   (R12)(AX*4), R13
+	MOVQ   R8, R11
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+
+	// Main loop: unroll k steps per iteration, in increasing l.
+sgemmKernelHalfAVX512_loop:
+	CMPQ         R10, $0x04
+	JL           sgemmKernelHalfAVX512_tail
+	VMOVUPS      (R11), Z8
+	VBROADCASTSS (R12), Z9
+	VFMADD231PS  Z9, Z8, Z0
+	VBROADCASTSS (R12)(AX*1), Z9
+	VFMADD231PS  Z9, Z8, Z1
+	VBROADCASTSS (R12)(AX*2), Z9
+	VFMADD231PS  Z9, Z8, Z2
+	VBROADCASTSS (R12)(DI*1), Z9
+	VFMADD231PS  Z9, Z8, Z3
+	VBROADCASTSS (R13), Z9
+	VFMADD231PS  Z9, Z8, Z4
+	VBROADCASTSS (R13)(AX*1), Z9
+	VFMADD231PS  Z9, Z8, Z5
+	VBROADCASTSS (R13)(AX*2), Z9
+	VFMADD231PS  Z9, Z8, Z6
+	VBROADCASTSS (R13)(DI*1), Z9
+	VFMADD231PS  Z9, Z8, Z7
+	ADDQ         CX, R12
+	ADDQ         CX, R13
+	ADDQ         DX, R11
+	VMOVUPS      (R11), Z8
+	VBROADCASTSS (R12), Z9
+	VFMADD231PS  Z9, Z8, Z0
+	VBROADCASTSS (R12)(AX*1), Z9
+	VFMADD231PS  Z9, Z8, Z1
+	VBROADCASTSS (R12)(AX*2), Z9
+	VFMADD231PS  Z9, Z8, Z2
+	VBROADCASTSS (R12)(DI*1), Z9
+	VFMADD231PS  Z9, Z8, Z3
+	VBROADCASTSS (R13), Z9
+	VFMADD231PS  Z9, Z8, Z4
+	VBROADCASTSS (R13)(AX*1), Z9
+	VFMADD231PS  Z9, Z8, Z5
+	VBROADCASTSS (R13)(AX*2), Z9
+	VFMADD231PS  Z9, Z8, Z6
+	VBROADCASTSS (R13)(DI*1), Z9
+	VFMADD231PS  Z9, Z8, Z7
+	ADDQ         CX, R12
+	ADDQ         CX, R13
+	ADDQ         DX, R11
+	VMOVUPS      (R11), Z8
+	VBROADCASTSS (R12), Z9
+	VFMADD231PS  Z9, Z8, Z0
+	VBROADCASTSS (R12)(AX*1), Z9
+	VFMADD231PS  Z9, Z8, Z1
+	VBROADCASTSS (R12)(AX*2), Z9
+	VFMADD231PS  Z9, Z8, Z2
+	VBROADCASTSS (R12)(DI*1), Z9
+	VFMADD231PS  Z9, Z8, Z3
+	VBROADCASTSS (R13), Z9
+	VFMADD231PS  Z9, Z8, Z4
+	VBROADCASTSS (R13)(AX*1), Z9
+	VFMADD231PS  Z9, Z8, Z5
+	VBROADCASTSS (R13)(AX*2), Z9
+	VFMADD231PS  Z9, Z8, Z6
+	VBROADCASTSS (R13)(DI*1), Z9
+	VFMADD231PS  Z9, Z8, Z7
+	ADDQ         CX, R12
+	ADDQ         CX, R13
+	ADDQ         DX, R11
+	VMOVUPS      (R11), Z8
+	VBROADCASTSS (R12), Z9
+	VFMADD231PS  Z9, Z8, Z0
+	VBROADCASTSS (R12)(AX*1), Z9
+	VFMADD231PS  Z9, Z8, Z1
+	VBROADCASTSS (R12)(AX*2), Z9
+	VFMADD231PS  Z9, Z8, Z2
+	VBROADCASTSS (R12)(DI*1), Z9
+	VFMADD231PS  Z9, Z8, Z3
+	VBROADCASTSS (R13), Z9
+	VFMADD231PS  Z9, Z8, Z4
+	VBROADCASTSS (R13)(AX*1), Z9
+	VFMADD231PS  Z9, Z8, Z5
+	VBROADCASTSS (R13)(AX*2), Z9
+	VFMADD231PS  Z9, Z8, Z6
+	VBROADCASTSS (R13)(DI*1), Z9
+	VFMADD231PS  Z9, Z8, Z7
+	ADDQ         CX, R12
+	ADDQ         CX, R13
+	ADDQ         DX, R11
+	SUBQ         $0x04, R10
+	JMP          sgemmKernelHalfAVX512_loop
+
+	// Remaining k steps, one at a time.
+sgemmKernelHalfAVX512_tail:
+	TESTQ        R10, R10
+	JZ           sgemmKernelHalfAVX512_epilogue
+	VMOVUPS      (R11), Z8
+	VBROADCASTSS (R12), Z9
+	VFMADD231PS  Z9, Z8, Z0
+	VBROADCASTSS (R12)(AX*1), Z9
+	VFMADD231PS  Z9, Z8, Z1
+	VBROADCASTSS (R12)(AX*2), Z9
+	VFMADD231PS  Z9, Z8, Z2
+	VBROADCASTSS (R12)(DI*1), Z9
+	VFMADD231PS  Z9, Z8, Z3
+	VBROADCASTSS (R13), Z9
+	VFMADD231PS  Z9, Z8, Z4
+	VBROADCASTSS (R13)(AX*1), Z9
+	VFMADD231PS  Z9, Z8, Z5
+	VBROADCASTSS (R13)(AX*2), Z9
+	VFMADD231PS  Z9, Z8, Z6
+	VBROADCASTSS (R13)(DI*1), Z9
+	VFMADD231PS  Z9, Z8, Z7
+	ADDQ         CX, R12
+	ADDQ         CX, R13
+	ADDQ         DX, R11
+	DECQ         R10
+	JMP          sgemmKernelHalfAVX512_tail
+
+sgemmKernelHalfAVX512_epilogue:
+	VBROADCASTSS alpha+72(FP), Z8
+	MOVQ         R9, R11
+	VMULPS       Z8, Z0, Z0
+	VMULPS       Z8, Z1, Z1
+	VMULPS       Z8, Z2, Z2
+	VMULPS       Z8, Z3, Z3
+	VMULPS       Z8, Z4, Z4
+	VMULPS       Z8, Z5, Z5
+	VMULPS       Z8, Z6, Z6
+	VMULPS       Z8, Z7, Z7
+	TESTQ        $0x00000002, flags+80(FP)
+	JZ           sgemmKernelHalfAVX512_plain
+	VPXORD       Z8, Z8, Z8
+	TESTQ        $0x00000004, flags+80(FP)
+	JZ           sgemmKernelHalfAVX512_relu
+	MOVQ         mask+96(FP), R10
+	SUBQ         c+56(FP), R10
+	TESTQ        $0x00000001, flags+80(FP)
+	JZ           sgemmKernelHalfAVX512_mask_nobeta
+
+	// t = alpha*acc + beta*C, each product rounded.
+	VBROADCASTSS   beta+76(FP), Z9
+	VMULPS         (R11), Z9, Z10
+	VADDPS         Z10, Z0, Z0
+	VCMPPS         $0x1e, Z8, Z0, K1
+	VCMPPS         $0x03, Z0, Z0, K2
+	KORW           K1, K2, K2
+	VMOVAPS.Z      Z0, K2, Z0
+	VBROADCASTSS.Z gemmOnes32<>+0(SB), K1, Z11
+	VMOVUPS        Z11, (R11)(R10*1)
+	VMOVUPS        Z0, (R11)
+	ADDQ           SI, R11
+	VMULPS         (R11), Z9, Z10
+	VADDPS         Z10, Z1, Z1
+	VCMPPS         $0x1e, Z8, Z1, K1
+	VCMPPS         $0x03, Z1, Z1, K2
+	KORW           K1, K2, K2
+	VMOVAPS.Z      Z1, K2, Z1
+	VBROADCASTSS.Z gemmOnes32<>+0(SB), K1, Z11
+	VMOVUPS        Z11, (R11)(R10*1)
+	VMOVUPS        Z1, (R11)
+	ADDQ           SI, R11
+	VMULPS         (R11), Z9, Z10
+	VADDPS         Z10, Z2, Z2
+	VCMPPS         $0x1e, Z8, Z2, K1
+	VCMPPS         $0x03, Z2, Z2, K2
+	KORW           K1, K2, K2
+	VMOVAPS.Z      Z2, K2, Z2
+	VBROADCASTSS.Z gemmOnes32<>+0(SB), K1, Z11
+	VMOVUPS        Z11, (R11)(R10*1)
+	VMOVUPS        Z2, (R11)
+	ADDQ           SI, R11
+	VMULPS         (R11), Z9, Z10
+	VADDPS         Z10, Z3, Z3
+	VCMPPS         $0x1e, Z8, Z3, K1
+	VCMPPS         $0x03, Z3, Z3, K2
+	KORW           K1, K2, K2
+	VMOVAPS.Z      Z3, K2, Z3
+	VBROADCASTSS.Z gemmOnes32<>+0(SB), K1, Z11
+	VMOVUPS        Z11, (R11)(R10*1)
+	VMOVUPS        Z3, (R11)
+	ADDQ           SI, R11
+	VMULPS         (R11), Z9, Z10
+	VADDPS         Z10, Z4, Z4
+	VCMPPS         $0x1e, Z8, Z4, K1
+	VCMPPS         $0x03, Z4, Z4, K2
+	KORW           K1, K2, K2
+	VMOVAPS.Z      Z4, K2, Z4
+	VBROADCASTSS.Z gemmOnes32<>+0(SB), K1, Z11
+	VMOVUPS        Z11, (R11)(R10*1)
+	VMOVUPS        Z4, (R11)
+	ADDQ           SI, R11
+	VMULPS         (R11), Z9, Z10
+	VADDPS         Z10, Z5, Z5
+	VCMPPS         $0x1e, Z8, Z5, K1
+	VCMPPS         $0x03, Z5, Z5, K2
+	KORW           K1, K2, K2
+	VMOVAPS.Z      Z5, K2, Z5
+	VBROADCASTSS.Z gemmOnes32<>+0(SB), K1, Z11
+	VMOVUPS        Z11, (R11)(R10*1)
+	VMOVUPS        Z5, (R11)
+	ADDQ           SI, R11
+	VMULPS         (R11), Z9, Z10
+	VADDPS         Z10, Z6, Z6
+	VCMPPS         $0x1e, Z8, Z6, K1
+	VCMPPS         $0x03, Z6, Z6, K2
+	KORW           K1, K2, K2
+	VMOVAPS.Z      Z6, K2, Z6
+	VBROADCASTSS.Z gemmOnes32<>+0(SB), K1, Z11
+	VMOVUPS        Z11, (R11)(R10*1)
+	VMOVUPS        Z6, (R11)
+	ADDQ           SI, R11
+	VMULPS         (R11), Z9, Z10
+	VADDPS         Z10, Z7, Z7
+	VCMPPS         $0x1e, Z8, Z7, K1
+	VCMPPS         $0x03, Z7, Z7, K2
+	KORW           K1, K2, K2
+	VMOVAPS.Z      Z7, K2, Z7
+	VBROADCASTSS.Z gemmOnes32<>+0(SB), K1, Z11
+	VMOVUPS        Z11, (R11)(R10*1)
+	VMOVUPS        Z7, (R11)
+	JMP            sgemmKernelHalfAVX512_next
+
+sgemmKernelHalfAVX512_mask_nobeta:
+	// beta == 0: C is not read.
+	VCMPPS         $0x1e, Z8, Z0, K1
+	VCMPPS         $0x03, Z0, Z0, K2
+	KORW           K1, K2, K2
+	VMOVAPS.Z      Z0, K2, Z0
+	VBROADCASTSS.Z gemmOnes32<>+0(SB), K1, Z11
+	VMOVUPS        Z11, (R11)(R10*1)
+	VMOVUPS        Z0, (R11)
+	ADDQ           SI, R11
+	VCMPPS         $0x1e, Z8, Z1, K1
+	VCMPPS         $0x03, Z1, Z1, K2
+	KORW           K1, K2, K2
+	VMOVAPS.Z      Z1, K2, Z1
+	VBROADCASTSS.Z gemmOnes32<>+0(SB), K1, Z11
+	VMOVUPS        Z11, (R11)(R10*1)
+	VMOVUPS        Z1, (R11)
+	ADDQ           SI, R11
+	VCMPPS         $0x1e, Z8, Z2, K1
+	VCMPPS         $0x03, Z2, Z2, K2
+	KORW           K1, K2, K2
+	VMOVAPS.Z      Z2, K2, Z2
+	VBROADCASTSS.Z gemmOnes32<>+0(SB), K1, Z11
+	VMOVUPS        Z11, (R11)(R10*1)
+	VMOVUPS        Z2, (R11)
+	ADDQ           SI, R11
+	VCMPPS         $0x1e, Z8, Z3, K1
+	VCMPPS         $0x03, Z3, Z3, K2
+	KORW           K1, K2, K2
+	VMOVAPS.Z      Z3, K2, Z3
+	VBROADCASTSS.Z gemmOnes32<>+0(SB), K1, Z11
+	VMOVUPS        Z11, (R11)(R10*1)
+	VMOVUPS        Z3, (R11)
+	ADDQ           SI, R11
+	VCMPPS         $0x1e, Z8, Z4, K1
+	VCMPPS         $0x03, Z4, Z4, K2
+	KORW           K1, K2, K2
+	VMOVAPS.Z      Z4, K2, Z4
+	VBROADCASTSS.Z gemmOnes32<>+0(SB), K1, Z11
+	VMOVUPS        Z11, (R11)(R10*1)
+	VMOVUPS        Z4, (R11)
+	ADDQ           SI, R11
+	VCMPPS         $0x1e, Z8, Z5, K1
+	VCMPPS         $0x03, Z5, Z5, K2
+	KORW           K1, K2, K2
+	VMOVAPS.Z      Z5, K2, Z5
+	VBROADCASTSS.Z gemmOnes32<>+0(SB), K1, Z11
+	VMOVUPS        Z11, (R11)(R10*1)
+	VMOVUPS        Z5, (R11)
+	ADDQ           SI, R11
+	VCMPPS         $0x1e, Z8, Z6, K1
+	VCMPPS         $0x03, Z6, Z6, K2
+	KORW           K1, K2, K2
+	VMOVAPS.Z      Z6, K2, Z6
+	VBROADCASTSS.Z gemmOnes32<>+0(SB), K1, Z11
+	VMOVUPS        Z11, (R11)(R10*1)
+	VMOVUPS        Z6, (R11)
+	ADDQ           SI, R11
+	VCMPPS         $0x1e, Z8, Z7, K1
+	VCMPPS         $0x03, Z7, Z7, K2
+	KORW           K1, K2, K2
+	VMOVAPS.Z      Z7, K2, Z7
+	VBROADCASTSS.Z gemmOnes32<>+0(SB), K1, Z11
+	VMOVUPS        Z11, (R11)(R10*1)
+	VMOVUPS        Z7, (R11)
+	JMP            sgemmKernelHalfAVX512_next
+
+sgemmKernelHalfAVX512_relu:
+	TESTQ $0x00000001, flags+80(FP)
+	JZ    sgemmKernelHalfAVX512_relu_nobeta
+
+	// t = alpha*acc + beta*C, each product rounded.
+	VBROADCASTSS beta+76(FP), Z9
+	VMULPS       (R11), Z9, Z10
+	VADDPS       Z10, Z0, Z0
+	VCMPPS       $0x1e, Z8, Z0, K1
+	VCMPPS       $0x03, Z0, Z0, K2
+	KORW         K1, K2, K2
+	VMOVAPS.Z    Z0, K2, Z0
+	VMOVUPS      Z0, (R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Z9, Z10
+	VADDPS       Z10, Z1, Z1
+	VCMPPS       $0x1e, Z8, Z1, K1
+	VCMPPS       $0x03, Z1, Z1, K2
+	KORW         K1, K2, K2
+	VMOVAPS.Z    Z1, K2, Z1
+	VMOVUPS      Z1, (R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Z9, Z10
+	VADDPS       Z10, Z2, Z2
+	VCMPPS       $0x1e, Z8, Z2, K1
+	VCMPPS       $0x03, Z2, Z2, K2
+	KORW         K1, K2, K2
+	VMOVAPS.Z    Z2, K2, Z2
+	VMOVUPS      Z2, (R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Z9, Z10
+	VADDPS       Z10, Z3, Z3
+	VCMPPS       $0x1e, Z8, Z3, K1
+	VCMPPS       $0x03, Z3, Z3, K2
+	KORW         K1, K2, K2
+	VMOVAPS.Z    Z3, K2, Z3
+	VMOVUPS      Z3, (R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Z9, Z10
+	VADDPS       Z10, Z4, Z4
+	VCMPPS       $0x1e, Z8, Z4, K1
+	VCMPPS       $0x03, Z4, Z4, K2
+	KORW         K1, K2, K2
+	VMOVAPS.Z    Z4, K2, Z4
+	VMOVUPS      Z4, (R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Z9, Z10
+	VADDPS       Z10, Z5, Z5
+	VCMPPS       $0x1e, Z8, Z5, K1
+	VCMPPS       $0x03, Z5, Z5, K2
+	KORW         K1, K2, K2
+	VMOVAPS.Z    Z5, K2, Z5
+	VMOVUPS      Z5, (R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Z9, Z10
+	VADDPS       Z10, Z6, Z6
+	VCMPPS       $0x1e, Z8, Z6, K1
+	VCMPPS       $0x03, Z6, Z6, K2
+	KORW         K1, K2, K2
+	VMOVAPS.Z    Z6, K2, Z6
+	VMOVUPS      Z6, (R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Z9, Z10
+	VADDPS       Z10, Z7, Z7
+	VCMPPS       $0x1e, Z8, Z7, K1
+	VCMPPS       $0x03, Z7, Z7, K2
+	KORW         K1, K2, K2
+	VMOVAPS.Z    Z7, K2, Z7
+	VMOVUPS      Z7, (R11)
+	JMP          sgemmKernelHalfAVX512_next
+
+sgemmKernelHalfAVX512_relu_nobeta:
+	// beta == 0: C is not read.
+	VCMPPS    $0x1e, Z8, Z0, K1
+	VCMPPS    $0x03, Z0, Z0, K2
+	KORW      K1, K2, K2
+	VMOVAPS.Z Z0, K2, Z0
+	VMOVUPS   Z0, (R11)
+	ADDQ      SI, R11
+	VCMPPS    $0x1e, Z8, Z1, K1
+	VCMPPS    $0x03, Z1, Z1, K2
+	KORW      K1, K2, K2
+	VMOVAPS.Z Z1, K2, Z1
+	VMOVUPS   Z1, (R11)
+	ADDQ      SI, R11
+	VCMPPS    $0x1e, Z8, Z2, K1
+	VCMPPS    $0x03, Z2, Z2, K2
+	KORW      K1, K2, K2
+	VMOVAPS.Z Z2, K2, Z2
+	VMOVUPS   Z2, (R11)
+	ADDQ      SI, R11
+	VCMPPS    $0x1e, Z8, Z3, K1
+	VCMPPS    $0x03, Z3, Z3, K2
+	KORW      K1, K2, K2
+	VMOVAPS.Z Z3, K2, Z3
+	VMOVUPS   Z3, (R11)
+	ADDQ      SI, R11
+	VCMPPS    $0x1e, Z8, Z4, K1
+	VCMPPS    $0x03, Z4, Z4, K2
+	KORW      K1, K2, K2
+	VMOVAPS.Z Z4, K2, Z4
+	VMOVUPS   Z4, (R11)
+	ADDQ      SI, R11
+	VCMPPS    $0x1e, Z8, Z5, K1
+	VCMPPS    $0x03, Z5, Z5, K2
+	KORW      K1, K2, K2
+	VMOVAPS.Z Z5, K2, Z5
+	VMOVUPS   Z5, (R11)
+	ADDQ      SI, R11
+	VCMPPS    $0x1e, Z8, Z6, K1
+	VCMPPS    $0x03, Z6, Z6, K2
+	KORW      K1, K2, K2
+	VMOVAPS.Z Z6, K2, Z6
+	VMOVUPS   Z6, (R11)
+	ADDQ      SI, R11
+	VCMPPS    $0x1e, Z8, Z7, K1
+	VCMPPS    $0x03, Z7, Z7, K2
+	KORW      K1, K2, K2
+	VMOVAPS.Z Z7, K2, Z7
+	VMOVUPS   Z7, (R11)
+	JMP       sgemmKernelHalfAVX512_next
+
+sgemmKernelHalfAVX512_plain:
+	TESTQ $0x00000001, flags+80(FP)
+	JZ    sgemmKernelHalfAVX512_plain_nobeta
+
+	// t = alpha*acc + beta*C, each product rounded.
+	VBROADCASTSS beta+76(FP), Z9
+	VMULPS       (R11), Z9, Z10
+	VADDPS       Z10, Z0, Z0
+	VMOVUPS      Z0, (R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Z9, Z10
+	VADDPS       Z10, Z1, Z1
+	VMOVUPS      Z1, (R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Z9, Z10
+	VADDPS       Z10, Z2, Z2
+	VMOVUPS      Z2, (R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Z9, Z10
+	VADDPS       Z10, Z3, Z3
+	VMOVUPS      Z3, (R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Z9, Z10
+	VADDPS       Z10, Z4, Z4
+	VMOVUPS      Z4, (R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Z9, Z10
+	VADDPS       Z10, Z5, Z5
+	VMOVUPS      Z5, (R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Z9, Z10
+	VADDPS       Z10, Z6, Z6
+	VMOVUPS      Z6, (R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Z9, Z10
+	VADDPS       Z10, Z7, Z7
+	VMOVUPS      Z7, (R11)
+	JMP          sgemmKernelHalfAVX512_next
+
+sgemmKernelHalfAVX512_plain_nobeta:
+	// beta == 0: C is not read.
+	VMOVUPS Z0, (R11)
+	ADDQ    SI, R11
+	VMOVUPS Z1, (R11)
+	ADDQ    SI, R11
+	VMOVUPS Z2, (R11)
+	ADDQ    SI, R11
+	VMOVUPS Z3, (R11)
+	ADDQ    SI, R11
+	VMOVUPS Z4, (R11)
+	ADDQ    SI, R11
+	VMOVUPS Z5, (R11)
+	ADDQ    SI, R11
+	VMOVUPS Z6, (R11)
+	ADDQ    SI, R11
+	VMOVUPS Z7, (R11)
+
+sgemmKernelHalfAVX512_next:
+	ADDQ BX, R8
+	ADDQ $0x00000040, R9
+	DECQ strips+88(FP)
+	JNZ  sgemmKernelHalfAVX512_strip
+	VZEROUPPER
+	RET
+
+// func dgemmKernelHalfAVX512(k int, a *float64, ra int, sa int, b *float64, sb int, bstep int, c *float64, ldc int, alpha float64, beta float64, flags int, strips int, mask *float64)
+// Requires: AVX, AVX512F
+TEXT ·dgemmKernelHalfAVX512(SB), NOSPLIT, $0-112
+	MOVQ ra+16(FP), AX
+	MOVQ sa+24(FP), CX
+	MOVQ sb+40(FP), DX
+	MOVQ bstep+48(FP), BX
+	MOVQ ldc+64(FP), SI
+	SHLQ $0x03, AX
+	SHLQ $0x03, CX
+	SHLQ $0x03, DX
+	SHLQ $0x03, BX
+	SHLQ $0x03, SI
+	LEAQ (AX)(AX*2), DI
+	MOVQ b+32(FP), R8
+	MOVQ c+56(FP), R9
+
+	// One tile per iteration: columns advance by NR, B by bstep.
+dgemmKernelHalfAVX512_strip:
+	MOVQ   k+0(FP), R10
+	MOVQ   a+8(FP), R12
+	LEAQ   (R12)(AX*4), R13
+	MOVQ   R8, R11
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+
+	// Main loop: unroll k steps per iteration, in increasing l.
+dgemmKernelHalfAVX512_loop:
+	CMPQ         R10, $0x04
+	JL           dgemmKernelHalfAVX512_tail
+	VMOVUPD      (R11), Z8
+	VBROADCASTSD (R12), Z9
+	VFMADD231PD  Z9, Z8, Z0
+	VBROADCASTSD (R12)(AX*1), Z9
+	VFMADD231PD  Z9, Z8, Z1
+	VBROADCASTSD (R12)(AX*2), Z9
+	VFMADD231PD  Z9, Z8, Z2
+	VBROADCASTSD (R12)(DI*1), Z9
+	VFMADD231PD  Z9, Z8, Z3
+	VBROADCASTSD (R13), Z9
+	VFMADD231PD  Z9, Z8, Z4
+	VBROADCASTSD (R13)(AX*1), Z9
+	VFMADD231PD  Z9, Z8, Z5
+	VBROADCASTSD (R13)(AX*2), Z9
+	VFMADD231PD  Z9, Z8, Z6
+	VBROADCASTSD (R13)(DI*1), Z9
+	VFMADD231PD  Z9, Z8, Z7
+	ADDQ         CX, R12
+	ADDQ         CX, R13
+	ADDQ         DX, R11
+	VMOVUPD      (R11), Z8
+	VBROADCASTSD (R12), Z9
+	VFMADD231PD  Z9, Z8, Z0
+	VBROADCASTSD (R12)(AX*1), Z9
+	VFMADD231PD  Z9, Z8, Z1
+	VBROADCASTSD (R12)(AX*2), Z9
+	VFMADD231PD  Z9, Z8, Z2
+	VBROADCASTSD (R12)(DI*1), Z9
+	VFMADD231PD  Z9, Z8, Z3
+	VBROADCASTSD (R13), Z9
+	VFMADD231PD  Z9, Z8, Z4
+	VBROADCASTSD (R13)(AX*1), Z9
+	VFMADD231PD  Z9, Z8, Z5
+	VBROADCASTSD (R13)(AX*2), Z9
+	VFMADD231PD  Z9, Z8, Z6
+	VBROADCASTSD (R13)(DI*1), Z9
+	VFMADD231PD  Z9, Z8, Z7
+	ADDQ         CX, R12
+	ADDQ         CX, R13
+	ADDQ         DX, R11
+	VMOVUPD      (R11), Z8
+	VBROADCASTSD (R12), Z9
+	VFMADD231PD  Z9, Z8, Z0
+	VBROADCASTSD (R12)(AX*1), Z9
+	VFMADD231PD  Z9, Z8, Z1
+	VBROADCASTSD (R12)(AX*2), Z9
+	VFMADD231PD  Z9, Z8, Z2
+	VBROADCASTSD (R12)(DI*1), Z9
+	VFMADD231PD  Z9, Z8, Z3
+	VBROADCASTSD (R13), Z9
+	VFMADD231PD  Z9, Z8, Z4
+	VBROADCASTSD (R13)(AX*1), Z9
+	VFMADD231PD  Z9, Z8, Z5
+	VBROADCASTSD (R13)(AX*2), Z9
+	VFMADD231PD  Z9, Z8, Z6
+	VBROADCASTSD (R13)(DI*1), Z9
+	VFMADD231PD  Z9, Z8, Z7
+	ADDQ         CX, R12
+	ADDQ         CX, R13
+	ADDQ         DX, R11
+	VMOVUPD      (R11), Z8
+	VBROADCASTSD (R12), Z9
+	VFMADD231PD  Z9, Z8, Z0
+	VBROADCASTSD (R12)(AX*1), Z9
+	VFMADD231PD  Z9, Z8, Z1
+	VBROADCASTSD (R12)(AX*2), Z9
+	VFMADD231PD  Z9, Z8, Z2
+	VBROADCASTSD (R12)(DI*1), Z9
+	VFMADD231PD  Z9, Z8, Z3
+	VBROADCASTSD (R13), Z9
+	VFMADD231PD  Z9, Z8, Z4
+	VBROADCASTSD (R13)(AX*1), Z9
+	VFMADD231PD  Z9, Z8, Z5
+	VBROADCASTSD (R13)(AX*2), Z9
+	VFMADD231PD  Z9, Z8, Z6
+	VBROADCASTSD (R13)(DI*1), Z9
+	VFMADD231PD  Z9, Z8, Z7
+	ADDQ         CX, R12
+	ADDQ         CX, R13
+	ADDQ         DX, R11
+	SUBQ         $0x04, R10
+	JMP          dgemmKernelHalfAVX512_loop
+
+	// Remaining k steps, one at a time.
+dgemmKernelHalfAVX512_tail:
+	TESTQ        R10, R10
+	JZ           dgemmKernelHalfAVX512_epilogue
+	VMOVUPD      (R11), Z8
+	VBROADCASTSD (R12), Z9
+	VFMADD231PD  Z9, Z8, Z0
+	VBROADCASTSD (R12)(AX*1), Z9
+	VFMADD231PD  Z9, Z8, Z1
+	VBROADCASTSD (R12)(AX*2), Z9
+	VFMADD231PD  Z9, Z8, Z2
+	VBROADCASTSD (R12)(DI*1), Z9
+	VFMADD231PD  Z9, Z8, Z3
+	VBROADCASTSD (R13), Z9
+	VFMADD231PD  Z9, Z8, Z4
+	VBROADCASTSD (R13)(AX*1), Z9
+	VFMADD231PD  Z9, Z8, Z5
+	VBROADCASTSD (R13)(AX*2), Z9
+	VFMADD231PD  Z9, Z8, Z6
+	VBROADCASTSD (R13)(DI*1), Z9
+	VFMADD231PD  Z9, Z8, Z7
+	ADDQ         CX, R12
+	ADDQ         CX, R13
+	ADDQ         DX, R11
+	DECQ         R10
+	JMP          dgemmKernelHalfAVX512_tail
+
+dgemmKernelHalfAVX512_epilogue:
+	VBROADCASTSD alpha+72(FP), Z8
+	MOVQ         R9, R11
+	VMULPD       Z8, Z0, Z0
+	VMULPD       Z8, Z1, Z1
+	VMULPD       Z8, Z2, Z2
+	VMULPD       Z8, Z3, Z3
+	VMULPD       Z8, Z4, Z4
+	VMULPD       Z8, Z5, Z5
+	VMULPD       Z8, Z6, Z6
+	VMULPD       Z8, Z7, Z7
+	TESTQ        $0x00000002, flags+88(FP)
+	JZ           dgemmKernelHalfAVX512_plain
+	VPXORD       Z8, Z8, Z8
+	TESTQ        $0x00000004, flags+88(FP)
+	JZ           dgemmKernelHalfAVX512_relu
+	MOVQ         mask+104(FP), R10
+	SUBQ         c+56(FP), R10
+	TESTQ        $0x00000001, flags+88(FP)
+	JZ           dgemmKernelHalfAVX512_mask_nobeta
+
+	// t = alpha*acc + beta*C, each product rounded.
+	VBROADCASTSD   beta+80(FP), Z9
+	VMULPD         (R11), Z9, Z10
+	VADDPD         Z10, Z0, Z0
+	VCMPPD         $0x1e, Z8, Z0, K1
+	VCMPPD         $0x03, Z0, Z0, K2
+	KORW           K1, K2, K2
+	VMOVAPD.Z      Z0, K2, Z0
+	VBROADCASTSD.Z gemmOnes64<>+0(SB), K1, Z11
+	VMOVUPD        Z11, (R11)(R10*1)
+	VMOVUPD        Z0, (R11)
+	ADDQ           SI, R11
+	VMULPD         (R11), Z9, Z10
+	VADDPD         Z10, Z1, Z1
+	VCMPPD         $0x1e, Z8, Z1, K1
+	VCMPPD         $0x03, Z1, Z1, K2
+	KORW           K1, K2, K2
+	VMOVAPD.Z      Z1, K2, Z1
+	VBROADCASTSD.Z gemmOnes64<>+0(SB), K1, Z11
+	VMOVUPD        Z11, (R11)(R10*1)
+	VMOVUPD        Z1, (R11)
+	ADDQ           SI, R11
+	VMULPD         (R11), Z9, Z10
+	VADDPD         Z10, Z2, Z2
+	VCMPPD         $0x1e, Z8, Z2, K1
+	VCMPPD         $0x03, Z2, Z2, K2
+	KORW           K1, K2, K2
+	VMOVAPD.Z      Z2, K2, Z2
+	VBROADCASTSD.Z gemmOnes64<>+0(SB), K1, Z11
+	VMOVUPD        Z11, (R11)(R10*1)
+	VMOVUPD        Z2, (R11)
+	ADDQ           SI, R11
+	VMULPD         (R11), Z9, Z10
+	VADDPD         Z10, Z3, Z3
+	VCMPPD         $0x1e, Z8, Z3, K1
+	VCMPPD         $0x03, Z3, Z3, K2
+	KORW           K1, K2, K2
+	VMOVAPD.Z      Z3, K2, Z3
+	VBROADCASTSD.Z gemmOnes64<>+0(SB), K1, Z11
+	VMOVUPD        Z11, (R11)(R10*1)
+	VMOVUPD        Z3, (R11)
+	ADDQ           SI, R11
+	VMULPD         (R11), Z9, Z10
+	VADDPD         Z10, Z4, Z4
+	VCMPPD         $0x1e, Z8, Z4, K1
+	VCMPPD         $0x03, Z4, Z4, K2
+	KORW           K1, K2, K2
+	VMOVAPD.Z      Z4, K2, Z4
+	VBROADCASTSD.Z gemmOnes64<>+0(SB), K1, Z11
+	VMOVUPD        Z11, (R11)(R10*1)
+	VMOVUPD        Z4, (R11)
+	ADDQ           SI, R11
+	VMULPD         (R11), Z9, Z10
+	VADDPD         Z10, Z5, Z5
+	VCMPPD         $0x1e, Z8, Z5, K1
+	VCMPPD         $0x03, Z5, Z5, K2
+	KORW           K1, K2, K2
+	VMOVAPD.Z      Z5, K2, Z5
+	VBROADCASTSD.Z gemmOnes64<>+0(SB), K1, Z11
+	VMOVUPD        Z11, (R11)(R10*1)
+	VMOVUPD        Z5, (R11)
+	ADDQ           SI, R11
+	VMULPD         (R11), Z9, Z10
+	VADDPD         Z10, Z6, Z6
+	VCMPPD         $0x1e, Z8, Z6, K1
+	VCMPPD         $0x03, Z6, Z6, K2
+	KORW           K1, K2, K2
+	VMOVAPD.Z      Z6, K2, Z6
+	VBROADCASTSD.Z gemmOnes64<>+0(SB), K1, Z11
+	VMOVUPD        Z11, (R11)(R10*1)
+	VMOVUPD        Z6, (R11)
+	ADDQ           SI, R11
+	VMULPD         (R11), Z9, Z10
+	VADDPD         Z10, Z7, Z7
+	VCMPPD         $0x1e, Z8, Z7, K1
+	VCMPPD         $0x03, Z7, Z7, K2
+	KORW           K1, K2, K2
+	VMOVAPD.Z      Z7, K2, Z7
+	VBROADCASTSD.Z gemmOnes64<>+0(SB), K1, Z11
+	VMOVUPD        Z11, (R11)(R10*1)
+	VMOVUPD        Z7, (R11)
+	JMP            dgemmKernelHalfAVX512_next
+
+dgemmKernelHalfAVX512_mask_nobeta:
+	// beta == 0: C is not read.
+	VCMPPD         $0x1e, Z8, Z0, K1
+	VCMPPD         $0x03, Z0, Z0, K2
+	KORW           K1, K2, K2
+	VMOVAPD.Z      Z0, K2, Z0
+	VBROADCASTSD.Z gemmOnes64<>+0(SB), K1, Z11
+	VMOVUPD        Z11, (R11)(R10*1)
+	VMOVUPD        Z0, (R11)
+	ADDQ           SI, R11
+	VCMPPD         $0x1e, Z8, Z1, K1
+	VCMPPD         $0x03, Z1, Z1, K2
+	KORW           K1, K2, K2
+	VMOVAPD.Z      Z1, K2, Z1
+	VBROADCASTSD.Z gemmOnes64<>+0(SB), K1, Z11
+	VMOVUPD        Z11, (R11)(R10*1)
+	VMOVUPD        Z1, (R11)
+	ADDQ           SI, R11
+	VCMPPD         $0x1e, Z8, Z2, K1
+	VCMPPD         $0x03, Z2, Z2, K2
+	KORW           K1, K2, K2
+	VMOVAPD.Z      Z2, K2, Z2
+	VBROADCASTSD.Z gemmOnes64<>+0(SB), K1, Z11
+	VMOVUPD        Z11, (R11)(R10*1)
+	VMOVUPD        Z2, (R11)
+	ADDQ           SI, R11
+	VCMPPD         $0x1e, Z8, Z3, K1
+	VCMPPD         $0x03, Z3, Z3, K2
+	KORW           K1, K2, K2
+	VMOVAPD.Z      Z3, K2, Z3
+	VBROADCASTSD.Z gemmOnes64<>+0(SB), K1, Z11
+	VMOVUPD        Z11, (R11)(R10*1)
+	VMOVUPD        Z3, (R11)
+	ADDQ           SI, R11
+	VCMPPD         $0x1e, Z8, Z4, K1
+	VCMPPD         $0x03, Z4, Z4, K2
+	KORW           K1, K2, K2
+	VMOVAPD.Z      Z4, K2, Z4
+	VBROADCASTSD.Z gemmOnes64<>+0(SB), K1, Z11
+	VMOVUPD        Z11, (R11)(R10*1)
+	VMOVUPD        Z4, (R11)
+	ADDQ           SI, R11
+	VCMPPD         $0x1e, Z8, Z5, K1
+	VCMPPD         $0x03, Z5, Z5, K2
+	KORW           K1, K2, K2
+	VMOVAPD.Z      Z5, K2, Z5
+	VBROADCASTSD.Z gemmOnes64<>+0(SB), K1, Z11
+	VMOVUPD        Z11, (R11)(R10*1)
+	VMOVUPD        Z5, (R11)
+	ADDQ           SI, R11
+	VCMPPD         $0x1e, Z8, Z6, K1
+	VCMPPD         $0x03, Z6, Z6, K2
+	KORW           K1, K2, K2
+	VMOVAPD.Z      Z6, K2, Z6
+	VBROADCASTSD.Z gemmOnes64<>+0(SB), K1, Z11
+	VMOVUPD        Z11, (R11)(R10*1)
+	VMOVUPD        Z6, (R11)
+	ADDQ           SI, R11
+	VCMPPD         $0x1e, Z8, Z7, K1
+	VCMPPD         $0x03, Z7, Z7, K2
+	KORW           K1, K2, K2
+	VMOVAPD.Z      Z7, K2, Z7
+	VBROADCASTSD.Z gemmOnes64<>+0(SB), K1, Z11
+	VMOVUPD        Z11, (R11)(R10*1)
+	VMOVUPD        Z7, (R11)
+	JMP            dgemmKernelHalfAVX512_next
+
+dgemmKernelHalfAVX512_relu:
+	TESTQ $0x00000001, flags+88(FP)
+	JZ    dgemmKernelHalfAVX512_relu_nobeta
+
+	// t = alpha*acc + beta*C, each product rounded.
+	VBROADCASTSD beta+80(FP), Z9
+	VMULPD       (R11), Z9, Z10
+	VADDPD       Z10, Z0, Z0
+	VCMPPD       $0x1e, Z8, Z0, K1
+	VCMPPD       $0x03, Z0, Z0, K2
+	KORW         K1, K2, K2
+	VMOVAPD.Z    Z0, K2, Z0
+	VMOVUPD      Z0, (R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Z9, Z10
+	VADDPD       Z10, Z1, Z1
+	VCMPPD       $0x1e, Z8, Z1, K1
+	VCMPPD       $0x03, Z1, Z1, K2
+	KORW         K1, K2, K2
+	VMOVAPD.Z    Z1, K2, Z1
+	VMOVUPD      Z1, (R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Z9, Z10
+	VADDPD       Z10, Z2, Z2
+	VCMPPD       $0x1e, Z8, Z2, K1
+	VCMPPD       $0x03, Z2, Z2, K2
+	KORW         K1, K2, K2
+	VMOVAPD.Z    Z2, K2, Z2
+	VMOVUPD      Z2, (R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Z9, Z10
+	VADDPD       Z10, Z3, Z3
+	VCMPPD       $0x1e, Z8, Z3, K1
+	VCMPPD       $0x03, Z3, Z3, K2
+	KORW         K1, K2, K2
+	VMOVAPD.Z    Z3, K2, Z3
+	VMOVUPD      Z3, (R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Z9, Z10
+	VADDPD       Z10, Z4, Z4
+	VCMPPD       $0x1e, Z8, Z4, K1
+	VCMPPD       $0x03, Z4, Z4, K2
+	KORW         K1, K2, K2
+	VMOVAPD.Z    Z4, K2, Z4
+	VMOVUPD      Z4, (R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Z9, Z10
+	VADDPD       Z10, Z5, Z5
+	VCMPPD       $0x1e, Z8, Z5, K1
+	VCMPPD       $0x03, Z5, Z5, K2
+	KORW         K1, K2, K2
+	VMOVAPD.Z    Z5, K2, Z5
+	VMOVUPD      Z5, (R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Z9, Z10
+	VADDPD       Z10, Z6, Z6
+	VCMPPD       $0x1e, Z8, Z6, K1
+	VCMPPD       $0x03, Z6, Z6, K2
+	KORW         K1, K2, K2
+	VMOVAPD.Z    Z6, K2, Z6
+	VMOVUPD      Z6, (R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Z9, Z10
+	VADDPD       Z10, Z7, Z7
+	VCMPPD       $0x1e, Z8, Z7, K1
+	VCMPPD       $0x03, Z7, Z7, K2
+	KORW         K1, K2, K2
+	VMOVAPD.Z    Z7, K2, Z7
+	VMOVUPD      Z7, (R11)
+	JMP          dgemmKernelHalfAVX512_next
+
+dgemmKernelHalfAVX512_relu_nobeta:
+	// beta == 0: C is not read.
+	VCMPPD    $0x1e, Z8, Z0, K1
+	VCMPPD    $0x03, Z0, Z0, K2
+	KORW      K1, K2, K2
+	VMOVAPD.Z Z0, K2, Z0
+	VMOVUPD   Z0, (R11)
+	ADDQ      SI, R11
+	VCMPPD    $0x1e, Z8, Z1, K1
+	VCMPPD    $0x03, Z1, Z1, K2
+	KORW      K1, K2, K2
+	VMOVAPD.Z Z1, K2, Z1
+	VMOVUPD   Z1, (R11)
+	ADDQ      SI, R11
+	VCMPPD    $0x1e, Z8, Z2, K1
+	VCMPPD    $0x03, Z2, Z2, K2
+	KORW      K1, K2, K2
+	VMOVAPD.Z Z2, K2, Z2
+	VMOVUPD   Z2, (R11)
+	ADDQ      SI, R11
+	VCMPPD    $0x1e, Z8, Z3, K1
+	VCMPPD    $0x03, Z3, Z3, K2
+	KORW      K1, K2, K2
+	VMOVAPD.Z Z3, K2, Z3
+	VMOVUPD   Z3, (R11)
+	ADDQ      SI, R11
+	VCMPPD    $0x1e, Z8, Z4, K1
+	VCMPPD    $0x03, Z4, Z4, K2
+	KORW      K1, K2, K2
+	VMOVAPD.Z Z4, K2, Z4
+	VMOVUPD   Z4, (R11)
+	ADDQ      SI, R11
+	VCMPPD    $0x1e, Z8, Z5, K1
+	VCMPPD    $0x03, Z5, Z5, K2
+	KORW      K1, K2, K2
+	VMOVAPD.Z Z5, K2, Z5
+	VMOVUPD   Z5, (R11)
+	ADDQ      SI, R11
+	VCMPPD    $0x1e, Z8, Z6, K1
+	VCMPPD    $0x03, Z6, Z6, K2
+	KORW      K1, K2, K2
+	VMOVAPD.Z Z6, K2, Z6
+	VMOVUPD   Z6, (R11)
+	ADDQ      SI, R11
+	VCMPPD    $0x1e, Z8, Z7, K1
+	VCMPPD    $0x03, Z7, Z7, K2
+	KORW      K1, K2, K2
+	VMOVAPD.Z Z7, K2, Z7
+	VMOVUPD   Z7, (R11)
+	JMP       dgemmKernelHalfAVX512_next
+
+dgemmKernelHalfAVX512_plain:
+	TESTQ $0x00000001, flags+88(FP)
+	JZ    dgemmKernelHalfAVX512_plain_nobeta
+
+	// t = alpha*acc + beta*C, each product rounded.
+	VBROADCASTSD beta+80(FP), Z9
+	VMULPD       (R11), Z9, Z10
+	VADDPD       Z10, Z0, Z0
+	VMOVUPD      Z0, (R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Z9, Z10
+	VADDPD       Z10, Z1, Z1
+	VMOVUPD      Z1, (R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Z9, Z10
+	VADDPD       Z10, Z2, Z2
+	VMOVUPD      Z2, (R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Z9, Z10
+	VADDPD       Z10, Z3, Z3
+	VMOVUPD      Z3, (R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Z9, Z10
+	VADDPD       Z10, Z4, Z4
+	VMOVUPD      Z4, (R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Z9, Z10
+	VADDPD       Z10, Z5, Z5
+	VMOVUPD      Z5, (R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Z9, Z10
+	VADDPD       Z10, Z6, Z6
+	VMOVUPD      Z6, (R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Z9, Z10
+	VADDPD       Z10, Z7, Z7
+	VMOVUPD      Z7, (R11)
+	JMP          dgemmKernelHalfAVX512_next
+
+dgemmKernelHalfAVX512_plain_nobeta:
+	// beta == 0: C is not read.
+	VMOVUPD Z0, (R11)
+	ADDQ    SI, R11
+	VMOVUPD Z1, (R11)
+	ADDQ    SI, R11
+	VMOVUPD Z2, (R11)
+	ADDQ    SI, R11
+	VMOVUPD Z3, (R11)
+	ADDQ    SI, R11
+	VMOVUPD Z4, (R11)
+	ADDQ    SI, R11
+	VMOVUPD Z5, (R11)
+	ADDQ    SI, R11
+	VMOVUPD Z6, (R11)
+	ADDQ    SI, R11
+	VMOVUPD Z7, (R11)
+
+dgemmKernelHalfAVX512_next:
+	ADDQ BX, R8
+	ADDQ $0x00000040, R9
+	DECQ strips+96(FP)
+	JNZ  dgemmKernelHalfAVX512_strip
+	VZEROUPPER
+	RET
+
 // func sgemmPackTAVX2(kt int, src *float32, lds int, dst *float32, ldd int)
 // Requires: AVX
 TEXT ·sgemmPackTAVX2(SB), NOSPLIT, $0-40

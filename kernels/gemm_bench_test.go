@@ -18,13 +18,15 @@ type gemmBenchCase struct {
 
 // gemmBenchCases are the RNN's shapes with batch 256 and 128 or 512 units:
 // forward h·Wᵀ (NT), input projection with 2 and 28 inputs (NT), backward
-// deltas δ·W (NN) and weight gradients δᵀ·h over the batch (TN, k = 256).
+// deltas δ·W (NN) and weight gradients δᵀ·h over the batch (TN, k = 256);
+// and the forward step of the 100-unit networks (edge tiles in n).
 var gemmBenchCases = []gemmBenchCase{
 	{false, true, 256, 128, 128},
 	{false, true, 256, 512, 512},
 	{false, true, 256, 128, 2},
 	{false, true, 256, 128, 28},
 	{false, true, 256, 512, 28},
+	{false, true, 256, 100, 100},
 	{false, false, 256, 128, 128},
 	{false, false, 256, 512, 512},
 	{true, false, 128, 128, 256},

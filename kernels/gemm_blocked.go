@@ -42,6 +42,7 @@ type gemmPackN[T Float] func(k int, src *T, lds int, dst *T, nr int)
 // strips. The blocked driver in this file turns it into a full gemm.
 type gemmMicro[T Float] struct {
 	kern   gemmKernel[T]
+	half   gemmKernel[T] // the same for mr×nr/2 tiles, or nil
 	mr, nr int
 	packT  gemmPackT[T] // nil: transpose in Go
 	w      int          // tile width of packT
@@ -333,7 +334,15 @@ func (g *gemmCall[T]) block(w *gemmWork[T], s0, s1, t0, t1 int) {
 				default:
 					bp, sb = &g.b[j0], g.ldb
 				}
-				kern(k, ap, ra, sa, bp, sb, 0, &tile[0], nr, g.alpha, 0, 0, 1, nil)
+				// A last strip of at most nr/2 columns takes the half-width
+				// kernel (the same chains, half the work); it reads the
+				// first nr/2 columns of the strip of B and writes the left
+				// half of the tile.
+				ek := kern
+				if cols <= nr/2 && g.mk.half != nil {
+					ek = g.mk.half
+				}
+				ek(k, ap, ra, sa, bp, sb, 0, &tile[0], nr, g.alpha, 0, 0, 1, nil)
 				for r := 0; r < rows; r++ {
 					crow := g.c[(i0+r)*g.ldc+j0 : (i0+r)*g.ldc+j0+cols]
 					trow := tile[r*nr : r*nr+cols]

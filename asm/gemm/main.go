@@ -1,9 +1,9 @@
 // Command gemm generates the register-blocked gemm micro-kernels of package
 // kernels: kernels/gemm_amd64.s and its stubs kernels/gemm_amd64.go.
 //
-// One function, microKernel, emits all four variants {float32, float64} ×
-// {AVX2, AVX-512}, parametrised by element width, vector width and tile
-// shape. Each micro-kernel computes a run of MR×NR tiles of C side by side:
+// One function, microKernel, emits all variants {float32, float64} ×
+// {AVX2, AVX-512} × {full, half width}, parametrised by element width,
+// vector width and tile shape. Each micro-kernel computes a run of MR×NR tiles of C side by side:
 //
 //	for q < strips, r < MR, j < NR:   // C, B advanced by q*NR columns, q*bstep elements
 //		acc := 0
@@ -578,6 +578,11 @@ var variants = []variant{
 	{name: "dgemmKernelAVX2", elem: 8, avx512: false, mr: 6, nv: 2, unroll: 4},
 	{name: "sgemmKernelAVX512", elem: 4, avx512: true, mr: 8, nv: 2, unroll: 4},
 	{name: "dgemmKernelAVX512", elem: 8, avx512: true, mr: 8, nv: 2, unroll: 4},
+	// Half-width twins for a last column strip of at most NR/2 columns.
+	{name: "sgemmKernelHalfAVX2", elem: 4, avx512: false, mr: 6, nv: 1, unroll: 4},
+	{name: "dgemmKernelHalfAVX2", elem: 8, avx512: false, mr: 6, nv: 1, unroll: 4},
+	{name: "sgemmKernelHalfAVX512", elem: 4, avx512: true, mr: 8, nv: 1, unroll: 4},
+	{name: "dgemmKernelHalfAVX512", elem: 8, avx512: true, mr: 8, nv: 1, unroll: 4},
 }
 
 func main() {

@@ -26,6 +26,7 @@ var gemmCases = []gemmCase{
 	{false, true, 256, 128, 2},
 	{false, true, 256, 128, 28},
 	{false, true, 256, 512, 28},
+	{false, true, 256, 100, 100},
 	{false, false, 256, 128, 128},
 	{false, false, 256, 512, 512},
 	{true, false, 128, 128, 256},
