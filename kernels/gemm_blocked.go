@@ -159,13 +159,13 @@ type gemmCall[T Float] struct {
 }
 
 // run is the blocked driver: C = alpha*op(A)*op(B) + beta*C, then ReLU with
-// mask when relu is set.
+// mask when relu is set (fused into the micro-kernels' epilogue).
 //
 // Accumulation order: every element of C is computed by the micro-kernel's
 // single FMA chain over l = 0, 1, …, k-1 starting from zero, then scaled by
 // alpha and, when beta != 0, added to the rounded beta*C. Edge tiles run the
-// same kernel into a scratch tile and do the beta step in Go with the same
-// roundings. Hence an element's value depends only on its row of op(A), its
+// same kernel (or its half-width twin, whose chains are the same) into a
+// scratch tile and do the beta step and ReLU in Go with the same roundings. Hence an element's value depends only on its row of op(A), its
 // column of op(B), alpha, beta and its old value: not on the blocking, the
 // split over goroutines or GOMAXPROCS.
 func (mk *gemmMicro[T]) run(tA, tB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int, relu bool, mask []T) {
