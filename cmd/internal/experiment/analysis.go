@@ -56,6 +56,11 @@ func fmtP(p float64) string {
 	if math.IsNaN(p) {
 		return "n/a"
 	}
+	if p < 1e-16 {
+		// A p-value is never 0; below about 1e-16 the normal tail in
+		// float64 (1 − Φ(z)) rounds to 0.
+		return "< 1e-16"
+	}
 	if p < 1e-4 {
 		return fmt.Sprintf("%.1e", p)
 	}

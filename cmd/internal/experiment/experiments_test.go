@@ -2,6 +2,7 @@ package experiment
 
 import (
 	"context"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -179,6 +180,14 @@ func TestLogWorthy(t *testing.T) {
 	} {
 		if got := logWorthy(c.x); got != c.want {
 			t.Errorf("logWorthy(%v) = %v, want %v", c.x, got, c.want)
+		}
+	}
+}
+
+func TestFmtP(t *testing.T) {
+	for p, want := range map[float64]string{0: "< 1e-16", 3e-7: "3.0e-07", 0.01234: "0.0123", math.NaN(): "n/a"} {
+		if got := fmtP(p); got != want {
+			t.Errorf("fmtP(%g) = %q, want %q", p, got, want)
 		}
 	}
 }
