@@ -78,6 +78,30 @@ func TestAllocs(t *testing.T) {
 			}
 		}
 	}
+	// The seqMNIST shape on one thread (with more threads, kernels.Gemm
+	// splits large products over goroutines, which allocates).
+	cfg := Config{In: 28, N: 128, Out: 10, Loss: Loss{Kind: CrossEntropy}}
+	net := mustNew[float32](t, cfg)
+	b := randBatch[float32](cfg, 256, 28, 1)
+	var ws Workspace[float32]
+	g := make([]float32, net.NumParams())
+	old := runtime.GOMAXPROCS(1)
+	defer runtime.GOMAXPROCS(old)
+	if _, err := net.Gradient(&ws, b, g); err != nil {
+		t.Fatal(err)
+	}
+	if n := testing.AllocsPerRun(5, func() { net.Gradient(&ws, b, g) }); n != 0 {
+		t.Errorf("seqMNIST shape: %v allocations per Forward+Backward", n)
+	}
+	h, err := NewHVP(net, b, 0, &ws)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, hv := make([]float32, 3*h.Dim()), make([]float32, 3*h.Dim())
+	h.ApplyBlock(hv, v, 3)
+	if n := testing.AllocsPerRun(3, func() { h.ApplyBlock(hv, v, 3) }); n != 0 {
+		t.Errorf("seqMNIST shape: %v allocations per ApplyBlock", n)
+	}
 }
 
 // TestFloat32MatchesFloat64 compares the forward pass in both precisions.

@@ -45,7 +45,8 @@ func (net *Network[T]) checkBatch(b *Batch[T]) error {
 // state or the loss returns ErrDiverged with the first step seen; a
 // non-zero W_rec diagonal is an error. The batch
 // is referenced, not copied, until the next Forward. After warm-up it
-// allocates nothing.
+// allocates nothing (with GOMAXPROCS > 1, kernels.Gemm may start goroutines
+// for large products, which allocates).
 func (net *Network[T]) Forward(ws *Workspace[T], b *Batch[T]) (float64, error) {
 	if err := net.checkBatch(b); err != nil {
 		return 0, err
