@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"gonum.org/v1/gonum/mat"
+
+	"github.com/hessrnn/hessrnn/kernels"
 )
 
 var paramSets = []struct {
@@ -307,5 +309,65 @@ func TestOperatorFloat32(t *testing.T) {
 		if x != float64(want[i]) {
 			t.Fatalf("element %d: adapter %v, float32 HVP %v", i, x, want[i])
 		}
+	}
+}
+
+// TestFloat32FDInaccurate measures why FiniteDiffHVP refuses float32: on a
+// seqMNIST-like network the central difference of float32 gradients is off
+// by more than 1e-5 (the tolerance of the exact-HVP checks) at every step,
+// and by about 1 at the textbook step ε_mach^{1/3} ≈ 5e-3, where the
+// perturbation moves many units across their ReLU kink.
+func TestFloat32FDInaccurate(t *testing.T) {
+	cfg := Config{In: 28, N: 32, Out: 10, Seed: 1, Loss: Loss{Kind: CrossEntropy}}
+	n64 := mustNew[float64](t, cfg)
+	b64 := randBatch[float64](cfg, 16, 28, 1)
+	h, err := NewHVP(n64, b64, 0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := h.Dim()
+	v := randVec(d, 3)
+	exact := make([]float64, d)
+	h.Apply(exact, v)
+	n32, b32 := Convert[float32](n64), randBatch[float32](cfg, 16, 28, 1)
+	L := n32.Layout
+	v32 := make([]float32, d)
+	for i, x := range v {
+		v32[i] = float32(x)
+	}
+	dir := make([]float32, L.Total)
+	Scatter(L, 0, dir, v32)
+	MaskDiag(dir[L.Blocks[WRec].Off:], cfg.N)
+	vn := math.Sqrt(float64(kernels.Dot(dir, dir)))
+	wn := math.Sqrt(float64(kernels.Dot(n32.WRecM, n32.WRecM)))
+	var ws Workspace[float32]
+	p := n32.Clone()
+	gp, gm, diff := make([]float32, L.Total), make([]float32, L.Total), make([]float32, d)
+	fd := make([]float64, d)
+	best := math.Inf(1)
+	for _, rel := range []float64{1e-5, 1e-4, 1e-3, math.Cbrt(0x1p-23), 1e-2} {
+		eps := rel * (1 + wn) / vn
+		kernels.AxpyTo(p.Params, float32(eps), dir, n32.Params)
+		if _, err := p.Gradient(&ws, b32, gp); err != nil {
+			t.Fatal(err)
+		}
+		kernels.AxpyTo(p.Params, float32(-eps), dir, n32.Params)
+		if _, err := p.Gradient(&ws, b32, gm); err != nil {
+			t.Fatal(err)
+		}
+		kernels.ScaledDiff(gp, 1, gp, gm)
+		Gather(L, 0, diff, gp)
+		for i, x := range diff {
+			fd[i] = float64(x) / (2 * eps)
+		}
+		e := relErr(fd, exact)
+		t.Logf("relative step %.2g: float32 FD relative error %.3g", rel, e)
+		best = min(best, e)
+		if rel == math.Cbrt(0x1p-23) && e < 0.3 {
+			t.Errorf("float32 FD at the ε^(1/3) step: relative error %g, expected near 1", e)
+		}
+	}
+	if best < 1e-5 {
+		t.Errorf("float32 FD reaches relative error %g: it could serve as a reference", best)
 	}
 }
