@@ -11,15 +11,16 @@ import (
 
 // HVP computes exact Hessian-vector products H·v of the loss with respect
 // to a parameter subset, at fixed weights and a fixed batch, by
-// forward-over-reverse differentiation (Pearlmutter's R-operator, with
-// ReLU” = 0). The forward states r^t, ψ^t and the BPTT deltas δ^t are
-// computed once, by NewHVP or Reset, and reused by every Apply: each
-// product costs one tangent forward and one tangent backward pass, about
-// twice a BPTT gradient. Memory is the stored trajectory, 3(T+1)·B·N
-// elements (4 with ALIF units) plus readouts, and (2N+Out)·(T+1)·B elements
-// per direction of a sub-block of at most MaxBlock directions (the tangent
-// states Rr^t, Rδ^t and Re^t of every step, so that all weight products
-// are single gemms over T·B rows): linear in T, bounded in k.
+// forward-over-reverse differentiation (Pearlmutter's R-operator; the
+// second derivative of ReLU is taken as 0). The forward states r^t, ψ^t
+// and the BPTT deltas δ^t are computed once, by NewHVP or Reset, and
+// reused by every Apply: each product costs one tangent forward and one
+// tangent backward pass, about twice a BPTT gradient. Memory is the stored
+// trajectory, 3(T+1)·B·N elements (4 with ALIF units) plus readouts, and
+// (2N+Out)·(T+1)·B elements per direction of a sub-block of at most
+// MaxBlock directions (the tangent states Rr^t, Rδ^t and Re^t of every
+// step, so that all weight products are gemms over all T·B rows): linear
+// in T, bounded in the block size.
 //
 // Vectors are packed over the blocks of Set in layout order (W_in, W_rec,
 // W_out, b_out), each row-major; the W_rec diagonal is part of the layout
