@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/hessrnn/hessrnn/cmd/internal/results"
+	"github.com/hessrnn/hessrnn/rnn"
 )
 
 // The tests build the binary once and run it as a user would.
@@ -552,13 +553,23 @@ func TestRunConfigAndFlags(t *testing.T) {
 	dir := t.TempDir()
 	writeFile(t, filepath.Join(dir, "small.toml"), smallRun)
 	mustRun(t, dir, nil, "run", "fig3", "--config", "small.toml", "--seeds", "1", "--iters", "30", "--set", "train.lr=0.005",
-		"--set", "hessian.every=10", "--out", "fig3", "--progress", "none", "--no-report")
+		"--set", "hessian.every=10", "--out", "fig3", "--progress", "none", "--no-report", "--save-weights")
 	got, err := loadRuns(filepath.Join(dir, "fig3"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	rules := map[string]bool{}
 	for _, r := range got {
+		// --save-weights: one NPZ file per checkpoint, readable by rnn.
+		npz, _ := filepath.Glob(filepath.Join(dir, "fig3", "weights", r.ID, "iter-*.npz"))
+		if len(npz) != len(r.Trajectory) {
+			t.Errorf("run %s: %d weight files for %d checkpoints", r.ID, len(npz), len(r.Trajectory))
+		}
+		for _, f := range npz {
+			if net, err := rnn.LoadNPZFile[float64](f); err != nil || net.Cfg.N != r.Config.Model.N {
+				t.Errorf("%s: %v", f, err)
+			}
+		}
 		rules[r.Config.Rule] = true
 		c := r.Config
 		if c.Model.N != 10 || c.PatternGen.Steps != 10 || c.Train.Iterations != 30 || c.Train.LR != 0.005 || c.Hessian.Every != 10 ||

@@ -48,6 +48,7 @@ type runFlags struct {
 	force    bool
 	progress string
 	noReport bool
+	weights  bool
 	// run only
 	task       string
 	seeds      int
@@ -72,6 +73,15 @@ func (f *runFlags) common(fs *flag.FlagSet) {
 	fs.BoolVar(&f.force, "force", false, "rerun runs whose finished result exists")
 	fs.StringVar(&f.progress, "progress", "auto", "progress output: auto, bars, lines or none")
 	fs.BoolVar(&f.noReport, "no-report", false, "do not write report.html, results.csv and figures")
+	fs.BoolVar(&f.weights, "save-weights", false, "save the weights at every checkpoint as NPZ (NumPy) files in OUT/weights/<run ID>/")
+}
+
+// weightsDir is where --save-weights puts checkpoints, or "" without it.
+func (f *runFlags) weightsDir(out string) string {
+	if !f.weights {
+		return ""
+	}
+	return filepath.Join(out, "weights")
 }
 
 func (f *runFlags) runOnly(fs *flag.FlagSet) {
@@ -307,7 +317,7 @@ func runExperiment(ctx context.Context, a *app, name string, args []string, isDe
 	if err := checkData(pendingRuns(out, shard.Select(planned), f.force)); err != nil {
 		return err
 	}
-	env := &experiment.Env{Experiment: spec.Name}
+	env := &experiment.Env{Experiment: spec.Name, Weights: f.weightsDir(out)}
 	fmt.Fprintf(a.stderr, "hessrnn: %s on %s, %d seeds per rule; results in %s\n", spec.Name, base.Task, seeds, out)
 	start := time.Now()
 	sum, done, err := env.RunExperiment(ctx, spec, base, seeds, experiment.RunOptions{

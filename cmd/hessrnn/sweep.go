@@ -129,7 +129,7 @@ func cmdSweep(ctx context.Context, a *app, args []string) error {
 	if exp == "" {
 		exp = "sweep"
 	}
-	env := &experiment.Env{Experiment: exp}
+	env := &experiment.Env{Experiment: exp, Weights: f.weightsDir(out)}
 	fmt.Fprintf(a.stderr, "hessrnn: sweep %s: %d runs (shard %s: %d); results in %s\n", cfgPath, len(runs), shard, len(shard.Select(runs)), out)
 	start := time.Now()
 	sum, err := env.Execute(ctx, runs, experiment.RunOptions{Out: out, Jobs: f.jobs, Shard: shard, Force: f.force, Log: log, Terminal: term})

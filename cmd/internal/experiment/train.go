@@ -1,10 +1,13 @@
 package experiment
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"math"
+	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -26,6 +29,10 @@ import (
 type Env struct {
 	// Experiment is recorded in every result.
 	Experiment string
+	// Weights, when not empty, is a directory that receives the network's
+	// parameters at every checkpoint as NumPy-readable NPZ files,
+	// Weights/<run ID>/iter-NNNNNN.npz (written atomically).
+	Weights string
 
 	mu    sync.Mutex
 	mnist map[string]*task.MNISTData
@@ -259,6 +266,11 @@ func train[T kernels.Float](ctx context.Context, e *Env, run config.Run, rec pro
 				return fail(err)
 			}
 			ck++
+			if e.Weights != "" {
+				if err := saveWeights(e.Weights, res.ID, it, net); err != nil {
+					return fail(err)
+				}
+			}
 			res.Trajectory = append(res.Trajectory, c.Checkpoint)
 			cp, vecs = &res.Trajectory[len(res.Trajectory)-1], c.vectors
 			if it == iters || (it > 0 && stopEarly(run, tk.Metric(), float64(c.TestMetric))) {
@@ -329,6 +341,23 @@ func train[T kernels.Float](ctx context.Context, e *Env, run config.Run, rec pro
 		return fail(err)
 	}
 	return true
+}
+
+// saveWeights writes net's parameters to dir/id/iter-NNNNNN.npz atomically.
+func saveWeights[T kernels.Float](dir, id string, it int, net *rnn.Network[T]) error {
+	d := filepath.Join(dir, id)
+	if err := os.MkdirAll(d, 0o755); err != nil {
+		return fmt.Errorf("weights: %w", err)
+	}
+	var buf bytes.Buffer
+	if err := rnn.SaveNPZ(&buf, net); err != nil {
+		return fmt.Errorf("weights: %w", err)
+	}
+	path := filepath.Join(d, fmt.Sprintf("iter-%06d.npz", it))
+	if err := results.WriteFileAtomic(path, buf.Bytes()); err != nil {
+		return fmt.Errorf("weights: %w", err)
+	}
+	return nil
 }
 
 // stopEarly reports whether the test metric has reached run.Train.StopAtTest
