@@ -89,8 +89,8 @@ const hvpMaxBlock = 8
 
 // NewHVP runs the forward and backward passes of net on b, keeps them in ws
 // (a new workspace when nil) and returns the operator for the parameter set
-// (the zero ParamSet means SetWRec). net and b must not change while the
-// HVP is used, except through Reset.
+// (the zero ParamSet means SetWRec). net, b and ws must not change (nor ws
+// serve another Forward) while the HVP is used, except through Reset.
 func NewHVP[T kernels.Float](net *Network[T], b *Batch[T], set ParamSet, ws *Workspace[T]) (*HVP[T], error) {
 	if ws == nil {
 		ws = new(Workspace[T])
