@@ -67,6 +67,29 @@ func trace(v simd.Variant) {
 	n := Load(Param("v").Len(), GP64())
 	vv, ev, gv, tmp := v.Vecs(unroll), v.Vecs(unroll), v.Vecs(unroll), v.Vecs(unroll)
 	v.ElementLoop("elems", n, unroll, func(b simd.Block) {
+		if b.Vectors > 1 {
+			// Whole blocks load every v, E and G first, compute, then
+			// store: measured 1-9% faster on Zen 5 than storing each
+			// vector's E before loading its G.
+			for u := 0; u < b.Vectors; u++ {
+				b.Load(vp, u, vv[u])
+				b.Load(ep, u, ev[u])
+				b.Load(gp, u, tmp[u])
+			}
+			for u := 0; u < b.Vectors; u++ {
+				V, E, G := b.Reg(vv[u]), b.Reg(ev[u]), b.Reg(gv[u])
+				b.V.Mul(E, b.Reg(bc), E)
+				b.V.FMA(b.Reg(bd), V, E)
+				b.V.Mul(V, b.Reg(bq), G)
+				b.V.FMA(b.Reg(bp), E, G)
+				b.V.Add(G, b.Reg(tmp[u]), G)
+			}
+			for u := 0; u < b.Vectors; u++ {
+				b.Store(ev[u], ep, u)
+				b.Store(gv[u], gp, u)
+			}
+			return
+		}
 		for u := 0; u < b.Vectors; u++ {
 			b.Load(vp, u, vv[u])
 			b.Load(ep, u, ev[u])
