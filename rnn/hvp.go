@@ -85,7 +85,7 @@ type hvpItem[T kernels.Float] struct {
 const hvpBlockBytes = 128 << 20
 
 // hvpMaxBlock caps the directions per sub-block.
-const hvpMaxBlock = 8
+const hvpMaxBlock = 4
 
 // NewHVP runs the forward and backward passes of net on b, keeps them in ws
 // (a new workspace when nil) and returns the operator for the parameter set
@@ -137,8 +137,9 @@ func (h *HVP[T]) Grad() []T { return h.grad }
 // MaxBlock returns the number of directions ApplyBlock processes together;
 // larger blocks are split. The tangent storage of a sub-block,
 // (2N + Out)·(T+1)·B elements per direction, stays within 128 MiB unless a
-// single direction needs more; up to 8 directions (larger blocks gain
-// nothing: their tangent states fall out of cache).
+// single direction needs more; up to 4 directions (larger blocks are
+// slower per vector on the development machine: their tangent states fall
+// out of cache).
 func (h *HVP[T]) MaxBlock() int { return h.kMax }
 
 // Apply writes H·v to dst; both have length Dim. It panics on other
