@@ -20,9 +20,10 @@ import (
 // plus λ·W for the three weight matrices when Cfg.L2 = λ > 0. The deltas
 // stay in ws (Trajectory.Delta) and are reused by the Hessian-vector
 // product. The recursion runs on fixed batch chunks in parallel; the weight
-// gradients are products over all T·B rows in fixed row chunks, so the result does not
-// depend on GOMAXPROCS. net must be the network of the Forward call, with
-// unchanged parameters. After warm-up it allocates nothing.
+// gradients are products over all T·B rows in fixed row chunks, so the
+// result does not depend on GOMAXPROCS. net must be the network of the
+// Forward call, with unchanged parameters. After warm-up it allocates
+// nothing (see Forward for GOMAXPROCS > 1).
 func (net *Network[T]) Backward(ws *Workspace[T], grad []T) error {
 	if !ws.haveFwd || ws.net != net {
 		return ErrNoForward

@@ -43,10 +43,10 @@ func (net *Network[T]) checkBatch(b *Batch[T]) error {
 // plus λ/2·(‖W_in‖² + ‖W_rec‖² + ‖W_out‖²) when Cfg.L2 = λ > 0 (paper
 // §1.4), where 𝒯 is the set of loss steps of Cfg.Loss. A NaN or Inf in a
 // state or the loss returns ErrDiverged with the first step seen; a
-// non-zero W_rec diagonal is an error. The batch
-// is referenced, not copied, until the next Forward. After warm-up it
-// allocates nothing (with GOMAXPROCS > 1, kernels.Gemm may start goroutines
-// for large products, which allocates).
+// non-zero W_rec diagonal is an error. The batch is referenced, not copied,
+// until the next Forward. After warm-up it allocates nothing (with
+// GOMAXPROCS > 1, kernels.Gemm may start goroutines for large products,
+// which allocates).
 func (net *Network[T]) Forward(ws *Workspace[T], b *Batch[T]) (float64, error) {
 	if err := net.checkBatch(b); err != nil {
 		return 0, err
