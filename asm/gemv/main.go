@@ -22,8 +22,8 @@
 //     y[j] = fma(alpha*x[i], A[i, j], y[j]), processing R rows per pass over
 //     y (AVX2: 8, then 4, then 1; AVX-512: 2, then 1), each pass in steps of
 //     several vectors of y (the same order as gemvTGeneric, with fused
-//     rounding). Each 8-row pass first prefetches the start of the next 8
-//     rows (prefetchNextBlock).
+//     rounding). Software prefetching of the next rows measured no faster
+//     than the hardware prefetchers with these row counts on Zen 5.
 package main
 
 import (
@@ -678,37 +678,12 @@ func gemvT(k kind) {
 	RET()
 }
 
-// gemvTPrefetch is how many bytes at the start of each row of the next
-// block gemvT prefetches when it starts a block of 8 rows.
-const gemvTPrefetch = 512
-
-// prefetchNextBlock issues PREFETCHT0 for the first gemvTPrefetch bytes of
-// rows R..2R-1 past p (the rows of the next block). A row of A that starts
-// a new page is not covered by the hardware stream prefetchers, so without
-// this every pass would begin with R cache misses; on Zen 4/5 it measured
-// 10-20% faster on L2-resident A (n = 128) and neutral on L3-resident A
-// (n = 512), whereas prefetching whole rows ahead slowed the latter by 25%.
-// Prefetches never fault, so the rows past the end of A are harmless.
-func prefetchNextBlock(R int, p rowPtrs, lda reg.Register) {
-	q := rowPtrs{lda: p.lda, lda3: p.lda3, pj: GP64(), p4: GP64()}
-	LEAQ(Mem{Base: p.p4, Index: lda, Scale: 4}, q.pj)
-	LEAQ(Mem{Base: q.pj, Index: lda, Scale: 4}, q.p4)
-	for r := 0; r < R; r++ {
-		for l := 0; l < gemvTPrefetch; l += 64 {
-			PREFETCHT0(q.mem(r, l))
-		}
-	}
-}
-
 func (k kind) gemvTBlock(R int, units []int, next string, m, yp, ap, lda, lda3, xp, nB reg.Register, bounds []reg.Register, nvec reg.Register, kr reg.OpmaskPhysical, valpha reg.VecVirtual) {
 	L := func(s string) string { return fmt.Sprintf("t%d%s", R, s) }
 	Label(L("rows"))
 	CMPQ(m, U32(R))
 	JL(LabelRef(next))
 	p := newRowPtrs(R, ap, lda, lda3)
-	if R == 8 {
-		prefetchNextBlock(R, p, lda)
-	}
 	t := make([]reg.VecVirtual, R)
 	for r := range t {
 		t[r] = k.vec()
