@@ -89,15 +89,16 @@ func (mk *gemmMicro[T]) gemm(tA, tB bool, m, n, k int, alpha T, a []T, lda int, 
 	mk.run(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, false, nil)
 }
 
-// gemmWork is the scratch of one call (packed B, shared by all workers) or
-// of one worker (edge tiles); kept in a sync.Pool so that steady-state calls
+// gemmWork is the scratch of one call (packed operands, shared by all
+// parts, and the edge tiles of the parts the caller computes), kept in a
+// sync.Pool, or of one pool worker (edge tiles), so that steady-state calls
 // allocate nothing.
 type gemmWork[T Float] struct {
-	packA []T // packed strips of A, k×mr each
-	packB []T // packed strips of B, k×nr each
-	edgeA []T // the last, partial row strip of A, packed k×mr
-	tile  []T // one mr×nr tile of C
-	wg    sync.WaitGroup
+	packA []T            // packed strips of A, k×mr each
+	packB []T            // packed strips of B, k×nr each
+	edgeA []T            // the last, partial row strip of A, packed k×mr
+	tile  []T            // one mr×nr tile of C
+	wg    sync.WaitGroup // the parts handed to pool workers
 	call  gemmCall[T]
 }
 
@@ -234,13 +235,9 @@ func (mk *gemmMicro[T]) run(tA, tB bool, m, n, k int, alpha T, a []T, lda int, b
 		return
 	}
 	// Split the output into one rectangle per worker along the dimension
-	// with more strips. Only this path allocates (the goroutines).
-	w.wg.Add(workers - 1)
-	for t := 1; t < workers; t++ {
-		go g.helper(&w.wg, t, workers)
-	}
-	g.part(w, 0, workers)
-	w.wg.Wait()
+	// with more strips; the parts run on the package's worker pool
+	// (gemm_pool.go).
+	g.parallel(w, workers)
 	w.call = gemmCall[T]{}
 	putGemmWork(w)
 }
@@ -252,14 +249,6 @@ func (g *gemmCall[T]) workers() int {
 		return 1
 	}
 	return min(runtime.GOMAXPROCS(0), max(g.stripsM, g.stripsN))
-}
-
-// helper runs part t of parts on a goroutine with its own scratch.
-func (g *gemmCall[T]) helper(wg *sync.WaitGroup, t, parts int) {
-	w := getGemmWork[T]()
-	g.part(w, t, parts)
-	putGemmWork(w)
-	wg.Done()
 }
 
 // part runs the t-th of parts rectangles of the output.
