@@ -20,7 +20,7 @@
 //   - gemvT first sets y = beta*y (y = 0 without reading y when beta == 0,
 //     untouched when beta == 1), then adds the rows of A in increasing i,
 //     y[j] = fma(alpha*x[i], A[i, j], y[j]), processing R rows per pass over
-//     y (AVX2: 8, then 4, then 1; AVX-512: 2, then 1), each pass in steps of
+//     y (AVX2: 4, then 1; AVX-512: 2, then 1), each pass in steps of
 //     several vectors of y (the same order as gemvTGeneric, with fused
 //     rounding). Software prefetching of the next rows measured no faster
 //     than the hardware prefetchers with these row counts on Zen 5.
@@ -635,19 +635,21 @@ func gemvT(k kind) {
 	}
 
 	Label("rows")
-	// Rows per pass (blocks, largest first) and y vectors per step: the U
-	// independent FMA chains of a pass hide the FMA latency, and more rows
-	// per pass mean fewer trips of y through the store-load path.
-	// AVX-512 takes 2 rows per pass: fewer concurrent row streams measured
-	// 1.2-1.4x faster than 8-row passes at n = 128 on Zen 5 and no slower at
-	// n = 512; at AVX2 the 8-row passes are as fast or faster. Steps of 16
-	// vectors (rows of at least 32 vectors) then 8 measured 10-20% faster
-	// than steps of 8 at n = 512 and equal at n = 128, where 16-vector steps
-	// alone were 30% slower for float64 (hence the 32-vector threshold).
+	// Rows per pass (blocks, largest first) and y vectors per step: the
+	// independent FMA chains of a step hide the FMA latency; more rows per
+	// pass mean fewer trips of y through L1, fewer rows fewer concurrent
+	// streams of A. Measured on Zen 5 against the alternatives in paired
+	// runs, fewer streams win. AVX2 takes 4 rows in steps of 8
+	// then 4 vectors (1.3-1.4x faster than 8 rows in steps of 4 for float32
+	// at n = 128, equal elsewhere). AVX-512 takes 2 rows (1.2-1.4x faster
+	// than 8 at n = 128, no slower at n = 512) in steps of 16 vectors (rows
+	// of at least 32 vectors) then 8: 10-20% faster than steps of 8 at
+	// n = 512 and equal at n = 128, where 16-vector steps alone were 30%
+	// slower for float64 (hence the 32-vector threshold).
 	// units are the vectors per step of the column loops, largest first: a
 	// row of y is walked in steps of units[0] vectors, then at most one step
 	// of each smaller unit, then single vectors.
-	blocks, units := []int{8, 4, 1}, []int{4}
+	blocks, units := []int{4, 1}, []int{8, 4}
 	if k.avx512 {
 		blocks, units = []int{2, 1}, []int{16, 8}
 	}
