@@ -15,4 +15,13 @@
 //
 // Sub-benchmarks are named impl=<openblas|avx2|avx512>/..., so
 // `benchstat -col /impl` puts the implementations side by side.
+//
+// On a shared, noisy machine use BenchmarkGemvPaired instead: it alternates
+// OpenBLAS, every kernels level, gonum and a streaming-read reference
+// (kernels.Dot over as many bytes as A) in short timed windows and reports
+// each one's fastest and median GFLOP/s and its median speed-up over
+// OpenBLAS (paired_test.go):
+//
+//	taskset -c 0 env GOMAXPROCS=1 go test -run '^$' -bench GemvPaired -benchtime=1s -count=6 -cpu=1 . > gemv.txt
+//	benchstat -filter '.unit:/(openblas|med-G)/' gemv.txt
 package openblas
