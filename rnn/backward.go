@@ -31,13 +31,24 @@ func (net *Network[T]) Backward(ws *Workspace[T], grad []T) error {
 	if len(grad) != net.Layout.Total {
 		return fmt.Errorf("rnn: Backward: grad has length %d, want %d", len(grad), net.Layout.Total)
 	}
+	net.backwardWindow(ws)
+	ws.haveBwd = true
+	net.weightGrad(ws, grad)
+	return nil
+}
+
+// backwardWindow runs the BPTT recursion over the stored steps of ws
+// (local steps ws.steps..1), from δ in local slot steps+1 and the chunks'
+// γ^{t+1} when the window ends before the last step (zero otherwise).
+// Each δ^t is bitwise the one of a Backward over the whole sequence.
+func (net *Network[T]) backwardWindow(ws *Workspace[T]) {
 	// The readout term W_outᵀ ∂L/∂y^t of every step, written where δ^t will
 	// be, in one product over all loss steps.
 	B, N, Out, steps := ws.bsz, ws.n, ws.out, ws.steps
-	if ws.nLoss == steps {
+	if ws.nLoss == ws.total {
 		kernels.Gemm(false, false, steps*B, N, Out, 1, ws.dy[B*Out:], Out, net.WOutM, N, 0, ws.delta[B*N:], N)
 	} else {
-		clear(ws.delta[B*N:])
+		clear(ws.delta[B*N : (steps+1)*B*N])
 		for t := 1; t <= steps; t++ {
 			if ws.lossAt[t] {
 				mm(false, false, B, N, Out, 1, rows(ws.dy, t, B, 0, B, Out), Out, net.WOutM, N, 0, rows(ws.delta, t, B, 0, B, N), N)
@@ -45,9 +56,6 @@ func (net *Network[T]) Backward(ws *Workspace[T], grad []T) error {
 		}
 	}
 	ws.parallel(opBackward, len(ws.chunks))
-	ws.haveBwd = true
-	net.weightGrad(ws, grad)
-	return nil
 }
 
 // Gradient runs Forward and Backward and returns the loss.
@@ -66,13 +74,13 @@ func (net *Network[T]) backwardRows(ws *Workspace[T], c *chunk[T]) {
 	bc := b1 - b0
 	leak := T(cfg.Leak)
 	rho := T(cfg.Rho())
-	if net.alif {
+	if net.alif && ws.t0+ws.steps == ws.total {
 		clear(c.gamNxt)
 	}
 	for t := ws.steps; t >= 1; t-- {
 		d := rows(ws.delta, t, B, b0, b1, N) // holds W_outᵀ ∂L/∂y^t on entry
 		var dNext []T
-		if t < ws.steps {
+		if ws.t0+t < ws.total {
 			dNext = rows(ws.delta, t+1, B, b0, b1, N)
 			mm(false, false, bc, N, N, 1-leak, dNext, N, net.WRecM, N, 1, d, N)
 		}

@@ -45,7 +45,11 @@
 //
 // A forward pass stores O(T·B·N) elements and an HVP adds O(T·B·N) per
 // direction of a sub-block, both linear in T: about 0.5 GB in float32 for
-// pixel-by-pixel MNIST (T = 784, B = 256, N = 128).
+// pixel-by-pixel MNIST (T = 784, B = 256, N = 128). NewHVPWith with
+// HVPOptions.Checkpoint (and NewHVP on its own above
+// HVPAutoCheckpointBytes) stores only the states entering every S-th step
+// and recomputes each segment of S steps when it is needed: O((S + T/S)·B·N)
+// per direction, with bitwise the same products.
 //
 // # Determinism and parallelism
 //

@@ -62,13 +62,44 @@ func (net *Network[T]) Forward(ws *Workspace[T], b *Batch[T]) (float64, error) {
 		return 0, err
 	}
 	ws.batch, ws.net = b, net
-	if b.Size > 1 {
+	ws.t0, ws.total = 0, b.Steps
+	loss, err := net.forwardWindow(ws)
+	if err != nil {
+		return math.NaN(), err
+	}
+	loss += net.l2Loss()
+	if math.IsNaN(loss) || math.IsInf(loss, 0) {
+		return loss, ErrDiverged{Step: 0, Quantity: "loss", Value: loss}
+	}
+	ws.loss = loss
+	ws.haveFwd = true
+	return loss, nil
+}
+
+// forwardWindow runs the forward pass over the stored steps of ws (local
+// steps 1..ws.steps, global steps t0+1..t0+steps of ws.batch, a view of
+// those steps), from the state in local slot 0 and, for leaky or ALIF
+// networks, the chunks' h (both zero at t0 = 0). The chunks' losses carry
+// over from the previous window when t0 > 0; it returns their sum, the
+// loss of the steps 1..t0+steps, without the L2 term. Every stored value
+// is bitwise the one a Forward over the whole sequence stores: the input
+// projection is a product over the window's rows, whose rows do not depend
+// on the others (kernels.Gemm), and the recursion runs the same operations.
+func (net *Network[T]) forwardWindow(ws *Workspace[T]) (float64, error) {
+	b := ws.batch
+	if ws.t0 == 0 { // r^0 = a^0 = 0 (a checkpointed HVP may have used slot 0)
+		clear(ws.r[:ws.bsz*ws.n])
+		if net.alif {
+			clear(ws.a[:ws.bsz*ws.n])
+		}
+	}
+	if ws.bsz > 1 {
 		transpose(ws.wT, net.WRecM, net.Cfg.N)
 	}
 	// The input projection of every step, (1−α_m)·W_in x^t, in one product
 	// over all T·B rows, written where r^t will be.
-	TB, N := b.Steps*b.Size, net.Cfg.N
-	kernels.Gemm(false, true, TB, N, b.In, T(1-net.Cfg.Leak), b.X, b.In, net.WInM, b.In, 0, ws.r[b.Size*N:], N)
+	TB, N := ws.steps*ws.bsz, net.Cfg.N
+	kernels.Gemm(false, true, TB, N, b.In, T(1-net.Cfg.Leak), b.X, b.In, net.WInM, b.In, 0, ws.r[ws.bsz*N:], N)
 	ws.parallel(opForward, len(ws.chunks))
 	loss := 0.0
 	var div *ErrDiverged
@@ -82,12 +113,6 @@ func (net *Network[T]) Forward(ws *Workspace[T], b *Batch[T]) (float64, error) {
 	if div != nil {
 		return math.NaN(), *div
 	}
-	loss += net.l2Loss()
-	if math.IsNaN(loss) || math.IsInf(loss, 0) {
-		return loss, ErrDiverged{Step: 0, Quantity: "loss", Value: loss}
-	}
-	ws.loss = loss
-	ws.haveFwd = true
 	return loss, nil
 }
 
@@ -125,14 +150,18 @@ func (net *Network[T]) forwardRows(ws *Workspace[T], c *chunk[T]) {
 	rho := T(cfg.Rho())
 	bthr := T(cfg.BThr)
 	fast := cfg.Leak == 0 && !net.alif && cfg.BThr == 0
-	c.loss, c.err = 0, nil
+	if ws.t0 == 0 {
+		c.loss = 0
+	}
+	c.err = nil
 	for t := 1; t <= ws.steps; t++ {
+		first := ws.t0+t == 1 // global step 1: r^0 = 0, no recurrence
 		rPrev := rows(ws.r, t-1, B, b0, b1, N)
 		r := rows(ws.r, t, B, b0, b1, N) // holds (1−α_m) W_in x^t on entry
 		psi := rows(ws.psi, t, B, b0, b1, N)
 		if fast {
 			switch {
-			case t == 1:
+			case first:
 				kernels.ReLU(r, psi, r)
 			case bc == 1:
 				kernels.GemvN(r, 1, net.WRecM, N, rPrev, 1)
@@ -142,13 +171,13 @@ func (net *Network[T]) forwardRows(ws *Workspace[T], c *chunk[T]) {
 			}
 		} else {
 			h := c.h
-			if t == 1 || leak == 0 {
+			if first || leak == 0 {
 				copy(h, r)
 			} else {
 				kernels.Scal(h, leak)
 				kernels.Axpy(h, 1, r)
 			}
-			if t > 1 {
+			if !first {
 				ws.recur(bc, 1-leak, rPrev, h)
 			}
 			if net.alif {
@@ -172,7 +201,7 @@ func (net *Network[T]) forwardRows(ws *Workspace[T], c *chunk[T]) {
 			kernels.ReLU(r, psi, r)
 		}
 		if s := kernels.Dot(r, r); math.IsNaN(float64(s)) || math.IsInf(float64(s), 0) {
-			c.errBuf = ErrDiverged{Step: t, Quantity: "state", Value: float64(s)}
+			c.errBuf = ErrDiverged{Step: ws.t0 + t, Quantity: "state", Value: float64(s)}
 			c.err = &c.errBuf
 			return
 		}
@@ -189,7 +218,7 @@ func (net *Network[T]) forwardRows(ws *Workspace[T], c *chunk[T]) {
 		}
 		c.loss += net.readoutLoss(ws, t, b0, b1, y, dy)
 		if math.IsNaN(c.loss) || math.IsInf(c.loss, 0) {
-			c.errBuf = ErrDiverged{Step: t, Quantity: "loss", Value: c.loss}
+			c.errBuf = ErrDiverged{Step: ws.t0 + t, Quantity: "loss", Value: c.loss}
 			c.err = &c.errBuf
 			return
 		}

@@ -17,10 +17,17 @@ import (
 // reused by every Apply: each product costs one tangent forward and one
 // tangent backward pass, about twice a BPTT gradient. Memory is the stored
 // trajectory, 3(T+1)·B·N elements (4 with ALIF units) plus readouts, and
-// (2N+Out)·(T+1)·B elements per direction of a sub-block of at most
+// (2N+Out)·(T+2)·B elements per direction of a sub-block of at most
 // MaxBlock directions (the tangent states Rr^t, Rδ^t and Re^t of every
 // step, so that all weight products are gemms over all T·B rows): linear
 // in T, bounded in the block size.
+//
+// For long sequences (HVPOptions.Checkpoint; by default when the above
+// exceeds HVPAutoCheckpointBytes, e.g. pixel-by-pixel MNIST) only the
+// states entering every S-th step are stored, and each product recomputes
+// the forward pass of each segment of S steps twice and its deltas once:
+// memory O((S + T/S)·B·N) per direction, minimal at S ≈ √T, time still
+// linear in T, results bitwise those of full storage.
 //
 // Vectors are packed over the blocks of Set in layout order (W_in, W_rec,
 // W_out, b_out), each row-major; the W_rec diagonal is part of the layout
@@ -44,20 +51,41 @@ type HVP[T kernels.Float] struct {
 	net  *Network[T]
 	ws   *Workspace[T]
 	set  ParamSet
+	opt  HVPOptions
 	dim  int
 	grad []T
+	// batch is the whole batch; view is the batch of the current segment
+	// when checkpointing.
+	batch *Batch[T]
+	view  Batch[T]
+	// seg is the checkpoint interval S in steps (0: the whole trajectory is
+	// stored), nSeg the number of segments ⌈T/S⌉, win the steps the
+	// buffers hold (T or S), gBlk the steps of one reduction block.
+	seg, nSeg, win, gBlk int
+	// lossAll marks the loss steps of the whole sequence (index = global
+	// step), lossLoc those of the current segment (index = local step).
+	lossAll, lossLoc []bool
+	// Primal checkpoints: r, h (leaky or ALIF) and a (ALIF) entering
+	// segment k at offset k·B·N. Tangent checkpoints: Rr, Rh, Ra entering
+	// segment k at offset k·B·kb·N, in the layout of one step of rr.
+	cpR, cpH, cpA    []T
+	cpRr, cpRh, cpRa []T
+	// readout says whether the tangent forward computes Re^t (not needed
+	// in the checkpointing sweep).
+	readout bool
 	// kb is the number of directions of the current sub-block, kMax the
 	// most a sub-block holds (memory bound), kCap the most the buffers are
 	// sized for.
 	kb, kMax, kCap int
 	// vFull holds kb full-layout directions; acc their products.
 	vFull, acc []T
-	// rr and rd hold Rr^t and Rδ^t, re holds Re^t, for t = 0..T, with the
-	// kb directions of one batch row adjacent: element (t, b, d, i) is at
-	// ((t·B+b)·kb+d)·N+i (Out instead of N for re). Rows of one step and
-	// chunk are thus one (bc·kb)×N matrix, and the rows of every step one
-	// (T·B)×(kb·N) matrix, so that the recurrences and the products with
-	// the directions are gemms over all directions at once.
+	// rr and rd hold Rr^t and Rδ^t, re holds Re^t, for the local steps
+	// t = 0..win+1 (slot win+1 of rd holds Rδ entering a segment from the
+	// right), with the kb directions of one batch row adjacent: element
+	// (t, b, d, i) is at ((t·B+b)·kb+d)·N+i (Out instead of N for re). Rows
+	// of one step and chunk are thus one (bc·kb)×N matrix, and the rows of
+	// every step one (T·B)×(kb·N) matrix, so that the recurrences and the
+	// products with the directions are gemms over all directions at once.
 	rr, rd, re []T
 	// Stacked directions: vRecT = [V_1ᵀ … V_kbᵀ] (N×kb·N), vRec = [V_1 …
 	// V_kb] (N×kb·N), vInT = [V_in,1ᵀ …] (In×kb·N), vOut = [V_out,1 …]
@@ -69,6 +97,31 @@ type HVP[T kernels.Float] struct {
 	pRecV, pRecH, pIn, pOutV, pOutH []T
 	items                           []hvpItem[T]
 }
+
+// HVPOptions tunes NewHVPWith; the zero value is the default of NewHVP.
+type HVPOptions struct {
+	// Checkpoint is the checkpoint interval S in steps. 0 (the default)
+	// chooses: the whole trajectory is stored when it and the tangent
+	// states of one direction fit in HVPAutoCheckpointBytes, otherwise
+	// S = ⌈√T⌉. A negative value always stores the whole trajectory, and so
+	// does S ≥ T. S is rounded up to a multiple of the reduction block,
+	// ⌈256/B⌉ steps (1 step for B ≥ 256).
+	//
+	// With checkpointing only the states entering every S-th step are kept
+	// (and the tangent states of the sub-block), and every product
+	// recomputes the forward pass segment by segment, twice, and the BPTT
+	// deltas once: memory is O((S + T/S)·B·N) per direction instead of
+	// O(T·B·N), time stays linear in T, and every result (H·v, loss) is
+	// bitwise identical to the one with full storage. Grad then agrees with
+	// Network.Gradient to rounding (its sums run in another order).
+	Checkpoint int
+}
+
+// HVPAutoCheckpointBytes is the memory above which NewHVP (HVPOptions zero
+// value) checkpoints: the stored trajectory, 3(T+1)·B·N elements (4 with
+// ALIF units) plus 2(T+1)·B·Out, and the (2N+Out)·(T+2)·B elements of one
+// direction's tangent states.
+const HVPAutoCheckpointBytes = 256 << 20
 
 // hvpItem is one work item of the tangent passes: batch rows [b0, b1) for
 // every direction of the sub-block, with its scratch.
@@ -89,13 +142,21 @@ const hvpMaxBlock = 4
 
 // NewHVP runs the forward and backward passes of net on b, keeps them in ws
 // (a new workspace when nil) and returns the operator for the parameter set
-// (the zero ParamSet means SetWRec). net, b and ws must not change (nor ws
-// serve another Forward) while the HVP is used, except through Reset.
+// (the zero ParamSet means SetWRec), with the default HVPOptions. net, b
+// and ws must not change (nor ws serve another Forward) while the HVP is
+// used, except through Reset.
 func NewHVP[T kernels.Float](net *Network[T], b *Batch[T], set ParamSet, ws *Workspace[T]) (*HVP[T], error) {
+	return NewHVPWith(net, b, set, ws, HVPOptions{})
+}
+
+// NewHVPWith is NewHVP with options. When it checkpoints, ws holds one
+// segment of the trajectory, not the whole of it (its Trajectory is then
+// not available).
+func NewHVPWith[T kernels.Float](net *Network[T], b *Batch[T], set ParamSet, ws *Workspace[T], opt HVPOptions) (*HVP[T], error) {
 	if ws == nil {
 		ws = new(Workspace[T])
 	}
-	h := &HVP[T]{net: net, ws: ws, set: set.orDefault(), grad: make([]T, net.Layout.Total)}
+	h := &HVP[T]{net: net, ws: ws, set: set.orDefault(), opt: opt, grad: make([]T, net.Layout.Total)}
 	h.dim = net.Layout.Dim(h.set)
 	if err := h.Reset(b); err != nil {
 		return nil, err
@@ -103,21 +164,240 @@ func NewHVP[T kernels.Float](net *Network[T], b *Batch[T], set ParamSet, ws *Wor
 	return h, nil
 }
 
-// Reset recomputes the stored forward pass and deltas for batch b at the
-// network's current weights.
+// Reset recomputes the stored forward pass and deltas (or the
+// checkpoints) for batch b at the network's current weights.
 func (h *HVP[T]) Reset(b *Batch[T]) error {
 	h.kb, h.kCap = 0, 0
-	if _, err := h.net.Gradient(h.ws, b, h.grad); err != nil {
+	net := h.net
+	if err := net.checkBatch(b); err != nil {
 		return err
+	}
+	h.batch = b
+	B, N, Out, steps := b.Size, net.Cfg.N, net.Cfg.Out, b.Steps
+	var z T
+	sz := int(unsafe.Sizeof(z))
+	h.gBlk = max(1, tnChunk/B) // as in checkpointInterval
+	S := checkpointInterval(h.opt.Checkpoint, B, steps, N, Out, net.alif, sz)
+	h.seg, h.win, h.nSeg = S, steps, 1
+	if h.seg == 0 {
+		if _, err := net.Gradient(h.ws, b, h.grad); err != nil {
+			return err
+		}
+	} else {
+		h.win, h.nSeg = h.seg, (steps+h.seg-1)/h.seg
+		if err := h.resetCheckpointed(); err != nil {
+			return err
+		}
 	}
 	ws := h.ws
 	if ws.bsz == 1 { // Forward keeps W_recᵀ only for batches
-		transpose(ws.wT, h.net.WRecM, ws.n)
+		transpose(ws.wT, net.WRecM, ws.n)
 	}
-	var z T
-	per := (2*ws.n + ws.out) * (ws.steps + 1) * ws.bsz * int(unsafe.Sizeof(z))
-	h.kMax = max(1, min(hvpMaxBlock, hvpBlockBytes/per))
+	per := (2*N + Out) * (h.win + 2) * B
+	if h.seg > 0 {
+		per += h.nSeg * B * N * 3
+	}
+	h.kMax = max(1, min(hvpMaxBlock, hvpBlockBytes/(per*sz)))
 	return nil
+}
+
+// checkpointInterval returns the checkpoint interval for option opt (see
+// HVPOptions.Checkpoint) and the shapes, with elements of sz bytes: 0 for
+// full storage.
+func checkpointInterval(opt, B, steps, N, Out int, alif bool, sz int) int {
+	S := opt
+	if S == 0 {
+		states := 3
+		if alif {
+			states = 4
+		}
+		full := ((states*N+2*Out)*(steps+1) + (2*N+Out)*(steps+2)) * B * sz
+		if full > HVPAutoCheckpointBytes {
+			S = int(math.Ceil(math.Sqrt(float64(steps))))
+		}
+	}
+	if S <= 0 {
+		return 0
+	}
+	g := max(1, tnChunk/B)
+	S = (S + g - 1) / g * g
+	if S >= steps {
+		return 0
+	}
+	return S
+}
+
+// Checkpoint returns the checkpoint interval in steps, 0 when the whole
+// trajectory is stored.
+func (h *HVP[T]) Checkpoint() int { return h.seg }
+
+// general reports whether the network has a leak or ALIF units, whose
+// recursions carry h and a.
+func (h *HVP[T]) general() bool { return h.net.Cfg.Leak != 0 || h.net.alif }
+
+// resetCheckpointed runs the forward pass segment by segment, keeping the
+// state entering each, then the backward pass from the last segment to the
+// first, recomputing each segment's forward pass, for the loss and
+// gradient.
+func (h *HVP[T]) resetCheckpointed() error {
+	net, ws, b := h.net, h.ws, h.batch
+	if err := net.checkDiag(); err != nil {
+		return err
+	}
+	B, N, S, steps := b.Size, net.Cfg.N, h.seg, b.Steps
+	var err error
+	h.lossAll, ws.nLoss, err = net.Cfg.Loss.lossSteps(h.lossAll, steps)
+	if err != nil {
+		return err
+	}
+	h.view = Batch[T]{Size: B, Steps: S, In: b.In, Out: b.Out}
+	ws.ensure(net, &h.view)
+	ws.haveFwd, ws.haveBwd = false, false
+	ws.net, ws.total = net, steps
+	if cap(h.lossLoc) < S+1 {
+		h.lossLoc = make([]bool, S+1)
+	}
+	n := h.nSeg * B * N
+	h.cpR = grow(h.cpR, n)
+	if h.general() {
+		h.cpH = grow(h.cpH, n)
+	}
+	if net.alif {
+		h.cpA = grow(h.cpA, n)
+	}
+	for k := 0; k < h.nSeg; k++ {
+		h.window(k)
+		if _, err := net.forwardWindow(ws); err != nil {
+			return err
+		}
+		if k+1 < h.nSeg {
+			h.saveState(k + 1)
+		}
+	}
+	loss := 0.0 // summed in Forward's order
+	for i := range ws.chunks {
+		loss += ws.chunks[i].loss
+	}
+	loss += net.l2Loss()
+	if math.IsNaN(loss) || math.IsInf(loss, 0) {
+		return ErrDiverged{Step: 0, Quantity: "loss", Value: loss}
+	}
+	ws.loss = loss
+	clear(h.grad)
+	for k := h.nSeg - 1; k >= 0; k-- {
+		if k < h.nSeg-1 {
+			h.window(k)
+			h.forwardAgain()
+		}
+		net.backwardWindow(ws)
+		h.gradWindow()
+		h.carryDelta()
+	}
+	L := net.Layout
+	gW := h.grad[L.Blocks[WRec].Off : L.Blocks[WRec].Off+L.Blocks[WRec].Len]
+	if lam := T(net.Cfg.L2); lam != 0 {
+		kernels.Axpy(h.grad[L.Blocks[WIn].Off:L.Blocks[WIn].Off+L.Blocks[WIn].Len], lam, net.WInM)
+		kernels.Axpy(gW, lam, net.WRecM)
+		kernels.Axpy(h.grad[L.Blocks[WOut].Off:L.Blocks[WOut].Off+L.Blocks[WOut].Len], lam, net.WOutM)
+	}
+	MaskDiag(gW, N)
+	return nil
+}
+
+// forwardAgain recomputes the forward pass of the current segment; it
+// gave no error before and gives the same values now.
+func (h *HVP[T]) forwardAgain() {
+	if _, err := h.net.forwardWindow(h.ws); err != nil {
+		panic("rnn: HVP: recomputed segment diverged: " + err.Error())
+	}
+}
+
+// carryDelta moves δ and Rδ of the first step of the current segment to
+// slot S+1, where the previous segment's backward recursions read them.
+func (h *HVP[T]) carryDelta() {
+	ws := h.ws
+	B, N, S := ws.bsz, ws.n, h.seg
+	copy(ws.delta[(S+1)*B*N:(S+2)*B*N], ws.delta[B*N:2*B*N])
+	if h.kb > 0 {
+		kN := h.kb * N
+		copy(h.rd[(S+1)*B*kN:(S+2)*B*kN], h.rd[B*kN:2*B*kN])
+	}
+}
+
+// window makes segment k the current window of the workspace: steps
+// k·S+1..min((k+1)·S, T), starting from the checkpointed state.
+func (h *HVP[T]) window(k int) {
+	ws, b := h.ws, h.batch
+	B, N, In, Out, S := b.Size, ws.n, b.In, b.Out, h.seg
+	t0 := k * S
+	L := min(S, b.Steps-t0)
+	ws.t0, ws.steps = t0, L
+	v := &h.view
+	v.Steps = L
+	v.X = b.X[t0*B*In : (t0+L)*B*In]
+	if b.Y != nil {
+		v.Y = b.Y[t0*B*Out : (t0+L)*B*Out]
+	}
+	if b.Labels != nil {
+		v.Labels = b.Labels[t0*B : (t0+L)*B]
+	}
+	ws.batch = v
+	ws.lossAt = h.lossLoc[:L+1]
+	copy(ws.lossAt, h.lossAll[t0:t0+L+1])
+	if k == 0 { // forwardWindow clears slot 0
+		return
+	}
+	off := k * B * N
+	copy(ws.r[:B*N], h.cpR[off:off+B*N])
+	if h.net.alif {
+		copy(ws.a[:B*N], h.cpA[off:off+B*N])
+	}
+	if h.general() {
+		for i := range ws.chunks {
+			c := &ws.chunks[i]
+			copy(c.h, h.cpH[off+c.b0*N:off+c.b1*N])
+		}
+	}
+}
+
+// saveState stores the state at the end of the current window as the
+// checkpoint entering segment k.
+func (h *HVP[T]) saveState(k int) {
+	ws := h.ws
+	B, N, L := ws.bsz, ws.n, ws.steps
+	off := k * B * N
+	copy(h.cpR[off:off+B*N], ws.r[L*B*N:(L+1)*B*N])
+	if h.net.alif {
+		copy(h.cpA[off:off+B*N], ws.a[L*B*N:(L+1)*B*N])
+	}
+	if h.general() {
+		for i := range ws.chunks {
+			c := &ws.chunks[i]
+			copy(h.cpH[off+c.b0*N:off+c.b1*N], c.h)
+		}
+	}
+}
+
+// gradWindow adds the current window's terms of the gradient to h.grad.
+func (h *HVP[T]) gradWindow() {
+	net, ws := h.net, h.ws
+	B, N, In, Out, L, t0 := ws.bsz, ws.n, ws.in, ws.out, ws.steps, ws.t0
+	l := net.Layout
+	gIn := h.grad[l.Blocks[WIn].Off : l.Blocks[WIn].Off+l.Blocks[WIn].Len]
+	gW := h.grad[l.Blocks[WRec].Off : l.Blocks[WRec].Off+l.Blocks[WRec].Len]
+	gOut := h.grad[l.Blocks[WOut].Off : l.Blocks[WOut].Off+l.Blocks[WOut].Len]
+	gB := h.grad[l.Blocks[BOut].Off : l.Blocks[BOut].Off+l.Blocks[BOut].Len]
+	leak := T(net.Cfg.Leak)
+	if a := max(1, 2-t0); a <= L { // r^0 = 0
+		gemmTN(N, N, (L-a+1)*B, 1-leak, ws.delta[a*B*N:], N, ws.r[(a-1)*B*N:], N, 1, gW, N)
+	}
+	gemmTN(N, In, L*B, 1-leak, ws.delta[B*N:], N, ws.batch.X, In, 1, gIn, In)
+	h.forLossSteps(func(t, m int) {
+		gemmTN(Out, N, m, 1, ws.dy[t*B*Out:], Out, ws.r[t*B*N:], N, 1, gOut, N)
+		for row := 0; row < m; row++ {
+			kernels.Axpy(gB, 1, ws.dy[(t*B+row)*Out:(t*B+row+1)*Out])
+		}
+	})
 }
 
 // Dim returns the number of parameters in the set (the W_rec diagonal
@@ -136,7 +416,8 @@ func (h *HVP[T]) Grad() []T { return h.grad }
 
 // MaxBlock returns the number of directions ApplyBlock processes together;
 // larger blocks are split. The tangent storage of a sub-block,
-// (2N + Out)·(T+1)·B elements per direction, stays within 128 MiB unless a
+// (2N + Out)·(W+2)·B elements per direction (W = T, or S when
+// checkpointing, then plus 3·⌈T/S⌉·B·N), stays within 128 MiB unless a
 // single direction needs more; up to 4 directions (larger blocks are
 // slower per vector on the development machine: their tangent states fall
 // out of cache).
@@ -154,13 +435,23 @@ func (h *HVP[T]) ensureBlock(kb int) {
 	}
 	h.kCap = kb
 	ws := h.ws
-	B, N, In, Out, steps := ws.bsz, ws.n, ws.in, ws.out, ws.steps
+	B, N, In, Out, steps := ws.bsz, ws.n, ws.in, ws.out, h.win
 	P := h.net.Layout.Total
 	h.vFull = grow(h.vFull, kb*P)
 	h.acc = grow(h.acc, kb*P)
-	h.rr = grow(h.rr, kb*(steps+1)*B*N)
-	h.rd = grow(h.rd, kb*(steps+1)*B*N)
-	h.re = grow(h.re, kb*(steps+1)*B*Out)
+	h.rr = grow(h.rr, kb*(steps+2)*B*N)
+	h.rd = grow(h.rd, kb*(steps+2)*B*N)
+	h.re = grow(h.re, kb*(steps+2)*B*Out)
+	if h.seg > 0 {
+		n := h.nSeg * B * kb * N
+		h.cpRr = grow(h.cpRr, n)
+		if h.general() {
+			h.cpRh = grow(h.cpRh, n)
+		}
+		if h.net.alif {
+			h.cpRa = grow(h.cpRa, n)
+		}
+	}
 	use := h.set.Has
 	if use(WRec) {
 		h.vRecT = grow(h.vRecT, kb*N*N)
@@ -179,7 +470,7 @@ func (h *HVP[T]) ensureBlock(kb int) {
 		h.pOutH = grow(h.pOutH, kb*Out*N)
 	}
 	h.items = h.items[:0]
-	general := h.net.Cfg.Leak != 0 || h.net.alif
+	general := h.general()
 	for _, c := range ws.chunks {
 		it := hvpItem[T]{b0: c.b0, b1: c.b1, p: make([]T, Out)}
 		n := (c.b1 - c.b0) * kb * N
@@ -199,9 +490,9 @@ func (h *HVP[T]) ensureBlock(kb int) {
 // length Dim (v[i*Dim:(i+1)*Dim] is vector i). Up to MaxBlock directions
 // are processed together: their tangent recursions are single gemms with
 // kb·B rows per step, and every product with the directions or onto a
-// weight block is one gemm over all T·B rows and all directions. Each
-// result is bitwise identical to Apply on its vector alone. It panics on
-// wrong lengths.
+// weight block is one gemm over all T·B rows (or a segment's) and all
+// directions. Each result is bitwise identical to Apply on its vector
+// alone, with or without checkpointing. It panics on wrong lengths.
 func (h *HVP[T]) ApplyBlock(dst, v []T, k int) {
 	if k < 1 || len(v) != k*h.dim || len(dst) != k*h.dim {
 		panic(fmt.Sprintf("rnn: HVP.ApplyBlock: k=%d, len(v)=%d, len(dst)=%d, Dim=%d", k, len(v), len(dst), h.dim))
@@ -215,14 +506,10 @@ func (h *HVP[T]) ApplyBlock(dst, v []T, k int) {
 func (h *HVP[T]) applySub(dst, v []T, kb int) {
 	net, ws := h.net, h.ws
 	L := net.Layout
-	P, N, In, Out, B, steps := L.Total, ws.n, ws.in, ws.out, ws.bsz, ws.steps
+	P, N, Out := L.Total, ws.n, ws.out
 	h.ensureBlock(kb)
 	use := h.set.Has
-	leak := T(net.Cfg.Leak)
-	TB, kN, kO := steps*B, kb*N, kb*Out
-	S, SO := (steps+1)*B*kN, (steps+1)*B*kO
-	rr, rd, re := h.rr[:S], h.rd[:S], h.re[:SO]
-	X := ws.batch.X
+	kN, kO := kb*N, kb*Out
 	// The directions, full layout and stacked.
 	vFull := h.vFull[:kb*P]
 	clear(vFull)
@@ -238,7 +525,7 @@ func (h *HVP[T]) applySub(dst, v []T, kb int) {
 			transposeTo(h.vRecT[d*N:], kN, V, N, N)
 		}
 		if use(WIn) {
-			transposeTo(h.vInT[d*N:], kN, h.blk(vFull, d, WIn), N, In)
+			transposeTo(h.vInT[d*N:], kN, h.blk(vFull, d, WIn), N, ws.in)
 		}
 		if use(WOut) {
 			V := h.blk(vFull, d, WOut)
@@ -248,52 +535,22 @@ func (h *HVP[T]) applySub(dst, v []T, kb int) {
 			transposeTo(h.vOutT[d*Out:], kO, V, Out, N)
 		}
 	}
-	// Phase A: the directions' own input to the tangent recursion,
-	// (1−α_m)(V_in x^t + V r^{t-1}), for all steps and directions at once.
-	clear(rr[:B*kN])
-	pre := rr[B*kN:]
-	beta := T(0)
-	if use(WIn) {
-		kernels.Gemm(false, false, TB, kN, In, 1-leak, X, In, h.vInT[:In*kN], kN, 0, pre, kN)
-		beta = 1
-	} else {
-		clear(pre[:B*kN])
-	}
-	switch {
-	case use(WRec) && steps > 1: // r^0 = 0: steps 2..T only
-		kernels.Gemm(false, false, (steps-1)*B, kN, N, 1-leak, ws.r[B*N:steps*B*N], N, h.vRecT[:N*kN], kN, beta, pre[B*kN:], kN)
-	case beta == 0:
-		clear(pre)
-	}
-	ws.hvp = h
-	ws.parallel(opHVPForward, len(h.items))
-	// Phase C: the inputs of the tangent backward recursion,
-	// (1−α_m) Vᵀ δ^{t+1} + V_outᵀ e^t + W_outᵀ Re^t.
-	clear(rd[:B*kN])
-	pre = rd[B*kN:]
-	if use(WRec) && steps > 1 { // δ^{T+1} = 0: steps 1..T−1 only
-		kernels.Gemm(false, false, (steps-1)*B, kN, N, 1-leak, ws.delta[2*B*N:], N, h.vRec[:N*kN], kN, 0, pre, kN)
-		clear(pre[(steps-1)*B*kN:])
-	} else {
-		clear(pre)
-	}
-	h.forLossSteps(func(t, m int) {
-		kernels.Gemm(false, false, m*kb, N, Out, 1, re[t*B*kO:], Out, net.WOutM, N, 1, rd[t*B*kN:], N)
-		if use(WOut) {
-			kernels.Gemm(false, false, m, kN, Out, 1, ws.dy[t*B*Out:], Out, h.vOut[:Out*kN], kN, 1, rd[t*B*kN:], kN)
-		}
-	})
-	ws.parallel(opHVPBackward, len(h.items))
-	ws.hvp = nil
-	// Phase E: the products, one gemm per term over all T·B rows and all
-	// directions, then split per direction.
 	acc := h.acc[:kb*P]
 	clear(acc)
+	for _, p := range [][]T{h.pRecV, h.pRecH, h.pIn, h.pOutV, h.pOutH} {
+		clear(p)
+	}
+	ws.hvp = h
+	if h.seg == 0 {
+		h.readout = true
+		h.tangentWindow()
+	} else {
+		h.applyCheckpointed()
+	}
+	ws.hvp = nil
+	// Split the products per direction.
 	if use(WRec) {
-		// r^0 = Rr^0 = 0: steps 2..T only.
 		pv, ph := h.pRecV[:kN*N], h.pRecH[:N*kN]
-		gemmTN(kN, N, TB-B, 1-leak, rd[2*B*kN:], kN, ws.r[B*N:TB*N], N, 0, pv, N)
-		gemmTN(N, kN, TB-B, 1-leak, ws.delta[2*B*N:], N, rr[B*kN:TB*kN], kN, 0, ph, kN)
 		for d := 0; d < kb; d++ {
 			o := h.blk(acc, d, WRec)
 			for i := 0; i < N; i++ {
@@ -302,47 +559,18 @@ func (h *HVP[T]) applySub(dst, v []T, kb int) {
 		}
 	}
 	if use(WIn) {
+		In := ws.in
 		p := h.pIn[:kN*In]
-		gemmTN(kN, In, TB, 1-leak, rd[B*kN:], kN, X, In, 0, p, In)
 		for d := 0; d < kb; d++ {
 			copy(h.blk(acc, d, WIn), p[d*N*In:(d+1)*N*In])
 		}
 	}
-	if use(WOut) || use(BOut) {
-		var pv, ph []T
-		if use(WOut) {
-			pv, ph = h.pOutV[:kO*N], h.pOutH[:Out*kN]
-		}
-		first := true
-		h.forLossSteps(func(t, m int) {
-			beta := T(1)
-			if first {
-				beta, first = 0, false
-			}
-			ret := re[t*B*kO : (t*B+m)*kO]
-			if use(WOut) {
-				gemmTN(kO, N, m, 1, ret, kO, ws.r[t*B*N:], N, beta, pv, N)
-				gemmTN(Out, kN, m, 1, ws.dy[t*B*Out:], Out, rr[t*B*kN:], kN, beta, ph, kN)
-			}
-			if use(BOut) {
-				for row := 0; row < m; row++ {
-					for d := 0; d < kb; d++ {
-						ob := h.blk(acc, d, BOut)
-						kernels.Axpy(ob, 1, ret[(row*kb+d)*Out:(row*kb+d+1)*Out])
-					}
-				}
-			}
-		})
-		if use(WOut) {
-			for d := 0; d < kb; d++ {
-				o := h.blk(acc, d, WOut)
-				if first { // no loss step: the products are zero
-					clear(o)
-					continue
-				}
-				for i := 0; i < Out; i++ {
-					kernels.AxpyTo(o[i*N:(i+1)*N], 1, pv[(d*Out+i)*N:(d*Out+i+1)*N], ph[i*kN+d*N:i*kN+(d+1)*N])
-				}
+	if use(WOut) {
+		pv, ph := h.pOutV[:kO*N], h.pOutH[:Out*kN]
+		for d := 0; d < kb; d++ {
+			o := h.blk(acc, d, WOut)
+			for i := 0; i < Out; i++ {
+				kernels.AxpyTo(o[i*N:(i+1)*N], 1, pv[(d*Out+i)*N:(d*Out+i+1)*N], ph[i*kN+d*N:i*kN+(d+1)*N])
 			}
 		}
 	}
@@ -360,12 +588,219 @@ func (h *HVP[T]) applySub(dst, v []T, kb int) {
 	}
 }
 
-// forLossSteps calls f(t, m) for the loss steps: once with t = 1 and
-// m = T·B when the loss reads every step (one product over all rows),
-// otherwise once per loss step t with m = B.
+// tangentWindow runs the tangent forward and backward passes over the
+// current window (the whole sequence, or one segment with its entering
+// tangent state restored and δ, Rδ entering from the right in slot S+1)
+// and adds the window's terms of the products.
+func (h *HVP[T]) tangentWindow() {
+	h.tangentForwardInput()
+	h.ws.parallel(opHVPForward, len(h.items))
+	h.tangentBackwardInput()
+	h.ws.parallel(opHVPBackward, len(h.items))
+	h.reduce()
+}
+
+// applyCheckpointed runs the tangent passes segment by segment: a forward
+// sweep that recomputes each segment's forward pass and runs the tangent
+// forward pass on it, keeping the tangent state entering each segment,
+// then a backward sweep from the last segment to the first that recomputes
+// the forward pass, the deltas, and the tangent forward pass of the
+// segment, and runs the tangent backward pass on it.
+func (h *HVP[T]) applyCheckpointed() {
+	ws := h.ws
+	B, N, S := ws.bsz, ws.n, h.seg
+	kN := h.kb * N
+	slot := B * kN
+	h.readout = false
+	for k := 0; k < h.nSeg; k++ {
+		h.window(k)
+		h.forwardAgain()
+		if k > 0 {
+			copy(h.rr[:slot], h.rr[S*slot:(S+1)*slot])
+			h.saveTangent(k)
+		}
+		h.tangentForwardInput()
+		ws.parallel(opHVPForward, len(h.items))
+	}
+	h.readout = true
+	for k := h.nSeg - 1; k >= 0; k-- {
+		if k < h.nSeg-1 {
+			h.window(k)
+			h.forwardAgain()
+		}
+		h.net.backwardWindow(ws)
+		if k > 0 {
+			h.restoreTangent(k)
+		}
+		h.tangentWindow()
+		h.carryDelta()
+	}
+}
+
+// saveTangent stores the tangent state entering segment k (rr slot 0 and
+// the items' Rh, Ra) as its checkpoint.
+func (h *HVP[T]) saveTangent(k int) {
+	h.moveTangent(k, true)
+}
+
+// restoreTangent sets the tangent state entering segment k from its
+// checkpoint.
+func (h *HVP[T]) restoreTangent(k int) {
+	h.moveTangent(k, false)
+}
+
+func (h *HVP[T]) moveTangent(k int, save bool) {
+	ws := h.ws
+	kN := h.kb * ws.n
+	slot := ws.bsz * kN
+	off := k * slot
+	mv := func(cp, s []T) {
+		if save {
+			copy(cp, s)
+		} else {
+			copy(s, cp)
+		}
+	}
+	mv(h.cpRr[off:off+slot], h.rr[:slot])
+	for i := range h.items {
+		it := &h.items[i]
+		o0, o1 := off+it.b0*kN, off+it.b1*kN
+		n := o1 - o0
+		if h.general() {
+			mv(h.cpRh[o0:o1], it.rh[:n])
+		}
+		if h.net.alif {
+			mv(h.cpRa[o0:o1], it.ra[:n])
+		}
+	}
+}
+
+// tangentForwardInput writes the directions' own input to the tangent
+// forward recursion, (1−α_m)(V_in x^t + V r^{t-1}), for every step of the
+// window and every direction at once, where Rr^t will be; at the first
+// step of the sequence it also clears Rr^0.
+func (h *HVP[T]) tangentForwardInput() {
+	ws := h.ws
+	use := h.set.Has
+	B, N, In, L, t0 := ws.bsz, ws.n, ws.in, ws.steps, ws.t0
+	kN := h.kb * N
+	leak := T(h.net.Cfg.Leak)
+	rr := h.rr
+	skip := 0 // leading window steps without a recurrent term (r^0 = 0)
+	if t0 == 0 {
+		clear(rr[:B*kN])
+		skip = 1
+	}
+	pre := rr[B*kN : (L+1)*B*kN]
+	beta := T(0)
+	if use(WIn) {
+		kernels.Gemm(false, false, L*B, kN, In, 1-leak, ws.batch.X, In, h.vInT[:In*kN], kN, 0, pre, kN)
+		beta = 1
+	} else {
+		clear(pre[:skip*B*kN])
+	}
+	switch {
+	case use(WRec) && L > skip:
+		kernels.Gemm(false, false, (L-skip)*B, kN, N, 1-leak, ws.r[skip*B*N:L*B*N], N, h.vRecT[:N*kN], kN, beta, pre[skip*B*kN:], kN)
+	case beta == 0:
+		clear(pre)
+	}
+}
+
+// tangentBackwardInput writes the inputs of the tangent backward recursion,
+// (1−α_m) Vᵀ δ^{t+1} + V_outᵀ e^t + W_outᵀ Re^t, for every step of the
+// window, where Rδ^t will be.
+func (h *HVP[T]) tangentBackwardInput() {
+	ws, net := h.ws, h.net
+	use := h.set.Has
+	B, N, Out, L := ws.bsz, ws.n, ws.out, ws.steps
+	kb := h.kb
+	kN, kO := kb*N, kb*Out
+	leak := T(net.Cfg.Leak)
+	rd, re := h.rd, h.re
+	clear(rd[:B*kN])
+	pre := rd[B*kN : (L+1)*B*kN]
+	nNext := L // steps with a δ^{t+1} (δ^{T+1} = 0)
+	if ws.t0+L == ws.total {
+		nNext = L - 1
+	}
+	if use(WRec) && nNext > 0 {
+		kernels.Gemm(false, false, nNext*B, kN, N, 1-leak, ws.delta[2*B*N:], N, h.vRec[:N*kN], kN, 0, pre, kN)
+		clear(pre[nNext*B*kN:])
+	} else {
+		clear(pre)
+	}
+	h.forLossSteps(func(t, m int) {
+		kernels.Gemm(false, false, m*kb, N, Out, 1, re[t*B*kO:], Out, net.WOutM, N, 1, rd[t*B*kN:], N)
+		if use(WOut) {
+			kernels.Gemm(false, false, m, kN, Out, 1, ws.dy[t*B*Out:], Out, h.vOut[:Out*kN], kN, 1, rd[t*B*kN:], kN)
+		}
+	})
+}
+
+// reduce adds the window's terms of the products, over blocks of gBlk
+// steps aligned to the sequence, from the last block to the first (so that
+// the sums run in the same order with and without checkpointing), each
+// one gemm over the block's rows and all directions:
+//
+//	W: Σ Rδ^t r^{t-1}ᵀ, Σ δ^t Rr^{t-1}ᵀ   W_in: Σ Rδ^t x^tᵀ
+//	W_out: Σ Re^t r^tᵀ, Σ e^t Rr^tᵀ       b_out: Σ Re^t
+func (h *HVP[T]) reduce() {
+	ws := h.ws
+	use := h.set.Has
+	B, N, In, Out, L, t0 := ws.bsz, ws.n, ws.in, ws.out, ws.steps, ws.t0
+	kb := h.kb
+	kN, kO := kb*N, kb*Out
+	leak := T(h.net.Cfg.Leak)
+	rr, rd, re := h.rr, h.rd, h.re
+	all := ws.nLoss == ws.total
+	out := func(t, m int) {
+		ret := re[t*B*kO : (t*B+m)*kO]
+		if use(WOut) {
+			gemmTN(kO, N, m, 1, ret, kO, ws.r[t*B*N:], N, 1, h.pOutV[:kO*N], N)
+			gemmTN(Out, kN, m, 1, ws.dy[t*B*Out:], Out, rr[t*B*kN:], kN, 1, h.pOutH[:Out*kN], kN)
+		}
+		if use(BOut) {
+			for row := 0; row < m; row++ {
+				for d := 0; d < kb; d++ {
+					kernels.Axpy(h.blk(h.acc, d, BOut), 1, ret[(row*kb+d)*Out:(row*kb+d+1)*Out])
+				}
+			}
+		}
+	}
+	for hi := L; hi > 0; {
+		lo := max((t0+hi-1)/h.gBlk*h.gBlk-t0, 0) // the block is local steps lo+1..hi
+		if use(WRec) {
+			if a := max(lo+1, 2-t0); a <= hi { // r^0 = Rr^0 = 0
+				m := (hi - a + 1) * B
+				gemmTN(kN, N, m, 1-leak, rd[a*B*kN:], kN, ws.r[(a-1)*B*N:], N, 1, h.pRecV[:kN*N], N)
+				gemmTN(N, kN, m, 1-leak, ws.delta[a*B*N:], N, rr[(a-1)*B*kN:], kN, 1, h.pRecH[:N*kN], kN)
+			}
+		}
+		if use(WIn) {
+			gemmTN(kN, In, (hi-lo)*B, 1-leak, rd[(lo+1)*B*kN:], kN, ws.batch.X[lo*B*In:], In, 1, h.pIn[:kN*In], In)
+		}
+		if use(WOut) || use(BOut) {
+			if all {
+				out(lo+1, (hi-lo)*B)
+			} else {
+				for t := lo + 1; t <= hi; t++ {
+					if ws.lossAt[t] {
+						out(t, B)
+					}
+				}
+			}
+		}
+		hi = lo
+	}
+}
+
+// forLossSteps calls f(t, m) for the loss steps of the window (local t):
+// once with t = 1 and m = steps·B when the loss reads every step (one
+// product over all rows), otherwise once per loss step t with m = B.
 func (h *HVP[T]) forLossSteps(f func(t, m int)) {
 	ws := h.ws
-	if ws.nLoss == ws.steps {
+	if ws.nLoss == ws.total {
 		f(1, ws.steps*ws.bsz)
 		return
 	}
@@ -383,50 +818,51 @@ func (h *HVP[T]) blk(x []T, d int, bl Block) []T {
 	return x[d*P+r.Off : d*P+r.Off+r.Len]
 }
 
-// tangentForward runs the tangent forward recursion of work item i for
-// every direction of the sub-block:
+// tangentForward runs the tangent forward recursion of work item i over
+// the window for every direction of the sub-block:
 //
 //	Rh^t = α_m Rh^{t-1} + pre^t + (1−α_m) W Rr^{t-1},  Rr^t = ψ^t⊙(Rh^t − β⊙Ra^t)
 //
-// in place over pre^t, and the readout curvature Re^t at loss steps. The
-// (bc·kb)×N rows of a step hold row b's kb directions one after another.
+// in place over pre^t, and the readout curvature Re^t at loss steps (when
+// h.readout). The (bc·kb)×N rows of a step hold row b's kb directions one
+// after another.
 func (h *HVP[T]) tangentForward(i int) {
 	it := &h.items[i]
 	net, ws := h.net, h.ws
 	kb := h.kb
-	B, N, Out, steps := ws.bsz, ws.n, ws.out, ws.steps
+	B, N, Out, steps, t0 := ws.bsz, ws.n, ws.out, ws.steps, ws.t0
 	kN, kO := kb*N, kb*Out
-	S, SO := (steps+1)*B*kN, (steps+1)*B*kO
 	b0, b1 := it.b0, it.b1
 	bc := b1 - b0
-	rr, re := h.rr[:S], h.re[:SO]
+	rr, re := h.rr, h.re
 	leak, rho := T(net.Cfg.Leak), T(net.Cfg.Rho())
-	general := net.Cfg.Leak != 0 || net.alif
+	general := h.general()
 	n := bc * kN
 	rh, ra := it.rh, it.ra
 	if general {
 		rh, ra = rh[:n], ra[:n]
 	}
-	if net.alif {
+	if net.alif && t0 == 0 {
 		clear(ra)
 	}
 	for t := 1; t <= steps; t++ {
+		first := t0+t == 1
 		x := rows(rr, t, B, b0, b1, kN)
 		prev := rows(rr, t-1, B, b0, b1, kN)
 		psi := rows(ws.psi, t, B, b0, b1, N)
 		if !general {
-			if t > 1 {
+			if !first {
 				kernels.Gemm(false, false, bc*kb, N, N, 1, prev, N, ws.wT, N, 1, x, N)
 			}
 			mulRows(x, psi, x, kb, N)
 		} else {
-			if t == 1 || leak == 0 {
+			if first || leak == 0 {
 				copy(rh, x)
 			} else {
 				kernels.Scal(rh, leak)
 				kernels.Axpy(rh, 1, x)
 			}
-			if t > 1 {
+			if !first {
 				kernels.Gemm(false, false, bc*kb, N, N, 1-leak, prev, N, ws.wT, N, 1, rh, N)
 			}
 			if net.alif {
@@ -442,6 +878,9 @@ func (h *HVP[T]) tangentForward(i int) {
 			} else {
 				mulRows(x, psi, rh, kb, N)
 			}
+		}
+		if !h.readout {
+			continue
 		}
 		ry := rows(re, t, B, b0, b1, kO)
 		if !ws.lossAt[t] {
@@ -472,9 +911,11 @@ func mulRows[T kernels.Float](dst, b, a []T, kb, n int) {
 	}
 }
 
-// tangentBackward runs the tangent backward recursion of work item i, the
-// BPTT recursion applied to RG, in place over its precomputed inputs, for
-// every direction of the sub-block:
+// tangentBackward runs the tangent backward recursion of work item i over
+// the window, the BPTT recursion applied to RG, in place over its
+// precomputed inputs, for every direction of the sub-block, from Rδ in
+// slot steps+1 and the item's Rγ when the window ends before the last
+// step:
 //
 //	RG^t = pre^t + (1−α_m) Wᵀ Rδ^{t+1} + (1−ρ) Rγ^{t+1}
 //	Rδ^t = ψ^t⊙RG^t + α_m Rδ^{t+1},  Rγ^t = −β⊙ψ^t⊙RG^t + ρ Rγ^{t+1}
@@ -482,22 +923,24 @@ func (h *HVP[T]) tangentBackward(i int) {
 	it := &h.items[i]
 	net, ws := h.net, h.ws
 	kb := h.kb
-	B, N, steps := ws.bsz, ws.n, ws.steps
+	B, N, steps, t0 := ws.bsz, ws.n, ws.steps, ws.t0
 	kN := kb * N
 	b0, b1 := it.b0, it.b1
 	bc := b1 - b0
-	rd := h.rd[:(steps+1)*B*kN]
+	rd := h.rd
 	leak, rho := T(net.Cfg.Leak), T(net.Cfg.Rho())
 	n := bc * kN
 	rgam, rgamN := it.rgam, it.rgamN
 	if net.alif {
 		rgam, rgamN = rgam[:n], rgamN[:n]
-		clear(rgamN)
+		if t0+steps == ws.total {
+			clear(rgamN)
+		}
 	}
 	for t := steps; t >= 1; t-- {
 		g := rows(rd, t, B, b0, b1, kN)
 		var next []T
-		if t < steps {
+		if t0+t < ws.total {
 			next = rows(rd, t+1, B, b0, b1, kN)
 			kernels.Gemm(false, false, bc*kb, N, N, 1-leak, next, N, net.WRecM, N, 1, g, N)
 		}
@@ -516,6 +959,9 @@ func (h *HVP[T]) tangentBackward(i int) {
 		if leak != 0 && next != nil {
 			kernels.Axpy(g, leak, next)
 		}
+	}
+	if net.alif {
+		it.rgam, it.rgamN = rgam, rgamN
 	}
 }
 

@@ -25,8 +25,14 @@ const chunkRows = 128
 type Workspace[T kernels.Float] struct {
 	bsz, steps, n, in, out int
 	alif                   bool
+	// t0 is the global step of local slot 0 and total the global number of
+	// steps: the stored steps are t0+1..t0+steps of a sequence of total
+	// steps. A Forward stores the whole sequence (t0 = 0, total = steps);
+	// a checkpointed HVP stores one segment at a time.
+	t0, total int
 
-	// r, psi, a, delta: (T+1)·B·N; y, dy: (T+1)·B·Out.
+	// r, psi, a: (T+1)·B·N; delta: (T+2)·B·N (slot T+1 holds δ entering a
+	// segment from the right); y, dy: (T+1)·B·Out.
 	r, psi, a, delta []T
 	y, dy            []T
 	// wT is W_recᵀ (N×N) of the forward pass's network, so that the
@@ -34,6 +40,8 @@ type Workspace[T kernels.Float] struct {
 	// untransposed gemms (the same values, summed in the same order).
 	wT []T
 
+	// lossAt is indexed by local step; nLoss counts the loss steps of the
+	// whole sequence.
 	lossAt []bool
 	nLoss  int
 
@@ -76,7 +84,7 @@ func (ws *Workspace[T]) ensure(net *Network[T], b *Batch[T]) {
 	so := (steps + 1) * B * out
 	ws.r = grow(ws.r, sn)
 	ws.psi = grow(ws.psi, sn)
-	ws.delta = grow(ws.delta, sn)
+	ws.delta = grow(ws.delta, sn+B*N)
 	if alif {
 		ws.a = grow(ws.a, sn)
 	} else {
