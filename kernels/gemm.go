@@ -20,8 +20,10 @@ package kernels
 // AVX-512 therefore agree bit for bit. The generic level sums a*b products
 // in increasing l without FMA. The result does not depend on GOMAXPROCS:
 // products with 2·m·n·k ≥ 2²² are split over goroutines by output blocks
-// only, and an element's arithmetic does not depend on its block. Levels:
-// generic, avx2, avx512.
+// only, and an element's arithmetic does not depend on its block. The
+// parts run on long-lived worker goroutines that the package starts on
+// first use (at most GOMAXPROCS-1), so steady-state calls allocate nothing;
+// Gemm is safe for concurrent use. Levels: generic, avx2, avx512.
 func Gemm[T Float](tA, tB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
 	checkGemm(tA, tB, m, n, k, a, lda, b, ldb, c, ldc)
 	if m == 0 || n == 0 {

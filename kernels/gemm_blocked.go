@@ -90,9 +90,9 @@ func (mk *gemmMicro[T]) gemm(tA, tB bool, m, n, k int, alpha T, a []T, lda int, 
 }
 
 // gemmWork is the scratch of one call (packed operands, shared by all
-// parts, and the edge tiles of the parts the caller computes), kept in a
-// sync.Pool, or of one pool worker (edge tiles), so that steady-state calls
-// allocate nothing.
+// parts, and the edge tiles of the parts the caller computes), kept on the
+// free list of gemmPool, or of one pool worker (edge tiles), so that
+// steady-state calls allocate nothing.
 type gemmWork[T Float] struct {
 	packA []T            // packed strips of A, k×mr each
 	packB []T            // packed strips of B, k×nr each
@@ -100,29 +100,6 @@ type gemmWork[T Float] struct {
 	tile  []T            // one mr×nr tile of C
 	wg    sync.WaitGroup // the parts handed to pool workers
 	call  gemmCall[T]
-}
-
-var gemmPool32, gemmPool64 sync.Pool
-
-func getGemmWork[T Float]() *gemmWork[T] {
-	var w any
-	if is32[T]() {
-		w = gemmPool32.Get()
-	} else {
-		w = gemmPool64.Get()
-	}
-	if w == nil {
-		return new(gemmWork[T])
-	}
-	return w.(*gemmWork[T])
-}
-
-func putGemmWork[T Float](w *gemmWork[T]) {
-	if is32[T]() {
-		gemmPool32.Put(w)
-	} else {
-		gemmPool64.Put(w)
-	}
 }
 
 // grow returns s resliced to n elements, reallocating only when it is too short.

@@ -5,11 +5,21 @@ import (
 	"sync"
 )
 
-// The parallel gemm runs its parts on long-lived worker goroutines, so
-// that a steady-state call starts no goroutine and allocates nothing.
+// The blocked gemm takes its scratch from a free list and runs the parts of
+// a parallel call on long-lived worker goroutines, so that a steady-state
+// call, serial or parallel, starts no goroutine and allocates nothing.
 //
-// gemmWorkers is the package's only mutable state besides the dispatch
-// table. It is a pool of idle workers guarded by a mutex: a call takes up
+// gemmPool is the package's only mutable state besides the dispatch table,
+// guarded by its mutex.
+//
+// Scratch: a call takes a gemmWork of its element type from the free list
+// (or makes one) and puts it back when done. The list keeps as many as
+// calls ever ran at once, each with buffers as large as the largest call
+// that used it; unlike a sync.Pool it is never emptied by the garbage
+// collector, whose clearing made large pack buffers be reallocated after a
+// collection.
+//
+// Workers: a call takes up
 // to parts-1 idle workers, hands each one part, computes the first part
 // itself and then every part it could not hand out (when the pool is busy
 // with other calls), and waits for the workers it used. A worker returns to
@@ -21,10 +31,47 @@ import (
 // live as long as the process. Which goroutine computes a part does not
 // change any result: an element's arithmetic does not depend on its part
 // (see gemmMicro.run).
-var gemmWorkers struct {
+var gemmPool struct {
 	mu      sync.Mutex
+	free32  []*gemmWork[float32]
+	free64  []*gemmWork[float64]
 	idle    []*gemmWorker
 	started int
+}
+
+// getGemmWork takes a scratch from the free list, or makes one.
+func getGemmWork[T Float]() *gemmWork[T] {
+	p := &gemmPool
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if is32[T]() {
+		return any(popWork(&p.free32)).(*gemmWork[T])
+	}
+	return any(popWork(&p.free64)).(*gemmWork[T])
+}
+
+// putGemmWork returns w to the free list.
+func putGemmWork[T Float](w *gemmWork[T]) {
+	p := &gemmPool
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if is32[T]() {
+		p.free32 = append(p.free32, any(w).(*gemmWork[float32]))
+	} else {
+		p.free64 = append(p.free64, any(w).(*gemmWork[float64]))
+	}
+}
+
+// popWork removes and returns the last scratch of list, or a new one.
+func popWork[T Float](list *[]*gemmWork[T]) *gemmWork[T] {
+	n := len(*list)
+	if n == 0 {
+		return new(gemmWork[T])
+	}
+	w := (*list)[n-1]
+	(*list)[n-1] = nil
+	*list = (*list)[:n-1]
+	return w
 }
 
 // gemmWorker is one long-lived goroutine with its own scratch for each
@@ -50,7 +97,7 @@ type gemmPart interface {
 // takeGemmWorker returns an idle worker, starting one if fewer than
 // GOMAXPROCS-1 exist, or nil when all are busy.
 func takeGemmWorker() *gemmWorker {
-	p := &gemmWorkers
+	p := &gemmPool
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if n := len(p.idle); n > 0 {
@@ -77,7 +124,7 @@ func takeGemmWorker() *gemmWorker {
 func (wk *gemmWorker) loop() {
 	for j := range wk.jobs {
 		j.call.partOn(wk, j.t, j.parts)
-		p := &gemmWorkers
+		p := &gemmPool
 		p.mu.Lock()
 		p.idle = append(p.idle, wk)
 		p.mu.Unlock()

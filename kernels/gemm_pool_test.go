@@ -28,9 +28,6 @@ func allocsPerRunProcs(procs, runs int, f func()) uint64 {
 // (256×128×128) and columns split (70×300×200, more column strips than row
 // strips, partial edge strips), every packing path, both types.
 func TestGemmAllocsParallel(t *testing.T) {
-	if gemmRace {
-		t.Skip("sync.Pool drops items under the race detector")
-	}
 	forEachLevel(t, func(t *testing.T) {
 		if Active() == Generic {
 			t.Skip("the generic level is serial")
@@ -63,9 +60,9 @@ func testGemmAllocsParallel[T Float](t *testing.T) {
 			}
 		}
 	}
-	gemmWorkers.mu.Lock()
-	started := gemmWorkers.started
-	gemmWorkers.mu.Unlock()
+	gemmPool.mu.Lock()
+	started := gemmPool.started
+	gemmPool.mu.Unlock()
 	if started < 1 {
 		t.Errorf("no pool worker was started")
 	}

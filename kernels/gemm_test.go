@@ -347,9 +347,6 @@ func testGemmDeterministic[T Float](t *testing.T) {
 // TestGemmAllocs checks that steady-state calls allocate nothing at
 // GOMAXPROCS 1, where no size runs goroutines.
 func TestGemmAllocs(t *testing.T) {
-	if gemmRace {
-		t.Skip("sync.Pool drops items under the race detector")
-	}
 	forEachLevel(t, func(t *testing.T) {
 		rnd := newRand(5)
 		// Every packing path: B transposed, B tall (k ≥ 256), A transposed
