@@ -2,6 +2,7 @@ package kernels
 
 import (
 	"fmt"
+	"github.com/hessrnn/hessrnn/bench/paired"
 	"testing"
 	"unsafe"
 )
@@ -83,7 +84,7 @@ func traceBenchCopy[T Float](dst, src []T) {
 
 // BenchmarkTracePaired times Trace at every level this CPU supports
 // against three bandwidth references over the same E and G, in alternating
-// windows (see runPaired), at the shapes 256×256 and 1024×1024.
+// windows (see paired.Run), at the shapes 256×256 and 1024×1024.
 // Bytes-moved model: the kernel reads and writes every element of E and G
 // once, 4·n·m·size bytes; c, d, p, q (n elements each) and v (m) stay in
 // L1 and are not counted. References, timed with the same byte count:
@@ -137,7 +138,7 @@ func pairedTrace[T Float](b *testing.B, n int) {
 				Scal(g[i*m:(i+1)*m], -1)
 			}
 		}),
-		repeat(func() { traceBenchCopy(g, e); traceBenchCopy(e, g) }),
+		paired.Repeat(func() { traceBenchCopy(g, e); traceBenchCopy(e, g) }),
 	}
 	for _, l := range Levels() {
 		if l <= det {
@@ -146,6 +147,6 @@ func pairedTrace[T Float](b *testing.B, n int) {
 		}
 	}
 	var z T
-	runPaired(b, names, fns, 4*float64(n*m)*float64(unsafe.Sizeof(z)), "GB/s")
+	paired.Run(b, names, fns, 4*float64(n*m)*float64(unsafe.Sizeof(z)), "GB/s")
 	gemvSink += float64(g[0])
 }

@@ -2,6 +2,7 @@ package openblas
 
 import (
 	"fmt"
+	"github.com/hessrnn/hessrnn/bench/paired"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -122,7 +123,7 @@ func TestGemvMatchesOpenBLAS(t *testing.T) {
 
 // BenchmarkGemvPaired times cblas_?gemv, kernels.GemvN/GemvT at every level
 // this CPU supports and gonum's ?gemv against each other in alternating
-// windows (see runPaired), for y = A*x + 0.5*y (or Aᵀ) with square A of
+// windows (see paired.Run), for y = A*x + 0.5*y (or Aᵀ) with square A of
 // size 128 and 512, the shapes of the targets. Metrics:
 // <impl>-GFLOP/s (fastest window) and <impl>/openblas (median paired
 // speed-up).
@@ -145,7 +146,7 @@ func BenchmarkGemvPaired(b *testing.B) {
 func pairedGemv[T float32 | float64](b *testing.B, tA bool, n int) {
 	names := []string{"openblas"}
 	a, x, y := gemvData[T](n)
-	fns := []func(int){repeat(gemvCall(true, tA, n, a, x, y))}
+	fns := []func(int){paired.Repeat(gemvCall(true, tA, n, a, x, y))}
 	for _, l := range kernels.Levels() {
 		if l > kernels.Detected() {
 			continue
@@ -164,13 +165,13 @@ func pairedGemv[T float32 | float64](b *testing.B, tA bool, n int) {
 		})
 	}
 	names = append(names, "gonum")
-	fns = append(fns, repeat(gonumGemv(tA, n, a, x, y)))
+	fns = append(fns, paired.Repeat(gonumGemv(tA, n, a, x, y)))
 	// streamdot reads as many bytes as A, with kernels.Dot at the detected
 	// level: the read bandwidth a gemv of this size could at best reach.
 	h := n * n / 2
 	names = append(names, "streamdot")
-	fns = append(fns, repeat(func() { sink += float64(kernels.Dot(a[:h], a[h:2*h])) }))
-	runPaired(b, names, fns, 2*float64(n)*float64(n), "GFLOP/s")
+	fns = append(fns, paired.Repeat(func() { sink += float64(kernels.Dot(a[:h], a[h:2*h])) }))
+	paired.Run(b, names, fns, 2*float64(n)*float64(n), "GFLOP/s")
 	sink += float64(y[0])
 }
 

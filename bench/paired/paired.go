@@ -1,4 +1,8 @@
-package kernels
+// Package paired times several implementations of one operation against
+// each other in alternating short windows, so that the load of a shared,
+// noisy machine hits all of them alike. The kernels benchmarks and the
+// OpenBLAS comparison module (bench/openblas) use it.
+package paired
 
 import (
 	"math"
@@ -7,33 +11,33 @@ import (
 	"time"
 )
 
-// pairedWindow is the target length of one timing window of runPaired:
+// Window is the target length of one timing window of Run:
 // long enough that the clock's resolution and the loop are negligible,
 // short enough that most windows run without being descheduled.
-const pairedWindow = 50 * time.Microsecond
+const Window = 50 * time.Microsecond
 
-// runPaired times the implementations fns (named names, fns[0] the
+// Run times the implementations fns (named names, fns[0] the
 // baseline) against each other on a shared, noisy machine; fns[i](reps)
 // makes reps calls of implementation i. Every b.Loop iteration is one
 // round: each implementation in turn runs one timed window of about
-// pairedWindow (its own number of calls), so contention hits all of them
+// Window (its own number of calls), so contention hits all of them
 // alike. It reports, per implementation, work/1e9 per second of its
 // fastest window as "<name>-<unit>" (the uncontended speed) and of its
 // median window as "<name>-med-<unit>" (the typical speed), and the median
 // over rounds of the baseline's time per call over this one's as
 // "<name>/<names[0]>" (the paired speed-up; > 1 is faster than the
 // baseline). ns/op is the time of one round and means nothing by itself.
-func runPaired(b *testing.B, names []string, fns []func(reps int), work float64, unit string) {
+func Run(b *testing.B, names []string, fns []func(reps int), work float64, unit string) {
 	b.Helper()
 	// Warm up, and double each implementation's reps until its window lasts
-	// at least pairedWindow.
+	// at least Window.
 	reps := make([]int, len(fns))
 	for i, f := range fns {
 		reps[i] = 1
 		for {
 			t0 := time.Now()
 			f(reps[i])
-			if time.Since(t0) >= pairedWindow {
+			if time.Since(t0) >= Window {
 				break
 			}
 			reps[i] *= 2
@@ -79,8 +83,8 @@ func median(v []float64) float64 {
 	return (v[len(v)/2-1] + v[len(v)/2]) / 2
 }
 
-// repeat returns a function that calls f reps times.
-func repeat(f func()) func(reps int) {
+// Repeat returns a function that calls f reps times, the form Run takes.
+func Repeat(f func()) func(reps int) {
 	return func(reps int) {
 		for range reps {
 			f()
