@@ -87,12 +87,7 @@ func BenchmarkHVP(b *testing.B) {
 func BenchmarkHVP64(b *testing.B) {
 	s := benchShapes[0]
 	net, batch := benchSetup(b, s.B, s.T, s.In, s.N)
-	net64 := Convert[float64](net)
-	b64 := &Batch[float64]{Size: batch.Size, Steps: batch.Steps, In: batch.In, Out: batch.Out, Labels: batch.Labels,
-		X: make([]float64, len(batch.X))}
-	for i, x := range batch.X {
-		b64.X[i] = float64(x)
-	}
+	net64, b64 := bench64(net, batch)
 	b.Run(fmt.Sprintf("B=%d/T=%d/N=%d/k=1", s.B, s.T, s.N), func(b *testing.B) { benchHVP(b, net64, b64, 1) })
 }
 
@@ -122,6 +117,32 @@ func BenchmarkHVPCheckpoint(b *testing.B) {
 			}
 		}
 	}
+}
+
+// BenchmarkHVPCheckpoint64 is BenchmarkHVPCheckpoint in float64 at
+// T = 784, k = 1.
+func BenchmarkHVPCheckpoint64(b *testing.B) {
+	for _, S := range []int{-1, 0} {
+		name := "full"
+		if S == 0 {
+			name = "auto"
+		}
+		b.Run(fmt.Sprintf("T=784/S=%s/k=1", name), func(b *testing.B) {
+			net64, b64 := bench64(benchSetup(b, 256, 784, 1, 128))
+			h := benchHVPWith(b, net64, b64, 1, HVPOptions{Checkpoint: S})
+			b.ReportMetric(float64(h.Checkpoint()), "S")
+		})
+	}
+}
+
+// bench64 converts a benchmark network and batch to float64.
+func bench64(net *Network[float32], batch *Batch[float32]) (*Network[float64], *Batch[float64]) {
+	b64 := &Batch[float64]{Size: batch.Size, Steps: batch.Steps, In: batch.In, Out: batch.Out, Labels: batch.Labels,
+		X: make([]float64, len(batch.X))}
+	for i, x := range batch.X {
+		b64.X[i] = float64(x)
+	}
+	return Convert[float64](net), b64
 }
 
 func benchHVP[T kernels.Float](b *testing.B, net *Network[T], batch *Batch[T], k int) {

@@ -204,3 +204,19 @@ func TestForwardAfterCheckpoint(t *testing.T) {
 		t.Errorf("loss %v after the checkpointed HVP, %v on a fresh workspace", got, want)
 	}
 }
+
+// TestHVPCheckpointDivergence checks that a checkpointed NewHVPWith reports
+// a divergence with the global step, as Forward does.
+func TestHVPCheckpointDivergence(t *testing.T) {
+	cfg := Config{In: 2, N: 4, Out: 2, Loss: Loss{Kind: MSE, Timing: EveryStep}}
+	net := mustNew[float64](t, cfg)
+	b := randBatch[float64](cfg, 256, 6, 1)
+	b.X[4*256*2] = math.NaN() // step 5 (time index 4), in the third segment
+	for i := range net.WInM {
+		net.WInM[i] = 1
+	}
+	_, err := NewHVPWith(net, b, 0, nil, HVPOptions{Checkpoint: 2})
+	if d, ok := err.(ErrDiverged); !ok || d.Step != 5 || d.Quantity != "state" {
+		t.Fatalf("got %v, want ErrDiverged at step 5", err)
+	}
+}

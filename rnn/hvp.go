@@ -142,9 +142,10 @@ const hvpMaxBlock = 4
 
 // NewHVP runs the forward and backward passes of net on b, keeps them in ws
 // (a new workspace when nil) and returns the operator for the parameter set
-// (the zero ParamSet means SetWRec), with the default HVPOptions. net, b
-// and ws must not change (nor ws serve another Forward) while the HVP is
-// used, except through Reset.
+// (the zero ParamSet means SetWRec), with the default HVPOptions: above
+// HVPAutoCheckpointBytes it checkpoints, and ws then holds one segment of
+// the trajectory. net, b and ws must not change (nor ws serve another
+// Forward) while the HVP is used, except through Reset.
 func NewHVP[T kernels.Float](net *Network[T], b *Batch[T], set ParamSet, ws *Workspace[T]) (*HVP[T], error) {
 	return NewHVPWith(net, b, set, ws, HVPOptions{})
 }
