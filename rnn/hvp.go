@@ -62,6 +62,9 @@ type HVP[T kernels.Float] struct {
 	// stored), nSeg the number of segments ⌈T/S⌉, win the steps the
 	// buffers hold (T or S), gBlk the steps of one reduction block.
 	seg, nSeg, win, gBlk int
+	// have is the segment whose forward pass the workspace holds (−1:
+	// none).
+	have int
 	// lossAll marks the loss steps of the whole sequence (index = global
 	// step), lossLoc those of the current segment (index = local step).
 	lossAll, lossLoc []bool
@@ -168,7 +171,7 @@ func NewHVPWith[T kernels.Float](net *Network[T], b *Batch[T], set ParamSet, ws 
 // Reset recomputes the stored forward pass and deltas (or the
 // checkpoints) for batch b at the network's current weights.
 func (h *HVP[T]) Reset(b *Batch[T]) error {
-	h.kb, h.kCap = 0, 0
+	h.kb, h.kCap, h.have = 0, 0, -1
 	net := h.net
 	if err := net.checkBatch(b); err != nil {
 		return err
@@ -271,6 +274,7 @@ func (h *HVP[T]) resetCheckpointed() error {
 		if _, err := net.forwardWindow(ws); err != nil {
 			return err
 		}
+		h.have = k
 		if k+1 < h.nSeg {
 			h.saveState(k + 1)
 		}
@@ -286,10 +290,7 @@ func (h *HVP[T]) resetCheckpointed() error {
 	ws.loss = loss
 	clear(h.grad)
 	for k := h.nSeg - 1; k >= 0; k-- {
-		if k < h.nSeg-1 {
-			h.window(k)
-			h.forwardAgain()
-		}
+		h.load(k)
 		net.backwardWindow(ws)
 		h.gradWindow()
 		h.carryDelta()
@@ -305,12 +306,18 @@ func (h *HVP[T]) resetCheckpointed() error {
 	return nil
 }
 
-// forwardAgain recomputes the forward pass of the current segment; it
-// gave no error before and gives the same values now.
-func (h *HVP[T]) forwardAgain() {
+// load makes segment k the current window and recomputes its forward
+// pass unless the workspace holds it already; it gave no error before and
+// gives the same values now.
+func (h *HVP[T]) load(k int) {
+	if h.have == k {
+		return
+	}
+	h.window(k)
 	if _, err := h.net.forwardWindow(h.ws); err != nil {
 		panic("rnn: HVP: recomputed segment diverged: " + err.Error())
 	}
+	h.have = k
 }
 
 // carryDelta moves δ and Rδ of the first step of the current segment to
@@ -602,8 +609,9 @@ func (h *HVP[T]) tangentWindow() {
 }
 
 // applyCheckpointed runs the tangent passes segment by segment: a forward
-// sweep that recomputes each segment's forward pass and runs the tangent
-// forward pass on it, keeping the tangent state entering each segment,
+// sweep that recomputes each segment's forward pass (but the last) and
+// runs the tangent forward pass on it, keeping the tangent state entering
+// each segment,
 // then a backward sweep from the last segment to the first that recomputes
 // the forward pass, the deltas, and the tangent forward pass of the
 // segment, and runs the tangent backward pass on it.
@@ -612,23 +620,20 @@ func (h *HVP[T]) applyCheckpointed() {
 	B, N, S := ws.bsz, ws.n, h.seg
 	kN := h.kb * N
 	slot := B * kN
+	// The forward sweep stops before the last segment: only the states
+	// entering segments are kept. The tangent state stays in rr slot 0 and
+	// the items' Rh, Ra from one segment to the next.
 	h.readout = false
-	for k := 0; k < h.nSeg; k++ {
-		h.window(k)
-		h.forwardAgain()
-		if k > 0 {
-			copy(h.rr[:slot], h.rr[S*slot:(S+1)*slot])
-			h.saveTangent(k)
-		}
+	for k := 0; k < h.nSeg-1; k++ {
+		h.load(k)
 		h.tangentForwardInput()
 		ws.parallel(opHVPForward, len(h.items))
+		copy(h.rr[:slot], h.rr[S*slot:(S+1)*slot])
+		h.saveTangent(k + 1)
 	}
 	h.readout = true
 	for k := h.nSeg - 1; k >= 0; k-- {
-		if k < h.nSeg-1 {
-			h.window(k)
-			h.forwardAgain()
-		}
+		h.load(k)
 		h.net.backwardWindow(ws)
 		if k > 0 {
 			h.restoreTangent(k)
