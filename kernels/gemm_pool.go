@@ -3,6 +3,7 @@ package kernels
 import (
 	"runtime"
 	"sync"
+	"sync/atomic"
 )
 
 // The blocked gemm takes its scratch from a free list and runs the parts of
@@ -19,17 +20,20 @@ import (
 // collector, whose clearing made large pack buffers be reallocated after a
 // collection.
 //
-// Workers: a call takes up
-// to parts-1 idle workers, hands each one part, computes the first part
-// itself and then every part it could not hand out (when the pool is busy
-// with other calls), and waits for the workers it used. A worker returns to
-// the idle list before it reports its part done, so a call never waits for
-// a worker to become free and concurrent callers cannot deadlock.
+// Workers: a parallel call of parts parts takes up to parts-1 idle workers
+// and hands each the call (pending). Parts are claimed one at a time from
+// the call's counter, by the caller and by every worker that has taken the
+// call, until none is left; then the caller revokes the hand-over to every
+// worker that has not taken it yet (a worker woken late does no harm), waits
+// for those that did, and returns them all to the idle list. So a call
+// never waits for a worker to start, and concurrent callers cannot
+// deadlock: when every worker is busy a call computes all its parts itself.
 //
 // Workers are started lazily, at most GOMAXPROCS-1 of them (the largest
 // value seen); idle workers block on their channel and use no CPU. They
 // live as long as the process. Which goroutine computes a part does not
-// change any result: an element's arithmetic does not depend on its part
+// change any result: the partition depends on the sizes and GOMAXPROCS
+// only, and an element's arithmetic does not depend on its part at all
 // (see gemmMicro.run).
 var gemmPool struct {
 	mu      sync.Mutex
@@ -74,19 +78,29 @@ func popWork[T Float](list *[]*gemmWork[T]) *gemmWork[T] {
 	return w
 }
 
-// gemmWorker is one long-lived goroutine with its own scratch for each
-// element type (edge strips and tiles of the parts it computes).
-type gemmWorker struct {
-	jobs chan gemmJob // capacity 1; a worker has at most one job
-	w32  gemmWork[float32]
-	w64  gemmWork[float64]
-}
+// Worker states. A caller moves a free worker to pending and may move it
+// back (revoke); the worker moves pending to taken, and taken to free when
+// it has finished its parts.
+const (
+	gemmFree int32 = iota
+	gemmPending
+	gemmTaken
+)
 
-// gemmJob is part t of parts of a call.
-type gemmJob struct {
-	call     gemmPart
-	t, parts int
-	done     *sync.WaitGroup
+// gemmWorker is one long-lived goroutine with its own scratch for each
+// element type (edge strips and tiles of the parts it computes). The job
+// fields are written by the caller that holds the worker, before it sets
+// state to pending, and read by the worker only after it has moved state
+// from pending to taken.
+type gemmWorker struct {
+	wake  chan struct{} // capacity 1
+	state atomic.Int32
+	call  gemmPart
+	next  *atomic.Int32 // the call's part counter
+	parts int
+	done  *sync.WaitGroup
+	w32   gemmWork[float32]
+	w64   gemmWork[float64]
 }
 
 // gemmPart is a *gemmCall[T] of either element type.
@@ -115,20 +129,33 @@ func takeGemmWorker() *gemmWorker {
 	if cap(p.idle) < p.started {
 		p.idle = append(make([]*gemmWorker, 0, 2*p.started), p.idle...)
 	}
-	wk := &gemmWorker{jobs: make(chan gemmJob, 1)}
+	wk := &gemmWorker{wake: make(chan struct{}, 1)}
 	go wk.loop()
 	return wk
 }
 
-// loop runs jobs until the process ends.
+// putGemmWorkers returns workers to the idle list.
+func putGemmWorkers(wks []*gemmWorker) {
+	p := &gemmPool
+	p.mu.Lock()
+	p.idle = append(p.idle, wks...)
+	p.mu.Unlock()
+}
+
+// loop runs the calls handed to the worker until the process ends. A wake
+// whose call was revoked (or that stayed in the channel from a revoked
+// call) finds the state not pending and is ignored.
 func (wk *gemmWorker) loop() {
-	for j := range wk.jobs {
-		j.call.partOn(wk, j.t, j.parts)
-		p := &gemmPool
-		p.mu.Lock()
-		p.idle = append(p.idle, wk)
-		p.mu.Unlock()
-		j.done.Done()
+	for range wk.wake {
+		if !wk.state.CompareAndSwap(gemmPending, gemmTaken) {
+			continue
+		}
+		call, next, parts, done := wk.call, wk.next, wk.parts, wk.done
+		for t := int(next.Add(1)) - 1; t < parts; t = int(next.Add(1)) - 1 {
+			call.partOn(wk, t, parts)
+		}
+		wk.state.Store(gemmFree)
+		done.Done()
 	}
 }
 
@@ -143,23 +170,37 @@ func (g *gemmCall[T]) partOn(wk *gemmWorker, t, parts int) {
 	g.part(w, t, parts)
 }
 
-// parallel computes the product in parts rectangles (parts ≥ 2): parts
-// 1.. go to idle workers while there are any, the caller computes part 0
-// and the rest with its scratch w, then waits for the workers.
+// parallel computes the product in parts rectangles (parts ≥ 2) with up to
+// parts-1 pool workers; w is the caller's scratch.
 func (g *gemmCall[T]) parallel(w *gemmWork[T], parts int) {
-	handed := 1 // parts 1..handed-1 went to workers
-	for handed < parts {
+	w.next.Store(0)
+	for len(w.helpers) < parts-1 {
 		wk := takeGemmWorker()
 		if wk == nil {
 			break
 		}
+		wk.call, wk.next, wk.parts, wk.done = g, &w.next, parts, &w.wg
 		w.wg.Add(1)
-		wk.jobs <- gemmJob{call: g, t: handed, parts: parts, done: &w.wg}
-		handed++
+		wk.state.Store(gemmPending)
+		select {
+		case wk.wake <- struct{}{}:
+		default: // a stale wake is still queued; it will do
+		}
+		w.helpers = append(w.helpers, wk)
 	}
-	g.part(w, 0, parts)
-	for t := handed; t < parts; t++ {
+	for t := int(w.next.Add(1)) - 1; t < parts; t = int(w.next.Add(1)) - 1 {
 		g.part(w, t, parts)
 	}
+	for _, wk := range w.helpers {
+		if wk.state.CompareAndSwap(gemmPending, gemmFree) {
+			w.wg.Done() // revoked: the worker never touches this call
+		}
+	}
 	w.wg.Wait()
+	for _, wk := range w.helpers {
+		wk.call, wk.next, wk.done = nil, nil, nil
+	}
+	putGemmWorkers(w.helpers)
+	clear(w.helpers)
+	w.helpers = w.helpers[:0]
 }
