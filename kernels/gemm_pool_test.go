@@ -134,3 +134,57 @@ func testGemmConcurrent[T Float](t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestGemmLateWorkers runs many small parallel products at GOMAXPROCS 2
+// while another goroutine keeps a processor busy, so pool workers often
+// start late: the caller then claims their parts and revokes the hand-over.
+// Every result must equal the serial one bit for bit (and, under the race
+// detector, the hand-over must be free of data races).
+func TestGemmLateWorkers(t *testing.T) {
+	forEachLevel(t, func(t *testing.T) {
+		if Active() == Generic {
+			t.Skip("the generic level is serial")
+		}
+		rnd := newRand(8)
+		s := gemmShape{64, 128, 256} // 2·m·n·k = 2²², the smallest parallel size
+		o := newGemmOperands[float32](rnd, false, true, s, 1, 0.5, 0, 0, false)
+		prev := runtime.GOMAXPROCS(1)
+		want := clone(o.c0)
+		Gemm(false, true, s.m, s.n, s.k, o.alpha, o.a, o.lda, o.b, o.ldb, o.beta, want, o.ldc)
+		runtime.GOMAXPROCS(2)
+		defer runtime.GOMAXPROCS(prev)
+		stop := make(chan struct{})
+		var hog sync.WaitGroup
+		hog.Add(1)
+		go func() {
+			defer hog.Done()
+			x := 1.0
+			for {
+				select {
+				case <-stop:
+					_ = x
+					return
+				default:
+					for i := 0; i < 1000; i++ {
+						x = x*1.0000001 + 1e-9
+					}
+				}
+			}
+		}()
+		defer func() { close(stop); hog.Wait() }()
+		rounds := 300
+		if testing.Short() {
+			rounds = 50
+		}
+		c := clone(o.c0)
+		for r := 0; r < rounds; r++ {
+			copy(c, o.c0)
+			Gemm(false, true, s.m, s.n, s.k, o.alpha, o.a, o.lda, o.b, o.ldb, o.beta, c, o.ldc)
+			for i := range c {
+				if !sameBits(c[i], want[i]) {
+					t.Fatalf("round %d: element %d is %v, serial %v", r, i, c[i], want[i])
+				}
+			}
+		}
+	})
+}
