@@ -601,9 +601,8 @@ func (h *HVP[T]) applySub(dst, v []T, kb int) {
 // tangent state restored and δ, Rδ entering from the right in slot S+1)
 // and adds the window's terms of the products.
 func (h *HVP[T]) tangentWindow() {
-	h.tangentForwardInput()
 	h.ws.parallel(opHVPForward, len(h.items))
-	h.tangentBackwardInput()
+	clear(h.rd[:h.ws.bsz*h.kb*h.ws.n])
 	h.ws.parallel(opHVPBackward, len(h.items))
 	h.reduce()
 }
@@ -626,7 +625,6 @@ func (h *HVP[T]) applyCheckpointed() {
 	h.readout = false
 	for k := 0; k < h.nSeg-1; k++ {
 		h.load(k)
-		h.tangentForwardInput()
 		ws.parallel(opHVPForward, len(h.items))
 		copy(h.rr[:slot], h.rr[S*slot:(S+1)*slot])
 		h.saveTangent(k + 1)
@@ -682,66 +680,58 @@ func (h *HVP[T]) moveTangent(k int, save bool) {
 }
 
 // tangentForwardInput writes the directions' own input to the tangent
-// forward recursion, (1−α_m)(V_in x^t + V r^{t-1}), for every step of the
-// window and every direction at once, where Rr^t will be; at the first
-// step of the sequence it also clears Rr^0.
-func (h *HVP[T]) tangentForwardInput() {
+// forward recursion at local step t for the batch rows [b0, b1) of every
+// direction, (1−α_m)(V_in x^t + V r^{t-1}), where Rr^t will be (zero at
+// the first step of the sequence without W_in, r^0 = 0). It runs inside
+// the recursion, step by step, so that its operands and result stay in
+// cache; the values are those of one product over all steps.
+func (h *HVP[T]) tangentForwardInput(t, b0, b1 int) {
 	ws := h.ws
 	use := h.set.Has
-	B, N, In, L, t0 := ws.bsz, ws.n, ws.in, ws.steps, ws.t0
+	B, N, In := ws.bsz, ws.n, ws.in
 	kN := h.kb * N
+	bc := b1 - b0
 	leak := T(h.net.Cfg.Leak)
-	rr := h.rr
-	skip := 0 // leading window steps without a recurrent term (r^0 = 0)
-	if t0 == 0 {
-		clear(rr[:B*kN])
-		skip = 1
-	}
-	pre := rr[B*kN : (L+1)*B*kN]
+	x := rows(h.rr, t, B, b0, b1, kN)
 	beta := T(0)
 	if use(WIn) {
-		kernels.Gemm(false, false, L*B, kN, In, 1-leak, ws.batch.X, In, h.vInT[:In*kN], kN, 0, pre, kN)
+		kernels.Gemm(false, false, bc, kN, In, 1-leak, rows(ws.batch.X, t-1, B, b0, b1, In), In, h.vInT[:In*kN], kN, 0, x, kN)
 		beta = 1
-	} else {
-		clear(pre[:skip*B*kN])
 	}
 	switch {
-	case use(WRec) && L > skip:
-		kernels.Gemm(false, false, (L-skip)*B, kN, N, 1-leak, ws.r[skip*B*N:L*B*N], N, h.vRecT[:N*kN], kN, beta, pre[skip*B*kN:], kN)
+	case use(WRec) && ws.t0+t > 1:
+		kernels.Gemm(false, false, bc, kN, N, 1-leak, rows(ws.r, t-1, B, b0, b1, N), N, h.vRecT[:N*kN], kN, beta, x, kN)
 	case beta == 0:
-		clear(pre)
+		clear(x)
 	}
 }
 
-// tangentBackwardInput writes the inputs of the tangent backward recursion,
-// (1−α_m) Vᵀ δ^{t+1} + V_outᵀ e^t + W_outᵀ Re^t, for every step of the
-// window, where Rδ^t will be.
-func (h *HVP[T]) tangentBackwardInput() {
+// tangentBackwardInput writes the inputs of the tangent backward recursion
+// at local step t for the batch rows [b0, b1) of every direction,
+// (1−α_m) Vᵀ δ^{t+1} + V_outᵀ e^t + W_outᵀ Re^t, where Rδ^t will be; like
+// tangentForwardInput it runs inside the recursion, with the values of
+// one product over all steps.
+func (h *HVP[T]) tangentBackwardInput(t, b0, b1 int) {
 	ws, net := h.ws, h.net
 	use := h.set.Has
-	B, N, Out, L := ws.bsz, ws.n, ws.out, ws.steps
+	B, N, Out := ws.bsz, ws.n, ws.out
 	kb := h.kb
 	kN, kO := kb*N, kb*Out
+	bc := b1 - b0
 	leak := T(net.Cfg.Leak)
-	rd, re := h.rd, h.re
-	clear(rd[:B*kN])
-	pre := rd[B*kN : (L+1)*B*kN]
-	nNext := L // steps with a δ^{t+1} (δ^{T+1} = 0)
-	if ws.t0+L == ws.total {
-		nNext = L - 1
-	}
-	if use(WRec) && nNext > 0 {
-		kernels.Gemm(false, false, nNext*B, kN, N, 1-leak, ws.delta[2*B*N:], N, h.vRec[:N*kN], kN, 0, pre, kN)
-		clear(pre[nNext*B*kN:])
+	g := rows(h.rd, t, B, b0, b1, kN)
+	if use(WRec) && ws.t0+t < ws.total { // δ^{T+1} = 0
+		kernels.Gemm(false, false, bc, kN, N, 1-leak, rows(ws.delta, t+1, B, b0, b1, N), N, h.vRec[:N*kN], kN, 0, g, kN)
 	} else {
-		clear(pre)
+		clear(g)
 	}
-	h.forLossSteps(func(t, m int) {
-		kernels.Gemm(false, false, m*kb, N, Out, 1, re[t*B*kO:], Out, net.WOutM, N, 1, rd[t*B*kN:], N)
-		if use(WOut) {
-			kernels.Gemm(false, false, m, kN, Out, 1, ws.dy[t*B*Out:], Out, h.vOut[:Out*kN], kN, 1, rd[t*B*kN:], kN)
-		}
-	})
+	if !ws.lossAt[t] {
+		return
+	}
+	kernels.Gemm(false, false, bc*kb, N, Out, 1, rows(h.re, t, B, b0, b1, kO), Out, net.WOutM, N, 1, g, N)
+	if use(WOut) {
+		kernels.Gemm(false, false, bc, kN, Out, 1, rows(ws.dy, t, B, b0, b1, Out), Out, h.vOut[:Out*kN], kN, 1, g, kN)
+	}
 }
 
 // reduce adds the window's terms of the products, over blocks of gBlk
@@ -851,8 +841,12 @@ func (h *HVP[T]) tangentForward(i int) {
 	if net.alif && t0 == 0 {
 		clear(ra)
 	}
+	if t0 == 0 {
+		clear(rows(rr, 0, B, b0, b1, kN))
+	}
 	for t := 1; t <= steps; t++ {
 		first := t0+t == 1
+		h.tangentForwardInput(t, b0, b1)
 		x := rows(rr, t, B, b0, b1, kN)
 		prev := rows(rr, t-1, B, b0, b1, kN)
 		psi := rows(ws.psi, t, B, b0, b1, N)
@@ -944,6 +938,7 @@ func (h *HVP[T]) tangentBackward(i int) {
 		}
 	}
 	for t := steps; t >= 1; t-- {
+		h.tangentBackwardInput(t, b0, b1)
 		g := rows(rd, t, B, b0, b1, kN)
 		var next []T
 		if t0+t < ws.total {
