@@ -3,6 +3,7 @@ package rnn
 import (
 	"fmt"
 	"math"
+	"runtime"
 	"unsafe"
 
 	"github.com/hessrnn/hessrnn/kernels"
@@ -19,8 +20,8 @@ import (
 // trajectory, 3(T+1)·B·N elements (4 with ALIF units) plus readouts, and
 // (2N+Out)·(T+2)·B elements per direction of a sub-block of at most
 // MaxBlock directions (the tangent states Rr^t, Rδ^t and Re^t of every
-// step, so that all weight products are gemms over all T·B rows): linear
-// in T, bounded in the block size.
+// step, which the products onto the weights read): linear in T, bounded in
+// the block size.
 //
 // For long sequences (HVPOptions.Checkpoint; by default when the above
 // exceeds HVPAutoCheckpointBytes, e.g. pixel-by-pixel MNIST) only the
@@ -86,9 +87,9 @@ type HVP[T kernels.Float] struct {
 	// t = 0..win+1 (slot win+1 of rd holds Rδ entering a segment from the
 	// right), with the kb directions of one batch row adjacent: element
 	// (t, b, d, i) is at ((t·B+b)·kb+d)·N+i (Out instead of N for re). Rows
-	// of one step and chunk are thus one (bc·kb)×N matrix, and the rows of
-	// every step one (T·B)×(kb·N) matrix, so that the recurrences and the
-	// products with the directions are gemms over all directions at once.
+	// of one step and chunk are thus one (bc·kb)×N matrix and one bc×(kb·N)
+	// matrix, so that the recurrences and the products with the directions
+	// are gemms over all directions at once.
 	rr, rd, re []T
 	// Stacked directions: vRecT = [V_1ᵀ … V_kbᵀ] (N×kb·N), vRec = [V_1 …
 	// V_kb] (N×kb·N), vInT = [V_in,1ᵀ …] (In×kb·N), vOut = [V_out,1 …]
@@ -99,6 +100,11 @@ type HVP[T kernels.Float] struct {
 	// Σ Re rᵀ (kb·Out×N) and Σ e Rrᵀ (Out×kb·N).
 	pRecV, pRecH, pIn, pOutV, pOutH []T
 	items                           []hvpItem[T]
+	// whole is the work item of all batch rows, which one goroutine runs
+	// instead of items when the network has neither leak nor ALIF units
+	// (no per-item scratch) and GOMAXPROCS is 1: fewer, larger products
+	// with the same values.
+	whole hvpItem[T]
 }
 
 // HVPOptions tunes NewHVPWith; the zero value is the default of NewHVP.
@@ -492,14 +498,15 @@ func (h *HVP[T]) ensureBlock(kb int) {
 		}
 		h.items = append(h.items, it)
 	}
+	h.whole = hvpItem[T]{b0: 0, b1: B, p: make([]T, Out)}
 }
 
 // ApplyBlock applies H to k vectors: v and dst hold k row-major vectors of
 // length Dim (v[i*Dim:(i+1)*Dim] is vector i). Up to MaxBlock directions
 // are processed together: their tangent recursions are single gemms with
-// kb·B rows per step, and every product with the directions or onto a
-// weight block is one gemm over all T·B rows (or a segment's) and all
-// directions. Each result is bitwise identical to Apply on its vector
+// kb·B rows per step, every product with the directions is one gemm per
+// step over all directions, and every product onto a weight block one gemm
+// per reduction block over all directions. Each result is bitwise identical to Apply on its vector
 // alone, with or without checkpointing. It panics on wrong lengths.
 func (h *HVP[T]) ApplyBlock(dst, v []T, k int) {
 	if k < 1 || len(v) != k*h.dim || len(dst) != k*h.dim {
@@ -601,10 +608,11 @@ func (h *HVP[T]) applySub(dst, v []T, kb int) {
 // tangent state restored and δ, Rδ entering from the right in slot S+1)
 // and adds the window's terms of the products.
 func (h *HVP[T]) tangentWindow() {
-	h.ws.parallel(opHVPForward, len(h.items))
+	h.tangentPass(opHVPForward)
 	clear(h.rd[:h.ws.bsz*h.kb*h.ws.n])
-	h.ws.parallel(opHVPBackward, len(h.items))
-	h.reduce()
+	if !h.tangentPass(opHVPBackward) {
+		h.reduce()
+	}
 }
 
 // applyCheckpointed runs the tangent passes segment by segment: a forward
@@ -625,7 +633,7 @@ func (h *HVP[T]) applyCheckpointed() {
 	h.readout = false
 	for k := 0; k < h.nSeg-1; k++ {
 		h.load(k)
-		ws.parallel(opHVPForward, len(h.items))
+		h.tangentPass(opHVPForward)
 		copy(h.rr[:slot], h.rr[S*slot:(S+1)*slot])
 		h.saveTangent(k + 1)
 	}
@@ -639,6 +647,36 @@ func (h *HVP[T]) applyCheckpointed() {
 		h.tangentWindow()
 		h.carryDelta()
 	}
+}
+
+// tangentPass runs the tangent forward (op opHVPForward) or backward
+// (opHVPBackward) recursion over the window: on the work items in parallel,
+// or as the single item of all rows (see HVP.whole). Every element's
+// arithmetic is the same either way.
+//
+// It reports whether the backward recursion has also done the reduction
+// (the single item does it block by block as soon as a block's Rδ are
+// final, while they are in cache: the same products in the same order as
+// reduce).
+func (h *HVP[T]) tangentPass(op int) bool {
+	if h.general() || runtime.GOMAXPROCS(0) > 1 {
+		h.ws.parallel(op, len(h.items))
+		return false
+	}
+	if op == opHVPForward {
+		h.tangentForward(-1)
+	} else {
+		h.tangentBackward(-1)
+	}
+	return true
+}
+
+// item returns work item i, or the item of all rows for i = −1.
+func (h *HVP[T]) item(i int) *hvpItem[T] {
+	if i < 0 {
+		return &h.whole
+	}
+	return &h.items[i]
 }
 
 // saveTangent stores the tangent state entering segment k (rr slot 0 and
@@ -742,9 +780,25 @@ func (h *HVP[T]) tangentBackwardInput(t, b0, b1 int) {
 //	W: Σ Rδ^t r^{t-1}ᵀ, Σ δ^t Rr^{t-1}ᵀ   W_in: Σ Rδ^t x^tᵀ
 //	W_out: Σ Re^t r^tᵀ, Σ e^t Rr^tᵀ       b_out: Σ Re^t
 func (h *HVP[T]) reduce() {
+	for hi := h.ws.steps; hi > 0; {
+		lo := h.blockStart(hi)
+		h.reduceBlock(lo, hi)
+		hi = lo
+	}
+}
+
+// blockStart returns lo for the reduction block of local steps lo+1..hi.
+func (h *HVP[T]) blockStart(hi int) int {
+	t0 := h.ws.t0
+	return max((t0+hi-1)/h.gBlk*h.gBlk-t0, 0)
+}
+
+// reduceBlock adds the terms of the reduction block of local steps
+// lo+1..hi (see reduce).
+func (h *HVP[T]) reduceBlock(lo, hi int) {
 	ws := h.ws
 	use := h.set.Has
-	B, N, In, Out, L, t0 := ws.bsz, ws.n, ws.in, ws.out, ws.steps, ws.t0
+	B, N, In, Out, t0 := ws.bsz, ws.n, ws.in, ws.out, ws.t0
 	kb := h.kb
 	kN, kO := kb*N, kb*Out
 	leak := T(h.net.Cfg.Leak)
@@ -764,30 +818,26 @@ func (h *HVP[T]) reduce() {
 			}
 		}
 	}
-	for hi := L; hi > 0; {
-		lo := max((t0+hi-1)/h.gBlk*h.gBlk-t0, 0) // the block is local steps lo+1..hi
-		if use(WRec) {
-			if a := max(lo+1, 2-t0); a <= hi { // r^0 = Rr^0 = 0
-				m := (hi - a + 1) * B
-				gemmTN(kN, N, m, 1-leak, rd[a*B*kN:], kN, ws.r[(a-1)*B*N:], N, 1, h.pRecV[:kN*N], N)
-				gemmTN(N, kN, m, 1-leak, ws.delta[a*B*N:], N, rr[(a-1)*B*kN:], kN, 1, h.pRecH[:N*kN], kN)
-			}
+	if use(WRec) {
+		if a := max(lo+1, 2-t0); a <= hi { // r^0 = Rr^0 = 0
+			m := (hi - a + 1) * B
+			gemmTN(kN, N, m, 1-leak, rd[a*B*kN:], kN, ws.r[(a-1)*B*N:], N, 1, h.pRecV[:kN*N], N)
+			gemmTN(N, kN, m, 1-leak, ws.delta[a*B*N:], N, rr[(a-1)*B*kN:], kN, 1, h.pRecH[:N*kN], kN)
 		}
-		if use(WIn) {
-			gemmTN(kN, In, (hi-lo)*B, 1-leak, rd[(lo+1)*B*kN:], kN, ws.batch.X[lo*B*In:], In, 1, h.pIn[:kN*In], In)
-		}
-		if use(WOut) || use(BOut) {
-			if all {
-				out(lo+1, (hi-lo)*B)
-			} else {
-				for t := lo + 1; t <= hi; t++ {
-					if ws.lossAt[t] {
-						out(t, B)
-					}
+	}
+	if use(WIn) {
+		gemmTN(kN, In, (hi-lo)*B, 1-leak, rd[(lo+1)*B*kN:], kN, ws.batch.X[lo*B*In:], In, 1, h.pIn[:kN*In], In)
+	}
+	if use(WOut) || use(BOut) {
+		if all {
+			out(lo+1, (hi-lo)*B)
+		} else {
+			for t := lo + 1; t <= hi; t++ {
+				if ws.lossAt[t] {
+					out(t, B)
 				}
 			}
 		}
-		hi = lo
 	}
 }
 
@@ -823,7 +873,7 @@ func (h *HVP[T]) blk(x []T, d int, bl Block) []T {
 // h.readout). The (bc·kb)×N rows of a step hold row b's kb directions one
 // after another.
 func (h *HVP[T]) tangentForward(i int) {
-	it := &h.items[i]
+	it := h.item(i)
 	net, ws := h.net, h.ws
 	kb := h.kb
 	B, N, Out, steps, t0 := ws.bsz, ws.n, ws.out, ws.steps, ws.t0
@@ -905,6 +955,10 @@ func (h *HVP[T]) tangentForward(i int) {
 // mulRows sets dst = a⊙b row by row, where dst and a have kb rows of
 // length n for each row of b.
 func mulRows[T kernels.Float](dst, b, a []T, kb, n int) {
+	if kb == 1 {
+		kernels.Mul(dst, a, b[:len(dst)])
+		return
+	}
 	for row := 0; row*n < len(dst); row++ {
 		po := (row / kb) * n
 		kernels.Mul(dst[row*n:(row+1)*n], a[row*n:(row+1)*n], b[po:po+n])
@@ -920,7 +974,7 @@ func mulRows[T kernels.Float](dst, b, a []T, kb, n int) {
 //	RG^t = pre^t + (1−α_m) Wᵀ Rδ^{t+1} + (1−ρ) Rγ^{t+1}
 //	Rδ^t = ψ^t⊙RG^t + α_m Rδ^{t+1},  Rγ^t = −β⊙ψ^t⊙RG^t + ρ Rγ^{t+1}
 func (h *HVP[T]) tangentBackward(i int) {
-	it := &h.items[i]
+	it := h.item(i)
 	net, ws := h.net, h.ws
 	kb := h.kb
 	B, N, steps, t0 := ws.bsz, ws.n, ws.steps, ws.t0
@@ -937,6 +991,7 @@ func (h *HVP[T]) tangentBackward(i int) {
 			clear(rgamN)
 		}
 	}
+	hi := steps // the reduction block in progress ends at local step hi
 	for t := steps; t >= 1; t-- {
 		h.tangentBackwardInput(t, b0, b1)
 		g := rows(rd, t, B, b0, b1, kN)
@@ -959,6 +1014,10 @@ func (h *HVP[T]) tangentBackward(i int) {
 		mulRows(g, psi, g, kb, N)
 		if leak != 0 && next != nil {
 			kernels.Axpy(g, leak, next)
+		}
+		if i < 0 && t-1 == h.blockStart(hi) { // the single item reduces
+			h.reduceBlock(t-1, hi)
+			hi = t - 1
 		}
 	}
 	if net.alif {
