@@ -14,8 +14,18 @@ type traceCase struct {
 	special                   uint8 // bit 0: NaN in E, 1: Inf in v, 2: Inf in G, 3: NaN in c
 }
 
+// traceKernel is the signature of Trace and of the assembly kernels behind
+// it.
+type traceKernel[T Float] func(e []T, lde int, g []T, ldg int, c, d, p, q, v []T)
+
 // runTraceCase compares Trace at the active level with traceGeneric.
 func runTraceCase[T Float](t testing.TB, tc traceCase) {
+	t.Helper()
+	runTraceCaseWith(t, tc, Trace[T])
+}
+
+// runTraceCaseWith compares kernel with traceGeneric.
+func runTraceCaseWith[T Float](t testing.TB, tc traceCase, kernel traceKernel[T]) {
 	t.Helper()
 	rnd := newRand(tc.seed)
 	n, m := tc.n, tc.m
@@ -58,7 +68,7 @@ func runTraceCase[T Float](t testing.TB, tc traceCase) {
 	wantE, wantG := clone(e), clone(g)
 	traceGeneric(wantE, lde, wantG, ldg, c, d, p, q, v)
 
-	Trace(e, lde, g, ldg, c, d, p, q, v)
+	kernel(e, lde, g, ldg, c, d, p, q, v)
 
 	name := fmt.Sprintf("n=%d/m=%d/lde=%d/ldg=%d/off=%d", n, m, lde, ldg, tc.off)
 	checkMatrixGuards(t, name+" E", efull, e, n, m, lde)
@@ -79,11 +89,15 @@ func runTraceCase[T Float](t testing.TB, tc traceCase) {
 	}
 }
 
-func testTrace[T Float](t *testing.T) {
+func testTrace[T Float](t *testing.T) { testTraceWith(t, Trace[T]) }
+
+// testTraceWith compares kernel with traceGeneric over the test lengths,
+// shapes, offsets and special values.
+func testTraceWith[T Float](t *testing.T, kernel traceKernel[T]) {
 	s := uint64(0)
 	run := func(n, m, ldePad, ldgPad, off int, special uint8) {
 		s++
-		runTraceCase[T](t, traceCase{n, m, ldePad, ldgPad, off, s, special})
+		runTraceCaseWith(t, traceCase{n, m, ldePad, ldgPad, off, s, special}, kernel)
 	}
 	// Long rows: every length, tails and unrolls.
 	for _, n := range []int{1, 3} {
