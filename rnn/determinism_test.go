@@ -10,15 +10,25 @@ import (
 // TestDeterminismGOMAXPROCS checks that loss, gradient and HVP are bitwise
 // identical for GOMAXPROCS 1 and 2 with a batch of several chunks.
 func TestDeterminismGOMAXPROCS(t *testing.T) {
+	// Plain networks take the single-item path at GOMAXPROCS 1 (the
+	// reduction inside the backward recursion), the work items at 2; B = 100
+	// has reduction blocks of 2 steps, and S = 4 checkpoints.
+	plain := Config{In: 5, N: 24, Out: 4, Seed: 1, Loss: Loss{Kind: CrossEntropy}}
+	plainEvery := Config{In: 5, N: 24, Out: 4, Seed: 1, Loss: Loss{Kind: MSE, Timing: EveryStep}, L2: 1e-2}
 	for _, tc := range []struct {
 		name string
 		cfg  Config
+		B    int
+		opt  HVPOptions
 	}{
-		{"plain-ce", Config{In: 5, N: 24, Out: 4, Seed: 1, Loss: Loss{Kind: CrossEntropy}}},
-		{"mixed-mse", Config{In: 5, N: 24, Out: 4, Seed: 1, Leak: 0.3, Beta: MixedBeta(24, 12, 1.8), Loss: Loss{Kind: MSE, Timing: EveryStep}, L2: 1e-2}},
+		{"plain-ce", plain, 3*chunkRows + 5, HVPOptions{}},
+		{"plain-mse-every", plainEvery, 3*chunkRows + 5, HVPOptions{}},
+		{"plain-mse-every-B100", plainEvery, 100, HVPOptions{}},
+		{"plain-ce-B100-checkpoint", plain, 100, HVPOptions{Checkpoint: 4}},
+		{"mixed-mse", Config{In: 5, N: 24, Out: 4, Seed: 1, Leak: 0.3, Beta: MixedBeta(24, 12, 1.8), Loss: Loss{Kind: MSE, Timing: EveryStep}, L2: 1e-2}, 3*chunkRows + 5, HVPOptions{}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			b := randBatch[float32](tc.cfg, 3*chunkRows+5, 6, 3)
+			b := randBatch[float32](tc.cfg, tc.B, 6, 3)
 			run := func(procs int) (float64, []float32, []float32) {
 				old := runtime.GOMAXPROCS(procs)
 				defer runtime.GOMAXPROCS(old)
@@ -29,9 +39,12 @@ func TestDeterminismGOMAXPROCS(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				h, err := NewHVP(net, b, SetAll, nil)
+				h, err := NewHVPWith(net, b, SetAll, nil, tc.opt)
 				if err != nil {
 					t.Fatal(err)
+				}
+				if h.Checkpoint() != max(tc.opt.Checkpoint, 0) {
+					t.Fatalf("checkpoint interval %d, want %d", h.Checkpoint(), tc.opt.Checkpoint)
 				}
 				v := make([]float32, 2*h.Dim())
 				for i := range v {
@@ -362,8 +375,15 @@ func TestHVPAllocs(t *testing.T) {
 	if raceEnabled {
 		t.Skip("the race detector allocates")
 	}
-	for _, procs := range []int{1, 2} {
-		cfg := Config{In: 4, N: 16, Out: 3, Beta: MixedBeta(16, 8, 1), Leak: 0.2, Loss: Loss{Kind: CrossEntropy}}
+	for _, run := range []struct {
+		procs int
+		cfg   Config
+	}{
+		{1, Config{In: 4, N: 16, Out: 3, Beta: MixedBeta(16, 8, 1), Leak: 0.2, Loss: Loss{Kind: CrossEntropy}}},
+		{2, Config{In: 4, N: 16, Out: 3, Beta: MixedBeta(16, 8, 1), Leak: 0.2, Loss: Loss{Kind: CrossEntropy}}},
+		{1, Config{In: 4, N: 16, Out: 3, Loss: Loss{Kind: MSE, Timing: EveryStep}}}, // single item
+	} {
+		procs, cfg := run.procs, run.cfg
 		net := mustNew[float64](t, cfg)
 		b := randBatch[float64](cfg, 2*chunkRows+1, 5, 1)
 		old := runtime.GOMAXPROCS(procs)
