@@ -406,7 +406,7 @@ func (h *HVP[T]) gradWindow() {
 		gemmTN(N, N, (L-a+1)*B, 1-leak, ws.delta[a*B*N:], N, ws.r[(a-1)*B*N:], N, 1, gW, N)
 	}
 	gemmTN(N, In, L*B, 1-leak, ws.delta[B*N:], N, ws.batch.X, In, 1, gIn, In)
-	h.forLossSteps(func(t, m int) {
+	h.forLossSteps(0, L, func(t, m int) {
 		gemmTN(Out, N, m, 1, ws.dy[t*B*Out:], Out, ws.r[t*B*N:], N, 1, gOut, N)
 		for row := 0; row < m; row++ {
 			kernels.Axpy(gB, 1, ws.dy[(t*B+row)*Out:(t*B+row+1)*Out])
@@ -565,13 +565,7 @@ func (h *HVP[T]) applySub(dst, v []T, kb int) {
 	ws.hvp = nil
 	// Split the products per direction.
 	if use(WRec) {
-		pv, ph := h.pRecV[:kN*N], h.pRecH[:N*kN]
-		for d := 0; d < kb; d++ {
-			o := h.blk(acc, d, WRec)
-			for i := 0; i < N; i++ {
-				kernels.AxpyTo(o[i*N:(i+1)*N], 1, pv[(d*N+i)*N:(d*N+i+1)*N], ph[i*kN+d*N:i*kN+(d+1)*N])
-			}
-		}
+		h.splitProducts(WRec, N, h.pRecV, h.pRecH)
 	}
 	if use(WIn) {
 		In := ws.in
@@ -581,13 +575,7 @@ func (h *HVP[T]) applySub(dst, v []T, kb int) {
 		}
 	}
 	if use(WOut) {
-		pv, ph := h.pOutV[:kO*N], h.pOutH[:Out*kN]
-		for d := 0; d < kb; d++ {
-			o := h.blk(acc, d, WOut)
-			for i := 0; i < Out; i++ {
-				kernels.AxpyTo(o[i*N:(i+1)*N], 1, pv[(d*Out+i)*N:(d*Out+i+1)*N], ph[i*kN+d*N:i*kN+(d+1)*N])
-			}
-		}
+		h.splitProducts(WOut, Out, h.pOutV, h.pOutH)
 	}
 	lam := T(net.Cfg.L2)
 	for d := 0; d < kb; d++ {
@@ -600,6 +588,20 @@ func (h *HVP[T]) applySub(dst, v []T, kb int) {
 		}
 		MaskDiag(ai[L.Blocks[WRec].Off:], N)
 		Gather(L, h.set, dst[d*h.dim:(d+1)*h.dim], ai)
+	}
+}
+
+// splitProducts sets block bl (m rows of N) of every direction's product
+// in h.acc to the sum of its two terms: pv holds them direction by
+// direction (kb·m×N), ph with the directions side by side (m×kb·N).
+func (h *HVP[T]) splitProducts(bl Block, m int, pv, ph []T) {
+	N := h.ws.n
+	kN := h.kb * N
+	for d := 0; d < h.kb; d++ {
+		o := h.blk(h.acc, d, bl)
+		for i := 0; i < m; i++ {
+			kernels.AxpyTo(o[i*N:(i+1)*N], 1, pv[(d*m+i)*N:(d*m+i+1)*N], ph[i*kN+d*N:i*kN+(d+1)*N])
+		}
 	}
 }
 
@@ -803,7 +805,6 @@ func (h *HVP[T]) reduceBlock(lo, hi int) {
 	kN, kO := kb*N, kb*Out
 	leak := T(h.net.Cfg.Leak)
 	rr, rd, re := h.rr, h.rd, h.re
-	all := ws.nLoss == ws.total
 	out := func(t, m int) {
 		ret := re[t*B*kO : (t*B+m)*kO]
 		if use(WOut) {
@@ -829,28 +830,21 @@ func (h *HVP[T]) reduceBlock(lo, hi int) {
 		gemmTN(kN, In, (hi-lo)*B, 1-leak, rd[(lo+1)*B*kN:], kN, ws.batch.X[lo*B*In:], In, 1, h.pIn[:kN*In], In)
 	}
 	if use(WOut) || use(BOut) {
-		if all {
-			out(lo+1, (hi-lo)*B)
-		} else {
-			for t := lo + 1; t <= hi; t++ {
-				if ws.lossAt[t] {
-					out(t, B)
-				}
-			}
-		}
+		h.forLossSteps(lo, hi, out)
 	}
 }
 
-// forLossSteps calls f(t, m) for the loss steps of the window (local t):
-// once with t = 1 and m = steps·B when the loss reads every step (one
-// product over all rows), otherwise once per loss step t with m = B.
-func (h *HVP[T]) forLossSteps(f func(t, m int)) {
+// forLossSteps calls f(t, m) for the loss steps among the local steps
+// lo+1..hi of the window: once with t = lo+1 and m = (hi−lo)·B when the
+// loss reads every step (one product over all rows), otherwise once per
+// loss step t with m = B.
+func (h *HVP[T]) forLossSteps(lo, hi int, f func(t, m int)) {
 	ws := h.ws
 	if ws.nLoss == ws.total {
-		f(1, ws.steps*ws.bsz)
+		f(lo+1, (hi-lo)*ws.bsz)
 		return
 	}
-	for t := 1; t <= ws.steps; t++ {
+	for t := lo + 1; t <= hi; t++ {
 		if ws.lossAt[t] {
 			f(t, ws.bsz)
 		}
