@@ -107,10 +107,7 @@ func (net *Network[T]) backwardRows(ws *Workspace[T], c *chunk[T]) {
 func (net *Network[T]) weightGrad(ws *Workspace[T], grad []T) {
 	B, N, In, Out, steps := ws.bsz, ws.n, ws.in, ws.out, ws.steps
 	l := net.Layout
-	gIn := grad[l.Blocks[WIn].Off : l.Blocks[WIn].Off+l.Blocks[WIn].Len]
-	gW := grad[l.Blocks[WRec].Off : l.Blocks[WRec].Off+l.Blocks[WRec].Len]
-	gOut := grad[l.Blocks[WOut].Off : l.Blocks[WOut].Off+l.Blocks[WOut].Len]
-	gB := grad[l.Blocks[BOut].Off : l.Blocks[BOut].Off+l.Blocks[BOut].Len]
+	gIn, gW, gOut, gB := blockOf(l, grad, WIn), blockOf(l, grad, WRec), blockOf(l, grad, WOut), blockOf(l, grad, BOut)
 	leak := T(net.Cfg.Leak)
 	TB := steps * B
 	delta := ws.delta[B*N : (steps+1)*B*N]
@@ -138,10 +135,20 @@ func (net *Network[T]) weightGrad(ws *Workspace[T], grad []T) {
 			kernels.Axpy(gB, 1, dy[row*Out:(row+1)*Out])
 		}
 	}
-	if lam := T(net.Cfg.L2); lam != 0 {
-		kernels.Axpy(gIn, lam, net.WInM)
-		kernels.Axpy(gW, lam, net.WRecM)
-		MaskDiag(gW, N)
-		kernels.Axpy(gOut, lam, net.WOutM)
+	net.addL2Grad(grad)
+}
+
+// addL2Grad adds the gradient λ·W of the L2 term to the weight blocks of
+// grad (full layout), keeping the W_rec diagonal zero.
+func (net *Network[T]) addL2Grad(grad []T) {
+	lam := T(net.Cfg.L2)
+	if lam == 0 {
+		return
 	}
+	l := net.Layout
+	gW := blockOf(l, grad, WRec)
+	kernels.Axpy(blockOf(l, grad, WIn), lam, net.WInM)
+	kernels.Axpy(gW, lam, net.WRecM)
+	MaskDiag(gW, net.Cfg.N)
+	kernels.Axpy(blockOf(l, grad, WOut), lam, net.WOutM)
 }

@@ -301,14 +301,8 @@ func (h *HVP[T]) resetCheckpointed() error {
 		h.gradWindow()
 		h.carryDelta()
 	}
-	L := net.Layout
-	gW := h.grad[L.Blocks[WRec].Off : L.Blocks[WRec].Off+L.Blocks[WRec].Len]
-	if lam := T(net.Cfg.L2); lam != 0 {
-		kernels.Axpy(h.grad[L.Blocks[WIn].Off:L.Blocks[WIn].Off+L.Blocks[WIn].Len], lam, net.WInM)
-		kernels.Axpy(gW, lam, net.WRecM)
-		kernels.Axpy(h.grad[L.Blocks[WOut].Off:L.Blocks[WOut].Off+L.Blocks[WOut].Len], lam, net.WOutM)
-	}
-	MaskDiag(gW, N)
+	MaskDiag(blockOf(net.Layout, h.grad, WRec), N)
+	net.addL2Grad(h.grad)
 	return nil
 }
 
@@ -397,10 +391,7 @@ func (h *HVP[T]) gradWindow() {
 	net, ws := h.net, h.ws
 	B, N, In, Out, L, t0 := ws.bsz, ws.n, ws.in, ws.out, ws.steps, ws.t0
 	l := net.Layout
-	gIn := h.grad[l.Blocks[WIn].Off : l.Blocks[WIn].Off+l.Blocks[WIn].Len]
-	gW := h.grad[l.Blocks[WRec].Off : l.Blocks[WRec].Off+l.Blocks[WRec].Len]
-	gOut := h.grad[l.Blocks[WOut].Off : l.Blocks[WOut].Off+l.Blocks[WOut].Len]
-	gB := h.grad[l.Blocks[BOut].Off : l.Blocks[BOut].Off+l.Blocks[BOut].Len]
+	gIn, gW, gOut, gB := blockOf(l, h.grad, WIn), blockOf(l, h.grad, WRec), blockOf(l, h.grad, WOut), blockOf(l, h.grad, BOut)
 	leak := T(net.Cfg.Leak)
 	if a := max(1, 2-t0); a <= L { // r^0 = 0
 		gemmTN(N, N, (L-a+1)*B, 1-leak, ws.delta[a*B*N:], N, ws.r[(a-1)*B*N:], N, 1, gW, N)
@@ -531,7 +522,7 @@ func (h *HVP[T]) applySub(dst, v []T, kb int) {
 	for d := 0; d < kb; d++ {
 		vd := vFull[d*P : (d+1)*P]
 		Scatter(L, h.set, vd, v[d*h.dim:(d+1)*h.dim])
-		MaskDiag(vd[L.Blocks[WRec].Off:], N)
+		MaskDiag(blockOf(L, vd, WRec), N)
 		if use(WRec) {
 			V := h.blk(vFull, d, WRec)
 			for i := 0; i < N; i++ {
@@ -582,11 +573,10 @@ func (h *HVP[T]) applySub(dst, v []T, kb int) {
 		ai, vi := acc[d*P:(d+1)*P], vFull[d*P:(d+1)*P]
 		if lam != 0 {
 			for _, bl := range [...]Block{WIn, WRec, WOut} {
-				r := L.Blocks[bl]
-				kernels.Axpy(ai[r.Off:r.Off+r.Len], lam, vi[r.Off:r.Off+r.Len])
+				kernels.Axpy(blockOf(L, ai, bl), lam, blockOf(L, vi, bl))
 			}
 		}
-		MaskDiag(ai[L.Blocks[WRec].Off:], N)
+		MaskDiag(blockOf(L, ai, WRec), N)
 		Gather(L, h.set, dst[d*h.dim:(d+1)*h.dim], ai)
 	}
 }
@@ -854,8 +844,7 @@ func (h *HVP[T]) forLossSteps(lo, hi int, f func(t, m int)) {
 // blk returns block bl of full-layout vector d in x.
 func (h *HVP[T]) blk(x []T, d int, bl Block) []T {
 	P := h.net.Layout.Total
-	r := h.net.Layout.Blocks[bl]
-	return x[d*P+r.Off : d*P+r.Off+r.Len]
+	return blockOf(h.net.Layout, x[d*P:(d+1)*P], bl)
 }
 
 // tangentForward runs the tangent forward recursion of work item i over
@@ -1147,7 +1136,7 @@ func FiniteDiffHVP[T kernels.Float](net *Network[T], b *Batch[T], s ParamSet, ds
 	}
 	full := make([]T, L.Total)
 	Scatter(L, s, full, v)
-	MaskDiag(full[L.Blocks[WRec].Off:], net.Cfg.N)
+	MaskDiag(blockOf(L, full, WRec), net.Cfg.N)
 	vn := math.Sqrt(float64(kernels.Dot(full, full)))
 	if vn == 0 {
 		clear(dst)

@@ -192,7 +192,6 @@ func newEmpty[T kernels.Float](cfg Config) (*Network[T], error) {
 }
 
 func (net *Network[T]) bind() {
-	l := net.Layout
 	net.WInM = net.Block(WIn)
 	net.WRecM = net.Block(WRec)
 	net.WOutM = net.Block(WOut)
@@ -205,13 +204,15 @@ func (net *Network[T]) bind() {
 			net.alif = true
 		}
 	}
-	_ = l
 }
 
 // Block returns the view of block b in Params.
-func (net *Network[T]) Block(b Block) []T {
-	r := net.Layout.Blocks[b]
-	return net.Params[r.Off : r.Off+r.Len : r.Off+r.Len]
+func (net *Network[T]) Block(b Block) []T { return blockOf(net.Layout, net.Params, b) }
+
+// blockOf returns the view of block b in the full-layout vector x.
+func blockOf[T any](l Layout, x []T, b Block) []T {
+	r := l.Blocks[b]
+	return x[r.Off : r.Off+r.Len : r.Off+r.Len]
 }
 
 // NumParams returns the length of Params.
