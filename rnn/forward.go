@@ -245,16 +245,7 @@ func (net *Network[T]) readoutLoss(ws *Workspace[T], t, b0, b1 int, y, dy []T) f
 		labels := ws.batch.Labels[(t-1)*B+b0 : (t-1)*B+b1]
 		for row, lab := range labels {
 			yr, dr := y[row*Out:(row+1)*Out], dy[row*Out:(row+1)*Out]
-			m := yr[0]
-			for _, v := range yr[1:] {
-				m = max(m, v)
-			}
-			s := 0.0
-			for o, v := range yr {
-				e := math.Exp(float64(v - m))
-				dr[o] = T(e)
-				s += e
-			}
+			m, s := expShifted(dr, yr)
 			lse := float64(m) + math.Log(s)
 			loss += lse - float64(yr[lab])
 			inv := scale / s
@@ -265,4 +256,19 @@ func (net *Network[T]) readoutLoss(ws *Workspace[T], t, b0, b1 int, y, dy []T) f
 		}
 		return loss * scale
 	}
+}
+
+// expShifted writes exp(y − max y) to dst and returns max y and the sum of
+// the exponentials (in float64): the softmax of y is dst/s.
+func expShifted[T kernels.Float](dst, y []T) (m T, s float64) {
+	m = y[0]
+	for _, v := range y[1:] {
+		m = max(m, v)
+	}
+	for o, v := range y {
+		e := math.Exp(float64(v - m))
+		dst[o] = T(e)
+		s += e
+	}
+	return m, s
 }

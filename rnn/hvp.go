@@ -114,7 +114,7 @@ type HVPOptions struct {
 	// states of one direction fit in HVPAutoCheckpointBytes, otherwise
 	// S = ⌈√T⌉. A negative value always stores the whole trajectory, and so
 	// does S ≥ T. S is rounded up to a multiple of the reduction block,
-	// ⌈256/B⌉ steps (1 step for B ≥ 256).
+	// ⌊256/B⌋ steps (1 step for B ≥ 129).
 	//
 	// With checkpointing only the states entering every S-th step are kept
 	// (and the tangent states of the sub-block), and every product
@@ -186,7 +186,7 @@ func (h *HVP[T]) Reset(b *Batch[T]) error {
 	B, N, Out, steps := b.Size, net.Cfg.N, net.Cfg.Out, b.Steps
 	var z T
 	sz := int(unsafe.Sizeof(z))
-	h.gBlk = max(1, tnChunk/B) // as in checkpointInterval
+	h.gBlk = reductionBlock(B)
 	S := checkpointInterval(h.opt.Checkpoint, B, steps, N, Out, net.alif, sz)
 	h.seg, h.win, h.nSeg = S, steps, 1
 	if h.seg == 0 {
@@ -229,13 +229,19 @@ func checkpointInterval(opt, B, steps, N, Out int, alif bool, sz int) int {
 	if S <= 0 {
 		return 0
 	}
-	g := max(1, tnChunk/B)
+	g := reductionBlock(B)
 	S = (S + g - 1) / g * g
 	if S >= steps {
 		return 0
 	}
 	return S
 }
+
+// reductionBlock returns the steps of one reduction block of the products
+// onto the weights for batch size B: ⌊tnChunk/B⌋, at least 1, so that a
+// block's rows fit one fixed chunk of gemmTN. Checkpoint intervals are
+// multiples of it.
+func reductionBlock(B int) int { return max(1, tnChunk/B) }
 
 // Checkpoint returns the checkpoint interval in steps, 0 when the whole
 // trajectory is stored.
@@ -1021,17 +1027,7 @@ func (h *HVP[T]) readoutCurvature(ry []T, t, b0, b1 int, pbuf []T) {
 	y := rows(ws.y, t, B, b0, b1, Out)
 	inv := T(1 / float64(B))
 	for row := 0; row < b1-b0; row++ {
-		yr := y[row*Out : (row+1)*Out]
-		m := yr[0]
-		for _, v := range yr[1:] {
-			m = max(m, v)
-		}
-		s := 0.0
-		for o, v := range yr {
-			e := math.Exp(float64(v - m))
-			pbuf[o] = T(e)
-			s += e
-		}
+		_, s := expShifted(pbuf, y[row*Out:(row+1)*Out])
 		kernels.Scal(pbuf, T(1/s))
 		for d := 0; d < kb; d++ {
 			rr := ry[(row*kb+d)*Out : (row*kb+d+1)*Out]
