@@ -158,6 +158,29 @@ func makeNet(s shape) (*rnn.Network[float32], *rnn.Batch[float32], error) {
 	return net, b, nil
 }
 
+// makeNet64 is makeNet converted to float64, for the curvature benchmarks.
+func makeNet64(s shape) (*rnn.Network[float64], *rnn.Batch[float64], error) {
+	net32, b32, err := makeNet(s)
+	if err != nil {
+		return nil, nil, err
+	}
+	b := &rnn.Batch[float64]{Size: b32.Size, Steps: b32.Steps, In: b32.In, Out: b32.Out, Labels: b32.Labels,
+		X: widen(b32.X), Y: widen(b32.Y)}
+	return rnn.Convert[float64](net32), b, nil
+}
+
+// widen converts a float32 slice to float64; nil stays nil.
+func widen(x []float32) []float64 {
+	if x == nil {
+		return nil
+	}
+	y := make([]float64, len(x))
+	for i, v := range x {
+		y[i] = float64(v)
+	}
+	return y
+}
+
 func benchmarks() []bench {
 	var bs []bench
 	for _, n := range []int{4096} {
@@ -200,14 +223,9 @@ func benchmarks() []bench {
 	}
 	s := shapes[1]
 	bs = append(bs, bench{"hvp/seqmnist/W_rec/float64", func() (func(), error) {
-		net32, b32, err := makeNet(s)
+		net, b, err := makeNet64(s)
 		if err != nil {
 			return nil, err
-		}
-		net := rnn.Convert[float64](net32)
-		b := &rnn.Batch[float64]{Size: b32.Size, Steps: b32.Steps, In: b32.In, Out: b32.Out, Labels: b32.Labels, X: make([]float64, len(b32.X))}
-		for i, v := range b32.X {
-			b.X[i] = float64(v)
 		}
 		h, err := rnn.NewHVP[float64](net, b, rnn.SetWRec, nil)
 		if err != nil {
@@ -218,14 +236,9 @@ func benchmarks() []bench {
 		return func() { h.Apply(dst, v) }, nil
 	}})
 	bs = append(bs, bench{"lambda_max/seqmnist/lanczos", func() (func(), error) {
-		net32, b32, err := makeNet(s)
+		net, b, err := makeNet64(s)
 		if err != nil {
 			return nil, err
-		}
-		net := rnn.Convert[float64](net32)
-		b := &rnn.Batch[float64]{Size: b32.Size, Steps: b32.Steps, In: b32.In, Out: b32.Out, Labels: b32.Labels, X: make([]float64, len(b32.X))}
-		for i, v := range b32.X {
-			b.X[i] = float64(v)
 		}
 		h, err := rnn.NewHVP[float64](net, b, rnn.SetWRec, nil)
 		if err != nil {
