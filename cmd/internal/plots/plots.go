@@ -380,22 +380,7 @@ func Render(p *plot.Plot, format string) ([]byte, error) {
 
 // Save writes dir/name.png and dir/name.svg and returns the SVG bytes.
 func Save(p *plot.Plot, dir, name string) (svg []byte, err error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, err
-	}
-	for _, f := range []string{"png", "svg"} {
-		b, err := Render(p, f)
-		if err != nil {
-			return nil, fmt.Errorf("plots: rendering %s.%s: %w", name, f, err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, name+"."+f), b, 0o644); err != nil {
-			return nil, err
-		}
-		if f == "svg" {
-			svg = b
-		}
-	}
-	return svg, nil
+	return save(dir, name, func(f string) ([]byte, error) { return Render(p, f) })
 }
 
 // HLine is a horizontal reference line, e.g. a stability bound 2/η.
@@ -581,11 +566,17 @@ func RenderPanels(g Panels, format string) ([]byte, error) {
 // SavePanels writes dir/name.png and dir/name.svg of the grid and returns
 // the SVG bytes.
 func SavePanels(g Panels, dir, name string) (svg []byte, err error) {
+	return save(dir, name, func(f string) ([]byte, error) { return RenderPanels(g, f) })
+}
+
+// save writes dir/name.png and dir/name.svg rendered by render and returns
+// the SVG bytes.
+func save(dir, name string, render func(format string) ([]byte, error)) (svg []byte, err error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
 	for _, f := range []string{"png", "svg"} {
-		b, err := RenderPanels(g, f)
+		b, err := render(f)
 		if err != nil {
 			return nil, fmt.Errorf("plots: rendering %s.%s: %w", name, f, err)
 		}
