@@ -25,15 +25,7 @@ func benchTrace[T Float](b *testing.B) {
 		mvBenchImpl(b, impl, func(b *testing.B) {
 			for _, n := range traceBenchSizes {
 				m := n
-				rnd := newRand(uint64(n))
-				e, g := make([]T, n*m), make([]T, n*m)
-				c, d, p, q, v := make([]T, n), make([]T, n), make([]T, n), make([]T, n), make([]T, m)
-				for _, s := range [][]T{e, g, c, d, p, q, v} {
-					fillRandom(rnd, s)
-				}
-				for i := range c {
-					c[i] = 0.5 // keep E bounded over many iterations
-				}
+				e, g, c, d, p, q, v := traceBenchOperands[T](n)
 				var z T
 				b.Run(fmt.Sprintf("m=%d/n=%d", n, m), func(b *testing.B) {
 					b.SetBytes(4 * int64(n*m) * int64(unsafe.Sizeof(z)))
@@ -115,15 +107,7 @@ func BenchmarkTracePaired(b *testing.B) {
 
 func pairedTrace[T Float](b *testing.B, n int) {
 	m := n
-	rnd := newRand(uint64(n))
-	e, g := make([]T, n*m), make([]T, n*m)
-	c, d, p, q, v := make([]T, n), make([]T, n), make([]T, n), make([]T, n), make([]T, m)
-	for _, s := range [][]T{e, g, c, d, p, q, v} {
-		fillRandom(rnd, s)
-	}
-	for i := range c {
-		c[i] = 0.5 // keep E bounded over many iterations
-	}
+	e, g, c, d, p, q, v := traceBenchOperands[T](n)
 	det := Detected()
 	atLevel := func(l Level, f func()) func(int) {
 		return func(reps int) {
@@ -157,4 +141,20 @@ func pairedTrace[T Float](b *testing.B, n int) {
 	var z T
 	paired.Run(b, names, fns, 4*float64(n*m)*float64(unsafe.Sizeof(z)), "GB/s")
 	gemvSink += float64(g[0])
+}
+
+// traceBenchOperands returns random operands of an n×n trace: E and G, the
+// row coefficients c (all 0.5, which keeps E bounded over many iterations),
+// d, p, q and the column vector v.
+func traceBenchOperands[T Float](n int) (e, g, c, d, p, q, v []T) {
+	rnd := newRand(uint64(n))
+	e, g = make([]T, n*n), make([]T, n*n)
+	c, d, p, q, v = make([]T, n), make([]T, n), make([]T, n), make([]T, n), make([]T, n)
+	for _, s := range [][]T{e, g, c, d, p, q, v} {
+		fillRandom(rnd, s)
+	}
+	for i := range c {
+		c[i] = 0.5
+	}
+	return e, g, c, d, p, q, v
 }
