@@ -2,6 +2,7 @@ package openblas
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"syscall"
 	"testing"
@@ -62,15 +63,7 @@ func benchGemm[T float32 | float64](b *testing.B) {
 			name := fmt.Sprintf("impl=%s/op=%s/m=%d/n=%d/k=%d", impl, opName(gc.tA, gc.tB), gc.m, gc.n, gc.k)
 			b.Run(name, func(b *testing.B) {
 				if impl != "openblas" && impl != "gonum" {
-					l, err := kernels.ParseLevel(impl)
-					if err != nil {
-						b.Fatal(err)
-					}
-					restore, err := kernels.SetLevel(l)
-					if err != nil {
-						b.Skip(err)
-					}
-					defer restore()
+					useLevel(b, impl)
 				}
 				benchOne[T](b, impl, gc)
 			})
@@ -143,4 +136,70 @@ func gemmCPUTime() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// useLevel switches the kernels package to the level named name until b
+// ends; b is skipped when this CPU lacks that level.
+func useLevel(b *testing.B, name string) {
+	l, err := kernels.ParseLevel(name)
+	if err != nil {
+		b.Fatal(err)
+	}
+	restore, err := kernels.SetLevel(l)
+	if err != nil {
+		b.Skip(err)
+	}
+	b.Cleanup(restore)
+}
+
+// TestGemmMatchesOpenBLAS checks that the Sgemm and Dgemm wrappers call
+// OpenBLAS correctly (so the benchmarks compare the same operation):
+// kernels.Gemm and cblas_?gemm agree within the usual error bound for every
+// op(A), op(B), with alpha and beta not 1.
+func TestGemmMatchesOpenBLAS(t *testing.T) {
+	SetNumThreads(1)
+	for _, tA := range []bool{false, true} {
+		for _, tB := range []bool{false, true} {
+			for _, s := range [][3]int{{1, 1, 1}, {7, 5, 3}, {33, 17, 28}, {64, 65, 129}} {
+				m, n, k := s[0], s[1], s[2]
+				testGemmMatches[float32](t, tA, tB, m, n, k, 0x1p-24)
+				testGemmMatches[float64](t, tA, tB, m, n, k, 0x1p-53)
+			}
+		}
+	}
+}
+
+func testGemmMatches[T float32 | float64](t *testing.T, tA, tB bool, m, n, k int, eps float64) {
+	t.Helper()
+	rnd := rand.New(rand.NewPCG(uint64(m*n*k), 2))
+	fill := func(l int) []T {
+		s := make([]T, l)
+		for i := range s {
+			s[i] = T(2*rnd.Float64() - 1)
+		}
+		return s
+	}
+	lda, ldb := k, n
+	if tA {
+		lda = m
+	}
+	if tB {
+		ldb = k
+	}
+	a, bm, c := fill(m*k), fill(k*n), fill(m*n)
+	want := append([]T(nil), c...)
+	switch a := any(a).(type) {
+	case []float32:
+		Sgemm(tA, tB, m, n, k, 1.5, a, lda, any(bm).([]float32), ldb, 0.5, any(want).([]float32), n)
+	case []float64:
+		Dgemm(tA, tB, m, n, k, 1.5, a, lda, any(bm).([]float64), ldb, 0.5, any(want).([]float64), n)
+	}
+	kernels.Gemm(tA, tB, m, n, k, 1.5, a, lda, bm, ldb, 0.5, c, n)
+	// |terms| <= 1.5 per product and 0.5 for beta*c.
+	tol := 4 * float64(k+2) * eps * (1.5*float64(k) + 0.5)
+	for i := range c {
+		if d := math.Abs(float64(c[i] - want[i])); d > tol {
+			t.Fatalf("%T tA=%v tB=%v %dx%dx%d: c[%d] = %v, OpenBLAS %v", c[i], tA, tB, m, n, k, i, c[i], want[i])
+		}
+	}
 }

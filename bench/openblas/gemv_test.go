@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+	"unsafe"
 
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/gonum"
@@ -32,22 +33,14 @@ func benchGemv[T float32 | float64](b *testing.B, tA bool) {
 	for _, impl := range []string{"openblas", "avx2", "avx512"} {
 		b.Run("impl="+impl, func(b *testing.B) {
 			if impl != "openblas" {
-				l, err := kernels.ParseLevel(impl)
-				if err != nil {
-					b.Fatal(err)
-				}
-				restore, err := kernels.SetLevel(l)
-				if err != nil {
-					b.Skip(err)
-				}
-				defer restore()
+				useLevel(b, impl)
 			}
 			for _, n := range gemvSizes {
 				b.Run(fmt.Sprintf("m=%d/n=%d", n, n), func(b *testing.B) {
 					a, x, y := gemvData[T](n)
 					f := gemvCall(impl == "openblas", tA, n, a, x, y)
 					var z T
-					b.SetBytes(int64(n*n+2*n) * int64(sizeof(z)))
+					b.SetBytes(int64(n*n+2*n) * int64(unsafe.Sizeof(z)))
 					b.ReportAllocs()
 					for b.Loop() {
 						f()
@@ -58,13 +51,6 @@ func benchGemv[T float32 | float64](b *testing.B, tA bool) {
 			}
 		})
 	}
-}
-
-func sizeof[T float32 | float64](z T) int {
-	if _, ok := any(z).(float32); ok {
-		return 4
-	}
-	return 8
 }
 
 func gemvData[T float32 | float64](n int) (a, x, y []T) {
