@@ -288,7 +288,7 @@ func (h *HVP[T]) resetCheckpointed() error {
 		}
 		h.have = k
 		if k+1 < h.nSeg {
-			h.saveState(k + 1)
+			h.moveState(k+1, ws.steps, true) // the state after the window
 		}
 	}
 	loss := 0.0 // summed in Forward's order
@@ -342,7 +342,7 @@ func (h *HVP[T]) carryDelta() {
 // k·S+1..min((k+1)·S, T), starting from the checkpointed state.
 func (h *HVP[T]) window(k int) {
 	ws, b := h.ws, h.batch
-	B, N, In, Out, S := b.Size, ws.n, b.In, b.Out, h.seg
+	B, In, Out, S := b.Size, b.In, b.Out, h.seg
 	t0 := k * S
 	L := min(S, b.Steps-t0)
 	ws.t0, ws.steps = t0, L
@@ -358,37 +358,36 @@ func (h *HVP[T]) window(k int) {
 	ws.batch = v
 	ws.lossAt = h.lossLoc[:L+1]
 	copy(ws.lossAt, h.lossAll[t0:t0+L+1])
-	if k == 0 { // forwardWindow clears slot 0
-		return
+	if k > 0 { // forwardWindow clears slot 0 of the first
+		h.moveState(k, 0, false)
 	}
-	off := k * B * N
-	copy(ws.r[:B*N], h.cpR[off:off+B*N])
+}
+
+// moveState copies the state at local step t of the window (r, a and the
+// chunks' h) to the checkpoint entering segment k (save) or back.
+func (h *HVP[T]) moveState(k, t int, save bool) {
+	ws := h.ws
+	BN := ws.bsz * ws.n
+	off := k * BN
+	move(save, h.cpR[off:off+BN], ws.r[t*BN:(t+1)*BN])
 	if h.net.alif {
-		copy(ws.a[:B*N], h.cpA[off:off+B*N])
+		move(save, h.cpA[off:off+BN], ws.a[t*BN:(t+1)*BN])
 	}
 	if h.general() {
+		N := ws.n
 		for i := range ws.chunks {
 			c := &ws.chunks[i]
-			copy(c.h, h.cpH[off+c.b0*N:off+c.b1*N])
+			move(save, h.cpH[off+c.b0*N:off+c.b1*N], c.h)
 		}
 	}
 }
 
-// saveState stores the state at the end of the current window as the
-// checkpoint entering segment k.
-func (h *HVP[T]) saveState(k int) {
-	ws := h.ws
-	B, N, L := ws.bsz, ws.n, ws.steps
-	off := k * B * N
-	copy(h.cpR[off:off+B*N], ws.r[L*B*N:(L+1)*B*N])
-	if h.net.alif {
-		copy(h.cpA[off:off+B*N], ws.a[L*B*N:(L+1)*B*N])
-	}
-	if h.general() {
-		for i := range ws.chunks {
-			c := &ws.chunks[i]
-			copy(h.cpH[off+c.b0*N:off+c.b1*N], c.h)
-		}
+// move copies s to the checkpoint cp when save, otherwise cp to s.
+func move[T any](save bool, cp, s []T) {
+	if save {
+		copy(cp, s)
+	} else {
+		copy(s, cp)
 	}
 }
 
@@ -633,14 +632,14 @@ func (h *HVP[T]) applyCheckpointed() {
 		h.load(k)
 		h.tangentPass(opHVPForward)
 		copy(h.rr[:slot], h.rr[S*slot:(S+1)*slot])
-		h.saveTangent(k + 1)
+		h.moveTangent(k+1, true)
 	}
 	h.readout = true
 	for k := h.nSeg - 1; k >= 0; k-- {
 		h.load(k)
 		h.net.backwardWindow(ws)
 		if k > 0 {
-			h.restoreTangent(k)
+			h.moveTangent(k, false)
 		}
 		h.tangentWindow()
 		h.carryDelta()
@@ -677,40 +676,23 @@ func (h *HVP[T]) item(i int) *hvpItem[T] {
 	return &h.items[i]
 }
 
-// saveTangent stores the tangent state entering segment k (rr slot 0 and
-// the items' Rh, Ra) as its checkpoint.
-func (h *HVP[T]) saveTangent(k int) {
-	h.moveTangent(k, true)
-}
-
-// restoreTangent sets the tangent state entering segment k from its
-// checkpoint.
-func (h *HVP[T]) restoreTangent(k int) {
-	h.moveTangent(k, false)
-}
-
+// moveTangent copies the tangent state entering the window (rr slot 0 and
+// the items' Rh, Ra) to the checkpoint entering segment k (save) or back.
 func (h *HVP[T]) moveTangent(k int, save bool) {
 	ws := h.ws
 	kN := h.kb * ws.n
 	slot := ws.bsz * kN
 	off := k * slot
-	mv := func(cp, s []T) {
-		if save {
-			copy(cp, s)
-		} else {
-			copy(s, cp)
-		}
-	}
-	mv(h.cpRr[off:off+slot], h.rr[:slot])
+	move(save, h.cpRr[off:off+slot], h.rr[:slot])
 	for i := range h.items {
 		it := &h.items[i]
 		o0, o1 := off+it.b0*kN, off+it.b1*kN
 		n := o1 - o0
 		if h.general() {
-			mv(h.cpRh[o0:o1], it.rh[:n])
+			move(save, h.cpRh[o0:o1], it.rh[:n])
 		}
 		if h.net.alif {
-			mv(h.cpRa[o0:o1], it.ra[:n])
+			move(save, h.cpRa[o0:o1], it.ra[:n])
 		}
 	}
 }
