@@ -169,6 +169,15 @@ func makeNet64(s shape) (*rnn.Network[float64], *rnn.Batch[float64], error) {
 	return rnn.Convert[float64](net32), b, nil
 }
 
+// makeHVP is the W_rec Hessian-vector product of makeNet64's network and batch.
+func makeHVP(s shape) (*rnn.HVP[float64], error) {
+	net, b, err := makeNet64(s)
+	if err != nil {
+		return nil, err
+	}
+	return rnn.NewHVP[float64](net, b, rnn.SetWRec, nil)
+}
+
 // widen converts a float32 slice to float64; nil stays nil.
 func widen(x []float32) []float64 {
 	if x == nil {
@@ -223,11 +232,7 @@ func benchmarks() []bench {
 	}
 	s := shapes[1]
 	bs = append(bs, bench{"hvp/seqmnist/W_rec/float64", func() (func(), error) {
-		net, b, err := makeNet64(s)
-		if err != nil {
-			return nil, err
-		}
-		h, err := rnn.NewHVP[float64](net, b, rnn.SetWRec, nil)
+		h, err := makeHVP(s)
 		if err != nil {
 			return nil, err
 		}
@@ -236,11 +241,7 @@ func benchmarks() []bench {
 		return func() { h.Apply(dst, v) }, nil
 	}})
 	bs = append(bs, bench{"lambda_max/seqmnist/lanczos", func() (func(), error) {
-		net, b, err := makeNet64(s)
-		if err != nil {
-			return nil, err
-		}
-		h, err := rnn.NewHVP[float64](net, b, rnn.SetWRec, nil)
+		h, err := makeHVP(s)
 		if err != nil {
 			return nil, err
 		}

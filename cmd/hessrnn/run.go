@@ -325,7 +325,7 @@ func runExperiment(ctx context.Context, a *app, name string, args []string, isDe
 	})
 	if err != nil {
 		if ctx.Err() != nil {
-			return &interruptedError{fmt.Sprintf("interrupted: %d runs finished and saved in %s; run the same command again to resume", sum.Finished+sum.Diverged, out)}
+			return runsInterrupted(sum, out)
 		}
 		return err
 	}

@@ -135,7 +135,7 @@ func cmdSweep(ctx context.Context, a *app, args []string) error {
 	sum, err := env.Execute(ctx, runs, experiment.RunOptions{Out: out, Jobs: f.jobs, Shard: shard, Force: f.force, Log: log, Terminal: term})
 	if err != nil {
 		if ctx.Err() != nil {
-			return &interruptedError{fmt.Sprintf("interrupted: %d runs finished and saved in %s; run the same command again to resume", sum.Finished+sum.Diverged, out)}
+			return runsInterrupted(sum, out)
 		}
 		return err
 	}
@@ -205,4 +205,10 @@ func writeSlurm(a *app, cfgPath, out, bin string, tasks, cpus int, tlimit, mem, 
 	}
 	fmt.Fprintf(a.stdout, "wrote %s (%d runs in %d array tasks)\nsubmit: sbatch %s\nwhen the array has finished: hessrnn report %s\n(resubmit the same script to finish runs that were cut short)\n", p, nruns, tasks, p, absOut)
 	return nil
+}
+
+// runsInterrupted is the error of a run or sweep stopped by a signal: how
+// many runs were saved in out, and how to resume.
+func runsInterrupted(sum sweep.Summary, out string) error {
+	return &interruptedError{fmt.Sprintf("interrupted: %d runs finished and saved in %s; run the same command again to resume", sum.Finished+sum.Diverged, out)}
 }
