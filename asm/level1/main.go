@@ -113,6 +113,22 @@ func dot(v simd.Variant) {
 	simd.Ret()
 }
 
+// mapBlock emits one block of an elementwise kernel: it loads the block's
+// vectors of src, applies op to vector i in its register r, and stores the
+// results to dst (all loads first, then the ops, then the stores).
+func mapBlock(v simd.Variant, b simd.Block, src, dst reg.Register, op func(i int, r reg.VecVirtual)) {
+	rs := v.Vecs(b.Vectors)
+	for i := range rs {
+		b.Load(src, i, rs[i])
+	}
+	for i, r := range rs {
+		op(i, r)
+	}
+	for i := range rs {
+		b.Store(rs[i], dst, i)
+	}
+}
+
 func axpy(v simd.Variant) {
 	v.TEXT("axpy", sig(v, "func(y []%[1]s, alpha %[1]s, x []%[1]s)"),
 		"adds alpha*x to y like "+v.Generic("axpy")+", with one fused",
@@ -122,16 +138,9 @@ func axpy(v simd.Variant) {
 	n := Load(Param("y").Len(), GP64())
 	alpha := v.BroadcastParam("alpha")
 	v.ElementLoop("axpy", n, unroll, func(b simd.Block) {
-		ys := v.Vecs(b.Vectors)
-		for i := range ys {
-			b.Load(y, i, ys[i])
-		}
-		for i := range ys {
-			v.FMA(b.Reg(alpha), b.Src(x, i, v.Vec()), b.Reg(ys[i]))
-		}
-		for i := range ys {
-			b.Store(ys[i], y, i)
-		}
+		mapBlock(v, b, y, y, func(i int, r reg.VecVirtual) {
+			v.FMA(b.Reg(alpha), b.Src(x, i, v.Vec()), b.Reg(r))
+		})
 	})
 	simd.Ret()
 }
@@ -143,16 +152,9 @@ func scal(v simd.Variant) {
 	n := Load(Param("x").Len(), GP64())
 	alpha := v.BroadcastParam("alpha")
 	v.ElementLoop("scal", n, unroll, func(b simd.Block) {
-		xs := v.Vecs(b.Vectors)
-		for i := range xs {
-			b.Load(x, i, xs[i])
-		}
-		for i := range xs {
-			v.Mul(b.Reg(xs[i]), b.Reg(alpha), b.Reg(xs[i]))
-		}
-		for i := range xs {
-			b.Store(xs[i], x, i)
-		}
+		mapBlock(v, b, x, x, func(_ int, r reg.VecVirtual) {
+			v.Mul(b.Reg(r), b.Reg(alpha), b.Reg(r))
+		})
 	})
 	simd.Ret()
 }
@@ -167,16 +169,9 @@ func axpyTo(v simd.Variant) {
 	n := Load(Param("dst").Len(), GP64())
 	alpha := v.BroadcastParam("alpha")
 	v.ElementLoop("axpyTo", n, unroll, func(b simd.Block) {
-		rs := v.Vecs(b.Vectors)
-		for i := range rs {
-			b.Load(x, i, rs[i])
-		}
-		for i := range rs {
-			v.FMAdd(b.Reg(alpha), b.Src(y, i, v.Vec()), b.Reg(rs[i]))
-		}
-		for i := range rs {
-			b.Store(rs[i], dst, i)
-		}
+		mapBlock(v, b, x, dst, func(i int, r reg.VecVirtual) {
+			v.FMAdd(b.Reg(alpha), b.Src(y, i, v.Vec()), b.Reg(r))
+		})
 	})
 	simd.Ret()
 }
@@ -191,17 +186,10 @@ func scaledDiff(v simd.Variant) {
 	n := Load(Param("dst").Len(), GP64())
 	scale := v.BroadcastParam("scale")
 	v.ElementLoop("scaledDiff", n, unroll, func(b simd.Block) {
-		rs := v.Vecs(b.Vectors)
-		for i := range rs {
-			b.Load(a, i, rs[i])
-		}
-		for i := range rs {
-			v.Sub(b.Reg(rs[i]), b.Src(bp, i, v.Vec()), b.Reg(rs[i]))
-			v.Mul(b.Reg(rs[i]), b.Reg(scale), b.Reg(rs[i]))
-		}
-		for i := range rs {
-			b.Store(rs[i], dst, i)
-		}
+		mapBlock(v, b, a, dst, func(i int, r reg.VecVirtual) {
+			v.Sub(b.Reg(r), b.Src(bp, i, v.Vec()), b.Reg(r))
+			v.Mul(b.Reg(r), b.Reg(scale), b.Reg(r))
+		})
 	})
 	simd.Ret()
 }
@@ -215,16 +203,9 @@ func mul(v simd.Variant) {
 	bp := Load(Param("b").Base(), GP64())
 	n := Load(Param("dst").Len(), GP64())
 	v.ElementLoop("mul", n, unroll, func(b simd.Block) {
-		rs := v.Vecs(b.Vectors)
-		for i := range rs {
-			b.Load(a, i, rs[i])
-		}
-		for i := range rs {
-			v.Mul(b.Reg(rs[i]), b.Src(bp, i, v.Vec()), b.Reg(rs[i]))
-		}
-		for i := range rs {
-			b.Store(rs[i], dst, i)
-		}
+		mapBlock(v, b, a, dst, func(i int, r reg.VecVirtual) {
+			v.Mul(b.Reg(r), b.Src(bp, i, v.Vec()), b.Reg(r))
+		})
 	})
 	simd.Ret()
 }
