@@ -49,6 +49,27 @@ func lossAt(t testing.TB, net *Network[float64], b *Batch[float64]) float64 {
 	return l
 }
 
+// fdGradient returns the central finite difference of the loss with step
+// 1e-6 for every parameter, 0 on the masked W_rec diagonal.
+func fdGradient(t testing.TB, net *Network[float64], b *Batch[float64]) []float64 {
+	t.Helper()
+	fd := make([]float64, net.NumParams())
+	const h = 1e-6
+	for i := range net.Params {
+		if isDiag(net, i) {
+			continue
+		}
+		p := net.Params[i]
+		net.Params[i] = p + h
+		lp := lossAt(t, net, b)
+		net.Params[i] = p - h
+		lm := lossAt(t, net, b)
+		net.Params[i] = p
+		fd[i] = (lp - lm) / (2 * h)
+	}
+	return fd
+}
+
 // relErr returns ‖a−b‖/max(‖a‖,‖b‖,tiny).
 func relErr(a, b []float64) float64 {
 	var d, na, nb float64

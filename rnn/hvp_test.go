@@ -190,21 +190,7 @@ func TestOnlineBatch(t *testing.T) {
 			if _, err := net.Gradient(&ws, b, grad); err != nil {
 				t.Fatal(err)
 			}
-			fd := make([]float64, len(grad))
-			const eps = 1e-6
-			for i := range net.Params {
-				if isDiag(net, i) {
-					continue
-				}
-				p := net.Params[i]
-				net.Params[i] = p + eps
-				lp := lossAt(t, net, b)
-				net.Params[i] = p - eps
-				lm := lossAt(t, net, b)
-				net.Params[i] = p
-				fd[i] = (lp - lm) / (2 * eps)
-			}
-			if e := relErr(grad, fd); !(e < 1e-6) {
+			if e := relErr(grad, fdGradient(t, net, b)); !(e < 1e-6) {
 				t.Errorf("gradient relative error %g vs central differences", e)
 			}
 			h, err := NewHVP(net, b, SetAll, nil)
