@@ -492,8 +492,7 @@ func (v *view) gap() {
 	if p, err := plots.Scatter(v.title+": gap vs λ_max", "λ_max at the end of training", "generalisation gap", pts, fit); err == nil {
 		caption := "Generalisation gap against λ_max at the end of training, pooled over rules, with the least-squares line (Fig. 2 D–F)."
 		if logWorthy(xs) {
-			p.X.Scale = plot.LogScale{}
-			p.X.Tick.Marker = plot.LogTicks{Prec: -1}
+			plots.LogAxis(&p.X)
 			p.X.Label.Text += " (log scale)"
 			caption += " λ_max spans orders of magnitude, so the x axis is logarithmic; the statistics and the line are on the linear values."
 		}
@@ -559,8 +558,7 @@ func (v *view) within() {
 		if p, err := plots.Scatter(g.label, "λ_max", "gap", pts, correlationFit(x, y)); err == nil {
 			p.Legend = plot.NewLegend()
 			if logWorthy(finiteOnly(x)) {
-				p.X.Scale = plot.LogScale{}
-				p.X.Tick.Marker = plot.LogTicks{Prec: -1}
+				plots.LogAxis(&p.X)
 				p.X.Label.Text += " (log scale)"
 			}
 			panels = append(panels, p)

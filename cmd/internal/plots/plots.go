@@ -235,13 +235,18 @@ type Band struct {
 	Dashed bool
 }
 
+// LogAxis puts a on a log scale with ticks at the powers of ten.
+func LogAxis(a *plot.Axis) {
+	a.Scale = plot.LogScale{}
+	a.Tick.Marker = plot.LogTicks{Prec: -1}
+}
+
 // Bands draws each series' mean as a line and mean ± std as a shaded band
 // (Fig. 3). logY puts the y axis on a log scale (values must be positive).
 func Bands(title, xlabel, ylabel string, bands []Band, logY bool) (*plot.Plot, error) {
 	p := newPlot(title, xlabel, ylabel)
 	if logY {
-		p.Y.Scale = plot.LogScale{}
-		p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
+		LogAxis(&p.Y)
 	}
 	any := false
 	for _, b := range bands {
@@ -422,12 +427,10 @@ func AddHLines(p *plot.Plot, lines ...HLine) {
 func ErrorLines(title, xlabel, ylabel string, bands []Band, logX, logY bool) (*plot.Plot, error) {
 	p := newPlot(title, xlabel, ylabel)
 	if logX {
-		p.X.Scale = plot.LogScale{}
-		p.X.Tick.Marker = plot.LogTicks{Prec: -1}
+		LogAxis(&p.X)
 	}
 	if logY {
-		p.Y.Scale = plot.LogScale{}
-		p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
+		LogAxis(&p.Y)
 	}
 	any := false
 	for _, b := range bands {
@@ -496,8 +499,7 @@ func LogBands(title, xlabel, ylabel string, bands []Band, logX, logY bool) (*plo
 		return nil, err
 	}
 	if logX {
-		p.X.Scale = plot.LogScale{}
-		p.X.Tick.Marker = plot.LogTicks{Prec: -1}
+		LogAxis(&p.X)
 	}
 	return p, nil
 }
