@@ -327,12 +327,15 @@ func (ws *Workspace[T]) Trajectory() (Trajectory[T], error) {
 	return Trajectory[T]{B: ws.bsz, Steps: ws.steps, N: ws.n, In: ws.in, Out: ws.out, ws: ws}, nil
 }
 
-func (tr Trajectory[T]) state(s []T, t int) []T {
+// step returns step t (0..T) of s, which holds B×w per step.
+func (tr Trajectory[T]) step(s []T, t, w int) []T {
 	if t < 0 || t > tr.Steps {
 		panic("rnn: Trajectory step out of range [0, Steps]")
 	}
-	return s[t*tr.B*tr.N : (t+1)*tr.B*tr.N]
+	return s[t*tr.B*w : (t+1)*tr.B*w]
 }
+
+func (tr Trajectory[T]) state(s []T, t int) []T { return tr.step(s, t, tr.N) }
 
 // R returns the rates r^t for t = 0..T (r^0 = 0).
 func (tr Trajectory[T]) R(t int) []T { return tr.state(tr.ws.r, t) }
@@ -358,12 +361,7 @@ func (tr Trajectory[T]) Delta(t int) []T { return tr.state(tr.ws.delta, t) }
 // HasDelta reports whether Backward has run on this forward pass.
 func (tr Trajectory[T]) HasDelta() bool { return tr.ws.haveBwd }
 
-func (tr Trajectory[T]) readout(s []T, t int) []T {
-	if t < 0 || t > tr.Steps {
-		panic("rnn: Trajectory step out of range [0, Steps]")
-	}
-	return s[t*tr.B*tr.Out : (t+1)*tr.B*tr.Out]
-}
+func (tr Trajectory[T]) readout(s []T, t int) []T { return tr.step(s, t, tr.Out) }
 
 // Y returns the readout y^t = W_out r^t + b_out at steps where the loss is
 // applied (LossStep(t)); at other steps it holds zeros.
