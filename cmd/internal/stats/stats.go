@@ -312,14 +312,21 @@ func MannWhitney(x, y []float64) (RankTest, error) {
 	n := float64(n1 + n2)
 	mu := float64(n1*n2) / 2
 	v := float64(n1*n2) / 12 * ((n + 1) - ties/(n*(n-1)))
-	if v <= 0 {
-		res.P = 1
-		return res, nil
-	}
-	d := math.Max(math.Abs(u-mu)-0.5, 0)
-	res.Z = math.Copysign(d/math.Sqrt(v), u-mu)
-	res.P = math.Min(1, 2*distuv.UnitNormal.Survival(d/math.Sqrt(v)))
+	res.normalApprox(u, mu, v)
 	return res, nil
+}
+
+// normalApprox sets r.Z and the two-sided r.P of the statistic s from the
+// normal approximation with mean mu, variance v and continuity correction
+// 0.5; a degenerate v ≤ 0 gives P = 1 and leaves Z as it is.
+func (r *RankTest) normalApprox(s, mu, v float64) {
+	if v <= 0 {
+		r.P = 1
+		return
+	}
+	d := math.Max(math.Abs(s-mu)-0.5, 0)
+	r.Z = math.Copysign(d/math.Sqrt(v), s-mu)
+	r.P = math.Min(1, 2*distuv.UnitNormal.Survival(d/math.Sqrt(v)))
 }
 
 // exactUTwoSided returns 2·min(P(U ≤ u), P(U ≥ u)), capped at 1, under the
@@ -416,13 +423,7 @@ func WilcoxonSignedRank(x, y []float64) (RankTest, error) {
 	}
 	mu := total / 2
 	v := float64(n*(n+1)*(2*n+1))/24 - ties/48
-	if v <= 0 {
-		res.P = 1
-		return res, nil
-	}
-	dd := math.Max(math.Abs(wPlus-mu)-0.5, 0)
-	res.Z = math.Copysign(dd/math.Sqrt(v), wPlus-mu)
-	res.P = math.Min(1, 2*distuv.UnitNormal.Survival(dd/math.Sqrt(v)))
+	res.normalApprox(wPlus, mu, v)
 	return res, nil
 }
 

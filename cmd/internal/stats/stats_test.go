@@ -349,6 +349,13 @@ func TestWilcoxonSignedRank(t *testing.T) {
 	if res.N != 5 || res.Exact {
 		t.Errorf("zeros/ties %+v", res)
 	}
+	// By hand: d = {1,2,2,3,4}, ranks {1,2.5,2.5,4,5}, W+ = 15, W− = 0,
+	// mean 7.5, variance 5·6·11/24 − (2³−2)/48.
+	wv := 5.0*6*11/24 - 6.0/48
+	wz := (15 - 7.5 - 0.5) / math.Sqrt(wv)
+	if res.Stat != 0 || !near(res.Z, wz, 1e-12) || !near(res.P, math.Erfc(wz/math.Sqrt2), 1e-12) {
+		t.Errorf("zeros/ties %+v, want W=0 z=%v p=%v", res, wz, math.Erfc(wz/math.Sqrt2))
+	}
 	if _, err := WilcoxonSignedRank([]float64{1}, []float64{1}); err != ErrTooFew {
 		t.Error("all-zero differences accepted")
 	}
