@@ -2,6 +2,7 @@ package eig
 
 import (
 	"math"
+	"strconv"
 
 	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/stat"
@@ -46,29 +47,12 @@ type HutchinsonSettings struct {
 
 func checkProbes(field string, p, def int) (int, error) {
 	if p < 0 {
-		return 0, &SettingsError{Field: field, Value: p, Allowed: allowedProbes(def)}
+		return 0, &SettingsError{Field: field, Value: p, Allowed: ">= 0 (0 means " + strconv.Itoa(def) + ")"}
 	}
 	if p == 0 {
 		return def, nil
 	}
 	return p, nil
-}
-
-func allowedProbes(def int) string {
-	return ">= 0 (0 means " + itoa(def) + ")"
-}
-
-func itoa(i int) string {
-	if i == 0 {
-		return "0"
-	}
-	var b [20]byte
-	p := len(b)
-	for ; i > 0; i /= 10 {
-		p--
-		b[p] = byte('0' + i%10)
-	}
-	return string(b[p:])
 }
 
 // Hutchinson estimates Tr(H) = E[zᵀHz] with z a vector of independent
