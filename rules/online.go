@@ -23,13 +23,12 @@ type onlineState[T kernels.Float] struct {
 	rec, in       []synGroup[T] // one per run
 	c, d, p, q    []T           // B·n gathered per-run vectors
 	ca, da, pa    []T
-	sigRows       []T // B·n gathered signal·ψ (ALIF leak-0 products)
 	xZero, xPrev  []T // B·In
 	shapeB, shapN int
 	shapeIn       int
 }
 
-func (o *onlineState[T]) ensure(r *trunc[T], B, N, In int, leak bool) {
+func (o *onlineState[T]) ensure(r *trunc[T], B, N, In int) {
 	if o.shapeB == B && o.shapN == N && o.shapeIn == In && o.runs != nil {
 		return
 	}
@@ -54,7 +53,7 @@ func (o *onlineState[T]) ensure(r *trunc[T], B, N, In int, leak bool) {
 			o.in[k].ea = make([]T, B*n*In)
 		}
 	}
-	for _, p := range []*[]T{&o.c, &o.d, &o.p, &o.q, &o.ca, &o.da, &o.pa, &o.sigRows} {
+	for _, p := range []*[]T{&o.c, &o.d, &o.p, &o.q, &o.ca, &o.da, &o.pa} {
 		*p = make([]T, B*N)
 	}
 	o.xZero = make([]T, B*In)
@@ -80,7 +79,7 @@ func (r *trunc[T]) directionOnline(net *rnn.Network[T], tr rnn.Trajectory[T], b 
 	leak := T(net.Cfg.Leak)
 	rho := T(net.Cfg.Rho())
 	o := &r.online
-	o.ensure(r, B, N, In, leak != 0)
+	o.ensure(r, B, N, In)
 	for k := range o.runs {
 		clear(o.rec[k].eh)
 		clear(o.in[k].eh)
