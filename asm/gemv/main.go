@@ -34,14 +34,13 @@ import (
 	. "github.com/mmcloughlin/avo/build"
 	. "github.com/mmcloughlin/avo/operand"
 	"github.com/mmcloughlin/avo/reg"
+
+	"github.com/hessrnn/hessrnn/asm/internal/simd"
 )
 
 func main() {
-	// avo issue #450: generate for amd64 whatever the host.
-	os.Setenv("GOOS", "linux")
-	os.Setenv("GOARCH", "amd64")
+	simd.Setup()
 	flag.Parse()
-	ConstraintExpr("!noasm,!purego,gc") // avo v0.6.0 takes +build syntax: !noasm && !purego && gc
 	only := os.Getenv("GEMV_ONLY")
 	for _, k := range kinds() {
 		if only == "" || only == "N"+k.prefix()+k.level() {
@@ -56,62 +55,40 @@ func main() {
 	Generate()
 }
 
-// kind describes one variant: element width and vector ISA.
+// kind is one variant (element type and vector ISA) with the instruction
+// pickers of this generator, which take operands in Go assembler order.
 type kind struct {
-	size   int  // bytes per element: 4 (float32) or 8 (float64)
-	avx512 bool // ZMM registers and K-mask tails; else YMM and AVX2
+	simd.Variant
 }
 
+// kinds returns the variants in simd.Variants order.
 func kinds() []kind {
-	return []kind{{4, false}, {8, false}, {4, true}, {8, true}}
+	var ks []kind
+	for _, v := range simd.Variants() {
+		ks = append(ks, kind{v})
+	}
+	return ks
 }
 
-func (k kind) prefix() string {
-	if k.size == 4 {
-		return "s"
-	}
-	return "d"
-}
-
-func (k kind) typ() string {
-	if k.size == 4 {
-		return "float32"
-	}
-	return "float64"
-}
-
-func (k kind) level() string {
-	if k.avx512 {
-		return "AVX512"
-	}
-	return "AVX2"
-}
+func (k kind) prefix() string { return k.T.Prefix }
+func (k kind) typ() string    { return k.T.Go }
+func (k kind) level() string  { return k.ISA.Name }
 
 // vb is the vector width in bytes, w the number of lanes.
-func (k kind) vb() int {
-	if k.avx512 {
-		return 64
-	}
-	return 32
-}
-func (k kind) w() int { return k.vb() / k.size }
+func (k kind) vb() int { return k.ISA.Bytes }
+func (k kind) w() int  { return k.Lanes() }
 
-func (k kind) vec() reg.VecVirtual {
-	if k.avx512 {
-		return ZMM()
-	}
-	return YMM()
-}
+func (k kind) vec() reg.VecVirtual { return k.Vec() }
 
 func (k kind) shift() uint64 {
-	if k.size == 4 {
+	if k.T.Size == 4 {
 		return 2
 	}
 	return 3
 }
 
 func (k kind) pick(s, d func(...Op)) func(...Op) {
-	if k.size == 4 {
+	if k.T.Size == 4 {
 		return s
 	}
 	return d
@@ -128,7 +105,7 @@ func (k kind) fmas(ops ...Op)  { k.pick(VFMADD231SS, VFMADD231SD)(ops...) }
 func (k kind) adds(ops ...Op)  { k.pick(VADDSS, VADDSD)(ops...) }
 
 func (k kind) movZ(m, kr, dst Op) {
-	if k.size == 4 {
+	if k.T.Size == 4 {
 		VMOVUPS_Z(m, kr, dst)
 	} else {
 		VMOVUPD_Z(m, kr, dst)
@@ -136,7 +113,7 @@ func (k kind) movZ(m, kr, dst Op) {
 }
 
 func (k kind) maskmov(a, b, c Op) {
-	if k.size == 4 {
+	if k.T.Size == 4 {
 		VMASKMOVPS(a, b, c)
 	} else {
 		VMASKMOVPD(a, b, c)
@@ -144,7 +121,7 @@ func (k kind) maskmov(a, b, c Op) {
 }
 
 func (k kind) ucomis(a, b Op) {
-	if k.size == 4 {
+	if k.T.Size == 4 {
 		VUCOMISS(a, b)
 	} else {
 		VUCOMISD(a, b)
@@ -176,24 +153,24 @@ var tailMasks = map[int]Mem{}
 var kMask *Mem
 
 func (k kind) avx2Mask() Mem {
-	if m, ok := tailMasks[k.size]; ok {
+	if m, ok := tailMasks[k.T.Size]; ok {
 		return m
 	}
-	name := fmt.Sprintf("gemvLaneMask%d", k.size*8)
+	name := fmt.Sprintf("gemvLaneMask%d", k.T.Size*8)
 	m := GLOBL(name, RODATA|NOPTR)
 	for i := 0; i < 2*k.w(); i++ {
 		v := U32(0)
 		if i < k.w() {
 			v = U32(0xffffffff)
 		}
-		if k.size == 4 {
+		if k.T.Size == 4 {
 			DATA(4*i, v)
 		} else {
 			DATA(8*i, v)
 			DATA(8*i+4, v)
 		}
 	}
-	tailMasks[k.size] = m
+	tailMasks[k.T.Size] = m
 	return m
 }
 
@@ -212,7 +189,7 @@ func kMaskTable() Mem {
 // loadTail prepares the tail mask for r bytes (r = n mod vb, in bytes):
 // a vector mask for AVX2, K1 for AVX-512.
 func (k kind) loadTail(rBytes reg.Register) (mask reg.VecVirtual, kr reg.OpmaskPhysical) {
-	if k.avx512 {
+	if k.ISA.Is512() {
 		tbl := kMaskTable()
 		cnt := GP64()
 		MOVQ(rBytes, cnt)
@@ -235,7 +212,7 @@ func (k kind) loadTail(rBytes reg.Register) (mask reg.VecVirtual, kr reg.OpmaskP
 
 // extract128 writes the upper 128 bits of the 256-bit src to dst.
 func (k kind) extract128(src reg.VecVirtual, dst reg.VecVirtual) {
-	if k.avx512 {
+	if k.ISA.Is512() {
 		VEXTRACTF32X4(U8(1), src.AsY(), dst.AsX())
 	} else {
 		VEXTRACTF128(U8(1), src.AsY(), dst.AsX())
@@ -244,7 +221,7 @@ func (k kind) extract128(src reg.VecVirtual, dst reg.VecVirtual) {
 
 // fold128 adds the halves of v until its low 128 bits hold the partial sums.
 func (k kind) fold128(v, tmp reg.VecVirtual) {
-	if k.avx512 {
+	if k.ISA.Is512() {
 		VEXTRACTF64X4(U8(1), v, tmp.AsY())
 		k.add(tmp.AsY(), v.AsY(), v.AsY())
 	}
@@ -256,7 +233,7 @@ func (k kind) fold128(v, tmp reg.VecVirtual) {
 func (k kind) hsum(v, tmp reg.VecVirtual) {
 	VUNPCKHPD(v.AsX(), v.AsX(), tmp.AsX())
 	k.add(tmp.AsX(), v.AsX(), v.AsX())
-	if k.size == 4 {
+	if k.T.Size == 4 {
 		VMOVSHDUP(v.AsX(), tmp.AsX())
 		k.add(tmp.AsX(), v.AsX(), v.AsX())
 	}
@@ -316,7 +293,7 @@ func gemvN(k kind) {
 	// Zen 5 at n = 128 and 5-10% faster at n = 512, while at AVX2 the
 	// 4-row blocks are 10-20% faster than single rows.
 	nBlocks := [][2]int{{4, 2}, {1, 2}}
-	if k.avx512 {
+	if k.ISA.Is512() {
 		nBlocks = [][2]int{{1, 4}}
 	}
 	U := nBlocks[0][1]
@@ -449,7 +426,7 @@ func (k kind) gemvNBlock(R, U int, next string, g nRegs) {
 	CMPQ(j, g.nB)
 	JGE(LabelRef(L("reduce")))
 	tmp := k.vec()
-	if k.avx512 {
+	if k.ISA.Is512() {
 		k.movZ(mem(g.xp, j, 0), g.kr, xv[0])
 		for r := 0; r < R; r++ {
 			k.fma(p.mem(r, 0), xv[0], g.kr, acc[r][0])
@@ -483,7 +460,7 @@ func (k kind) gemvNBlock(R, U int, next string, g nRegs) {
 	for g4 := 0; g4+4 <= R; g4 += 4 {
 		a0, a1, a2, a3 := acc[g4][0].AsX(), acc[g4+1][0].AsX(), acc[g4+2][0].AsX(), acc[g4+3][0].AsX()
 		t := tmp.AsX()
-		if k.size == 4 {
+		if k.T.Size == 4 {
 			// [a0_0 a1_0 a0_1 a1_1] + [a0_2 a1_2 a0_3 a1_3] = [a0_02 a1_02 a0_13 a1_13].
 			VUNPCKHPS(a1, a0, t)
 			VUNPCKLPS(a1, a0, a0)
@@ -538,7 +515,7 @@ func (k kind) gemvNBlock(R, U int, next string, g nRegs) {
 	for r := 0; r < R; r++ {
 		ADDQ(g.lda, g.ap)
 	}
-	ADDQ(U32(R*k.size), yp)
+	ADDQ(U32(R*k.T.Size), yp)
 	SUBQ(U32(R), g.m)
 	JMP(LabelRef(L("rows")))
 }
@@ -567,7 +544,7 @@ func gemvT(k kind) {
 	MOVQ(nB, nvec)
 	ANDQ(I32(-k.vb()), nvec)
 	var kr reg.OpmaskPhysical
-	if k.avx512 {
+	if k.ISA.Is512() {
 		rB := GP64()
 		MOVQ(nB, rB)
 		SUBQ(nvec, rB)
@@ -591,18 +568,18 @@ func gemvT(k kind) {
 	Label("zerotail")
 	CMPQ(j, nB)
 	JGE(LabelRef("rows"))
-	if k.avx512 {
+	if k.ISA.Is512() {
 		k.mov(z, kr, mem(yp, j, 0))
 	} else {
 		k.movs(z.AsX(), mem(yp, j, 0))
-		ADDQ(U32(k.size), j)
+		ADDQ(U32(k.T.Size), j)
 		JMP(LabelRef("zerotail"))
 	}
 	JMP(LabelRef("rows"))
 
 	Label("scale")
 	one := GP64()
-	if k.size == 4 {
+	if k.T.Size == 4 {
 		MOVL(U32(0x3f800000), one.As32())
 		VMOVD(one.As32(), z.AsX())
 	} else {
@@ -623,14 +600,14 @@ func gemvT(k kind) {
 	Label("scaletail")
 	CMPQ(j, nB)
 	JGE(LabelRef("rows"))
-	if k.avx512 {
+	if k.ISA.Is512() {
 		k.movZ(mem(yp, j, 0), kr, z)
 		k.mul(vbeta, z, z)
 		k.mov(z, kr, mem(yp, j, 0))
 	} else {
 		k.muls(mem(yp, j, 0), vbeta.AsX(), z.AsX())
 		k.movs(z.AsX(), mem(yp, j, 0))
-		ADDQ(U32(k.size), j)
+		ADDQ(U32(k.T.Size), j)
 		JMP(LabelRef("scaletail"))
 	}
 
@@ -650,7 +627,7 @@ func gemvT(k kind) {
 	// row of y is walked in steps of units[0] vectors, then at most one step
 	// of each smaller unit, then single vectors.
 	blocks, units := []int{4, 1}, []int{8, 4}
-	if k.avx512 {
+	if k.ISA.Is512() {
 		blocks, units = []int{2, 1}, []int{16, 8}
 	}
 	lda3 := GP64()
@@ -661,7 +638,7 @@ func gemvT(k kind) {
 		MOVQ(nB, bounds[i])
 		ANDQ(I32(-u*k.vb()), bounds[i])
 	}
-	if k.avx512 {
+	if k.ISA.Is512() {
 		// Rows shorter than 2*units[0] vectors skip the widest steps.
 		zeroB := GP64()
 		XORQ(zeroB, zeroB)
@@ -689,7 +666,7 @@ func (k kind) gemvTBlock(R int, units []int, next string, m, yp, ap, lda, lda3, 
 	t := make([]reg.VecVirtual, R)
 	for r := range t {
 		t[r] = k.vec()
-		k.bcast(Mem{Base: xp, Disp: r * k.size}, t[r])
+		k.bcast(Mem{Base: xp, Disp: r * k.T.Size}, t[r])
 		k.mul(valpha, t[r], t[r])
 	}
 	acc := make([]reg.VecVirtual, units[0])
@@ -738,7 +715,7 @@ func (k kind) gemvTBlock(R int, units []int, next string, m, yp, ap, lda, lda3, 
 	Label(L("tail"))
 	CMPQ(j, nB)
 	JGE(LabelRef(L("next")))
-	if k.avx512 {
+	if k.ISA.Is512() {
 		k.movZ(mem(yp, j, 0), kr, acc[0])
 		for r := 0; r < R; r++ {
 			k.fma(p.mem(r, 0), t[r], kr, acc[0])
@@ -750,8 +727,8 @@ func (k kind) gemvTBlock(R int, units []int, next string, m, yp, ap, lda, lda3, 
 			k.fmas(p.mem(r, 0), t[r].AsX(), acc[0].AsX())
 		}
 		k.movs(acc[0].AsX(), mem(yp, j, 0))
-		ADDQ(U32(k.size), j)
-		p.advance(k.size)
+		ADDQ(U32(k.T.Size), j)
+		p.advance(k.T.Size)
 		JMP(LabelRef(L("tail")))
 	}
 
@@ -759,7 +736,7 @@ func (k kind) gemvTBlock(R int, units []int, next string, m, yp, ap, lda, lda3, 
 	for r := 0; r < R; r++ {
 		ADDQ(lda, ap)
 	}
-	ADDQ(U32(R*k.size), xp)
+	ADDQ(U32(R*k.T.Size), xp)
 	SUBQ(U32(R), m)
 	JMP(LabelRef(L("rows")))
 }
