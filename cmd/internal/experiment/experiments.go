@@ -53,6 +53,11 @@ func perRule(base config.Run, n int, rules ...string) []config.Run {
 	return out
 }
 
+// rulesPlan plans the given number of seeds of each rule on the base configuration.
+func rulesPlan(rules ...string) func(base config.Run, seeds int) []config.Run {
+	return func(base config.Run, seeds int) []config.Run { return perRule(base, seeds, rules...) }
+}
+
 func single(f func(base config.Run, seeds int) []config.Run) func(config.Run, int, []*results.Result) ([]config.Run, bool) {
 	return func(base config.Run, seeds int, _ []*results.Result) ([]config.Run, bool) {
 		return f(base, seeds), false
@@ -65,36 +70,28 @@ var specs = []Spec{
 		Shows: "BPTT vs Three-factor vs RF Three-factor vs MDGL (5 seeds): the bio-plausible rules converge to sharper minima (larger λ_max) and generalise worse",
 		parts: []string{partLambda, partLoss, partAlpha, partGap, partTheorem},
 		Seeds: 5,
-		Plan: single(func(b config.Run, n int) []config.Run {
-			return perRule(b, n, config.PaperRules()...)
-		}),
+		Plan:  single(rulesPlan(config.PaperRules()...)),
 	},
 	{
 		Name: "fig2", Title: "Fig. 2: generalisation gap histograms and gap vs λ_max",
 		Shows: "bio rules have a larger and more variable gap; the gap correlates with λ_max across runs (Pearson and Spearman)",
 		parts: []string{partGap, partWithin},
 		Seeds: 20,
-		Plan: single(func(b config.Run, n int) []config.Run {
-			return perRule(b, n, config.PaperRules()...)
-		}),
+		Plan:  single(rulesPlan(config.PaperRules()...)),
 	},
 	{
 		Name: "fig3", Title: "Fig. 3: λ_max along training",
 		Shows: "bio rules climb quickly to high curvature; BPTT stays lower (mean ± std over seeds)",
 		parts: []string{partLambda, partLoss, partAlpha},
 		Seeds: 5,
-		Plan: single(func(b config.Run, n int) []config.Run {
-			return perRule(b, n, config.PaperRules()...)
-		}),
+		Plan:  single(rulesPlan(config.PaperRules()...)),
 	},
 	{
 		Name: "fig4", Title: "Fig. 4: step-length matched BPTT (\"Three-factor theory\")",
 		Shows: "BPTT scaled by the Three-factor step length α reproduces Three-factor's high curvature",
 		parts: []string{partLambda, partAlpha, partMatched},
 		Seeds: 5,
-		Plan: single(func(b config.Run, n int) []config.Run {
-			return perRule(b, n, config.BPTT, config.ThreeFactor, config.ThreeFactorTheory)
-		}),
+		Plan:  single(rulesPlan(config.BPTT, config.ThreeFactor, config.ThreeFactorTheory)),
 	},
 	{
 		Name: "fig5", Title: "Appendix Fig. 5: learning-rate schedule remedy",
@@ -117,9 +114,7 @@ var specs = []Spec{
 		Shows: "BPTT with Three-factor's step length generalises worse, like Three-factor",
 		parts: []string{partGapStrip, partMatched},
 		Seeds: 5,
-		Plan: single(func(b config.Run, n int) []config.Run {
-			return perRule(b, n, config.BPTT, config.ThreeFactor, config.ThreeFactorTheory)
-		}),
+		Plan:  single(rulesPlan(config.BPTT, config.ThreeFactor, config.ThreeFactorTheory)),
 	},
 	{
 		Name: "fig7", Title: "Appendix Fig. 7: power-law decay coefficient of the top-200 Hessian spectrum",
@@ -226,9 +221,7 @@ var specs = []Spec{
 		Shows: "BPTT's λ_max stays below 2/η; Three-factor's can approach 2/(αη), which is larger because α < 1",
 		parts: []string{partTheorem, partAlpha},
 		Seeds: 5,
-		Plan: single(func(b config.Run, n int) []config.Run {
-			return perRule(b, n, config.BPTT, config.ThreeFactor, config.RFThreeFactor, config.MDGL)
-		}),
+		Plan:  single(rulesPlan(config.BPTT, config.ThreeFactor, config.RFThreeFactor, config.MDGL)),
 	},
 }
 
