@@ -183,18 +183,9 @@ func Lanczos(op Operator, k int, settings LanczosSettings) (Result, error) {
 	}
 	a := newApplier(op, MethodLanczos, s.Recorder)
 	rnd := newRand(s.Seed)
-	start := make([]float64, n)
-	if s.Start != nil {
-		copy(start, s.Start)
-		if err := a.check(start, 0); err != nil {
-			nf := err.(*NotFiniteError)
-			return Result{}, &ValueError{What: "LanczosSettings.Start", Index: nf.Index, Value: nf.Value, Reason: "not finite"}
-		}
-	} else {
-		fillNormal(rnd, start)
-	}
-	if normalize(start) == 0 {
-		return Result{}, &ValueError{What: "LanczosSettings.Start", Reason: "start vector is zero"}
+	start, err := startVector(a, "LanczosSettings.Start", s.Start, rnd)
+	if err != nil {
+		return Result{}, err
 	}
 	kr := newKrylov(a, s.MaxBasis, start, rnd, false)
 

@@ -112,17 +112,9 @@ func Power(op Operator, settings PowerSettings) (PowerResult, error) {
 		return PowerResult{}, &DimError{What: "Operator", Got: 0, Want: 1}
 	}
 	a := newApplier(op, MethodPower, s.Recorder)
-	v := make([]float64, n)
-	if s.Start != nil {
-		copy(v, s.Start)
-		if err := a.check(v, 0); err != nil {
-			return PowerResult{}, &ValueError{What: "PowerSettings.Start", Index: err.(*NotFiniteError).Index, Value: err.(*NotFiniteError).Value, Reason: "not finite"}
-		}
-	} else {
-		fillNormal(newRand(s.Seed), v)
-	}
-	if normalize(v) == 0 {
-		return PowerResult{}, &ValueError{What: "PowerSettings.Start", Index: 0, Value: 0, Reason: "start vector is zero"}
+	v, err := startVector(a, "PowerSettings.Start", s.Start, newRand(s.Seed))
+	if err != nil {
+		return PowerResult{}, err
 	}
 	w := make([]float64, n)
 	res := PowerResult{Status: IterationLimit}

@@ -41,3 +41,23 @@ func normalize(v []float64) float64 {
 	}
 	return nrm
 }
+
+// startVector returns the unit start vector of an iteration: a copy of given
+// when it is non-nil, else standard normal values from rnd. what names the
+// settings field in the errors for a non-finite or zero given vector.
+func startVector(a *applier, what string, given []float64, rnd *rand.Rand) ([]float64, error) {
+	v := make([]float64, a.n)
+	if given != nil {
+		copy(v, given)
+		if err := a.check(v, 0); err != nil {
+			nf := err.(*NotFiniteError)
+			return nil, &ValueError{What: what, Index: nf.Index, Value: nf.Value, Reason: "not finite"}
+		}
+	} else {
+		fillNormal(rnd, v)
+	}
+	if normalize(v) == 0 {
+		return nil, &ValueError{What: what, Reason: "start vector is zero"}
+	}
+	return v, nil
+}
