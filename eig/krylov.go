@@ -32,6 +32,7 @@ type krylov struct {
 	t     []float64  // cap×cap projected matrix, row-major
 	anorm float64    // running estimate of ‖H‖: max ‖Hq_j‖
 	w, c  []float64
+	tmp   []float64 // orth scratch, cap+1
 	rnd   *rand.Rand
 	// exhausted is set when the basis spans an invariant subspace and no
 	// new direction can be added: after a breakdown when stopAtBreakdown
@@ -48,6 +49,7 @@ func newKrylov(a *applier, capacity int, start []float64, rnd *rand.Rand, stopAt
 		t:               make([]float64, capacity*capacity),
 		w:               make([]float64, n),
 		c:               make([]float64, capacity+1),
+		tmp:             make([]float64, capacity+1),
 		rnd:             rnd,
 		stopAtBreakdown: stopAtBreakdown,
 	}
@@ -60,15 +62,13 @@ func newKrylov(a *applier, capacity int, start []float64, rnd *rand.Rand, stopAt
 // orth orthogonalises x against rows 0..rows-1 of q twice and stores the
 // accumulated coefficients in c[:rows].
 func (k *krylov) orth(x []float64, rows int) {
-	for i := range k.c[:rows] {
-		k.c[i] = 0
-	}
+	clear(k.c[:rows])
 	if rows == 0 {
 		return
 	}
 	g := blas64.General{Rows: rows, Cols: k.n, Stride: k.n, Data: k.q.RawMatrix().Data}
 	xv := blas64.Vector{N: k.n, Inc: 1, Data: x}
-	tmp := make([]float64, rows)
+	tmp := k.tmp[:rows]
 	tv := blas64.Vector{N: rows, Inc: 1, Data: tmp}
 	for pass := 0; pass < 2; pass++ {
 		blas64.Gemv(blas.NoTrans, 1, g, xv, 0, tv)
@@ -140,15 +140,8 @@ func (k *krylov) ritz() ([]float64, *mat.Dense, error) {
 // first len(keep) basis vectors, followed by the pending vector.
 func (k *krylov) restart(theta []float64, s *mat.Dense, keep []int) {
 	m, l := k.m, len(keep)
-	sk := mat.NewDense(m, l, nil)
-	for j, idx := range keep {
-		for i := 0; i < m; i++ {
-			sk.Set(i, j, s.At(i, idx))
-		}
-	}
-	qm := k.q.Slice(0, m, 0, k.n)
 	var y mat.Dense
-	y.Mul(sk.T(), qm)
+	y.Mul(columns(s, m, keep).T(), k.q.Slice(0, m, 0, k.n))
 	pending := make([]float64, k.n)
 	copy(pending, k.q.RawRowView(m))
 	for i := 0; i < l; i++ {
@@ -166,14 +159,19 @@ func (k *krylov) restart(theta []float64, s *mat.Dense, keep []int) {
 
 // vectors returns Q_mᵀ S[:, idx] as an n×len(idx) matrix.
 func (k *krylov) vectors(s *mat.Dense, idx []int) *mat.Dense {
-	m := k.m
+	v := mat.NewDense(k.n, len(idx), nil)
+	v.Mul(k.q.Slice(0, k.m, 0, k.n).T(), columns(s, k.m, idx))
+	return v
+}
+
+// columns returns the first m rows of the columns idx of s as an
+// m×len(idx) matrix.
+func columns(s *mat.Dense, m int, idx []int) *mat.Dense {
 	sk := mat.NewDense(m, len(idx), nil)
 	for j, c := range idx {
 		for i := 0; i < m; i++ {
 			sk.Set(i, j, s.At(i, c))
 		}
 	}
-	v := mat.NewDense(k.n, len(idx), nil)
-	v.Mul(k.q.Slice(0, m, 0, k.n).T(), sk)
-	return v
+	return sk
 }
