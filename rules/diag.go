@@ -36,14 +36,18 @@ func Align[T kernels.Float](ghat, g []T) Alignment {
 	if len(ghat) != len(g) {
 		panic("rules: Align length mismatch")
 	}
-	var gg, hh, hg float64
+	return alignFromDots(dots(ghat, g))
+}
+
+// dots returns ⟨ĝ, g⟩, ‖g‖² and ‖ĝ‖² accumulated in float64 (len(g) terms).
+func dots[T kernels.Float](ghat, g []T) (hg, gg, hh float64) {
 	for i := range g {
 		a, b := float64(ghat[i]), float64(g[i])
 		gg += b * b
 		hh += a * a
 		hg += a * b
 	}
-	return alignFromDots(hg, gg, hh)
+	return hg, gg, hh
 }
 
 func alignFromDots(hg, gg, hh float64) Alignment {
@@ -85,13 +89,7 @@ func AlignBlocks[T kernels.Float](ghat, g []T, layout Layout) (Alignment, []Bloc
 	per := make([]BlockAlignment, len(layout))
 	var GG, HH, HG float64
 	for k, b := range layout {
-		var gg, hh, hg float64
-		for i := b.Off; i < b.Off+b.Len; i++ {
-			x, y := float64(ghat[i]), float64(g[i])
-			gg += y * y
-			hh += x * x
-			hg += x * y
-		}
+		hg, gg, hh := dots(ghat[b.Off:b.Off+b.Len], g[b.Off:b.Off+b.Len])
 		per[k] = BlockAlignment{Name: b.Name, Alignment: alignFromDots(hg, gg, hh)}
 		GG, HH, HG = GG+gg, HH+hh, HG+hg
 	}
