@@ -34,42 +34,28 @@ package main
 
 import (
 	"fmt"
-	"os"
 
 	. "github.com/mmcloughlin/avo/build"
 	. "github.com/mmcloughlin/avo/operand"
 	. "github.com/mmcloughlin/avo/reg"
+
+	"github.com/hessrnn/hessrnn/asm/internal/simd"
 )
 
-// variant describes one generated micro-kernel.
+// variant describes one generated micro-kernel: an element type and level
+// (at AVX-512, 32 zmm registers instead of 16 ymm), a tile shape and an
+// unroll factor.
 type variant struct {
+	simd.Variant
 	name   string
-	elem   int  // element size in bytes: 4 or 8
-	avx512 bool // zmm registers (32 of them) instead of ymm (16)
-	mr     int  // rows of the tile
-	nv     int  // vectors per row; NR = nv * lanes
-	unroll int  // k steps per loop iteration
-}
-
-func (v variant) vecBytes() int {
-	if v.avx512 {
-		return 64
-	}
-	return 32
-}
-
-func (v variant) lanes() int { return v.vecBytes() / v.elem }
-
-func (v variant) typ() string {
-	if v.elem == 4 {
-		return "float32"
-	}
-	return "float64"
+	mr     int // rows of the tile
+	nv     int // vectors per row; NR = nv * lanes
+	unroll int // k steps per loop iteration
 }
 
 // vec returns vector register i of the variant's width.
 func (v variant) vec(i int) VecPhysical {
-	if v.avx512 {
+	if v.ISA.Is512() {
 		return []VecPhysical{Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7, Z8, Z9, Z10, Z11, Z12, Z13, Z14, Z15,
 			Z16, Z17, Z18, Z19, Z20, Z21, Z22, Z23, Z24, Z25, Z26, Z27, Z28, Z29, Z30, Z31}[i]
 	}
@@ -78,7 +64,7 @@ func (v variant) vec(i int) VecPhysical {
 
 // Element-width dependent instructions.
 func (v variant) movu(a, b Op) {
-	if v.elem == 4 {
+	if v.T.Size == 4 {
 		VMOVUPS(a, b)
 	} else {
 		VMOVUPD(a, b)
@@ -86,7 +72,7 @@ func (v variant) movu(a, b Op) {
 }
 
 func (v variant) bcast(a, b Op) {
-	if v.elem == 4 {
+	if v.T.Size == 4 {
 		VBROADCASTSS(a, b)
 	} else {
 		VBROADCASTSD(a, b)
@@ -94,7 +80,7 @@ func (v variant) bcast(a, b Op) {
 }
 
 func (v variant) fma(a, b, c Op) {
-	if v.elem == 4 {
+	if v.T.Size == 4 {
 		VFMADD231PS(a, b, c)
 	} else {
 		VFMADD231PD(a, b, c)
@@ -102,7 +88,7 @@ func (v variant) fma(a, b, c Op) {
 }
 
 func (v variant) mul(a, b, c Op) {
-	if v.elem == 4 {
+	if v.T.Size == 4 {
 		VMULPS(a, b, c)
 	} else {
 		VMULPD(a, b, c)
@@ -110,7 +96,7 @@ func (v variant) mul(a, b, c Op) {
 }
 
 func (v variant) add(a, b, c Op) {
-	if v.elem == 4 {
+	if v.T.Size == 4 {
 		VADDPS(a, b, c)
 	} else {
 		VADDPD(a, b, c)
@@ -118,7 +104,7 @@ func (v variant) add(a, b, c Op) {
 }
 
 func (v variant) zero(r VecPhysical) {
-	if v.avx512 {
+	if v.ISA.Is512() {
 		VPXORD(r, r, r)
 	} else {
 		VXORPS(r, r, r)
@@ -126,7 +112,7 @@ func (v variant) zero(r VecPhysical) {
 }
 
 func (v variant) shift() uint8 {
-	if v.elem == 4 {
+	if v.T.Size == 4 {
 		return 2
 	}
 	return 3
@@ -134,8 +120,8 @@ func (v variant) shift() uint8 {
 
 // microKernel emits one variant; see the package comment for what it computes.
 func microKernel(v variant) {
-	t := v.typ()
-	nr := v.nv * v.lanes()
+	t := v.T.Go
+	nr := v.nv * v.Lanes()
 	TEXT(v.name, NOSPLIT, fmt.Sprintf("func(k int, a *%s, ra, sa int, b *%s, sb, bstep int, c *%s, ldc int, alpha, beta %s, flags, strips int, mask *%s)", t, t, t, t, t))
 	Pragma("noescape")
 	Doc(fmt.Sprintf("%s computes strips ≥ 1 adjacent %d×%d tiles of C = alpha*A*B (+ beta*C when", v.name, v.mr, nr),
@@ -149,7 +135,7 @@ func microKernel(v variant) {
 	acc := func(r, j int) VecPhysical { return v.vec(r*v.nv + j) }
 	breg := func(j int) VecPhysical { return v.vec(nacc + j) }
 	tmp := v.vec(nacc + v.nv)
-	if nacc+v.nv+1 > 16 && !v.avx512 || nacc+v.nv+1 > 32 {
+	if nacc+v.nv+1 > 16 && !v.ISA.Is512() || nacc+v.nv+1 > 32 {
 		panic("too many registers for " + v.name)
 	}
 
@@ -206,7 +192,7 @@ func microKernel(v variant) {
 
 	step := func() {
 		for j := 0; j < v.nv; j++ {
-			v.movu(Mem{Base: pb, Disp: j * v.vecBytes()}, breg(j))
+			v.movu(Mem{Base: pb, Disp: j * v.ISA.Bytes}, breg(j))
 		}
 		for r := 0; r < v.mr; r++ {
 			v.bcast(aAddr(r), tmp)
@@ -248,7 +234,7 @@ func microKernel(v variant) {
 	// ReLU registers, used once alpha is applied: zero (alpha's), the
 	// positive lanes m, and u (scratch's) for the kept lanes.
 	zero, m, u := alpha, v.vec(nacc+3), scratch
-	if nacc+4 > 16 && !v.avx512 {
+	if nacc+4 > 16 && !v.ISA.Is512() {
 		panic("too many registers for the ReLU epilogue of " + v.name)
 	}
 	v.bcast(paramAddr("alpha"), alpha)
@@ -274,7 +260,7 @@ func microKernel(v variant) {
 
 	Label(v.name + "_next")
 	ADDQ(bstep, bcur)
-	ADDQ(U32(nr*v.elem), ccur)
+	ADDQ(U32(nr*v.T.Size), ccur)
 	DECQ(paramAddr("strips"))
 	JNZ(LabelRef(v.name + "_strip"))
 	VZEROUPPER()
@@ -304,14 +290,14 @@ func (v variant) storeTiles(label string, crow, ldc, delta Register, acc func(r,
 		}
 		for r := 0; r < v.mr; r++ {
 			for j := 0; j < v.nv; j++ {
-				cm := Mem{Base: crow, Disp: j * v.vecBytes()}
+				cm := Mem{Base: crow, Disp: j * v.ISA.Bytes}
 				t := acc(r, j)
 				if withBeta {
 					v.mul(cm, beta, scratch)
 					v.add(scratch, t, t)
 				}
 				if relu {
-					v.relu(t, zero, m, u, mask, Mem{Base: crow, Index: delta, Scale: 1, Disp: j * v.vecBytes()})
+					v.relu(t, zero, m, u, mask, Mem{Base: crow, Index: delta, Scale: 1, Disp: j * v.ISA.Bytes})
 				}
 				v.movu(t, cm)
 			}
@@ -326,8 +312,8 @@ func (v variant) storeTiles(label string, crow, ldc, delta Register, acc func(r,
 // relu rectifies t in place and, when mask is set, stores the mask to mm.
 func (v variant) relu(t, zero, m, u VecPhysical, mask bool, mm Mem) {
 	const gtOQ, unordQ = 0x1e, 0x03
-	if v.avx512 {
-		if v.elem == 4 {
+	if v.ISA.Is512() {
+		if v.T.Size == 4 {
 			VCMPPS(U8(gtOQ), zero, t, K1)
 			VCMPPS(U8(unordQ), t, t, K2)
 		} else {
@@ -335,13 +321,13 @@ func (v variant) relu(t, zero, m, u VecPhysical, mask bool, mm Mem) {
 			VCMPPD(U8(unordQ), t, t, K2)
 		}
 		KORW(K1, K2, K2)
-		if v.elem == 4 {
+		if v.T.Size == 4 {
 			VMOVAPS_Z(t, K2, t)
 		} else {
 			VMOVAPD_Z(t, K2, t)
 		}
 		if mask {
-			if v.elem == 4 {
+			if v.T.Size == 4 {
 				VBROADCASTSS_Z(onesConst(4), K1, m)
 			} else {
 				VBROADCASTSD_Z(onesConst(8), K1, m)
@@ -350,7 +336,7 @@ func (v variant) relu(t, zero, m, u VecPhysical, mask bool, mm Mem) {
 		}
 		return
 	}
-	if v.elem == 4 {
+	if v.T.Size == 4 {
 		VCMPPS(U8(gtOQ), zero, t, m)
 		VCMPPS(U8(unordQ), t, t, u)
 		VORPS(m, u, u)
@@ -362,7 +348,7 @@ func (v variant) relu(t, zero, m, u VecPhysical, mask bool, mm Mem) {
 		VANDPD(u, t, t)
 	}
 	if mask {
-		if v.elem == 4 {
+		if v.T.Size == 4 {
 			VANDPS(onesConst(4), m, m)
 		} else {
 			VANDPD(onesConst(8), m, m)
@@ -573,24 +559,29 @@ func paramAddr(name string) Mem {
 
 // Variants lists the generated kernels. The tile shapes must match the
 // constants in kernels/gemm_bind_amd64.go.
-var variants = []variant{
-	{name: "sgemmKernelAVX2", elem: 4, avx512: false, mr: 6, nv: 2, unroll: 4},
-	{name: "dgemmKernelAVX2", elem: 8, avx512: false, mr: 6, nv: 2, unroll: 4},
-	{name: "sgemmKernelAVX512", elem: 4, avx512: true, mr: 8, nv: 2, unroll: 4},
-	{name: "dgemmKernelAVX512", elem: 8, avx512: true, mr: 8, nv: 2, unroll: 4},
-	// Half-width twins for a last column strip of at most NR/2 columns.
-	{name: "sgemmKernelHalfAVX2", elem: 4, avx512: false, mr: 6, nv: 1, unroll: 4},
-	{name: "dgemmKernelHalfAVX2", elem: 8, avx512: false, mr: 6, nv: 1, unroll: 4},
-	{name: "sgemmKernelHalfAVX512", elem: 4, avx512: true, mr: 8, nv: 1, unroll: 4},
-	{name: "dgemmKernelHalfAVX512", elem: 8, avx512: true, mr: 8, nv: 1, unroll: 4},
+// variants returns the micro-kernels ?gemmKernel<level> (6×2 vectors at
+// AVX2, 8×2 at AVX-512) and their half-width twins ?gemmKernelHalf<level>
+// (one vector per row) for a last column strip of at most NR/2 columns.
+func variants() []variant {
+	var vs []variant
+	for _, half := range []bool{false, true} {
+		for _, sv := range simd.Variants() {
+			v := variant{Variant: sv, name: sv.Sym("gemmKernel"), mr: 6, nv: 2, unroll: 4}
+			if sv.ISA.Is512() {
+				v.mr = 8
+			}
+			if half {
+				v.name, v.nv = sv.Sym("gemmKernelHalf"), 1
+			}
+			vs = append(vs, v)
+		}
+	}
+	return vs
 }
 
 func main() {
-	// avo issue #450: generate for linux/amd64 whatever the host.
-	os.Setenv("GOOS", "linux")
-	os.Setenv("GOARCH", "amd64")
-	ConstraintExpr("!noasm,!purego,gc")
-	for _, v := range variants {
+	simd.Setup()
+	for _, v := range variants() {
 		microKernel(v)
 	}
 	packTransposed("sgemmPackTAVX2", 4)
