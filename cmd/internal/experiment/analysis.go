@@ -137,16 +137,6 @@ func lambdaBand(g *group) (plots.Band, bool) {
 	return trajBand(g, func(c results.Checkpoint) results.Num { return c.Lambda.Value })
 }
 
-func metricBands(groups []*group) []plots.Band {
-	var out []plots.Band
-	for _, g := range groups {
-		if b, ok := trajBand(g, func(c results.Checkpoint) results.Num { return c.Loss }); ok {
-			out = append(out, b)
-		}
-	}
-	return out
-}
-
 func trajBand(g *group, f func(results.Checkpoint) results.Num) (plots.Band, bool) {
 	vals := map[int][]float64{}
 	for _, r := range g.runs {
