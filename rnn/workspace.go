@@ -52,8 +52,8 @@ type Workspace[T kernels.Float] struct {
 	haveFwd, haveBwd bool
 	loss             float64
 
-	// Parallel dispatch: the operation, its HVP and block size, the bound
-	// chunk runner and the helper pool.
+	// Parallel dispatch: the operation, its HVP, the bound chunk runner
+	// and the helper pool.
 	op    int
 	hvp   *HVP[T]
 	jobFn func(int)
@@ -159,8 +159,8 @@ const (
 	opHVPBackward
 )
 
-// parallel runs operation op on n work items (the batch chunks, or for
-// the HVP the chunks of every direction), on the calling goroutine plus up
+// parallel runs operation op on n work items (the batch chunks; for the
+// HVP, the same chunks with every direction of the sub-block), on the calling goroutine plus up
 // to GOMAXPROCS−1 persistent helpers. Each item writes only its own rows
 // and scratch, so the schedule does not affect the result. It allocates
 // nothing once the helpers exist.
