@@ -502,8 +502,9 @@ func (h *HVP[T]) ensureBlock(kb int) {
 // are processed together: their tangent recursions are single gemms with
 // kb·B rows per step, every product with the directions is one gemm per
 // step over all directions, and every product onto a weight block one gemm
-// per reduction block over all directions. Each result is bitwise identical to Apply on its vector
-// alone, with or without checkpointing. It panics on wrong lengths.
+// per reduction block over all directions. Each result is bitwise
+// identical to Apply on its vector alone, with or without checkpointing.
+// It panics on wrong lengths.
 func (h *HVP[T]) ApplyBlock(dst, v []T, k int) {
 	if k < 1 || len(v) != k*h.dim || len(dst) != k*h.dim {
 		panic(fmt.Sprintf("rnn: HVP.ApplyBlock: k=%d, len(v)=%d, len(dst)=%d, Dim=%d", k, len(v), len(dst), h.dim))
