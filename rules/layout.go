@@ -3,6 +3,8 @@ package rules
 import (
 	"fmt"
 	"math"
+
+	"github.com/hessrnn/hessrnn/rnn"
 )
 
 // Block names a contiguous range [Off, Off+Len) of a flat parameter vector.
@@ -75,14 +77,16 @@ func (e *ErrDiverged) Error() string {
 	return fmt.Sprintf("rules: diverged at iteration %d, step %d: %s = %v", e.Iter, e.Step, where, e.Value)
 }
 
-// checkFinite returns an *ErrDiverged for the first non-finite entry of v, or
-// nil. Step and Iter are set to -1 for the caller to fill in.
-func checkFinite[T float32 | float64](v []T, layout Layout) error {
+// checkFinite returns an *ErrDiverged for the first non-finite entry of v, a
+// parameter vector laid out by l, or nil. Step and Iter are set to -1 for the
+// caller to fill in. The named layout is built only on failure, keeping the
+// per-step check free of allocations.
+func checkFinite[T float32 | float64](v []T, l rnn.Layout) error {
 	for i, x := range v {
 		f := float64(x)
 		if math.IsNaN(f) || math.IsInf(f, 0) {
 			e := &ErrDiverged{Iter: -1, Step: -1, Quantity: "direction", Block: "?", Index: i, Value: f}
-			for _, b := range layout {
+			for _, b := range LayoutOf(l) {
 				if i >= b.Off && i < b.Off+b.Len {
 					e.Block, e.Index = b.Name, i-b.Off
 					break

@@ -46,7 +46,7 @@ func (r *matched[T]) Direction(net *rnn.Network[T], b *rnn.Batch[T], dir []T) (f
 	}
 	r.last = a
 	kernels.Scal(dir, T(a))
-	err = checkFinite(dir, LayoutOf(net.Layout))
+	err = checkFinite(dir, net.Layout)
 	if d, ok := err.(*ErrDiverged); ok && a != a {
 		d.Quantity, d.Block, d.Index, d.Value = "alpha", "", -1, a
 	}

@@ -269,7 +269,7 @@ func finish[T kernels.Float](net *rnn.Network[T], dir []T) error {
 		kernels.Axpy(blk(rnn.WOut), lam, net.WOutM)
 	}
 	rnn.MaskDiag(blk(rnn.WRec), n)
-	return checkFinite(dir, LayoutOf(l))
+	return checkFinite(dir, l)
 }
 
 // bptt is the exact gradient, delegated to rnn.
@@ -285,5 +285,5 @@ func (r *bptt[T]) Direction(net *rnn.Network[T], b *rnn.Batch[T], dir []T) (floa
 	if err := net.Backward(&r.ws, dir); err != nil {
 		return loss, err
 	}
-	return loss, checkFinite(dir, LayoutOf(net.Layout))
+	return loss, checkFinite(dir, net.Layout)
 }

@@ -39,7 +39,7 @@ func (r *tbptt[T]) Direction(net *rnn.Network[T], b *rnn.Batch[T], dir []T) (flo
 		if err := net.Backward(&r.ws, dir); err != nil {
 			return loss, err
 		}
-		return loss, checkFinite(dir, LayoutOf(net.Layout))
+		return loss, checkFinite(dir, net.Layout)
 	}
 	readoutGrad(net, tr, dir)
 	B, N, In, steps, K := tr.B, tr.N, tr.In, tr.Steps, r.k

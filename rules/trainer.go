@@ -98,7 +98,7 @@ func (tr *Trainer[T]) Step(net *rnn.Network[T], b *rnn.Batch[T]) (StepResult, er
 	tr.Opt.Step(net.Params, tr.dir, res.LR)
 	rnn.MaskDiag(net.WRecM, net.Cfg.N)
 	tr.Iter++
-	if err := checkFinite(net.Params, LayoutOf(net.Layout)); err != nil {
+	if err := checkFinite(net.Params, net.Layout); err != nil {
 		err.(*ErrDiverged).Quantity = "params"
 		return res, tr.annotate(err)
 	}
