@@ -389,12 +389,7 @@ func checkpoint[T kernels.Float](run config.Run, tk task.Task[T], tk64 task.Task
 	}
 	c.Loss = results.Num(rep.Train.Loss)
 	c.TrainMetric, c.TestMetric, c.Gap = results.Num(rep.Train.Metric), results.Num(rep.Test.Metric), results.Num(rep.Gap)
-	net64 := rnn.Convert[float64](net)
-	hb, err := tk64.HessianBatch(ck)
-	if err != nil {
-		return c, err
-	}
-	hvp, err := rnn.NewHVP[float64](net64, hb, rnn.SetWRec, nil)
+	_, hvp, err := wrecHVP(tk64, net, ck)
 	if err != nil {
 		return c, err
 	}
@@ -427,6 +422,21 @@ func checkpoint[T kernels.Float](run config.Run, tk task.Task[T], tk64 task.Task
 	return c, nil
 }
 
+// wrecHVP returns the float64 copy of net and its W_rec Hessian-vector
+// product on the Hessian batch of checkpoint ck.
+func wrecHVP[T kernels.Float](tk64 task.Task[float64], net *rnn.Network[T], ck int) (*rnn.Network[float64], *rnn.HVP[float64], error) {
+	net64 := rnn.Convert[float64](net)
+	hb, err := tk64.HessianBatch(ck)
+	if err != nil {
+		return nil, nil, err
+	}
+	hvp, err := rnn.NewHVP[float64](net64, hb, rnn.SetWRec, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	return net64, hvp, nil
+}
+
 // finalExtras computes the top-k spectrum with its power-law fit and the
 // relative flatness at the final weights, when configured.
 func finalExtras[T kernels.Float](run config.Run, tk64 task.Task[float64], net *rnn.Network[T], ck int, res *results.Result) error {
@@ -434,12 +444,7 @@ func finalExtras[T kernels.Float](run config.Run, tk64 task.Task[float64], net *
 	if h.TopK == 0 && !h.Flatness {
 		return nil
 	}
-	net64 := rnn.Convert[float64](net)
-	hb, err := tk64.HessianBatch(ck)
-	if err != nil {
-		return err
-	}
-	hvp, err := rnn.NewHVP[float64](net64, hb, rnn.SetWRec, nil)
+	net64, hvp, err := wrecHVP(tk64, net, ck)
 	if err != nil {
 		return err
 	}
