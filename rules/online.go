@@ -21,9 +21,10 @@ type synGroup[T kernels.Float] struct {
 type onlineState[T kernels.Float] struct {
 	runs          []unitRun
 	rec, in       []synGroup[T] // one per run
-	c, d, p, q    []T           // B·n gathered per-run vectors
+	c, d, p       []T           // B·n gathered per-run vectors
+	q             []T           // B·N zeros: no trace uses TraceBatch's q term
 	ca, da, pa    []T
-	xZero, xPrev  []T // B·In
+	xZero         []T // B·In zeros: x^{t-1} at t = 1
 	shapeB, shapN int
 	shapeIn       int
 }
@@ -116,18 +117,18 @@ func (r *trunc[T]) directionOnline(net *rnn.Network[T], tr rnn.Trajectory[T], b 
 				for i := i0; i < i1; i++ {
 					src, dst := bb*N+i, bb*n+i-i0
 					s, ps := r.sig[src], psi[src]
-					switch {
-					case ru.alif:
+					o.c[dst] = leak
+					if rflo && !ru.alif {
+						o.d[dst], o.p[dst] = (1-leak)*ps, s
+					} else {
+						o.d[dst], o.p[dst] = 1-leak, s*ps
+					}
+					if ru.alif {
 						pp := psiPrev[src]
 						bi := T(beta[i])
-						o.c[dst], o.d[dst], o.p[dst], o.q[dst] = leak, 1-leak, s*ps, 0
 						o.ca[dst] = rho - (1-rho)*bi*pp
 						o.da[dst] = (1 - rho) * pp
 						o.pa[dst] = -bi * s * ps
-					case rflo:
-						o.c[dst], o.d[dst], o.p[dst], o.q[dst] = leak, (1-leak)*ps, s, 0
-					default:
-						o.c[dst], o.d[dst], o.p[dst], o.q[dst] = leak, 1-leak, s*ps, 0
 					}
 				}
 			}
