@@ -89,8 +89,7 @@ func RelativeFlatnessHutchinson(op Operator, w mat.Matrix, settings HutchinsonSe
 	u := mat.NewVecDense(nr, nil)
 	v := make([]float64, nr*nc)
 	hv := make([]float64, nr*nc)
-	samples := make([]float64, 0, p)
-	for i := 0; i < p; i++ {
+	return sampleMean(a, p, func() (float64, error) {
 		fillRademacher(rnd, z)
 		fillRademacher(rnd, zeta)
 		u.MulVec(w, mat.NewVecDense(nc, z))
@@ -101,15 +100,8 @@ func RelativeFlatnessHutchinson(op Operator, w mat.Matrix, settings HutchinsonSe
 			}
 		}
 		if err := a.apply(hv, v); err != nil {
-			return Estimate{}, err
+			return 0, err
 		}
-		samples = append(samples, floats.Dot(v, hv))
-		if settings.Recorder != nil {
-			e := newEstimate(samples, a.applies)
-			if err := a.record(Progress{Iter: i + 1, Value: e.Estimate, Residual: e.StdErr}); err != nil {
-				return Estimate{}, err
-			}
-		}
-	}
-	return newEstimate(samples, a.applies), nil
+		return floats.Dot(v, hv), nil
+	})
 }

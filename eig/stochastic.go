@@ -68,14 +68,26 @@ func Hutchinson(op Operator, settings HutchinsonSettings) (Estimate, error) {
 	rnd := newRand(settings.Seed)
 	z := make([]float64, n)
 	hz := make([]float64, n)
-	samples := make([]float64, 0, p)
-	for i := 0; i < p; i++ {
+	return sampleMean(a, p, func() (float64, error) {
 		fillRademacher(rnd, z)
 		if err := a.apply(hz, z); err != nil {
+			return 0, err
+		}
+		return floats.Dot(z, hz), nil
+	})
+}
+
+// sampleMean averages p samples drawn by sample, reporting the running
+// estimate and its standard error to a's recorder after each one.
+func sampleMean(a *applier, p int, sample func() (float64, error)) (Estimate, error) {
+	samples := make([]float64, 0, p)
+	for i := 0; i < p; i++ {
+		x, err := sample()
+		if err != nil {
 			return Estimate{}, err
 		}
-		samples = append(samples, floats.Dot(z, hz))
-		if settings.Recorder != nil {
+		samples = append(samples, x)
+		if a.rec != nil {
 			e := newEstimate(samples, a.applies)
 			if err := a.record(Progress{Iter: i + 1, Value: e.Estimate, Residual: e.StdErr}); err != nil {
 				return Estimate{}, err
