@@ -134,6 +134,24 @@ func MixedBeta(n, nALIF int, beta float64) []float64 {
 	return b
 }
 
+// Steps returns the 0-based indices, in increasing order, of the steps at
+// which the loss applies in a sequence of the given number of steps. It
+// errors when the timing is unknown or StepMask does not have one entry per
+// step.
+func (l *Loss) Steps(steps int) ([]int, error) {
+	at, n, err := l.lossSteps(nil, steps)
+	if err != nil {
+		return nil, err
+	}
+	ts := make([]int, 0, n)
+	for t := 1; t <= steps; t++ {
+		if at[t] {
+			ts = append(ts, t-1)
+		}
+	}
+	return ts, nil
+}
+
 // lossSteps returns, for steps t = 1..T (index t, index 0 unused), whether
 // the loss reads step t, and their count. It errors when the mask does not
 // fit.

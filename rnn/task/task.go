@@ -166,35 +166,6 @@ func (a *accumulator) score(m Metric) Score {
 	return s
 }
 
-// lossSteps lists the steps at which the loss applies.
-func lossSteps(steps int, l rnn.Loss) ([]int, error) {
-	switch l.Timing {
-	case rnn.LastStep:
-		if steps == 0 {
-			return nil, nil
-		}
-		return []int{steps - 1}, nil
-	case rnn.EveryStep:
-		ts := make([]int, steps)
-		for i := range ts {
-			ts[i] = i
-		}
-		return ts, nil
-	case rnn.MaskedSteps:
-		if len(l.StepMask) != steps {
-			return nil, fmt.Errorf("loss StepMask has %d entries for a batch of %d steps", len(l.StepMask), steps)
-		}
-		var ts []int
-		for t, on := range l.StepMask {
-			if on {
-				ts = append(ts, t)
-			}
-		}
-		return ts, nil
-	}
-	return nil, fmt.Errorf("unknown loss timing %d", l.Timing)
-}
-
 // addScores adds the metric and loss terms of readouts y for batch b.
 func addScores[T kernels.Float](a *accumulator, b *rnn.Batch[T], y []T, l rnn.Loss, m Metric) error {
 	if err := b.Validate(); err != nil {
@@ -203,7 +174,7 @@ func addScores[T kernels.Float](a *accumulator, b *rnn.Batch[T], y []T, l rnn.Lo
 	if len(y) != b.Steps*b.Size*b.Out {
 		return fmt.Errorf("outputs have length %d, want Steps*Size*Out = %d", len(y), b.Steps*b.Size*b.Out)
 	}
-	ts, err := lossSteps(b.Steps, l)
+	ts, err := l.Steps(b.Steps)
 	if err != nil {
 		return err
 	}

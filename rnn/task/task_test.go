@@ -102,7 +102,7 @@ func TestScoreOutputsErrors(t *testing.T) {
 		{"short-y", cls, []float64{0}, ce, Accuracy, "outputs have length 1"},
 		{"ce-no-labels", reg, []float64{0}, ce, Accuracy, "needs Labels"},
 		{"mse-no-y", cls, []float64{0, 0}, mse, MeanSquaredError, "needs Y"},
-		{"mask-length", reg, []float64{0}, rnn.Loss{Kind: rnn.MSE, Timing: rnn.MaskedSteps}, MeanSquaredError, "StepMask has 0 entries"},
+		{"mask-length", reg, []float64{0}, rnn.Loss{Kind: rnn.MSE, Timing: rnn.MaskedSteps}, MeanSquaredError, "Loss.StepMask has length 0, want Steps = 1"},
 		{"bad-batch", &rnn.Batch[float64]{Size: 1, Steps: 1, In: 2, Out: 1, X: []float64{0}, Y: []float64{0}}, []float64{0}, mse, MeanSquaredError, "batch X"},
 	} {
 		if _, err := ScoreOutputs(tc.b, tc.y, tc.l, tc.m); err == nil || !strings.Contains(err.Error(), tc.want) {
