@@ -272,10 +272,6 @@ func (net *Network[T]) initialise() {
 		for i := range net.WRecM {
 			net.WRecM[i] = T(s * rrec.NormFloat64())
 		}
-		s = 0.1 / math.Sqrt(float64(c.N))
-		for i := range net.WOutM {
-			net.WOutM[i] = T(s * (2*rout.Float64() - 1))
-		}
 	default:
 		s := 1 / math.Sqrt(float64(c.In)/2)
 		for i := range net.WInM {
@@ -285,11 +281,22 @@ func (net *Network[T]) initialise() {
 		for i := range net.WRecM {
 			net.WRecM[i] = T(s * rrec.NormFloat64())
 		}
-		lim := math.Sqrt(6 / float64(c.N+c.Out))
-		for i := range net.WOutM {
-			net.WOutM[i] = T(lim * (2*rout.Float64() - 1))
-		}
 	}
+	DrawWOut(net.WOutM, c.Init, c.N, c.Out, rout)
 	clear(net.BOutV)
 	MaskDiag(net.WRecM, c.N)
+}
+
+// DrawWOut fills w, an out×n row-major matrix, with draws from rng as W_out
+// is initialised under scheme init (Config.Init): 0.1·U(−1,1)/√n for
+// InitMurray, Glorot-uniform U(−√(6/(n+out)), +√(6/(n+out))) otherwise.
+// Entries are drawn in order, one uniform variate each.
+func DrawWOut[T kernels.Float](w []T, init string, n, out int, rng *rand.Rand) {
+	s := math.Sqrt(6 / float64(n+out))
+	if init == InitMurray {
+		s = 0.1 / math.Sqrt(float64(n))
+	}
+	for i := range w {
+		w[i] = T(s * (2*rng.Float64() - 1))
+	}
 }

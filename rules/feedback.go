@@ -89,15 +89,9 @@ func FeedbackMatrix[T kernels.Float](d FeedbackDist, seed uint64, n, out int) []
 			m[i] = T(s * rng.NormFloat64())
 		}
 	case FeedbackMurray:
-		s := 0.1 / math.Sqrt(float64(n))
-		for i := range m {
-			m[i] = T(s * (2*rng.Float64() - 1))
-		}
+		rnn.DrawWOut(m, rnn.InitMurray, n, out, rng)
 	default:
-		lim := math.Sqrt(6 / float64(n+out))
-		for i := range m {
-			m[i] = T(lim * (2*rng.Float64() - 1))
-		}
+		rnn.DrawWOut(m, rnn.InitCode, n, out, rng)
 	}
 	return m
 }
