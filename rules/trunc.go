@@ -198,6 +198,7 @@ func (r *trunc[T]) directionBatched(net *rnn.Network[T], tr rnn.Trajectory[T], b
 	lCur, lNext := r.lCur, r.lNext
 	hasNext := false
 	carry := false // δ^{t+1}, γ^{t+1} or u^{t+1} may be non-zero
+	var dn []T     // δ^{t+1}: zeros (r.dNext) at the last active step, then the previous step's slice of r.delta
 	thi, tlo, skipped := 0, 0, 0
 	for t := steps; t >= 1; t-- {
 		hasL := r.learningSignal(net, tr, t, lCur)
@@ -214,6 +215,7 @@ func (r *trunc[T]) directionBatched(net *rnn.Network[T], tr rnn.Trajectory[T], b
 		if thi == 0 {
 			thi = t
 			clear(r.dNext)
+			dn = r.dNext
 			clear(r.gam)
 			clear(r.u)
 		}
@@ -229,7 +231,7 @@ func (r *trunc[T]) directionBatched(net *rnn.Network[T], tr rnn.Trajectory[T], b
 			kernels.Mul(d, psi, r.sig)
 			continue
 		}
-		s, dn, gam, u := r.sig, r.dNext, r.gam, r.u
+		s, gam, u := r.sig, r.gam, r.u
 		for row := 0; row < B; row++ {
 			o := row * N
 			for i := 0; i < N; i++ {
@@ -247,7 +249,7 @@ func (r *trunc[T]) directionBatched(net *rnn.Network[T], tr rnn.Trajectory[T], b
 				}
 			}
 		}
-		copy(dn, d)
+		dn = d
 		carry = true
 	}
 	if thi == 0 {
