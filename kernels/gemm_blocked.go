@@ -449,15 +449,8 @@ func (mk *gemmMicro[T]) packBStrip(dst []T, tB bool, n, k int, b []T, ldb, j0 in
 func packATrans[T Float](dst []T, m, k int, a []T, lda, mr int) {
 	strips := (m + mr - 1) / mr
 	full := m / mr
-	// Full strips of the micro-kernels' heights move as fixed-size arrays
-	// (inline vector moves; generic code would call memmove per piece).
-	done := false
-	switch d := any(dst).(type) {
-	case []float32:
-		done = packATransFixed32(d, full, k, any(a).([]float32), lda, mr)
-	case []float64:
-		done = packATransFixed64(d, full, k, any(a).([]float64), lda, mr)
-	}
+	// Full strips of the micro-kernels' heights move as fixed-size arrays.
+	done := packATransFixed(dst, full, k, a, lda, mr)
 	first := 0
 	if done {
 		first = full
@@ -473,47 +466,24 @@ func packATrans[T Float](dst []T, m, k int, a []T, lda, mr int) {
 	}
 }
 
-// packATransFixed32 is packATrans for the first full strips when mr is 6 or
+// packATransFixed is packATrans for the first full strips when mr is 6 or
 // 8; it reports whether it did them. It fills one strip at a time: the
 // writes are sequential, and the lines read for strip s are still in cache
 // for strip s+1.
-func packATransFixed32(dst []float32, full, k int, a []float32, lda, mr int) bool {
+func packATransFixed[T Float](dst []T, full, k int, a []T, lda, mr int) bool {
 	switch mr {
 	case 8:
 		for s := 0; s < full; s++ {
 			for l := 0; l < k; l++ {
-				v := *(*[8]float32)(a[l*lda+s*8:]) // via a local: inline moves, no memmove
-				*(*[8]float32)(dst[s*k*8+l*8:]) = v
+				v := *(*[8]T)(a[l*lda+s*8:]) // via a local: inline moves, no memmove
+				*(*[8]T)(dst[s*k*8+l*8:]) = v
 			}
 		}
 	case 6:
 		for s := 0; s < full; s++ {
 			for l := 0; l < k; l++ {
-				v := *(*[6]float32)(a[l*lda+s*6:]) // via a local: inline moves, no memmove
-				*(*[6]float32)(dst[s*k*6+l*6:]) = v
-			}
-		}
-	default:
-		return false
-	}
-	return true
-}
-
-// packATransFixed64 is packATransFixed32 for float64.
-func packATransFixed64(dst []float64, full, k int, a []float64, lda, mr int) bool {
-	switch mr {
-	case 8:
-		for s := 0; s < full; s++ {
-			for l := 0; l < k; l++ {
-				v := *(*[8]float64)(a[l*lda+s*8:]) // via a local: inline moves, no memmove
-				*(*[8]float64)(dst[s*k*8+l*8:]) = v
-			}
-		}
-	case 6:
-		for s := 0; s < full; s++ {
-			for l := 0; l < k; l++ {
-				v := *(*[6]float64)(a[l*lda+s*6:]) // via a local: inline moves, no memmove
-				*(*[6]float64)(dst[s*k*6+l*6:]) = v
+				v := *(*[6]T)(a[l*lda+s*6:]) // via a local: inline moves, no memmove
+				*(*[6]T)(dst[s*k*6+l*6:]) = v
 			}
 		}
 	default:
