@@ -57,8 +57,8 @@ func fmtP(p float64) string {
 		return "n/a"
 	}
 	if p < 1e-16 {
-		// A p-value is never 0; below about 1e-16 the normal tail in
-		// float64 (1 − Φ(z)) rounds to 0.
+		// Far below any significance level; a p-value of 0 (underflow
+		// of the tail) is shown the same way rather than as 0.
 		return "< 1e-16"
 	}
 	if p < 1e-4 {

@@ -326,8 +326,13 @@ func (r *RankTest) normalApprox(s, mu, v float64) {
 	}
 	d := math.Max(math.Abs(s-mu)-0.5, 0)
 	r.Z = math.Copysign(d/math.Sqrt(v), s-mu)
-	r.P = math.Min(1, 2*distuv.UnitNormal.Survival(d/math.Sqrt(v)))
+	r.P = math.Min(1, 2*normalSurvival(d/math.Sqrt(v)))
 }
+
+// normalSurvival returns P(Z > z) for a standard normal Z, as ½·erfc(z/√2):
+// accurate in the far tail, where distuv.UnitNormal.Survival (1 − Φ(z))
+// loses its digits and is 0 beyond z ≈ 8.3.
+func normalSurvival(z float64) float64 { return 0.5 * math.Erfc(z/math.Sqrt2) }
 
 // exactUTwoSided returns 2·min(P(U ≤ u), P(U ≥ u)), capped at 1, under the
 // null distribution of U for sizes n1, n2 without ties.

@@ -304,6 +304,34 @@ func TestMannWhitneyNormal(t *testing.T) {
 	}
 }
 
+func TestNormalTail(t *testing.T) {
+	for _, tc := range []struct{ z, want float64 }{
+		{0, 0.5},
+		{1, 0.15865525393145707},
+		{5, 2.866515718791939e-07},
+		{10, 7.6198530241605e-24},
+		{20, 2.7536241186062e-89},
+	} {
+		if got := normalSurvival(tc.z); math.Abs(got-tc.want) > 1e-12*tc.want {
+			t.Errorf("normalSurvival(%v) = %v, want %v", tc.z, got, tc.want)
+		}
+	}
+	// Far beyond z ≈ 8.3 the two-sided p stays positive and exact.
+	var x, y []float64
+	for i := range 300 {
+		x = append(x, float64(i))
+		y = append(y, float64(i+1000))
+	}
+	res, err := MannWhitney(x, y)
+	if err != nil || res.Exact || !(res.Z < -20) {
+		t.Fatalf("%+v %v, want the normal approximation with z < -20", res, err)
+	}
+	want := math.Erfc(-res.Z / math.Sqrt2)
+	if !(res.P > 0) || math.Abs(res.P-want) > 1e-12*want {
+		t.Errorf("separated samples: p = %v, want %v", res.P, want)
+	}
+}
+
 func TestWilcoxonSignedRank(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	for n := 1; n <= 10; n++ {
