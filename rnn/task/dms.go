@@ -64,30 +64,14 @@ func (c DMSConfig) Validate() error {
 
 // WithDefaults returns c with every zero field set to its default.
 func (c DMSConfig) WithDefaults() DMSConfig {
-	if c.NALIF == 0 {
-		c.NALIF = 50
-	}
-	if c.NPlain == 0 {
-		c.NPlain = 50
-	}
-	if c.Beta == 0 {
-		c.Beta = 1.8
-	}
-	if c.TauA == 0 {
-		c.TauA = 30
-	}
-	if c.CueSteps == 0 {
-		c.CueSteps = 2
-	}
-	if c.Delay == 0 {
-		c.Delay = 16
-	}
-	if c.TestDelayMin == 0 {
-		c.TestDelayMin = c.Delay
-	}
-	if c.TestDelayMax == 0 {
-		c.TestDelayMax = 2 * c.Delay
-	}
+	orDefault(&c.NALIF, 50)
+	orDefault(&c.NPlain, 50)
+	orDefault(&c.Beta, 1.8)
+	orDefault(&c.TauA, 30)
+	orDefault(&c.CueSteps, 2)
+	orDefault(&c.Delay, 16)
+	orDefault(&c.TestDelayMin, c.Delay)
+	orDefault(&c.TestDelayMax, 2*c.Delay)
 	return c
 }
 

@@ -88,15 +88,9 @@ func (c PatternConfig) Validate() error {
 
 // WithDefaults returns c with every zero field set to its default.
 func (c PatternConfig) WithDefaults() PatternConfig {
-	if c.N == 0 {
-		c.N = 100
-	}
-	if c.In == 0 {
-		c.In = 100
-	}
-	if c.Steps == 0 {
-		c.Steps = 50
-	}
+	orDefault(&c.N, 100)
+	orDefault(&c.In, 100)
+	orDefault(&c.Steps, 50)
 	if len(c.Periods) == 0 {
 		c.Periods = []float64{10, 40, 70, 100}
 	} else {
@@ -115,21 +109,11 @@ func (c PatternConfig) WithDefaults() PatternConfig {
 	} else {
 		c.Phases = append([]float64(nil), c.Phases...)
 	}
-	if c.InputStd == 0 {
-		c.InputStd = 1
-	}
-	if c.InputSeed == 0 {
-		c.InputSeed = 20220602
-	}
-	if c.NoiseMin == 0 {
-		c.NoiseMin = 0.1
-	}
-	if c.NoiseMax == 0 {
-		c.NoiseMax = 0.5
-	}
-	if c.NoiseDraws == 0 {
-		c.NoiseDraws = 100
-	}
+	orDefault(&c.InputStd, 1)
+	orDefault(&c.InputSeed, 20220602)
+	orDefault(&c.NoiseMin, 0.1)
+	orDefault(&c.NoiseMax, 0.5)
+	orDefault(&c.NoiseDraws, 100)
 	return c
 }
 

@@ -78,26 +78,14 @@ func (c SeqMNISTConfig) Validate() error {
 
 // WithDefaults returns c with every zero field set to its default.
 func (c SeqMNISTConfig) WithDefaults() SeqMNISTConfig {
-	def := func(p *int, v int) {
-		if *p == 0 {
-			*p = v
-		}
-	}
-	deff := func(p *float64, v float64) {
-		if *p == 0 {
-			*p = v
-		}
-	}
-	def(&c.N, 128)
-	def(&c.BatchSize, 256)
-	def(&c.EvalBatchSize, 1000)
-	def(&c.HessianBatchSize, 256)
-	deff(&c.ValidationFraction, 1.0/12)
-	deff(&c.TestFraction, 1.0/7)
-	deff(&c.TestNoiseStd, 0.2)
-	if c.NoiseSeed == 0 {
-		c.NoiseSeed = 20220601
-	}
+	orDefault(&c.N, 128)
+	orDefault(&c.BatchSize, 256)
+	orDefault(&c.EvalBatchSize, 1000)
+	orDefault(&c.HessianBatchSize, 256)
+	orDefault(&c.ValidationFraction, 1.0/12)
+	orDefault(&c.TestFraction, 1.0/7)
+	orDefault(&c.TestNoiseStd, 0.2)
+	orDefault(&c.NoiseSeed, 20220601)
 	return c
 }
 

@@ -274,6 +274,15 @@ func Generalization[T kernels.Float](p Predictor[T], tk Task[T]) (GapReport, err
 	return r, nil
 }
 
+// orDefault sets *p to def when it is the zero value (the WithDefaults
+// rule of the task configs).
+func orDefault[V comparable](p *V, def V) {
+	var zero V
+	if *p == zero {
+		*p = def
+	}
+}
+
 // fieldError is a Config validation error naming the field and its range.
 func fieldError(cfg, field string, value any, allowed string) error {
 	return fmt.Errorf("task: %s.%s = %v, allowed range %s", cfg, field, value, allowed)
