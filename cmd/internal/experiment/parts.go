@@ -361,24 +361,27 @@ func wideRange(bands []plots.Band) bool {
 	return hi > 20*lo
 }
 
-func (v *view) lambda() {
-	bands := v.bands(func(c results.Checkpoint) results.Num { return c.Lambda.Value })
+// curve draws a per-checkpoint quantity f along training, mean ± std per
+// group, as figure name; logWide puts it on a log axis when wideRange says
+// the means span a wide range.
+func (v *view) curve(f func(results.Checkpoint) results.Num, name, title, ylabel, caption string, logWide bool) {
+	bands := v.bands(f)
 	if len(bands) == 0 {
 		return
 	}
-	if p, err := plots.Bands(v.title+": λ_max along training", "iteration", "λ_max (W_rec Hessian)", bands, wideRange(bands)); err == nil {
-		v.save(p, "lambda", "λ_max along training, mean ± std over runs (Fig. 3).")
+	if p, err := plots.Bands(v.title+": "+title, "iteration", ylabel, bands, logWide && wideRange(bands)); err == nil {
+		v.save(p, name, caption)
 	}
 }
 
+func (v *view) lambda() {
+	v.curve(func(c results.Checkpoint) results.Num { return c.Lambda.Value }, "lambda", "λ_max along training", "λ_max (W_rec Hessian)",
+		"λ_max along training, mean ± std over runs (Fig. 3).", true)
+}
+
 func (v *view) loss() {
-	bands := v.bands(func(c results.Checkpoint) results.Num { return c.Loss })
-	if len(bands) == 0 {
-		return
-	}
-	if p, err := plots.Bands(v.title+": training loss", "iteration", "training loss", bands, wideRange(bands)); err == nil {
-		v.save(p, "loss", "Training loss (with the L2 term) along training, mean ± std.")
-	}
+	v.curve(func(c results.Checkpoint) results.Num { return c.Loss }, "loss", "training loss", "training loss",
+		"Training loss (with the L2 term) along training, mean ± std.", true)
 }
 
 // alpha draws the Eq. 6 step length α and cos∠(ĝ, g) along training.
@@ -441,13 +444,8 @@ func (v *view) matched() {
 
 // lr draws the learning rate along training (Fig. 5's schedule).
 func (v *view) lr() {
-	bands := v.bands(func(c results.Checkpoint) results.Num { return c.LR })
-	if len(bands) == 0 {
-		return
-	}
-	if p, err := plots.Bands(v.title+": learning rate", "iteration", "η", bands, false); err == nil {
-		v.save(p, "lr", "Learning rate along training (Fig. 5: the decayed schedule starts at 3× the rate and is multiplied by 0.8 every total/30 iterations).")
-	}
+	v.curve(func(c results.Checkpoint) results.Num { return c.LR }, "lr", "learning rate", "η",
+		"Learning rate along training (Fig. 5: the decayed schedule starts at 3× the rate and is multiplied by 0.8 every total/30 iterations).", false)
 }
 
 // gapStrip draws every run's final gap per rule (Fig. 5, Fig. 6).
