@@ -238,35 +238,36 @@ def main():
         print(f"\ntorch {torch.__version__}, {torch.get_num_threads()} thread; {a.rounds} rounds, medians; "
               f"affinity {sorted(os.sched_getaffinity(0))}; PyTorch start: "
               f"{'eig.Power Seed 1' if a.start == 'go' else f'randn seeds {a.seed}..{a.seed + a.rounds - 1}'}\n")
-        print("| W_rec | method | products | λ | rel. err. λ | wall ms | CPU ms | CPU ms/product | setup CPU ms |")
-        print("|---|---|---|---|---|---|---|---|---|")
+        print("| W_rec | method | products | λ | rel. err. λ | wall ms | CPU ms | CPU ms/product | setup CPU ms "
+              "| PyTorch f32 power ÷ this, CPU (excl. / incl. setup) |")
+        print("|---|---|---|---|---|---|---|---|---|---|")
         for op in ops:
-            lam_ref = op.ref["lambda"]
+            rows = []  # (method, products, λ, rel. err., wall, CPU, setup CPU)
             if go_runs:
                 name = f"wrec×{op.scale}"
                 setup = med(r["SeqMNISTNewHVP/ws=reused"]["cpu-ms/op"] for r in go_runs)
                 for m, key in (("power", "power"), ("lanczos", "lanczos"), ("lanczos-paper", "lanczos_paper"),
                                ("lanczos-tol1e-3", "lanczos_tol1e-3")):
                     rs = [r[f"SeqMNISTLeading/{name}/{m}"] for r in go_runs]
-                    # The benchmark reports the error, the dump the value
-                    # (the same deterministic computation).
-                    lam = op.ref[key]["abs" if m == "power" else "value"]
                     app = med(r["applies"] for r in rs)
                     if app != op.ref[key]["applies"]:
                         print(f"warning: {name}/{m}: the benchmark made {app:.0f} products, the dump "
                               f"{op.ref[key]['applies']}", file=sys.stderr)
-                    cpu = med(r["cpu-ms/op"] for r in rs)
-                    err = 10 ** med(r["log10-relerr"] for r in rs)
-                    print(f"| ×{op.scale} | hessrnn {m} (float64) | {app:.0f} | {lam:.10g} | "
-                          f"{err:.0e} | {med(r['wall'] for r in rs):.1f} | {cpu:.1f} | {cpu / app:.2f} | {setup:.1f} |")
+                    # The benchmark reports the error, the dump the value
+                    # (the same deterministic computation).
+                    rows.append((f"hessrnn {m} (float64)", app, op.ref[key]["abs" if m == "power" else "value"],
+                                 10 ** med(r["log10-relerr"] for r in rs), med(r["wall"] for r in rs),
+                                 med(r["cpu-ms/op"] for r in rs), setup))
             for dt in ("float32", "float64"):
                 rs = torch_runs[(op.scale, dt)]
-                app = med(r["applies"] for r in rs)
-                cpu = med(r["cpu"] for r in rs)
                 lam = med(r["lambda"] for r in rs)
-                print(f"| ×{op.scale} | PyTorch power ({dt}) | {app:.0f} | {lam:.10g} | {rel(abs(lam), abs(lam_ref)):.0e} | "
-                      f"{med(r['wall'] for r in rs):.1f} | {cpu:.1f} | {cpu / app:.2f} | "
-                      f"{med(r['setup_cpu'] for r in rs):.1f} |")
+                rows.append((f"PyTorch power ({dt})", med(r["applies"] for r in rs), lam,
+                             rel(abs(lam), abs(op.ref["lambda"])), med(r["wall"] for r in rs),
+                             med(r["cpu"] for r in rs), med(r["setup_cpu"] for r in rs)))
+            base = next(r for r in rows if r[0] == "PyTorch power (float32)")
+            for m, app, lam, err, wall, cpu, setup in rows:
+                print(f"| ×{op.scale} | {m} | {app:.0f} | {lam:.10g} | {err:.0e} | {wall:.1f} | {cpu:.1f} | "
+                      f"{cpu / app:.2f} | {setup:.1f} | {base[5] / cpu:.2f}× / {(base[5] + base[6]) / (cpu + setup):.2f}× |")
         if go_runs:
             hv = med(r["SeqMNISTHVP/k=1"]["cpu-ms/vector"] for r in go_runs)
             new = med(r["SeqMNISTNewHVP/ws=new"]["cpu-ms/op"] for r in go_runs)
