@@ -242,7 +242,9 @@ def main():
               "| PyTorch f32 power ÷ this, CPU (excl. / incl. setup) |")
         print("|---|---|---|---|---|---|---|---|---|---|")
         for op in ops:
-            rows = []  # (method, products, λ, rel. err., wall, CPU, setup CPU)
+            # (method, (products median, min, max), λ, rel. err., wall, CPU,
+            # CPU per product, setup CPU), medians over rounds
+            rows = []
             if go_runs:
                 name = f"wrec×{op.scale}"
                 setup = med(r["SeqMNISTNewHVP/ws=reused"]["cpu-ms/op"] for r in go_runs)
@@ -255,19 +257,22 @@ def main():
                               f"{op.ref[key]['applies']}", file=sys.stderr)
                     # The benchmark reports the error, the dump the value
                     # (the same deterministic computation).
-                    rows.append((f"hessrnn {m} (float64)", app, op.ref[key]["abs" if m == "power" else "value"],
+                    rows.append((f"hessrnn {m} (float64)", (app, app, app), op.ref[key]["abs" if m == "power" else "value"],
                                  10 ** med(r["log10-relerr"] for r in rs), med(r["wall"] for r in rs),
-                                 med(r["cpu-ms/op"] for r in rs), setup))
+                                 med(r["cpu-ms/op"] for r in rs), med(r["cpu-ms/op"] / r["applies"] for r in rs), setup))
             for dt in ("float32", "float64"):
                 rs = torch_runs[(op.scale, dt)]
                 lam = med(r["lambda"] for r in rs)
-                rows.append((f"PyTorch power ({dt})", med(r["applies"] for r in rs), lam,
+                apps = [r["applies"] for r in rs]
+                rows.append((f"PyTorch power ({dt})", (med(apps), min(apps), max(apps)), lam,
                              rel(abs(lam), abs(op.ref["lambda"])), med(r["wall"] for r in rs),
-                             med(r["cpu"] for r in rs), med(r["setup_cpu"] for r in rs)))
+                             med(r["cpu"] for r in rs), med(r["cpu"] / r["applies"] for r in rs),
+                             med(r["setup_cpu"] for r in rs)))
             base = next(r for r in rows if r[0] == "PyTorch power (float32)")
-            for m, app, lam, err, wall, cpu, setup in rows:
-                print(f"| ×{op.scale} | {m} | {app:.0f} | {lam:.10g} | {err:.0e} | {wall:.1f} | {cpu:.1f} | "
-                      f"{cpu / app:.2f} | {setup:.1f} | {base[5] / cpu:.2f}× / {(base[5] + base[6]) / (cpu + setup):.2f}× |")
+            for m, (app, lo, hi), lam, err, wall, cpu, per, setup in rows:
+                apps = f"{app:g}" if lo == hi else f"{app:g} ({lo}–{hi})"
+                print(f"| ×{op.scale} | {m} | {apps} | {lam:.10g} | {err:.0e} | {wall:.1f} | {cpu:.1f} | "
+                      f"{per:.2f} | {setup:.1f} | {base[5] / cpu:.2f}× / {(base[5] + base[7]) / (cpu + setup):.2f}× |")
         if go_runs:
             hv = med(r["SeqMNISTHVP/k=1"]["cpu-ms/vector"] for r in go_runs)
             new = med(r["SeqMNISTNewHVP/ws=new"]["cpu-ms/op"] for r in go_runs)
