@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"math/rand/v2"
@@ -38,12 +37,8 @@ func cmdBench(ctx context.Context, a *app, args []string) error {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	budget := fs.Duration("time", 300*time.Millisecond, "minimum time per benchmark")
 	only := fs.String("only", "", "run only benchmarks whose name contains this text")
-	pos, err := parseArgs(fs, args)
-	if errors.Is(err, flag.ErrHelp) {
-		fmt.Fprintf(a.stdout, benchHelp, flagDefaults(fs))
-		return nil
-	}
-	if err != nil {
+	pos, help, err := parseCommand(a, fs, args, benchHelp)
+	if help || err != nil {
 		return err
 	}
 	if len(pos) > 0 {

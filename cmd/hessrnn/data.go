@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"net/url"
@@ -38,12 +37,8 @@ func cmdData(ctx context.Context, a *app, args []string) error {
 	dir := fs.String("dir", "", "data `dir`ectory (default: $HESSRNN_DATA, then "+task.DefaultDataDir+")")
 	var mirrors multiFlag
 	fs.Var(&mirrors, "mirror", "download: base `URL` of a mirror, tried in order (repeatable; default: the standard MNIST mirrors)")
-	pos, err := parseArgs(fs, args)
-	if errors.Is(err, flag.ErrHelp) {
-		fmt.Fprintf(a.stdout, dataHelp, flagDefaults(fs))
-		return nil
-	}
-	if err != nil {
+	pos, help, err := parseCommand(a, fs, args, dataHelp)
+	if help || err != nil {
 		return err
 	}
 	action := "where"

@@ -780,6 +780,9 @@ func TestHelp(t *testing.T) {
 		if !strings.Contains(o.stdout, "Usage") || !strings.Contains(o.stdout, "Examples:\n  hessrnn") {
 			t.Errorf("hessrnn %v: help without usage or examples:\n%s", args, o.stdout)
 		}
+		if strings.Contains(o.stdout, "%!") {
+			t.Errorf("hessrnn %v: help text and its arguments do not match:\n%s", args, o.stdout)
+		}
 	}
 	o := mustRun(t, dir, nil, "run", "--help")
 	for _, s := range []string{"fig2", "fig12", "table1", "theorem1", "--config", "--set"} {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -34,12 +33,8 @@ func cmdReport(ctx context.Context, a *app, args []string) error {
 	fs := flag.NewFlagSet("report", flag.ContinueOnError)
 	out := fs.String("out", "", "output `dir`ectory (default: DIR)")
 	title := fs.String("title", "", "report title (default: from the experiments found)")
-	pos, err := parseArgs(fs, args)
-	if errors.Is(err, flag.ErrHelp) {
-		fmt.Fprintf(a.stdout, reportHelp, flagDefaults(fs))
-		return nil
-	}
-	if err != nil {
+	pos, help, err := parseCommand(a, fs, args, reportHelp)
+	if help || err != nil {
 		return err
 	}
 	if len(pos) == 0 {

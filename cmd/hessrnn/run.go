@@ -115,6 +115,22 @@ func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
+// parseCommand parses a command's args with parseArgs. On -h or --help it
+// writes the command's help to a.stdout and reports help: the help text is
+// a format whose verbs take extra, then the flag defaults.
+func parseCommand(a *app, fs *flag.FlagSet, args []string, helpText string, extra ...string) (pos []string, help bool, err error) {
+	pos, err = parseArgs(fs, args)
+	if errors.Is(err, flag.ErrHelp) {
+		vals := make([]any, 0, len(extra)+1)
+		for _, x := range extra {
+			vals = append(vals, x)
+		}
+		fmt.Fprintf(a.stdout, helpText, append(vals, flagDefaults(fs))...)
+		return nil, true, nil
+	}
+	return pos, false, err
+}
+
 func flagDefaults(fs *flag.FlagSet) string {
 	var b strings.Builder
 	fs.SetOutput(&b)
@@ -141,12 +157,8 @@ func newRunFlagSet(name string) (*flag.FlagSet, *runFlags) {
 
 func cmdRun(ctx context.Context, a *app, args []string) error {
 	fs, _ := newRunFlagSet("run")
-	pos, err := parseArgs(fs, args)
-	if errors.Is(err, flag.ErrHelp) {
-		fmt.Fprintf(a.stdout, runHelp, experimentList(), flagDefaults(fs))
-		return nil
-	}
-	if err != nil {
+	pos, help, err := parseCommand(a, fs, args, runHelp, experimentList())
+	if help || err != nil {
 		return err
 	}
 	if len(pos) == 0 {
@@ -214,12 +226,8 @@ func resolveShard(s string, getenv func(string) string) (sweep.Shard, error) {
 // runExperiment is "hessrnn run NAME" and the no-argument default.
 func runExperiment(ctx context.Context, a *app, name string, args []string, isDefault bool) error {
 	fs, f := newRunFlagSet("run")
-	pos, err := parseArgs(fs, args)
-	if errors.Is(err, flag.ErrHelp) {
-		fmt.Fprintf(a.stdout, runHelp, experimentList(), flagDefaults(fs))
-		return nil
-	}
-	if err != nil {
+	pos, help, err := parseCommand(a, fs, args, runHelp, experimentList())
+	if help || err != nil {
 		return err
 	}
 	if len(pos) > 0 {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -62,12 +61,8 @@ func cmdSweep(ctx context.Context, a *app, args []string) error {
 	dry := fs.Bool("dry-run", false, "print the runs (ID, pending or done) and exit")
 	var sets multiFlag
 	fs.Var(&sets, "set", "change a base setting, `key=value` (repeatable); the [sweep] lists still apply on top")
-	pos, err := parseArgs(fs, args)
-	if errors.Is(err, flag.ErrHelp) {
-		fmt.Fprintf(a.stdout, sweepHelp, flagDefaults(fs))
-		return nil
-	}
-	if err != nil {
+	pos, help, err := parseCommand(a, fs, args, sweepHelp)
+	if help || err != nil {
 		return err
 	}
 	if len(pos) != 1 {
