@@ -21,9 +21,11 @@ from the same start vector as eig.Power in the Go test (same number of
 products, same λ). A mismatch above --tol (relative) exits with status 1.
 
 Then, for each scale and float32/float64, it runs --rounds rounds of
-setup + power iteration (the same random start, seed --seed, every round)
-on one thread and prints medians of wall and CPU time, the products, λ and
-CPU ms per product.
+setup + power iteration on one thread, from eig.Power's start vector for
+Seed 1 (the benchmark's, so float64 makes the same products; --start go,
+the default) or from torch.randn with seed --seed + round (--start randn),
+and prints medians of wall and CPU time, the products (with their range),
+λ and CPU ms per product.
 
 --compare also runs the Go benchmarks (BenchmarkSeqMNISTLeading,
 BenchmarkSeqMNISTNewHVP, BenchmarkSeqMNISTHVP/k=1; GOMAXPROCS=1), one Go
