@@ -331,16 +331,8 @@ func runExperiment(ctx context.Context, a *app, name string, args []string, isDe
 	sum, done, err := env.RunExperiment(ctx, spec, base, seeds, experiment.RunOptions{
 		Out: out, Jobs: f.jobs, Shard: shard, Force: f.force, Log: log, Terminal: term,
 	})
-	if err != nil {
-		if ctx.Err() != nil {
-			return runsInterrupted(sum, out)
-		}
+	if sharded, err := runsDone(ctx, a, sum, err, start, shard, out); err != nil || sharded {
 		return err
-	}
-	fmt.Fprintf(a.stderr, "hessrnn: %s in %s\n", sum, time.Since(start).Round(time.Second))
-	if shard.Count > 1 {
-		fmt.Fprintf(a.stdout, "shard %s done; when every shard has finished: hessrnn report %s\n", shard, out)
-		return nil
 	}
 	if !f.noReport {
 		an, err := experiment.WriteReport(out, done, spec.Title+" — "+base.Task, shellJoin(a.args))

@@ -128,16 +128,11 @@ func cmdSweep(ctx context.Context, a *app, args []string) error {
 	fmt.Fprintf(a.stderr, "hessrnn: sweep %s: %d runs (shard %s: %d); results in %s\n", cfgPath, len(runs), shard, len(shard.Select(runs)), out)
 	start := time.Now()
 	sum, err := env.Execute(ctx, runs, experiment.RunOptions{Out: out, Jobs: f.jobs, Shard: shard, Force: f.force, Log: log, Terminal: term})
+	sharded, err := runsDone(ctx, a, sum, err, start, shard, out)
 	if err != nil {
-		if ctx.Err() != nil {
-			return runsInterrupted(sum, out)
-		}
 		return err
 	}
-	fmt.Fprintf(a.stderr, "hessrnn: %s in %s\n", sum, time.Since(start).Round(time.Second))
-	if shard.Count > 1 {
-		fmt.Fprintf(a.stdout, "shard %s done; when every shard has finished: hessrnn report %s\n", shard, out)
-	} else if !f.noReport {
+	if !sharded && !f.noReport {
 		done, _ := experiment.Collect(out, runs)
 		an, err := experiment.WriteReport(out, done, "Sweep "+filepath.Base(cfgPath), shellJoin(a.args))
 		if err != nil {
@@ -204,6 +199,26 @@ func writeSlurm(a *app, cfgPath, out, bin string, tasks, cpus int, tlimit, mem, 
 
 // runsInterrupted is the error of a run or sweep stopped by a signal: how
 // many runs were saved in out, and how to resume.
+// runsDone ends a batch of runs started at start that returned sum and
+// err: err comes back as is, or as an interruption when ctx was cancelled.
+// Otherwise it prints the summary line and, for one shard of several, how
+// to report once every shard has finished, and returns whether this was a
+// shard.
+func runsDone(ctx context.Context, a *app, sum sweep.Summary, err error, start time.Time, shard sweep.Shard, out string) (sharded bool, _ error) {
+	if err != nil {
+		if ctx.Err() != nil {
+			return false, runsInterrupted(sum, out)
+		}
+		return false, err
+	}
+	fmt.Fprintf(a.stderr, "hessrnn: %s in %s\n", sum, time.Since(start).Round(time.Second))
+	if shard.Count > 1 {
+		fmt.Fprintf(a.stdout, "shard %s done; when every shard has finished: hessrnn report %s\n", shard, out)
+		return true, nil
+	}
+	return false, nil
+}
+
 func runsInterrupted(sum sweep.Summary, out string) error {
 	return &interruptedError{fmt.Sprintf("interrupted: %d runs finished and saved in %s; run the same command again to resume", sum.Finished+sum.Diverged, out)}
 }
