@@ -44,12 +44,7 @@ func (d FeedbackDist) String() string {
 
 // ParseFeedbackDist returns the distribution named s.
 func ParseFeedbackDist(s string) (FeedbackDist, error) {
-	for d, n := range feedbackNames {
-		if n == s {
-			return FeedbackDist(d), nil
-		}
-	}
-	return FeedbackWOut, fmt.Errorf("rules: unknown feedback distribution %q (allowed: w-out, glorot, normal-out, normal-n, murray)", s)
+	return parseName("feedback distribution", s, FeedbackWOut, FeedbackGlorot, FeedbackNormalOut, FeedbackNormalN, FeedbackMurray)
 }
 
 // Resolve returns the concrete distribution d stands for in a network with

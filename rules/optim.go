@@ -37,12 +37,7 @@ func (k OptimizerKind) String() string {
 
 // ParseOptimizerKind returns the kind named s (sgd, momentum or adam).
 func ParseOptimizerKind(s string) (OptimizerKind, error) {
-	for _, k := range []OptimizerKind{SGD, Momentum, Adam} {
-		if k.String() == s {
-			return k, nil
-		}
-	}
-	return SGD, fmt.Errorf("rules: unknown optimizer %q (allowed: sgd, momentum, adam)", s)
+	return parseName("optimizer", s, SGD, Momentum, Adam)
 }
 
 // OptimizerSettings configures an optimiser. The zero value is plain SGD.

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 
 	"github.com/hessrnn/hessrnn/kernels"
 	"github.com/hessrnn/hessrnn/rnn"
@@ -63,12 +64,20 @@ func ParseKind(s string) (Kind, error) {
 	case "matched-bptt":
 		return MatchedBPTT, nil
 	}
-	for k, n := range kindNames {
-		if n == s {
-			return Kind(k), nil
+	return parseName("rule", s, BPTT, TBPTT, RTRL, EProp, RFLO, MDGL, MatchedBPTT)
+}
+
+// parseName returns the value among vals whose String is s. Otherwise it
+// returns vals[0] and an error naming what s should be and the allowed
+// names.
+func parseName[E fmt.Stringer](what, s string, vals ...E) (E, error) {
+	names := make([]string, len(vals))
+	for i, v := range vals {
+		if names[i] = v.String(); names[i] == s {
+			return v, nil
 		}
 	}
-	return BPTT, fmt.Errorf("rules: unknown rule %q (allowed: bptt, tbptt, rtrl, three-factor, rf-three-factor, mdgl, three-factor-theory)", s)
+	return vals[0], fmt.Errorf("rules: unknown %s %q (allowed: %s)", what, s, strings.Join(names, ", "))
 }
 
 // Form chooses between the two implementations of an approximate rule.
@@ -107,12 +116,7 @@ func (f Form) String() string {
 
 // ParseForm returns the form named s (auto, online or batched).
 func ParseForm(s string) (Form, error) {
-	for _, f := range []Form{Auto, Online, Batched} {
-		if f.String() == s {
-			return f, nil
-		}
-	}
-	return Auto, fmt.Errorf("rules: unknown form %q (allowed: auto, online, batched)", s)
+	return parseName("form", s, Auto, Online, Batched)
 }
 
 // MaxRTRLUnits is the largest network RTRL accepts: its influence tensor

@@ -29,13 +29,7 @@ func (k ScheduleKind) String() string {
 
 // ParseScheduleKind returns the kind named s (constant or step).
 func ParseScheduleKind(s string) (ScheduleKind, error) {
-	switch s {
-	case "constant":
-		return Constant, nil
-	case "step":
-		return StepDecay, nil
-	}
-	return Constant, fmt.Errorf("rules: unknown schedule %q (allowed: constant, step)", s)
+	return parseName("schedule", s, Constant, StepDecay)
 }
 
 // Schedule is a learning-rate schedule. Its zero value is invalid (LR must
