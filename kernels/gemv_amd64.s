@@ -435,7 +435,7 @@ DATA gemvLaneMask64<>+60(SB)/4, $0x00000000
 GLOBL gemvLaneMask64<>(SB), RODATA|NOPTR, $64
 
 // func sgemvNAVX512(y []float32, alpha float32, a []float32, lda int, x []float32, beta float32)
-// Requires: AVX, AVX512DQ, AVX512F, AVX512VL, FMA3
+// Requires: AVX, AVX512DQ, AVX512F, AVX512VL, FMA3, MMX+
 TEXT ·sgemvNAVX512(SB), NOSPLIT, $0-92
 	MOVQ         y_base+0(FP), AX
 	MOVQ         y_len+8(FP), CX
@@ -465,18 +465,23 @@ betaset:
 	MOVQ  DI, R10
 	ANDQ  $-256, R10
 	LEAQ  (BX)(BX*2), R11
+	MOVQ  CX, R11
+	IMULQ DI, R11
+	CMPQ  R11, $0x00100000
+	JA    s1rows
 
 r1rows:
-	CMPQ   CX, $0x00000001
-	JL     done
-	MOVQ   DX, R11
-	VXORPS Z2, Z2, Z2
-	VXORPS Z3, Z3, Z3
-	VXORPS Z4, Z4, Z4
-	VXORPS Z5, Z5, Z5
-	XORQ   R12, R12
-	CMPQ   R12, R10
-	JGE    r1vec
+	CMPQ    CX, $0x00000001
+	JL      done
+	MOVQ    DX, R11
+	VXORPS  Z2, Z2, Z2
+	VXORPS  Z3, Z3, Z3
+	VXORPS  Z4, Z4, Z4
+	VXORPS  Z5, Z5, Z5
+	XORQ    R12, R12
+	CMPQ    R12, R10
+	JGE     r1vec
+	PCALIGN $0x20
 
 r1main:
 	VMOVUPS     (SI)(R12*1), Z6
@@ -536,6 +541,81 @@ r1next:
 	SUBQ $0x00000001, CX
 	JMP  r1rows
 
+s1rows:
+	CMPQ    CX, $0x00000001
+	JL      done
+	MOVQ    DX, R11
+	VXORPS  Z2, Z2, Z2
+	VXORPS  Z3, Z3, Z3
+	VXORPS  Z4, Z4, Z4
+	VXORPS  Z5, Z5, Z5
+	XORQ    R12, R12
+	CMPQ    R12, R10
+	JGE     s1vec
+	PCALIGN $0x20
+
+s1main:
+	VMOVUPS     (SI)(R12*1), Z6
+	VMOVUPS     64(SI)(R12*1), Z7
+	VMOVUPS     128(SI)(R12*1), Z8
+	VMOVUPS     192(SI)(R12*1), Z9
+	PREFETCHNTA 768(R11)
+	PREFETCHNTA 832(R11)
+	PREFETCHNTA 896(R11)
+	PREFETCHNTA 960(R11)
+	VFMADD231PS (R11), Z6, Z2
+	VFMADD231PS 64(R11), Z7, Z3
+	VFMADD231PS 128(R11), Z8, Z4
+	VFMADD231PS 192(R11), Z9, Z5
+	ADDQ        $0x00000100, R12
+	ADDQ        $0x00000100, R11
+	CMPQ        R12, R10
+	JL          s1main
+
+s1vec:
+	CMPQ        R12, R9
+	JGE         s1tail
+	VMOVUPS     (SI)(R12*1), Z6
+	VFMADD231PS (R11), Z6, Z2
+	ADDQ        $0x00000040, R12
+	ADDQ        $0x00000040, R11
+	JMP         s1vec
+
+s1tail:
+	CMPQ        R12, DI
+	JGE         s1reduce
+	VMOVUPS.Z   (SI)(R12*1), K1, Z6
+	VFMADD231PS (R11), Z6, K1, Z2
+
+s1reduce:
+	VADDPS        Z3, Z2, Z2
+	VADDPS        Z4, Z2, Z2
+	VADDPS        Z5, Z2, Z2
+	VEXTRACTF64X4 $0x01, Z2, Y3
+	VADDPS        Y3, Y2, Y2
+	VEXTRACTF32X4 $0x01, Y2, X3
+	VADDPS        X3, X2, X2
+	VUNPCKHPD     X2, X2, X3
+	VADDPS        X3, X2, X2
+	VMOVSHDUP     X2, X3
+	VADDPS        X3, X2, X2
+	TESTQ         R8, R8
+	JNZ           s1bzero
+	VMULSS        (AX), X1, X3
+	VFMADD231SS   X2, X0, X3
+	VMOVSS        X3, (AX)
+	JMP           s1next
+
+s1bzero:
+	VMULSS X2, X0, X3
+	VMOVSS X3, (AX)
+
+s1next:
+	ADDQ BX, DX
+	ADDQ $0x00000004, AX
+	SUBQ $0x00000001, CX
+	JMP  s1rows
+
 done:
 	VZEROUPPER
 	RET
@@ -559,7 +639,7 @@ DATA gemvKMask<>+30(SB)/2, $0x7fff
 GLOBL gemvKMask<>(SB), RODATA|NOPTR, $32
 
 // func dgemvNAVX512(y []float64, alpha float64, a []float64, lda int, x []float64, beta float64)
-// Requires: AVX, AVX512DQ, AVX512F, AVX512VL, FMA3
+// Requires: AVX, AVX512DQ, AVX512F, AVX512VL, FMA3, MMX+
 TEXT ·dgemvNAVX512(SB), NOSPLIT, $0-96
 	MOVQ         y_base+0(FP), AX
 	MOVQ         y_len+8(FP), CX
@@ -589,18 +669,23 @@ betaset:
 	MOVQ  DI, R10
 	ANDQ  $-256, R10
 	LEAQ  (BX)(BX*2), R11
+	MOVQ  CX, R11
+	IMULQ DI, R11
+	CMPQ  R11, $0x00100000
+	JA    s1rows
 
 r1rows:
-	CMPQ   CX, $0x00000001
-	JL     done
-	MOVQ   DX, R11
-	VXORPS Z2, Z2, Z2
-	VXORPS Z3, Z3, Z3
-	VXORPS Z4, Z4, Z4
-	VXORPS Z5, Z5, Z5
-	XORQ   R12, R12
-	CMPQ   R12, R10
-	JGE    r1vec
+	CMPQ    CX, $0x00000001
+	JL      done
+	MOVQ    DX, R11
+	VXORPS  Z2, Z2, Z2
+	VXORPS  Z3, Z3, Z3
+	VXORPS  Z4, Z4, Z4
+	VXORPS  Z5, Z5, Z5
+	XORQ    R12, R12
+	CMPQ    R12, R10
+	JGE     r1vec
+	PCALIGN $0x20
 
 r1main:
 	VMOVUPD     (SI)(R12*1), Z6
@@ -657,6 +742,79 @@ r1next:
 	ADDQ $0x00000008, AX
 	SUBQ $0x00000001, CX
 	JMP  r1rows
+
+s1rows:
+	CMPQ    CX, $0x00000001
+	JL      done
+	MOVQ    DX, R11
+	VXORPS  Z2, Z2, Z2
+	VXORPS  Z3, Z3, Z3
+	VXORPS  Z4, Z4, Z4
+	VXORPS  Z5, Z5, Z5
+	XORQ    R12, R12
+	CMPQ    R12, R10
+	JGE     s1vec
+	PCALIGN $0x20
+
+s1main:
+	VMOVUPD     (SI)(R12*1), Z6
+	VMOVUPD     64(SI)(R12*1), Z7
+	VMOVUPD     128(SI)(R12*1), Z8
+	VMOVUPD     192(SI)(R12*1), Z9
+	PREFETCHNTA 768(R11)
+	PREFETCHNTA 832(R11)
+	PREFETCHNTA 896(R11)
+	PREFETCHNTA 960(R11)
+	VFMADD231PD (R11), Z6, Z2
+	VFMADD231PD 64(R11), Z7, Z3
+	VFMADD231PD 128(R11), Z8, Z4
+	VFMADD231PD 192(R11), Z9, Z5
+	ADDQ        $0x00000100, R12
+	ADDQ        $0x00000100, R11
+	CMPQ        R12, R10
+	JL          s1main
+
+s1vec:
+	CMPQ        R12, R9
+	JGE         s1tail
+	VMOVUPD     (SI)(R12*1), Z6
+	VFMADD231PD (R11), Z6, Z2
+	ADDQ        $0x00000040, R12
+	ADDQ        $0x00000040, R11
+	JMP         s1vec
+
+s1tail:
+	CMPQ        R12, DI
+	JGE         s1reduce
+	VMOVUPD.Z   (SI)(R12*1), K1, Z6
+	VFMADD231PD (R11), Z6, K1, Z2
+
+s1reduce:
+	VADDPD        Z3, Z2, Z2
+	VADDPD        Z4, Z2, Z2
+	VADDPD        Z5, Z2, Z2
+	VEXTRACTF64X4 $0x01, Z2, Y3
+	VADDPD        Y3, Y2, Y2
+	VEXTRACTF32X4 $0x01, Y2, X3
+	VADDPD        X3, X2, X2
+	VUNPCKHPD     X2, X2, X3
+	VADDPD        X3, X2, X2
+	TESTQ         R8, R8
+	JNZ           s1bzero
+	VMULSD        (AX), X1, X3
+	VFMADD231SD   X2, X0, X3
+	VMOVSD        X3, (AX)
+	JMP           s1next
+
+s1bzero:
+	VMULSD X2, X0, X3
+	VMOVSD X3, (AX)
+
+s1next:
+	ADDQ BX, DX
+	ADDQ $0x00000008, AX
+	SUBQ $0x00000001, CX
+	JMP  s1rows
 
 done:
 	VZEROUPPER

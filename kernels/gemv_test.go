@@ -79,6 +79,12 @@ func testGemv[T Float](t *testing.T, trans bool) {
 	if trans {
 		f, ref = GemvT[T], gemvTGeneric[T]
 	}
+	testGemvWith(t, f, ref, trans)
+}
+
+// testGemvWith compares f with ref (gemvNGeneric, or gemvTGeneric when
+// trans) over the shape, offset and scalar matrix of the gemv tests.
+func testGemvWith[T Float](t *testing.T, f, ref gemvFunc[T], trans bool) {
 	c := 0
 	for _, m := range testDims {
 		for _, n := range testDims {
@@ -102,6 +108,14 @@ func testGemv[T Float](t *testing.T, trans bool) {
 		for _, n := range []int{1, 3, 17} {
 			ab := gemvScalars[c%len(gemvScalars)]
 			runGemvCase(t, f, ref, trans, m, n, c%3, c%8, ab[0], ab[1], uint64(c))
+			c++
+		}
+	}
+	// Matrices of more than 1 MiB, where the AVX-512 gemvN prefetches:
+	// 2049×129 and 520×515 elements take 1.01 and 1.02 MiB as float32.
+	for _, mn := range [][2]int{{2049, 129}, {520, 515}} {
+		for i, ab := range gemvScalars[:2] {
+			runGemvCase(t, f, ref, trans, mn[0], mn[1], i, (c+3*i)%8, ab[0], ab[1], uint64(c))
 			c++
 		}
 	}
@@ -136,6 +150,11 @@ func testGemvSpecial[T Float](t *testing.T, trans bool) {
 	if trans {
 		f, ref = GemvT[T], gemvTGeneric[T]
 	}
+	testGemvSpecialWith(t, f, ref, trans)
+}
+
+// testGemvSpecialWith is testGemvSpecial for f and its reference ref.
+func testGemvSpecialWith[T Float](t *testing.T, f, ref gemvFunc[T], trans bool) {
 	const m, n = 19, 37
 	ny, nx := m, n
 	if trans {

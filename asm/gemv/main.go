@@ -16,14 +16,21 @@
 //     lanes (0+2) + (1+3) for float32, lane 0 + lane 1 for float64 (a single
 //     row likewise, by hsum). Finally
 //     y[i] = fma(alpha, sum, beta*y[i]), or alpha*sum when beta == 0 (y is
-//     not read).
+//     not read). The AVX-512 kernels run a second copy of the row loop,
+//     with software prefetch and the same arithmetic, when A is larger
+//     than streamBytes (see streamPrefetch).
 //   - gemvT first sets y = beta*y (y = 0 without reading y when beta == 0,
 //     untouched when beta == 1), then adds the rows of A in increasing i,
 //     y[j] = fma(alpha*x[i], A[i, j], y[j]), processing R rows per pass over
 //     y (AVX2: 4, then 1; AVX-512: 2, then 1), each pass in steps of
 //     several vectors of y (the same order as gemvTGeneric, with fused
-//     rounding). Software prefetching of the next rows measured no faster
-//     than the hardware prefetchers with these row counts on Zen 5.
+//     rounding). Software prefetching measured slower than the hardware
+//     prefetchers on Zen 5 for float64 n = 512 (A in L3): PREFETCHT0 or
+//     PREFETCHNTA of the pass's rows 512-2048 bytes ahead, or of the next
+//     pass's rows, on every line or every 4th or 16th, 1-9% slower; so
+//     were 1 or 4 rows per pass (1-10%) and column panels of 16-28
+//     vectors of y kept in registers over all rows (no y traffic, A read
+//     in row segments; 1-8%, with or without prefetch).
 package main
 
 import (
@@ -32,6 +39,7 @@ import (
 	"os"
 
 	. "github.com/mmcloughlin/avo/build"
+	"github.com/mmcloughlin/avo/ir"
 	. "github.com/mmcloughlin/avo/operand"
 	"github.com/mmcloughlin/avo/reg"
 
@@ -239,6 +247,25 @@ func (k kind) hsum(v, tmp reg.VecVirtual) {
 	}
 }
 
+// streamPrefetch is the distance in bytes at which the AVX-512 gemvN
+// prefetches A with PREFETCHNTA, one prefetch per cache line read, when
+// len(y)*len(x) elements of A take more than streamBytes. The
+// single-row AVX-512 gemvN reads A as one sequential stream; the hardware
+// prefetchers stop at 4 KiB pages, which software prefetch crosses. Measured
+// on Zen 5 (L2 1 MiB) in paired runs against OpenBLAS: float64 n = 512
+// (A 2 MiB, in L3) 1.23 -> 1.33-1.36x, n = 1024 1.24 -> 1.39x, float32
+// n = 1024 1.15 -> 1.30x; PREFETCHNTA at 768 bytes beat 512, 1024, 1536,
+// 2048 and PREFETCHT0 at 768 and 1024 (by 1-5%), PREFETCHT1 was 10-25%
+// slower than none. With A in L2 (float32 n = 512, n = 128) the
+// prefetches cost 3-8%, hence the size test. Choosing in the kernel rather
+// than in Go by cpuid's L2 size saves a call: a Go wrapper cost 1% at
+// n = 128.
+const streamPrefetch = 768
+
+// streamBytes is the size of A above which the AVX-512 gemvN prefetches:
+// the L2 size of the AVX-512 machines measured (Zen 4 and Zen 5, 1 MiB).
+const streamBytes = 1 << 20
+
 func signature(k kind) string {
 	t := k.typ()
 	return fmt.Sprintf("func(y []%s, alpha %s, a []%s, lda int, x []%s, beta %s)", t, t, t, t, t)
@@ -310,13 +337,30 @@ func gemvN(k kind) {
 	LEAQ(Mem{Base: lda, Index: lda, Scale: 2}, lda3)
 	g := nRegs{m: m, yp: yp, ap: ap, lda: lda, lda3: lda3, xp: xp, nB: nB, nmain: nmain, nvec: nvec,
 		betaZero: betaZero, mask: mask, kr: kr, valpha: valpha, vbeta: vbeta}
-	blocks := nBlocks
-	for bi, b := range blocks {
-		next := "done"
-		if bi+1 < len(blocks) {
-			next = fmt.Sprintf("r%drows", blocks[bi+1][0])
+	// paths are the copies of the row blocks: label prefix and prefetch
+	// distance. AVX-512 takes the second, prefetching one for A larger
+	// than streamBytes.
+	type path struct {
+		prefix string
+		pf     int
+	}
+	paths := []path{{"r", 0}}
+	if k.ISA.Is512() {
+		paths = append(paths, path{"s", streamPrefetch})
+		size := GP64()
+		MOVQ(m, size)
+		IMULQ(nB, size)
+		CMPQ(size, U32(streamBytes))
+		JA(LabelRef(fmt.Sprintf("s%drows", nBlocks[0][0])))
+	}
+	for _, pa := range paths {
+		for bi, b := range nBlocks {
+			next := "done"
+			if bi+1 < len(nBlocks) {
+				next = fmt.Sprintf("%s%drows", pa.prefix, nBlocks[bi+1][0])
+			}
+			k.gemvNBlock(pa.prefix, b[0], b[1], next, g, pa.pf)
 		}
-		k.gemvNBlock(b[0], b[1], next, g)
 	}
 	Label("done")
 	VZEROUPPER()
@@ -374,8 +418,19 @@ type nRegs struct {
 	valpha, vbeta                                       reg.VecVirtual
 }
 
-func (k kind) gemvNBlock(R, U int, next string, g nRegs) {
-	L := func(s string) string { return fmt.Sprintf("r%d%s", R, s) }
+// pcalign pads with NOPs to the next multiple of n bytes (Go assembler
+// PCALIGN). The AVX-512 gemvN aligns its main loops: the size test before
+// them moved the float32 loop to byte 61 of a cache line, which cost 2.7% at
+// n = 512.
+func pcalign(n int) {
+	Instruction(&ir.Instruction{Opcode: "PCALIGN", Operands: []Op{Imm(uint64(n))}})
+}
+
+// gemvNBlock emits the loop over blocks of R rows, labels prefixed by
+// prefix; with pf > 0 it prefetches A pf bytes ahead of each row pointer
+// with PREFETCHNTA, one per cache line.
+func (k kind) gemvNBlock(prefix string, R, U int, next string, g nRegs, pf int) {
+	L := func(s string) string { return fmt.Sprintf("%s%d%s", prefix, R, s) }
 	Label(L("rows"))
 	CMPQ(g.m, U32(R))
 	JL(LabelRef(next))
@@ -397,11 +452,17 @@ func (k kind) gemvNBlock(R, U int, next string, g nRegs) {
 
 	CMPQ(j, g.nmain)
 	JGE(LabelRef(L("vec")))
+	if k.ISA.Is512() {
+		pcalign(32)
+	}
 	Label(L("main"))
 	for u := 0; u < U; u++ {
 		k.mov(mem(g.xp, j, u*k.vb()), xv[u])
 	}
 	for r := 0; r < R; r++ {
+		for off := 0; pf > 0 && off < U*k.vb(); off += 64 {
+			PREFETCHNTA(p.mem(r, pf+off))
+		}
 		for u := 0; u < U; u++ {
 			k.fma(p.mem(r, u*k.vb()), xv[u], acc[r][u])
 		}
