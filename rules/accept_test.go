@@ -154,16 +154,7 @@ func TestMDGLLastStep(t *testing.T) {
 			}
 		}
 	}
-	for _, form := range []Form{Online, Batched} {
-		dir, _ := direction(t, Settings{Kind: MDGL, Form: form}, net, b)
-		l := net.Layout
-		if e := relErr(block(dir, l, rnn.WRec), wantW); e > tol {
-			t.Errorf("%v W_rec: %.3g", form, e)
-		}
-		if e := relErr(block(dir, l, rnn.WIn), wantIn); e > tol {
-			t.Errorf("%v W_in: %.3g", form, e)
-		}
-	}
+	checkForms(t, MDGL, net, b, wantW, wantIn)
 }
 
 // TestFeedbackDistributions checks the three distributions of RFLO's

@@ -12,6 +12,22 @@ import (
 
 const tol = 1e-10
 
+// checkForms checks the W_rec and W_in directions of both forms of rule k
+// on net and b against wantW and wantIn (relative error at most tol).
+func checkForms(t *testing.T, k Kind, net *rnn.Network[float64], b *rnn.Batch[float64], wantW, wantIn []float64) {
+	t.Helper()
+	for _, form := range []Form{Online, Batched} {
+		dir, _ := direction(t, Settings{Kind: k, Form: form}, net, b)
+		l := net.Layout
+		if e := relErr(block(dir, l, rnn.WRec), wantW); e > tol {
+			t.Errorf("%v W_rec: %.3g", form, e)
+		}
+		if e := relErr(block(dir, l, rnn.WIn), wantIn); e > tol {
+			t.Errorf("%v W_in: %.3g", form, e)
+		}
+	}
+}
+
 func direction(t *testing.T, s Settings, net *rnn.Network[float64], b *rnn.Batch[float64]) ([]float64, Rule[float64]) {
 	t.Helper()
 	r, err := New[float64](s, net.Cfg)
@@ -192,16 +208,7 @@ func TestEPropLastStepOuterProduct(t *testing.T) {
 			}
 		}
 	}
-	for _, form := range []Form{Online, Batched} {
-		dir, _ := direction(t, Settings{Kind: EProp, Form: form}, net, b)
-		l := net.Layout
-		if e := relErr(block(dir, l, rnn.WRec), wantW); e > tol {
-			t.Errorf("%v W_rec: %.3g", form, e)
-		}
-		if e := relErr(block(dir, l, rnn.WIn), wantIn); e > tol {
-			t.Errorf("%v W_in: %.3g", form, e)
-		}
-	}
+	checkForms(t, EProp, net, b, wantW, wantIn)
 }
 
 // TestTBPTTLimits: K >= T is BPTT; K = 1 is e-prop for plain units at leak 0.
