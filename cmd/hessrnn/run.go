@@ -331,10 +331,11 @@ func runExperiment(ctx context.Context, a *app, name string, args []string, isDe
 	sum, done, err := env.RunExperiment(ctx, spec, base, seeds, experiment.RunOptions{
 		Out: out, Jobs: f.jobs, Shard: shard, Force: f.force, Log: log, Terminal: term,
 	})
-	if sharded, err := runsDone(ctx, a, sum, err, start, shard, out); err != nil || sharded {
+	sharded, err := runsDone(ctx, a, sum, err, start, shard, out)
+	if err != nil {
 		return err
 	}
-	if !f.noReport {
+	if !sharded && !f.noReport {
 		an, err := experiment.WriteReport(out, done, spec.Title+" — "+base.Task, shellJoin(a.args))
 		if err != nil {
 			return err
