@@ -1421,7 +1421,7 @@ done:
 	RET
 
 // func sgemvTAVX512(y []float32, alpha float32, a []float32, lda int, x []float32, beta float32)
-// Requires: AVX, AVX512DQ, AVX512F, CMOV
+// Requires: AVX, AVX512DQ, AVX512F, CMOV, MMX+
 TEXT ·sgemvTAVX512(SB), NOSPLIT, $0-92
 	MOVQ         y_base+0(FP), AX
 	MOVQ         y_len+8(FP), CX
@@ -1483,6 +1483,10 @@ scaletail:
 	VMOVUPS   Z2, K1, (AX)(R9*1)
 
 rows:
+	MOVQ    DI, R9
+	IMULQ   CX, R9
+	CMPQ    R9, $0x00100000
+	JA      stream
 	LEAQ    (BX)(BX*2), R9
 	MOVQ    CX, R9
 	ANDQ    $-1024, R9
@@ -1765,12 +1769,73 @@ t1next:
 	SUBQ $0x00000001, DI
 	JMP  t1rows
 
+stream:
+	MOVQ CX, R9
+	ANDQ $-256, R9
+
+s1rows:
+	CMPQ         DI, $0x00000001
+	JL           done
+	MOVQ         DX, R10
+	VBROADCASTSS (SI), Z1
+	VMULPS       Z0, Z1, Z1
+	XORQ         R11, R11
+	CMPQ         R11, R9
+	JGE          s1end4
+	PCALIGN      $0x20
+
+s1main4:
+	VMOVUPS     (AX)(R11*1), Z2
+	VMOVUPS     64(AX)(R11*1), Z3
+	VMOVUPS     128(AX)(R11*1), Z4
+	VMOVUPS     192(AX)(R11*1), Z5
+	PREFETCHNTA 1280(R10)
+	PREFETCHNTA 1344(R10)
+	PREFETCHNTA 1408(R10)
+	PREFETCHNTA 1472(R10)
+	VFMADD231PS (R10), Z1, Z2
+	VFMADD231PS 64(R10), Z1, Z3
+	VFMADD231PS 128(R10), Z1, Z4
+	VFMADD231PS 192(R10), Z1, Z5
+	VMOVUPS     Z2, (AX)(R11*1)
+	VMOVUPS     Z3, 64(AX)(R11*1)
+	VMOVUPS     Z4, 128(AX)(R11*1)
+	VMOVUPS     Z5, 192(AX)(R11*1)
+	ADDQ        $0x00000100, R11
+	ADDQ        $0x00000100, R10
+	CMPQ        R11, R9
+	JL          s1main4
+
+s1end4:
+s1vec:
+	CMPQ        R11, R8
+	JGE         s1tail
+	VMOVUPS     (AX)(R11*1), Z2
+	VFMADD231PS (R10), Z1, Z2
+	VMOVUPS     Z2, (AX)(R11*1)
+	ADDQ        $0x00000040, R11
+	ADDQ        $0x00000040, R10
+	JMP         s1vec
+
+s1tail:
+	CMPQ        R11, CX
+	JGE         s1next
+	VMOVUPS.Z   (AX)(R11*1), K1, Z2
+	VFMADD231PS (R10), Z1, K1, Z2
+	VMOVUPS     Z2, K1, (AX)(R11*1)
+
+s1next:
+	ADDQ BX, DX
+	ADDQ $0x00000004, SI
+	SUBQ $0x00000001, DI
+	JMP  s1rows
+
 done:
 	VZEROUPPER
 	RET
 
 // func dgemvTAVX512(y []float64, alpha float64, a []float64, lda int, x []float64, beta float64)
-// Requires: AVX, AVX512DQ, AVX512F, CMOV
+// Requires: AVX, AVX512DQ, AVX512F, CMOV, MMX+
 TEXT ·dgemvTAVX512(SB), NOSPLIT, $0-96
 	MOVQ         y_base+0(FP), AX
 	MOVQ         y_len+8(FP), CX
@@ -1832,6 +1897,10 @@ scaletail:
 	VMOVUPD   Z2, K1, (AX)(R9*1)
 
 rows:
+	MOVQ    DI, R9
+	IMULQ   CX, R9
+	CMPQ    R9, $0x00100000
+	JA      stream
 	LEAQ    (BX)(BX*2), R9
 	MOVQ    CX, R9
 	ANDQ    $-1024, R9
@@ -2113,6 +2182,67 @@ t1next:
 	ADDQ $0x00000008, SI
 	SUBQ $0x00000001, DI
 	JMP  t1rows
+
+stream:
+	MOVQ CX, R9
+	ANDQ $-256, R9
+
+s1rows:
+	CMPQ         DI, $0x00000001
+	JL           done
+	MOVQ         DX, R10
+	VBROADCASTSD (SI), Z1
+	VMULPD       Z0, Z1, Z1
+	XORQ         R11, R11
+	CMPQ         R11, R9
+	JGE          s1end4
+	PCALIGN      $0x20
+
+s1main4:
+	VMOVUPD     (AX)(R11*1), Z2
+	VMOVUPD     64(AX)(R11*1), Z3
+	VMOVUPD     128(AX)(R11*1), Z4
+	VMOVUPD     192(AX)(R11*1), Z5
+	PREFETCHNTA 1280(R10)
+	PREFETCHNTA 1344(R10)
+	PREFETCHNTA 1408(R10)
+	PREFETCHNTA 1472(R10)
+	VFMADD231PD (R10), Z1, Z2
+	VFMADD231PD 64(R10), Z1, Z3
+	VFMADD231PD 128(R10), Z1, Z4
+	VFMADD231PD 192(R10), Z1, Z5
+	VMOVUPD     Z2, (AX)(R11*1)
+	VMOVUPD     Z3, 64(AX)(R11*1)
+	VMOVUPD     Z4, 128(AX)(R11*1)
+	VMOVUPD     Z5, 192(AX)(R11*1)
+	ADDQ        $0x00000100, R11
+	ADDQ        $0x00000100, R10
+	CMPQ        R11, R9
+	JL          s1main4
+
+s1end4:
+s1vec:
+	CMPQ        R11, R8
+	JGE         s1tail
+	VMOVUPD     (AX)(R11*1), Z2
+	VFMADD231PD (R10), Z1, Z2
+	VMOVUPD     Z2, (AX)(R11*1)
+	ADDQ        $0x00000040, R11
+	ADDQ        $0x00000040, R10
+	JMP         s1vec
+
+s1tail:
+	CMPQ        R11, CX
+	JGE         s1next
+	VMOVUPD.Z   (AX)(R11*1), K1, Z2
+	VFMADD231PD (R10), Z1, K1, Z2
+	VMOVUPD     Z2, K1, (AX)(R11*1)
+
+s1next:
+	ADDQ BX, DX
+	ADDQ $0x00000008, SI
+	SUBQ $0x00000001, DI
+	JMP  s1rows
 
 done:
 	VZEROUPPER

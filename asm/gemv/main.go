@@ -22,15 +22,17 @@
 //   - gemvT first sets y = beta*y (y = 0 without reading y when beta == 0,
 //     untouched when beta == 1), then adds the rows of A in increasing i,
 //     y[j] = fma(alpha*x[i], A[i, j], y[j]), processing R rows per pass over
-//     y (AVX2: 4, then 1; AVX-512: 2, then 1), each pass in steps of
-//     several vectors of y (the same order as gemvTGeneric, with fused
-//     rounding). Software prefetching measured slower than the hardware
+//     y (AVX2: 4, then 1; AVX-512: 2, then 1, or single rows when A is
+//     larger than streamBytes), each pass in steps of several vectors of y
+//     (the same order as gemvTGeneric, with fused rounding). Only the
+//     single-row passes prefetch (see streamPrefetchT): with two rows per
+//     pass, software prefetching measured slower than the hardware
 //     prefetchers on Zen 5 for float64 n = 512 (A in L3): PREFETCHT0 or
 //     PREFETCHNTA of the pass's rows 512-2048 bytes ahead, or of the next
 //     pass's rows, on every line or every 4th or 16th, 1-9% slower; so
-//     were 1 or 4 rows per pass (1-10%) and column panels of 16-28
-//     vectors of y kept in registers over all rows (no y traffic, A read
-//     in row segments; 1-8%, with or without prefetch).
+//     were column panels of 16-28 vectors of y kept in registers over all
+//     rows (no y traffic, A read in row segments; 1-8%, with or without
+//     prefetch).
 package main
 
 import (
@@ -262,7 +264,18 @@ func (k kind) hsum(v, tmp reg.VecVirtual) {
 // n = 128.
 const streamPrefetch = 768
 
-// streamBytes is the size of A above which the AVX-512 gemvN prefetches:
+// streamPrefetchT is the prefetch distance of the AVX-512 gemvT for A
+// larger than streamBytes, which then takes single rows in steps of 4
+// vectors, so that A is read as one sequential stream (y goes through L1
+// once per row). Measured on Zen 5 in paired runs against OpenBLAS: float64
+// n = 512 1.11 -> 1.23-1.25x, float32 n = 1024 1.19 -> 1.34x, float64
+// n = 1024 (8 MiB) unchanged within noise (1.04-1.12 vs 1.07-1.08);
+// PREFETCHNTA at 1024-1536 bytes beat 512, 768 and 2048 and PREFETCHT0,
+// steps of 2 and 4 vectors beat 8 and 16. Two rows per pass with prefetch
+// were 5-10% slower than without (see gemvT).
+const streamPrefetchT = 1280
+
+// streamBytes is the size of A above which the AVX-512 gemv prefetches:
 // the L2 size of the AVX-512 machines measured (Zen 4 and Zen 5, 1 MiB).
 const streamBytes = 1 << 20
 
@@ -691,6 +704,13 @@ func gemvT(k kind) {
 	if k.ISA.Is512() {
 		blocks, units = []int{2, 1}, []int{16, 8}
 	}
+	if k.ISA.Is512() {
+		size := GP64()
+		MOVQ(m, size)
+		IMULQ(nB, size)
+		CMPQ(size, U32(streamBytes))
+		JA(LabelRef("stream"))
+	}
 	lda3 := GP64()
 	LEAQ(Mem{Base: lda, Index: lda, Scale: 2}, lda3)
 	bounds := make([]reg.Register, len(units))
@@ -711,15 +731,28 @@ func gemvT(k kind) {
 		if bi+1 < len(blocks) {
 			next = fmt.Sprintf("t%drows", blocks[bi+1])
 		}
-		k.gemvTBlock(r, units, next, m, yp, ap, lda, lda3, xp, nB, bounds, nvec, kr, valpha)
+		k.gemvTBlock("t", r, units, next, m, yp, ap, lda, lda3, xp, nB, bounds, nvec, kr, valpha, 0)
+	}
+	if k.ISA.Is512() {
+		// A larger than streamBytes: single rows, read as one sequential
+		// stream with prefetch (see streamPrefetchT), in steps of 4
+		// vectors.
+		Label("stream")
+		b := GP64()
+		MOVQ(nB, b)
+		ANDQ(I32(-4*k.vb()), b)
+		k.gemvTBlock("s", 1, []int{4}, "done", m, yp, ap, lda, nil, xp, nB, []reg.Register{b}, nvec, kr, valpha, streamPrefetchT)
 	}
 	Label("done")
 	VZEROUPPER()
 	RET()
 }
 
-func (k kind) gemvTBlock(R int, units []int, next string, m, yp, ap, lda, lda3, xp, nB reg.Register, bounds []reg.Register, nvec reg.Register, kr reg.OpmaskPhysical, valpha reg.VecVirtual) {
-	L := func(s string) string { return fmt.Sprintf("t%d%s", R, s) }
+// gemvTBlock emits the passes over blocks of R rows, labels prefixed by
+// prefix; with pf > 0 it prefetches A pf bytes ahead of each row pointer
+// with PREFETCHNTA, one per cache line, and aligns the main loops.
+func (k kind) gemvTBlock(prefix string, R int, units []int, next string, m, yp, ap, lda, lda3, xp, nB reg.Register, bounds []reg.Register, nvec reg.Register, kr reg.OpmaskPhysical, valpha reg.VecVirtual, pf int) {
+	L := func(s string) string { return fmt.Sprintf("%s%d%s", prefix, R, s) }
 	Label(L("rows"))
 	CMPQ(m, U32(R))
 	JL(LabelRef(next))
@@ -742,11 +775,17 @@ func (k kind) gemvTBlock(R int, units []int, next string, m, yp, ap, lda, lda3, 
 		end := L(fmt.Sprintf("end%d", U))
 		CMPQ(j, bounds[ui])
 		JGE(LabelRef(end))
+		if pf > 0 {
+			pcalign(32)
+		}
 		Label(main)
 		for u := 0; u < U; u++ {
 			k.mov(mem(yp, j, u*k.vb()), acc[u])
 		}
 		for r := 0; r < R; r++ {
+			for off := 0; pf > 0 && off < U*k.vb(); off += 64 {
+				PREFETCHNTA(p.mem(r, pf+off))
+			}
 			for u := 0; u < U; u++ {
 				k.fma(p.mem(r, u*k.vb()), t[r], acc[u])
 			}
