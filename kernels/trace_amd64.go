@@ -5,43 +5,25 @@
 package kernels
 
 // straceAVX2 advances the len(c)×len(v) traces E (leading dimension lde) and
-// accumulates them into G (leading dimension ldg), like traceGeneric[float32],
-// one row at a time.
+// accumulates them into G (leading dimension ldg), like traceGeneric[float32].
 //
 //go:noescape
 func straceAVX2(e []float32, lde int, g []float32, ldg int, c []float32, d []float32, p []float32, q []float32, v []float32)
 
 // dtraceAVX2 advances the len(c)×len(v) traces E (leading dimension lde) and
-// accumulates them into G (leading dimension ldg), like traceGeneric[float64],
-// one row at a time.
+// accumulates them into G (leading dimension ldg), like traceGeneric[float64].
 //
 //go:noescape
 func dtraceAVX2(e []float64, lde int, g []float64, ldg int, c []float64, d []float64, p []float64, q []float64, v []float64)
 
 // straceAVX512 advances the len(c)×len(v) traces E (leading dimension lde) and
-// accumulates them into G (leading dimension ldg), like traceGeneric[float32],
-// one row at a time.
+// accumulates them into G (leading dimension ldg), like traceGeneric[float32].
 //
 //go:noescape
 func straceAVX512(e []float32, lde int, g []float32, ldg int, c []float32, d []float32, p []float32, q []float32, v []float32)
 
-// strace2AVX512 advances the len(c)×len(v) traces E (leading dimension lde) and
-// accumulates them into G (leading dimension ldg), like traceGeneric[float32],
-// two rows at a time with prefetch, for traces in L2.
-//
-//go:noescape
-func strace2AVX512(e []float32, lde int, g []float32, ldg int, c []float32, d []float32, p []float32, q []float32, v []float32)
-
 // dtraceAVX512 advances the len(c)×len(v) traces E (leading dimension lde) and
-// accumulates them into G (leading dimension ldg), like traceGeneric[float64],
-// one row at a time.
+// accumulates them into G (leading dimension ldg), like traceGeneric[float64].
 //
 //go:noescape
 func dtraceAVX512(e []float64, lde int, g []float64, ldg int, c []float64, d []float64, p []float64, q []float64, v []float64)
-
-// dtrace2AVX512 advances the len(c)×len(v) traces E (leading dimension lde) and
-// accumulates them into G (leading dimension ldg), like traceGeneric[float64],
-// two rows at a time with prefetch, for traces in L2.
-//
-//go:noescape
-func dtrace2AVX512(e []float64, lde int, g []float64, ldg int, c []float64, d []float64, p []float64, q []float64, v []float64)

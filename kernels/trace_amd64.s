@@ -5,198 +5,390 @@
 #include "textflag.h"
 
 // func straceAVX2(e []float32, lde int, g []float32, ldg int, c []float32, d []float32, p []float32, q []float32, v []float32)
-// Requires: AVX, FMA3
+// Requires: AVX, AVX2, FMA3
 TEXT ·straceAVX2(SB), NOSPLIT, $0-184
-	MOVQ e_base+0(FP), AX
-	MOVQ lde+24(FP), CX
-	SHLQ $0x02, CX
-	MOVQ g_base+32(FP), DX
-	MOVQ ldg+56(FP), BX
-	SHLQ $0x02, BX
-	MOVQ v_base+160(FP), SI
-	MOVQ c_len+72(FP), DI
-	XORQ R8, R8
+	MOVQ         e_base+0(FP), AX
+	MOVQ         g_base+32(FP), CX
+	MOVQ         v_base+160(FP), DX
+	MOVQ         lde+24(FP), BX
+	SHLQ         $0x02, BX
+	MOVQ         ldg+56(FP), SI
+	SHLQ         $0x02, SI
+	MOVQ         v_len+168(FP), DI
+	XORQ         R8, R8
+	MOVQ         $0x0000000100000001, R9
+	VMOVQ        R9, X0
+	VPBROADCASTQ X0, Y5
 
-row:
-	CMPQ         R8, DI
-	JGE          done
-	MOVQ         c_base+64(FP), R9
-	VBROADCASTSS (R9)(R8*4), Y0
-	MOVQ         d_base+88(FP), R9
-	VBROADCASTSS (R9)(R8*4), Y1
-	MOVQ         p_base+112(FP), R9
-	VBROADCASTSS (R9)(R8*4), Y2
-	MOVQ         q_base+136(FP), R9
-	VBROADCASTSS (R9)(R8*4), Y3
-	MOVQ         v_len+168(FP), R9
-	XORQ         R10, R10
+group:
+	MOVQ    c_len+72(FP), R9
+	SUBQ    R8, R9
+	CMPQ    R9, $0x00000008
+	JL      rest
+	MOVQ    c_base+64(FP), R9
+	VMOVUPS (R9)(R8*4), Y0
+	MOVQ    d_base+88(FP), R9
+	VMOVUPS (R9)(R8*4), Y1
+	MOVQ    p_base+112(FP), R9
+	VMOVUPS (R9)(R8*4), Y2
+	MOVQ    q_base+136(FP), R9
+	VMOVUPS (R9)(R8*4), Y3
+	ADDQ    $0x00000008, R8
+	VXORPS  Y4, Y4, Y4
+	MOVQ    $0x00000008, R9
+
+grouprow:
+	VPERMPS Y0, Y4, Y6
+	VPERMPS Y1, Y4, Y7
+	VPERMPS Y2, Y4, Y8
+	VPERMPS Y3, Y4, Y9
+	VPADDD  Y5, Y4, Y4
+	MOVQ    DI, R10
+	XORQ    R11, R11
 
 elems_loopU:
-	CMPQ        R9, $0x00000010
+	CMPQ        R10, $0x00000010
 	JL          elems_loop1
-	VMOVUPS     (SI)(R10*4), Y4
-	VMOVUPS     (AX)(R10*4), Y6
-	VMOVUPS     (DX)(R10*4), Y8
-	VMOVUPS     32(SI)(R10*4), Y5
-	VMOVUPS     32(AX)(R10*4), Y7
-	VMOVUPS     32(DX)(R10*4), Y9
+	VMOVUPS     (DX)(R11*4), Y10
+	VMOVUPS     (AX)(R11*4), Y12
+	VMOVUPS     32(DX)(R11*4), Y11
+	VMOVUPS     32(AX)(R11*4), Y13
+	VMULPS      Y6, Y12, Y12
+	VFMADD231PS Y10, Y7, Y12
+	VMULPS      Y9, Y10, Y10
+	VFMADD231PS Y12, Y8, Y10
+	VADDPS      (CX)(R11*4), Y10, Y10
+	VMULPS      Y6, Y13, Y13
+	VFMADD231PS Y11, Y7, Y13
+	VMULPS      Y9, Y11, Y11
+	VFMADD231PS Y13, Y8, Y11
+	VADDPS      32(CX)(R11*4), Y11, Y11
+	VMOVUPS     Y12, (AX)(R11*4)
+	VMOVUPS     Y10, (CX)(R11*4)
+	VMOVUPS     Y13, 32(AX)(R11*4)
+	VMOVUPS     Y11, 32(CX)(R11*4)
+	ADDQ        $0x00000010, R11
+	SUBQ        $0x00000010, R10
+	JMP         elems_loopU
+
+elems_loop1:
+	CMPQ        R10, $0x00000008
+	JL          elems_tail
+	VMOVUPS     (DX)(R11*4), Y10
+	VMOVUPS     (AX)(R11*4), Y12
+	VMULPS      Y6, Y12, Y12
+	VFMADD231PS Y10, Y7, Y12
+	VMULPS      Y9, Y10, Y10
+	VFMADD231PS Y12, Y8, Y10
+	VADDPS      (CX)(R11*4), Y10, Y10
+	VMOVUPS     Y12, (AX)(R11*4)
+	VMOVUPS     Y10, (CX)(R11*4)
+	ADDQ        $0x00000008, R11
+	SUBQ        $0x00000008, R10
+	JMP         elems_loop1
+
+elems_tail:
+	TESTQ R10, R10
+	JZ    elems_done
+
+elems_scalar:
+	VMOVSS      (DX)(R11*4), X10
+	VMOVSS      (AX)(R11*4), X12
+	VMULPS      X6, X12, X12
+	VFMADD231PS X10, X7, X12
+	VMULPS      X9, X10, X10
+	VFMADD231PS X12, X8, X10
+	VMOVSS      (CX)(R11*4), X11
+	VADDPS      X11, X10, X10
+	VMOVSS      X12, (AX)(R11*4)
+	VMOVSS      X10, (CX)(R11*4)
+	INCQ        R11
+	DECQ        R10
+	JNZ         elems_scalar
+
+elems_done:
+	ADDQ BX, AX
+	ADDQ SI, CX
+	DECQ R9
+	JNZ  grouprow
+	JMP  group
+
+rest:
+	TESTQ        R9, R9
+	JZ           done
+	MOVQ         c_base+64(FP), R10
+	VBROADCASTSS (R10)(R8*4), Y0
+	MOVQ         d_base+88(FP), R10
+	VBROADCASTSS (R10)(R8*4), Y1
+	MOVQ         p_base+112(FP), R10
+	VBROADCASTSS (R10)(R8*4), Y2
+	MOVQ         q_base+136(FP), R10
+	VBROADCASTSS (R10)(R8*4), Y3
+	MOVQ         DI, R10
+	XORQ         R11, R11
+
+elemsRest_loopU:
+	CMPQ        R10, $0x00000010
+	JL          elemsRest_loop1
+	VMOVUPS     (DX)(R11*4), Y4
+	VMOVUPS     (AX)(R11*4), Y6
+	VMOVUPS     32(DX)(R11*4), Y5
+	VMOVUPS     32(AX)(R11*4), Y7
 	VMULPS      Y0, Y6, Y6
 	VFMADD231PS Y4, Y1, Y6
 	VMULPS      Y3, Y4, Y4
 	VFMADD231PS Y6, Y2, Y4
-	VADDPS      Y8, Y4, Y4
+	VADDPS      (CX)(R11*4), Y4, Y4
 	VMULPS      Y0, Y7, Y7
 	VFMADD231PS Y5, Y1, Y7
 	VMULPS      Y3, Y5, Y5
 	VFMADD231PS Y7, Y2, Y5
-	VADDPS      Y9, Y5, Y5
-	VMOVUPS     Y6, (AX)(R10*4)
-	VMOVUPS     Y4, (DX)(R10*4)
-	VMOVUPS     Y7, 32(AX)(R10*4)
-	VMOVUPS     Y5, 32(DX)(R10*4)
-	ADDQ        $0x00000010, R10
-	SUBQ        $0x00000010, R9
-	JMP         elems_loopU
+	VADDPS      32(CX)(R11*4), Y5, Y5
+	VMOVUPS     Y6, (AX)(R11*4)
+	VMOVUPS     Y4, (CX)(R11*4)
+	VMOVUPS     Y7, 32(AX)(R11*4)
+	VMOVUPS     Y5, 32(CX)(R11*4)
+	ADDQ        $0x00000010, R11
+	SUBQ        $0x00000010, R10
+	JMP         elemsRest_loopU
 
-elems_loop1:
-	CMPQ        R9, $0x00000008
-	JL          elems_tail
-	VMOVUPS     (SI)(R10*4), Y4
-	VMOVUPS     (AX)(R10*4), Y6
+elemsRest_loop1:
+	CMPQ        R10, $0x00000008
+	JL          elemsRest_tail
+	VMOVUPS     (DX)(R11*4), Y4
+	VMOVUPS     (AX)(R11*4), Y6
 	VMULPS      Y0, Y6, Y6
 	VFMADD231PS Y4, Y1, Y6
-	VMOVUPS     Y6, (AX)(R10*4)
 	VMULPS      Y3, Y4, Y4
 	VFMADD231PS Y6, Y2, Y4
-	VADDPS      (DX)(R10*4), Y4, Y4
-	VMOVUPS     Y4, (DX)(R10*4)
-	ADDQ        $0x00000008, R10
-	SUBQ        $0x00000008, R9
-	JMP         elems_loop1
+	VADDPS      (CX)(R11*4), Y4, Y4
+	VMOVUPS     Y6, (AX)(R11*4)
+	VMOVUPS     Y4, (CX)(R11*4)
+	ADDQ        $0x00000008, R11
+	SUBQ        $0x00000008, R10
+	JMP         elemsRest_loop1
 
-elems_tail:
-	TESTQ R9, R9
-	JZ    elems_done
+elemsRest_tail:
+	TESTQ R10, R10
+	JZ    elemsRest_done
 
-elems_scalar:
-	VMOVSS      (SI)(R10*4), X4
-	VMOVSS      (AX)(R10*4), X6
+elemsRest_scalar:
+	VMOVSS      (DX)(R11*4), X4
+	VMOVSS      (AX)(R11*4), X6
 	VMULPS      X0, X6, X6
 	VFMADD231PS X4, X1, X6
-	VMOVSS      X6, (AX)(R10*4)
 	VMULPS      X3, X4, X4
 	VFMADD231PS X6, X2, X4
-	VMOVSS      (DX)(R10*4), X8
-	VADDPS      X8, X4, X4
-	VMOVSS      X4, (DX)(R10*4)
-	INCQ        R10
-	DECQ        R9
-	JNZ         elems_scalar
+	VMOVSS      (CX)(R11*4), X5
+	VADDPS      X5, X4, X4
+	VMOVSS      X6, (AX)(R11*4)
+	VMOVSS      X4, (CX)(R11*4)
+	INCQ        R11
+	DECQ        R10
+	JNZ         elemsRest_scalar
 
-elems_done:
-	ADDQ CX, AX
-	ADDQ BX, DX
+elemsRest_done:
+	ADDQ BX, AX
+	ADDQ SI, CX
 	INCQ R8
-	JMP  row
+	DECQ R9
+	JMP  rest
 
 done:
 	VZEROUPPER
 	RET
 
 // func dtraceAVX2(e []float64, lde int, g []float64, ldg int, c []float64, d []float64, p []float64, q []float64, v []float64)
-// Requires: AVX, FMA3
+// Requires: AVX, AVX2, FMA3
 TEXT ·dtraceAVX2(SB), NOSPLIT, $0-184
-	MOVQ e_base+0(FP), AX
-	MOVQ lde+24(FP), CX
-	SHLQ $0x03, CX
-	MOVQ g_base+32(FP), DX
-	MOVQ ldg+56(FP), BX
-	SHLQ $0x03, BX
-	MOVQ v_base+160(FP), SI
-	MOVQ c_len+72(FP), DI
-	XORQ R8, R8
+	MOVQ         e_base+0(FP), AX
+	MOVQ         g_base+32(FP), CX
+	MOVQ         v_base+160(FP), DX
+	MOVQ         lde+24(FP), BX
+	SHLQ         $0x03, BX
+	MOVQ         ldg+56(FP), SI
+	SHLQ         $0x03, SI
+	MOVQ         v_len+168(FP), DI
+	XORQ         R8, R8
+	MOVQ         $0x0000000200000002, R9
+	VMOVQ        R9, X0
+	VPBROADCASTQ X0, Y5
 
-row:
-	CMPQ         R8, DI
-	JGE          done
+group:
+	MOVQ         c_len+72(FP), R9
+	SUBQ         R8, R9
+	CMPQ         R9, $0x00000004
+	JL           rest
 	MOVQ         c_base+64(FP), R9
-	VBROADCASTSD (R9)(R8*8), Y0
+	VMOVUPD      (R9)(R8*8), Y0
 	MOVQ         d_base+88(FP), R9
-	VBROADCASTSD (R9)(R8*8), Y1
+	VMOVUPD      (R9)(R8*8), Y1
 	MOVQ         p_base+112(FP), R9
-	VBROADCASTSD (R9)(R8*8), Y2
+	VMOVUPD      (R9)(R8*8), Y2
 	MOVQ         q_base+136(FP), R9
-	VBROADCASTSD (R9)(R8*8), Y3
-	MOVQ         v_len+168(FP), R9
-	XORQ         R10, R10
+	VMOVUPD      (R9)(R8*8), Y3
+	ADDQ         $0x00000004, R8
+	MOVQ         $0x0000000100000000, R9
+	VMOVQ        R9, X4
+	VPBROADCASTQ X4, Y4
+	MOVQ         $0x00000004, R9
+
+grouprow:
+	VPERMPS Y0, Y4, Y6
+	VPERMPS Y1, Y4, Y7
+	VPERMPS Y2, Y4, Y8
+	VPERMPS Y3, Y4, Y9
+	VPADDD  Y5, Y4, Y4
+	MOVQ    DI, R10
+	XORQ    R11, R11
 
 elems_loopU:
-	CMPQ        R9, $0x00000008
+	CMPQ        R10, $0x00000008
 	JL          elems_loop1
-	VMOVUPD     (SI)(R10*8), Y4
-	VMOVUPD     (AX)(R10*8), Y6
-	VMOVUPD     (DX)(R10*8), Y8
-	VMOVUPD     32(SI)(R10*8), Y5
-	VMOVUPD     32(AX)(R10*8), Y7
-	VMOVUPD     32(DX)(R10*8), Y9
+	VMOVUPD     (DX)(R11*8), Y10
+	VMOVUPD     (AX)(R11*8), Y12
+	VMOVUPD     32(DX)(R11*8), Y11
+	VMOVUPD     32(AX)(R11*8), Y13
+	VMULPD      Y6, Y12, Y12
+	VFMADD231PD Y10, Y7, Y12
+	VMULPD      Y9, Y10, Y10
+	VFMADD231PD Y12, Y8, Y10
+	VADDPD      (CX)(R11*8), Y10, Y10
+	VMULPD      Y6, Y13, Y13
+	VFMADD231PD Y11, Y7, Y13
+	VMULPD      Y9, Y11, Y11
+	VFMADD231PD Y13, Y8, Y11
+	VADDPD      32(CX)(R11*8), Y11, Y11
+	VMOVUPD     Y12, (AX)(R11*8)
+	VMOVUPD     Y10, (CX)(R11*8)
+	VMOVUPD     Y13, 32(AX)(R11*8)
+	VMOVUPD     Y11, 32(CX)(R11*8)
+	ADDQ        $0x00000008, R11
+	SUBQ        $0x00000008, R10
+	JMP         elems_loopU
+
+elems_loop1:
+	CMPQ        R10, $0x00000004
+	JL          elems_tail
+	VMOVUPD     (DX)(R11*8), Y10
+	VMOVUPD     (AX)(R11*8), Y12
+	VMULPD      Y6, Y12, Y12
+	VFMADD231PD Y10, Y7, Y12
+	VMULPD      Y9, Y10, Y10
+	VFMADD231PD Y12, Y8, Y10
+	VADDPD      (CX)(R11*8), Y10, Y10
+	VMOVUPD     Y12, (AX)(R11*8)
+	VMOVUPD     Y10, (CX)(R11*8)
+	ADDQ        $0x00000004, R11
+	SUBQ        $0x00000004, R10
+	JMP         elems_loop1
+
+elems_tail:
+	TESTQ R10, R10
+	JZ    elems_done
+
+elems_scalar:
+	VMOVSD      (DX)(R11*8), X10
+	VMOVSD      (AX)(R11*8), X12
+	VMULPD      X6, X12, X12
+	VFMADD231PD X10, X7, X12
+	VMULPD      X9, X10, X10
+	VFMADD231PD X12, X8, X10
+	VMOVSD      (CX)(R11*8), X11
+	VADDPD      X11, X10, X10
+	VMOVSD      X12, (AX)(R11*8)
+	VMOVSD      X10, (CX)(R11*8)
+	INCQ        R11
+	DECQ        R10
+	JNZ         elems_scalar
+
+elems_done:
+	ADDQ BX, AX
+	ADDQ SI, CX
+	DECQ R9
+	JNZ  grouprow
+	JMP  group
+
+rest:
+	TESTQ        R9, R9
+	JZ           done
+	MOVQ         c_base+64(FP), R10
+	VBROADCASTSD (R10)(R8*8), Y0
+	MOVQ         d_base+88(FP), R10
+	VBROADCASTSD (R10)(R8*8), Y1
+	MOVQ         p_base+112(FP), R10
+	VBROADCASTSD (R10)(R8*8), Y2
+	MOVQ         q_base+136(FP), R10
+	VBROADCASTSD (R10)(R8*8), Y3
+	MOVQ         DI, R10
+	XORQ         R11, R11
+
+elemsRest_loopU:
+	CMPQ        R10, $0x00000008
+	JL          elemsRest_loop1
+	VMOVUPD     (DX)(R11*8), Y4
+	VMOVUPD     (AX)(R11*8), Y6
+	VMOVUPD     32(DX)(R11*8), Y5
+	VMOVUPD     32(AX)(R11*8), Y7
 	VMULPD      Y0, Y6, Y6
 	VFMADD231PD Y4, Y1, Y6
 	VMULPD      Y3, Y4, Y4
 	VFMADD231PD Y6, Y2, Y4
-	VADDPD      Y8, Y4, Y4
+	VADDPD      (CX)(R11*8), Y4, Y4
 	VMULPD      Y0, Y7, Y7
 	VFMADD231PD Y5, Y1, Y7
 	VMULPD      Y3, Y5, Y5
 	VFMADD231PD Y7, Y2, Y5
-	VADDPD      Y9, Y5, Y5
-	VMOVUPD     Y6, (AX)(R10*8)
-	VMOVUPD     Y4, (DX)(R10*8)
-	VMOVUPD     Y7, 32(AX)(R10*8)
-	VMOVUPD     Y5, 32(DX)(R10*8)
-	ADDQ        $0x00000008, R10
-	SUBQ        $0x00000008, R9
-	JMP         elems_loopU
+	VADDPD      32(CX)(R11*8), Y5, Y5
+	VMOVUPD     Y6, (AX)(R11*8)
+	VMOVUPD     Y4, (CX)(R11*8)
+	VMOVUPD     Y7, 32(AX)(R11*8)
+	VMOVUPD     Y5, 32(CX)(R11*8)
+	ADDQ        $0x00000008, R11
+	SUBQ        $0x00000008, R10
+	JMP         elemsRest_loopU
 
-elems_loop1:
-	CMPQ        R9, $0x00000004
-	JL          elems_tail
-	VMOVUPD     (SI)(R10*8), Y4
-	VMOVUPD     (AX)(R10*8), Y6
+elemsRest_loop1:
+	CMPQ        R10, $0x00000004
+	JL          elemsRest_tail
+	VMOVUPD     (DX)(R11*8), Y4
+	VMOVUPD     (AX)(R11*8), Y6
 	VMULPD      Y0, Y6, Y6
 	VFMADD231PD Y4, Y1, Y6
-	VMOVUPD     Y6, (AX)(R10*8)
 	VMULPD      Y3, Y4, Y4
 	VFMADD231PD Y6, Y2, Y4
-	VADDPD      (DX)(R10*8), Y4, Y4
-	VMOVUPD     Y4, (DX)(R10*8)
-	ADDQ        $0x00000004, R10
-	SUBQ        $0x00000004, R9
-	JMP         elems_loop1
+	VADDPD      (CX)(R11*8), Y4, Y4
+	VMOVUPD     Y6, (AX)(R11*8)
+	VMOVUPD     Y4, (CX)(R11*8)
+	ADDQ        $0x00000004, R11
+	SUBQ        $0x00000004, R10
+	JMP         elemsRest_loop1
 
-elems_tail:
-	TESTQ R9, R9
-	JZ    elems_done
+elemsRest_tail:
+	TESTQ R10, R10
+	JZ    elemsRest_done
 
-elems_scalar:
-	VMOVSD      (SI)(R10*8), X4
-	VMOVSD      (AX)(R10*8), X6
+elemsRest_scalar:
+	VMOVSD      (DX)(R11*8), X4
+	VMOVSD      (AX)(R11*8), X6
 	VMULPD      X0, X6, X6
 	VFMADD231PD X4, X1, X6
-	VMOVSD      X6, (AX)(R10*8)
 	VMULPD      X3, X4, X4
 	VFMADD231PD X6, X2, X4
-	VMOVSD      (DX)(R10*8), X8
-	VADDPD      X8, X4, X4
-	VMOVSD      X4, (DX)(R10*8)
-	INCQ        R10
-	DECQ        R9
-	JNZ         elems_scalar
+	VMOVSD      (CX)(R11*8), X5
+	VADDPD      X5, X4, X4
+	VMOVSD      X6, (AX)(R11*8)
+	VMOVSD      X4, (CX)(R11*8)
+	INCQ        R11
+	DECQ        R10
+	JNZ         elemsRest_scalar
 
-elems_done:
-	ADDQ CX, AX
-	ADDQ BX, DX
+elemsRest_done:
+	ADDQ BX, AX
+	ADDQ SI, CX
 	INCQ R8
-	JMP  row
+	DECQ R9
+	JMP  rest
 
 done:
 	VZEROUPPER
@@ -205,138 +397,114 @@ done:
 // func straceAVX512(e []float32, lde int, g []float32, ldg int, c []float32, d []float32, p []float32, q []float32, v []float32)
 // Requires: AVX, AVX512F
 TEXT ·straceAVX512(SB), NOSPLIT, $0-184
-	MOVQ e_base+0(FP), AX
-	MOVQ lde+24(FP), DX
-	SHLQ $0x02, DX
-	MOVQ g_base+32(FP), BX
-	MOVQ ldg+56(FP), SI
-	SHLQ $0x02, SI
-	MOVQ v_base+160(FP), DI
-	MOVQ c_len+72(FP), R8
-	XORQ R9, R9
+	MOVQ         e_base+0(FP), AX
+	MOVQ         g_base+32(FP), DX
+	MOVQ         v_base+160(FP), BX
+	MOVQ         lde+24(FP), SI
+	SHLQ         $0x02, SI
+	MOVQ         ldg+56(FP), DI
+	SHLQ         $0x02, DI
+	MOVQ         v_len+168(FP), R8
+	XORQ         R9, R9
+	MOVQ         $0x0000000100000001, CX
+	VMOVQ        CX, X0
+	VPBROADCASTQ X0, Z5
 
-row:
-	CMPQ         R9, R8
-	JGE          done
-	MOVQ         c_base+64(FP), CX
-	VBROADCASTSS (CX)(R9*4), Z0
-	MOVQ         d_base+88(FP), CX
-	VBROADCASTSS (CX)(R9*4), Z1
-	MOVQ         p_base+112(FP), CX
-	VBROADCASTSS (CX)(R9*4), Z2
-	MOVQ         q_base+136(FP), CX
-	VBROADCASTSS (CX)(R9*4), Z3
-	MOVQ         v_len+168(FP), CX
-	XORQ         R10, R10
+group:
+	MOVQ    c_len+72(FP), R10
+	SUBQ    R9, R10
+	CMPQ    R10, $0x00000010
+	JL      rest
+	MOVQ    c_base+64(FP), CX
+	VMOVUPS (CX)(R9*4), Z0
+	MOVQ    d_base+88(FP), CX
+	VMOVUPS (CX)(R9*4), Z1
+	MOVQ    p_base+112(FP), CX
+	VMOVUPS (CX)(R9*4), Z2
+	MOVQ    q_base+136(FP), CX
+	VMOVUPS (CX)(R9*4), Z3
+	ADDQ    $0x00000010, R9
+	VPXORD  Z4, Z4, Z4
+	MOVQ    $0x00000010, R10
+
+grouprow:
+	VPERMPS Z0, Z4, Z6
+	VPERMPS Z1, Z4, Z7
+	VPERMPS Z2, Z4, Z8
+	VPERMPS Z3, Z4, Z9
+	VPADDD  Z5, Z4, Z4
+	MOVQ    R8, CX
+	XORQ    R11, R11
 
 elems_loopU:
-	CMPQ        CX, $0x00000040
+	CMPQ        CX, $0x00000020
 	JL          elems_loop1
-	VMOVUPS     (DI)(R10*4), Z4
-	VMOVUPS     (AX)(R10*4), Z8
-	VMOVUPS     (BX)(R10*4), Z12
-	VMOVUPS     64(DI)(R10*4), Z5
-	VMOVUPS     64(AX)(R10*4), Z9
-	VMOVUPS     64(BX)(R10*4), Z13
-	VMOVUPS     128(DI)(R10*4), Z6
-	VMOVUPS     128(AX)(R10*4), Z10
-	VMOVUPS     128(BX)(R10*4), Z14
-	VMOVUPS     192(DI)(R10*4), Z7
-	VMOVUPS     192(AX)(R10*4), Z11
-	VMOVUPS     192(BX)(R10*4), Z15
-	VMULPS      Z0, Z8, Z8
-	VFMADD231PS Z4, Z1, Z8
-	VMULPS      Z3, Z4, Z4
-	VFMADD231PS Z8, Z2, Z4
-	VADDPS      Z12, Z4, Z4
-	VMULPS      Z0, Z9, Z9
-	VFMADD231PS Z5, Z1, Z9
-	VMULPS      Z3, Z5, Z5
-	VFMADD231PS Z9, Z2, Z5
-	VADDPS      Z13, Z5, Z5
-	VMULPS      Z0, Z10, Z10
-	VFMADD231PS Z6, Z1, Z10
-	VMULPS      Z3, Z6, Z6
-	VFMADD231PS Z10, Z2, Z6
-	VADDPS      Z14, Z6, Z6
-	VMULPS      Z0, Z11, Z11
-	VFMADD231PS Z7, Z1, Z11
-	VMULPS      Z3, Z7, Z7
-	VFMADD231PS Z11, Z2, Z7
-	VADDPS      Z15, Z7, Z7
-	VMOVUPS     Z8, (AX)(R10*4)
-	VMOVUPS     Z4, (BX)(R10*4)
-	VMOVUPS     Z9, 64(AX)(R10*4)
-	VMOVUPS     Z5, 64(BX)(R10*4)
-	VMOVUPS     Z10, 128(AX)(R10*4)
-	VMOVUPS     Z6, 128(BX)(R10*4)
-	VMOVUPS     Z11, 192(AX)(R10*4)
-	VMOVUPS     Z7, 192(BX)(R10*4)
-	ADDQ        $0x00000040, R10
-	SUBQ        $0x00000040, CX
+	VMOVUPS     (BX)(R11*4), Z10
+	VMOVUPS     (AX)(R11*4), Z12
+	VMOVUPS     64(BX)(R11*4), Z11
+	VMOVUPS     64(AX)(R11*4), Z13
+	VMULPS      Z6, Z12, Z12
+	VFMADD231PS Z10, Z7, Z12
+	VMULPS      Z9, Z10, Z10
+	VFMADD231PS Z12, Z8, Z10
+	VADDPS      (DX)(R11*4), Z10, Z10
+	VMULPS      Z6, Z13, Z13
+	VFMADD231PS Z11, Z7, Z13
+	VMULPS      Z9, Z11, Z11
+	VFMADD231PS Z13, Z8, Z11
+	VADDPS      64(DX)(R11*4), Z11, Z11
+	VMOVUPS     Z12, (AX)(R11*4)
+	VMOVUPS     Z10, (DX)(R11*4)
+	VMOVUPS     Z13, 64(AX)(R11*4)
+	VMOVUPS     Z11, 64(DX)(R11*4)
+	ADDQ        $0x00000020, R11
+	SUBQ        $0x00000020, CX
 	JMP         elems_loopU
 
 elems_loop1:
 	CMPQ        CX, $0x00000010
 	JL          elems_tail
-	VMOVUPS     (DI)(R10*4), Z4
-	VMOVUPS     (AX)(R10*4), Z8
-	VMULPS      Z0, Z8, Z8
-	VFMADD231PS Z4, Z1, Z8
-	VMOVUPS     Z8, (AX)(R10*4)
-	VMULPS      Z3, Z4, Z4
-	VFMADD231PS Z8, Z2, Z4
-	VADDPS      (BX)(R10*4), Z4, Z4
-	VMOVUPS     Z4, (BX)(R10*4)
-	ADDQ        $0x00000010, R10
+	VMOVUPS     (BX)(R11*4), Z10
+	VMOVUPS     (AX)(R11*4), Z12
+	VMULPS      Z6, Z12, Z12
+	VFMADD231PS Z10, Z7, Z12
+	VMULPS      Z9, Z10, Z10
+	VFMADD231PS Z12, Z8, Z10
+	VADDPS      (DX)(R11*4), Z10, Z10
+	VMOVUPS     Z12, (AX)(R11*4)
+	VMOVUPS     Z10, (DX)(R11*4)
+	ADDQ        $0x00000010, R11
 	SUBQ        $0x00000010, CX
 	JMP         elems_loop1
 
 elems_tail:
 	TESTQ       CX, CX
 	JZ          elems_done
-	MOVL        $0x00000001, R11
-	SHLL        CL, R11
-	DECL        R11
-	KMOVW       R11, K1
-	VMOVUPS.Z   (DI)(R10*4), K1, Z4
-	VMOVUPS.Z   (AX)(R10*4), K1, Z8
-	VMULPS      Z0, Z8, Z8
-	VFMADD231PS Z4, Z1, Z8
-	VMOVUPS     Z8, K1, (AX)(R10*4)
-	VMULPS      Z3, Z4, Z4
-	VFMADD231PS Z8, Z2, Z4
-	VMOVUPS.Z   (BX)(R10*4), K1, Z12
-	VADDPS      Z12, Z4, Z4
-	VMOVUPS     Z4, K1, (BX)(R10*4)
+	MOVL        $0x00000001, R12
+	SHLL        CL, R12
+	DECL        R12
+	KMOVW       R12, K1
+	VMOVUPS.Z   (BX)(R11*4), K1, Z10
+	VMOVUPS.Z   (AX)(R11*4), K1, Z12
+	VMULPS      Z6, Z12, Z12
+	VFMADD231PS Z10, Z7, Z12
+	VMULPS      Z9, Z10, Z10
+	VFMADD231PS Z12, Z8, Z10
+	VMOVUPS.Z   (DX)(R11*4), K1, Z6
+	VADDPS      Z6, Z10, Z10
+	VMOVUPS     Z12, K1, (AX)(R11*4)
+	VMOVUPS     Z10, K1, (DX)(R11*4)
 
 elems_done:
-	ADDQ DX, AX
-	ADDQ SI, BX
-	INCQ R9
-	JMP  row
+	ADDQ SI, AX
+	ADDQ DI, DX
+	DECQ R10
+	JNZ  grouprow
+	JMP  group
 
-done:
-	VZEROUPPER
-	RET
-
-// func strace2AVX512(e []float32, lde int, g []float32, ldg int, c []float32, d []float32, p []float32, q []float32, v []float32)
-// Requires: AVX, AVX512F, MMX+
-TEXT ·strace2AVX512(SB), NOSPLIT, $0-184
-	MOVQ e_base+0(FP), AX
-	MOVQ lde+24(FP), DX
-	SHLQ $0x02, DX
-	MOVQ g_base+32(FP), BX
-	MOVQ ldg+56(FP), SI
-	SHLQ $0x02, SI
-	MOVQ v_base+160(FP), DI
-	MOVQ c_len+72(FP), R8
-	XORQ R9, R9
-
-row2:
-	LEAQ         1(R9), CX
-	CMPQ         CX, R8
-	JGE          row
+rest:
+	TESTQ        R10, R10
+	JZ           done
 	MOVQ         c_base+64(FP), CX
 	VBROADCASTSS (CX)(R9*4), Z0
 	MOVQ         d_base+88(FP), CX
@@ -345,676 +513,320 @@ row2:
 	VBROADCASTSS (CX)(R9*4), Z2
 	MOVQ         q_base+136(FP), CX
 	VBROADCASTSS (CX)(R9*4), Z3
-	MOVQ         c_base+64(FP), CX
-	VBROADCASTSS 4(CX)(R9*4), Z4
-	MOVQ         d_base+88(FP), CX
-	VBROADCASTSS 4(CX)(R9*4), Z5
-	MOVQ         p_base+112(FP), CX
-	VBROADCASTSS 4(CX)(R9*4), Z6
-	MOVQ         q_base+136(FP), CX
-	VBROADCASTSS 4(CX)(R9*4), Z7
-	LEAQ         (AX)(DX*1), R10
-	LEAQ         (BX)(SI*1), R11
-	MOVQ         v_len+168(FP), CX
-	XORQ         R12, R12
+	MOVQ         R8, CX
+	XORQ         R11, R11
 
-elems2_loopU:
-	CMPQ        CX, $0x00000040
-	JL          elems2_loop1
-	VMOVUPS     (DI)(R12*4), Z8
-	VMOVUPS     (AX)(R12*4), Z12
-	VMOVUPS     (R10)(R12*4), Z17
-	VMOVUPS     64(DI)(R12*4), Z9
-	VMOVUPS     64(AX)(R12*4), Z13
-	VMOVUPS     64(R10)(R12*4), Z18
-	VMOVUPS     128(DI)(R12*4), Z10
-	VMOVUPS     128(AX)(R12*4), Z14
-	VMOVUPS     128(R10)(R12*4), Z19
-	VMOVUPS     192(DI)(R12*4), Z11
-	VMOVUPS     192(AX)(R12*4), Z15
-	VMOVUPS     192(R10)(R12*4), Z20
-	PREFETCHT0  512(AX)(R12*4)
-	PREFETCHT0  512(BX)(R12*4)
-	PREFETCHT0  512(R10)(R12*4)
-	PREFETCHT0  512(R11)(R12*4)
-	PREFETCHT0  576(AX)(R12*4)
-	PREFETCHT0  576(BX)(R12*4)
-	PREFETCHT0  576(R10)(R12*4)
-	PREFETCHT0  576(R11)(R12*4)
-	PREFETCHT0  640(AX)(R12*4)
-	PREFETCHT0  640(BX)(R12*4)
-	PREFETCHT0  640(R10)(R12*4)
-	PREFETCHT0  640(R11)(R12*4)
-	PREFETCHT0  704(AX)(R12*4)
-	PREFETCHT0  704(BX)(R12*4)
-	PREFETCHT0  704(R10)(R12*4)
-	PREFETCHT0  704(R11)(R12*4)
-	VMULPS      Z0, Z12, Z12
-	VFMADD231PS Z8, Z1, Z12
-	VMULPS      Z3, Z8, Z16
-	VFMADD231PS Z12, Z2, Z16
-	VADDPS      (BX)(R12*4), Z16, Z16
-	VMULPS      Z4, Z17, Z17
-	VFMADD231PS Z8, Z5, Z17
-	VMULPS      Z7, Z8, Z21
-	VFMADD231PS Z17, Z6, Z21
-	VADDPS      (R11)(R12*4), Z21, Z21
-	VMULPS      Z0, Z13, Z13
-	VFMADD231PS Z9, Z1, Z13
-	VMULPS      Z3, Z9, Z8
-	VFMADD231PS Z13, Z2, Z8
-	VADDPS      64(BX)(R12*4), Z8, Z8
-	VMULPS      Z4, Z18, Z18
-	VFMADD231PS Z9, Z5, Z18
-	VMULPS      Z7, Z9, Z22
-	VFMADD231PS Z18, Z6, Z22
-	VADDPS      64(R11)(R12*4), Z22, Z22
-	VMULPS      Z0, Z14, Z14
-	VFMADD231PS Z10, Z1, Z14
-	VMULPS      Z3, Z10, Z9
-	VFMADD231PS Z14, Z2, Z9
-	VADDPS      128(BX)(R12*4), Z9, Z9
-	VMULPS      Z4, Z19, Z19
-	VFMADD231PS Z10, Z5, Z19
-	VMULPS      Z7, Z10, Z23
-	VFMADD231PS Z19, Z6, Z23
-	VADDPS      128(R11)(R12*4), Z23, Z23
-	VMULPS      Z0, Z15, Z15
-	VFMADD231PS Z11, Z1, Z15
-	VMULPS      Z3, Z11, Z10
-	VFMADD231PS Z15, Z2, Z10
-	VADDPS      192(BX)(R12*4), Z10, Z10
-	VMULPS      Z4, Z20, Z20
-	VFMADD231PS Z11, Z5, Z20
-	VMULPS      Z7, Z11, Z11
-	VFMADD231PS Z20, Z6, Z11
-	VADDPS      192(R11)(R12*4), Z11, Z11
-	VMOVUPS     Z12, (AX)(R12*4)
-	VMOVUPS     Z16, (BX)(R12*4)
-	VMOVUPS     Z17, (R10)(R12*4)
-	VMOVUPS     Z21, (R11)(R12*4)
-	VMOVUPS     Z13, 64(AX)(R12*4)
-	VMOVUPS     Z8, 64(BX)(R12*4)
-	VMOVUPS     Z18, 64(R10)(R12*4)
-	VMOVUPS     Z22, 64(R11)(R12*4)
-	VMOVUPS     Z14, 128(AX)(R12*4)
-	VMOVUPS     Z9, 128(BX)(R12*4)
-	VMOVUPS     Z19, 128(R10)(R12*4)
-	VMOVUPS     Z23, 128(R11)(R12*4)
-	VMOVUPS     Z15, 192(AX)(R12*4)
-	VMOVUPS     Z10, 192(BX)(R12*4)
-	VMOVUPS     Z20, 192(R10)(R12*4)
-	VMOVUPS     Z11, 192(R11)(R12*4)
-	ADDQ        $0x00000040, R12
-	SUBQ        $0x00000040, CX
-	JMP         elems2_loopU
-
-elems2_loop1:
-	CMPQ        CX, $0x00000010
-	JL          elems2_tail
-	VMOVUPS     (DI)(R12*4), Z8
-	VMOVUPS     (AX)(R12*4), Z12
-	VMOVUPS     (R10)(R12*4), Z17
-	VMULPS      Z0, Z12, Z12
-	VFMADD231PS Z8, Z1, Z12
-	VMULPS      Z3, Z8, Z16
-	VFMADD231PS Z12, Z2, Z16
-	VADDPS      (BX)(R12*4), Z16, Z16
-	VMULPS      Z4, Z17, Z17
-	VFMADD231PS Z8, Z5, Z17
-	VMULPS      Z7, Z8, Z21
-	VFMADD231PS Z17, Z6, Z21
-	VADDPS      (R11)(R12*4), Z21, Z21
-	VMOVUPS     Z12, (AX)(R12*4)
-	VMOVUPS     Z16, (BX)(R12*4)
-	VMOVUPS     Z17, (R10)(R12*4)
-	VMOVUPS     Z21, (R11)(R12*4)
-	ADDQ        $0x00000010, R12
-	SUBQ        $0x00000010, CX
-	JMP         elems2_loop1
-
-elems2_tail:
-	TESTQ       CX, CX
-	JZ          elems2_done
-	MOVL        $0x00000001, R13
-	SHLL        CL, R13
-	DECL        R13
-	KMOVW       R13, K1
-	VMOVUPS.Z   (DI)(R12*4), K1, Z8
-	VMOVUPS.Z   (AX)(R12*4), K1, Z12
-	VMOVUPS.Z   (R10)(R12*4), K1, Z17
-	VMULPS      Z0, Z12, Z12
-	VFMADD231PS Z8, Z1, Z12
-	VMULPS      Z3, Z8, Z16
-	VFMADD231PS Z12, Z2, Z16
-	VMOVUPS.Z   (BX)(R12*4), K1, Z0
-	VADDPS      Z0, Z16, Z16
-	VMULPS      Z4, Z17, Z17
-	VFMADD231PS Z8, Z5, Z17
-	VMULPS      Z7, Z8, Z21
-	VFMADD231PS Z17, Z6, Z21
-	VMOVUPS.Z   (R11)(R12*4), K1, Z0
-	VADDPS      Z0, Z21, Z21
-	VMOVUPS     Z12, K1, (AX)(R12*4)
-	VMOVUPS     Z16, K1, (BX)(R12*4)
-	VMOVUPS     Z17, K1, (R10)(R12*4)
-	VMOVUPS     Z21, K1, (R11)(R12*4)
-
-elems2_done:
-	LEAQ (AX)(DX*2), AX
-	LEAQ (BX)(SI*2), BX
-	ADDQ $0x02, R9
-	JMP  row2
-
-row:
-	CMPQ         R9, R8
-	JGE          done
-	MOVQ         c_base+64(FP), CX
-	VBROADCASTSS (CX)(R9*4), Z0
-	MOVQ         d_base+88(FP), CX
-	VBROADCASTSS (CX)(R9*4), Z1
-	MOVQ         p_base+112(FP), CX
-	VBROADCASTSS (CX)(R9*4), Z2
-	MOVQ         q_base+136(FP), CX
-	VBROADCASTSS (CX)(R9*4), Z3
-	MOVQ         v_len+168(FP), CX
-	XORQ         R10, R10
-
-elems_loopU:
-	CMPQ        CX, $0x00000040
-	JL          elems_loop1
-	VMOVUPS     (DI)(R10*4), Z4
-	VMOVUPS     (AX)(R10*4), Z8
-	VMOVUPS     (BX)(R10*4), Z12
-	VMOVUPS     64(DI)(R10*4), Z5
-	VMOVUPS     64(AX)(R10*4), Z9
-	VMOVUPS     64(BX)(R10*4), Z13
-	VMOVUPS     128(DI)(R10*4), Z6
-	VMOVUPS     128(AX)(R10*4), Z10
-	VMOVUPS     128(BX)(R10*4), Z14
-	VMOVUPS     192(DI)(R10*4), Z7
-	VMOVUPS     192(AX)(R10*4), Z11
-	VMOVUPS     192(BX)(R10*4), Z15
-	VMULPS      Z0, Z8, Z8
-	VFMADD231PS Z4, Z1, Z8
+elemsRest_loopU:
+	CMPQ        CX, $0x00000020
+	JL          elemsRest_loop1
+	VMOVUPS     (BX)(R11*4), Z4
+	VMOVUPS     (AX)(R11*4), Z6
+	VMOVUPS     64(BX)(R11*4), Z5
+	VMOVUPS     64(AX)(R11*4), Z7
+	VMULPS      Z0, Z6, Z6
+	VFMADD231PS Z4, Z1, Z6
 	VMULPS      Z3, Z4, Z4
-	VFMADD231PS Z8, Z2, Z4
-	VADDPS      Z12, Z4, Z4
-	VMULPS      Z0, Z9, Z9
-	VFMADD231PS Z5, Z1, Z9
+	VFMADD231PS Z6, Z2, Z4
+	VADDPS      (DX)(R11*4), Z4, Z4
+	VMULPS      Z0, Z7, Z7
+	VFMADD231PS Z5, Z1, Z7
 	VMULPS      Z3, Z5, Z5
-	VFMADD231PS Z9, Z2, Z5
-	VADDPS      Z13, Z5, Z5
-	VMULPS      Z0, Z10, Z10
-	VFMADD231PS Z6, Z1, Z10
-	VMULPS      Z3, Z6, Z6
-	VFMADD231PS Z10, Z2, Z6
-	VADDPS      Z14, Z6, Z6
-	VMULPS      Z0, Z11, Z11
-	VFMADD231PS Z7, Z1, Z11
-	VMULPS      Z3, Z7, Z7
-	VFMADD231PS Z11, Z2, Z7
-	VADDPS      Z15, Z7, Z7
-	VMOVUPS     Z8, (AX)(R10*4)
-	VMOVUPS     Z4, (BX)(R10*4)
-	VMOVUPS     Z9, 64(AX)(R10*4)
-	VMOVUPS     Z5, 64(BX)(R10*4)
-	VMOVUPS     Z10, 128(AX)(R10*4)
-	VMOVUPS     Z6, 128(BX)(R10*4)
-	VMOVUPS     Z11, 192(AX)(R10*4)
-	VMOVUPS     Z7, 192(BX)(R10*4)
-	ADDQ        $0x00000040, R10
-	SUBQ        $0x00000040, CX
-	JMP         elems_loopU
+	VFMADD231PS Z7, Z2, Z5
+	VADDPS      64(DX)(R11*4), Z5, Z5
+	VMOVUPS     Z6, (AX)(R11*4)
+	VMOVUPS     Z4, (DX)(R11*4)
+	VMOVUPS     Z7, 64(AX)(R11*4)
+	VMOVUPS     Z5, 64(DX)(R11*4)
+	ADDQ        $0x00000020, R11
+	SUBQ        $0x00000020, CX
+	JMP         elemsRest_loopU
 
-elems_loop1:
+elemsRest_loop1:
 	CMPQ        CX, $0x00000010
-	JL          elems_tail
-	VMOVUPS     (DI)(R10*4), Z4
-	VMOVUPS     (AX)(R10*4), Z8
-	VMULPS      Z0, Z8, Z8
-	VFMADD231PS Z4, Z1, Z8
-	VMOVUPS     Z8, (AX)(R10*4)
+	JL          elemsRest_tail
+	VMOVUPS     (BX)(R11*4), Z4
+	VMOVUPS     (AX)(R11*4), Z6
+	VMULPS      Z0, Z6, Z6
+	VFMADD231PS Z4, Z1, Z6
 	VMULPS      Z3, Z4, Z4
-	VFMADD231PS Z8, Z2, Z4
-	VADDPS      (BX)(R10*4), Z4, Z4
-	VMOVUPS     Z4, (BX)(R10*4)
-	ADDQ        $0x00000010, R10
+	VFMADD231PS Z6, Z2, Z4
+	VADDPS      (DX)(R11*4), Z4, Z4
+	VMOVUPS     Z6, (AX)(R11*4)
+	VMOVUPS     Z4, (DX)(R11*4)
+	ADDQ        $0x00000010, R11
 	SUBQ        $0x00000010, CX
-	JMP         elems_loop1
+	JMP         elemsRest_loop1
 
-elems_tail:
+elemsRest_tail:
 	TESTQ       CX, CX
-	JZ          elems_done
-	MOVL        $0x00000001, R11
-	SHLL        CL, R11
-	DECL        R11
-	KMOVW       R11, K1
-	VMOVUPS.Z   (DI)(R10*4), K1, Z4
-	VMOVUPS.Z   (AX)(R10*4), K1, Z8
-	VMULPS      Z0, Z8, Z8
-	VFMADD231PS Z4, Z1, Z8
-	VMOVUPS     Z8, K1, (AX)(R10*4)
+	JZ          elemsRest_done
+	MOVL        $0x00000001, R12
+	SHLL        CL, R12
+	DECL        R12
+	KMOVW       R12, K1
+	VMOVUPS.Z   (BX)(R11*4), K1, Z4
+	VMOVUPS.Z   (AX)(R11*4), K1, Z6
+	VMULPS      Z0, Z6, Z6
+	VFMADD231PS Z4, Z1, Z6
 	VMULPS      Z3, Z4, Z4
-	VFMADD231PS Z8, Z2, Z4
-	VMOVUPS.Z   (BX)(R10*4), K1, Z12
-	VADDPS      Z12, Z4, Z4
-	VMOVUPS     Z4, K1, (BX)(R10*4)
+	VFMADD231PS Z6, Z2, Z4
+	VMOVUPS.Z   (DX)(R11*4), K1, Z0
+	VADDPS      Z0, Z4, Z4
+	VMOVUPS     Z6, K1, (AX)(R11*4)
+	VMOVUPS     Z4, K1, (DX)(R11*4)
 
-elems_done:
-	ADDQ DX, AX
-	ADDQ SI, BX
+elemsRest_done:
+	ADDQ SI, AX
+	ADDQ DI, DX
 	INCQ R9
-	JMP  row
+	DECQ R10
+	JMP  rest
 
 done:
 	VZEROUPPER
 	RET
 
 // func dtraceAVX512(e []float64, lde int, g []float64, ldg int, c []float64, d []float64, p []float64, q []float64, v []float64)
-// Requires: AVX, AVX512F
-TEXT ·dtraceAVX512(SB), NOSPLIT, $0-184
-	MOVQ e_base+0(FP), AX
-	MOVQ lde+24(FP), DX
-	SHLQ $0x03, DX
-	MOVQ g_base+32(FP), BX
-	MOVQ ldg+56(FP), SI
-	SHLQ $0x03, SI
-	MOVQ v_base+160(FP), DI
-	MOVQ c_len+72(FP), R8
-	XORQ R9, R9
-
-row:
-	CMPQ         R9, R8
-	JGE          done
-	MOVQ         c_base+64(FP), CX
-	VBROADCASTSD (CX)(R9*8), Z0
-	MOVQ         d_base+88(FP), CX
-	VBROADCASTSD (CX)(R9*8), Z1
-	MOVQ         p_base+112(FP), CX
-	VBROADCASTSD (CX)(R9*8), Z2
-	MOVQ         q_base+136(FP), CX
-	VBROADCASTSD (CX)(R9*8), Z3
-	MOVQ         v_len+168(FP), CX
-	XORQ         R10, R10
-
-elems_loopU:
-	CMPQ        CX, $0x00000020
-	JL          elems_loop1
-	VMOVUPD     (DI)(R10*8), Z4
-	VMOVUPD     (AX)(R10*8), Z8
-	VMOVUPD     (BX)(R10*8), Z12
-	VMOVUPD     64(DI)(R10*8), Z5
-	VMOVUPD     64(AX)(R10*8), Z9
-	VMOVUPD     64(BX)(R10*8), Z13
-	VMOVUPD     128(DI)(R10*8), Z6
-	VMOVUPD     128(AX)(R10*8), Z10
-	VMOVUPD     128(BX)(R10*8), Z14
-	VMOVUPD     192(DI)(R10*8), Z7
-	VMOVUPD     192(AX)(R10*8), Z11
-	VMOVUPD     192(BX)(R10*8), Z15
-	VMULPD      Z0, Z8, Z8
-	VFMADD231PD Z4, Z1, Z8
-	VMULPD      Z3, Z4, Z4
-	VFMADD231PD Z8, Z2, Z4
-	VADDPD      Z12, Z4, Z4
-	VMULPD      Z0, Z9, Z9
-	VFMADD231PD Z5, Z1, Z9
-	VMULPD      Z3, Z5, Z5
-	VFMADD231PD Z9, Z2, Z5
-	VADDPD      Z13, Z5, Z5
-	VMULPD      Z0, Z10, Z10
-	VFMADD231PD Z6, Z1, Z10
-	VMULPD      Z3, Z6, Z6
-	VFMADD231PD Z10, Z2, Z6
-	VADDPD      Z14, Z6, Z6
-	VMULPD      Z0, Z11, Z11
-	VFMADD231PD Z7, Z1, Z11
-	VMULPD      Z3, Z7, Z7
-	VFMADD231PD Z11, Z2, Z7
-	VADDPD      Z15, Z7, Z7
-	VMOVUPD     Z8, (AX)(R10*8)
-	VMOVUPD     Z4, (BX)(R10*8)
-	VMOVUPD     Z9, 64(AX)(R10*8)
-	VMOVUPD     Z5, 64(BX)(R10*8)
-	VMOVUPD     Z10, 128(AX)(R10*8)
-	VMOVUPD     Z6, 128(BX)(R10*8)
-	VMOVUPD     Z11, 192(AX)(R10*8)
-	VMOVUPD     Z7, 192(BX)(R10*8)
-	ADDQ        $0x00000020, R10
-	SUBQ        $0x00000020, CX
-	JMP         elems_loopU
-
-elems_loop1:
-	CMPQ        CX, $0x00000008
-	JL          elems_tail
-	VMOVUPD     (DI)(R10*8), Z4
-	VMOVUPD     (AX)(R10*8), Z8
-	VMULPD      Z0, Z8, Z8
-	VFMADD231PD Z4, Z1, Z8
-	VMOVUPD     Z8, (AX)(R10*8)
-	VMULPD      Z3, Z4, Z4
-	VFMADD231PD Z8, Z2, Z4
-	VADDPD      (BX)(R10*8), Z4, Z4
-	VMOVUPD     Z4, (BX)(R10*8)
-	ADDQ        $0x00000008, R10
-	SUBQ        $0x00000008, CX
-	JMP         elems_loop1
-
-elems_tail:
-	TESTQ       CX, CX
-	JZ          elems_done
-	MOVL        $0x00000001, R11
-	SHLL        CL, R11
-	DECL        R11
-	KMOVW       R11, K1
-	VMOVUPD.Z   (DI)(R10*8), K1, Z4
-	VMOVUPD.Z   (AX)(R10*8), K1, Z8
-	VMULPD      Z0, Z8, Z8
-	VFMADD231PD Z4, Z1, Z8
-	VMOVUPD     Z8, K1, (AX)(R10*8)
-	VMULPD      Z3, Z4, Z4
-	VFMADD231PD Z8, Z2, Z4
-	VMOVUPD.Z   (BX)(R10*8), K1, Z12
-	VADDPD      Z12, Z4, Z4
-	VMOVUPD     Z4, K1, (BX)(R10*8)
-
-elems_done:
-	ADDQ DX, AX
-	ADDQ SI, BX
-	INCQ R9
-	JMP  row
-
-done:
-	VZEROUPPER
-	RET
-
-// func dtrace2AVX512(e []float64, lde int, g []float64, ldg int, c []float64, d []float64, p []float64, q []float64, v []float64)
 // Requires: AVX, AVX512F, MMX+
-TEXT ·dtrace2AVX512(SB), NOSPLIT, $0-184
-	MOVQ e_base+0(FP), AX
-	MOVQ lde+24(FP), DX
-	SHLQ $0x03, DX
-	MOVQ g_base+32(FP), BX
-	MOVQ ldg+56(FP), SI
-	SHLQ $0x03, SI
-	MOVQ v_base+160(FP), DI
-	MOVQ c_len+72(FP), R8
-	XORQ R9, R9
+TEXT ·dtraceAVX512(SB), NOSPLIT, $0-184
+	MOVQ         e_base+0(FP), AX
+	MOVQ         g_base+32(FP), DX
+	MOVQ         v_base+160(FP), BX
+	MOVQ         lde+24(FP), SI
+	SHLQ         $0x03, SI
+	MOVQ         ldg+56(FP), DI
+	SHLQ         $0x03, DI
+	MOVQ         v_len+168(FP), R8
+	XORQ         R9, R9
+	MOVQ         $0x0000000200000002, CX
+	VMOVQ        CX, X0
+	VPBROADCASTQ X0, Z5
 
-row2:
-	LEAQ         1(R9), CX
-	CMPQ         CX, R8
-	JGE          row
+group:
+	MOVQ         c_len+72(FP), R10
+	SUBQ         R9, R10
+	CMPQ         R10, $0x00000008
+	JL           rest
 	MOVQ         c_base+64(FP), CX
-	VBROADCASTSD (CX)(R9*8), Z0
+	VMOVUPD      (CX)(R9*8), Z0
 	MOVQ         d_base+88(FP), CX
-	VBROADCASTSD (CX)(R9*8), Z1
+	VMOVUPD      (CX)(R9*8), Z1
 	MOVQ         p_base+112(FP), CX
-	VBROADCASTSD (CX)(R9*8), Z2
+	VMOVUPD      (CX)(R9*8), Z2
 	MOVQ         q_base+136(FP), CX
-	VBROADCASTSD (CX)(R9*8), Z3
-	MOVQ         c_base+64(FP), CX
-	VBROADCASTSD 8(CX)(R9*8), Z4
-	MOVQ         d_base+88(FP), CX
-	VBROADCASTSD 8(CX)(R9*8), Z5
-	MOVQ         p_base+112(FP), CX
-	VBROADCASTSD 8(CX)(R9*8), Z6
-	MOVQ         q_base+136(FP), CX
-	VBROADCASTSD 8(CX)(R9*8), Z7
-	LEAQ         (AX)(DX*1), R10
-	LEAQ         (BX)(SI*1), R11
-	MOVQ         v_len+168(FP), CX
-	XORQ         R12, R12
+	VMOVUPD      (CX)(R9*8), Z3
+	ADDQ         $0x00000008, R9
+	MOVQ         $0x0000000100000000, CX
+	VMOVQ        CX, X4
+	VPBROADCASTQ X4, Z4
+	MOVQ         $0x00000008, R10
 
-elems2_loopU:
-	CMPQ        CX, $0x00000020
-	JL          elems2_loop1
-	VMOVUPD     (DI)(R12*8), Z8
-	VMOVUPD     (AX)(R12*8), Z12
-	VMOVUPD     (R10)(R12*8), Z17
-	VMOVUPD     64(DI)(R12*8), Z9
-	VMOVUPD     64(AX)(R12*8), Z13
-	VMOVUPD     64(R10)(R12*8), Z18
-	VMOVUPD     128(DI)(R12*8), Z10
-	VMOVUPD     128(AX)(R12*8), Z14
-	VMOVUPD     128(R10)(R12*8), Z19
-	VMOVUPD     192(DI)(R12*8), Z11
-	VMOVUPD     192(AX)(R12*8), Z15
-	VMOVUPD     192(R10)(R12*8), Z20
-	PREFETCHT0  512(AX)(R12*8)
-	PREFETCHT0  512(BX)(R12*8)
-	PREFETCHT0  512(R10)(R12*8)
-	PREFETCHT0  512(R11)(R12*8)
-	PREFETCHT0  576(AX)(R12*8)
-	PREFETCHT0  576(BX)(R12*8)
-	PREFETCHT0  576(R10)(R12*8)
-	PREFETCHT0  576(R11)(R12*8)
-	PREFETCHT0  640(AX)(R12*8)
-	PREFETCHT0  640(BX)(R12*8)
-	PREFETCHT0  640(R10)(R12*8)
-	PREFETCHT0  640(R11)(R12*8)
-	PREFETCHT0  704(AX)(R12*8)
-	PREFETCHT0  704(BX)(R12*8)
-	PREFETCHT0  704(R10)(R12*8)
-	PREFETCHT0  704(R11)(R12*8)
-	VMULPD      Z0, Z12, Z12
-	VFMADD231PD Z8, Z1, Z12
-	VMULPD      Z3, Z8, Z16
-	VFMADD231PD Z12, Z2, Z16
-	VADDPD      (BX)(R12*8), Z16, Z16
-	VMULPD      Z4, Z17, Z17
-	VFMADD231PD Z8, Z5, Z17
-	VMULPD      Z7, Z8, Z21
-	VFMADD231PD Z17, Z6, Z21
-	VADDPD      (R11)(R12*8), Z21, Z21
-	VMULPD      Z0, Z13, Z13
-	VFMADD231PD Z9, Z1, Z13
-	VMULPD      Z3, Z9, Z8
-	VFMADD231PD Z13, Z2, Z8
-	VADDPD      64(BX)(R12*8), Z8, Z8
-	VMULPD      Z4, Z18, Z18
-	VFMADD231PD Z9, Z5, Z18
-	VMULPD      Z7, Z9, Z22
-	VFMADD231PD Z18, Z6, Z22
-	VADDPD      64(R11)(R12*8), Z22, Z22
-	VMULPD      Z0, Z14, Z14
-	VFMADD231PD Z10, Z1, Z14
-	VMULPD      Z3, Z10, Z9
-	VFMADD231PD Z14, Z2, Z9
-	VADDPD      128(BX)(R12*8), Z9, Z9
-	VMULPD      Z4, Z19, Z19
-	VFMADD231PD Z10, Z5, Z19
-	VMULPD      Z7, Z10, Z23
-	VFMADD231PD Z19, Z6, Z23
-	VADDPD      128(R11)(R12*8), Z23, Z23
-	VMULPD      Z0, Z15, Z15
-	VFMADD231PD Z11, Z1, Z15
-	VMULPD      Z3, Z11, Z10
-	VFMADD231PD Z15, Z2, Z10
-	VADDPD      192(BX)(R12*8), Z10, Z10
-	VMULPD      Z4, Z20, Z20
-	VFMADD231PD Z11, Z5, Z20
-	VMULPD      Z7, Z11, Z11
-	VFMADD231PD Z20, Z6, Z11
-	VADDPD      192(R11)(R12*8), Z11, Z11
-	VMOVUPD     Z12, (AX)(R12*8)
-	VMOVUPD     Z16, (BX)(R12*8)
-	VMOVUPD     Z17, (R10)(R12*8)
-	VMOVUPD     Z21, (R11)(R12*8)
-	VMOVUPD     Z13, 64(AX)(R12*8)
-	VMOVUPD     Z8, 64(BX)(R12*8)
-	VMOVUPD     Z18, 64(R10)(R12*8)
-	VMOVUPD     Z22, 64(R11)(R12*8)
-	VMOVUPD     Z14, 128(AX)(R12*8)
-	VMOVUPD     Z9, 128(BX)(R12*8)
-	VMOVUPD     Z19, 128(R10)(R12*8)
-	VMOVUPD     Z23, 128(R11)(R12*8)
-	VMOVUPD     Z15, 192(AX)(R12*8)
-	VMOVUPD     Z10, 192(BX)(R12*8)
-	VMOVUPD     Z20, 192(R10)(R12*8)
-	VMOVUPD     Z11, 192(R11)(R12*8)
-	ADDQ        $0x00000020, R12
-	SUBQ        $0x00000020, CX
-	JMP         elems2_loopU
-
-elems2_loop1:
-	CMPQ        CX, $0x00000008
-	JL          elems2_tail
-	VMOVUPD     (DI)(R12*8), Z8
-	VMOVUPD     (AX)(R12*8), Z12
-	VMOVUPD     (R10)(R12*8), Z17
-	VMULPD      Z0, Z12, Z12
-	VFMADD231PD Z8, Z1, Z12
-	VMULPD      Z3, Z8, Z16
-	VFMADD231PD Z12, Z2, Z16
-	VADDPD      (BX)(R12*8), Z16, Z16
-	VMULPD      Z4, Z17, Z17
-	VFMADD231PD Z8, Z5, Z17
-	VMULPD      Z7, Z8, Z21
-	VFMADD231PD Z17, Z6, Z21
-	VADDPD      (R11)(R12*8), Z21, Z21
-	VMOVUPD     Z12, (AX)(R12*8)
-	VMOVUPD     Z16, (BX)(R12*8)
-	VMOVUPD     Z17, (R10)(R12*8)
-	VMOVUPD     Z21, (R11)(R12*8)
-	ADDQ        $0x00000008, R12
-	SUBQ        $0x00000008, CX
-	JMP         elems2_loop1
-
-elems2_tail:
-	TESTQ       CX, CX
-	JZ          elems2_done
-	MOVL        $0x00000001, R13
-	SHLL        CL, R13
-	DECL        R13
-	KMOVW       R13, K1
-	VMOVUPD.Z   (DI)(R12*8), K1, Z8
-	VMOVUPD.Z   (AX)(R12*8), K1, Z12
-	VMOVUPD.Z   (R10)(R12*8), K1, Z17
-	VMULPD      Z0, Z12, Z12
-	VFMADD231PD Z8, Z1, Z12
-	VMULPD      Z3, Z8, Z16
-	VFMADD231PD Z12, Z2, Z16
-	VMOVUPD.Z   (BX)(R12*8), K1, Z0
-	VADDPD      Z0, Z16, Z16
-	VMULPD      Z4, Z17, Z17
-	VFMADD231PD Z8, Z5, Z17
-	VMULPD      Z7, Z8, Z21
-	VFMADD231PD Z17, Z6, Z21
-	VMOVUPD.Z   (R11)(R12*8), K1, Z0
-	VADDPD      Z0, Z21, Z21
-	VMOVUPD     Z12, K1, (AX)(R12*8)
-	VMOVUPD     Z16, K1, (BX)(R12*8)
-	VMOVUPD     Z17, K1, (R10)(R12*8)
-	VMOVUPD     Z21, K1, (R11)(R12*8)
-
-elems2_done:
-	LEAQ (AX)(DX*2), AX
-	LEAQ (BX)(SI*2), BX
-	ADDQ $0x02, R9
-	JMP  row2
-
-row:
-	CMPQ         R9, R8
-	JGE          done
-	MOVQ         c_base+64(FP), CX
-	VBROADCASTSD (CX)(R9*8), Z0
-	MOVQ         d_base+88(FP), CX
-	VBROADCASTSD (CX)(R9*8), Z1
-	MOVQ         p_base+112(FP), CX
-	VBROADCASTSD (CX)(R9*8), Z2
-	MOVQ         q_base+136(FP), CX
-	VBROADCASTSD (CX)(R9*8), Z3
-	MOVQ         v_len+168(FP), CX
-	XORQ         R10, R10
+grouprow:
+	VPERMPS Z0, Z4, Z6
+	VPERMPS Z1, Z4, Z7
+	VPERMPS Z2, Z4, Z8
+	VPERMPS Z3, Z4, Z9
+	VPADDD  Z5, Z4, Z4
+	MOVQ    R8, CX
+	XORQ    R11, R11
 
 elems_loopU:
 	CMPQ        CX, $0x00000020
 	JL          elems_loop1
-	VMOVUPD     (DI)(R10*8), Z4
-	VMOVUPD     (AX)(R10*8), Z8
-	VMOVUPD     (BX)(R10*8), Z12
-	VMOVUPD     64(DI)(R10*8), Z5
-	VMOVUPD     64(AX)(R10*8), Z9
-	VMOVUPD     64(BX)(R10*8), Z13
-	VMOVUPD     128(DI)(R10*8), Z6
-	VMOVUPD     128(AX)(R10*8), Z10
-	VMOVUPD     128(BX)(R10*8), Z14
-	VMOVUPD     192(DI)(R10*8), Z7
-	VMOVUPD     192(AX)(R10*8), Z11
-	VMOVUPD     192(BX)(R10*8), Z15
-	VMULPD      Z0, Z8, Z8
-	VFMADD231PD Z4, Z1, Z8
-	VMULPD      Z3, Z4, Z4
-	VFMADD231PD Z8, Z2, Z4
-	VADDPD      Z12, Z4, Z4
-	VMULPD      Z0, Z9, Z9
-	VFMADD231PD Z5, Z1, Z9
-	VMULPD      Z3, Z5, Z5
-	VFMADD231PD Z9, Z2, Z5
-	VADDPD      Z13, Z5, Z5
-	VMULPD      Z0, Z10, Z10
-	VFMADD231PD Z6, Z1, Z10
-	VMULPD      Z3, Z6, Z6
-	VFMADD231PD Z10, Z2, Z6
-	VADDPD      Z14, Z6, Z6
-	VMULPD      Z0, Z11, Z11
-	VFMADD231PD Z7, Z1, Z11
-	VMULPD      Z3, Z7, Z7
-	VFMADD231PD Z11, Z2, Z7
-	VADDPD      Z15, Z7, Z7
-	VMOVUPD     Z8, (AX)(R10*8)
-	VMOVUPD     Z4, (BX)(R10*8)
-	VMOVUPD     Z9, 64(AX)(R10*8)
-	VMOVUPD     Z5, 64(BX)(R10*8)
-	VMOVUPD     Z10, 128(AX)(R10*8)
-	VMOVUPD     Z6, 128(BX)(R10*8)
-	VMOVUPD     Z11, 192(AX)(R10*8)
-	VMOVUPD     Z7, 192(BX)(R10*8)
-	ADDQ        $0x00000020, R10
+	VMOVUPD     (BX)(R11*8), Z10
+	VMOVUPD     (AX)(R11*8), Z14
+	VMOVUPD     64(BX)(R11*8), Z11
+	VMOVUPD     64(AX)(R11*8), Z15
+	VMOVUPD     128(BX)(R11*8), Z12
+	VMOVUPD     128(AX)(R11*8), Z16
+	VMOVUPD     192(BX)(R11*8), Z13
+	VMOVUPD     192(AX)(R11*8), Z17
+	PREFETCHT0  256(AX)(R11*8)
+	PREFETCHT0  256(DX)(R11*8)
+	PREFETCHT0  320(AX)(R11*8)
+	PREFETCHT0  320(DX)(R11*8)
+	PREFETCHT0  384(AX)(R11*8)
+	PREFETCHT0  384(DX)(R11*8)
+	PREFETCHT0  448(AX)(R11*8)
+	PREFETCHT0  448(DX)(R11*8)
+	VMULPD      Z6, Z14, Z14
+	VFMADD231PD Z10, Z7, Z14
+	VMULPD      Z9, Z10, Z10
+	VFMADD231PD Z14, Z8, Z10
+	VADDPD      (DX)(R11*8), Z10, Z10
+	VMULPD      Z6, Z15, Z15
+	VFMADD231PD Z11, Z7, Z15
+	VMULPD      Z9, Z11, Z11
+	VFMADD231PD Z15, Z8, Z11
+	VADDPD      64(DX)(R11*8), Z11, Z11
+	VMULPD      Z6, Z16, Z16
+	VFMADD231PD Z12, Z7, Z16
+	VMULPD      Z9, Z12, Z12
+	VFMADD231PD Z16, Z8, Z12
+	VADDPD      128(DX)(R11*8), Z12, Z12
+	VMULPD      Z6, Z17, Z17
+	VFMADD231PD Z13, Z7, Z17
+	VMULPD      Z9, Z13, Z13
+	VFMADD231PD Z17, Z8, Z13
+	VADDPD      192(DX)(R11*8), Z13, Z13
+	VMOVUPD     Z14, (AX)(R11*8)
+	VMOVUPD     Z10, (DX)(R11*8)
+	VMOVUPD     Z15, 64(AX)(R11*8)
+	VMOVUPD     Z11, 64(DX)(R11*8)
+	VMOVUPD     Z16, 128(AX)(R11*8)
+	VMOVUPD     Z12, 128(DX)(R11*8)
+	VMOVUPD     Z17, 192(AX)(R11*8)
+	VMOVUPD     Z13, 192(DX)(R11*8)
+	ADDQ        $0x00000020, R11
 	SUBQ        $0x00000020, CX
 	JMP         elems_loopU
 
 elems_loop1:
 	CMPQ        CX, $0x00000008
 	JL          elems_tail
-	VMOVUPD     (DI)(R10*8), Z4
-	VMOVUPD     (AX)(R10*8), Z8
-	VMULPD      Z0, Z8, Z8
-	VFMADD231PD Z4, Z1, Z8
-	VMOVUPD     Z8, (AX)(R10*8)
-	VMULPD      Z3, Z4, Z4
-	VFMADD231PD Z8, Z2, Z4
-	VADDPD      (BX)(R10*8), Z4, Z4
-	VMOVUPD     Z4, (BX)(R10*8)
-	ADDQ        $0x00000008, R10
+	VMOVUPD     (BX)(R11*8), Z10
+	VMOVUPD     (AX)(R11*8), Z14
+	VMULPD      Z6, Z14, Z14
+	VFMADD231PD Z10, Z7, Z14
+	VMULPD      Z9, Z10, Z10
+	VFMADD231PD Z14, Z8, Z10
+	VADDPD      (DX)(R11*8), Z10, Z10
+	VMOVUPD     Z14, (AX)(R11*8)
+	VMOVUPD     Z10, (DX)(R11*8)
+	ADDQ        $0x00000008, R11
 	SUBQ        $0x00000008, CX
 	JMP         elems_loop1
 
 elems_tail:
 	TESTQ       CX, CX
 	JZ          elems_done
-	MOVL        $0x00000001, R11
-	SHLL        CL, R11
-	DECL        R11
-	KMOVW       R11, K1
-	VMOVUPD.Z   (DI)(R10*8), K1, Z4
-	VMOVUPD.Z   (AX)(R10*8), K1, Z8
-	VMULPD      Z0, Z8, Z8
-	VFMADD231PD Z4, Z1, Z8
-	VMOVUPD     Z8, K1, (AX)(R10*8)
-	VMULPD      Z3, Z4, Z4
-	VFMADD231PD Z8, Z2, Z4
-	VMOVUPD.Z   (BX)(R10*8), K1, Z12
-	VADDPD      Z12, Z4, Z4
-	VMOVUPD     Z4, K1, (BX)(R10*8)
+	MOVL        $0x00000001, R12
+	SHLL        CL, R12
+	DECL        R12
+	KMOVW       R12, K1
+	VMOVUPD.Z   (BX)(R11*8), K1, Z10
+	VMOVUPD.Z   (AX)(R11*8), K1, Z14
+	VMULPD      Z6, Z14, Z14
+	VFMADD231PD Z10, Z7, Z14
+	VMULPD      Z9, Z10, Z10
+	VFMADD231PD Z14, Z8, Z10
+	VMOVUPD.Z   (DX)(R11*8), K1, Z6
+	VADDPD      Z6, Z10, Z10
+	VMOVUPD     Z14, K1, (AX)(R11*8)
+	VMOVUPD     Z10, K1, (DX)(R11*8)
 
 elems_done:
-	ADDQ DX, AX
-	ADDQ SI, BX
+	ADDQ SI, AX
+	ADDQ DI, DX
+	DECQ R10
+	JNZ  grouprow
+	JMP  group
+
+rest:
+	TESTQ        R10, R10
+	JZ           done
+	MOVQ         c_base+64(FP), CX
+	VBROADCASTSD (CX)(R9*8), Z0
+	MOVQ         d_base+88(FP), CX
+	VBROADCASTSD (CX)(R9*8), Z1
+	MOVQ         p_base+112(FP), CX
+	VBROADCASTSD (CX)(R9*8), Z2
+	MOVQ         q_base+136(FP), CX
+	VBROADCASTSD (CX)(R9*8), Z3
+	MOVQ         R8, CX
+	XORQ         R11, R11
+
+elemsRest_loopU:
+	CMPQ        CX, $0x00000020
+	JL          elemsRest_loop1
+	VMOVUPD     (BX)(R11*8), Z4
+	VMOVUPD     (AX)(R11*8), Z8
+	VMOVUPD     64(BX)(R11*8), Z5
+	VMOVUPD     64(AX)(R11*8), Z9
+	VMOVUPD     128(BX)(R11*8), Z6
+	VMOVUPD     128(AX)(R11*8), Z10
+	VMOVUPD     192(BX)(R11*8), Z7
+	VMOVUPD     192(AX)(R11*8), Z11
+	PREFETCHT0  256(AX)(R11*8)
+	PREFETCHT0  256(DX)(R11*8)
+	PREFETCHT0  320(AX)(R11*8)
+	PREFETCHT0  320(DX)(R11*8)
+	PREFETCHT0  384(AX)(R11*8)
+	PREFETCHT0  384(DX)(R11*8)
+	PREFETCHT0  448(AX)(R11*8)
+	PREFETCHT0  448(DX)(R11*8)
+	VMULPD      Z0, Z8, Z8
+	VFMADD231PD Z4, Z1, Z8
+	VMULPD      Z3, Z4, Z4
+	VFMADD231PD Z8, Z2, Z4
+	VADDPD      (DX)(R11*8), Z4, Z4
+	VMULPD      Z0, Z9, Z9
+	VFMADD231PD Z5, Z1, Z9
+	VMULPD      Z3, Z5, Z5
+	VFMADD231PD Z9, Z2, Z5
+	VADDPD      64(DX)(R11*8), Z5, Z5
+	VMULPD      Z0, Z10, Z10
+	VFMADD231PD Z6, Z1, Z10
+	VMULPD      Z3, Z6, Z6
+	VFMADD231PD Z10, Z2, Z6
+	VADDPD      128(DX)(R11*8), Z6, Z6
+	VMULPD      Z0, Z11, Z11
+	VFMADD231PD Z7, Z1, Z11
+	VMULPD      Z3, Z7, Z7
+	VFMADD231PD Z11, Z2, Z7
+	VADDPD      192(DX)(R11*8), Z7, Z7
+	VMOVUPD     Z8, (AX)(R11*8)
+	VMOVUPD     Z4, (DX)(R11*8)
+	VMOVUPD     Z9, 64(AX)(R11*8)
+	VMOVUPD     Z5, 64(DX)(R11*8)
+	VMOVUPD     Z10, 128(AX)(R11*8)
+	VMOVUPD     Z6, 128(DX)(R11*8)
+	VMOVUPD     Z11, 192(AX)(R11*8)
+	VMOVUPD     Z7, 192(DX)(R11*8)
+	ADDQ        $0x00000020, R11
+	SUBQ        $0x00000020, CX
+	JMP         elemsRest_loopU
+
+elemsRest_loop1:
+	CMPQ        CX, $0x00000008
+	JL          elemsRest_tail
+	VMOVUPD     (BX)(R11*8), Z4
+	VMOVUPD     (AX)(R11*8), Z8
+	VMULPD      Z0, Z8, Z8
+	VFMADD231PD Z4, Z1, Z8
+	VMULPD      Z3, Z4, Z4
+	VFMADD231PD Z8, Z2, Z4
+	VADDPD      (DX)(R11*8), Z4, Z4
+	VMOVUPD     Z8, (AX)(R11*8)
+	VMOVUPD     Z4, (DX)(R11*8)
+	ADDQ        $0x00000008, R11
+	SUBQ        $0x00000008, CX
+	JMP         elemsRest_loop1
+
+elemsRest_tail:
+	TESTQ       CX, CX
+	JZ          elemsRest_done
+	MOVL        $0x00000001, R12
+	SHLL        CL, R12
+	DECL        R12
+	KMOVW       R12, K1
+	VMOVUPD.Z   (BX)(R11*8), K1, Z4
+	VMOVUPD.Z   (AX)(R11*8), K1, Z8
+	VMULPD      Z0, Z8, Z8
+	VFMADD231PD Z4, Z1, Z8
+	VMULPD      Z3, Z4, Z4
+	VFMADD231PD Z8, Z2, Z4
+	VMOVUPD.Z   (DX)(R11*8), K1, Z0
+	VADDPD      Z0, Z4, Z4
+	VMOVUPD     Z8, K1, (AX)(R11*8)
+	VMOVUPD     Z4, K1, (DX)(R11*8)
+
+elemsRest_done:
+	ADDQ SI, AX
+	ADDQ DI, DX
 	INCQ R9
-	JMP  row
+	DECQ R10
+	JMP  rest
 
 done:
 	VZEROUPPER

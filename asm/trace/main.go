@@ -7,13 +7,23 @@
 //	E[i, j] = c[i]*E[i, j] + d[i]*v[j]
 //	G[i, j] += p[i]*E[i, j] + q[i]*v[j]
 //
-// in one pass: each element of E and G is loaded and stored once. Row i
-// broadcasts c[i], d[i], p[i], q[i] and walks the row with
-// simd.Variant.ElementLoop (blocks of 4 vectors at AVX-512 and 2 at AVX2,
-// single vectors, then a masked AVX-512 tail or a scalar AVX2 tail). The
-// AVX-512 variants also come as trace2, which walks two rows at once,
-// sharing the loads of v, and prefetches both rows of E and G ahead of the
-// loads (see rows2).
+// in one pass: each element of E and G is loaded and stored once. Rows go
+// one at a time; each row walks its columns with simd.Variant.ElementLoop
+// (blocks of 2 or 4 vectors that load v and E before computing and storing,
+// see blocking; single vectors; then a masked AVX-512 tail or a scalar
+// AVX2 tail).
+//
+// Row coefficients (see rowGroups): the rows are taken in groups of one
+// vector's width (8 or 16 float32, 4 or 8 float64 rows); a group loads c,
+// d, p and q once as vectors and each row broadcasts its lane from those
+// registers with VPERMPS. The rows after the last whole group broadcast
+// their coefficients from memory. Measured on Zen 5 (BenchmarkTracePaired,
+// float32 256×256, E and G in L2): 0.84 of the rmw reference against 0.67
+// for the previous kernels, which per row reloaded the four slice bases
+// from the argument frame and broadcast the coefficients from memory; with
+// rows of 1 KiB those few loads per row cost a quarter of the bandwidth.
+// Two-row passes, blocks of 4 vectors and PREFETCHT0 256-512 bytes ahead
+// were measured no faster with the register broadcasts (see rowGroups).
 //
 // Rounding: e = fma(d, v, c*E); G = G + fma(p, e, q*v). The reference
 // traceGeneric rounds every product and sum; here two products are fused.
@@ -32,185 +42,178 @@ import (
 func main() {
 	simd.Setup()
 	for _, v := range simd.Variants() {
-		trace(v, false)
-		if v.ISA.Is512() {
-			trace(v, true)
-		}
+		trace(v)
 	}
 	Generate()
 }
 
-// trace emits the kernel "trace", or with twoRows "trace2", which walks two
-// rows at a time (see rows2) and suits traces that fit in L2.
-func trace(v simd.Variant, twoRows bool) {
-	t := v.T.Go
-	name, how := "trace", "one row at a time"
-	if twoRows {
-		name, how = "trace2", "two rows at a time with prefetch, for traces in L2"
+// blocking returns the number of vectors per block of the column loop
+// and how far ahead (bytes, 0 for none) each full block prefetches its rows
+// of E and G into L1 with PREFETCHT0. Measured on Zen 5 with the paired
+// benchmark: 2 vectors without prefetch are 4% faster than 4 at float32
+// 256×256 (E and G in L2) and no slower at 1024×1024, and keep the AVX2
+// variants within 16 vector registers; at float64, 4 vectors with a
+// 256-byte prefetch are 2% faster at 1024×1024 (E and G in L3 and DRAM)
+// and as fast at 256×256. Prefetching 256-512 bytes ahead made float32
+// 256×256 2-3% slower.
+func blocking(v simd.Variant) (unroll, prefetch int) {
+	if v.ISA.Is512() && v.T.Size == 8 {
+		return 4, 256
 	}
-	v.TEXT(name, fmt.Sprintf("func(e []%s, lde int, g []%s, ldg int, c, d, p, q, v []%s)", t, t, t),
-		"advances the len(c)×len(v) traces E (leading dimension lde) and",
-		"accumulates them into G (leading dimension ldg), like "+v.Generic("trace")+",",
-		how+".")
-	ep := Load(Param("e").Base(), GP64())
-	lde := Load(Param("lde"), GP64())
-	SHLQ(U8(shift(v)), lde)
-	gp := Load(Param("g").Base(), GP64())
-	ldg := Load(Param("ldg"), GP64())
-	SHLQ(U8(shift(v)), ldg)
-	vp := Load(Param("v").Base(), GP64())
-	rows := Load(Param("c").Len(), GP64())
-	i := GP64()
-	XORQ(i, i)
+	return 2, 0
+}
 
-	unroll := 2
-	if v.ISA.Is512() {
-		unroll = 4
-	}
-	if twoRows {
-		rows2(v, ep, lde, gp, ldg, vp, rows, i)
-	}
-	Label("row")
-	CMPQ(i, rows)
-	JGE(LabelRef("done"))
-	coef := func(name string) reg.VecVirtual {
-		base := Load(Param(name).Base(), GP64())
-		r := v.Vec()
-		v.Broadcast(Mem{Base: base, Index: i, Scale: uint8(v.T.Size)}, r)
-		return r
-	}
-	bc, bd, bp, bq := coef("c"), coef("d"), coef("p"), coef("q")
-	n := Load(Param("v").Len(), GP64())
-	vv, ev, gv, tmp := v.Vecs(unroll), v.Vecs(unroll), v.Vecs(unroll), v.Vecs(unroll)
-	v.ElementLoop("elems", n, unroll, func(b simd.Block) {
-		if b.Vectors > 1 {
-			// Whole blocks load every v, E and G first, compute, then
-			// store: measured 1-9% faster on Zen 5 than storing each
-			// vector's E before loading its G.
-			for u := 0; u < b.Vectors; u++ {
-				b.Load(vp, u, vv[u])
-				b.Load(ep, u, ev[u])
-				b.Load(gp, u, tmp[u])
-			}
-			for u := 0; u < b.Vectors; u++ {
-				V, E, G := b.Reg(vv[u]), b.Reg(ev[u]), b.Reg(gv[u])
-				b.V.Mul(E, b.Reg(bc), E)
-				b.V.FMA(b.Reg(bd), V, E)
-				b.V.Mul(V, b.Reg(bq), G)
-				b.V.FMA(b.Reg(bp), E, G)
-				b.V.Add(G, b.Reg(tmp[u]), G)
-			}
-			for u := 0; u < b.Vectors; u++ {
-				b.Store(ev[u], ep, u)
-				b.Store(gv[u], gp, u)
-			}
-			return
-		}
-		for u := 0; u < b.Vectors; u++ {
-			b.Load(vp, u, vv[u])
-			b.Load(ep, u, ev[u])
-			V, E, G := b.Reg(vv[u]), b.Reg(ev[u]), b.Reg(gv[u])
-			b.V.Mul(E, b.Reg(bc), E)
-			b.V.FMA(b.Reg(bd), V, E)
-			b.Store(ev[u], ep, u)
-			b.V.Mul(V, b.Reg(bq), G)
-			b.V.FMA(b.Reg(bp), E, G)
-			b.V.Add(G, b.Src(gp, u, tmp[u]), G)
-			b.Store(gv[u], gp, u)
-		}
-	})
-	ADDQ(lde, ep)
-	ADDQ(ldg, gp)
-	INCQ(i)
-	JMP(LabelRef("row"))
-	Label("done")
+// trace emits the kernel "trace" of variant v.
+func trace(v simd.Variant) {
+	t := v.T.Go
+	v.TEXT("trace", fmt.Sprintf("func(e []%s, lde int, g []%s, ldg int, c, d, p, q, v []%s)", t, t, t),
+		"advances the len(c)×len(v) traces E (leading dimension lde) and",
+		"accumulates them into G (leading dimension ldg), like "+v.Generic("trace")+".")
+	k := &kernel{v: v}
+	k.ep = Load(Param("e").Base(), GP64())
+	k.gp = Load(Param("g").Base(), GP64())
+	k.vp = Load(Param("v").Base(), GP64())
+	k.lde = Load(Param("lde"), GP64())
+	SHLQ(U8(shift(v)), k.lde)
+	k.ldg = Load(Param("ldg"), GP64())
+	SHLQ(U8(shift(v)), k.ldg)
+	k.m = Load(Param("v").Len(), GP64())
+	k.rowGroups()
 	simd.Ret()
 }
 
-// prefetchAhead is how far (bytes) ahead of the current block the AVX-512
-// two-row loop prefetches each of its four rows into L1 with PREFETCHT0:
-// two blocks of 4 vectors. Measured on Zen 5 (BenchmarkTracePaired, float32
-// 256x256, E and G in L2): 256-512 bytes ahead is 4-6% faster than no
-// prefetch, 1024 and more no better, PREFETCHT1 10% slower.
-const prefetchAhead = 512
+// kernel holds the registers that live through the whole trace kernel.
+type kernel struct {
+	v simd.Variant
+	// ep and gp point at the current row of E and G, vp at v; lde and
+	// ldg are the leading dimensions in bytes, m = len(v).
+	ep, gp, vp, lde, ldg, m reg.Register
+}
 
-// rows2 emits the loop "row2" that advances rows i and i+1 together while
-// at least two remain (the single-row loop "row" finishes an odd last row).
-// Each vector of v is loaded once for both rows and the per-row setup
-// (coefficient broadcasts, loop exits) is paid once per two rows: measured
-// 10-12% faster than one row at a time on Zen 5 at 256x256 float32 (E and G
-// in L2), but 5-15% slower at 1024x1024 (E and G in L3 and DRAM, where four
-// interleaved streams lose to two), so kernels.Trace picks trace2 only for
-// traces that fit in L2. It needs 8 coefficient, 4 v, 8 E, 8 G and 1 spare
-// vector registers, so only the 32-register AVX-512 variants have it.
-func rows2(v simd.Variant, ep, lde, gp, ldg, vp, rows, i reg.Register) {
-	Label("row2")
-	last := GP64()
-	LEAQ(Mem{Base: i, Disp: 1}, last)
-	CMPQ(last, rows)
-	JGE(LabelRef("row"))
-	coef := func(name string, r int) reg.VecVirtual {
+// rowGroups emits the row loops. i counts the rows done. While at least
+// Lanes rows remain, a group loads Lanes elements of each of c, d, p and q
+// into the tables tab and advances Lanes rows; row r of the group gets its
+// coefficients with VPERMPS tab, idx where every 32-bit lane of idx holds
+// r (float32) or every 64-bit lane holds the pair r*2, r*2+1 (float64, two
+// dwords per element), and idx steps by step after each row. The last
+// len(c) mod Lanes rows broadcast theirs from memory.
+//
+// Keeping the per-row work free of loads is what pays: the previous
+// kernels reloaded the slice bases from the argument frame and broadcast
+// from memory at every row, about 9 loads per 1 KiB row, and ran 20-25%
+// slower at float32 256×256 in L2 (hoisting only the broadcasts out of the
+// row loop of a test kernel recovered most of it).
+func (k *kernel) rowGroups() {
+	v := k.v
+	lanes := v.Lanes()
+	i, j := GP64(), GP64()
+	XORQ(i, i)
+	tab := v.Vecs(4)
+	idx, step := v.Vec(), v.Vec()
+	// step: lanes of 1 (float32) or dword pairs of 2 (float64).
+	stepBits := uint64(0x0000000100000001)
+	if v.T.Size == 8 {
+		stepBits = 0x0000000200000002
+	}
+	broadcastQ(stepBits, step)
+
+	Label("group")
+	Load(Param("c").Len(), j)
+	SUBQ(i, j)
+	CMPQ(j, U32(lanes))
+	JL(LabelRef("rest"))
+	for x, name := range coefNames {
 		base := Load(Param(name).Base(), GP64())
-		x := v.Vec()
-		v.Broadcast(Mem{Base: base, Index: i, Scale: uint8(v.T.Size), Disp: r * v.T.Size}, x)
-		return x
+		v.Load(Mem{Base: base, Index: i, Scale: uint8(v.T.Size)}, tab[x])
 	}
-	var bc, bd, bp, bq [2]reg.VecVirtual
-	for r := range 2 {
-		bc[r], bd[r], bp[r], bq[r] = coef("c", r), coef("d", r), coef("p", r), coef("q", r)
+	ADDQ(U32(lanes), i)
+	if v.T.Size == 4 {
+		v.Zero(idx)
+	} else {
+		broadcastQ(0x0000000100000000, idx) // dwords 0, 1, 0, 1, ...
 	}
-	ep2, gp2 := GP64(), GP64()
-	LEAQ(Mem{Base: ep, Index: lde, Scale: 1}, ep2)
-	LEAQ(Mem{Base: gp, Index: ldg, Scale: 1}, gp2)
-	n := Load(Param("v").Len(), GP64())
-	const unroll = 4
-	vv := v.Vecs(unroll)
-	var ev, gv [2][]reg.VecVirtual
-	for r := range 2 {
-		ev[r], gv[r] = v.Vecs(unroll), v.Vecs(unroll)
+	MOVQ(U32(lanes), j)
+	Label("grouprow")
+	var coef [4]reg.VecVirtual
+	for x := range coef {
+		coef[x] = v.Vec()
+		VPERMPS(tab[x], idx, coef[x])
 	}
-	eps, gps := [2]reg.Register{ep, ep2}, [2]reg.Register{gp, gp2}
-	old := v.Vec() // G for masked blocks, which cannot use a memory operand
-	v.ElementLoop("elems2", n, unroll, func(b simd.Block) {
+	VPADDD(step, idx, idx)
+	k.row("elems", coef)
+	DECQ(j)
+	JNZ(LabelRef("grouprow"))
+	JMP(LabelRef("group"))
+
+	Label("rest")
+	TESTQ(j, j)
+	JZ(LabelRef("done"))
+	for x, name := range coefNames {
+		base := Load(Param(name).Base(), GP64())
+		coef[x] = v.Vec()
+		v.Broadcast(Mem{Base: base, Index: i, Scale: uint8(v.T.Size)}, coef[x])
+	}
+	k.row("elemsRest", coef)
+	INCQ(i)
+	DECQ(j)
+	JMP(LabelRef("rest"))
+	Label("done")
+}
+
+// coefNames are the row-coefficient parameters in the order of the
+// registers passed to kernel.row.
+var coefNames = [4]string{"c", "d", "p", "q"}
+
+// broadcastQ sets every 64-bit lane of r to bits.
+func broadcastQ(bits uint64, r reg.VecVirtual) {
+	g, x := GP64(), XMM()
+	MOVQ(U64(bits), g)
+	VMOVQ(g, x)
+	VPBROADCASTQ(x, r)
+}
+
+// row emits the update of the current row with coefficients coef (c, d,
+// p, q broadcast) and advances ep and gp to the next row. name makes the
+// column loop's labels unique.
+func (k *kernel) row(name string, coef [4]reg.VecVirtual) {
+	v := k.v
+	bc, bd, bp, bq := coef[0], coef[1], coef[2], coef[3]
+	n := GP64()
+	MOVQ(k.m, n)
+	unroll, prefetch := blocking(v)
+	vv, ev, gv := v.Vecs(unroll), v.Vecs(unroll), v.Vecs(unroll)
+	old := v.Vec() // G for masked and scalar blocks, which cannot use a memory operand
+	v.ElementLoop(name, n, unroll, func(b simd.Block) {
+		// Load every v and E of the block first, then compute, then
+		// store (the stored G reads its old value as a memory operand).
 		for u := 0; u < b.Vectors; u++ {
-			b.Load(vp, u, vv[u])
-			for r := range 2 {
-				b.Load(eps[r], u, ev[r][u])
-			}
+			b.Load(k.vp, u, vv[u])
+			b.Load(k.ep, u, ev[u])
 		}
-		if b.Vectors > 1 {
+		if prefetch > 0 && b.Vectors > 1 {
 			for u := 0; u < b.Vectors; u++ {
-				for r := range 2 {
-					for _, base := range []reg.Register{eps[r], gps[r]} {
-						m := b.Mem(base, u)
-						m.Disp += prefetchAhead
-						PREFETCHT0(m)
-					}
+				for _, base := range []reg.Register{k.ep, k.gp} {
+					m := b.Mem(base, u)
+					m.Disp += prefetch
+					PREFETCHT0(m)
 				}
 			}
 		}
 		for u := 0; u < b.Vectors; u++ {
-			V := b.Reg(vv[u])
-			for r := range 2 {
-				E, G := b.Reg(ev[r][u]), b.Reg(gv[r][u])
-				b.V.Mul(E, b.Reg(bc[r]), E)
-				b.V.FMA(b.Reg(bd[r]), V, E)
-				b.V.Mul(V, b.Reg(bq[r]), G)
-				b.V.FMA(b.Reg(bp[r]), E, G)
-				b.V.Add(G, b.Src(gps[r], u, old), G)
-			}
+			V, E, G := b.Reg(vv[u]), b.Reg(ev[u]), b.Reg(gv[u])
+			b.V.Mul(E, b.Reg(bc), E)
+			b.V.FMA(b.Reg(bd), V, E)
+			b.V.Mul(V, b.Reg(bq), G)
+			b.V.FMA(b.Reg(bp), E, G)
+			b.V.Add(G, b.Src(k.gp, u, old), G)
 		}
 		for u := 0; u < b.Vectors; u++ {
-			for r := range 2 {
-				b.Store(ev[r][u], eps[r], u)
-				b.Store(gv[r][u], gps[r], u)
-			}
+			b.Store(ev[u], k.ep, u)
+			b.Store(gv[u], k.gp, u)
 		}
 	})
-	LEAQ(Mem{Base: ep, Index: lde, Scale: 2}, ep)
-	LEAQ(Mem{Base: gp, Index: ldg, Scale: 2}, gp)
-	ADDQ(U8(2), i)
-	JMP(LabelRef("row2"))
+	ADDQ(k.lde, k.ep)
+	ADDQ(k.ldg, k.gp)
 }
 
 func shift(v simd.Variant) uint64 {
