@@ -18,12 +18,19 @@
 // d, p and q once as vectors and each row broadcasts its lane from those
 // registers with VPERMPS. The rows after the last whole group broadcast
 // their coefficients from memory. Measured on Zen 5 (BenchmarkTracePaired,
-// float32 256×256, E and G in L2): 0.84 of the rmw reference against 0.67
-// for the previous kernels, which per row reloaded the four slice bases
-// from the argument frame and broadcast the coefficients from memory; with
-// rows of 1 KiB those few loads per row cost a quarter of the bandwidth.
-// Two-row passes, blocks of 4 vectors and PREFETCHT0 256-512 bytes ahead
-// were measured no faster with the register broadcasts (see rowGroups).
+// float32 256×256, E and G in L2): median paired ratio to the rmw reference
+// 0.83 (six runs, 0.81-0.85) against 0.67-0.73 for the previous kernels,
+// which per row reloaded the four slice bases from the argument frame and
+// broadcast the coefficients from memory; with rows of 1 KiB those few
+// loads per row cost about a fifth of the bandwidth. With the register
+// broadcasts these were measured no faster: two rows per pass sharing the
+// loads of v (25% slower; three and four rows were also slower with the
+// memory broadcasts), column chunks of 512 bytes
+// swept down the rows with v in registers (30% slower; 3% faster only when
+// a whole row fits in 16 registers), a bottom-tested column loop, fully
+// unrolled rows, and prefetching E and G 256-512 bytes ahead with
+// PREFETCHT0 or a hand-encoded PREFETCHW (which avo and the Go assembler
+// lack).
 //
 // Rounding: e = fma(d, v, c*E); G = G + fma(p, e, q*v). The reference
 // traceGeneric rounds every product and sum; here two products are fused.
@@ -50,12 +57,12 @@ func main() {
 // blocking returns the number of vectors per block of the column loop
 // and how far ahead (bytes, 0 for none) each full block prefetches its rows
 // of E and G into L1 with PREFETCHT0. Measured on Zen 5 with the paired
-// benchmark: 2 vectors without prefetch are 4% faster than 4 at float32
-// 256×256 (E and G in L2) and no slower at 1024×1024, and keep the AVX2
-// variants within 16 vector registers; at float64, 4 vectors with a
-// 256-byte prefetch are 2% faster at 1024×1024 (E and G in L3 and DRAM)
-// and as fast at 256×256. Prefetching 256-512 bytes ahead made float32
-// 256×256 2-3% slower.
+// benchmark: 2 vectors without prefetch are 3-4% faster than 4 at float32
+// 256×256 (E and G in L2; 1 and 3 are as fast as 2), no slower at
+// 1024×1024, and keep the AVX2 variants within 16 vector registers; at
+// float64, 4 vectors with a 256-byte prefetch are 2% faster at 1024×1024
+// (E and G in L3 and DRAM) and as fast at 256×256. Prefetching 256-512
+// bytes ahead made float32 256×256 2-3% slower.
 func blocking(v simd.Variant) (unroll, prefetch int) {
 	if v.ISA.Is512() && v.T.Size == 8 {
 		return 4, 256
@@ -100,9 +107,9 @@ type kernel struct {
 //
 // Keeping the per-row work free of loads is what pays: the previous
 // kernels reloaded the slice bases from the argument frame and broadcast
-// from memory at every row, about 9 loads per 1 KiB row, and ran 20-25%
-// slower at float32 256×256 in L2 (hoisting only the broadcasts out of the
-// row loop of a test kernel recovered most of it).
+// from memory at every row, 5 to 9 loads per 1 KiB row. In a test kernel
+// with the same loop, hoisting those loads out of the row loop raised
+// float32 256×256 in L2 from 0.60 to 0.77 of rmw.
 func (k *kernel) rowGroups() {
 	v := k.v
 	lanes := v.Lanes()
