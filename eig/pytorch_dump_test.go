@@ -6,16 +6,12 @@ package eig_test
 // NPZ and JSON files.
 
 import (
-	"archive/zip"
 	"bytes"
-	"encoding/binary"
 	"encoding/json"
-	"fmt"
 	"math"
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"testing"
 
 	"gonum.org/v1/gonum/floats"
@@ -114,27 +110,27 @@ func TestDumpSeqMNISTOperator(t *testing.T) {
 		for i, l := range batch.Labels {
 			labels[i] = int64(l)
 		}
-		if err := writeNPZFile(base+"_batch.npz", []npyArray{
-			{"x", batch.X, []int{batch.Steps, batch.Size, batch.In}},
-			{"labels", labels, []int{batch.Steps, batch.Size}},
+		if err := writeNPZFile(base+"_batch.npz", []rnn.NPYArray{
+			{Name: "x", Data: batch.X, Shape: []int{batch.Steps, batch.Size, batch.In}},
+			{Name: "labels", Data: labels, Shape: []int{batch.Steps, batch.Size}},
 		}); err != nil {
 			t.Fatal(err)
 		}
 
 		grad := h.Grad()
-		var check []npyArray
+		var check []rnn.NPYArray
 		for _, bl := range []rnn.Block{rnn.WIn, rnn.WRec, rnn.WOut, rnn.BOut} {
 			r := net.Layout.Blocks[bl]
 			shape := []int{r.Rows, r.Cols}
 			if bl == rnn.BOut {
 				shape = []int{r.Len}
 			}
-			check = append(check, npyArray{"grad_" + bl.String(), grad[r.Off : r.Off+r.Len], shape})
+			check = append(check, rnn.NPYArray{Name: "grad_" + bl.String(), Data: grad[r.Off : r.Off+r.Len], Shape: shape})
 		}
 		start := powerStart(t, op.Dim(), benchPowerSeed)
 		hv := make([]float64, op.Dim())
 		op.Apply(hv, start)
-		check = append(check, npyArray{"start", start, []int{n, n}}, npyArray{"hv", hv, []int{n, n}})
+		check = append(check, rnn.NPYArray{Name: "start", Data: start, Shape: []int{n, n}}, rnn.NPYArray{Name: "hv", Data: hv, Shape: []int{n, n}})
 		if err := writeNPZFile(base+"_check.npz", check); err != nil {
 			t.Fatal(err)
 		}
@@ -178,59 +174,10 @@ func TestDumpSeqMNISTOperator(t *testing.T) {
 	}
 }
 
-// npyArray is one array of an NPZ file: float64 or int64 data, C order.
-type npyArray struct {
-	name  string
-	data  any
-	shape []int
-}
-
-// writeNPZFile writes the arrays as an uncompressed NPZ archive (NPY
-// format 1.0) readable by numpy.load.
-func writeNPZFile(path string, arrays []npyArray) error {
+// writeNPZFile writes the arrays to the named file with rnn.WriteNPZ.
+func writeNPZFile(path string, arrays []rnn.NPYArray) error {
 	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
-	for _, a := range arrays {
-		var descr string
-		var n int
-		switch d := a.data.(type) {
-		case []float64:
-			descr, n = "<f8", len(d)
-		case []int64:
-			descr, n = "<i8", len(d)
-		default:
-			return fmt.Errorf("writeNPZFile: %s: unsupported type %T", a.name, a.data)
-		}
-		size := 1
-		dims := make([]string, len(a.shape))
-		for i, s := range a.shape {
-			size *= s
-			dims[i] = strconv.Itoa(s)
-		}
-		if size != n {
-			return fmt.Errorf("writeNPZFile: %s: %d elements, shape %v", a.name, n, a.shape)
-		}
-		shape := "(" + strings.Join(dims, ", ")
-		if len(dims) == 1 {
-			shape += ","
-		}
-		shape += ")"
-		header := fmt.Sprintf("{'descr': '%s', 'fortran_order': False, 'shape': %s, }", descr, shape)
-		header += strings.Repeat(" ", (64-(10+len(header)+1)%64)%64) + "\n"
-		f, err := zw.CreateHeader(&zip.FileHeader{Name: a.name + ".npy", Method: zip.Store})
-		if err != nil {
-			return err
-		}
-		pre := []byte{0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, 0, 0}
-		binary.LittleEndian.PutUint16(pre[8:], uint16(len(header)))
-		if _, err := f.Write(append(pre, header...)); err != nil {
-			return err
-		}
-		if err := binary.Write(f, binary.LittleEndian, a.data); err != nil {
-			return err
-		}
-	}
-	if err := zw.Close(); err != nil {
+	if err := rnn.WriteNPZ(&buf, arrays...); err != nil {
 		return err
 	}
 	return os.WriteFile(path, buf.Bytes(), 0o644)

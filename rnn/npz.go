@@ -36,15 +36,10 @@ const maxNPYElems = 1 << 26
 // init_murray ('<i8'), seed ('<u8') as 0-d arrays, plus loss_step_mask
 // ('|b1') for masked losses.
 func SaveNPZ[T kernels.Float](w io.Writer, net *Network[T]) error {
-	zw := zip.NewWriter(w)
 	c := &net.Cfg
 	beta := make([]T, c.N)
 	copy(beta, net.beta)
-	arrays := []struct {
-		name  string
-		data  any
-		shape []int
-	}{
+	arrays := []NPYArray{
 		{npzWIn, net.WInM, []int{c.N, c.In}},
 		{npzWRec, net.WRecM, []int{c.N, c.N}},
 		{npzWOut, net.WOutM, []int{c.Out, c.N}},
@@ -60,19 +55,34 @@ func SaveNPZ[T kernels.Float](w io.Writer, net *Network[T]) error {
 		{npzSeed, []uint64{c.Seed}, nil},
 	}
 	if c.Loss.Timing == MaskedSteps {
-		arrays = append(arrays, struct {
-			name  string
-			data  any
-			shape []int
-		}{npzStepMask, c.Loss.StepMask, []int{len(c.Loss.StepMask)}})
+		arrays = append(arrays, NPYArray{npzStepMask, c.Loss.StepMask, []int{len(c.Loss.StepMask)}})
 	}
+	return WriteNPZ(w, arrays...)
+}
+
+// NPYArray is one named array of an NPZ archive for WriteNPZ. Data is a
+// []float32, []float64, []int64, []uint64 or []bool in C order; Shape
+// holds its dimensions, nil for a 0-d array (one element).
+type NPYArray struct {
+	Name  string
+	Data  any
+	Shape []int
+}
+
+// WriteNPZ writes the arrays to w as an uncompressed NPZ archive (NPY
+// format 1.0, member Name+".npy") readable by numpy.load. It is the writer
+// of SaveNPZ, for batches, vectors and other data that go with a network.
+// An unsupported data type or a shape whose product is not the data's
+// length is an error naming the array; nothing is written after it.
+func WriteNPZ(w io.Writer, arrays ...NPYArray) error {
+	zw := zip.NewWriter(w)
 	for _, a := range arrays {
-		f, err := zw.CreateHeader(&zip.FileHeader{Name: a.name + ".npy", Method: zip.Store})
+		f, err := zw.CreateHeader(&zip.FileHeader{Name: a.Name + ".npy", Method: zip.Store})
 		if err != nil {
 			return err
 		}
-		if err := writeNPY(f, a.data, a.shape); err != nil {
-			return err
+		if err := writeNPY(f, a.Data, a.Shape); err != nil {
+			return fmt.Errorf("rnn: NPZ array %q: %w", a.Name, err)
 		}
 	}
 	return zw.Close()
@@ -98,29 +108,38 @@ func SaveNPZFile[T kernels.Float](path string, net *Network[T]) error {
 	return f.Close()
 }
 
+// writeNPY writes data (see NPYArray) as one .npy file of the given shape.
 func writeNPY(w io.Writer, data any, shape []int) error {
 	var descr string
+	var n int
 	var buf bytes.Buffer
 	switch d := data.(type) {
 	case []float32:
-		descr = "<f4"
+		descr, n = "<f4", len(d)
 		binary.Write(&buf, binary.LittleEndian, d)
 	case []float64:
-		descr = "<f8"
+		descr, n = "<f8", len(d)
 		binary.Write(&buf, binary.LittleEndian, d)
 	case []int64:
-		descr = "<i8"
+		descr, n = "<i8", len(d)
 		binary.Write(&buf, binary.LittleEndian, d)
 	case []uint64:
-		descr = "<u8"
+		descr, n = "<u8", len(d)
 		binary.Write(&buf, binary.LittleEndian, d)
 	case []bool:
-		descr = "|b1"
+		descr, n = "|b1", len(d)
 		for _, b := range d {
 			buf.WriteByte(byte(b2i(b)))
 		}
 	default:
-		panic("rnn: writeNPY: unsupported type")
+		return fmt.Errorf("unsupported data type %T (want []float32, []float64, []int64, []uint64 or []bool)", data)
+	}
+	size := 1
+	for _, s := range shape {
+		size *= s
+	}
+	if n != size {
+		return fmt.Errorf("%d elements for shape %v", n, shape)
 	}
 	var sh strings.Builder
 	sh.WriteByte('(')
