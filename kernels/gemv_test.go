@@ -119,6 +119,17 @@ func testGemvWith[T Float](t *testing.T, f, ref gemvFunc[T], trans bool) {
 			c++
 		}
 	}
+	// Matrices of more than 512 KiB up to 1 MiB, where the AVX-512 gemvT
+	// takes 4 rows per pass with prefetch: 403×401 float32 (0.62 MiB; 403
+	// rows leave 3 single rows, rows of 25 vectors and a 1-element tail),
+	// 512×512 float32 (1 MiB, the benchmark shape) and 299×301 float64
+	// (0.69 MiB).
+	for _, mn := range [][2]int{{403, 401}, {512, 512}, {299, 301}} {
+		for i, ab := range gemvScalars[:3] {
+			runGemvCase(t, f, ref, trans, mn[0], mn[1], i, (c+3*i)%8, ab[0], ab[1], uint64(c))
+			c++
+		}
+	}
 	// Every offset and scalar pair on shapes with full vectors and tails.
 	for _, mn := range [][2]int{{17, 17}, {65, 65}, {5, 33}, {33, 5}} {
 		for off := range testOffsets {

@@ -22,10 +22,12 @@
 //   - gemvT first sets y = beta*y (y = 0 without reading y when beta == 0,
 //     untouched when beta == 1), then adds the rows of A in increasing i,
 //     y[j] = fma(alpha*x[i], A[i, j], y[j]), processing R rows per pass over
-//     y (AVX2: 4, then 1; AVX-512: 2, then 1, or single rows when A is
-//     larger than streamBytes), each pass in steps of several vectors of y
-//     (the same order as gemvTGeneric, with fused rounding). Only the
-//     single-row passes prefetch (see streamPrefetchT): with two rows per
+//     y (AVX2: 4, then 1; AVX-512: 2, then 1, or 4, then 1 when A is
+//     larger than midBytes, or single rows when A is larger than
+//     streamBytes), each pass in steps of several vectors of y (the same
+//     order as gemvTGeneric, with fused rounding). The single-row passes
+//     prefetch (see streamPrefetchT), and so do the 4-row passes of A
+//     between midBytes and streamBytes (see midBytes); with two rows per
 //     pass, software prefetching measured slower than the hardware
 //     prefetchers on Zen 5 for float64 n = 512 (A in L3): PREFETCHT0 or
 //     PREFETCHNTA of the pass's rows 512-2048 bytes ahead, or of the next
@@ -278,6 +280,34 @@ const streamPrefetchT = 1280
 // streamBytes is the size of A above which the AVX-512 gemv prefetches:
 // the L2 size of the AVX-512 machines measured (Zen 4 and Zen 5, 1 MiB).
 const streamBytes = 1 << 20
+
+// midBytes is the size of A above which (up to streamBytes) the AVX-512
+// gemvT takes 4 rows per pass and prefetches them with PREFETCHNTA
+// midPrefetchT bytes ahead, one prefetch per midPrefetchStride bytes of
+// each row. Such an A fills most of L2, and whether it stays there depends
+// on where its pages land. Measured on Zen 5 (L2 1 MiB) for float32
+// n = 512 (A 1 MiB) in paired runs against OpenBLAS, each round with one
+// A for all variants (built into a throwaway package), in rounds where
+// part of A came from L3 every call (a plain read of A 51-57
+// GFLOP/s-equivalent) and in rounds where A stayed in L2 (60-79):
+// the two-row kernel without prefetch used before 1.13-1.27x and
+// 1.35-1.56x, this kernel 1.37-1.46x and 1.50-1.75x. In the mixed rounds:
+// 4 rows without prefetch 1.27-1.43x, with PREFETCHNTA 256-1024 bytes ahead
+// on every line, every other or every 4th 1.34-1.51x, with PREFETCHT0
+// 1.36-1.48x; 8 rows 1.18-1.41x; 2 rows with PREFETCHNTA or PREFETCHT0
+// 256-768 bytes ahead 1.10-1.37x, with PREFETCHT1 1.05-1.10x. The
+// official bench (bench/openblas GemvPaired) gave 1.28x (median of 6
+// rounds) in the mixed mode and 1.44-1.57x in the L2 mode, where the
+// two-row kernel gave 1.37-1.39x. float64 with A in this range (n = 300,
+// 362): 1.16-1.53x and 1.18-1.21x, against 1.01-1.47x and 1.14-1.17x.
+const midBytes = 1 << 19
+
+// midPrefetchT and midPrefetchStride are the prefetch distance and the
+// bytes per prefetch of the midBytes path of gemvT (see midBytes).
+const (
+	midPrefetchT      = 384
+	midPrefetchStride = 128
+)
 
 func signature(k kind) string {
 	t := k.typ()
@@ -696,7 +726,9 @@ func gemvT(k kind) {
 	// than 8 at n = 128, no slower at n = 512) in steps of 16 vectors (rows
 	// of at least 32 vectors) then 8: 10-20% faster than steps of 8 at
 	// n = 512 and equal at n = 128, where 16-vector steps alone were 30%
-	// slower for float64 (hence the 32-vector threshold).
+	// slower for float64 (hence the 32-vector threshold). For A between
+	// midBytes and streamBytes it takes 4 rows with prefetch (see
+	// midBytes).
 	// units are the vectors per step of the column loops, largest first: a
 	// row of y is walked in steps of units[0] vectors, then at most one step
 	// of each smaller unit, then single vectors.
@@ -726,14 +758,25 @@ func gemvT(k kind) {
 		CMPQ(nB, U32(2*units[0]*k.vb()))
 		CMOVQLT(zeroB, bounds[0])
 	}
+	if k.ISA.Is512() {
+		// A between midBytes and streamBytes: 4 rows per pass with
+		// prefetch (see midBytes).
+		size := GP64()
+		MOVQ(m, size)
+		IMULQ(nB, size)
+		CMPQ(size, U32(midBytes))
+		JA(LabelRef("m4rows"))
+	}
 	for bi, r := range blocks {
 		next := "done"
 		if bi+1 < len(blocks) {
 			next = fmt.Sprintf("t%drows", blocks[bi+1])
 		}
-		k.gemvTBlock("t", r, units, next, m, yp, ap, lda, lda3, xp, nB, bounds, nvec, kr, valpha, 0)
+		k.gemvTBlock("t", r, units, next, m, yp, ap, lda, lda3, xp, nB, bounds, nvec, kr, valpha, 0, 0)
 	}
 	if k.ISA.Is512() {
+		k.gemvTBlock("m", 4, units, "m1rows", m, yp, ap, lda, lda3, xp, nB, bounds, nvec, kr, valpha, midPrefetchT, midPrefetchStride)
+		k.gemvTBlock("m", 1, units, "done", m, yp, ap, lda, lda3, xp, nB, bounds, nvec, kr, valpha, 0, 0)
 		// A larger than streamBytes: single rows, read as one sequential
 		// stream with prefetch (see streamPrefetchT), in steps of 4
 		// vectors.
@@ -741,7 +784,7 @@ func gemvT(k kind) {
 		b := GP64()
 		MOVQ(nB, b)
 		ANDQ(I32(-4*k.vb()), b)
-		k.gemvTBlock("s", 1, []int{4}, "done", m, yp, ap, lda, nil, xp, nB, []reg.Register{b}, nvec, kr, valpha, streamPrefetchT)
+		k.gemvTBlock("s", 1, []int{4}, "done", m, yp, ap, lda, nil, xp, nB, []reg.Register{b}, nvec, kr, valpha, streamPrefetchT, 64)
 	}
 	Label("done")
 	VZEROUPPER()
@@ -750,8 +793,9 @@ func gemvT(k kind) {
 
 // gemvTBlock emits the passes over blocks of R rows, labels prefixed by
 // prefix; with pf > 0 it prefetches A pf bytes ahead of each row pointer
-// with PREFETCHNTA, one per cache line, and aligns the main loops.
-func (k kind) gemvTBlock(prefix string, R int, units []int, next string, m, yp, ap, lda, lda3, xp, nB reg.Register, bounds []reg.Register, nvec reg.Register, kr reg.OpmaskPhysical, valpha reg.VecVirtual, pf int) {
+// with PREFETCHNTA, one per pfStride bytes (a multiple of 64), and aligns
+// the main loops.
+func (k kind) gemvTBlock(prefix string, R int, units []int, next string, m, yp, ap, lda, lda3, xp, nB reg.Register, bounds []reg.Register, nvec reg.Register, kr reg.OpmaskPhysical, valpha reg.VecVirtual, pf, pfStride int) {
 	L := func(s string) string { return fmt.Sprintf("%s%d%s", prefix, R, s) }
 	Label(L("rows"))
 	CMPQ(m, U32(R))
@@ -783,7 +827,7 @@ func (k kind) gemvTBlock(prefix string, R int, units []int, next string, m, yp, 
 			k.mov(mem(yp, j, u*k.vb()), acc[u])
 		}
 		for r := 0; r < R; r++ {
-			for off := 0; pf > 0 && off < U*k.vb(); off += 64 {
+			for off := 0; pf > 0 && off < U*k.vb(); off += pfStride {
 				PREFETCHNTA(p.mem(r, pf+off))
 			}
 			for u := 0; u < U; u++ {
