@@ -4,12 +4,12 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"syscall"
 	"testing"
 	"time"
 
 	"gonum.org/v1/gonum/mat"
 
+	"github.com/hessrnn/hessrnn/bench/paired"
 	"github.com/hessrnn/hessrnn/eig"
 	"github.com/hessrnn/hessrnn/rnn"
 )
@@ -89,11 +89,11 @@ func BenchmarkSeqMNISTHVP(b *testing.B) {
 			}
 			dst := mat.NewDense(k, n, nil)
 			op.ApplyBlock(dst, src) // the first product of a block size allocates its buffers
-			c0 := cpuTime()
+			c0 := paired.CPUTime()
 			for b.Loop() {
 				op.ApplyBlock(dst, src)
 			}
-			b.ReportMetric(float64(cpuTime()-c0)/float64(b.N)/float64(k)/1e6, "cpu-ms/vector")
+			b.ReportMetric(float64(paired.CPUTime()-c0)/float64(b.N)/float64(k)/1e6, "cpu-ms/vector")
 		})
 	}
 }
@@ -115,7 +115,7 @@ func BenchmarkSeqMNISTNewHVP(b *testing.B) {
 			}
 		}
 		b.Run(name, func(b *testing.B) {
-			c0 := cpuTime()
+			c0 := paired.CPUTime()
 			for b.Loop() {
 				if _, err := rnn.NewHVP(net, batch, rnn.SetWRec, ws); err != nil {
 					b.Fatal(err)
@@ -179,7 +179,7 @@ func BenchmarkSeqMNISTLeading(b *testing.B) {
 			b.Run(fmt.Sprintf("wrec×%v/%s", scale, m.name), func(b *testing.B) {
 				var v float64
 				var applies int
-				c0 := cpuTime()
+				c0 := paired.CPUTime()
 				for b.Loop() {
 					v, applies = m.run(h.Operator())
 				}
@@ -202,7 +202,7 @@ func BenchmarkSeqMNISTTopK(b *testing.B) {
 	for _, k := range []int{20, 200} {
 		b.Run(fmt.Sprintf("k=%d", k), func(b *testing.B) {
 			var res eig.Result
-			c0 := cpuTime()
+			c0 := paired.CPUTime()
 			for b.Loop() {
 				var err error
 				res, err = eig.Lanczos(h.Operator(), k, eig.LanczosSettings{Tol: 1e-8, Seed: 1})
@@ -219,18 +219,7 @@ func BenchmarkSeqMNISTTopK(b *testing.B) {
 	}
 }
 
-// cpuTime returns the process's user+system CPU time. On the shared,
-// loaded development machine CPU time per operation with -cpu 1 is steadier
-// than wall time; both are reported.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
 // reportCPU reports CPU milliseconds per operation since c0.
 func reportCPU(b *testing.B, c0 time.Duration) {
-	b.ReportMetric(float64(cpuTime()-c0)/float64(b.N)/1e6, "cpu-ms/op")
+	b.ReportMetric(float64(paired.CPUTime()-c0)/float64(b.N)/1e6, "cpu-ms/op")
 }

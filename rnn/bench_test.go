@@ -2,11 +2,11 @@ package rnn
 
 import (
 	"fmt"
-	"syscall"
 	"testing"
 	"time"
 	"unsafe"
 
+	"github.com/hessrnn/hessrnn/bench/paired"
 	"github.com/hessrnn/hessrnn/kernels"
 )
 
@@ -49,7 +49,7 @@ func BenchmarkBPTTStep(b *testing.B) {
 				b.Fatal(err)
 			}
 			b.ReportAllocs()
-			c0 := cpuTime()
+			c0 := paired.CPUTime()
 			for b.Loop() {
 				if _, err := net.Gradient(&ws, batch, g); err != nil {
 					b.Fatal(err)
@@ -161,12 +161,12 @@ func benchHVPWith[T kernels.Float](b *testing.B, net *Network[T], batch *Batch[T
 	dst := make([]T, len(v))
 	h.ApplyBlock(dst, v, k)
 	b.ReportAllocs()
-	c0 := cpuTime()
+	c0 := paired.CPUTime()
 	for b.Loop() {
 		h.ApplyBlock(dst, v, k)
 	}
 	reportCPU(b, c0, k)
-	b.ReportMetric(float64(cpuTime()-c0)/float64(b.N)/1e3/float64(batch.Steps*k), "cpu-us/step")
+	b.ReportMetric(float64(paired.CPUTime()-c0)/float64(b.N)/1e3/float64(batch.Steps*k), "cpu-us/step")
 	b.ReportMetric(float64(hvpBytes(h))/(1<<20), "MB")
 	return h
 }
@@ -191,21 +191,10 @@ func hvpBytes[T kernels.Float](h *HVP[T]) int {
 	return n * int(unsafe.Sizeof(z))
 }
 
-// cpuTime returns the process's user+system CPU time. On a shared, noisy
-// machine CPU time per operation (with GOMAXPROCS=1) is steadier than wall
-// time; both are reported.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
 // reportCPU reports CPU milliseconds per operation and per vector of a
 // block of k.
 func reportCPU(b *testing.B, c0 time.Duration, k int) {
-	ms := float64(cpuTime()-c0) / float64(b.N) / 1e6
+	ms := float64(paired.CPUTime()-c0) / float64(b.N) / 1e6
 	b.ReportMetric(ms, "cpu-ms/op")
 	if k > 1 {
 		b.ReportMetric(ms/float64(k), "cpu-ms/vector")

@@ -3,10 +3,9 @@ package rules
 import (
 	"fmt"
 	"math/rand/v2"
-	"syscall"
 	"testing"
-	"time"
 
+	"github.com/hessrnn/hessrnn/bench/paired"
 	"github.com/hessrnn/hessrnn/kernels"
 	"github.com/hessrnn/hessrnn/rnn"
 )
@@ -84,7 +83,7 @@ func benchStep(b *testing.B, sh benchShape, s Settings) {
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
-	c0 := cpuTime()
+	c0 := paired.CPUTime()
 	for i := 0; i < b.N; i++ {
 		res, err := tr.Step(net, batch)
 		if err != nil {
@@ -92,18 +91,7 @@ func benchStep(b *testing.B, sh benchShape, s Settings) {
 		}
 		benchSink += res.Loss
 	}
-	b.ReportMetric(float64(cpuTime()-c0)/float64(b.N)/1e6, "cpu-ms/op")
-}
-
-// cpuTime returns the process's user+system CPU time. On a shared, noisy
-// machine the CPU time per operation (with GOMAXPROCS=1) is steadier than
-// the wall time; both are reported.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	b.ReportMetric(float64(paired.CPUTime()-c0)/float64(b.N)/1e6, "cpu-ms/op")
 }
 
 var benchRules = []struct {

@@ -1,48 +1,17 @@
 package openblas
 
 import (
-	"fmt"
 	"math"
 	"math/rand/v2"
-	"syscall"
 	"testing"
-	"time"
 
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/gonum"
 
+	"github.com/hessrnn/hessrnn/bench/paired"
+	"github.com/hessrnn/hessrnn/bench/shapes"
 	"github.com/hessrnn/hessrnn/kernels"
 )
-
-// gemmCase is one benchmarked product: op(A) is m×k, op(B) is k×n. The list
-// matches kernels/gemm_bench_test.go so that rows line up.
-type gemmCase struct {
-	tA, tB  bool
-	m, n, k int
-}
-
-var gemmCases = []gemmCase{
-	{false, true, 256, 128, 128},
-	{false, true, 256, 512, 512},
-	{false, true, 256, 128, 2},
-	{false, true, 256, 128, 28},
-	{false, true, 256, 512, 28},
-	{false, true, 256, 100, 100},
-	{false, false, 256, 128, 128},
-	{false, false, 256, 512, 512},
-	{true, false, 128, 128, 256},
-	{true, false, 512, 512, 256},
-}
-
-func opName(tA, tB bool) string {
-	s := func(t bool) string {
-		if t {
-			return "T"
-		}
-		return "N"
-	}
-	return s(tA) + s(tB)
-}
 
 var sink float64
 
@@ -58,10 +27,9 @@ func BenchmarkDgemm(b *testing.B) { benchGemm[float64](b) }
 
 func benchGemm[T float32 | float64](b *testing.B) {
 	SetNumThreads(1)
-	for _, gc := range gemmCases {
+	for _, gc := range shapes.RNNGemms() {
 		for _, impl := range []string{"openblas", "avx2", "avx512", "gonum"} {
-			name := fmt.Sprintf("impl=%s/op=%s/m=%d/n=%d/k=%d", impl, opName(gc.tA, gc.tB), gc.m, gc.n, gc.k)
-			b.Run(name, func(b *testing.B) {
+			b.Run("impl="+impl+"/"+gc.Name(), func(b *testing.B) {
 				if impl != "openblas" && impl != "gonum" {
 					useLevel(b, impl)
 				}
@@ -71,19 +39,12 @@ func benchGemm[T float32 | float64](b *testing.B) {
 	}
 }
 
-func benchOne[T float32 | float64](b *testing.B, impl string, gc gemmCase) {
+func benchOne[T float32 | float64](b *testing.B, impl string, gc shapes.Gemm) {
 	rnd := rand.New(rand.NewPCG(9, 0))
-	lda, ldb := gc.k, gc.n
-	aRows, bRows := gc.m, gc.k
-	if gc.tA {
-		lda, aRows = gc.m, gc.k
-	}
-	if gc.tB {
-		ldb, bRows = gc.k, gc.n
-	}
-	a := make([]T, aRows*lda)
-	bm := make([]T, bRows*ldb)
-	c := make([]T, gc.m*gc.n)
+	lda, ldb, lenA, lenB := gc.Layout()
+	a := make([]T, lenA)
+	bm := make([]T, lenB)
+	c := make([]T, gc.M*gc.N)
 	for i := range a {
 		a[i] = T(2*rnd.Float64() - 1)
 	}
@@ -99,43 +60,34 @@ func benchOne[T float32 | float64](b *testing.B, impl string, gc gemmCase) {
 	var gn gonum.Implementation
 	b.ReportAllocs()
 	b.ResetTimer()
-	c0 := gemmCPUTime()
+	c0 := paired.CPUTime()
 	for i := 0; i < b.N; i++ {
 		switch impl {
 		case "openblas":
 			switch a := any(a).(type) {
 			case []float32:
-				Sgemm(gc.tA, gc.tB, gc.m, gc.n, gc.k, 1, a, lda, any(bm).([]float32), ldb, 0, any(c).([]float32), gc.n)
+				Sgemm(gc.TA, gc.TB, gc.M, gc.N, gc.K, 1, a, lda, any(bm).([]float32), ldb, 0, any(c).([]float32), gc.N)
 			case []float64:
-				Dgemm(gc.tA, gc.tB, gc.m, gc.n, gc.k, 1, a, lda, any(bm).([]float64), ldb, 0, any(c).([]float64), gc.n)
+				Dgemm(gc.TA, gc.TB, gc.M, gc.N, gc.K, 1, a, lda, any(bm).([]float64), ldb, 0, any(c).([]float64), gc.N)
 			}
 		case "gonum":
 			switch a := any(a).(type) {
 			case []float32:
-				gn.Sgemm(tr(gc.tA), tr(gc.tB), gc.m, gc.n, gc.k, 1, a, lda, any(bm).([]float32), ldb, 0, any(c).([]float32), gc.n)
+				gn.Sgemm(tr(gc.TA), tr(gc.TB), gc.M, gc.N, gc.K, 1, a, lda, any(bm).([]float32), ldb, 0, any(c).([]float32), gc.N)
 			case []float64:
-				gn.Dgemm(tr(gc.tA), tr(gc.tB), gc.m, gc.n, gc.k, 1, a, lda, any(bm).([]float64), ldb, 0, any(c).([]float64), gc.n)
+				gn.Dgemm(tr(gc.TA), tr(gc.TB), gc.M, gc.N, gc.K, 1, a, lda, any(bm).([]float64), ldb, 0, any(c).([]float64), gc.N)
 			}
 		default:
-			kernels.Gemm(gc.tA, gc.tB, gc.m, gc.n, gc.k, 1, a, lda, bm, ldb, 0, c, gc.n)
+			kernels.Gemm(gc.TA, gc.TB, gc.M, gc.N, gc.K, 1, a, lda, bm, ldb, 0, c, gc.N)
 		}
 	}
 	b.StopTimer()
-	total := 2 * float64(gc.m) * float64(gc.n) * float64(gc.k) * float64(b.N) / 1e9
+	total := gc.Flops() * float64(b.N) / 1e9
 	b.ReportMetric(total/b.Elapsed().Seconds(), "GFLOP/s")
-	if cpu := gemmCPUTime() - c0; cpu > 0 {
+	if cpu := paired.CPUTime() - c0; cpu > 0 {
 		b.ReportMetric(total/cpu.Seconds(), "cpu-GFLOP/s")
 	}
 	sink += float64(c[0])
-}
-
-// gemmCPUTime returns the process's user+system CPU time.
-func gemmCPUTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // useLevel switches the kernels package to the level named name until b
