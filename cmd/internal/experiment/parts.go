@@ -511,17 +511,6 @@ func logWorthy(x []float64) bool {
 	return len(x) > 0 && hi > 50*lo
 }
 
-// finiteOnly returns the finite values of x.
-func finiteOnly(x []float64) []float64 {
-	var out []float64
-	for _, v := range x {
-		if !math.IsNaN(v) && !math.IsInf(v, 0) {
-			out = append(out, v)
-		}
-	}
-	return out
-}
-
 // correlationFit returns the least-squares line with Pearson's and
 // Spearman's correlations, or nil with fewer than 3 pairs.
 func correlationFit(xs, ys []float64) *plots.Fit {
@@ -555,7 +544,7 @@ func (v *view) within() {
 		}
 		if p, err := plots.Scatter(g.label, "λ_max", "gap", pts, correlationFit(x, y)); err == nil {
 			p.Legend = plot.NewLegend()
-			if logWorthy(finiteOnly(x)) {
+			if logWorthy(plots.Finite(x)) {
 				plots.LogAxis(&p.X)
 				p.X.Label.Text += " (log scale)"
 			}

@@ -117,7 +117,8 @@ func colorOf(c color.NRGBA, label string) color.NRGBA {
 	return c
 }
 
-func finite(x []float64) []float64 {
+// Finite returns the finite values of x, in order (NaN and ±Inf dropped).
+func Finite(x []float64) []float64 {
 	var out []float64
 	for _, v := range x {
 		if !math.IsNaN(v) && !math.IsInf(v, 0) {
@@ -135,7 +136,7 @@ func Histograms(title, xlabel string, series []Series, bins int) (*plot.Plot, er
 	}
 	lo, hi := math.Inf(1), math.Inf(-1)
 	for _, s := range series {
-		for _, v := range finite(s.Values) {
+		for _, v := range Finite(s.Values) {
 			lo, hi = math.Min(lo, v), math.Max(hi, v)
 		}
 	}
@@ -152,7 +153,7 @@ func Histograms(title, xlabel string, series []Series, bins int) (*plot.Plot, er
 		for b := range bins {
 			h.Bins = append(h.Bins, plotter.HistogramBin{Min: lo + float64(b)*w, Max: lo + float64(b+1)*w})
 		}
-		vals := finite(s.Values)
+		vals := Finite(s.Values)
 		for _, v := range vals {
 			b := min(int((v-lo)/w), bins-1)
 			h.Bins[b].Weight++
@@ -318,7 +319,7 @@ func Strip(title, ylabel string, series []Series) (*plot.Plot, error) {
 	any := false
 	for i, s := range series {
 		names = append(names, s.Label)
-		vals := finite(s.Values)
+		vals := Finite(s.Values)
 		if len(vals) == 0 {
 			continue
 		}
