@@ -222,11 +222,11 @@ func TestFeedbackDistributions(t *testing.T) {
 	// The default draws B like W_out's initialisation: Glorot under the
 	// "code" scheme, Murray's under "murray"; an explicit choice stands.
 	for _, tc := range []struct {
-		init string
+		init rnn.Init
 		s    FeedbackDist
 		want FeedbackDist
 	}{
-		{"", FeedbackWOut, FeedbackGlorot}, {rnn.InitCode, FeedbackWOut, FeedbackGlorot},
+		{rnn.InitCode, FeedbackWOut, FeedbackGlorot},
 		{rnn.InitMurray, FeedbackWOut, FeedbackMurray}, {rnn.InitMurray, FeedbackGlorot, FeedbackGlorot},
 		{rnn.InitMurray, FeedbackNormalN, FeedbackNormalN},
 	} {
@@ -237,7 +237,7 @@ func TestFeedbackDistributions(t *testing.T) {
 			t.Fatal(err)
 		}
 		if !slices.Equal(r.(*trunc[float64]).Feedback(), FeedbackMatrix[float64](tc.want, 8, cfg.N, cfg.Out)) {
-			t.Errorf("init %q, feedback %v: B is not drawn from %v", tc.init, tc.s, tc.want)
+			t.Errorf("init %v, feedback %v: B is not drawn from %v", tc.init, tc.s, tc.want)
 		}
 	}
 

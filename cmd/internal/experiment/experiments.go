@@ -9,6 +9,7 @@ import (
 	"github.com/hessrnn/hessrnn/cmd/internal/config"
 	"github.com/hessrnn/hessrnn/cmd/internal/results"
 	"github.com/hessrnn/hessrnn/cmd/internal/stats"
+	"github.com/hessrnn/hessrnn/rules"
 )
 
 // Spec is a named experiment: a figure or table of the paper.
@@ -43,19 +44,19 @@ func seeded(r config.Run, n int) []config.Run {
 }
 
 // perRule returns base with each rule, for seeds 1..n.
-func perRule(base config.Run, n int, rules ...string) []config.Run {
+func perRule(base config.Run, n int, kinds ...rules.Kind) []config.Run {
 	var out []config.Run
-	for _, rule := range rules {
+	for _, k := range kinds {
 		r := base
-		r.Rule = rule
+		r.Rule = k.String()
 		out = append(out, seeded(r, n)...)
 	}
 	return out
 }
 
 // rulesPlan plans the given number of seeds of each rule on the base configuration.
-func rulesPlan(rules ...string) func(base config.Run, seeds int) []config.Run {
-	return func(base config.Run, seeds int) []config.Run { return perRule(base, seeds, rules...) }
+func rulesPlan(kinds ...rules.Kind) func(base config.Run, seeds int) []config.Run {
+	return func(base config.Run, seeds int) []config.Run { return perRule(base, seeds, kinds...) }
 }
 
 func single(f func(base config.Run, seeds int) []config.Run) func(config.Run, int, []*results.Result) ([]config.Run, bool) {
@@ -91,7 +92,7 @@ var specs = []Spec{
 		Shows: "BPTT scaled by the Three-factor step length α reproduces Three-factor's high curvature",
 		parts: []string{partLambda, partAlpha, partMatched},
 		Seeds: 5,
-		Plan:  single(rulesPlan(config.BPTT, config.ThreeFactor, config.ThreeFactorTheory)),
+		Plan:  single(rulesPlan(rules.BPTT, rules.EProp, rules.MatchedBPTT)),
 	},
 	{
 		Name: "fig5", Title: "Appendix Fig. 5: learning-rate schedule remedy",
@@ -99,9 +100,9 @@ var specs = []Spec{
 		parts: []string{partLambda, partLR, partGapStrip},
 		Seeds: 5,
 		Plan: single(func(b config.Run, n int) []config.Run {
-			out := perRule(b, n, config.BPTT, config.ThreeFactor)
+			out := perRule(b, n, rules.BPTT, rules.EProp)
 			s := b
-			s.Rule = config.ThreeFactor
+			s.Rule = rules.EProp.String()
 			s.Train.LR = 3 * b.Train.LR
 			s.Train.Schedule = "step"
 			s.Train.DecayFactor = 0.8
@@ -114,7 +115,7 @@ var specs = []Spec{
 		Shows: "BPTT with Three-factor's step length generalises worse, like Three-factor",
 		parts: []string{partGapStrip, partMatched},
 		Seeds: 5,
-		Plan:  single(rulesPlan(config.BPTT, config.ThreeFactor, config.ThreeFactorTheory)),
+		Plan:  single(rulesPlan(rules.BPTT, rules.EProp, rules.MatchedBPTT)),
 	},
 	{
 		Name: "fig7", Title: "Appendix Fig. 7: power-law decay coefficient of the top-200 Hessian spectrum",
@@ -124,7 +125,7 @@ var specs = []Spec{
 		Plan: single(func(b config.Run, n int) []config.Run {
 			units := b.Resolve().Model.N
 			b.Hessian.TopK = min(200, units*(units-1)-1)
-			return perRule(b, n, config.BPTT, config.ThreeFactor)
+			return perRule(b, n, rules.BPTT, rules.EProp)
 		}),
 	},
 	{
@@ -134,7 +135,7 @@ var specs = []Spec{
 		Seeds: 5,
 		Plan: single(func(b config.Run, n int) []config.Run {
 			b.Hessian.Flatness = true
-			return perRule(b, n, config.BPTT, config.ThreeFactor)
+			return perRule(b, n, rules.BPTT, rules.EProp)
 		}),
 	},
 	{
@@ -153,7 +154,7 @@ var specs = []Spec{
 				}
 				seen[k] = true
 				r := b
-				r.Rule = config.TBPTT
+				r.Rule = rules.TBPTT.String()
 				r.Train.TruncK = k
 				out = append(out, seeded(r, n)...)
 			}
@@ -167,7 +168,7 @@ var specs = []Spec{
 		Seeds: 5,
 		Plan: single(func(b config.Run, n int) []config.Run {
 			b.Hessian.AlignK = 10
-			return perRule(b, n, config.ThreeFactor, config.RFThreeFactor, config.MDGL)
+			return perRule(b, n, rules.EProp, rules.RFLO, rules.MDGL)
 		}),
 	},
 	{
@@ -190,7 +191,7 @@ var specs = []Spec{
 		Seeds: 10,
 		Plan: single(func(b config.Run, n int) []config.Run {
 			b.Train.LR *= 3
-			return perRule(b, n, config.BPTT, config.ThreeFactor, config.ThreeFactorTheory)
+			return perRule(b, n, rules.BPTT, rules.EProp, rules.MatchedBPTT)
 		}),
 	},
 	{
@@ -199,10 +200,10 @@ var specs = []Spec{
 		parts: []string{partTable1, partLambda},
 		Seeds: 5,
 		Plan: func(b config.Run, n int, done []*results.Result) ([]config.Run, bool) {
-			tf := perRule(b, n, config.ThreeFactor)
+			tf := perRule(b, n, rules.EProp)
 			var tests []float64
 			for _, r := range done {
-				if r.Config.Rule == config.ThreeFactor && r.Status.State == results.Finished {
+				if r.Config.Kind() == rules.EProp && r.Status.State == results.Finished {
 					tests = append(tests, float64(r.Final.TestMetric))
 				}
 			}
@@ -211,7 +212,7 @@ var specs = []Spec{
 			}
 			m, _ := stats.MeanStd(tests)
 			stop := b
-			stop.Rule = config.BPTT
+			stop.Rule = rules.BPTT.String()
 			stop.Train.StopAtTest = m
 			return append(tf, seeded(stop, n)...), false
 		},
@@ -221,7 +222,7 @@ var specs = []Spec{
 		Shows: "BPTT's λ_max stays below 2/η; Three-factor's can approach 2/(αη), which is larger because α < 1",
 		parts: []string{partTheorem, partAlpha},
 		Seeds: 5,
-		Plan:  single(rulesPlan(config.BPTT, config.ThreeFactor, config.RFThreeFactor, config.MDGL)),
+		Plan:  single(rulesPlan(rules.BPTT, rules.EProp, rules.RFLO, rules.MDGL)),
 	},
 }
 

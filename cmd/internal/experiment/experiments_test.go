@@ -99,7 +99,7 @@ func TestPlans(t *testing.T) {
 	for _, r := range runs {
 		if r.Train.Schedule == "step" {
 			decayed++
-			if r.Rule != config.ThreeFactor || r.Train.LR != 3*base.Train.LR || r.Train.DecayFactor != 0.8 {
+			if r.Rule != "three-factor" || r.Train.LR != 3*base.Train.LR || r.Train.DecayFactor != 0.8 {
 				t.Errorf("fig5 decayed run %+v", r.Train)
 			}
 			if r.Resolve().Train.DecayEvery != base.Train.Iterations/30 {
@@ -147,7 +147,7 @@ func TestPlans(t *testing.T) {
 	// table1: phase 1 is Three-factor only; phase 2 adds BPTT stopped at
 	// Three-factor's mean test metric.
 	runs, more := plan("table1", nil)
-	if !more || len(runs) != 2 || runs[0].Rule != config.ThreeFactor {
+	if !more || len(runs) != 2 || runs[0].Rule != "three-factor" {
 		t.Fatalf("table1 phase 1: %d runs, more %v", len(runs), more)
 	}
 	done := []*results.Result{
@@ -155,7 +155,7 @@ func TestPlans(t *testing.T) {
 		{Config: runs[1], Status: results.Status{State: results.Finished}, Final: results.Final{TestMetric: 0.4}},
 	}
 	runs, more = plan("table1", done)
-	if more || len(runs) != 4 || runs[3].Rule != config.BPTT || runs[3].Train.StopAtTest != 0.30000000000000004 && runs[3].Train.StopAtTest != 0.3 {
+	if more || len(runs) != 4 || runs[3].Rule != "bptt" || runs[3].Train.StopAtTest != 0.30000000000000004 && runs[3].Train.StopAtTest != 0.3 {
 		t.Errorf("table1 phase 2: %d runs, more %v, last %+v", len(runs), more, runs[len(runs)-1].Train)
 	}
 }

@@ -11,11 +11,11 @@ import (
 
 	"gonum.org/v1/plot"
 
-	"github.com/hessrnn/hessrnn/cmd/internal/config"
 	"github.com/hessrnn/hessrnn/cmd/internal/plots"
 	"github.com/hessrnn/hessrnn/cmd/internal/report"
 	"github.com/hessrnn/hessrnn/cmd/internal/results"
 	"github.com/hessrnn/hessrnn/cmd/internal/stats"
+	"github.com/hessrnn/hessrnn/rules"
 )
 
 // Analysis parts: each experiment lists the parts of its report beyond the
@@ -569,7 +569,7 @@ func (v *view) trunc() {
 	var ks, lams []float64
 	for _, g := range v.groups {
 		for _, r := range g.runs {
-			if r.Config.Rule != config.TBPTT || !finite(r.Final.LambdaMax) {
+			if r.Config.Kind() != rules.TBPTT || !finite(r.Final.LambdaMax) {
 				continue
 			}
 			k := r.Config.Train.TruncK
