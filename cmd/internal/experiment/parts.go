@@ -46,7 +46,7 @@ var reportParts = []part{
 	{name: "gapstrip", about: "gap per rule as a strip plot (Fig. 5, 6)", needs: anyFinal(gapOf), draw: (*view).gapStrip},
 	{name: "gap", about: "gap histograms, pooled gap vs λ_max (Fig. 2)", needs: anyFinal(gapOf), draw: (*view).gap},
 	{name: "within", about: "gap vs λ_max within each rule (Fig. 12 A–B)", needs: anyFinal(gapOf), draw: (*view).within},
-	{name: "trunc", about: "final λ_max against the TBPTT window K (Fig. 9)", needs: func(r *results.Result) bool { return r.Config.Rule == config.TBPTT }, draw: (*view).trunc},
+	{name: "trunc", about: "final λ_max against the TBPTT window K (Fig. 9)", needs: func(r *results.Result) bool { return r.Config.Kind() == rules.TBPTT }, draw: (*view).trunc},
 	{name: "spectrum", about: "top-k spectrum and power-law γ (Fig. 7)", needs: anyFinal(func(r *results.Result) results.Num { return r.Final.Gamma }), draw: (*view).spectrum},
 	{name: "flatness", about: "relative flatness κ (Fig. 8)", needs: anyFinal(func(r *results.Result) results.Num { return r.Final.Flatness }), draw: (*view).flatness},
 	{name: "align", about: "alignment of ε and g with the top-k eigenvectors (Fig. 10)", needs: anyCheckpoint(func(c results.Checkpoint) results.Num { return c.AlignEps }), draw: (*view).align},

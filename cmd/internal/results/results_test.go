@@ -267,7 +267,7 @@ func TestCSVColumnsFromStructs(t *testing.T) {
 			t.Errorf("field %s: column %s present %v, want %v", f.Name, name, ok, want)
 		}
 	}
-	r := sample(2, config.BPTT)
+	r := sample(2, "bptt")
 	r.Final.Iterations, r.Final.Loss, r.Final.Gamma, r.Final.MeanAlpha = 77, 0.125, 1.5, NaN()
 	var buf bytes.Buffer
 	if err := WriteCSV(&buf, []*Result{r}); err != nil {
