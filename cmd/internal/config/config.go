@@ -355,22 +355,62 @@ func (r Run) Steps() int {
 	return r.PatternGen.Steps
 }
 
-// Label returns the paper's label of the run's rule, with the optimiser
-// and schedule appended when they differ from plain SGD at a constant rate
-// (e.g. "Three-factor [lr decay]", "BPTT [adam]").
-func (r Run) Label() string {
+// Label returns the run's label: its rule, the TBPTT window and how the
+// training differs from plain SGD at a constant rate run to the end.
+func (r Run) Label() Label {
 	r = r.Resolve()
-	l := RuleLabel(r.Kind(), r.Train.TruncK)
+	l := Label{Rule: r.Kind()}
+	if l.Rule == rules.TBPTT {
+		l.K = r.Train.TruncK
+	}
 	if r.Train.Optimizer != "sgd" {
-		l += " [" + r.Train.Optimizer + "]"
+		l.Variant.Optimizer = r.Train.Optimizer
 	}
-	if r.Train.Schedule == "step" {
-		l += " [lr decay]"
-	}
-	if r.Train.StopAtTest != 0 {
-		l += " [early-stopped]"
-	}
+	l.Variant.Decay = r.Train.Schedule == "step"
+	l.Variant.EarlyStopped = r.Train.StopAtTest != 0
 	return l
+}
+
+// Label identifies the runs that reports group together: a rule, its
+// TBPTT window and a variant of the training. It is comparable; its
+// String is the paper's label ("Three-factor", "TBPTT(4)",
+// "BPTT [adam] [early-stopped]").
+type Label struct {
+	// Rule is the learning rule.
+	Rule rules.Kind
+	// K is the TBPTT window for Rule rules.TBPTT, 0 otherwise.
+	K int
+	// Variant is how the training differs from the plain one.
+	Variant Variant
+}
+
+// Variant is how a run's training differs from SGD at a constant rate run
+// to the end; its zero value is the plain training.
+type Variant struct {
+	// Optimizer is the optimiser when it is not SGD ("momentum", "adam"),
+	// "" for SGD.
+	Optimizer string
+	// Decay marks the step learning-rate schedule (Fig. 5).
+	Decay bool
+	// EarlyStopped marks a run stopped at a test metric (Table 1).
+	EarlyStopped bool
+}
+
+// String returns the paper's label of the rule followed by the variant:
+// " [optimizer]", " [lr decay]", " [early-stopped]" in that order (e.g.
+// "Three-factor [lr decay]", "BPTT [adam]").
+func (l Label) String() string {
+	s := RuleLabel(l.Rule, l.K)
+	if l.Variant.Optimizer != "" {
+		s += " [" + l.Variant.Optimizer + "]"
+	}
+	if l.Variant.Decay {
+		s += " [lr decay]"
+	}
+	if l.Variant.EarlyStopped {
+		s += " [early-stopped]"
+	}
+	return s
 }
 
 // Canonical returns the canonical encoding of the resolved run: JSON with

@@ -362,3 +362,28 @@ func TestParseEnums(t *testing.T) {
 
 func parseRuleInt(s string) (int, error) { k, err := ParseRule(s); return int(k), err }
 func parseInitInt(s string) (int, error) { i, err := ParseInit(s); return int(i), err }
+
+// TestRunLabel: a run's typed label and its text, the paper's label with
+// the variant appended.
+func TestRunLabel(t *testing.T) {
+	for _, tc := range []struct {
+		set  func(*Run)
+		want Label
+		text string
+	}{
+		{func(*Run) {}, Label{Rule: rules.BPTT}, "BPTT"},
+		{func(r *Run) { r.Rule = "rf-three-factor"; r.Train.TruncK = 7 }, Label{Rule: rules.RFLO}, "RF Three-factor"},
+		{func(r *Run) { r.Rule = "tbptt" }, Label{Rule: rules.TBPTT, K: 50}, "TBPTT(50)"},
+		{func(r *Run) { r.Rule, r.Train.TruncK = "tbptt", 4 }, Label{Rule: rules.TBPTT, K: 4}, "TBPTT(4)"},
+		{func(r *Run) { r.Rule, r.Train.Schedule = "three-factor", "step" }, Label{Rule: rules.EProp, Variant: Variant{Decay: true}}, "Three-factor [lr decay]"},
+		{func(r *Run) { r.Train.Optimizer, r.Train.StopAtTest = "adam", 0.9 }, Label{Rule: rules.BPTT, Variant: Variant{Optimizer: "adam", EarlyStopped: true}}, "BPTT [adam] [early-stopped]"},
+		{func(r *Run) { r.Rule, r.Train.Optimizer, r.Train.Schedule = "three-factor-theory", "momentum", "step" },
+			Label{Rule: rules.MatchedBPTT, Variant: Variant{Optimizer: "momentum", Decay: true}}, "Three-factor theory [momentum] [lr decay]"},
+	} {
+		r := Default()
+		tc.set(&r)
+		if got := r.Label(); got != tc.want || got.String() != tc.text {
+			t.Errorf("%s: Label() = %+v (%q), want %+v (%q)", r.Rule, got, got.String(), tc.want, tc.text)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package experiment
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 
@@ -277,13 +278,21 @@ func DefaultBase() config.Run {
 	return r
 }
 
-// labelOrder orders result groups: the paper's rules first, in the paper's
-// order, then TBPTT windows by K, then the rest alphabetically.
-func labelOrder(labels []string) []string {
-	rank := map[string]int{"BPTT": 0, "Three-factor": 1, "RF Three-factor": 2, "MDGL": 3, "Three-factor theory": 4}
+// labelOrder orders result groups: the paper's rules and Three-factor
+// theory without a variant first, in the paper's order, then TBPTT windows
+// by K, then the rest alphabetically by their text.
+func labelOrder(labels []config.Label) []config.Label {
+	rank := func(l config.Label) (int, bool) {
+		if l.Variant != (config.Variant{}) {
+			return 0, false
+		}
+		i := slices.Index(append(config.PaperRules(), rules.MatchedBPTT), l.Rule)
+		return i, i >= 0
+	}
 	sort.SliceStable(labels, func(i, j int) bool {
-		ri, oki := rank[labels[i]]
-		rj, okj := rank[labels[j]]
+		a, b := labels[i], labels[j]
+		ri, oki := rank(a)
+		rj, okj := rank(b)
 		switch {
 		case oki && okj:
 			return ri < rj
@@ -292,13 +301,10 @@ func labelOrder(labels []string) []string {
 		case okj:
 			return false
 		}
-		var ki, kj int
-		_, ei := fmt.Sscanf(labels[i], "TBPTT(%d)", &ki)
-		_, ej := fmt.Sscanf(labels[j], "TBPTT(%d)", &kj)
-		if ei == nil && ej == nil && ki != kj {
-			return ki < kj
+		if a.Rule == rules.TBPTT && b.Rule == rules.TBPTT && a.K != b.K {
+			return a.K < b.K
 		}
-		return labels[i] < labels[j]
+		return a.String() < b.String()
 	})
 	return labels
 }
