@@ -371,7 +371,7 @@ func checkData(runs []config.Run) error {
 		seen[r.SeqMNIST.Data] = true
 		dir, err := task.ResolveDataDir(r.SeqMNIST.Data)
 		if err != nil {
-			return usagef("seqmnist data: %v", err)
+			return usagef("seqmnist data: %v (here: --data DIR or --set seqmnist.data=DIR)", err)
 		}
 		if _, err := task.LoadMNIST(dir); err != nil {
 			return usagef("seqmnist data in %s: %v (check it with: hessrnn data check --dir %s)", dir, err, dir)
