@@ -730,6 +730,7 @@ func TestBadInput(t *testing.T) {
 		{"report of other JSON", nil, []string{"report", "notresults"}, "notresults holds no hessrnn result files"},
 		{"data action", nil, []string{"data", "fetch"}, `data: unknown action "fetch"`},
 		{"data check missing", nil, []string{"data", "check", "--dir", "nodata"}, "no MNIST-format data found in nodata"},
+		{"data check names its own flag", nil, []string{"data", "check", "--dir", "nodata"}, "(here: --dir DIR)"},
 		{"data check corrupt", nil, []string{"data", "check", "--dir", "baddata"}, "bad magic number"},
 		{"data check HESSRNN_DATA", []string{"HESSRNN_DATA=nodata"}, []string{"data", "check"}, "no MNIST-format data found in nodata ($HESSRNN_DATA)"},
 		{"data download without --dir", nil, []string{"data", "download"}, "--dir is required"},
