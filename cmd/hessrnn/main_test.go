@@ -758,7 +758,7 @@ func TestBadInput(t *testing.T) {
 		})
 	}
 	// Nothing ran: no output directories were created by the failures.
-	for _, d := range []string{"hessrnn-out", "sweep-results"} {
+	for _, d := range []string{"hessrnn-out", "sweep-results", filepath.Join("hessrnn-out", "sweep-sweep")} {
 		if _, err := os.Stat(filepath.Join(dir, d)); err == nil {
 			t.Errorf("a failed command created %s", d)
 		}
@@ -898,5 +898,21 @@ func TestRunInProcess(t *testing.T) {
 	code := run(ctx, []string{"sweep", filepath.Join(dir, "sweep.toml"), "--out", filepath.Join(dir, "out"), "--progress", "none"}, &so, &se)
 	if code != exitInterrupted || !strings.Contains(se.String(), "interrupted: 0 runs finished") {
 		t.Errorf("cancelled sweep: exit %d, %q", code, se.String())
+	}
+}
+
+// TestSweepDefaultOut checks that a sweep without --out writes where run
+// does, under hessrnn-out/ (hessrnn-out/sweep-<config name>), and nothing
+// in the old <config>-results/.
+func TestSweepDefaultOut(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "sweep.toml"), tinySweep)
+	mustRun(t, dir, nil, "sweep", "sweep.toml", "--progress", "none", "--no-report")
+	files, err := filepath.Glob(filepath.Join(dir, "hessrnn-out", "sweep-sweep", "*.json"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no results in hessrnn-out/sweep-sweep: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "sweep-results")); err == nil {
+		t.Errorf("sweep wrote sweep-results/ in the working directory")
 	}
 }

@@ -40,6 +40,10 @@ Examples:
   hessrnn run theorem1 --iters 5000 --jobs 2 --out thm1
 `
 
+// defaultOutRoot holds the output directories of run and sweep without
+// --out: hessrnn-out/<experiment>-<task> and hessrnn-out/sweep-<config name>.
+const defaultOutRoot = "hessrnn-out"
+
 // runFlags are the flags shared by run, the default experiment and sweep.
 type runFlags struct {
 	out      string
@@ -67,7 +71,7 @@ func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
 func (m *multiFlag) Set(s string) error { *m = append(*m, s); return nil }
 
 func (f *runFlags) common(fs *flag.FlagSet) {
-	fs.StringVar(&f.out, "out", "", "output `dir`ectory for results, figures and report.html")
+	fs.StringVar(&f.out, "out", "", "output `dir`ectory for results, figures and report.html (default: hessrnn-out/<experiment>-<task> for run, hessrnn-out/sweep-<config name> for sweep)")
 	fs.IntVar(&f.jobs, "jobs", runtime.NumCPU(), "number of runs computed at once (results do not depend on it)")
 	fs.StringVar(&f.shard, "shard", "", "run only shard `i/n` of the runs (0 <= i < n); default from SLURM_ARRAY_TASK_ID/COUNT")
 	fs.BoolVar(&f.force, "force", false, "rerun runs whose finished result exists")
@@ -310,7 +314,7 @@ func runExperiment(ctx context.Context, a *app, name string, args []string, isDe
 	}
 	out := f.out
 	if out == "" {
-		out = filepath.Join("hessrnn-out", spec.Name+"-"+base.Task)
+		out = filepath.Join(defaultOutRoot, spec.Name+"-"+base.Task)
 	}
 	// Check the first phase's runs before any work: a setting that is
 	// valid for the base but not for one of the experiment's variants, or
