@@ -916,3 +916,42 @@ func TestSweepDefaultOut(t *testing.T) {
 		t.Errorf("sweep wrote sweep-results/ in the working directory")
 	}
 }
+
+// TestShowConfig checks that --show-config and --list-keys with an
+// experiment print the experiment's effective settings (the default
+// experiment's own base, flags on top), and --list-keys without one the
+// global defaults; nothing runs.
+func TestShowConfig(t *testing.T) {
+	dir := t.TempDir()
+	field := func(out, key string) string {
+		for _, line := range strings.Split(out, "\n") {
+			if f := strings.Fields(line); len(f) >= 3 && f[0] == key {
+				return strings.Join(f[2:], " ")
+			}
+		}
+		return ""
+	}
+	tests := []struct {
+		args []string
+		want map[string]string
+	}{
+		{[]string{"run", "default", "--show-config"}, map[string]string{
+			"train.lr": "0.015", "model.l2": "0", "patterngen.n_in": "2", "train.iterations": "3000",
+			"hessian.every": "150", "model.precision": "float64", "rule": "(per variant)", "seed": "1..5"}},
+		{[]string{"--show-config", "--lr", "0.02"}, map[string]string{"train.lr": "0.02", "patterngen.n_in": "2"}},
+		{[]string{"run", "default", "--list-keys"}, map[string]string{"train.lr": "0.015", "train.iterations": "3000"}},
+		{[]string{"run", "fig5", "--show-config", "--seeds", "2"}, map[string]string{"train.lr": "(per variant)", "seed": "1..2"}},
+		{[]string{"run", "--list-keys"}, map[string]string{"train.lr": "0.01", "model.l2": "0.01", "patterngen.n_in": "100", "rule": "bptt"}},
+	}
+	for _, tc := range tests {
+		o := mustRun(t, dir, nil, tc.args...)
+		for k, want := range tc.want {
+			if got := field(o.stdout, k); got != want {
+				t.Errorf("%v: %s = %q, want %q", tc.args, k, got, want)
+			}
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "hessrnn-out")); err == nil {
+		t.Errorf("--show-config created hessrnn-out")
+	}
+}

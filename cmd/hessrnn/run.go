@@ -28,7 +28,9 @@ interrupted experiment resumes.
 Experiments:
 %s
 Every setting can be changed with --set key=value or a TOML file (--config);
-"hessrnn run --list-keys" lists the keys and their defaults.
+"hessrnn run --list-keys" lists the keys and their global defaults, and
+"hessrnn run EXPERIMENT --show-config" the settings EXPERIMENT will really use
+(its own defaults, then --config, flags and --set), without running it.
 
 Flags:
 %s
@@ -62,6 +64,7 @@ type runFlags struct {
 	configPath string
 	sets       multiFlag
 	listKeys   bool
+	showConfig bool
 	data       string
 }
 
@@ -96,7 +99,8 @@ func (f *runFlags) runOnly(fs *flag.FlagSet) {
 	fs.IntVar(&f.every, "every", 0, "checkpoint (λ_max) every `k` iterations (default: iterations/20)")
 	fs.StringVar(&f.configPath, "config", "", "TOML `file` with settings (top-level keys and tables as in --list-keys)")
 	fs.Var(&f.sets, "set", "override one setting, `key=value` (repeatable), e.g. --set train.lr=0.01")
-	fs.BoolVar(&f.listKeys, "list-keys", false, "list every setting key with its default and exit")
+	fs.BoolVar(&f.listKeys, "list-keys", false, "list every setting key with its default and exit; with an experiment, its effective settings (as --show-config)")
+	fs.BoolVar(&f.showConfig, "show-config", false, "print the experiment's effective settings (after its own defaults, --config, flags and --set) and the runs it plans, without running")
 	fs.StringVar(&f.data, "data", "", "MNIST-format data `dir`ectory for seqmnist, as --set seqmnist.data=DIR (default: $HESSRNN_DATA, then "+task.DefaultDataDir+")")
 }
 
@@ -169,7 +173,9 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 		// --list-keys needs no experiment.
 		for _, x := range args {
 			if x == "--list-keys" || x == "-list-keys" {
-				return runExperiment(ctx, a, "default", args, false)
+				// No experiment named: the global defaults.
+				listKeys(a.stdout, config.Default())
+				return nil
 			}
 		}
 		return usagef("run: missing EXPERIMENT (one of: %s)", specNames())
@@ -237,14 +243,6 @@ func runExperiment(ctx context.Context, a *app, name string, args []string, isDe
 	if len(pos) > 0 {
 		return usagef("unexpected argument %q (did you mean \"hessrnn run %s\"?)", pos[0], pos[0])
 	}
-	if f.listKeys {
-		d := config.Default()
-		for _, k := range config.Fields() {
-			v, _ := d.Get(k)
-			fmt.Fprintf(a.stdout, "%-32s %-8s %v\n", k, config.FieldKind(k), v)
-		}
-		return nil
-	}
 	spec, err := experiment.Lookup(name)
 	if err != nil {
 		return usagef("run: %v", err)
@@ -301,6 +299,9 @@ func runExperiment(ctx context.Context, a *app, name string, args []string, isDe
 	if f.seeds > 0 {
 		seeds = f.seeds
 	}
+	if f.showConfig || f.listKeys {
+		return showConfig(a.stdout, spec, base, seeds)
+	}
 	if f.jobs < 1 || f.jobs > 1024 {
 		return usagef("--jobs %d: allowed range [1, 1024]", f.jobs)
 	}
@@ -350,6 +351,73 @@ func runExperiment(ctx context.Context, a *app, name string, args []string, isDe
 	}
 	if sum.Failed > 0 {
 		return fmt.Errorf("%d runs failed; their errors are in the report and the result files", sum.Failed)
+	}
+	return nil
+}
+
+// listKeys prints every setting key, its kind and its value in r.
+func listKeys(w io.Writer, r config.Run) {
+	for _, k := range config.Fields() {
+		v, _ := r.Get(k)
+		fmt.Fprintf(w, "%-32s %-8s %v\n", k, config.FieldKind(k), v)
+	}
+}
+
+// showConfig prints the effective settings of the runs the experiment
+// plans first, resolved as they will run: every key with its value, where
+// a key whose value differs between the experiment's variants (rules,
+// learning rates, ...) reads "(per variant)", then one line per variant
+// with those keys. Seeds run 1..seeds for every variant.
+func showConfig(w io.Writer, spec experiment.Spec, base config.Run, seeds int) error {
+	planned, more := spec.Plan(base, seeds, nil)
+	var variants []config.Run
+	for _, r := range planned {
+		if r.Seed == planned[0].Seed {
+			variants = append(variants, r.Resolve())
+		}
+	}
+	if len(variants) == 0 {
+		variants = []config.Run{base.Resolve()}
+	}
+	fmt.Fprintf(w, "# hessrnn run %s on %s: %d runs (%d variants x %d seeds)\n", spec.Name, base.Task, len(planned), len(variants), seeds)
+	if more {
+		fmt.Fprintln(w, "# a later phase adds runs that depend on these runs' results")
+	}
+	varies := map[string]bool{}
+	for _, k := range config.Fields() {
+		if k == "seed" {
+			continue
+		}
+		v0, _ := variants[0].Get(k)
+		for _, r := range variants[1:] {
+			if v, _ := r.Get(k); fmt.Sprint(v) != fmt.Sprint(v0) {
+				varies[k] = true
+				break
+			}
+		}
+	}
+	for _, k := range config.Fields() {
+		v, _ := variants[0].Get(k)
+		switch {
+		case k == "seed":
+			v = fmt.Sprintf("1..%d", seeds)
+		case varies[k]:
+			v = "(per variant)"
+		}
+		fmt.Fprintf(w, "%-32s %-8s %v\n", k, config.FieldKind(k), v)
+	}
+	if len(varies) > 0 {
+		fmt.Fprintln(w, "# variants:")
+		for i, r := range variants {
+			var kv []string
+			for _, k := range config.Fields() {
+				if varies[k] {
+					v, _ := r.Get(k)
+					kv = append(kv, fmt.Sprintf("%s=%v", k, v))
+				}
+			}
+			fmt.Fprintf(w, "%2d  %s\n", i+1, strings.Join(kv, " "))
+		}
 	}
 	return nil
 }
