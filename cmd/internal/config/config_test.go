@@ -143,6 +143,9 @@ func TestSet(t *testing.T) {
 		{"seed", int64(-1), nil, "negative"},
 		{"rule", int64(3), nil, "not a string"},
 		{"train.lrr", "1", nil, `unknown key "train.lrr" (did you mean "train.lr"?)`},
+		{"lr", "abc", nil, `unknown key "lr" (did you mean "train.lr"?)`},
+		{"iterations", "5", nil, `unknown key "iterations" (did you mean "train.iterations"?)`},
+		{"rul", "bptt", nil, `unknown key "rul" (did you mean "rule"?)`},
 		{"train", "1", nil, "unknown key"},
 		{"nosuch.x", "1", nil, "allowed: task, rule, seed, model"},
 	}
