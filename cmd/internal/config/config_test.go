@@ -109,9 +109,9 @@ func TestIDGolden(t *testing.T) {
 		run  Run
 		want string
 	}{
-		{r, "patterngen-bptt-s1-46810b946cd5"},
-		{seq, "seqmnist-bptt-s1-79627fa70c9a"},
-		{dms, "dms-mdgl-s3-960f3882c73a"},
+		{r, "patterngen-bptt-s1-193f2b2eb495"},
+		{seq, "seqmnist-bptt-s1-07396d809bf5"},
+		{dms, "dms-mdgl-s3-52afaf43292a"},
 	} {
 		if got := tc.run.ID(); got != tc.want {
 			t.Errorf("ID = %s, want %s: the canonical encoding changed, so existing results will not be found", got, tc.want)

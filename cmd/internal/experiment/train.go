@@ -328,7 +328,14 @@ func train[T kernels.Float](ctx context.Context, e *Env, run config.Run, rec pro
 	res.Status = results.Status{State: results.Finished}
 	last := res.Trajectory[len(res.Trajectory)-1]
 	res.Final.Loss, res.Final.TrainMetric, res.Final.TestMetric, res.Final.Gap = last.Loss, last.TrainMetric, last.TestMetric, last.Gap
-	res.Final.LambdaMax = last.Lambda.Value
+	lb, err := finalLambda(run, tk64, net, ck-1, last.Lambda, warm)
+	if err != nil {
+		if diverged(err) {
+			return divergeAt(res.Final.Iterations, err.Error())
+		}
+		return fail(err)
+	}
+	res.Final.LambdaBatches, res.Final.LambdaMax = lb, lb.Mean
 	if len(alphas) > 0 {
 		s := 0.0
 		for _, a := range alphas {
