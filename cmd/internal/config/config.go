@@ -194,6 +194,17 @@ type Hessian struct {
 	AlignK int `toml:"align_k" json:"align_k"`
 	// Flatness computes the relative flatness κ of W_rec at the final checkpoint (Fig. 8).
 	Flatness bool `toml:"flatness" json:"flatness"`
+	// WarmStart starts each checkpoint's eigen-solver from the previous
+	// checkpoint's eigenvector(s) plus a random component of this relative
+	// norm (eig.WarmStart; issue 15 §2); 0 starts every checkpoint from a
+	// random vector, as the paper's code does. The values agree with cold
+	// starts within the solver tolerance.
+	WarmStart float64 `toml:"warm_start" json:"warm_start"`
+	// FinalBatches is the number of independent Hessian batches whose mean
+	// λ_max is the run's final λ_max, with its standard error (issue 13:
+	// at least 5). Full-batch tasks (patterngen, dms) have one Hessian
+	// batch, so they compute it once whatever this says.
+	FinalBatches int `toml:"final_batches" json:"final_batches"`
 }
 
 // PatternGenTask configures pattern generation (spec §5.2).
@@ -263,9 +274,11 @@ func Default() Run {
 			DivergeLoss: 1e6,
 		},
 		Hessian: Hessian{
-			Method:  "lanczos",
-			Tol:     1e-6,
-			MaxIter: 500,
+			Method:       "lanczos",
+			Tol:          1e-6,
+			MaxIter:      500,
+			WarmStart:    1,
+			FinalBatches: 5,
 		},
 		PatternGen: PatternGenTask{NIn: 100, Steps: 50, InputStd: 1, SigmaMin: 0.1, SigmaMax: 0.5, TestDraws: 100, TaskSeed: 20220602},
 		SeqMNIST:   SeqMNISTTask{TestNoise: 0.2, ValidationFraction: 1.0 / 12, TestFraction: 1.0 / 7, HessianBatch: 256},

@@ -112,9 +112,9 @@ func TestIDGolden(t *testing.T) {
 		run  Run
 		want string
 	}{
-		{r, "patterngen-bptt-s1-f06e6d0adda0"},
-		{seq, "seqmnist-bptt-s1-d9fb7175338a"},
-		{dms, "dms-mdgl-s3-906797c38577"},
+		{r, "patterngen-bptt-s1-193f2b2eb495"},
+		{seq, "seqmnist-bptt-s1-07396d809bf5"},
+		{dms, "dms-mdgl-s3-52afaf43292a"},
 	} {
 		if got := tc.run.ID(); got != tc.want {
 			t.Errorf("ID = %s, want %s: the canonical encoding changed, so existing results will not be found", got, tc.want)
@@ -143,6 +143,9 @@ func TestSet(t *testing.T) {
 		{"seed", int64(-1), nil, "negative"},
 		{"rule", int64(3), nil, "not a string"},
 		{"train.lrr", "1", nil, `unknown key "train.lrr" (did you mean "train.lr"?)`},
+		{"lr", "abc", nil, `unknown key "lr" (did you mean "train.lr"?)`},
+		{"iterations", "5", nil, `unknown key "iterations" (did you mean "train.iterations"?)`},
+		{"rul", "bptt", nil, `unknown key "rul" (did you mean "rule"?)`},
 		{"train", "1", nil, "unknown key"},
 		{"nosuch.x", "1", nil, "allowed: task, rule, seed, model"},
 	}

@@ -113,6 +113,8 @@ func (r Run) Validate() error {
 	v.oneOf("hessian.method", h.Method, "lanczos", "power")
 	v.floatIn("hessian.tol", h.Tol, 0, 1, true, true)
 	v.intIn("hessian.max_iter", h.MaxIter, 1, 100000, false)
+	v.floatIn("hessian.warm_start", h.WarmStart, 0, 1000, false, false)
+	v.intIn("hessian.final_batches", h.FinalBatches, 1, 1000, false)
 	nrec := r.Model.N * (r.Model.N - 1)
 	v.intIn("hessian.top_k", h.TopK, 0, max(0, nrec), false)
 	v.intIn("hessian.align_k", h.AlignK, 0, max(0, nrec), false)
