@@ -139,6 +139,11 @@ type gemmCall[T Float] struct {
 	stripsN     int // number of column strips, the last possibly partial
 	bFullStrips int // number of full column strips
 	flags       int // kernel flags: 1 beta != 0, 2 ReLU, 4 mask
+	// mul, when not nil, multiplies C elementwise after each strip is
+	// written: row i by row i/rep of mul (leading dimension ldm); see
+	// GemmPackedMul.
+	mul      []T
+	ldm, rep int
 }
 
 // run is the blocked driver: C = alpha*op(A)*op(B) + beta*C, then ReLU with
@@ -291,6 +296,9 @@ func (g *gemmCall[T]) block(w *gemmWork[T], s0, s1, t0, t1 int) {
 						mp = &g.mask[i0*g.ldc+j0]
 					}
 					kern(k, ap, ra, sa, bp, sb, bstep, &g.c[i0*g.ldc+j0], g.ldc, g.alpha, g.beta, g.flags, q, mp)
+					if g.mul != nil { // the strip just written is in L1
+						mulRowsRep(g.c, g.ldc, g.mul, g.ldm, g.rep, i0, i0+mr, j0, j0+q*nr)
+					}
 					js += q
 					continue
 				}
@@ -329,6 +337,9 @@ func (g *gemmCall[T]) block(w *gemmWork[T], s0, s1, t0, t1 int) {
 					// Edge tile: the rectifier follows in Go, on the tile
 					// just written (still in L1).
 					reluRows(g.c, g.ldc, g.mask, i0, i0+rows, j0, j0+cols)
+				}
+				if g.mul != nil {
+					mulRowsRep(g.c, g.ldc, g.mul, g.ldm, g.rep, i0, i0+rows, j0, j0+cols)
 				}
 				js++
 			}

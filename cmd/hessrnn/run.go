@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -56,6 +57,7 @@ type runFlags struct {
 	force    bool
 	progress string
 	noReport bool
+	cpuProf  string
 	weights  bool
 	// run only
 	task       string
@@ -83,6 +85,27 @@ func (f *runFlags) common(fs *flag.FlagSet) {
 	fs.StringVar(&f.progress, "progress", "auto", "progress output: auto, bars, lines or none")
 	fs.BoolVar(&f.noReport, "no-report", false, "do not write the report, the CSV export and figures")
 	fs.BoolVar(&f.weights, "save-weights", false, "save the weights at every checkpoint as NPZ (NumPy) files in OUT/weights/<run ID>/")
+	fs.StringVar(&f.cpuProf, "cpuprofile", "", "write a CPU profile (go tool pprof) of the runs to `file`")
+}
+
+// startCPUProfile starts the CPU profile of --cpuprofile and returns the
+// function that stops it; without the flag both do nothing.
+func (f *runFlags) startCPUProfile() (stop func(), err error) {
+	if f.cpuProf == "" {
+		return func() {}, nil
+	}
+	w, err := os.Create(f.cpuProf)
+	if err != nil {
+		return nil, usagef("--cpuprofile: %v", err)
+	}
+	if err := pprof.StartCPUProfile(w); err != nil {
+		w.Close()
+		return nil, usagef("--cpuprofile %s: %v", f.cpuProf, err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		w.Close()
+	}, nil
 }
 
 // weightsDir is where --save-weights puts checkpoints, or "" without it.
@@ -334,10 +357,15 @@ func runExperiment(ctx context.Context, a *app, name string, args []string, isDe
 	}
 	env := &experiment.Env{Experiment: spec.Name, Weights: f.weightsDir(out)}
 	fmt.Fprintf(a.stderr, "hessrnn: %s on %s, %d seeds per rule; results in %s\n", spec.Name, base.Task, seeds, out)
+	stopProf, err := f.startCPUProfile()
+	if err != nil {
+		return err
+	}
 	start := time.Now()
 	sum, done, err := env.RunExperiment(ctx, spec, base, seeds, experiment.RunOptions{
 		Out: out, Jobs: f.jobs, Shard: shard, Force: f.force, Log: log, Terminal: term,
 	})
+	stopProf()
 	sharded, err := runsDone(ctx, a, sum, err, start, shard, out)
 	if err != nil {
 		return err

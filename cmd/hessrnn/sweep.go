@@ -127,8 +127,13 @@ func cmdSweep(ctx context.Context, a *app, args []string) error {
 	}
 	env := &experiment.Env{Experiment: exp, Weights: f.weightsDir(out)}
 	fmt.Fprintf(a.stderr, "hessrnn: sweep %s: %d runs (shard %s: %d); results in %s\n", cfgPath, len(runs), shard, len(shard.Select(runs)), out)
+	stopProf, err := f.startCPUProfile()
+	if err != nil {
+		return err
+	}
 	start := time.Now()
 	sum, err := env.Execute(ctx, runs, experiment.RunOptions{Out: out, Jobs: f.jobs, Shard: shard, Force: f.force, Log: log, Terminal: term})
+	stopProf()
 	sharded, err := runsDone(ctx, a, sum, err, start, shard, out)
 	if err != nil {
 		return err
