@@ -105,6 +105,40 @@ type HVP[T kernels.Float] struct {
 	// (no per-item scratch) and GOMAXPROCS is 1: fewer, larger products
 	// with the same values.
 	whole hvpItem[T]
+	// Right operands packed once for the micro-kernels (kernels.PackedB):
+	// pkWT = W_recᵀ (tangent forward) and pkW = W_rec (tangent backward)
+	// at Reset, pkVRecT = vRecT and pkVRec = vRec per sub-block.
+	pkWT, pkW, pkVRecT, pkVRec kernels.PackedB[T]
+	// With full storage, the stored states the reductions onto W_rec read
+	// are packed at Reset too: pkR[j] and pkD[j] hold, chunk by chunk as
+	// gemmTN splits them, the rows of r^{t-1} and δ^t of reduction block
+	// j (local steps j·gBlk+1..). nil when checkpointing.
+	pkR, pkD [][]kernels.PackedB[T]
+	// pRecHT is Σ Rr δᵀ (kb·N×N), the transpose of the second W_rec term,
+	// when pkD is used (its product reads the packed δ as the right
+	// operand); the sums are bitwise those of pRecH.
+	pRecHT []T
+	// unpacked makes every product read its right operand in place with
+	// kernels.Gemm and apply ψ⊙ in a separate pass, as before the packed
+	// operands: the reference the tests and benchmarks compare with
+	// (bitwise the same results).
+	unpacked bool
+}
+
+// gemmRight sets C = (alpha·op(A)·B + beta·C), then C ⊙ M with row i by
+// row i/rep of M (leading dimension ldc) when mul is not nil, where B is
+// the matrix p packs (b, leading dimension ldb): from p
+// (kernels.GemmPackedMul), or from b with kernels.Gemm and a separate
+// product when h.unpacked.
+func (h *HVP[T]) gemmRight(p *kernels.PackedB[T], b []T, ldb int, tA bool, m int, alpha T, a []T, lda int, beta T, c []T, ldc int, mul []T, rep int) {
+	if !h.unpacked {
+		kernels.GemmPackedMul(tA, m, alpha, a, lda, p, beta, c, ldc, mul, ldc, rep)
+		return
+	}
+	kernels.Gemm(tA, false, m, p.N(), p.K(), alpha, a, lda, b, ldb, beta, c, ldc)
+	if mul != nil {
+		mulRows(c[:m*ldc], mul, c[:m*ldc], rep, ldc)
+	}
 }
 
 // HVPOptions tunes NewHVPWith; the zero value is the default of NewHVP.
@@ -203,6 +237,9 @@ func (h *HVP[T]) Reset(b *Batch[T]) error {
 	if ws.bsz == 1 { // Forward keeps W_recᵀ only for batches
 		transpose(ws.wT, net.WRecM, ws.n)
 	}
+	h.pkWT.Pack(false, N, N, ws.wT, N)
+	h.pkW.Pack(false, N, N, net.WRecM, N)
+	h.packStates()
 	per := (2*N + Out) * (h.win + 2) * B
 	if h.seg > 0 {
 		per += h.nSeg * B * N * 3
@@ -242,6 +279,65 @@ func checkpointInterval(opt, B, steps, N, Out int, alif bool, sz int) int {
 // block's rows fit one fixed chunk of gemmTN. Checkpoint intervals are
 // multiples of it.
 func reductionBlock(B int) int { return max(1, tnChunk/B) }
+
+// packStates packs, with full storage and W_rec in the set, the rows of
+// r^{t-1} and δ^t that each reduction block's products onto W_rec read
+// (see HVP.pkR), chunk by chunk as gemmTN splits them; with checkpointing
+// it drops them (each segment is recomputed per product).
+func (h *HVP[T]) packStates() {
+	if h.seg != 0 || !h.set.Has(WRec) {
+		h.pkR, h.pkD = nil, nil
+		return
+	}
+	ws := h.ws
+	B, N, steps := ws.bsz, ws.n, ws.steps
+	nb := (steps + h.gBlk - 1) / h.gBlk
+	h.pkR = growPacked(h.pkR, nb)
+	h.pkD = growPacked(h.pkD, nb)
+	for j := 0; j < nb; j++ {
+		lo, hi := j*h.gBlk, min((j+1)*h.gBlk, steps)
+		a := max(lo+1, 2) // r^0 = 0
+		if a > hi {
+			h.pkR[j], h.pkD[j] = h.pkR[j][:0], h.pkD[j][:0]
+			continue
+		}
+		m := (hi - a + 1) * B
+		nc := (m + tnChunk - 1) / tnChunk
+		h.pkR[j] = growChunks(h.pkR[j], nc)
+		h.pkD[j] = growChunks(h.pkD[j], nc)
+		for c := 0; c < nc; c++ {
+			k0 := c * tnChunk
+			kc := min(tnChunk, m-k0)
+			h.pkR[j][c].Pack(false, kc, N, ws.r[((a-1)*B+k0)*N:], N)
+			h.pkD[j][c].Pack(false, kc, N, ws.delta[(a*B+k0)*N:], N)
+		}
+	}
+}
+
+// growPacked returns s with n entries, keeping the storage of those it has.
+func growPacked[T kernels.Float](s [][]kernels.PackedB[T], n int) [][]kernels.PackedB[T] {
+	for len(s) < n {
+		s = append(s, nil)
+	}
+	return s[:n]
+}
+
+// growChunks returns s with n entries, keeping the storage of those it has.
+func growChunks[T kernels.Float](s []kernels.PackedB[T], n int) []kernels.PackedB[T] {
+	for len(s) < n {
+		s = append(s, kernels.PackedB[T]{})
+	}
+	return s[:n]
+}
+
+// gemmTNPacked is gemmTN with B given as its packed chunks (tnChunk rows
+// each): the same products in the same order, so bitwise the same sums.
+func gemmTNPacked[T kernels.Float](m, k int, alpha T, a []T, lda int, chunks []kernels.PackedB[T], beta T, c []T, ldc int) {
+	for i := range chunks {
+		kernels.GemmPacked(true, m, alpha, a[i*tnChunk*lda:], lda, &chunks[i], beta, c, ldc)
+		beta = 1
+	}
+}
 
 // Checkpoint returns the checkpoint interval in steps, 0 when the whole
 // trajectory is stored.
@@ -468,6 +564,7 @@ func (h *HVP[T]) ensureBlock(kb int) {
 		h.vRec = grow(h.vRec, kb*N*N)
 		h.pRecV = grow(h.pRecV, kb*N*N)
 		h.pRecH = grow(h.pRecH, kb*N*N)
+		h.pRecHT = grow(h.pRecHT, kb*N*N)
 	}
 	if use(WIn) {
 		h.vInT = grow(h.vInT, kb*N*In)
@@ -547,9 +644,13 @@ func (h *HVP[T]) applySub(dst, v []T, kb int) {
 			transposeTo(h.vOutT[d*Out:], kO, V, Out, N)
 		}
 	}
+	if use(WRec) {
+		h.pkVRecT.Pack(false, N, kN, h.vRecT, kN)
+		h.pkVRec.Pack(false, N, kN, h.vRec, kN)
+	}
 	acc := h.acc[:kb*P]
 	clear(acc)
-	for _, p := range [][]T{h.pRecV, h.pRecH, h.pIn, h.pOutV, h.pOutH} {
+	for _, p := range [][]T{h.pRecV, h.pRecH, h.pRecHT, h.pIn, h.pOutV, h.pOutH} {
 		clear(p)
 	}
 	ws.hvp = h
@@ -562,7 +663,11 @@ func (h *HVP[T]) applySub(dst, v []T, kb int) {
 	ws.hvp = nil
 	// Split the products per direction.
 	if use(WRec) {
-		h.splitProducts(WRec, N, h.pRecV, h.pRecH)
+		if h.pkD != nil && !h.unpacked {
+			h.splitProductsT(h.pRecV, h.pRecHT)
+		} else {
+			h.splitProducts(WRec, N, h.pRecV, h.pRecH)
+		}
 	}
 	if use(WIn) {
 		In := ws.in
@@ -597,6 +702,22 @@ func (h *HVP[T]) splitProducts(bl Block, m int, pv, ph []T) {
 		o := h.blk(h.acc, d, bl)
 		for i := 0; i < m; i++ {
 			kernels.AxpyTo(o[i*N:(i+1)*N], 1, pv[(d*m+i)*N:(d*m+i+1)*N], ph[i*kN+d*N:i*kN+(d+1)*N])
+		}
+	}
+}
+
+// splitProductsT is splitProducts for W_rec when the second term is held
+// transposed, phT = Σ Rr δᵀ (kb·N×N, direction by direction): o = pv + phTᵀ
+// element by element, the sum AxpyTo forms.
+func (h *HVP[T]) splitProductsT(pv, phT []T) {
+	N := h.ws.n
+	for d := 0; d < h.kb; d++ {
+		o := h.blk(h.acc, d, WRec)
+		v, t := pv[d*N*N:(d+1)*N*N], phT[d*N*N:(d+1)*N*N]
+		for i := 0; i < N; i++ {
+			for j := 0; j < N; j++ {
+				o[i*N+j] = v[i*N+j] + t[j*N+i]
+			}
 		}
 	}
 }
@@ -719,7 +840,7 @@ func (h *HVP[T]) tangentForwardInput(t, b0, b1 int) {
 	}
 	switch {
 	case use(WRec) && ws.t0+t > 1:
-		kernels.Gemm(false, false, bc, kN, N, 1-leak, rows(ws.r, t-1, B, b0, b1, N), N, h.vRecT[:N*kN], kN, beta, x, kN)
+		h.gemmRight(&h.pkVRecT, h.vRecT, kN, false, bc, 1-leak, rows(ws.r, t-1, B, b0, b1, N), N, beta, x, kN, nil, 1)
 	case beta == 0:
 		clear(x)
 	}
@@ -740,7 +861,7 @@ func (h *HVP[T]) tangentBackwardInput(t, b0, b1 int) {
 	leak := T(net.Cfg.Leak)
 	g := rows(h.rd, t, B, b0, b1, kN)
 	if use(WRec) && ws.t0+t < ws.total { // δ^{T+1} = 0
-		kernels.Gemm(false, false, bc, kN, N, 1-leak, rows(ws.delta, t+1, B, b0, b1, N), N, h.vRec[:N*kN], kN, 0, g, kN)
+		h.gemmRight(&h.pkVRec, h.vRec, kN, false, bc, 1-leak, rows(ws.delta, t+1, B, b0, b1, N), N, 0, g, kN, nil, 1)
 	} else {
 		clear(g)
 	}
@@ -801,8 +922,14 @@ func (h *HVP[T]) reduceBlock(lo, hi int) {
 	if use(WRec) {
 		if a := max(lo+1, 2-t0); a <= hi { // r^0 = Rr^0 = 0
 			m := (hi - a + 1) * B
-			gemmTN(kN, N, m, 1-leak, rd[a*B*kN:], kN, ws.r[(a-1)*B*N:], N, 1, h.pRecV[:kN*N], N)
-			gemmTN(N, kN, m, 1-leak, ws.delta[a*B*N:], N, rr[(a-1)*B*kN:], kN, 1, h.pRecH[:N*kN], kN)
+			if h.pkD != nil && !h.unpacked { // the stored states, packed at Reset
+				j := lo / h.gBlk
+				gemmTNPacked(kN, m, 1-leak, rd[a*B*kN:], kN, h.pkR[j], 1, h.pRecV[:kN*N], N)
+				gemmTNPacked(kN, m, 1-leak, rr[(a-1)*B*kN:], kN, h.pkD[j], 1, h.pRecHT[:kN*N], N)
+			} else {
+				gemmTN(kN, N, m, 1-leak, rd[a*B*kN:], kN, ws.r[(a-1)*B*N:], N, 1, h.pRecV[:kN*N], N)
+				gemmTN(N, kN, m, 1-leak, ws.delta[a*B*N:], N, rr[(a-1)*B*kN:], kN, 1, h.pRecH[:N*kN], kN)
+			}
 		}
 	}
 	if use(WIn) {
@@ -873,10 +1000,11 @@ func (h *HVP[T]) tangentForward(i int) {
 		prev := rows(rr, t-1, B, b0, b1, kN)
 		psi := rows(ws.psi, t, B, b0, b1, N)
 		if !general {
-			if !first {
-				kernels.Gemm(false, false, bc*kb, N, N, 1, prev, N, ws.wT, N, 1, x, N)
+			if first {
+				mulRows(x, psi, x, kb, N)
+			} else { // x = ψ⊙(x + W Rr), the product fused into the gemm
+				h.gemmRight(&h.pkWT, ws.wT, N, false, bc*kb, 1, prev, N, 1, x, N, psi, kb)
 			}
-			mulRows(x, psi, x, kb, N)
 		} else {
 			if first || leak == 0 {
 				copy(rh, x)
@@ -885,7 +1013,7 @@ func (h *HVP[T]) tangentForward(i int) {
 				kernels.Axpy(rh, 1, x)
 			}
 			if !first {
-				kernels.Gemm(false, false, bc*kb, N, N, 1-leak, prev, N, ws.wT, N, 1, rh, N)
+				h.gemmRight(&h.pkWT, ws.wT, N, false, bc*kb, 1-leak, prev, N, 1, rh, N, nil, 1)
 			}
 			if net.alif {
 				for j := range ra {
@@ -968,11 +1096,17 @@ func (h *HVP[T]) tangentBackward(i int) {
 		h.tangentBackwardInput(t, b0, b1)
 		g := rows(rd, t, B, b0, b1, kN)
 		var next []T
+		psi := rows(ws.psi, t, B, b0, b1, N)
+		fused := false // ψ⊙ done in the gemm's epilogue
 		if t0+t < ws.total {
 			next = rows(rd, t+1, B, b0, b1, kN)
-			kernels.Gemm(false, false, bc*kb, N, N, 1-leak, next, N, net.WRecM, N, 1, g, N)
+			if net.alif { // Rγ reads RG before the product with ψ
+				h.gemmRight(&h.pkW, net.WRecM, N, false, bc*kb, 1-leak, next, N, 1, g, N, nil, 1)
+			} else {
+				h.gemmRight(&h.pkW, net.WRecM, N, false, bc*kb, 1-leak, next, N, 1, g, N, psi, kb)
+				fused = true
+			}
 		}
-		psi := rows(ws.psi, t, B, b0, b1, N)
 		if net.alif {
 			kernels.Axpy(g, 1-rho, rgamN)
 			for row := 0; row < bc*kb; row++ {
@@ -983,7 +1117,9 @@ func (h *HVP[T]) tangentBackward(i int) {
 			}
 			rgam, rgamN = rgamN, rgam
 		}
-		mulRows(g, psi, g, kb, N)
+		if !fused {
+			mulRows(g, psi, g, kb, N)
+		}
 		if leak != 0 && next != nil {
 			kernels.Axpy(g, leak, next)
 		}
