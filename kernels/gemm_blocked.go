@@ -82,7 +82,7 @@ const (
 	gemmPackBMinRows = 256
 	// gemmPackAMinCols: with tA true, A is packed when n reaches this many
 	// columns, so that the packing (m·k copies) is amortised over n.
-	gemmPackAMinCols = 256
+	gemmPackAMinCols = 128
 )
 
 // gemm has the signature of the dispatch table entries.
