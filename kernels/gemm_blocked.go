@@ -1,7 +1,6 @@
 package kernels
 
 import (
-	"runtime"
 	"sync"
 	"sync/atomic"
 )
@@ -230,12 +229,12 @@ func (mk *gemmMicro[T]) run(tA, tB bool, m, n, k int, alpha T, a []T, lda int, b
 }
 
 // workers returns how many goroutines compute the product: one below
-// gemmParFlops, otherwise GOMAXPROCS bounded by the number of strips.
+// gemmParFlops, otherwise Threads() bounded by the number of strips.
 func (g *gemmCall[T]) workers() int {
 	if 2*g.m*g.n*g.k < gemmParFlops {
 		return 1
 	}
-	return min(runtime.GOMAXPROCS(0), max(g.stripsM, g.stripsN))
+	return min(Threads(), max(g.stripsM, g.stripsN))
 }
 
 // part runs the t-th of parts rectangles of the output.

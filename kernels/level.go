@@ -94,6 +94,9 @@ type dispatch struct {
 	active    Level
 	configErr error
 	table     *funcs
+	// threads caps the goroutines of one parallel call (SetThreads); 0:
+	// GOMAXPROCS.
+	threads int
 }
 
 var state = newDispatch(os.Getenv(EnvVar))

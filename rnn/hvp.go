@@ -3,7 +3,6 @@ package rnn
 import (
 	"fmt"
 	"math"
-	"runtime"
 	"unsafe"
 
 	"github.com/hessrnn/hessrnn/kernels"
@@ -778,7 +777,7 @@ func (h *HVP[T]) applyCheckpointed() {
 // final, while they are in cache: the same products in the same order as
 // reduce).
 func (h *HVP[T]) tangentPass(op int) bool {
-	if h.general() || runtime.GOMAXPROCS(0) > 1 {
+	if h.general() || kernels.Threads() > 1 {
 		h.ws.parallel(op, len(h.items))
 		return false
 	}

@@ -161,12 +161,12 @@ const (
 
 // parallel runs operation op on n work items (the batch chunks; for the
 // HVP, the same chunks with every direction of the sub-block), on the calling goroutine plus up
-// to GOMAXPROCS−1 persistent helpers. Each item writes only its own rows
+// to kernels.Threads()−1 persistent helpers. Each item writes only its own rows
 // and scratch, so the schedule does not affect the result. It allocates
 // nothing once the helpers exist.
 func (ws *Workspace[T]) parallel(op, n int) {
 	ws.op = op
-	helpers := min(runtime.GOMAXPROCS(0), n) - 1
+	helpers := min(kernels.Threads(), n) - 1
 	if helpers <= 0 {
 		for i := 0; i < n; i++ {
 			ws.runItem(i)

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"time"
 
@@ -44,6 +45,17 @@ func (e *Env) Execute(ctx context.Context, runs []config.Run, opts RunOptions) (
 		opts.Shard = sweep.All
 	}
 	runs = opts.Shard.Select(runs)
+	// Runs computed at once share the cores: each run's products and
+	// passes then use GOMAXPROCS/jobs goroutines (one at --jobs 2 on two
+	// cores) instead of handing parts to helpers that compete with the
+	// other runs (results do not depend on it).
+	if jobs := min(opts.Jobs, len(runs)); jobs > 1 {
+		restore, err := kernels.SetThreads(max(1, runtime.GOMAXPROCS(0)/jobs))
+		if err != nil {
+			return sweep.Summary{}, err
+		}
+		defer restore()
+	}
 	log := opts.Log
 	if log == nil {
 		log = io.Discard
