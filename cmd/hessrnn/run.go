@@ -14,6 +14,7 @@ import (
 
 	"github.com/hessrnn/hessrnn/cmd/internal/config"
 	"github.com/hessrnn/hessrnn/cmd/internal/experiment"
+	"github.com/hessrnn/hessrnn/cmd/internal/results"
 	"github.com/hessrnn/hessrnn/cmd/internal/sweep"
 	"github.com/hessrnn/hessrnn/rnn/task"
 )
@@ -322,6 +323,9 @@ func runExperiment(ctx context.Context, a *app, name string, args []string, isDe
 		}
 		planned[i] = planned[i].Resolve()
 	}
+	if err := prepareOut(out); err != nil {
+		return err
+	}
 	if err := checkData(pendingRuns(out, shard.Select(planned), f.force)); err != nil {
 		return err
 	}
@@ -346,6 +350,15 @@ func runExperiment(ctx context.Context, a *app, name string, args []string, isDe
 	}
 	if sum.Failed > 0 {
 		return fmt.Errorf("%d runs failed; their errors are in the report and the result files", sum.Failed)
+	}
+	return nil
+}
+
+// prepareOut creates the output directory and proves it writable before
+// any run starts (results.PrepareDir): a usage error naming the path.
+func prepareOut(out string) error {
+	if err := results.PrepareDir(out); err != nil {
+		return usagef("%v", err)
 	}
 	return nil
 }

@@ -117,6 +117,9 @@ func cmdSweep(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := prepareOut(out); err != nil {
+		return err
+	}
 	if err := checkData(pendingRuns(out, shard.Select(runs), f.force)); err != nil {
 		return err
 	}
@@ -209,6 +212,7 @@ func runsDone(ctx context.Context, a *app, sum sweep.Summary, err error, start t
 		if ctx.Err() != nil {
 			return false, runsInterrupted(sum, out)
 		}
+		fmt.Fprintf(a.stderr, "hessrnn: %s in %s\n", sum, time.Since(start).Round(time.Second))
 		return false, err
 	}
 	fmt.Fprintf(a.stderr, "hessrnn: %s in %s\n", sum, time.Since(start).Round(time.Second))

@@ -25,9 +25,10 @@ type Options struct {
 	Force bool
 	// OnSkip is called for each run skipped because its result exists.
 	OnSkip func(run config.Run)
-	// OnDone is called after a run's result has been written (from worker
-	// goroutines, one call at a time).
-	OnDone func(r *results.Result, path string)
+	// OnDone is called after each attempt to write a run's result, with
+	// the path written or the write error (from worker goroutines, one call
+	// at a time).
+	OnDone func(r *results.Result, path string, err error)
 }
 
 // Summary counts what Execute did.
@@ -57,7 +58,15 @@ func Pending(dir string, runs []config.Run) []config.Run {
 // progress are abandoned (fn returns nil), no new ones start, and Execute
 // returns ctx.Err() after the finished ones are written. A panic inside fn
 // is recorded as a failed run with the panic value, not propagated.
+//
+// The first result that cannot be written (a full disk, a directory that
+// became read-only) stops the sweep as a cancellation does: no new run
+// starts, runs in progress are abandoned, the unsaved run counts as
+// failed, and Execute returns the write error.
 func Execute(ctx context.Context, runs []config.Run, opts Options, fn Func) (Summary, error) {
+	parent := ctx
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
 	sum := Summary{Total: len(runs)}
 	var todo []config.Run
 	for _, r := range runs {
@@ -93,19 +102,23 @@ func Execute(ctx context.Context, runs []config.Run, opts Options, fn Func) (Sum
 					continue
 				}
 				path, err := results.Write(opts.Dir, res)
-				if err != nil && writeErr == nil {
-					writeErr = fmt.Errorf("writing result of %s: %w", res.ID, err)
-				}
-				switch res.Status.State {
-				case results.Finished:
+				switch {
+				case err != nil:
+					// Not saved: the run is lost, whatever its outcome.
+					sum.Failed++
+					if writeErr == nil {
+						writeErr = fmt.Errorf("writing result of %s: %w; stopped the sweep", res.ID, err)
+						stop()
+					}
+				case res.Status.State == results.Finished:
 					sum.Finished++
-				case results.Diverged:
+				case res.Status.State == results.Diverged:
 					sum.Diverged++
 				default:
 					sum.Failed++
 				}
-				if opts.OnDone != nil && err == nil {
-					opts.OnDone(res, path)
+				if opts.OnDone != nil {
+					opts.OnDone(res, path, err)
 				}
 				mu.Unlock()
 			}
@@ -134,8 +147,8 @@ feed:
 	if writeErr != nil {
 		return sum, writeErr
 	}
-	if cancelled || ctx.Err() != nil {
-		return sum, ctx.Err()
+	if cancelled || parent.Err() != nil {
+		return sum, parent.Err()
 	}
 	return sum, nil
 }

@@ -3,6 +3,8 @@ package sweep
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"sync/atomic"
@@ -246,6 +248,55 @@ func TestExecuteCancel(t *testing.T) {
 	}
 	if p := Pending(dir, runs); len(p) != 3 {
 		t.Errorf("pending %d", len(p))
+	}
+}
+
+// TestExecuteStopsAtWriteError: once a result cannot be written, no new
+// run starts, the unsaved run counts as failed (not finished) and Execute
+// returns the write error. The output directory is replaced by a file
+// during the second run, which fails the write as root too.
+func TestExecuteStopsAtWriteError(t *testing.T) {
+	runs, _ := Expand(config.Default(), spec(map[string][]any{"seed": {int64(1), int64(2), int64(3), int64(4), int64(5)}}))
+	for _, jobs := range []int{1, 2} {
+		t.Run(fmt.Sprintf("jobs=%d", jobs), func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "out")
+			var calls atomic.Int32
+			var saved, lost atomic.Int32
+			fn := func(ctx context.Context, run config.Run) *results.Result {
+				if calls.Add(1) == 2 {
+					if err := os.RemoveAll(dir); err != nil {
+						t.Error(err)
+					}
+					if err := os.WriteFile(dir, []byte("in the way"), 0o644); err != nil {
+						t.Error(err)
+					}
+				}
+				r := results.New(run, "", "")
+				r.Status.State = results.Finished
+				return r
+			}
+			onDone := func(_ *results.Result, _ string, err error) {
+				if err != nil {
+					lost.Add(1)
+				} else {
+					saved.Add(1)
+				}
+			}
+			sum, err := Execute(context.Background(), runs, Options{Dir: dir, Jobs: jobs, OnDone: onDone}, fn)
+			if err == nil || !strings.Contains(err.Error(), "writing result of") {
+				t.Fatalf("err %v, want the write error", err)
+			}
+			// At most one run per worker after the first failure was in flight.
+			if n := int(calls.Load()); n > 1+jobs {
+				t.Errorf("%d runs computed after a write error with %d workers", n, jobs)
+			}
+			if sum.Finished != int(saved.Load()) || sum.Failed != int(lost.Load()) || sum.Failed < 1 {
+				t.Errorf("summary %v: %d saved, %d lost", sum, saved.Load(), lost.Load())
+			}
+			if sum.Finished+sum.Failed+sum.Interrupted != len(runs) {
+				t.Errorf("summary %v does not account for %d runs", sum, len(runs))
+			}
+		})
 	}
 }
 

@@ -1,0 +1,130 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// mountTmpfs mounts a tmpfs with the given flags and data (e.g. "size=64k")
+// on a new temporary directory, unmounted at the end of the test. It skips
+// the test where mounting is not permitted (not root, no CAP_SYS_ADMIN).
+func mountTmpfs(t *testing.T, flags uintptr, data string) string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := syscall.Mount("tmpfs", dir, "tmpfs", flags, data); err != nil {
+		t.Skipf("cannot mount a tmpfs here (%v): run as root, or in a container with CAP_SYS_ADMIN, to test this", err)
+	}
+	t.Cleanup(func() {
+		if err := syscall.Unmount(dir, 0); err != nil {
+			t.Errorf("unmount %s: %v", dir, err)
+		}
+	})
+	return dir
+}
+
+// fillUp writes to a file in dir until the file system is full.
+func fillUp(t *testing.T, dir string) {
+	t.Helper()
+	f, err := os.Create(filepath.Join(dir, "filler"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	buf := make([]byte, 4096)
+	for {
+		if _, err := f.Write(buf); err != nil {
+			if !strings.Contains(err.Error(), "no space left") {
+				t.Fatalf("filling %s: %v", dir, err)
+			}
+			return
+		}
+	}
+}
+
+// entries lists the names in dir except those in keep.
+func entries(t *testing.T, dir string, keep ...string) []string {
+	t.Helper()
+	es, err := os.ReadDir(dir)
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, e := range es {
+		if !slices.Contains(keep, e.Name()) {
+			out = append(out, e.Name())
+		}
+	}
+	return out
+}
+
+// TestOutputCheckedBeforeWork (issue 11 §2): a file where the output
+// directory should be, a read-only directory and a full file system are
+// each one usage error naming the path, before any run is computed, and
+// nothing is left behind.
+func TestOutputCheckedBeforeWork(t *testing.T) {
+	tests := []struct {
+		name string
+		// setup returns the --out path and the directory that must stay
+		// as it was (with the entries allowed in it).
+		setup func(t *testing.T) (out, watch string, keep []string)
+		want  string
+	}{
+		{"file as --out", func(t *testing.T) (string, string, []string) {
+			d := t.TempDir()
+			writeFile(t, filepath.Join(d, "res"), "not a directory")
+			return filepath.Join(d, "res"), d, []string{"res"}
+		}, "cannot create it"},
+		{"file as a parent of --out", func(t *testing.T) (string, string, []string) {
+			d := t.TempDir()
+			writeFile(t, filepath.Join(d, "res"), "not a directory")
+			return filepath.Join(d, "res", "sub"), d, []string{"res"}
+		}, "cannot create it"},
+		{"read-only directory", func(t *testing.T) (string, string, []string) {
+			d := mountTmpfs(t, syscall.MS_RDONLY, "size=1m")
+			return d, d, nil
+		}, "not writable"},
+		{"read-only parent", func(t *testing.T) (string, string, []string) {
+			d := mountTmpfs(t, syscall.MS_RDONLY, "size=1m")
+			return filepath.Join(d, "res"), d, nil
+		}, "cannot create it"},
+		{"full file system", func(t *testing.T) (string, string, []string) {
+			d := mountTmpfs(t, 0, "size=64k")
+			fillUp(t, d)
+			return filepath.Join(d, "res"), filepath.Join(d, "res"), nil
+		}, "no space left"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			writeFile(t, filepath.Join(dir, "sweep.toml"), tinySweep)
+			writeFile(t, filepath.Join(dir, "small.toml"), smallRun)
+			out, watch, keep := tc.setup(t)
+			for _, args := range [][]string{
+				{"sweep", "sweep.toml", "--out", out, "--progress", "lines"},
+				{"run", "fig3", "--config", "small.toml", "--seeds", "1", "--out", out, "--progress", "lines"},
+			} {
+				start := time.Now()
+				o := hessrnn(t, dir, nil, args...)
+				took := time.Since(start)
+				lines := strings.Split(strings.TrimSpace(o.stderr), "\n")
+				if o.code != exitUsage || len(lines) != 1 || !strings.Contains(o.stderr, out) || !strings.Contains(o.stderr, tc.want) {
+					t.Errorf("%s: exit %d, stderr %q; want exit 2 and one line naming %s (%q)", args[0], o.code, o.stderr, out, tc.want)
+				}
+				if strings.Contains(o.stderr, "[1/") || o.stdout != "" {
+					t.Errorf("%s: work started before the output was checked:\n%s%s", args[0], o.stdout, o.stderr)
+				}
+				if took > 5*time.Second {
+					t.Errorf("%s: took %v to fail", args[0], took)
+				}
+				if left := entries(t, watch, append(keep, "filler")...); len(left) > 0 {
+					t.Errorf("%s: left %v in %s", args[0], left, watch)
+				}
+			}
+		})
+	}
+}
