@@ -1,7 +1,9 @@
 package main
 
 import (
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -126,5 +128,96 @@ func TestOutputCheckedBeforeWork(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestSlurmScriptReproducesSweep (issue 11 §3): the array script's command
+// line is the user's sweep. The script is run by bash with a stand-in
+// binary that adds --dry-run, and the run IDs it lists must equal those of
+// the user's own --dry-run; every setting-changing flag appears in the
+// script, and the paths survive a space.
+func TestSlurmScriptReproducesSweep(t *testing.T) {
+	bash, err := exec.LookPath("bash")
+	if err != nil {
+		t.Skip("bash not found; cannot execute the sbatch script")
+	}
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "sweep.toml"), tinySweep)
+	argsLog := filepath.Join(dir, "args.log")
+	wrapper := filepath.Join(dir, "bin dir", "hessrnn")
+	writeFile(t, wrapper, fmt.Sprintf("#!/bin/bash\nprintf '%%s\\n' \"$@\" > %s\nexec %s \"$@\" --dry-run\n", shellJoin([]string{argsLog}), shellJoin([]string{binary(t)})))
+	if err := os.Chmod(wrapper, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	user := []string{"--set", "train.iterations=30", "--set", "hessian.every=10", "--set", "rule=mdgl"}
+	want := dryRunIDs(t, dir, nil, user...)
+	plain := dryRunIDs(t, dir, nil)
+	if len(want) != 4 || slices.Equal(want, plain) {
+		t.Fatalf("the --set sweep lists %v, the plain one %v; want 4 different IDs", want, plain)
+	}
+	out := "res dir"
+	args := append([]string{"sweep", "sweep.toml", "--slurm", "2", "--slurm-binary", wrapper, "--save-weights", "--force", "--no-report",
+		"--out", out, "--slurm-time", "1-00:00", "--slurm-mem", "2G"}, user...)
+	mustRun(t, dir, nil, args...)
+	script := filepath.Join(dir, out, "sweep.sbatch")
+	b, err := os.ReadFile(script)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), fmt.Sprintf("#SBATCH --output=%q\n", filepath.Join(dir, out, "logs", "hessrnn-%A_%a.log"))) {
+		t.Errorf("the log path is not quoted:\n%s", b)
+	}
+	cmd := exec.Command(bash, script)
+	cmd.Dir = t.TempDir()
+	cmd.Env = cleanEnv("SLURM_CPUS_PER_TASK=1")
+	so, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("script: %v\n%s", err, so)
+	}
+	var got []string
+	for _, line := range strings.Split(string(so), "\n") {
+		if f := strings.Split(line, "\t"); len(f) == 3 {
+			got = append(got, f[0])
+		}
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("the script's sweep lists %v, the user's %v", got, want)
+	}
+	logged, err := os.ReadFile(argsLog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, flag := range []string{"--save-weights=true", "--force=true", "--no-report=true", "--set=train.iterations=30", "--set=rule=mdgl",
+		"--out", filepath.Join(dir, out)} {
+		if !slices.Contains(strings.Split(string(logged), "\n"), flag) {
+			t.Errorf("the script's command line lacks %q:\n%s", flag, logged)
+		}
+	}
+}
+
+// TestSlurmOptionsChecked: bad --slurm-time, --slurm-mem and --slurm 0 are
+// usage errors when the script is written, not at submission.
+func TestSlurmOptionsChecked(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "sweep.toml"), tinySweep)
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--slurm", "2", "--slurm-time", "abc"}, "--slurm-time"},
+		{[]string{"--slurm", "2", "--slurm-time", "1:75"}, "--slurm-time"},
+		{[]string{"--slurm", "2", "--slurm-mem", "lots"}, "--slurm-mem"},
+		{[]string{"--slurm", "2", "--slurm-mem", "4GB"}, "--slurm-mem"},
+		{[]string{"--slurm", "0"}, "--slurm 0: allowed range [1, 100000]"},
+		{[]string{"--slurm", "2", "--shard", "0/2"}, "--shard and --slurm"},
+	}
+	for _, tc := range tests {
+		o := hessrnn(t, dir, nil, append([]string{"sweep", "sweep.toml", "--out", "res"}, tc.args...)...)
+		if o.code != exitUsage || !strings.Contains(o.stderr, tc.want) {
+			t.Errorf("%v: exit %d, %q; want exit 2 with %q", tc.args, o.code, o.stderr, tc.want)
+		}
+		if _, err := os.Stat(filepath.Join(dir, "res", "sweep.sbatch")); err == nil {
+			t.Errorf("%v: wrote a script", tc.args)
+		}
 	}
 }

@@ -308,7 +308,7 @@ func TestWriteSlurm(t *testing.T) {
 	}
 	s := b.String()
 	for _, want := range []string{"#!/bin/bash\n", "#SBATCH --array=0-7\n", "#SBATCH --cpus-per-task=2\n", "#SBATCH --time=02:00:00\n",
-		"#SBATCH --mem=4G\n", "#SBATCH --partition=cpu\n", "#SBATCH --output=res/logs/hessrnn-%A_%a.log\n",
+		"#SBATCH --mem=4G\n", "#SBATCH --partition=cpu\n", "#SBATCH --output=\"res/logs/hessrnn-%A_%a.log\"\n",
 		"exec /opt/bin/hessrnn sweep 'my cfg.toml' --out res\n", "GOMAXPROCS"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("script lacks %q:\n%s", want, s)
@@ -324,5 +324,41 @@ func TestWriteSlurm(t *testing.T) {
 	}
 	if shellQuote("it's") != `'it'\''s'` {
 		t.Errorf("quote %s", shellQuote("it's"))
+	}
+}
+
+func TestCheckTimeAndMem(t *testing.T) {
+	times := []struct {
+		in string
+		ok bool
+	}{
+		{"90", true}, {"30:00", true}, {"08:00:00", true}, {"2-00", true}, {"2-12:30", true}, {"1-00:00:00", true},
+		{"UNLIMITED", true}, {"infinite", true}, {"100:00:00", true},
+		{"", false}, {"abc", false}, {"0", false}, {"00:00:00", false}, {"1:60", false}, {"1:60:00", false}, {"1-24", false},
+		{"-1", false}, {"1h", false}, {"1:2:3:4", false}, {"1-", false}, {" 10", false}, {"99999999999", false},
+	}
+	for _, tc := range times {
+		if err := CheckTime(tc.in); (err == nil) != tc.ok {
+			t.Errorf("CheckTime(%q) = %v, want ok=%v", tc.in, err, tc.ok)
+		}
+	}
+	mems := []struct {
+		in string
+		ok bool
+	}{
+		{"4000", true}, {"4G", true}, {"512M", true}, {"1T", true}, {"64K", true}, {"16g", true},
+		{"", false}, {"lots", false}, {"0", false}, {"0G", false}, {"4GB", false}, {"-4G", false}, {"4.5G", false}, {"G", false},
+	}
+	for _, tc := range mems {
+		if err := CheckMem(tc.in); (err == nil) != tc.ok {
+			t.Errorf("CheckMem(%q) = %v, want ok=%v", tc.in, err, tc.ok)
+		}
+	}
+	var b strings.Builder
+	if err := WriteSlurm(&b, SlurmOptions{Binary: "x", Tasks: 1, Time: "abc"}); err == nil {
+		t.Error("WriteSlurm accepted time abc")
+	}
+	if err := WriteSlurm(&b, SlurmOptions{Binary: "x", Tasks: 1, LogDir: "a\"b"}); err == nil {
+		t.Error("WriteSlurm accepted a log directory with a double quote")
 	}
 }
