@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -220,4 +221,56 @@ func TestSlurmOptionsChecked(t *testing.T) {
 			t.Errorf("%v: wrote a script", tc.args)
 		}
 	}
+}
+
+// TestRealSlurm (issue 11 §3) submits a sweep's array script to a real
+// Slurm cluster with sbatch, waits for the array and checks that its
+// results equal a local sweep's with the same flags. It needs a running
+// cluster: .ci/slurm starts a single-node one (slurmctld and slurmd on
+// this machine) and sets HESSRNN_SLURM=1 and SLURM_CONF; without them the
+// test skips.
+func TestRealSlurm(t *testing.T) {
+	if os.Getenv("HESSRNN_SLURM") != "1" {
+		t.Skip("no Slurm cluster: run this test through .ci/slurm (a single-node cluster of slurm-wlm's daemons)")
+	}
+	sbatch, err := exec.LookPath("sbatch")
+	if err != nil {
+		t.Fatalf("HESSRNN_SLURM=1 but no sbatch: %v", err)
+	}
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "sweep.toml"), tinySweep)
+	flags := []string{"--set", "train.iterations=400", "--set", "hessian.every=100", "--save-weights"}
+	mustRun(t, dir, nil, append([]string{"sweep", "sweep.toml", "--out", "local", "--progress", "none", "--no-report", "--jobs", "2"}, flags...)...)
+	local, err := loadRuns(filepath.Join(dir, "local"))
+	if err != nil || len(local) != 4 {
+		t.Fatalf("local sweep: %d runs (%v)", len(local), err)
+	}
+	out := filepath.Join(dir, "slurm res")
+	mustRun(t, dir, nil, append([]string{"sweep", "sweep.toml", "--out", "slurm res", "--slurm", "2", "--slurm-cpus", "1",
+		"--slurm-time", "10", "--slurm-binary", binary(t)}, flags...)...)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, sbatch, "--wait", filepath.Join(out, "sweep.sbatch"))
+	cmd.Dir = t.TempDir()
+	cmd.Env = cleanEnv("SLURM_CONF=" + os.Getenv("SLURM_CONF"))
+	so, err := cmd.CombinedOutput()
+	logs, _ := filepath.Glob(filepath.Join(out, "logs", "*.log"))
+	var logText strings.Builder
+	for _, l := range logs {
+		b, _ := os.ReadFile(l)
+		fmt.Fprintf(&logText, "== %s\n%s", filepath.Base(l), b)
+	}
+	if err != nil {
+		t.Fatalf("sbatch --wait: %v\n%s\n%s", err, so, logText.String())
+	}
+	if len(logs) != 2 {
+		t.Errorf("%d array-task logs, want 2:\n%s", len(logs), logText.String())
+	}
+	sameAsReference(t, out, local)
+	for id := range local {
+		if _, err := os.Stat(filepath.Join(out, "weights", id)); err != nil {
+			t.Errorf("--save-weights was not carried to the cluster: %v", err)
+		}
+	}
+	mustRun(t, dir, nil, "report", "slurm res")
 }
