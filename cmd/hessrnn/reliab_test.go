@@ -274,3 +274,40 @@ func TestRealSlurm(t *testing.T) {
 	}
 	mustRun(t, dir, nil, "report", "slurm res")
 }
+
+// TestZeroIsNotDefault (issue 11 §4): a 0 (or "") that is given is out of
+// range like -1, not silently "the default" that leaving it out means.
+func TestZeroIsNotDefault(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "sweep.toml"), tinySweep)
+	writeFile(t, filepath.Join(dir, "zero.toml"), "task = \"patterngen\"\n[hessian]\nevery = 0\n")
+	writeFile(t, filepath.Join(dir, "zerogrid.toml"), "task = \"patterngen\"\n[sweep.grid]\n\"train.iterations\" = [0, 10]\n")
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"run", "fig3", "--lr", "0"}, "--lr 0: allowed range (0, 100]"},
+		{[]string{"run", "fig3", "--lr", "-1"}, "--lr -1: allowed range (0, 100]"},
+		{[]string{"run", "fig3", "--iters", "0"}, "--iters 0: allowed range [1, "},
+		{[]string{"run", "fig3", "--seeds", "0"}, "--seeds 0: allowed range [1, 10000]"},
+		{[]string{"run", "fig3", "--every", "0"}, "--every 0: allowed range [1, "},
+		{[]string{"run", "fig3", "--task", ""}, "--task \"\": allowed values"},
+		{[]string{"run", "fig3", "--data", ""}, "--data \"\""},
+		{[]string{"--iters", "0"}, "--iters 0: allowed range [1, "},
+		{[]string{"run", "fig3", "--set", "train.iterations=0"}, "train.iterations = 0: allowed range [1, "},
+		{[]string{"run", "fig3", "--set", "model.n=0"}, "model.n = 0: allowed range [2, 4096]"},
+		{[]string{"run", "fig3", "--config", "zero.toml"}, "hessian.every = 0: allowed range [1, "},
+		{[]string{"sweep", "sweep.toml", "--set", "hessian.every=0"}, "hessian.every = 0: allowed range [1, "},
+		{[]string{"sweep", "zerogrid.toml"}, "train.iterations = 0: allowed range [1, "},
+		{[]string{"sweep", "sweep.toml", "--slurm", "0"}, "--slurm 0: allowed range [1, 100000]"},
+	}
+	for _, tc := range tests {
+		o := hessrnn(t, dir, nil, append(tc.args, "--out", "res", "--progress", "none")...)
+		if o.code != exitUsage || !strings.Contains(o.stderr, tc.want) || strings.Count(strings.TrimSpace(o.stderr), "\n") != 0 {
+			t.Errorf("%q: exit %d, stderr %q; want exit 2 with %q", tc.args, o.code, o.stderr, tc.want)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "res")); err == nil {
+		t.Error("a rejected command created the output directory")
+	}
+}

@@ -268,16 +268,34 @@ func runExperiment(ctx context.Context, a *app, name string, args []string, isDe
 			return usagef("%s: has a [sweep] table; use \"hessrnn sweep %s\"", f.configPath, f.configPath)
 		}
 	}
-	if f.task != "" {
+	// A flag that was given is used as given: 0 or "" is out of range, not
+	// "the default" (which is what leaving the flag out means).
+	set := setFlags(fs)
+	if set["task"] {
+		if f.task == "" {
+			return usagef("--task \"\": allowed values: %s; leave it out for the experiment's task", strings.Join(config.Tasks(), ", "))
+		}
 		base.Task = f.task
 	}
-	if f.iters != 0 {
+	if set["data"] && f.data == "" {
+		return usagef("--data \"\": want a directory; leave it out for $%s or the default", task.DataEnv)
+	}
+	if set["iters"] {
+		if f.iters < 1 || f.iters > 100_000_000 {
+			return usagef("--iters %d: allowed range [1, 100000000]; leave it out for the task's default", f.iters)
+		}
 		base.Train.Iterations = f.iters
 	}
-	if f.lr != 0 {
+	if set["lr"] {
+		if !(f.lr > 0 && f.lr <= 100) {
+			return usagef("--lr %g: allowed range (0, 100]; leave it out for the default", f.lr)
+		}
 		base.Train.LR = f.lr
 	}
-	if f.every != 0 {
+	if set["every"] {
+		if f.every < 1 || f.every > 100_000_000 {
+			return usagef("--every %d: allowed range [1, 100000000]; leave it out for the task's default", f.every)
+		}
 		base.Hessian.Every = f.every
 	}
 	if f.data != "" {
@@ -294,10 +312,10 @@ func runExperiment(ctx context.Context, a *app, name string, args []string, isDe
 		return usagef("%s", config.OneLine(err))
 	}
 	seeds := spec.Seeds
-	if f.seeds < 0 || f.seeds > 10000 {
-		return usagef("--seeds %d: allowed range [1, 10000]", f.seeds)
-	}
-	if f.seeds > 0 {
+	if set["seeds"] {
+		if f.seeds < 1 || f.seeds > 10000 {
+			return usagef("--seeds %d: allowed range [1, 10000]; leave it out for the experiment's default", f.seeds)
+		}
 		seeds = f.seeds
 	}
 	if f.jobs < 1 || f.jobs > 1024 {
@@ -325,10 +343,10 @@ func runExperiment(ctx context.Context, a *app, name string, args []string, isDe
 		}
 		planned[i] = planned[i].Resolve()
 	}
-	if err := prepareOut(out); err != nil {
+	if err := checkData(pendingRuns(out, shard.Select(planned), f.force)); err != nil {
 		return err
 	}
-	if err := checkData(pendingRuns(out, shard.Select(planned), f.force)); err != nil {
+	if err := prepareOut(out); err != nil {
 		return err
 	}
 	env := &experiment.Env{Experiment: spec.Name, Weights: f.weightsDir(out)}

@@ -127,10 +127,10 @@ func cmdSweep(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := prepareOut(out); err != nil {
+	if err := checkData(pendingRuns(out, shard.Select(runs), f.force)); err != nil {
 		return err
 	}
-	if err := checkData(pendingRuns(out, shard.Select(runs), f.force)); err != nil {
+	if err := prepareOut(out); err != nil {
 		return err
 	}
 	exp := cf.Experiment
