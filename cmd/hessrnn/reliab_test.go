@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/hessrnn/hessrnn/cmd/internal/results"
 )
 
 // mountTmpfs mounts a tmpfs with the given flags and data (e.g. "size=64k")
@@ -309,5 +311,27 @@ func TestZeroIsNotDefault(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "res")); err == nil {
 		t.Error("a rejected command created the output directory")
+	}
+}
+
+// TestSweepSIGTERM (issue 11 §4): SIGTERM, what Slurm and timeout send,
+// stops cleanly with exit code 143 (not Ctrl-C's 130) and a message that
+// does not speak of Ctrl-C; the finished runs are saved.
+func TestSweepSIGTERM(t *testing.T) {
+	_, ref := referenceRuns(t)
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "sweep.toml"), tinySweep)
+	code, stderr, files := startAndStopAfterFirstRun(t, dir, "res", syscall.SIGTERM)
+	if code != 143 {
+		t.Errorf("exit %d after SIGTERM, want 143\n%s", code, stderr)
+	}
+	if strings.Contains(stderr, "Ctrl-C") || !strings.Contains(stderr, "SIGTERM") || !strings.Contains(stderr, "hessrnn: interrupted: ") {
+		t.Errorf("SIGTERM message:\n%s", stderr)
+	}
+	for _, f := range files {
+		r, err := results.Read(f)
+		if err != nil || !results.SameOutcome(r, ref[r.ID]) {
+			t.Errorf("result %s after SIGTERM: %v", filepath.Base(f), err)
+		}
 	}
 }
