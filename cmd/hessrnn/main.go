@@ -38,8 +38,8 @@ import (
 // Exit codes.
 const (
 	exitOK          = 0
-	exitFailure     = 1 // runs failed, I/O errors
-	exitUsage       = 2 // bad flags, configuration, environment or data
+	exitFailure     = 1   // runs failed, I/O errors
+	exitUsage       = 2   // bad flags, configuration, environment or data
 	exitInterrupted = 130 // 128 + SIGINT
 	exitTerminated  = 143 // 128 + SIGTERM (what Slurm and timeout send)
 )
