@@ -335,3 +335,42 @@ func TestSweepSIGTERM(t *testing.T) {
 		}
 	}
 }
+
+// TestTwoSweepsOneOut (issue 11 §4): two commands writing to the same
+// --out at once compute each run once between them (a lock per run), and
+// together leave the uninterrupted sweep's results and no lock files.
+func TestTwoSweepsOneOut(t *testing.T) {
+	_, ref := referenceRuns(t)
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "sweep.toml"), tinySweep)
+	var cmds []*exec.Cmd
+	var errs []*strings.Builder
+	for range 2 {
+		cmd := exec.Command(binary(t), "sweep", "sweep.toml", "--out", "res", "--jobs", "1", "--progress", "lines", "--no-report")
+		cmd.Dir, cmd.Env = dir, cleanEnv()
+		var se strings.Builder
+		cmd.Stderr = &se
+		cmds, errs = append(cmds, cmd), append(errs, &se)
+	}
+	for _, c := range cmds {
+		if err := c.Start(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, c := range cmds {
+		if err := c.Wait(); err != nil {
+			t.Fatalf("sweep %d: %v\n%s", i, err, errs[i])
+		}
+	}
+	computed := 0
+	for _, se := range errs {
+		computed += strings.Count(se.String(), ": finished: ")
+	}
+	if computed != 4 {
+		t.Errorf("the two sweeps computed %d runs between them, want 4 (each once):\n%s\n%s", computed, errs[0], errs[1])
+	}
+	sameAsReference(t, filepath.Join(dir, "res"), ref)
+	if locks, _ := filepath.Glob(filepath.Join(dir, "res", ".*.lock")); len(locks) > 0 {
+		t.Errorf("lock files left: %v", locks)
+	}
+}

@@ -86,7 +86,8 @@ func (e *Env) Execute(ctx context.Context, runs []config.Run, opts RunOptions) (
 		}
 	}
 	sum, err := sweep.Execute(ctx, runs, sweep.Options{Dir: opts.Out, Jobs: opts.Jobs, Force: opts.Force,
-		OnSkip: func(r config.Run) { tr.Skip(r.ID()) }, OnDone: onDone}, fn)
+		OnSkip: func(r config.Run) { tr.Skip(r.ID()) }, OnDone: onDone,
+		OnBusy: func(r config.Run) { tr.Start(r.ID(), 1).Done("left to another process that holds its lock") }}, fn)
 	tr.Finish()
 	return sum, err
 }

@@ -2,7 +2,9 @@ package sweep
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"os"
 	"runtime/debug"
 	"sync"
 
@@ -25,6 +27,9 @@ type Options struct {
 	Force bool
 	// OnSkip is called for each run skipped because its result exists.
 	OnSkip func(run config.Run)
+	// OnBusy is called for each run skipped because another process holds
+	// its lock (results.TryLock): that process is computing it.
+	OnBusy func(run config.Run)
 	// OnDone is called after each attempt to write a run's result, with
 	// the path written or the write error (from worker goroutines, one call
 	// at a time).
@@ -34,11 +39,17 @@ type Options struct {
 // Summary counts what Execute did.
 type Summary struct {
 	Total, Skipped, Finished, Diverged, Failed, Interrupted int
+	// Busy counts the runs left to another process that held their lock.
+	Busy int
 }
 
 func (s Summary) String() string {
-	return fmt.Sprintf("%d runs: %d finished, %d diverged, %d failed, %d skipped (already done), %d interrupted",
+	str := fmt.Sprintf("%d runs: %d finished, %d diverged, %d failed, %d skipped (already done), %d interrupted",
 		s.Total, s.Finished, s.Diverged, s.Failed, s.Skipped, s.Interrupted)
+	if s.Busy > 0 {
+		str += fmt.Sprintf(", %d left to another process computing them (run again when it has finished)", s.Busy)
+	}
+	return str
 }
 
 // Pending returns the runs without a final result in dir.
@@ -86,22 +97,68 @@ func Execute(ctx context.Context, runs []config.Run, opts Options, fn Func) (Sum
 		writeErr error
 		wg       sync.WaitGroup
 	)
+	// acquire takes the run's lock. It reports skip when the run is not to
+	// be computed here: another process holds the lock (Busy), the run
+	// was finished meanwhile (Skipped), or the lock cannot be created (an
+	// output error, which stops the sweep as a failed write does).
+	acquire := func(r config.Run) (*results.Lock, bool) {
+		lock, err := results.TryLock(opts.Dir, r.ID())
+		mu.Lock()
+		defer mu.Unlock()
+		switch {
+		case errors.Is(err, results.ErrLocked):
+			sum.Busy++
+			if opts.OnBusy != nil {
+				opts.OnBusy(r)
+			}
+			return nil, true
+		case err != nil:
+			sum.Interrupted++
+			if writeErr == nil {
+				writeErr = fmt.Errorf("locking run %s: %w; stopped the sweep", r.ID(), err)
+				stop()
+			}
+			return nil, true
+		case !opts.Force && results.Done(opts.Dir, r.ID()):
+			lock.Unlock()
+			sum.Skipped++
+			if opts.OnSkip != nil {
+				opts.OnSkip(r)
+			}
+			return nil, true
+		}
+		return lock, false
+	}
+	if len(todo) > 0 {
+		if err := os.MkdirAll(opts.Dir, 0o755); err != nil {
+			return sum, fmt.Errorf("output directory: %w", err)
+		}
+	}
 	for range min(jobs, max(1, len(todo))) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for r := range work {
-				var res *results.Result
-				if ctx.Err() == nil {
-					res = safeRun(ctx, r, fn)
-				}
-				mu.Lock()
-				if res == nil {
+				if ctx.Err() != nil {
+					mu.Lock()
 					sum.Interrupted++
 					mu.Unlock()
 					continue
 				}
+				lock, skip := acquire(r)
+				if skip {
+					continue
+				}
+				res := safeRun(ctx, r, fn)
+				mu.Lock()
+				if res == nil {
+					sum.Interrupted++
+					lock.Unlock()
+					mu.Unlock()
+					continue
+				}
 				path, err := results.Write(opts.Dir, res)
+				lock.Unlock()
 				switch {
 				case err != nil:
 					// Not saved: the run is lost, whatever its outcome.
