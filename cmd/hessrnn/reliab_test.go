@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	idxbin "encoding/binary"
 	"fmt"
 	"os"
 	"os/exec"
@@ -373,4 +375,132 @@ func TestTwoSweepsOneOut(t *testing.T) {
 	if locks, _ := filepath.Glob(filepath.Join(dir, "res", ".*.lock")); len(locks) > 0 {
 		t.Errorf("lock files left: %v", locks)
 	}
+}
+
+// writeIDX writes an MNIST-format image/label pair (prefix "train" or
+// "t10k") of n images of rows×cols to dir; seed varies the pixels.
+func writeIDX(t *testing.T, dir, prefix string, n, rows, cols int, seed byte) {
+	t.Helper()
+	var im, lb bytes.Buffer
+	idxbin.Write(&im, idxbin.BigEndian, []uint32{0x803, uint32(n), uint32(rows), uint32(cols)})
+	for i := range n * rows * cols {
+		im.WriteByte(byte(i*7+i/97) + seed)
+	}
+	idxbin.Write(&lb, idxbin.BigEndian, []uint32{0x801, uint32(n)})
+	for i := range n {
+		lb.WriteByte(byte(i % 10))
+	}
+	writeFile(t, filepath.Join(dir, prefix+"-images-idx3-ubyte"), im.String())
+	writeFile(t, filepath.Join(dir, prefix+"-labels-idx1-ubyte"), lb.String())
+}
+
+// tinySeq is a sequential-MNIST sweep small enough for synthetic data.
+const tinySeq = `
+task = "seqmnist"
+[model]
+n = 8
+[train]
+iterations = 4
+batch_size = 16
+[hessian]
+every = 2
+max_iter = 5
+[seqmnist]
+hessian_batch = 8
+dataset = "other"
+[sweep.grid]
+seed = [1, 2]
+`
+
+// TestDataInRunID (issue 11 §4): a seqmnist run's ID covers its data (the
+// files' SHA-256, wherever they are stored) and the input size; the result
+// and the report record where the data came from and which data set it
+// is; data that is not MNIST is refused unless asked for.
+func TestDataInRunID(t *testing.T) {
+	dir := t.TempDir()
+	env := []string{"XDG_CACHE_HOME=" + filepath.Join(dir, "cache")}
+	writeFile(t, filepath.Join(dir, "seq.toml"), tinySeq)
+	for name, d := range map[string]struct {
+		rows, cols int
+		seed       byte
+	}{"a": {28, 28, 1}, "acopy": {28, 28, 1}, "b": {28, 28, 2}, "wide": {14, 56, 1}} {
+		writeIDX(t, filepath.Join(dir, name), "train", 120, d.rows, d.cols, d.seed)
+		writeIDX(t, filepath.Join(dir, name), "t10k", 40, d.rows, d.cols, d.seed+50)
+	}
+	ids := map[string][]string{}
+	for _, d := range []string{"a", "acopy", "b", "wide"} {
+		o := mustRun(t, dir, env, "sweep", "seq.toml", "--dry-run", "--set", "seqmnist.data="+d)
+		for _, line := range strings.Split(o.stdout, "\n") {
+			if f := strings.Split(line, "\t"); len(f) == 3 {
+				ids[d] = append(ids[d], f[0])
+			}
+		}
+		if len(ids[d]) != 2 {
+			t.Fatalf("data %s: %d runs listed:\n%s", d, len(ids[d]), o.stdout)
+		}
+	}
+	if !slices.Equal(ids["a"], ids["acopy"]) {
+		t.Errorf("the same data in two directories has different IDs: %v, %v", ids["a"], ids["acopy"])
+	}
+	for _, d := range []string{"b", "wide"} {
+		for i := range ids["a"] {
+			if ids[d][i] == ids["a"][i] {
+				t.Errorf("data %s has the ID of data a: %s", d, ids["a"][i])
+			}
+		}
+	}
+
+	// Data that is not MNIST is refused when MNIST is asked for.
+	o := hessrnn(t, dir, env, "sweep", "seq.toml", "--dry-run", "--set", "seqmnist.data=a", "--set", "seqmnist.dataset=mnist")
+	if o.code != exitUsage || !strings.Contains(o.stderr, "not MNIST") || !strings.Contains(o.stderr, "hessrnn data download") || !strings.Contains(o.stderr, "HESSRNN_DATA") {
+		t.Errorf("unrecognised data as MNIST: exit %d, %q", o.code, o.stderr)
+	}
+
+	// Rerunning on other data into the same --out computes the new runs.
+	o = mustRun(t, dir, env, "sweep", "seq.toml", "--set", "seqmnist.data=a", "--out", "res", "--progress", "lines")
+	absA, _ := filepath.Abs(filepath.Join(dir, "a"))
+	if !strings.Contains(o.stderr, "unrecognised MNIST-format data in "+absA) {
+		t.Errorf("the header line does not name the data:\n%s", o.stderr)
+	}
+	o = mustRun(t, dir, env, "sweep", "seq.toml", "--set", "seqmnist.data=b", "--out", "res", "--progress", "lines")
+	if !strings.Contains(o.stderr, "0 skipped") || !strings.Contains(o.stderr, "2 finished") {
+		t.Errorf("the sweep on other data reused results:\n%s", o.stderr)
+	}
+	runs, err := loadRuns(filepath.Join(dir, "res"))
+	if err != nil || len(runs) != 4 {
+		t.Fatalf("%d results (%v), want 4", len(runs), err)
+	}
+	for id, r := range runs {
+		if r.Data == nil || len(r.Data.Files) != 4 || r.Data.Dataset != "" || !strings.HasSuffix(r.Data.Dir, string(filepath.Separator)+"a") && !strings.HasSuffix(r.Data.Dir, string(filepath.Separator)+"b") {
+			t.Errorf("%s: data recorded as %+v", id, r.Data)
+		}
+		if r.SIMD == "" {
+			t.Errorf("%s: no SIMD level recorded", id)
+		}
+	}
+	html, err := os.ReadFile(filepath.Join(dir, "res", "sweep-report.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	absB, _ := filepath.Abs(filepath.Join(dir, "b"))
+	if !strings.Contains(string(html), "Sequential MNIST-format data (unrecognised MNIST-format data)") || !strings.Contains(string(html), absB) {
+		t.Error("the report does not label the task by the data used or name the data")
+	}
+
+	// Fashion-MNIST where MNIST was expected (Debian's package in the
+	// default directory, no --data): refused, unless asked for.
+	if _, err := os.Stat("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"); err != nil {
+		t.Logf("Debian's dataset-fashion-mnist is not installed: the Fashion-MNIST fallback is not exercised")
+		return
+	}
+	writeFile(t, filepath.Join(dir, "fashion.toml"), strings.Replace(tinySeq, "dataset = \"other\"\n", "", 1))
+	o = hessrnn(t, dir, env, "sweep", "fashion.toml", "--dry-run")
+	if o.code != exitUsage || !strings.Contains(o.stderr, "is Fashion-MNIST, not MNIST") || !strings.Contains(o.stderr, "seqmnist.dataset=fashion") {
+		t.Errorf("silent fallback to Fashion-MNIST: exit %d, %q", o.code, o.stderr)
+	}
+	o = hessrnn(t, dir, env, "run", "fig3", "--task", "seqmnist", "--out", "fig3")
+	if o.code != exitUsage || !strings.Contains(o.stderr, "is Fashion-MNIST, not MNIST") {
+		t.Errorf("run on Fashion-MNIST: exit %d, %q", o.code, o.stderr)
+	}
+	mustRun(t, dir, env, "sweep", "fashion.toml", "--dry-run", "--set", "seqmnist.dataset=fashion")
 }

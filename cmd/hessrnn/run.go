@@ -336,6 +336,13 @@ func runExperiment(ctx context.Context, a *app, name string, args []string, isDe
 	// Check the first phase's runs before any work: a setting that is
 	// valid for the base but not for one of the experiment's variants, or
 	// missing data, is one usage error rather than a failed run each.
+	env := &experiment.Env{Experiment: spec.Name, Weights: f.weightsDir(out), DataCache: task.DefaultHashCache()}
+	// The data's identity enters the IDs of seqmnist runs: fill it in on
+	// the base, from which every phase is planned.
+	ids, err := attachData(env, []*config.Run{&base})
+	if err != nil {
+		return err
+	}
 	planned, _ := spec.Plan(base, seeds, nil)
 	for i := range planned {
 		if err := planned[i].Validate(); err != nil {
@@ -349,8 +356,7 @@ func runExperiment(ctx context.Context, a *app, name string, args []string, isDe
 	if err := prepareOut(out); err != nil {
 		return err
 	}
-	env := &experiment.Env{Experiment: spec.Name, Weights: f.weightsDir(out)}
-	fmt.Fprintf(a.stderr, "hessrnn: %s on %s, %d seeds per rule; results in %s\n", spec.Name, base.Task, seeds, out)
+	fmt.Fprintf(a.stderr, "hessrnn: %s on %s%s, %d seeds per rule; results in %s\n", spec.Name, base.Task, dataNote(ids), seeds, out)
 	start := time.Now()
 	sum, done, err := env.RunExperiment(ctx, spec, base, seeds, experiment.RunOptions{
 		Out: out, Jobs: f.jobs, Shard: shard, Force: f.force, Log: log, Terminal: term,
@@ -390,6 +396,56 @@ func pendingRuns(out string, runs []config.Run, force bool) []config.Run {
 		return runs
 	}
 	return sweep.Pending(out, runs)
+}
+
+// attachData fills in the data identity of the seqmnist runs among runs
+// (config.SeqMNISTTask's DataSHA256 and image size, which enter the run
+// IDs) and refuses data of another data set than a run's seqmnist.dataset
+// asks for, e.g. Fashion-MNIST found where MNIST was expected. It returns
+// the identities used, in order of first use.
+func attachData(env *experiment.Env, runs []*config.Run) ([]task.DataIdentity, error) {
+	var ids []task.DataIdentity
+	seen := map[string]bool{}
+	for _, r := range runs {
+		if r.Task != config.SeqMNIST {
+			continue
+		}
+		id, err := env.Identify(r.SeqMNIST.Data)
+		if err != nil {
+			return nil, usagef("seqmnist data: %v", err)
+		}
+		if id.Rows == 0 {
+			// Not an IDX image file: the loader says what is wrong.
+			_, err := task.LoadMNIST(id.Dir)
+			if err == nil {
+				err = fmt.Errorf("no image size in the header of %s", id.Files[0].Path)
+			}
+			return nil, usagef("seqmnist data in %s: %v (check it with: hessrnn data check --dir %s)", r.SeqMNIST.Data, err, id.Dir)
+		}
+		if err := task.CheckDataset(id, r.SeqMNIST.Dataset); err != nil {
+			return nil, usagef("seqmnist data: %v", err)
+		}
+		r.SeqMNIST.DataSHA256 = id.Digest()
+		r.SeqMNIST.ImageRows, r.SeqMNIST.ImageCols = id.Rows, id.Cols
+		if !seen[id.Dir] {
+			seen[id.Dir] = true
+			ids = append(ids, id)
+		}
+	}
+	return ids, nil
+}
+
+// dataNote describes the data of a command's runs for its header line:
+// "" without seqmnist runs, else " (MNIST in DIR (sha256 …, 28×28 images))".
+func dataNote(ids []task.DataIdentity) string {
+	if len(ids) == 0 {
+		return ""
+	}
+	var parts []string
+	for _, id := range ids {
+		parts = append(parts, id.String())
+	}
+	return " (" + strings.Join(parts, "; ") + ")"
 }
 
 // checkData loads the MNIST-format data of the sequential-MNIST runs among

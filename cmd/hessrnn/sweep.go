@@ -12,6 +12,7 @@ import (
 	"github.com/hessrnn/hessrnn/cmd/internal/config"
 	"github.com/hessrnn/hessrnn/cmd/internal/experiment"
 	"github.com/hessrnn/hessrnn/cmd/internal/sweep"
+	"github.com/hessrnn/hessrnn/rnn/task"
 )
 
 const sweepHelp = `Usage: hessrnn sweep CONFIG.toml [flags]
@@ -111,6 +112,19 @@ func cmdSweep(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
+	exp := cf.Experiment
+	if exp == "" {
+		exp = "sweep"
+	}
+	env := &experiment.Env{Experiment: exp, Weights: f.weightsDir(out), DataCache: task.DefaultHashCache()}
+	ptrs := make([]*config.Run, len(runs))
+	for i := range runs {
+		ptrs[i] = &runs[i]
+	}
+	ids, err := attachData(env, ptrs)
+	if err != nil {
+		return err
+	}
 	if *dry {
 		mine := shard.Select(runs)
 		for _, r := range mine {
@@ -133,12 +147,7 @@ func cmdSweep(ctx context.Context, a *app, args []string) error {
 	if err := prepareOut(out); err != nil {
 		return err
 	}
-	exp := cf.Experiment
-	if exp == "" {
-		exp = "sweep"
-	}
-	env := &experiment.Env{Experiment: exp, Weights: f.weightsDir(out)}
-	fmt.Fprintf(a.stderr, "hessrnn: sweep %s: %d runs (shard %s: %d); results in %s\n", cfgPath, len(runs), shard, len(shard.Select(runs)), out)
+	fmt.Fprintf(a.stderr, "hessrnn: sweep %s: %d runs (shard %s: %d)%s; results in %s\n", cfgPath, len(runs), shard, len(shard.Select(runs)), dataNote(ids), out)
 	start := time.Now()
 	sum, err := env.Execute(ctx, runs, experiment.RunOptions{Out: out, Jobs: f.jobs, Shard: shard, Force: f.force, Log: log, Terminal: term})
 	sharded, err := runsDone(ctx, a, sum, err, start, shard, out)

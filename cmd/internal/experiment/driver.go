@@ -220,6 +220,9 @@ func WriteReport(dir string, runs []*results.Result, rep Report) (Analysis, erro
 		},
 		Sections: a.Sections,
 	}
+	if d := datasetsOf(runs); d != "" {
+		doc.Meta = append(doc.Meta, report.KV{Key: "Sequential-MNIST data", Value: d})
+	}
 	if err := report.WriteFile(htmlPath, doc); err != nil {
 		return a, err
 	}
