@@ -180,7 +180,8 @@ type PatternGenTask struct {
 // SeqMNISTTask configures sequential MNIST (spec §5.1).
 type SeqMNISTTask struct {
 	// Data is the directory with the IDX files; empty means $HESSRNN_DATA or
-	// the system default. It is not part of the run ID.
+	// the system default. The path is not part of the run ID; the data's
+	// identity (DataSHA256) is.
 	Data string `toml:"data" json:"data"`
 	// TestNoise is the std of the additive pixel noise of the test set (0.2).
 	TestNoise float64 `toml:"test_noise" json:"test_noise"`
