@@ -504,3 +504,28 @@ func TestDataInRunID(t *testing.T) {
 	}
 	mustRun(t, dir, env, "sweep", "fashion.toml", "--dry-run", "--set", "seqmnist.dataset=fashion")
 }
+
+// TestDiskFullDuringSweep (issue 11 §2): a file system with room for the
+// probe and one result (a 64 KiB tmpfs with 16 KiB free; a result takes
+// two 4 KiB pages, its lock one) fills up at the second result: the sweep
+// stops there (no third run starts), counts that run as failed, not
+// finished, and exits 1.
+func TestDiskFullDuringSweep(t *testing.T) {
+	mnt := mountTmpfs(t, 0, "size=64k")
+	writeFile(t, filepath.Join(mnt, "filler"), strings.Repeat("x", 48<<10))
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "sweep.toml"), strings.Replace(tinySweep, "seed = [1, 2]", "seed = [1, 2, 3]", 1))
+	o := hessrnn(t, dir, nil, "sweep", "sweep.toml", "--out", filepath.Join(mnt, "res"), "--jobs", "1", "--progress", "lines")
+	if o.code != exitFailure || !strings.Contains(o.stderr, "no space left") || !strings.Contains(o.stderr, "stopped the sweep") {
+		t.Fatalf("exit %d, want 1 with the write error:\n%s", o.code, o.stderr)
+	}
+	if !strings.Contains(o.stderr, "6 runs: 1 finished, 0 diverged, 1 failed") || !strings.Contains(o.stderr, "failed: result not saved") {
+		t.Errorf("the unsaved run is not counted as failed:\n%s", o.stderr)
+	}
+	if strings.Contains(o.stderr, "[3/6]") {
+		t.Errorf("runs went on after the first failed write:\n%s", o.stderr)
+	}
+	if left := entries(t, filepath.Join(mnt, "res")); len(left) != 1 || !strings.HasSuffix(left[0], ".json") || strings.HasPrefix(left[0], ".") {
+		t.Errorf("left in the output directory: %v (want the one saved result)", left)
+	}
+}
