@@ -3,7 +3,7 @@
 // (ALIF) units, a linear readout, MSE and cross-entropy losses, exact
 // gradients by backpropagation through time, and exact and finite-difference
 // Hessian-vector products. Equations and defaults follow
-// ../shared/spec/paper.md §1, §2.1 and §4.
+// METHOD.md §1, §2.1 and §4 (at the repository root).
 //
 // # Model and parameters
 //

@@ -107,7 +107,7 @@ type Run struct {
 	DMS        DMSTask        `toml:"dms" json:"dms"`
 }
 
-// Model configures the network (spec §1).
+// Model configures the network (METHOD.md §1).
 type Model struct {
 	// N is the number of recurrent units; 0 means the task default
 	// (seqmnist 128, patterngen 100, dms 100).
@@ -122,7 +122,7 @@ type Model struct {
 	// about √2), no leak and T = 50, pattern generation starts in an
 	// exploding regime for some seeds (initial loss up to 1e5) and diverges
 	// at any learning rate; 0.7 keeps every seed's initial loss O(1). The
-	// paper's pattern-generation init is unknown (spec §5.2).
+	// paper's pattern-generation init is unknown (METHOD.md §5.2).
 	RecScale float64 `toml:"rec_scale" json:"rec_scale"`
 	// L2 is the coefficient λ of the λ/2·‖W‖² term (code: 1e-2); 0 turns it off.
 	L2 float64 `toml:"l2" json:"l2"`
@@ -174,7 +174,7 @@ type Train struct {
 	DivergeLoss float64 `toml:"diverge_loss" json:"diverge_loss"`
 }
 
-// Hessian configures the curvature checkpoints (spec §4).
+// Hessian configures the curvature checkpoints (METHOD.md §4).
 type Hessian struct {
 	// Every is the checkpoint interval in iterations; 0 means the task
 	// default (seqmnist: 250 for BPTT, 400 otherwise; else Iterations/20).
@@ -207,7 +207,7 @@ type Hessian struct {
 	FinalBatches int `toml:"final_batches" json:"final_batches"`
 }
 
-// PatternGenTask configures pattern generation (spec §5.2).
+// PatternGenTask configures pattern generation (METHOD.md §5.2).
 type PatternGenTask struct {
 	NIn       int     `toml:"n_in" json:"n_in"`             // input width (100)
 	Steps     int     `toml:"steps" json:"steps"`           // T (50)
@@ -218,7 +218,7 @@ type PatternGenTask struct {
 	TaskSeed  uint64  `toml:"task_seed" json:"task_seed"`   // seeds the frozen input, fixed across runs
 }
 
-// SeqMNISTTask configures sequential MNIST (spec §5.1).
+// SeqMNISTTask configures sequential MNIST (METHOD.md §5.1).
 type SeqMNISTTask struct {
 	// Data is the directory with the IDX files; empty means $HESSRNN_DATA or
 	// the system default. The path is not part of the run ID; the data's
@@ -251,7 +251,7 @@ type SeqMNISTTask struct {
 	ImageCols  int    `toml:"-" json:"image_cols,omitempty"`
 }
 
-// DMSTask configures delayed match-to-sample (spec §5.3).
+// DMSTask configures delayed match-to-sample (METHOD.md §5.3).
 type DMSTask struct {
 	CueSteps int     `toml:"cue_steps" json:"cue_steps"` // steps per cue (2)
 	Delay    int     `toml:"delay" json:"delay"`         // training delay (16)
@@ -261,7 +261,7 @@ type DMSTask struct {
 	TauA     float64 `toml:"tau_a" json:"tau_a"`         // adaptation time constant (30)
 }
 
-// Default returns the paper's defaults for task and rule (spec §5, §7),
+// Default returns the paper's defaults for task and rule (METHOD.md §5, §6),
 // not yet resolved: the task-dependent zero fields stay zero.
 func Default() Run {
 	return Run{
