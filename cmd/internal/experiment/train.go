@@ -334,7 +334,7 @@ func train[T kernels.Float](ctx context.Context, e *Env, run config.Run, rec pro
 		}
 		return fail(err)
 	}
-	res.Final.LambdaBatches, res.Final.LambdaMax = lb, lb.Mean
+	res.Final.LambdaBatches, res.Final.LambdaMax = *lb, lb.Mean
 	if len(alphas) > 0 {
 		s := 0.0
 		for _, a := range alphas {
