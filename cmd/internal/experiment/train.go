@@ -127,7 +127,7 @@ func makeTask[T kernels.Float](e *Env, run config.Run) (task.Task[T], error) {
 
 // netConfig returns the network configuration of the run for a task shape.
 func netConfig(run config.Run, sh task.Shape, loss rnn.Loss) rnn.Config {
-	c := rnn.Config{In: sh.In, N: run.Model.N, Out: sh.Out, Leak: run.Model.Leak, Init: run.Model.Init,
+	c := rnn.Config{In: sh.In, N: run.Model.N, Out: sh.Out, Leak: run.Model.Leak, Init: run.Model.Scheme(),
 		Seed: run.Seed, Loss: loss, L2: run.Model.L2}
 	if sh.Beta != nil {
 		c.Beta = append([]float64(nil), sh.Beta...)
@@ -137,7 +137,7 @@ func netConfig(run config.Run, sh task.Shape, loss rnn.Loss) rnn.Config {
 }
 
 func ruleSettings(run config.Run) (rules.Settings, error) {
-	k, err := rules.ParseKind(run.Rule)
+	k, err := config.ParseRule(run.Rule)
 	if err != nil {
 		return rules.Settings{}, err
 	}
@@ -293,7 +293,7 @@ func train[T kernels.Float](ctx context.Context, e *Env, run config.Run, rec pro
 		if math.IsNaN(loss) || math.IsInf(loss, 0) || loss > run.Train.DivergeLoss {
 			return divergeAt(it, fmt.Sprintf("training loss %g exceeds train.diverge_loss %g", loss, run.Train.DivergeLoss))
 		}
-		if cp != nil && run.Rule != config.BPTT {
+		if cp != nil && run.Kind() != rules.BPTT {
 			if _, err := exact.Direction(net, b, grad); err != nil {
 				if diverged(err) {
 					return divergeAt(it, err.Error())

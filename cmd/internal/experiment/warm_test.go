@@ -32,10 +32,10 @@ func TestWarmStartAlongTraining(t *testing.T) {
 		mod  func(*config.Run)
 	}{
 		{"bptt lanczos", func(r *config.Run) {}},
-		{"three-factor lanczos", func(r *config.Run) { r.Rule = config.ThreeFactor }},
-		{"rf-three-factor top-k", func(r *config.Run) { r.Rule = config.RFThreeFactor; r.Hessian.AlignK = 5 }},
+		{"three-factor lanczos", func(r *config.Run) { r.Rule = rules.EProp.String() }},
+		{"rf-three-factor top-k", func(r *config.Run) { r.Rule = rules.RFLO.String(); r.Hessian.AlignK = 5 }},
 	} {
-		run := tiny(config.BPTT, 2)
+		run := tiny(rules.BPTT.String(), 2)
 		run.Model.N = 24
 		run.Train.Iterations, run.Hessian.Every = 60, 5
 		tc.mod(&run)
@@ -101,7 +101,7 @@ func TestWarmStartSeqMNIST(t *testing.T) {
 	if testing.Short() {
 		t.Skip("short")
 	}
-	rule, iters, every, noise := config.BPTT, 100, 10, config.Default().Hessian.WarmStart
+	rule, iters, every, noise := rules.BPTT.String(), 100, 10, config.Default().Hessian.WarmStart
 	if s := os.Getenv("HESSRNN_WARM_BENCH"); s != "" {
 		if n, err := fmt.Sscan(s, &rule, &iters, &every, &noise); n < 3 {
 			t.Fatalf("HESSRNN_WARM_BENCH = %q: want \"rule iterations every [noise]\": %v", s, err)

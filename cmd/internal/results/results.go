@@ -220,7 +220,7 @@ func New(run config.Run, experiment, simd string) *Result {
 		Schema:     Schema,
 		ID:         run.ID(),
 		Experiment: experiment,
-		Label:      run.Label(),
+		Label:      run.Label().String(),
 		Config:     run,
 		Seed:       run.Seed,
 		Versions:   CurrentVersions(),
