@@ -138,6 +138,7 @@ func TestWarmStartSeqMNIST(t *testing.T) {
 	var warm *mat.Dense
 	var hw, hc []int
 	var worst float64
+	var overlap []float64 // |⟨v_prev, v⟩| of consecutive leading eigenvectors
 	for it := 0; it <= iters; it++ {
 		if it%every == 0 {
 			ck := it / every
@@ -161,6 +162,7 @@ func TestWarmStartSeqMNIST(t *testing.T) {
 					t.Fatal(err)
 				}
 				hw, hc = append(hw, w.Applies), append(hc, cold.Applies)
+				overlap = append(overlap, math.Abs(mat.Dot(warm.ColView(0), w.Vectors.ColView(0))))
 			}
 			rel := math.Abs(w.Values[0]-cold.Values[0]) / math.Abs(cold.Values[0])
 			worst = math.Max(worst, rel)
@@ -183,6 +185,7 @@ func TestWarmStartSeqMNIST(t *testing.T) {
 	}
 	t.Logf("%s, %d iterations, checkpoint every %d, noise %g: HVPs per checkpoint after the first: median warm %d, cold %d; total %d vs %d; largest relative difference %.2g",
 		rule, iters, every, noise, median(hw), median(hc), sum(hw), sum(hc), worst)
+	t.Logf("|⟨v_prev, v⟩| of consecutive leading eigenvectors: %.3f", overlap)
 	t.Logf("warm %v", hw)
 	t.Logf("cold %v", hc)
 }
