@@ -30,7 +30,7 @@ func TestFinalLambdaFullBatch(t *testing.T) {
 		}
 		lb := res.Final.LambdaBatches
 		last := res.Trajectory[len(res.Trajectory)-1].Lambda.Value
-		if lb.NBatches != 1 || len(lb.Values) != 1 || lb.Values[0] != last || lb.Mean != last || lb.SE != 0 || lb.Note != fullBatchNote {
+		if lb == nil || lb.NBatches != 1 || len(lb.Values) != 1 || lb.Values[0] != last || lb.Mean != last || lb.SE != 0 || lb.Note != fullBatchNote {
 			t.Fatalf("%s: lambda_batches %+v, last λ %v", rule, lb, last)
 		}
 		if res.Final.LambdaMax != last {
@@ -135,7 +135,7 @@ func TestFinalLambdaSeqMNIST(t *testing.T) {
 		t.Fatalf("%+v", res.Status)
 	}
 	lb := res.Final.LambdaBatches
-	if lb.NBatches != 5 || lb.Note != "" || !(lb.SE > 0) || res.Final.LambdaMax != lb.Mean {
+	if lb == nil || lb.NBatches != 5 || lb.Note != "" || !(lb.SE > 0) || res.Final.LambdaMax != lb.Mean {
 		t.Fatalf("lambda_batches %+v, final λ %v", lb, res.Final.LambdaMax)
 	}
 	if last := res.Trajectory[len(res.Trajectory)-1].Lambda.Value; lb.Values[0] != last {

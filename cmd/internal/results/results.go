@@ -168,9 +168,8 @@ type Final struct {
 	// MeanAlpha is the mean α over the checkpoints (NaN for BPTT).
 	MeanAlpha Num `json:"mean_alpha"`
 	// LambdaBatches is λ_max at the final weights over independent Hessian
-	// batches; LambdaMax is its mean. Empty (no values, NaN mean and SE)
-	// for runs that did not finish.
-	LambdaBatches LambdaBatches `json:"lambda_batches"`
+	// batches; LambdaMax is its mean. Nil for runs that did not finish.
+	LambdaBatches *LambdaBatches `json:"lambda_batches,omitempty"`
 }
 
 // LambdaBatches is the final λ_max measured on several independent Hessian
@@ -178,8 +177,7 @@ type Final struct {
 // minibatch task is a noisy estimate. The trajectory stays single-batch.
 type LambdaBatches struct {
 	// Values holds λ_max on each batch; Values[0] is the final
-	// checkpoint's. A list, so not a CSV column; the other fields are
-	// (final_lambda_batches_mean, …).
+	// checkpoint's.
 	Values []Num `json:"values"`
 	// Mean is the mean of Values and SE its standard error, sd/√n with the
 	// n−1 standard deviation (0 when n = 1).
@@ -239,7 +237,6 @@ func unmeasured() Final {
 			v.Field(i).Set(nan)
 		}
 	}
-	f.LambdaBatches = LambdaBatches{Mean: NaN(), SE: NaN()}
 	return f
 }
 

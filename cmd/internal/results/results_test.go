@@ -259,16 +259,18 @@ func TestCSVColumnsFromStructs(t *testing.T) {
 		}
 		col[h] = i
 	}
-	// A struct field (LambdaBatches) gives its scalar fields, prefixed.
 	for i := range ft.NumField() {
 		f := ft.Field(i)
 		name := "final_" + strings.Split(f.Tag.Get("json"), ",")[0]
-		if f.Type.Kind() == reflect.Struct {
-			for j := range f.Type.NumField() {
-				sf := f.Type.Field(j)
-				sub := name + "_" + strings.Split(sf.Tag.Get("json"), ",")[0]
-				if _, ok := col[sub]; ok != (sf.Type.Kind() != reflect.Slice) {
-					t.Errorf("field %s.%s: column %s present %v", f.Name, sf.Name, sub, ok)
+		if f.Type.Kind() == reflect.Pointer {
+			// A pointer to a struct contributes its scalar fields as
+			// name_field columns.
+			for j := range f.Type.Elem().NumField() {
+				sub := f.Type.Elem().Field(j)
+				subName := name + "_" + strings.Split(sub.Tag.Get("json"), ",")[0]
+				_, ok := col[subName]
+				if want := sub.Type.Kind() != reflect.Slice; ok != want {
+					t.Errorf("field %s.%s: column %s present %v, want %v", f.Name, sub.Name, subName, ok, want)
 				}
 			}
 			continue
