@@ -221,7 +221,8 @@ type PatternGenTask struct {
 // SeqMNISTTask configures sequential MNIST (METHOD.md §5.1).
 type SeqMNISTTask struct {
 	// Data is the directory with the IDX files; empty means $HESSRNN_DATA or
-	// the system default. It is not part of the run ID.
+	// the system default. The path is not part of the run ID; the data's
+	// identity (DataSHA256) is.
 	Data string `toml:"data" json:"data"`
 	// TestNoise is the std of the additive pixel noise of the test set (0.2).
 	TestNoise float64 `toml:"test_noise" json:"test_noise"`
@@ -235,6 +236,19 @@ type SeqMNISTTask struct {
 	PixelByPixel bool `toml:"pixel_by_pixel" json:"pixel_by_pixel"`
 	// HessianBatch is the validation minibatch used for the Hessian (256).
 	HessianBatch int `toml:"hessian_batch" json:"hessian_batch"`
+	// Dataset is the data set the files must be: "" or "mnist" (MNIST,
+	// the paper's), "fashion" (Fashion-MNIST) or "other" (any
+	// MNIST-format data). Data of another set is refused, so a fallback to
+	// Fashion-MNIST is never silent.
+	Dataset string `toml:"dataset" json:"dataset,omitempty"`
+
+	// DataSHA256, ImageRows and ImageCols are not settings: the command
+	// fills them in from the data found (task.IdentifyMNIST) before the
+	// run IDs are computed, so that a run's ID covers its data (the digest
+	// of the files' SHA-256) and its input size.
+	DataSHA256 string `toml:"-" json:"data_sha256,omitempty"`
+	ImageRows  int    `toml:"-" json:"image_rows,omitempty"`
+	ImageCols  int    `toml:"-" json:"image_cols,omitempty"`
 }
 
 // DMSTask configures delayed match-to-sample (METHOD.md §5.3).
@@ -358,10 +372,14 @@ func (m Model) Scheme() rnn.Init {
 func (r Run) Steps() int {
 	switch r.Task {
 	case SeqMNIST:
-		if r.SeqMNIST.PixelByPixel {
-			return 784
+		rows, cols := 28, 28
+		if r.SeqMNIST.ImageRows > 0 {
+			rows, cols = r.SeqMNIST.ImageRows, r.SeqMNIST.ImageCols
 		}
-		return 28
+		if r.SeqMNIST.PixelByPixel {
+			return rows * cols
+		}
+		return rows
 	case DMS:
 		return 2*r.DMS.CueSteps + r.DMS.Delay
 	}
@@ -443,6 +461,9 @@ func (r Run) Canonical() []byte {
 		r.DMS = d.DMS
 	}
 	r.SeqMNIST.Data = ""
+	if r.SeqMNIST.Dataset == "mnist" {
+		r.SeqMNIST.Dataset = "" // the default, spelled out
+	}
 	b, err := json.Marshal(r)
 	if err != nil {
 		panic("config: cannot encode run: " + err.Error()) // only plain fields: a programmer error

@@ -134,6 +134,7 @@ func (r Run) Validate() error {
 		v.floatIn("seqmnist.validation_fraction", s.ValidationFraction, 0, 1, true, true)
 		v.floatIn("seqmnist.test_fraction", s.TestFraction, 0, 1, true, true)
 		v.intIn("seqmnist.hessian_batch", s.HessianBatch, 1, 60000, false)
+		v.oneOf("seqmnist.dataset", s.Dataset, "", "mnist", "fashion", "other")
 	case DMS:
 		d := r.DMS
 		v.intIn("dms.cue_steps", d.CueSteps, 1, 100, false)

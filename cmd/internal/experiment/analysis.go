@@ -42,6 +42,49 @@ func (g *group) final(f func(*results.Result) results.Num) []float64 {
 
 var taskTitles = map[string]string{config.SeqMNIST: "Sequential MNIST", config.PatternGen: "Pattern generation", config.DMS: "Delayed match-to-sample"}
 
+// taskTitle is the title of a task's block, naming the data set the runs
+// actually used: "Sequential Fashion-MNIST" for runs on Fashion-MNIST.
+func taskTitle(tname string, runs []*results.Result) string {
+	if tname != config.SeqMNIST {
+		return taskTitles[tname]
+	}
+	names := map[string]bool{}
+	var list []string
+	for _, r := range runs {
+		n := "MNIST" // results written before the data was recorded
+		if r.Data != nil {
+			n = r.Data.Name()
+		}
+		if !names[n] {
+			names[n] = true
+			list = append(list, n)
+		}
+	}
+	sort.Strings(list)
+	if len(list) == 1 && !strings.HasPrefix(list[0], "unrecognised") {
+		return "Sequential " + list[0]
+	}
+	return "Sequential MNIST-format data (" + strings.Join(list, ", ") + ")"
+}
+
+// datasetsOf describes the data of the seqmnist runs: each data set with
+// its directory and digest, or "" when no run used data.
+func datasetsOf(runs []*results.Result) string {
+	seen := map[string]bool{}
+	var out []string
+	for _, r := range runs {
+		if r.Data == nil {
+			continue
+		}
+		if s := r.Data.String(); !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	sort.Strings(out)
+	return strings.Join(out, "; ")
+}
+
 func fmtMS(x []float64) string {
 	d := stats.Describe(x)
 	if d.N == 0 {

@@ -210,7 +210,7 @@ func compare(x, y []float64) (welch, mw string) {
 }
 
 func analyzeTask(tname string, runs []*results.Result, figDir string, parts []string) ([]report.Section, string, []string, error) {
-	v := &view{task: tname, title: taskTitles[tname], groups: groupsOf(runs), figDir: figDir, metric: runs[0].Metric}
+	v := &view{task: tname, title: taskTitle(tname, runs), groups: groupsOf(runs), figDir: figDir, metric: runs[0].Metric}
 	v.gapDef = "train accuracy − test accuracy"
 	if v.metric == "mse" {
 		v.gapDef = "test MSE − train MSE"

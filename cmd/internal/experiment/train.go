@@ -33,9 +33,60 @@ type Env struct {
 	// parameters at every checkpoint as NumPy-readable NPZ files,
 	// Weights/<run ID>/iter-NNNNNN.npz (written atomically).
 	Weights string
+	// DataCache is the file that caches the SHA-256 of data files
+	// (task.IdentifyMNIST); "" hashes the files on every run.
+	DataCache string
 
 	mu    sync.Mutex
 	mnist map[string]*task.MNISTData
+	ids   map[string]task.DataIdentity
+}
+
+// Identify returns the identity of the data directory dir (resolved by
+// task.ResolveDataDir from a seqmnist.data setting), computed once per
+// directory.
+func (e *Env) Identify(explicit string) (task.DataIdentity, error) {
+	dir, err := task.ResolveDataDir(explicit)
+	if err != nil {
+		return task.DataIdentity{}, err
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if id, ok := e.ids[dir]; ok {
+		return id, nil
+	}
+	id, err := task.IdentifyMNIST(dir, e.DataCache)
+	if err != nil {
+		return id, err
+	}
+	if e.ids == nil {
+		e.ids = map[string]task.DataIdentity{}
+	}
+	e.ids[dir] = id
+	return id, nil
+}
+
+// checkData records the identity of a seqmnist run's data in res and
+// checks it against the run's configuration: the data set asked for and,
+// when the command filled them in, the digest and image size the run ID
+// was computed from.
+func (e *Env) checkData(run config.Run, res *results.Result) error {
+	id, err := e.Identify(run.SeqMNIST.Data)
+	if err != nil {
+		return err
+	}
+	res.Data = &id
+	if err := task.CheckDataset(id, run.SeqMNIST.Dataset); err != nil {
+		return err
+	}
+	s := run.SeqMNIST
+	if s.DataSHA256 != "" && s.DataSHA256 != id.Digest() {
+		return fmt.Errorf("the data in %s changed since the run was planned (sha256 %s, planned %s); run the command again", id.Dir, id.Digest()[:12], s.DataSHA256[:min(12, len(s.DataSHA256))])
+	}
+	if s.ImageRows != 0 && (s.ImageRows != id.Rows || s.ImageCols != id.Cols) {
+		return fmt.Errorf("the images in %s are %d×%d, the run was planned for %d×%d", id.Dir, id.Rows, id.Cols, s.ImageRows, s.ImageCols)
+	}
+	return nil
 }
 
 func (e *Env) loadMNIST(explicit string) (*task.MNISTData, error) {
@@ -188,6 +239,11 @@ func train[T kernels.Float](ctx context.Context, e *Env, run config.Run, rec pro
 	fail := func(err error) bool {
 		res.Status = results.Status{State: results.Failed, Reason: config.OneLine(err)}
 		return true
+	}
+	if run.Task == config.SeqMNIST {
+		if err := e.checkData(run, res); err != nil {
+			return fail(err)
+		}
 	}
 	tk, err := makeTask[T](e, run)
 	if err != nil {
@@ -416,30 +472,24 @@ func checkpoint[T kernels.Float](run config.Run, tk task.Task[T], tk64 task.Task
 			return c, err
 		}
 	}
+	var r eig.Result
 	switch {
 	case h.AlignK > 0:
 		k := min(h.AlignK, op.Dim())
-		r, err := eig.Lanczos(op, k, eig.LanczosSettings{Which: eig.LargestMagnitude, Tol: h.Tol, Seed: seed, Start: x0, MaxApplies: max(h.MaxIter, 20*(2*k+32))})
-		if err != nil {
-			return c, err
-		}
-		c.Lambda = results.Lambda{Value: results.Num(r.Values[0]), Iterations: r.Applies, Residual: results.Num(r.Residuals[0]), Converged: r.Status == eig.Converged}
-		c.vectors, c.warm = r.Vectors, r.Vectors
+		r, err = eig.Lanczos(op, k, eig.LanczosSettings{Which: eig.LargestMagnitude, Tol: h.Tol, Seed: seed, Start: x0, MaxApplies: max(h.MaxIter, 20*(2*k+32))})
+		c.vectors = r.Vectors
 	case h.Method == "power":
-		r, err := eig.Power(op, eig.PowerSettings{Tol: h.Tol, MaxIter: h.MaxIter, Seed: seed, Start: x0})
-		if err != nil {
-			return c, err
-		}
-		c.Lambda = results.Lambda{Value: results.Num(r.Rayleigh), Iterations: r.Applies, Residual: results.Num(r.Residual), Converged: r.Converged()}
-		c.warm = mat.NewDense(len(r.Vector), 1, r.Vector)
+		var p eig.PowerResult
+		p, err = eig.Power(op, eig.PowerSettings{Tol: h.Tol, MaxIter: h.MaxIter, Seed: seed, Start: x0})
+		r = p.Result
 	default:
-		r, err := eig.Leading(op, eig.LanczosSettings{Tol: h.Tol, Seed: seed, Start: x0, MaxApplies: max(h.MaxIter, 64)})
-		if err != nil {
-			return c, err
-		}
-		c.Lambda = results.Lambda{Value: results.Num(r.Values[0]), Iterations: r.Applies, Residual: results.Num(r.Residuals[0]), Converged: r.Status == eig.Converged}
-		c.warm = r.Vectors
+		r, err = eig.Leading(op, eig.LanczosSettings{Tol: h.Tol, Seed: seed, Start: x0, MaxApplies: max(h.MaxIter, 64)})
 	}
+	if err != nil {
+		return c, err
+	}
+	c.Lambda = results.Lambda{Value: results.Num(r.Values[0]), Iterations: r.Applies, Residual: results.Num(r.Residuals[0]), Converged: r.Converged()}
+	c.warm = r.Vectors
 	c.WallSeconds = time.Since(start).Seconds()
 	return c, nil
 }

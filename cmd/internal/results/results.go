@@ -11,6 +11,7 @@ import (
 	"strconv"
 
 	"github.com/hessrnn/hessrnn/cmd/internal/config"
+	"github.com/hessrnn/hessrnn/rnn/task"
 )
 
 // Schema is the version of the result file format.
@@ -200,8 +201,13 @@ type Result struct {
 	Config     config.Run `json:"config"`
 	Seed       uint64     `json:"seed"`
 	Versions   Versions   `json:"versions"`
-	// SIMD is the active kernel level (kernels.Active()).
+	// SIMD is the active kernel level (kernels.Active()). Float64 results
+	// agree across levels to about 1e-10; float32 training trajectories
+	// differ (README, "Reproducibility across SIMD levels").
 	SIMD string `json:"simd"`
+	// Data is where a seqmnist run's data came from: the directory, the
+	// data set recognised by the files' SHA-256 and the hashes.
+	Data *task.DataIdentity `json:"data,omitempty"`
 	// Metric names the metric: "accuracy" or "mse".
 	Metric     string       `json:"metric"`
 	Status     Status       `json:"status"`
@@ -271,6 +277,11 @@ func SameOutcome(a, b *Result) bool {
 	ca.WallSeconds, cb.WallSeconds = 0, 0
 	ca.Versions, cb.Versions = Versions{}, Versions{}
 	ca.Config.SeqMNIST.Data, cb.Config.SeqMNIST.Data = "", ""
+	// The same data in another directory is the same computation.
+	if (a.Data == nil) != (b.Data == nil) || a.Data != nil && a.Data.Digest() != b.Data.Digest() {
+		return false
+	}
+	ca.Data, cb.Data = nil, nil
 	ca.Trajectory = stripWall(a.Trajectory)
 	cb.Trajectory = stripWall(b.Trajectory)
 	ja, err1 := json.Marshal(ca)

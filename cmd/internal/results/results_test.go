@@ -262,6 +262,19 @@ func TestCSVColumnsFromStructs(t *testing.T) {
 	for i := range ft.NumField() {
 		f := ft.Field(i)
 		name := "final_" + strings.Split(f.Tag.Get("json"), ",")[0]
+		if f.Type.Kind() == reflect.Pointer {
+			// A pointer to a struct contributes its scalar fields as
+			// name_field columns.
+			for j := range f.Type.Elem().NumField() {
+				sub := f.Type.Elem().Field(j)
+				subName := name + "_" + strings.Split(sub.Tag.Get("json"), ",")[0]
+				_, ok := col[subName]
+				if want := sub.Type.Kind() != reflect.Slice; ok != want {
+					t.Errorf("field %s.%s: column %s present %v, want %v", f.Name, sub.Name, subName, ok, want)
+				}
+			}
+			continue
+		}
 		_, ok := col[name]
 		if want := f.Type.Kind() != reflect.Slice; ok != want {
 			t.Errorf("field %s: column %s present %v, want %v", f.Name, name, ok, want)
