@@ -270,6 +270,7 @@ var summaryQuantities = []quantity{
 	{header: "gap", short: "gap", of: gapOf, ciSeed: 1},
 	{header: "λ_max", short: "λ_max", of: lambdaOf, ciSeed: 2},
 	{header: "mean α", short: "mean α", of: func(r *results.Result) results.Num { return r.Final.MeanAlpha }},
+	{header: "final ‖∇L‖", short: "‖∇L‖", of: func(r *results.Result) results.Num { return r.Final.GradNorm }},
 }
 
 // summary is the table of final values per rule (every report): the

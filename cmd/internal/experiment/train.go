@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/hessrnn/hessrnn/cmd/internal/config"
@@ -334,6 +335,11 @@ func train[T kernels.Float](ctx context.Context, e *Env, run config.Run, rec pro
 		}
 		res.Final.MeanAlpha = results.Num(s / float64(len(alphas)))
 	}
+	if g, err := gradNorm(tk64, net, ck-1); err == nil {
+		res.Final.GradNorm = results.Num(g)
+	} else if !diverged(err) {
+		return fail(err)
+	}
 	if err := finalExtras(run, tk64, net, ck, res); err != nil {
 		if diverged(err) {
 			return divergeAt(res.Final.Iterations, err.Error())
@@ -435,6 +441,23 @@ func wrecHVP[T kernels.Float](tk64 task.Task[float64], net *rnn.Network[T], ck i
 		return nil, nil, err
 	}
 	return net64, hvp, nil
+}
+
+// gradNorm returns ‖∇L‖, the norm of the exact gradient of the training
+// loss over all parameters, of the float64 copy of net on the Hessian batch
+// of checkpoint ck (the batch of that checkpoint's λ_max).
+func gradNorm[T kernels.Float](tk64 task.Task[float64], net *rnn.Network[T], ck int) (float64, error) {
+	net64 := rnn.Convert[float64](net)
+	hb, err := tk64.HessianBatch(ck)
+	if err != nil {
+		return 0, err
+	}
+	var ws rnn.Workspace[float64]
+	g := make([]float64, net64.NumParams())
+	if _, err := net64.Gradient(&ws, hb, g); err != nil {
+		return 0, err
+	}
+	return floats.Norm(g, 2), nil
 }
 
 // finalExtras computes the top-k spectrum with its power-law fit and the

@@ -141,3 +141,24 @@ func TestTrainStopsEarly(t *testing.T) {
 		t.Errorf("unreachable target stopped at %d", res.Final.Iterations)
 	}
 }
+
+// TestFinalGradNorm checks the final ‖∇L‖: finite and positive for every
+// rule, and, for full-batch BPTT (gradient descent), smaller after training
+// than after the first step.
+func TestFinalGradNorm(t *testing.T) {
+	var e Env
+	norms := map[int]float64{}
+	for _, iters := range []int{1, 40} {
+		run := tiny(config.BPTT, 2)
+		run.Train.Iterations, run.Hessian.Every = iters, 1
+		res := e.Train(context.Background(), run, nil)
+		g := float64(res.Final.GradNorm)
+		if res.Status.State != results.Finished || !(g > 0) || math.IsInf(g, 0) {
+			t.Fatalf("%d iterations: status %+v, ‖∇L‖ = %v", iters, res.Status, g)
+		}
+		norms[iters] = g
+	}
+	if !(norms[40] < norms[1]) {
+		t.Errorf("‖∇L‖ after 40 iterations %g, not below that after 1 (%g)", norms[40], norms[1])
+	}
+}

@@ -167,6 +167,10 @@ type Final struct {
 	Flatness Num `json:"flatness"`
 	// MeanAlpha is the mean α over the checkpoints (NaN for BPTT).
 	MeanAlpha Num `json:"mean_alpha"`
+	// GradNorm is ‖∇L‖, the Euclidean norm of the exact gradient of the
+	// training loss (with its L2 term) over all parameters at the final
+	// weights, on the batch of the final λ_max.
+	GradNorm Num `json:"grad_norm"`
 }
 
 // Result is everything recorded about one run.
