@@ -257,7 +257,23 @@ func train[T kernels.Float](ctx context.Context, e *Env, run config.Run, rec pro
 		}
 		var cp *results.Checkpoint
 		var vecs *mat.Dense
-		if it%every == 0 || it == iters {
+		// Early stopping at a test metric is checked on its own grid
+		// (train.stop_every), independent of the Hessian checkpoints; a
+		// grid point that reaches the target becomes the last checkpoint.
+		onGrid := run.Train.StopEvery > 0 && it > 0 && it%run.Train.StopEvery == 0 && it != iters
+		reached := false
+		if onGrid && it%every != 0 {
+			rep, err := task.Generalization[T](pred, tk)
+			if err != nil {
+				if diverged(err) {
+					return divergeAt(it, err.Error())
+				}
+				return fail(err)
+			}
+			res.TestCurve = append(res.TestCurve, results.TestPoint{Iteration: it, TestMetric: results.Num(rep.Test.Metric)})
+			reached = stopEarly(run, tk.Metric(), rep.Test.Metric)
+		}
+		if it%every == 0 || it == iters || reached {
 			c, err := checkpoint(run, tk, tk64, net, pred, it, ck, sched.Rate(min(it, iters-1)), start)
 			if err != nil {
 				if diverged(err) {
@@ -273,7 +289,11 @@ func train[T kernels.Float](ctx context.Context, e *Env, run config.Run, rec pro
 			}
 			res.Trajectory = append(res.Trajectory, c.Checkpoint)
 			cp, vecs = &res.Trajectory[len(res.Trajectory)-1], c.vectors
-			if it == iters || (it > 0 && stopEarly(run, tk.Metric(), float64(c.TestMetric))) {
+			if onGrid && it%every == 0 {
+				res.TestCurve = append(res.TestCurve, results.TestPoint{Iteration: it, TestMetric: c.TestMetric})
+				reached = stopEarly(run, tk.Metric(), float64(c.TestMetric))
+			}
+			if it == iters || reached {
 				res.Final.Iterations = it
 				break
 			}
@@ -366,7 +386,7 @@ func saveWeights[T kernels.Float](dir, id string, it int, net *rnn.Network[T]) e
 }
 
 // stopEarly reports whether the test metric has reached run.Train.StopAtTest
-// (checked at checkpoints after the first update).
+// (checked on the train.stop_every grid after the first update).
 func stopEarly(run config.Run, m task.Metric, test float64) bool {
 	if run.Train.StopAtTest == 0 || math.IsNaN(test) {
 		return false

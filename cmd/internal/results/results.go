@@ -173,6 +173,13 @@ type Final struct {
 	GradNorm Num `json:"grad_norm"`
 }
 
+// TestPoint is the test metric at one iteration of the early-stopping grid
+// (config Train.StopEvery).
+type TestPoint struct {
+	Iteration  int `json:"iteration"`
+	TestMetric Num `json:"test_metric"`
+}
+
 // Result is everything recorded about one run.
 type Result struct {
 	Schema int    `json:"schema"`
@@ -189,7 +196,10 @@ type Result struct {
 	Metric     string       `json:"metric"`
 	Status     Status       `json:"status"`
 	Trajectory []Checkpoint `json:"trajectory"`
-	Final      Final        `json:"final"`
+	// TestCurve is the test metric on the early-stopping grid, for runs
+	// that stop at a test metric (config Train.StopAtTest); empty otherwise.
+	TestCurve []TestPoint `json:"test_curve,omitempty"`
+	Final     Final       `json:"final"`
 	// WallSeconds is the run's total time.
 	WallSeconds float64 `json:"wall_seconds"`
 }
