@@ -48,14 +48,15 @@ func drawPlot(p *plot.Plot, c draw.Canvas) {
 
 // linearTicks are tick marks at round numbers (1, 2 or 5 × 10^k apart)
 // with 4 to 10 labelled ticks and one unlabelled tick between each pair,
-// labels in the shortest form ("2500", not "2500.00").
-type linearTicks struct{}
+// labels in the shortest form ("2500", not "2500.00"). A positive minStep
+// bounds the step from below (1 for counts).
+type linearTicks struct{ minStep float64 }
 
-func (linearTicks) Ticks(lo, hi float64) []plot.Tick {
+func (lt linearTicks) Ticks(lo, hi float64) []plot.Tick {
 	if !(hi > lo) || math.IsInf(hi-lo, 0) {
 		return plot.DefaultTicks{}.Ticks(lo, hi)
 	}
-	step := niceStep((hi - lo) / 6)
+	step := math.Max(niceStep((hi-lo)/6), lt.minStep)
 	var ts []plot.Tick
 	start := math.Ceil(lo/step-1e-9) * step
 	for v := start; v <= hi+step*1e-9; v += step {
@@ -87,9 +88,10 @@ func niceStep(raw float64) float64 {
 
 // logTicks are tick marks for a log axis with at least three labels
 // whatever the range: the powers of ten (1, 10, 100, …) when the range
-// spans at least two decades, else also 2 and 5 times them, and within
-// less than a decade every integer multiple; the other multiples are
-// unlabelled minor ticks.
+// spans at least two decades (every k-th power over more than 6 decades),
+// else also 2 and 5 times them (the other
+// multiples are unlabelled minor ticks), and within a narrower range the
+// round values of linearTicks.
 type logTicks struct{}
 
 func (logTicks) Ticks(lo, hi float64) []plot.Tick {
@@ -97,10 +99,12 @@ func (logTicks) Ticks(lo, hi float64) []plot.Tick {
 		return nil
 	}
 	e0, e1 := int(math.Floor(math.Log10(lo))), int(math.Ceil(math.Log10(hi)))
-	label := func(m int) bool { return m == 1 }
+	k := max(1, (e1-e0+5)/6) // over many decades, every k-th power: at most about 7 labels
+	e := e0                  // the exponent of the tick being labelled
+	label := func(m int) bool { return m == 1 && (e-e0)%k == 0 }
 	count := func(f func(int) bool) int {
 		n := 0
-		for e := e0; e <= e1; e++ {
+		for e = e0; e <= e1; e++ {
 			for m := 1; m <= 9; m++ {
 				if v := float64(m) * math.Pow(10, float64(e)); f(m) && v >= lo*(1-1e-9) && v <= hi*(1+1e-9) {
 					n++
@@ -113,10 +117,12 @@ func (logTicks) Ticks(lo, hi float64) []plot.Tick {
 		label = func(m int) bool { return m == 1 || m == 2 || m == 5 }
 	}
 	if count(label) < 3 {
-		label = func(int) bool { return true }
+		// Less than about a decade: round values at a linear step
+		// (0.8, 1, 1.2, 1.4; 30, 40, …, 90), placed on the log scale.
+		return linearTicks{}.Ticks(lo, hi)
 	}
 	var ts []plot.Tick
-	for e := e0; e <= e1; e++ {
+	for e = e0; e <= e1; e++ {
 		for m := 1; m <= 9; m++ {
 			v := float64(m) * math.Pow(10, float64(e))
 			v, _ = strconv.ParseFloat(strconv.FormatFloat(v, 'g', 12, 64), 64) // 3e-1, not 0.30000000000000004

@@ -27,11 +27,14 @@ func TestLogTicks(t *testing.T) {
 	}{
 		{1, 1e4, []string{"1", "10", "100", "1000", "10000"}},
 		{3, 3000, []string{"10", "100", "1000"}},
+		// Over 17 decades, every third power of ten.
+		{1e-15, 10, []string{"1e-15", "1e-12", "1e-09", "1e-06", "0.001", "1"}},
 		// Less than two decades: 2 and 5 times the powers of ten too.
 		{20, 900, []string{"20", "50", "100", "200", "500"}},
-		// Within a decade: every multiple.
+		// Within a decade: round values at a linear step.
 		{30, 90, []string{"30", "40", "50", "60", "70", "80", "90"}},
 		{0.2, 0.7, []string{"0.2", "0.3", "0.4", "0.5", "0.6", "0.7"}},
+		{0.77, 1.42, []string{"0.8", "1", "1.2", "1.4"}},
 	} {
 		got := labels(logTicks{}.Ticks(c.lo, c.hi), c.lo, c.hi)
 		if len(got) != len(c.want) {

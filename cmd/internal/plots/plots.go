@@ -153,6 +153,7 @@ func Histograms(title, xlabel string, series []Series, bins int) (*plot.Plot, er
 		p.Legend.Add(fmt.Sprintf("%s (n=%d)", s.Label, len(vals)), h)
 	}
 	p.Y.Min = 0
+	p.Y.Tick.Marker = linearTicks{minStep: 1} // run counts
 	return p, nil
 }
 
@@ -176,7 +177,7 @@ type Fit struct {
 // the x range and the fit's text appended to the title (Fig. 2 D–F).
 func Scatter(title, xlabel, ylabel string, pts []Point, fit *Fit) (*plot.Plot, error) {
 	if fit != nil && fit.Text != "" {
-		title += "\n" + fit.Text
+		title += "\n" + strings.ReplaceAll(fit.Text, "; ", "\n") // one statistic per line
 	}
 	p := newPlot(title, xlabel, ylabel)
 	groups := map[string]plotter.XYs{}
@@ -439,6 +440,7 @@ func LogStrip(title, ylabel string, series []Series) (*plot.Plot, error) {
 	}
 	p.NominalX(names...)
 	p.X.Min, p.X.Max = -0.6, float64(i)-0.4
+	p.Y.Min, p.Y.Max = p.Y.Min/1.1, p.Y.Max*1.1 // room around the extreme marks
 	p.Legend = plot.NewLegend()
 	return p, nil
 }
