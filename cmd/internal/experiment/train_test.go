@@ -28,7 +28,7 @@ func TestTrainEveryRule(t *testing.T) {
 	var e Env
 	for _, rule := range config.Rules() {
 		run := tiny(rule, 1)
-		if rule == config.TBPTT {
+		if rule == "tbptt" {
 			run.Train.TruncK = 3
 		}
 		res := e.Train(context.Background(), run, nil)
@@ -44,10 +44,10 @@ func TestTrainEveryRule(t *testing.T) {
 			}
 		}
 		a := float64(res.Trajectory[0].Alpha)
-		if rule == config.BPTT && !math.IsNaN(a) {
+		if rule == "bptt" && !math.IsNaN(a) {
 			t.Errorf("BPTT has alpha %v", a)
 		}
-		if rule != config.BPTT && math.IsNaN(a) {
+		if rule != "bptt" && math.IsNaN(a) {
 			t.Errorf("%s: no alpha", rule)
 		}
 		if res.Metric != "mse" || math.IsNaN(float64(res.Final.Gap)) {
@@ -62,7 +62,7 @@ func TestTrainEveryRule(t *testing.T) {
 
 func TestTrainDeterministic(t *testing.T) {
 	var e Env
-	run := tiny(config.ThreeFactor, 3)
+	run := tiny("three-factor", 3)
 	a := e.Train(context.Background(), run, nil)
 	prev := runtime.GOMAXPROCS(1)
 	b := e.Train(context.Background(), run, nil)
@@ -79,27 +79,27 @@ func TestTrainDeterministic(t *testing.T) {
 
 func TestTrainDivergesAndFails(t *testing.T) {
 	var e Env
-	run := tiny(config.BPTT, 1)
+	run := tiny("bptt", 1)
 	run.Train.LR = 50
 	res := e.Train(context.Background(), run, nil)
 	if res.Status.State != results.Diverged || res.Status.Reason == "" {
 		t.Errorf("lr 50: %+v", res.Status)
 	}
-	bad := tiny(config.BPTT, 1)
+	bad := tiny("bptt", 1)
 	bad.Train.LR = -1
 	if res := e.Train(context.Background(), bad, nil); res.Status.State != results.Failed || !strings.Contains(res.Status.Reason, "train.lr") {
 		t.Errorf("invalid config: %+v", res.Status)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if res := e.Train(ctx, tiny(config.BPTT, 1), nil); res != nil {
+	if res := e.Train(ctx, tiny("bptt", 1), nil); res != nil {
 		t.Error("cancelled run returned a result")
 	}
 }
 
 func TestTrainExtras(t *testing.T) {
 	var e Env
-	run := tiny(config.ThreeFactor, 2)
+	run := tiny("three-factor", 2)
 	run.Model.N = 12
 	run.Hessian.TopK = 20
 	run.Hessian.Flatness = true
@@ -115,12 +115,12 @@ func TestTrainExtras(t *testing.T) {
 	if math.IsNaN(float64(res.Trajectory[1].AlignEps)) || math.IsNaN(float64(res.Trajectory[1].AlignG)) {
 		t.Errorf("alignment missing: %+v", res.Trajectory[1])
 	}
-	f32 := tiny(config.MDGL, 1)
+	f32 := tiny("mdgl", 1)
 	f32.Model.Precision = "float32"
 	if res := e.Train(context.Background(), f32, nil); res.Status.State != results.Finished {
 		t.Errorf("float32: %+v", res.Status)
 	}
-	dms := tiny(config.BPTT, 1)
+	dms := tiny("bptt", 1)
 	dms.Task = config.DMS
 	dms.DMS.NALIF = 8
 	dms.DMS.Delay, dms.DMS.MaxDelay = 4, 6
@@ -147,7 +147,7 @@ func TestTrainStopsEarly(t *testing.T) {
 		{"explicit grid", 40, 100, 10, 1e9, 10, []int{10}, []int{0, 10}},
 		{"unreachable target", 120, 100, 0, 1e-12, 120, []int{50, 100}, []int{0, 100, 120}},
 	} {
-		run := tiny(config.BPTT, 1)
+		run := tiny("bptt", 1)
 		run.Train.Iterations, run.Hessian.Every, run.Train.StopEvery, run.Train.StopAtTest = c.iters, c.every, c.stopEvery, c.target
 		res := e.Train(context.Background(), run, nil)
 		if res.Status.State != results.Finished || res.Final.Iterations != c.wantStop {
@@ -174,7 +174,7 @@ func TestTrainStopsEarly(t *testing.T) {
 		}
 	}
 	// Runs that do not stop early record no test curve.
-	if res := e.Train(context.Background(), tiny(config.BPTT, 1), nil); len(res.TestCurve) != 0 {
+	if res := e.Train(context.Background(), tiny("bptt", 1), nil); len(res.TestCurve) != 0 {
 		t.Errorf("test curve without early stopping: %v", res.TestCurve)
 	}
 }
@@ -186,7 +186,7 @@ func TestFinalGradNorm(t *testing.T) {
 	var e Env
 	norms := map[int]float64{}
 	for _, iters := range []int{1, 40} {
-		run := tiny(config.BPTT, 2)
+		run := tiny("bptt", 2)
 		run.Train.Iterations, run.Hessian.Every = iters, 1
 		res := e.Train(context.Background(), run, nil)
 		g := float64(res.Final.GradNorm)

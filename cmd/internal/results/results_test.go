@@ -62,7 +62,7 @@ func TestNumJSON(t *testing.T) {
 
 func TestWriteReadRoundTrip(t *testing.T) {
 	dir := t.TempDir()
-	r := sample(1, config.BPTT)
+	r := sample(1, "bptt")
 	p, err := Write(dir, r)
 	if err != nil {
 		t.Fatal(err)
@@ -89,7 +89,7 @@ func TestWriteReadRoundTrip(t *testing.T) {
 
 func TestDone(t *testing.T) {
 	dir := t.TempDir()
-	r := sample(2, config.ThreeFactor)
+	r := sample(2, "three-factor")
 	r.Status = Status{State: Failed, Reason: "no data"}
 	Write(dir, r)
 	if Done(dir, r.ID) {
@@ -107,7 +107,7 @@ func TestDone(t *testing.T) {
 }
 
 func TestSameOutcomeIgnoresWallTime(t *testing.T) {
-	a, b := sample(1, config.BPTT), sample(1, config.BPTT)
+	a, b := sample(1, "bptt"), sample(1, "bptt")
 	b.WallSeconds = 99
 	b.Trajectory[1].WallSeconds = 42
 	b.Versions.Go = "go0"
@@ -123,10 +123,10 @@ func TestSameOutcomeIgnoresWallTime(t *testing.T) {
 func TestLoadDirMergesShards(t *testing.T) {
 	root := t.TempDir()
 	s0, s1 := filepath.Join(root, "shard0"), filepath.Join(root, "shard1")
-	a, b, c := sample(1, config.BPTT), sample(2, config.BPTT), sample(1, config.MDGL)
+	a, b, c := sample(1, "bptt"), sample(2, "bptt"), sample(1, "mdgl")
 	Write(s0, a)
 	Write(s1, b)
-	failed := sample(1, config.MDGL)
+	failed := sample(1, "mdgl")
 	failed.Status = Status{State: Failed, Reason: "x"}
 	Write(s0, failed)
 	Write(s1, c) // same ID as failed, final: must win
@@ -183,8 +183,8 @@ func TestReadRejects(t *testing.T) {
 }
 
 func TestCSV(t *testing.T) {
-	a := sample(1, config.BPTT)
-	empty := sample(3, config.MDGL)
+	a := sample(1, "bptt")
+	empty := sample(3, "mdgl")
 	empty.Trajectory = nil
 	empty.Status = Status{State: Diverged, Step: 5, Reason: "NaN"}
 	var buf bytes.Buffer
@@ -231,7 +231,7 @@ func TestCSV(t *testing.T) {
 			t.Errorf("%s = %q, want %q", key, got, want)
 		}
 	}
-	if recs[3][col["config.rule"]] != config.MDGL {
+	if recs[3][col["config.rule"]] != "mdgl" {
 		t.Errorf("config.rule of the diverged run: %q", recs[3][col["config.rule"]])
 	}
 }
@@ -262,15 +262,32 @@ func TestCSVColumnsFromStructs(t *testing.T) {
 	for i := range ft.NumField() {
 		f := ft.Field(i)
 		name := "final_" + strings.Split(f.Tag.Get("json"), ",")[0]
-		_, ok := col[name]
-		if want := f.Type.Kind() != reflect.Slice; ok != want {
-			t.Errorf("field %s: column %s present %v, want %v", f.Name, name, ok, want)
+		switch f.Type.Kind() {
+		case reflect.Slice:
+			if _, ok := col[name]; ok {
+				t.Errorf("slice field %s has a column", f.Name)
+			}
+		case reflect.Pointer: // a struct's fields, prefixed
+			found := false
+			for _, h := range CSVHeader {
+				found = found || strings.HasPrefix(h, name+"_")
+			}
+			if !found {
+				t.Errorf("field %s: no column %s_*", f.Name, name)
+			}
+		default:
+			if _, ok := col[name]; !ok {
+				t.Errorf("field %s: no column %s", f.Name, name)
+			}
 		}
 	}
-	r := sample(2, config.BPTT)
+	r := sample(2, "bptt")
 	r.Final.Iterations, r.Final.Loss, r.Final.Gamma, r.Final.MeanAlpha = 77, 0.125, 1.5, NaN()
+	r.Final.LambdaBatches = &LambdaBatches{Values: []Num{2, 4}, Mean: 3, SE: 1, NBatches: 2}
+	nilPtr := sample(3, "bptt")
+	nilPtr.Final.LambdaBatches = nil
 	var buf bytes.Buffer
-	if err := WriteCSV(&buf, []*Result{r}); err != nil {
+	if err := WriteCSV(&buf, []*Result{r, nilPtr}); err != nil {
 		t.Fatal(err)
 	}
 	recs, err := csv.NewReader(&buf).ReadAll()
@@ -281,10 +298,14 @@ func TestCSVColumnsFromStructs(t *testing.T) {
 		{"final_iterations", "77"}, {"final_loss", "0.125"}, {"final_gamma", "1.5"}, {"final_mean_alpha", ""},
 		{"lambda_converged", fmt.Sprint(r.Trajectory[0].Lambda.Converged)},
 		{"lambda_iterations", fmt.Sprint(r.Trajectory[0].Lambda.Iterations)},
+		{"final_lambda_batches_mean", "3"}, {"final_lambda_batches_se", "1"}, {"final_lambda_batches_n_batches", "2"},
 	} {
 		if got := recs[1][col[c.col]]; got != c.want {
 			t.Errorf("%s = %q, want %q", c.col, got, c.want)
 		}
+	}
+	if got := recs[len(recs)-1][col["final_lambda_batches_mean"]]; got != "" {
+		t.Errorf("nil LambdaBatches: cell %q, want empty", got)
 	}
 }
 
