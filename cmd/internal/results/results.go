@@ -124,7 +124,8 @@ type Checkpoint struct {
 	Iteration int `json:"iteration"`
 	// LR is the learning rate in force.
 	LR Num `json:"lr"`
-	// Loss is the training loss (with the L2 term) at this iteration.
+	// Loss is the task's data loss on the training set at this iteration,
+	// without the L2 term.
 	Loss Num `json:"loss"`
 	// TrainMetric and TestMetric are accuracy (seqmnist, dms) or MSE (patterngen).
 	TrainMetric Num `json:"train_metric"`
