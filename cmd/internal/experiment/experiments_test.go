@@ -139,6 +139,26 @@ func TestReportIsTheExperiments(t *testing.T) {
 	if s := reports["theorem1"].Summary; !strings.Contains(s, "Theorem 1") || strings.Contains(s, "within") {
 		t.Errorf("theorem1 summary is not Theorem 1's:\n%s", s)
 	}
+	// The reused runs record theorem1 too, so that a report of the folder
+	// (hessrnn report) finds them for theorem1; fig2's own runs stay fig2's.
+	set, err := results.LoadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := map[string]int{}
+	for _, r := range set.Runs {
+		for _, e := range []string{"fig2", "theorem1"} {
+			if r.BelongsTo(e) {
+				in[e]++
+			}
+		}
+		if r.Experiment != "fig2" {
+			t.Errorf("run %s: experiment %q, want fig2 (which computed it)", r.ID, r.Experiment)
+		}
+	}
+	if in["fig2"] != 12 || in["theorem1"] != 12 {
+		t.Errorf("runs belonging to fig2 and theorem1: %v, want 12 each", in)
+	}
 }
 
 // TestPhaseCounts checks that a two-phase experiment (table1) counts each

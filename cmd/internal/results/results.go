@@ -206,12 +206,17 @@ type TestPoint struct {
 type Result struct {
 	Schema int    `json:"schema"`
 	ID     string `json:"id"`
-	// Experiment names the experiment the run belongs to (e.g. "fig3").
-	Experiment string     `json:"experiment,omitempty"`
-	Label      string     `json:"label"`
-	Config     config.Run `json:"config"`
-	Seed       uint64     `json:"seed"`
-	Versions   Versions   `json:"versions"`
+	// Experiment names the experiment the run belongs to (e.g. "fig3"):
+	// the one that computed it.
+	Experiment string `json:"experiment,omitempty"`
+	// AlsoIn names the later experiments that reused the run (same
+	// configuration) instead of computing it again, so that a report of
+	// one of them finds it (see BelongsTo).
+	AlsoIn   []string   `json:"also_in,omitempty"`
+	Label    string     `json:"label"`
+	Config   config.Run `json:"config"`
+	Seed     uint64     `json:"seed"`
+	Versions Versions   `json:"versions"`
 	// SIMD is the active kernel level (kernels.Active()).
 	SIMD string `json:"simd"`
 	// Metric names the metric: "accuracy" or "mse".
@@ -269,6 +274,26 @@ func (f *Final) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+// BelongsTo reports whether the run belongs to the named experiment: it
+// computed the run or reused it (AlsoIn).
+func (r *Result) BelongsTo(experiment string) bool {
+	if r.Experiment == experiment {
+		return true
+	}
+	for _, e := range r.AlsoIn {
+		if e == experiment {
+			return true
+		}
+	}
+	return false
+}
+
+// Experiments returns the experiments the run belongs to: Experiment, then
+// AlsoIn.
+func (r *Result) Experiments() []string {
+	return append([]string{r.Experiment}, r.AlsoIn...)
+}
+
 // Marshal encodes r as indented JSON.
 func (r *Result) Marshal() ([]byte, error) {
 	b, err := json.MarshalIndent(r, "", "  ")
@@ -279,12 +304,13 @@ func (r *Result) Marshal() ([]byte, error) {
 }
 
 // SameOutcome reports whether a and b record the same computation: equal
-// in everything except wall-clock times and software versions. The e2e test
+// in everything except wall-clock times, software versions and AlsoIn. The e2e test
 // uses it to compare a resumed sweep with an uninterrupted one.
 func SameOutcome(a, b *Result) bool {
 	ca, cb := *a, *b
 	ca.WallSeconds, cb.WallSeconds = 0, 0
 	ca.Versions, cb.Versions = Versions{}, Versions{}
+	ca.AlsoIn, cb.AlsoIn = nil, nil // bookkeeping of reuse, not the computation
 	ca.Config.SeqMNIST.Data, cb.Config.SeqMNIST.Data = "", ""
 	ca.Trajectory = stripWall(a.Trajectory)
 	cb.Trajectory = stripWall(b.Trajectory)

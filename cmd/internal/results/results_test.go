@@ -333,3 +333,25 @@ func TestFinalMissingFieldsAreNaN(t *testing.T) {
 		}
 	}
 }
+
+func TestBelongsTo(t *testing.T) {
+	r := &Result{Experiment: "fig2", AlsoIn: []string{"theorem1"}}
+	for _, c := range []struct {
+		exp  string
+		want bool
+	}{{"fig2", true}, {"theorem1", true}, {"fig3", false}, {"", false}} {
+		if got := r.BelongsTo(c.exp); got != c.want {
+			t.Errorf("BelongsTo(%q) = %v, want %v", c.exp, got, c.want)
+		}
+	}
+	if got := r.Experiments(); len(got) != 2 || got[0] != "fig2" || got[1] != "theorem1" {
+		t.Errorf("Experiments() = %v", got)
+	}
+	// Reuse is bookkeeping: it does not change the outcome.
+	a := sample(1, "bptt")
+	b := *a
+	b.AlsoIn = []string{"theorem1"}
+	if !SameOutcome(a, &b) {
+		t.Error("AlsoIn changed SameOutcome")
+	}
+}
