@@ -14,6 +14,7 @@ import (
 	"github.com/hessrnn/hessrnn/eig"
 	"github.com/hessrnn/hessrnn/rnn"
 	"github.com/hessrnn/hessrnn/rnn/task"
+	"github.com/hessrnn/hessrnn/rules"
 )
 
 // TestFinalLambdaFullBatch: a full-batch task's Hessian batches are all the
@@ -21,7 +22,7 @@ import (
 // once, with n_batches 1, SE 0 and the reason recorded.
 func TestFinalLambdaFullBatch(t *testing.T) {
 	var e Env
-	for _, rule := range []string{"bptt", "mdgl"} {
+	for _, rule := range []string{rules.BPTT.String(), rules.MDGL.String()} {
 		run := tiny(rule, 3)
 		res := e.Train(context.Background(), run, nil)
 		if res.Status.State != results.Finished {
@@ -59,7 +60,7 @@ func (v varyingHessian) HessianBatch(k int) (*rnn.Batch[float64], error) {
 // Lanczos with a tighter tolerance), and the mean and standard error.
 func TestFinalLambdaBatches(t *testing.T) {
 	var e Env
-	run := tiny("bptt", 1)
+	run := tiny(rules.BPTT.String(), 1)
 	run.Hessian.FinalBatches = 4
 	run = run.Resolve()
 	pt, err := makeTask[float64](&e, run)

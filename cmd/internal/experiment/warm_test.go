@@ -8,6 +8,7 @@ import (
 
 	"github.com/hessrnn/hessrnn/cmd/internal/config"
 	"github.com/hessrnn/hessrnn/cmd/internal/results"
+	"github.com/hessrnn/hessrnn/rules"
 )
 
 // TestWarmStartAlongTraining trains real small runs twice, with warm-started
@@ -23,10 +24,10 @@ func TestWarmStartAlongTraining(t *testing.T) {
 		mod  func(*config.Run)
 	}{
 		{"bptt lanczos", func(r *config.Run) {}},
-		{"three-factor lanczos", func(r *config.Run) { r.Rule = "three-factor" }},
-		{"rf-three-factor top-k", func(r *config.Run) { r.Rule = "rf-three-factor"; r.Hessian.AlignK = 5 }},
+		{"three-factor lanczos", func(r *config.Run) { r.Rule = rules.EProp.String() }},
+		{"rf-three-factor top-k", func(r *config.Run) { r.Rule = rules.RFLO.String(); r.Hessian.AlignK = 5 }},
 	} {
-		run := tiny("bptt", 2)
+		run := tiny(rules.BPTT.String(), 2)
 		run.Model.N = 24
 		run.Train.Iterations, run.Hessian.Every = 60, 5
 		tc.mod(&run)
