@@ -535,7 +535,6 @@ func (v *view) alpha() {
 	}
 	if p, err := plots.Bands(v.title+": step length α = <ĝ,g>/|g|² (W_rec)", "iteration", "α", alpha, false); err == nil {
 		plots.AddHLines(p, plots.HLine{Label: "α = 1 (exact)", Y: 1, Color: plots.Color("BPTT")})
-		p.Y.Max += 0.25 * (p.Y.Max - p.Y.Min)
 		v.save(p, "alpha", "Relative step length α of each rule's update along the exact gradient (Eq. 6), mean ± std; Three-factor theory applies Three-factor's α to BPTT (Fig. 4 A).")
 	}
 	t := report.Table{Caption: "Eq. 6 decomposition ĝ = αg + ε on W_rec, over all checkpoints of all runs (mean ± std), and α at convergence (last quarter of the checkpoints)",
@@ -569,6 +568,7 @@ func (v *view) matched() {
 	}
 	t := report.Table{Caption: "Three-factor theory (BPTT with Three-factor's step length α) against Three-factor and BPTT, paired by seed (Fig. 4, Fig. 6): λ_max as the geometric mean ratio with its 95% bootstrap CI and the Wilcoxon signed-rank test of the log ratios; the gap as the mean difference with its 95% bootstrap CI and the Wilcoxon signed-rank test (two-sided). Pairs lost are seeds where either run diverged or failed.",
 		Header: []string{"comparison", "pairs", "pairs lost", "λ_max ratio (geometric mean)", "95% CI", "λ_max Wilcoxon p", "gap difference (mean)", "95% CI", "gap Wilcoxon p"}}
+	var ss []plots.Series
 	for i, o := range []*group{tf, bp} {
 		if o == nil {
 			continue
@@ -584,9 +584,19 @@ func (v *view) matched() {
 			fmtCI(lr.CILow, lr.CIHigh), fmtP(lr.Wilcoxon.P), fmt.Sprintf("%.3g", gd.Mean), fmtCI(gd.CILow, gd.CIHigh), fmtP(gd.Wilcoxon.P)})
 		fmt.Fprintf(&v.txt, "  Three-factor theory vs %s: λ_max ×%.3g %s (geometric mean ratio, 95%% CI), larger in %d/%d pairs, Wilcoxon p = %s%s\n",
 			o.label, lr.GeoMean, fmtCI(lr.CILow, lr.CIHigh), lr.Larger, lr.N, fmtP(lr.Wilcoxon.P), lostNote(lr.Lost))
+		var r []float64
+		for k := range lx {
+			r = append(r, lx[k]/ly[k])
+		}
+		ss = append(ss, plots.Series{Label: "vs " + o.label, Values: r, Color: plots.Color(o.label)})
 	}
-	if len(t.Rows) > 0 {
-		v.sec.Tables = append(v.sec.Tables, t)
+	if len(t.Rows) == 0 {
+		return
+	}
+	v.sec.Tables = append(v.sec.Tables, t)
+	if p, err := plots.LogStrip(v.title+": Three-factor theory's final λ_max, same seed", "λ_max(Three-factor theory) / λ_max(other)", ss); err == nil {
+		plots.AddHLines(p, plots.HLine{Label: "ratio 1", Y: 1, Color: color.NRGBA{120, 120, 120, 255}})
+		v.save(p, "matched_ratio", "Final λ_max of each Three-factor theory run divided by that of the Three-factor run and of the BPTT run with the same seed, log axis; the tick is the median and the bar the interquartile range (Fig. 4: Three-factor theory should track Three-factor, ratio near 1, and lie above BPTT).")
 	}
 }
 
