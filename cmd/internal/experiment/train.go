@@ -264,15 +264,20 @@ func train[T kernels.Float](ctx context.Context, e *Env, run config.Run, rec pro
 		onGrid := run.Train.StopEvery > 0 && it > 0 && it%run.Train.StopEvery == 0 && it != iters
 		reached := false
 		if onGrid && it%every != 0 {
-			rep, err := task.Generalization[T](pred, tk)
+			// The test set only, as Generalization scores it.
+			tests := tk.Tests()
+			if len(tests) == 0 {
+				return fail(fmt.Errorf("task %s has no test set", tk.Name()))
+			}
+			sc, err := task.Evaluate[T](pred, tests[0], tk.Loss(), tk.Metric())
 			if err != nil {
 				if diverged(err) {
 					return divergeAt(it, err.Error())
 				}
 				return fail(err)
 			}
-			res.TestCurve = append(res.TestCurve, results.TestPoint{Iteration: it, TestMetric: results.Num(rep.Test.Metric)})
-			reached = stopEarly(run, tk.Metric(), rep.Test.Metric)
+			res.TestCurve = append(res.TestCurve, results.TestPoint{Iteration: it, TestMetric: results.Num(sc.Metric)})
+			reached = stopEarly(run, tk.Metric(), sc.Metric)
 		}
 		if it%every == 0 || it == iters || reached {
 			c, err := checkpoint(run, tk, tk64, net, pred, it, ck, sched.Rate(min(it, iters-1)), start, warm)
