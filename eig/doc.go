@@ -22,6 +22,11 @@
 //     a weight matrix (Petzka et al. 2021), exact and unbiased stochastic.
 //   - Alignment: the energy fraction of a vector in a top-k eigenspace.
 //
+// Power, Lanczos, Leading and Subspace answer in one type, Result: the
+// eigenvalues in Values (the leading one is Values[0]), their vectors,
+// residuals, Status and the number of operator applications. Power returns
+// it inside a PowerResult, with its own estimate ‖Hv‖ (Abs) beside it.
+//
 // # Operators
 //
 // An Operator has Dim() and Apply(dst, src []float64) with dst = H src. Apply

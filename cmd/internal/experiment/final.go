@@ -84,11 +84,14 @@ func batchLambda[T kernels.Float](run config.Run, tk64 task.Task[float64], net *
 			return 0, err
 		}
 	}
+	var r eig.Result
 	if h.Method == "power" && h.AlignK == 0 {
-		r, err := eig.Power(op, eig.PowerSettings{Tol: h.Tol, MaxIter: h.MaxIter, Seed: seed, Start: x0})
-		return r.Rayleigh, err
+		var p eig.PowerResult
+		p, err = eig.Power(op, eig.PowerSettings{Tol: h.Tol, MaxIter: h.MaxIter, Seed: seed, Start: x0})
+		r = p.Result
+	} else {
+		r, err = eig.Leading(op, eig.LanczosSettings{Tol: h.Tol, Seed: seed, Start: x0, MaxApplies: max(h.MaxIter, 64)})
 	}
-	r, err := eig.Leading(op, eig.LanczosSettings{Tol: h.Tol, Seed: seed, Start: x0, MaxApplies: max(h.MaxIter, 64)})
 	if err != nil {
 		return 0, err
 	}

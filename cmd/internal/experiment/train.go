@@ -447,30 +447,24 @@ func checkpoint[T kernels.Float](run config.Run, tk task.Task[T], tk64 task.Task
 			return c, err
 		}
 	}
+	var r eig.Result
 	switch {
 	case h.AlignK > 0:
 		k := min(h.AlignK, op.Dim())
-		r, err := eig.Lanczos(op, k, eig.LanczosSettings{Which: eig.LargestMagnitude, Tol: h.Tol, Seed: seed, Start: x0, MaxApplies: max(h.MaxIter, 20*(2*k+32))})
-		if err != nil {
-			return c, err
-		}
-		c.Lambda = results.Lambda{Value: results.Num(r.Values[0]), Iterations: r.Applies, Residual: results.Num(r.Residuals[0]), Converged: r.Status == eig.Converged}
-		c.vectors, c.warm = r.Vectors, r.Vectors
+		r, err = eig.Lanczos(op, k, eig.LanczosSettings{Which: eig.LargestMagnitude, Tol: h.Tol, Seed: seed, Start: x0, MaxApplies: max(h.MaxIter, 20*(2*k+32))})
+		c.vectors = r.Vectors
 	case h.Method == "power":
-		r, err := eig.Power(op, eig.PowerSettings{Tol: h.Tol, MaxIter: h.MaxIter, Seed: seed, Start: x0})
-		if err != nil {
-			return c, err
-		}
-		c.Lambda = results.Lambda{Value: results.Num(r.Rayleigh), Iterations: r.Applies, Residual: results.Num(r.Residual), Converged: r.Converged()}
-		c.warm = mat.NewDense(len(r.Vector), 1, r.Vector)
+		var p eig.PowerResult
+		p, err = eig.Power(op, eig.PowerSettings{Tol: h.Tol, MaxIter: h.MaxIter, Seed: seed, Start: x0})
+		r = p.Result
 	default:
-		r, err := eig.Leading(op, eig.LanczosSettings{Tol: h.Tol, Seed: seed, Start: x0, MaxApplies: max(h.MaxIter, 64)})
-		if err != nil {
-			return c, err
-		}
-		c.Lambda = results.Lambda{Value: results.Num(r.Values[0]), Iterations: r.Applies, Residual: results.Num(r.Residuals[0]), Converged: r.Status == eig.Converged}
-		c.warm = r.Vectors
+		r, err = eig.Leading(op, eig.LanczosSettings{Tol: h.Tol, Seed: seed, Start: x0, MaxApplies: max(h.MaxIter, 64)})
 	}
+	if err != nil {
+		return c, err
+	}
+	c.Lambda = results.Lambda{Value: results.Num(r.Values[0]), Iterations: r.Applies, Residual: results.Num(r.Residuals[0]), Converged: r.Converged()}
+	c.warm = r.Vectors
 	c.WallSeconds = time.Since(start).Seconds()
 	return c, nil
 }
