@@ -1031,6 +1031,8 @@ func (v *view) theorem() {
 			continue
 		}
 		logY := allPositive(b.Mean)
+		// The panel's title names the rule; the legend says what is drawn.
+		b.Color, b.Label = plots.Color(g.label), "median, IQR"
 		p, err := plots.Bands(g.label, "iteration", "λ_max", []plots.Band{b}, logY)
 		if err != nil {
 			continue
