@@ -170,6 +170,12 @@ type Train struct {
 	// reaches this value (accuracy at least, or MSE at most); 0 never stops
 	// early. Table 1 uses it to stop BPTT at Three-factor's test accuracy.
 	StopAtTest float64 `toml:"stop_at_test" json:"stop_at_test"`
+	// StopEvery is the grid, in iterations, on which StopAtTest is checked,
+	// independent of the Hessian checkpoints (the test metric is evaluated
+	// and recorded in Result.TestCurve there); 0 means DefaultStopEvery
+	// when StopAtTest is set. Without StopAtTest it stays 0 and is left
+	// out of the run's identity, so other runs keep their IDs.
+	StopEvery int `toml:"stop_every" json:"stop_every,omitempty"`
 	// DivergeLoss marks a run as diverged when the loss exceeds it (or is NaN/Inf).
 	DivergeLoss float64 `toml:"diverge_loss" json:"diverge_loss"`
 }
@@ -342,6 +348,9 @@ func (r Run) Resolve() Run {
 	if r.Train.Schedule == "step" && r.Train.DecayEvery == 0 {
 		r.Train.DecayEvery = max(1, r.Train.Iterations/30)
 	}
+	if r.Train.StopAtTest != 0 && r.Train.StopEvery == 0 {
+		r.Train.StopEvery = DefaultStopEvery
+	}
 	if r.Train.TruncK == 0 && r.Kind() == rules.TBPTT {
 		r.Train.TruncK = r.Steps()
 	}
@@ -401,6 +410,11 @@ func (r Run) Label() Label {
 	l.Variant.EarlyStopped = r.Train.StopAtTest != 0
 	return l
 }
+
+// DefaultStopEvery is the grid of early stopping at a test metric
+// (Train.StopEvery): Table 1 matches the test metric every 50 iterations,
+// so that where BPTT stops does not depend on the Hessian interval.
+const DefaultStopEvery = 50
 
 // Label identifies the runs that reports group together: a rule, its
 // TBPTT window and a variant of the training. It is comparable; its

@@ -106,6 +106,7 @@ func (r Run) Validate() error {
 	v.oneOf("train.alpha_mode", t.AlphaMode, "per-iteration", "constant")
 	v.floatIn("train.alpha", t.Alpha, 0, 100, true, false)
 	v.floatIn("train.stop_at_test", t.StopAtTest, 0, math.MaxFloat64, false, false)
+	v.intIn("train.stop_every", t.StopEvery, 0, 100_000_000, false)
 	v.floatIn("train.diverge_loss", t.DivergeLoss, 0, math.MaxFloat64, true, false)
 
 	h := r.Hessian

@@ -131,9 +131,25 @@ func (e *Env) RunExperiment(ctx context.Context, spec Spec, base config.Run, see
 			return total, nil, err
 		}
 		if !more || opts.Shard.Count > 1 {
-			return total, done, nil
+			return total, done, markReused(opts.Out, spec.Name, done)
 		}
 	}
+}
+
+// markReused records in the result files of dir that the experiment named
+// reused them (Result.AlsoIn), for the runs it planned that another
+// experiment computed, so that "hessrnn report" finds them for its report.
+func markReused(dir, name string, done []*results.Result) error {
+	for _, r := range done {
+		if r.BelongsTo(name) {
+			continue
+		}
+		r.AlsoIn = append(r.AlsoIn, name)
+		if _, err := results.Write(dir, r); err != nil {
+			return fmt.Errorf("experiment %s: recording the reuse of %s: %w", name, r.ID, err)
+		}
+	}
+	return nil
 }
 
 // Collect loads the results of the given runs from dir (missing ones are

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/hessrnn/hessrnn/cmd/internal/config"
@@ -313,7 +314,28 @@ func train[T kernels.Float](ctx context.Context, e *Env, run config.Run, rec pro
 		}
 		var cp *results.Checkpoint
 		var vecs *mat.Dense
-		if it%every == 0 || it == iters {
+		// Early stopping at a test metric is checked on its own grid
+		// (train.stop_every), independent of the Hessian checkpoints; a
+		// grid point that reaches the target becomes the last checkpoint.
+		onGrid := run.Train.StopEvery > 0 && it > 0 && it%run.Train.StopEvery == 0 && it != iters
+		reached := false
+		if onGrid && it%every != 0 {
+			// The test set only, as Generalization scores it.
+			tests := tk.Tests()
+			if len(tests) == 0 {
+				return fail(fmt.Errorf("task %s has no test set", tk.Name()))
+			}
+			sc, err := task.Evaluate[T](pred, tests[0], tk.Loss(), tk.Metric())
+			if err != nil {
+				if diverged(err) {
+					return divergeAt(it, err.Error())
+				}
+				return fail(err)
+			}
+			res.TestCurve = append(res.TestCurve, results.TestPoint{Iteration: it, TestMetric: results.Num(sc.Metric)})
+			reached = stopEarly(run, tk.Metric(), sc.Metric)
+		}
+		if it%every == 0 || it == iters || reached {
 			c, err := checkpoint(run, tk, tk64, net, pred, it, ck, sched.Rate(min(it, iters-1)), start, warm)
 			if err != nil {
 				if diverged(err) {
@@ -330,7 +352,11 @@ func train[T kernels.Float](ctx context.Context, e *Env, run config.Run, rec pro
 			}
 			res.Trajectory = append(res.Trajectory, c.Checkpoint)
 			cp, vecs = &res.Trajectory[len(res.Trajectory)-1], c.vectors
-			if it == iters || (it > 0 && stopEarly(run, tk.Metric(), float64(c.TestMetric))) {
+			if onGrid && it%every == 0 {
+				res.TestCurve = append(res.TestCurve, results.TestPoint{Iteration: it, TestMetric: c.TestMetric})
+				reached = stopEarly(run, tk.Metric(), float64(c.TestMetric))
+			}
+			if it == iters || reached {
 				res.Final.Iterations = it
 				break
 			}
@@ -398,6 +424,11 @@ func train[T kernels.Float](ctx context.Context, e *Env, run config.Run, rec pro
 		}
 		res.Final.MeanAlpha = results.Num(s / float64(len(alphas)))
 	}
+	if g, err := gradNorm(tk64, net, ck-1); err == nil {
+		res.Final.GradNorm = results.Num(g)
+	} else if !diverged(err) {
+		return fail(err)
+	}
 	if err := finalExtras(run, tk64, net, ck, res); err != nil {
 		if diverged(err) {
 			return divergeAt(res.Final.Iterations, err.Error())
@@ -425,7 +456,7 @@ func saveWeights[T kernels.Float](dir, id string, it int, net *rnn.Network[T]) e
 }
 
 // stopEarly reports whether the test metric has reached run.Train.StopAtTest
-// (checked at checkpoints after the first update).
+// (checked on the train.stop_every grid after the first update).
 func stopEarly(run config.Run, m task.Metric, test float64) bool {
 	if run.Train.StopAtTest == 0 || math.IsNaN(test) {
 		return false
@@ -507,6 +538,23 @@ func wrecHVP[T kernels.Float](tk64 task.Task[float64], net *rnn.Network[T], ck i
 		return nil, nil, err
 	}
 	return net64, hvp, nil
+}
+
+// gradNorm returns ‖∇L‖, the norm of the exact gradient of the training
+// loss over all parameters, of the float64 copy of net on the Hessian batch
+// of checkpoint ck (the batch of that checkpoint's λ_max).
+func gradNorm[T kernels.Float](tk64 task.Task[float64], net *rnn.Network[T], ck int) (float64, error) {
+	net64 := rnn.Convert[float64](net)
+	hb, err := tk64.HessianBatch(ck)
+	if err != nil {
+		return 0, err
+	}
+	var ws rnn.Workspace[float64]
+	g := make([]float64, net64.NumParams())
+	if _, err := net64.Gradient(&ws, hb, g); err != nil {
+		return 0, err
+	}
+	return floats.Norm(g, 2), nil
 }
 
 // finalExtras computes the top-k spectrum with its power-law fit and the
