@@ -1,0 +1,3 @@
+module github.com/hessrnn/hessrnn/bench/fmapeak
+
+go 1.24.0
