@@ -201,7 +201,7 @@ func (mk *gemmMicro[T]) run(tA, tB bool, m, n, k int, alpha T, a []T, lda int, b
 	// strip is not k lines lda apart.
 	if tA && n >= gemmPackAMinCols {
 		w.packA = grow(w.packA, g.stripsM*k*mr)
-		packATrans(w.packA, m, k, a, lda, mr)
+		mk.packATrans(w.packA, m, k, a, lda)
 		g.packA = w.packA
 	}
 
@@ -442,6 +442,29 @@ func (mk *gemmMicro[T]) packBStrip(dst []T, tB bool, n, k int, b []T, ldb, j0 in
 		for l := 0; l < k; l++ {
 			clear(dst[l*nr+cols : l*nr+nr])
 		}
+	}
+}
+
+// packATrans is packATrans with the micro-kernel's strip height, moving
+// the full strips with the assembly pack packN when a strip row is 64 or
+// 128 bytes (dst[s*k*mr + l*mr + r] = a[l*lda + s*mr + r] is packN's
+// copy with nr = mr), and the rest in Go.
+func (mk *gemmMicro[T]) packATrans(dst []T, m, k int, a []T, lda int) {
+	mr := mk.mr
+	size := 8
+	if is32[T]() {
+		size = 4
+	}
+	if mk.packN == nil || (mr*size != 64 && mr*size != 128) || k == 0 {
+		packATrans(dst, m, k, a, lda, mr)
+		return
+	}
+	full := m / mr
+	for s := 0; s < full; s++ {
+		mk.packN(k, &a[s*mr], lda, &dst[s*k*mr], mr)
+	}
+	if full*mr < m {
+		packAStrip(dst[full*k*mr:(full+1)*k*mr], true, m, k, a, lda, mr, full*mr)
 	}
 }
 

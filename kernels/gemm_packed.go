@@ -180,7 +180,7 @@ func (mk *gemmMicro[T]) runPacked(tA bool, m, n, k int, alpha T, a []T, lda int,
 	g.nc = max(nr, gemmL2Bytes/(k*size)/nr*nr)
 	if tA && n >= gemmPackAMinCols {
 		w.packA = grow(w.packA, g.stripsM*k*mr)
-		packATrans(w.packA, m, k, a, lda, mr)
+		mk.packATrans(w.packA, m, k, a, lda)
 		g.packA = w.packA
 	}
 	if workers := g.workers(); workers <= 1 {
