@@ -20,7 +20,11 @@ import (
 // (2N+Out)·(T+2)·B elements per direction of a sub-block of at most
 // MaxBlock directions (the tangent states Rr^t, Rδ^t and Re^t of every
 // step, which the products onto the weights read): linear in T, bounded in
-// the block size.
+// the block size. With full storage and W_rec in the set, r^{t-1} and δ^t
+// are also held packed for the micro-kernels (2·T·B·N elements), so that
+// no product packs them again; the recurrent weights and the directions
+// are packed once per Reset and per product (kernels.PackedB), and the
+// products with ψ^t are fused into the recurrent gemms.
 //
 // For long sequences (HVPOptions.Checkpoint; by default when the above
 // exceeds HVPAutoCheckpointBytes, e.g. pixel-by-pixel MNIST) only the
