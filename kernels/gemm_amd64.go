@@ -9,7 +9,8 @@ package kernels
 // with A(r,l) = a[r*ra+l*sa] and B(l,j) = b[l*sb+j], summing over l < k (k ≥ 1)
 // in one FMA chain per element; the blocked driver calls it like gemmGeneric.
 // flags&2 != 0 applies ReLU to the stored tiles, and flags&4 != 0 also writes
-// the mask (1 where t > 0, else 0) at mask, which has C's layout and ldc.
+// the mask (1 where t > 0, else 0) at mask, which has C's layout and ldc;
+// without flags&2, flags&8 != 0 multiplies t by the element of mask at C's position.
 //
 //go:noescape
 func sgemmKernelAVX2(k int, a *float32, ra int, sa int, b *float32, sb int, bstep int, c *float32, ldc int, alpha float32, beta float32, flags int, strips int, mask *float32)
@@ -19,7 +20,8 @@ func sgemmKernelAVX2(k int, a *float32, ra int, sa int, b *float32, sb int, bste
 // with A(r,l) = a[r*ra+l*sa] and B(l,j) = b[l*sb+j], summing over l < k (k ≥ 1)
 // in one FMA chain per element; the blocked driver calls it like gemmGeneric.
 // flags&2 != 0 applies ReLU to the stored tiles, and flags&4 != 0 also writes
-// the mask (1 where t > 0, else 0) at mask, which has C's layout and ldc.
+// the mask (1 where t > 0, else 0) at mask, which has C's layout and ldc;
+// without flags&2, flags&8 != 0 multiplies t by the element of mask at C's position.
 //
 //go:noescape
 func dgemmKernelAVX2(k int, a *float64, ra int, sa int, b *float64, sb int, bstep int, c *float64, ldc int, alpha float64, beta float64, flags int, strips int, mask *float64)
@@ -29,7 +31,8 @@ func dgemmKernelAVX2(k int, a *float64, ra int, sa int, b *float64, sb int, bste
 // with A(r,l) = a[r*ra+l*sa] and B(l,j) = b[l*sb+j], summing over l < k (k ≥ 1)
 // in one FMA chain per element; the blocked driver calls it like gemmGeneric.
 // flags&2 != 0 applies ReLU to the stored tiles, and flags&4 != 0 also writes
-// the mask (1 where t > 0, else 0) at mask, which has C's layout and ldc.
+// the mask (1 where t > 0, else 0) at mask, which has C's layout and ldc;
+// without flags&2, flags&8 != 0 multiplies t by the element of mask at C's position.
 //
 //go:noescape
 func sgemmKernelAVX512(k int, a *float32, ra int, sa int, b *float32, sb int, bstep int, c *float32, ldc int, alpha float32, beta float32, flags int, strips int, mask *float32)
@@ -39,7 +42,8 @@ func sgemmKernelAVX512(k int, a *float32, ra int, sa int, b *float32, sb int, bs
 // with A(r,l) = a[r*ra+l*sa] and B(l,j) = b[l*sb+j], summing over l < k (k ≥ 1)
 // in one FMA chain per element; the blocked driver calls it like gemmGeneric.
 // flags&2 != 0 applies ReLU to the stored tiles, and flags&4 != 0 also writes
-// the mask (1 where t > 0, else 0) at mask, which has C's layout and ldc.
+// the mask (1 where t > 0, else 0) at mask, which has C's layout and ldc;
+// without flags&2, flags&8 != 0 multiplies t by the element of mask at C's position.
 //
 //go:noescape
 func dgemmKernelAVX512(k int, a *float64, ra int, sa int, b *float64, sb int, bstep int, c *float64, ldc int, alpha float64, beta float64, flags int, strips int, mask *float64)
@@ -49,7 +53,8 @@ func dgemmKernelAVX512(k int, a *float64, ra int, sa int, b *float64, sb int, bs
 // with A(r,l) = a[r*ra+l*sa] and B(l,j) = b[l*sb+j], summing over l < k (k ≥ 1)
 // in one FMA chain per element; the blocked driver calls it like gemmGeneric.
 // flags&2 != 0 applies ReLU to the stored tiles, and flags&4 != 0 also writes
-// the mask (1 where t > 0, else 0) at mask, which has C's layout and ldc.
+// the mask (1 where t > 0, else 0) at mask, which has C's layout and ldc;
+// without flags&2, flags&8 != 0 multiplies t by the element of mask at C's position.
 //
 //go:noescape
 func sgemmKernelHalfAVX2(k int, a *float32, ra int, sa int, b *float32, sb int, bstep int, c *float32, ldc int, alpha float32, beta float32, flags int, strips int, mask *float32)
@@ -59,7 +64,8 @@ func sgemmKernelHalfAVX2(k int, a *float32, ra int, sa int, b *float32, sb int, 
 // with A(r,l) = a[r*ra+l*sa] and B(l,j) = b[l*sb+j], summing over l < k (k ≥ 1)
 // in one FMA chain per element; the blocked driver calls it like gemmGeneric.
 // flags&2 != 0 applies ReLU to the stored tiles, and flags&4 != 0 also writes
-// the mask (1 where t > 0, else 0) at mask, which has C's layout and ldc.
+// the mask (1 where t > 0, else 0) at mask, which has C's layout and ldc;
+// without flags&2, flags&8 != 0 multiplies t by the element of mask at C's position.
 //
 //go:noescape
 func dgemmKernelHalfAVX2(k int, a *float64, ra int, sa int, b *float64, sb int, bstep int, c *float64, ldc int, alpha float64, beta float64, flags int, strips int, mask *float64)
@@ -69,7 +75,8 @@ func dgemmKernelHalfAVX2(k int, a *float64, ra int, sa int, b *float64, sb int, 
 // with A(r,l) = a[r*ra+l*sa] and B(l,j) = b[l*sb+j], summing over l < k (k ≥ 1)
 // in one FMA chain per element; the blocked driver calls it like gemmGeneric.
 // flags&2 != 0 applies ReLU to the stored tiles, and flags&4 != 0 also writes
-// the mask (1 where t > 0, else 0) at mask, which has C's layout and ldc.
+// the mask (1 where t > 0, else 0) at mask, which has C's layout and ldc;
+// without flags&2, flags&8 != 0 multiplies t by the element of mask at C's position.
 //
 //go:noescape
 func sgemmKernelHalfAVX512(k int, a *float32, ra int, sa int, b *float32, sb int, bstep int, c *float32, ldc int, alpha float32, beta float32, flags int, strips int, mask *float32)
@@ -79,7 +86,8 @@ func sgemmKernelHalfAVX512(k int, a *float32, ra int, sa int, b *float32, sb int
 // with A(r,l) = a[r*ra+l*sa] and B(l,j) = b[l*sb+j], summing over l < k (k ≥ 1)
 // in one FMA chain per element; the blocked driver calls it like gemmGeneric.
 // flags&2 != 0 applies ReLU to the stored tiles, and flags&4 != 0 also writes
-// the mask (1 where t > 0, else 0) at mask, which has C's layout and ldc.
+// the mask (1 where t > 0, else 0) at mask, which has C's layout and ldc;
+// without flags&2, flags&8 != 0 multiplies t by the element of mask at C's position.
 //
 //go:noescape
 func dgemmKernelHalfAVX512(k int, a *float64, ra int, sa int, b *float64, sb int, bstep int, c *float64, ldc int, alpha float64, beta float64, flags int, strips int, mask *float64)

@@ -185,14 +185,112 @@ sgemmKernelAVX2_epilogue:
 	VMULPS       Y12, Y10, Y10
 	VMULPS       Y12, Y11, Y11
 	TESTQ        $0x00000002, flags+80(FP)
+	JNZ          sgemmKernelAVX2_withrelu
+	TESTQ        $0x00000008, flags+80(FP)
 	JZ           sgemmKernelAVX2_plain
-	VXORPS       Y12, Y12, Y12
-	TESTQ        $0x00000004, flags+80(FP)
-	JZ           sgemmKernelAVX2_relu
 	MOVQ         mask+96(FP), R10
 	SUBQ         c+56(FP), R10
 	TESTQ        $0x00000001, flags+80(FP)
-	JZ           sgemmKernelAVX2_mask_nobeta
+	JZ           sgemmKernelAVX2_mulm_nobeta
+
+	// t = alpha*acc + beta*C, each product rounded.
+	VBROADCASTSS beta+76(FP), Y14
+	VMULPS       (R11), Y14, Y13
+	VADDPS       Y13, Y0, Y0
+	VMULPS       (R11)(R10*1), Y0, Y0
+	VMOVUPS      Y0, (R11)
+	VMULPS       32(R11), Y14, Y13
+	VADDPS       Y13, Y1, Y1
+	VMULPS       32(R11)(R10*1), Y1, Y1
+	VMOVUPS      Y1, 32(R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Y14, Y13
+	VADDPS       Y13, Y2, Y2
+	VMULPS       (R11)(R10*1), Y2, Y2
+	VMOVUPS      Y2, (R11)
+	VMULPS       32(R11), Y14, Y13
+	VADDPS       Y13, Y3, Y3
+	VMULPS       32(R11)(R10*1), Y3, Y3
+	VMOVUPS      Y3, 32(R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Y14, Y13
+	VADDPS       Y13, Y4, Y4
+	VMULPS       (R11)(R10*1), Y4, Y4
+	VMOVUPS      Y4, (R11)
+	VMULPS       32(R11), Y14, Y13
+	VADDPS       Y13, Y5, Y5
+	VMULPS       32(R11)(R10*1), Y5, Y5
+	VMOVUPS      Y5, 32(R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Y14, Y13
+	VADDPS       Y13, Y6, Y6
+	VMULPS       (R11)(R10*1), Y6, Y6
+	VMOVUPS      Y6, (R11)
+	VMULPS       32(R11), Y14, Y13
+	VADDPS       Y13, Y7, Y7
+	VMULPS       32(R11)(R10*1), Y7, Y7
+	VMOVUPS      Y7, 32(R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Y14, Y13
+	VADDPS       Y13, Y8, Y8
+	VMULPS       (R11)(R10*1), Y8, Y8
+	VMOVUPS      Y8, (R11)
+	VMULPS       32(R11), Y14, Y13
+	VADDPS       Y13, Y9, Y9
+	VMULPS       32(R11)(R10*1), Y9, Y9
+	VMOVUPS      Y9, 32(R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Y14, Y13
+	VADDPS       Y13, Y10, Y10
+	VMULPS       (R11)(R10*1), Y10, Y10
+	VMOVUPS      Y10, (R11)
+	VMULPS       32(R11), Y14, Y13
+	VADDPS       Y13, Y11, Y11
+	VMULPS       32(R11)(R10*1), Y11, Y11
+	VMOVUPS      Y11, 32(R11)
+	JMP          sgemmKernelAVX2_next
+
+sgemmKernelAVX2_mulm_nobeta:
+	// beta == 0: C is not read.
+	VMULPS  (R11)(R10*1), Y0, Y0
+	VMOVUPS Y0, (R11)
+	VMULPS  32(R11)(R10*1), Y1, Y1
+	VMOVUPS Y1, 32(R11)
+	ADDQ    SI, R11
+	VMULPS  (R11)(R10*1), Y2, Y2
+	VMOVUPS Y2, (R11)
+	VMULPS  32(R11)(R10*1), Y3, Y3
+	VMOVUPS Y3, 32(R11)
+	ADDQ    SI, R11
+	VMULPS  (R11)(R10*1), Y4, Y4
+	VMOVUPS Y4, (R11)
+	VMULPS  32(R11)(R10*1), Y5, Y5
+	VMOVUPS Y5, 32(R11)
+	ADDQ    SI, R11
+	VMULPS  (R11)(R10*1), Y6, Y6
+	VMOVUPS Y6, (R11)
+	VMULPS  32(R11)(R10*1), Y7, Y7
+	VMOVUPS Y7, 32(R11)
+	ADDQ    SI, R11
+	VMULPS  (R11)(R10*1), Y8, Y8
+	VMOVUPS Y8, (R11)
+	VMULPS  32(R11)(R10*1), Y9, Y9
+	VMOVUPS Y9, 32(R11)
+	ADDQ    SI, R11
+	VMULPS  (R11)(R10*1), Y10, Y10
+	VMOVUPS Y10, (R11)
+	VMULPS  32(R11)(R10*1), Y11, Y11
+	VMOVUPS Y11, 32(R11)
+	JMP     sgemmKernelAVX2_next
+
+sgemmKernelAVX2_withrelu:
+	VXORPS Y12, Y12, Y12
+	TESTQ  $0x00000004, flags+80(FP)
+	JZ     sgemmKernelAVX2_relu
+	MOVQ   mask+96(FP), R10
+	SUBQ   c+56(FP), R10
+	TESTQ  $0x00000001, flags+80(FP)
+	JZ     sgemmKernelAVX2_mask_nobeta
 
 	// t = alpha*acc + beta*C, each product rounded.
 	VBROADCASTSS beta+76(FP), Y14
@@ -838,14 +936,112 @@ dgemmKernelAVX2_epilogue:
 	VMULPD       Y12, Y10, Y10
 	VMULPD       Y12, Y11, Y11
 	TESTQ        $0x00000002, flags+88(FP)
+	JNZ          dgemmKernelAVX2_withrelu
+	TESTQ        $0x00000008, flags+88(FP)
 	JZ           dgemmKernelAVX2_plain
-	VXORPS       Y12, Y12, Y12
-	TESTQ        $0x00000004, flags+88(FP)
-	JZ           dgemmKernelAVX2_relu
 	MOVQ         mask+104(FP), R10
 	SUBQ         c+56(FP), R10
 	TESTQ        $0x00000001, flags+88(FP)
-	JZ           dgemmKernelAVX2_mask_nobeta
+	JZ           dgemmKernelAVX2_mulm_nobeta
+
+	// t = alpha*acc + beta*C, each product rounded.
+	VBROADCASTSD beta+80(FP), Y14
+	VMULPD       (R11), Y14, Y13
+	VADDPD       Y13, Y0, Y0
+	VMULPD       (R11)(R10*1), Y0, Y0
+	VMOVUPD      Y0, (R11)
+	VMULPD       32(R11), Y14, Y13
+	VADDPD       Y13, Y1, Y1
+	VMULPD       32(R11)(R10*1), Y1, Y1
+	VMOVUPD      Y1, 32(R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Y14, Y13
+	VADDPD       Y13, Y2, Y2
+	VMULPD       (R11)(R10*1), Y2, Y2
+	VMOVUPD      Y2, (R11)
+	VMULPD       32(R11), Y14, Y13
+	VADDPD       Y13, Y3, Y3
+	VMULPD       32(R11)(R10*1), Y3, Y3
+	VMOVUPD      Y3, 32(R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Y14, Y13
+	VADDPD       Y13, Y4, Y4
+	VMULPD       (R11)(R10*1), Y4, Y4
+	VMOVUPD      Y4, (R11)
+	VMULPD       32(R11), Y14, Y13
+	VADDPD       Y13, Y5, Y5
+	VMULPD       32(R11)(R10*1), Y5, Y5
+	VMOVUPD      Y5, 32(R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Y14, Y13
+	VADDPD       Y13, Y6, Y6
+	VMULPD       (R11)(R10*1), Y6, Y6
+	VMOVUPD      Y6, (R11)
+	VMULPD       32(R11), Y14, Y13
+	VADDPD       Y13, Y7, Y7
+	VMULPD       32(R11)(R10*1), Y7, Y7
+	VMOVUPD      Y7, 32(R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Y14, Y13
+	VADDPD       Y13, Y8, Y8
+	VMULPD       (R11)(R10*1), Y8, Y8
+	VMOVUPD      Y8, (R11)
+	VMULPD       32(R11), Y14, Y13
+	VADDPD       Y13, Y9, Y9
+	VMULPD       32(R11)(R10*1), Y9, Y9
+	VMOVUPD      Y9, 32(R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Y14, Y13
+	VADDPD       Y13, Y10, Y10
+	VMULPD       (R11)(R10*1), Y10, Y10
+	VMOVUPD      Y10, (R11)
+	VMULPD       32(R11), Y14, Y13
+	VADDPD       Y13, Y11, Y11
+	VMULPD       32(R11)(R10*1), Y11, Y11
+	VMOVUPD      Y11, 32(R11)
+	JMP          dgemmKernelAVX2_next
+
+dgemmKernelAVX2_mulm_nobeta:
+	// beta == 0: C is not read.
+	VMULPD  (R11)(R10*1), Y0, Y0
+	VMOVUPD Y0, (R11)
+	VMULPD  32(R11)(R10*1), Y1, Y1
+	VMOVUPD Y1, 32(R11)
+	ADDQ    SI, R11
+	VMULPD  (R11)(R10*1), Y2, Y2
+	VMOVUPD Y2, (R11)
+	VMULPD  32(R11)(R10*1), Y3, Y3
+	VMOVUPD Y3, 32(R11)
+	ADDQ    SI, R11
+	VMULPD  (R11)(R10*1), Y4, Y4
+	VMOVUPD Y4, (R11)
+	VMULPD  32(R11)(R10*1), Y5, Y5
+	VMOVUPD Y5, 32(R11)
+	ADDQ    SI, R11
+	VMULPD  (R11)(R10*1), Y6, Y6
+	VMOVUPD Y6, (R11)
+	VMULPD  32(R11)(R10*1), Y7, Y7
+	VMOVUPD Y7, 32(R11)
+	ADDQ    SI, R11
+	VMULPD  (R11)(R10*1), Y8, Y8
+	VMOVUPD Y8, (R11)
+	VMULPD  32(R11)(R10*1), Y9, Y9
+	VMOVUPD Y9, 32(R11)
+	ADDQ    SI, R11
+	VMULPD  (R11)(R10*1), Y10, Y10
+	VMOVUPD Y10, (R11)
+	VMULPD  32(R11)(R10*1), Y11, Y11
+	VMOVUPD Y11, 32(R11)
+	JMP     dgemmKernelAVX2_next
+
+dgemmKernelAVX2_withrelu:
+	VXORPS Y12, Y12, Y12
+	TESTQ  $0x00000004, flags+88(FP)
+	JZ     dgemmKernelAVX2_relu
+	MOVQ   mask+104(FP), R10
+	SUBQ   c+56(FP), R10
+	TESTQ  $0x00000001, flags+88(FP)
+	JZ     dgemmKernelAVX2_mask_nobeta
 
 	// t = alpha*acc + beta*C, each product rounded.
 	VBROADCASTSD beta+80(FP), Y14
@@ -1525,14 +1721,140 @@ sgemmKernelAVX512_epilogue:
 	VMULPS       Z16, Z14, Z14
 	VMULPS       Z16, Z15, Z15
 	TESTQ        $0x00000002, flags+80(FP)
+	JNZ          sgemmKernelAVX512_withrelu
+	TESTQ        $0x00000008, flags+80(FP)
 	JZ           sgemmKernelAVX512_plain
-	VPXORD       Z16, Z16, Z16
-	TESTQ        $0x00000004, flags+80(FP)
-	JZ           sgemmKernelAVX512_relu
 	MOVQ         mask+96(FP), R10
 	SUBQ         c+56(FP), R10
 	TESTQ        $0x00000001, flags+80(FP)
-	JZ           sgemmKernelAVX512_mask_nobeta
+	JZ           sgemmKernelAVX512_mulm_nobeta
+
+	// t = alpha*acc + beta*C, each product rounded.
+	VBROADCASTSS beta+76(FP), Z18
+	VMULPS       (R11), Z18, Z17
+	VADDPS       Z17, Z0, Z0
+	VMULPS       (R11)(R10*1), Z0, Z0
+	VMOVUPS      Z0, (R11)
+	VMULPS       64(R11), Z18, Z17
+	VADDPS       Z17, Z1, Z1
+	VMULPS       64(R11)(R10*1), Z1, Z1
+	VMOVUPS      Z1, 64(R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Z18, Z17
+	VADDPS       Z17, Z2, Z2
+	VMULPS       (R11)(R10*1), Z2, Z2
+	VMOVUPS      Z2, (R11)
+	VMULPS       64(R11), Z18, Z17
+	VADDPS       Z17, Z3, Z3
+	VMULPS       64(R11)(R10*1), Z3, Z3
+	VMOVUPS      Z3, 64(R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Z18, Z17
+	VADDPS       Z17, Z4, Z4
+	VMULPS       (R11)(R10*1), Z4, Z4
+	VMOVUPS      Z4, (R11)
+	VMULPS       64(R11), Z18, Z17
+	VADDPS       Z17, Z5, Z5
+	VMULPS       64(R11)(R10*1), Z5, Z5
+	VMOVUPS      Z5, 64(R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Z18, Z17
+	VADDPS       Z17, Z6, Z6
+	VMULPS       (R11)(R10*1), Z6, Z6
+	VMOVUPS      Z6, (R11)
+	VMULPS       64(R11), Z18, Z17
+	VADDPS       Z17, Z7, Z7
+	VMULPS       64(R11)(R10*1), Z7, Z7
+	VMOVUPS      Z7, 64(R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Z18, Z17
+	VADDPS       Z17, Z8, Z8
+	VMULPS       (R11)(R10*1), Z8, Z8
+	VMOVUPS      Z8, (R11)
+	VMULPS       64(R11), Z18, Z17
+	VADDPS       Z17, Z9, Z9
+	VMULPS       64(R11)(R10*1), Z9, Z9
+	VMOVUPS      Z9, 64(R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Z18, Z17
+	VADDPS       Z17, Z10, Z10
+	VMULPS       (R11)(R10*1), Z10, Z10
+	VMOVUPS      Z10, (R11)
+	VMULPS       64(R11), Z18, Z17
+	VADDPS       Z17, Z11, Z11
+	VMULPS       64(R11)(R10*1), Z11, Z11
+	VMOVUPS      Z11, 64(R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Z18, Z17
+	VADDPS       Z17, Z12, Z12
+	VMULPS       (R11)(R10*1), Z12, Z12
+	VMOVUPS      Z12, (R11)
+	VMULPS       64(R11), Z18, Z17
+	VADDPS       Z17, Z13, Z13
+	VMULPS       64(R11)(R10*1), Z13, Z13
+	VMOVUPS      Z13, 64(R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Z18, Z17
+	VADDPS       Z17, Z14, Z14
+	VMULPS       (R11)(R10*1), Z14, Z14
+	VMOVUPS      Z14, (R11)
+	VMULPS       64(R11), Z18, Z17
+	VADDPS       Z17, Z15, Z15
+	VMULPS       64(R11)(R10*1), Z15, Z15
+	VMOVUPS      Z15, 64(R11)
+	JMP          sgemmKernelAVX512_next
+
+sgemmKernelAVX512_mulm_nobeta:
+	// beta == 0: C is not read.
+	VMULPS  (R11)(R10*1), Z0, Z0
+	VMOVUPS Z0, (R11)
+	VMULPS  64(R11)(R10*1), Z1, Z1
+	VMOVUPS Z1, 64(R11)
+	ADDQ    SI, R11
+	VMULPS  (R11)(R10*1), Z2, Z2
+	VMOVUPS Z2, (R11)
+	VMULPS  64(R11)(R10*1), Z3, Z3
+	VMOVUPS Z3, 64(R11)
+	ADDQ    SI, R11
+	VMULPS  (R11)(R10*1), Z4, Z4
+	VMOVUPS Z4, (R11)
+	VMULPS  64(R11)(R10*1), Z5, Z5
+	VMOVUPS Z5, 64(R11)
+	ADDQ    SI, R11
+	VMULPS  (R11)(R10*1), Z6, Z6
+	VMOVUPS Z6, (R11)
+	VMULPS  64(R11)(R10*1), Z7, Z7
+	VMOVUPS Z7, 64(R11)
+	ADDQ    SI, R11
+	VMULPS  (R11)(R10*1), Z8, Z8
+	VMOVUPS Z8, (R11)
+	VMULPS  64(R11)(R10*1), Z9, Z9
+	VMOVUPS Z9, 64(R11)
+	ADDQ    SI, R11
+	VMULPS  (R11)(R10*1), Z10, Z10
+	VMOVUPS Z10, (R11)
+	VMULPS  64(R11)(R10*1), Z11, Z11
+	VMOVUPS Z11, 64(R11)
+	ADDQ    SI, R11
+	VMULPS  (R11)(R10*1), Z12, Z12
+	VMOVUPS Z12, (R11)
+	VMULPS  64(R11)(R10*1), Z13, Z13
+	VMOVUPS Z13, 64(R11)
+	ADDQ    SI, R11
+	VMULPS  (R11)(R10*1), Z14, Z14
+	VMOVUPS Z14, (R11)
+	VMULPS  64(R11)(R10*1), Z15, Z15
+	VMOVUPS Z15, 64(R11)
+	JMP     sgemmKernelAVX512_next
+
+sgemmKernelAVX512_withrelu:
+	VPXORD Z16, Z16, Z16
+	TESTQ  $0x00000004, flags+80(FP)
+	JZ     sgemmKernelAVX512_relu
+	MOVQ   mask+96(FP), R10
+	SUBQ   c+56(FP), R10
+	TESTQ  $0x00000001, flags+80(FP)
+	JZ     sgemmKernelAVX512_mask_nobeta
 
 	// t = alpha*acc + beta*C, each product rounded.
 	VBROADCASTSS   beta+76(FP), Z18
@@ -2346,14 +2668,140 @@ dgemmKernelAVX512_epilogue:
 	VMULPD       Z16, Z14, Z14
 	VMULPD       Z16, Z15, Z15
 	TESTQ        $0x00000002, flags+88(FP)
+	JNZ          dgemmKernelAVX512_withrelu
+	TESTQ        $0x00000008, flags+88(FP)
 	JZ           dgemmKernelAVX512_plain
-	VPXORD       Z16, Z16, Z16
-	TESTQ        $0x00000004, flags+88(FP)
-	JZ           dgemmKernelAVX512_relu
 	MOVQ         mask+104(FP), R10
 	SUBQ         c+56(FP), R10
 	TESTQ        $0x00000001, flags+88(FP)
-	JZ           dgemmKernelAVX512_mask_nobeta
+	JZ           dgemmKernelAVX512_mulm_nobeta
+
+	// t = alpha*acc + beta*C, each product rounded.
+	VBROADCASTSD beta+80(FP), Z18
+	VMULPD       (R11), Z18, Z17
+	VADDPD       Z17, Z0, Z0
+	VMULPD       (R11)(R10*1), Z0, Z0
+	VMOVUPD      Z0, (R11)
+	VMULPD       64(R11), Z18, Z17
+	VADDPD       Z17, Z1, Z1
+	VMULPD       64(R11)(R10*1), Z1, Z1
+	VMOVUPD      Z1, 64(R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Z18, Z17
+	VADDPD       Z17, Z2, Z2
+	VMULPD       (R11)(R10*1), Z2, Z2
+	VMOVUPD      Z2, (R11)
+	VMULPD       64(R11), Z18, Z17
+	VADDPD       Z17, Z3, Z3
+	VMULPD       64(R11)(R10*1), Z3, Z3
+	VMOVUPD      Z3, 64(R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Z18, Z17
+	VADDPD       Z17, Z4, Z4
+	VMULPD       (R11)(R10*1), Z4, Z4
+	VMOVUPD      Z4, (R11)
+	VMULPD       64(R11), Z18, Z17
+	VADDPD       Z17, Z5, Z5
+	VMULPD       64(R11)(R10*1), Z5, Z5
+	VMOVUPD      Z5, 64(R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Z18, Z17
+	VADDPD       Z17, Z6, Z6
+	VMULPD       (R11)(R10*1), Z6, Z6
+	VMOVUPD      Z6, (R11)
+	VMULPD       64(R11), Z18, Z17
+	VADDPD       Z17, Z7, Z7
+	VMULPD       64(R11)(R10*1), Z7, Z7
+	VMOVUPD      Z7, 64(R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Z18, Z17
+	VADDPD       Z17, Z8, Z8
+	VMULPD       (R11)(R10*1), Z8, Z8
+	VMOVUPD      Z8, (R11)
+	VMULPD       64(R11), Z18, Z17
+	VADDPD       Z17, Z9, Z9
+	VMULPD       64(R11)(R10*1), Z9, Z9
+	VMOVUPD      Z9, 64(R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Z18, Z17
+	VADDPD       Z17, Z10, Z10
+	VMULPD       (R11)(R10*1), Z10, Z10
+	VMOVUPD      Z10, (R11)
+	VMULPD       64(R11), Z18, Z17
+	VADDPD       Z17, Z11, Z11
+	VMULPD       64(R11)(R10*1), Z11, Z11
+	VMOVUPD      Z11, 64(R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Z18, Z17
+	VADDPD       Z17, Z12, Z12
+	VMULPD       (R11)(R10*1), Z12, Z12
+	VMOVUPD      Z12, (R11)
+	VMULPD       64(R11), Z18, Z17
+	VADDPD       Z17, Z13, Z13
+	VMULPD       64(R11)(R10*1), Z13, Z13
+	VMOVUPD      Z13, 64(R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Z18, Z17
+	VADDPD       Z17, Z14, Z14
+	VMULPD       (R11)(R10*1), Z14, Z14
+	VMOVUPD      Z14, (R11)
+	VMULPD       64(R11), Z18, Z17
+	VADDPD       Z17, Z15, Z15
+	VMULPD       64(R11)(R10*1), Z15, Z15
+	VMOVUPD      Z15, 64(R11)
+	JMP          dgemmKernelAVX512_next
+
+dgemmKernelAVX512_mulm_nobeta:
+	// beta == 0: C is not read.
+	VMULPD  (R11)(R10*1), Z0, Z0
+	VMOVUPD Z0, (R11)
+	VMULPD  64(R11)(R10*1), Z1, Z1
+	VMOVUPD Z1, 64(R11)
+	ADDQ    SI, R11
+	VMULPD  (R11)(R10*1), Z2, Z2
+	VMOVUPD Z2, (R11)
+	VMULPD  64(R11)(R10*1), Z3, Z3
+	VMOVUPD Z3, 64(R11)
+	ADDQ    SI, R11
+	VMULPD  (R11)(R10*1), Z4, Z4
+	VMOVUPD Z4, (R11)
+	VMULPD  64(R11)(R10*1), Z5, Z5
+	VMOVUPD Z5, 64(R11)
+	ADDQ    SI, R11
+	VMULPD  (R11)(R10*1), Z6, Z6
+	VMOVUPD Z6, (R11)
+	VMULPD  64(R11)(R10*1), Z7, Z7
+	VMOVUPD Z7, 64(R11)
+	ADDQ    SI, R11
+	VMULPD  (R11)(R10*1), Z8, Z8
+	VMOVUPD Z8, (R11)
+	VMULPD  64(R11)(R10*1), Z9, Z9
+	VMOVUPD Z9, 64(R11)
+	ADDQ    SI, R11
+	VMULPD  (R11)(R10*1), Z10, Z10
+	VMOVUPD Z10, (R11)
+	VMULPD  64(R11)(R10*1), Z11, Z11
+	VMOVUPD Z11, 64(R11)
+	ADDQ    SI, R11
+	VMULPD  (R11)(R10*1), Z12, Z12
+	VMOVUPD Z12, (R11)
+	VMULPD  64(R11)(R10*1), Z13, Z13
+	VMOVUPD Z13, 64(R11)
+	ADDQ    SI, R11
+	VMULPD  (R11)(R10*1), Z14, Z14
+	VMOVUPD Z14, (R11)
+	VMULPD  64(R11)(R10*1), Z15, Z15
+	VMOVUPD Z15, 64(R11)
+	JMP     dgemmKernelAVX512_next
+
+dgemmKernelAVX512_withrelu:
+	VPXORD Z16, Z16, Z16
+	TESTQ  $0x00000004, flags+88(FP)
+	JZ     dgemmKernelAVX512_relu
+	MOVQ   mask+104(FP), R10
+	SUBQ   c+56(FP), R10
+	TESTQ  $0x00000001, flags+88(FP)
+	JZ     dgemmKernelAVX512_mask_nobeta
 
 	// t = alpha*acc + beta*C, each product rounded.
 	VBROADCASTSD   beta+80(FP), Z18
@@ -3082,14 +3530,76 @@ sgemmKernelHalfAVX2_epilogue:
 	VMULPS       Y6, Y4, Y4
 	VMULPS       Y6, Y5, Y5
 	TESTQ        $0x00000002, flags+80(FP)
+	JNZ          sgemmKernelHalfAVX2_withrelu
+	TESTQ        $0x00000008, flags+80(FP)
 	JZ           sgemmKernelHalfAVX2_plain
-	VXORPS       Y6, Y6, Y6
-	TESTQ        $0x00000004, flags+80(FP)
-	JZ           sgemmKernelHalfAVX2_relu
 	MOVQ         mask+96(FP), R10
 	SUBQ         c+56(FP), R10
 	TESTQ        $0x00000001, flags+80(FP)
-	JZ           sgemmKernelHalfAVX2_mask_nobeta
+	JZ           sgemmKernelHalfAVX2_mulm_nobeta
+
+	// t = alpha*acc + beta*C, each product rounded.
+	VBROADCASTSS beta+76(FP), Y7
+	VMULPS       (R11), Y7, Y8
+	VADDPS       Y8, Y0, Y0
+	VMULPS       (R11)(R10*1), Y0, Y0
+	VMOVUPS      Y0, (R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Y7, Y8
+	VADDPS       Y8, Y1, Y1
+	VMULPS       (R11)(R10*1), Y1, Y1
+	VMOVUPS      Y1, (R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Y7, Y8
+	VADDPS       Y8, Y2, Y2
+	VMULPS       (R11)(R10*1), Y2, Y2
+	VMOVUPS      Y2, (R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Y7, Y8
+	VADDPS       Y8, Y3, Y3
+	VMULPS       (R11)(R10*1), Y3, Y3
+	VMOVUPS      Y3, (R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Y7, Y8
+	VADDPS       Y8, Y4, Y4
+	VMULPS       (R11)(R10*1), Y4, Y4
+	VMOVUPS      Y4, (R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Y7, Y8
+	VADDPS       Y8, Y5, Y5
+	VMULPS       (R11)(R10*1), Y5, Y5
+	VMOVUPS      Y5, (R11)
+	JMP          sgemmKernelHalfAVX2_next
+
+sgemmKernelHalfAVX2_mulm_nobeta:
+	// beta == 0: C is not read.
+	VMULPS  (R11)(R10*1), Y0, Y0
+	VMOVUPS Y0, (R11)
+	ADDQ    SI, R11
+	VMULPS  (R11)(R10*1), Y1, Y1
+	VMOVUPS Y1, (R11)
+	ADDQ    SI, R11
+	VMULPS  (R11)(R10*1), Y2, Y2
+	VMOVUPS Y2, (R11)
+	ADDQ    SI, R11
+	VMULPS  (R11)(R10*1), Y3, Y3
+	VMOVUPS Y3, (R11)
+	ADDQ    SI, R11
+	VMULPS  (R11)(R10*1), Y4, Y4
+	VMOVUPS Y4, (R11)
+	ADDQ    SI, R11
+	VMULPS  (R11)(R10*1), Y5, Y5
+	VMOVUPS Y5, (R11)
+	JMP     sgemmKernelHalfAVX2_next
+
+sgemmKernelHalfAVX2_withrelu:
+	VXORPS Y6, Y6, Y6
+	TESTQ  $0x00000004, flags+80(FP)
+	JZ     sgemmKernelHalfAVX2_relu
+	MOVQ   mask+96(FP), R10
+	SUBQ   c+56(FP), R10
+	TESTQ  $0x00000001, flags+80(FP)
+	JZ     sgemmKernelHalfAVX2_mask_nobeta
 
 	// t = alpha*acc + beta*C, each product rounded.
 	VBROADCASTSS beta+76(FP), Y7
@@ -3486,14 +3996,76 @@ dgemmKernelHalfAVX2_epilogue:
 	VMULPD       Y6, Y4, Y4
 	VMULPD       Y6, Y5, Y5
 	TESTQ        $0x00000002, flags+88(FP)
+	JNZ          dgemmKernelHalfAVX2_withrelu
+	TESTQ        $0x00000008, flags+88(FP)
 	JZ           dgemmKernelHalfAVX2_plain
-	VXORPS       Y6, Y6, Y6
-	TESTQ        $0x00000004, flags+88(FP)
-	JZ           dgemmKernelHalfAVX2_relu
 	MOVQ         mask+104(FP), R10
 	SUBQ         c+56(FP), R10
 	TESTQ        $0x00000001, flags+88(FP)
-	JZ           dgemmKernelHalfAVX2_mask_nobeta
+	JZ           dgemmKernelHalfAVX2_mulm_nobeta
+
+	// t = alpha*acc + beta*C, each product rounded.
+	VBROADCASTSD beta+80(FP), Y7
+	VMULPD       (R11), Y7, Y8
+	VADDPD       Y8, Y0, Y0
+	VMULPD       (R11)(R10*1), Y0, Y0
+	VMOVUPD      Y0, (R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Y7, Y8
+	VADDPD       Y8, Y1, Y1
+	VMULPD       (R11)(R10*1), Y1, Y1
+	VMOVUPD      Y1, (R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Y7, Y8
+	VADDPD       Y8, Y2, Y2
+	VMULPD       (R11)(R10*1), Y2, Y2
+	VMOVUPD      Y2, (R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Y7, Y8
+	VADDPD       Y8, Y3, Y3
+	VMULPD       (R11)(R10*1), Y3, Y3
+	VMOVUPD      Y3, (R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Y7, Y8
+	VADDPD       Y8, Y4, Y4
+	VMULPD       (R11)(R10*1), Y4, Y4
+	VMOVUPD      Y4, (R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Y7, Y8
+	VADDPD       Y8, Y5, Y5
+	VMULPD       (R11)(R10*1), Y5, Y5
+	VMOVUPD      Y5, (R11)
+	JMP          dgemmKernelHalfAVX2_next
+
+dgemmKernelHalfAVX2_mulm_nobeta:
+	// beta == 0: C is not read.
+	VMULPD  (R11)(R10*1), Y0, Y0
+	VMOVUPD Y0, (R11)
+	ADDQ    SI, R11
+	VMULPD  (R11)(R10*1), Y1, Y1
+	VMOVUPD Y1, (R11)
+	ADDQ    SI, R11
+	VMULPD  (R11)(R10*1), Y2, Y2
+	VMOVUPD Y2, (R11)
+	ADDQ    SI, R11
+	VMULPD  (R11)(R10*1), Y3, Y3
+	VMOVUPD Y3, (R11)
+	ADDQ    SI, R11
+	VMULPD  (R11)(R10*1), Y4, Y4
+	VMOVUPD Y4, (R11)
+	ADDQ    SI, R11
+	VMULPD  (R11)(R10*1), Y5, Y5
+	VMOVUPD Y5, (R11)
+	JMP     dgemmKernelHalfAVX2_next
+
+dgemmKernelHalfAVX2_withrelu:
+	VXORPS Y6, Y6, Y6
+	TESTQ  $0x00000004, flags+88(FP)
+	JZ     dgemmKernelHalfAVX2_relu
+	MOVQ   mask+104(FP), R10
+	SUBQ   c+56(FP), R10
+	TESTQ  $0x00000001, flags+88(FP)
+	JZ     dgemmKernelHalfAVX2_mask_nobeta
 
 	// t = alpha*acc + beta*C, each product rounded.
 	VBROADCASTSD beta+80(FP), Y7
@@ -3914,14 +4486,92 @@ sgemmKernelHalfAVX512_epilogue:
 	VMULPS       Z8, Z6, Z6
 	VMULPS       Z8, Z7, Z7
 	TESTQ        $0x00000002, flags+80(FP)
+	JNZ          sgemmKernelHalfAVX512_withrelu
+	TESTQ        $0x00000008, flags+80(FP)
 	JZ           sgemmKernelHalfAVX512_plain
-	VPXORD       Z8, Z8, Z8
-	TESTQ        $0x00000004, flags+80(FP)
-	JZ           sgemmKernelHalfAVX512_relu
 	MOVQ         mask+96(FP), R10
 	SUBQ         c+56(FP), R10
 	TESTQ        $0x00000001, flags+80(FP)
-	JZ           sgemmKernelHalfAVX512_mask_nobeta
+	JZ           sgemmKernelHalfAVX512_mulm_nobeta
+
+	// t = alpha*acc + beta*C, each product rounded.
+	VBROADCASTSS beta+76(FP), Z9
+	VMULPS       (R11), Z9, Z10
+	VADDPS       Z10, Z0, Z0
+	VMULPS       (R11)(R10*1), Z0, Z0
+	VMOVUPS      Z0, (R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Z9, Z10
+	VADDPS       Z10, Z1, Z1
+	VMULPS       (R11)(R10*1), Z1, Z1
+	VMOVUPS      Z1, (R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Z9, Z10
+	VADDPS       Z10, Z2, Z2
+	VMULPS       (R11)(R10*1), Z2, Z2
+	VMOVUPS      Z2, (R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Z9, Z10
+	VADDPS       Z10, Z3, Z3
+	VMULPS       (R11)(R10*1), Z3, Z3
+	VMOVUPS      Z3, (R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Z9, Z10
+	VADDPS       Z10, Z4, Z4
+	VMULPS       (R11)(R10*1), Z4, Z4
+	VMOVUPS      Z4, (R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Z9, Z10
+	VADDPS       Z10, Z5, Z5
+	VMULPS       (R11)(R10*1), Z5, Z5
+	VMOVUPS      Z5, (R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Z9, Z10
+	VADDPS       Z10, Z6, Z6
+	VMULPS       (R11)(R10*1), Z6, Z6
+	VMOVUPS      Z6, (R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Z9, Z10
+	VADDPS       Z10, Z7, Z7
+	VMULPS       (R11)(R10*1), Z7, Z7
+	VMOVUPS      Z7, (R11)
+	JMP          sgemmKernelHalfAVX512_next
+
+sgemmKernelHalfAVX512_mulm_nobeta:
+	// beta == 0: C is not read.
+	VMULPS  (R11)(R10*1), Z0, Z0
+	VMOVUPS Z0, (R11)
+	ADDQ    SI, R11
+	VMULPS  (R11)(R10*1), Z1, Z1
+	VMOVUPS Z1, (R11)
+	ADDQ    SI, R11
+	VMULPS  (R11)(R10*1), Z2, Z2
+	VMOVUPS Z2, (R11)
+	ADDQ    SI, R11
+	VMULPS  (R11)(R10*1), Z3, Z3
+	VMOVUPS Z3, (R11)
+	ADDQ    SI, R11
+	VMULPS  (R11)(R10*1), Z4, Z4
+	VMOVUPS Z4, (R11)
+	ADDQ    SI, R11
+	VMULPS  (R11)(R10*1), Z5, Z5
+	VMOVUPS Z5, (R11)
+	ADDQ    SI, R11
+	VMULPS  (R11)(R10*1), Z6, Z6
+	VMOVUPS Z6, (R11)
+	ADDQ    SI, R11
+	VMULPS  (R11)(R10*1), Z7, Z7
+	VMOVUPS Z7, (R11)
+	JMP     sgemmKernelHalfAVX512_next
+
+sgemmKernelHalfAVX512_withrelu:
+	VPXORD Z8, Z8, Z8
+	TESTQ  $0x00000004, flags+80(FP)
+	JZ     sgemmKernelHalfAVX512_relu
+	MOVQ   mask+96(FP), R10
+	SUBQ   c+56(FP), R10
+	TESTQ  $0x00000001, flags+80(FP)
+	JZ     sgemmKernelHalfAVX512_mask_nobeta
 
 	// t = alpha*acc + beta*C, each product rounded.
 	VBROADCASTSS   beta+76(FP), Z9
@@ -4418,14 +5068,92 @@ dgemmKernelHalfAVX512_epilogue:
 	VMULPD       Z8, Z6, Z6
 	VMULPD       Z8, Z7, Z7
 	TESTQ        $0x00000002, flags+88(FP)
+	JNZ          dgemmKernelHalfAVX512_withrelu
+	TESTQ        $0x00000008, flags+88(FP)
 	JZ           dgemmKernelHalfAVX512_plain
-	VPXORD       Z8, Z8, Z8
-	TESTQ        $0x00000004, flags+88(FP)
-	JZ           dgemmKernelHalfAVX512_relu
 	MOVQ         mask+104(FP), R10
 	SUBQ         c+56(FP), R10
 	TESTQ        $0x00000001, flags+88(FP)
-	JZ           dgemmKernelHalfAVX512_mask_nobeta
+	JZ           dgemmKernelHalfAVX512_mulm_nobeta
+
+	// t = alpha*acc + beta*C, each product rounded.
+	VBROADCASTSD beta+80(FP), Z9
+	VMULPD       (R11), Z9, Z10
+	VADDPD       Z10, Z0, Z0
+	VMULPD       (R11)(R10*1), Z0, Z0
+	VMOVUPD      Z0, (R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Z9, Z10
+	VADDPD       Z10, Z1, Z1
+	VMULPD       (R11)(R10*1), Z1, Z1
+	VMOVUPD      Z1, (R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Z9, Z10
+	VADDPD       Z10, Z2, Z2
+	VMULPD       (R11)(R10*1), Z2, Z2
+	VMOVUPD      Z2, (R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Z9, Z10
+	VADDPD       Z10, Z3, Z3
+	VMULPD       (R11)(R10*1), Z3, Z3
+	VMOVUPD      Z3, (R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Z9, Z10
+	VADDPD       Z10, Z4, Z4
+	VMULPD       (R11)(R10*1), Z4, Z4
+	VMOVUPD      Z4, (R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Z9, Z10
+	VADDPD       Z10, Z5, Z5
+	VMULPD       (R11)(R10*1), Z5, Z5
+	VMOVUPD      Z5, (R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Z9, Z10
+	VADDPD       Z10, Z6, Z6
+	VMULPD       (R11)(R10*1), Z6, Z6
+	VMOVUPD      Z6, (R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Z9, Z10
+	VADDPD       Z10, Z7, Z7
+	VMULPD       (R11)(R10*1), Z7, Z7
+	VMOVUPD      Z7, (R11)
+	JMP          dgemmKernelHalfAVX512_next
+
+dgemmKernelHalfAVX512_mulm_nobeta:
+	// beta == 0: C is not read.
+	VMULPD  (R11)(R10*1), Z0, Z0
+	VMOVUPD Z0, (R11)
+	ADDQ    SI, R11
+	VMULPD  (R11)(R10*1), Z1, Z1
+	VMOVUPD Z1, (R11)
+	ADDQ    SI, R11
+	VMULPD  (R11)(R10*1), Z2, Z2
+	VMOVUPD Z2, (R11)
+	ADDQ    SI, R11
+	VMULPD  (R11)(R10*1), Z3, Z3
+	VMOVUPD Z3, (R11)
+	ADDQ    SI, R11
+	VMULPD  (R11)(R10*1), Z4, Z4
+	VMOVUPD Z4, (R11)
+	ADDQ    SI, R11
+	VMULPD  (R11)(R10*1), Z5, Z5
+	VMOVUPD Z5, (R11)
+	ADDQ    SI, R11
+	VMULPD  (R11)(R10*1), Z6, Z6
+	VMOVUPD Z6, (R11)
+	ADDQ    SI, R11
+	VMULPD  (R11)(R10*1), Z7, Z7
+	VMOVUPD Z7, (R11)
+	JMP     dgemmKernelHalfAVX512_next
+
+dgemmKernelHalfAVX512_withrelu:
+	VPXORD Z8, Z8, Z8
+	TESTQ  $0x00000004, flags+88(FP)
+	JZ     dgemmKernelHalfAVX512_relu
+	MOVQ   mask+104(FP), R10
+	SUBQ   c+56(FP), R10
+	TESTQ  $0x00000001, flags+88(FP)
+	JZ     dgemmKernelHalfAVX512_mask_nobeta
 
 	// t = alpha*acc + beta*C, each product rounded.
 	VBROADCASTSD   beta+80(FP), Z9

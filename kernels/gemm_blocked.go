@@ -17,6 +17,8 @@ import (
 //		if flags&2 != 0 {                                    // fused ReLU
 //			if flags&4 != 0 { mask[r*ldc+j] = 1 if t > 0 else 0 }
 //			t = t if t > 0 or t is NaN else 0
+//		} else if flags&8 != 0 {                             // fused product
+//			t = t * mask[r*ldc+j]                            // rounded
 //		}
 //		c[r*ldc+j] = t
 //
@@ -283,11 +285,16 @@ func (g *gemmCall[T]) block(w *gemmWork[T], s0, s1, t0, t1 int) {
 						bp, sb, bstep = &g.b[j0], g.ldb, nr
 					}
 					var mp *T
-					if g.mask != nil {
+					flags := g.flags
+					switch {
+					case g.mask != nil:
 						mp = &g.mask[i0*g.ldc+j0]
+					case g.mul != nil && g.rep == 1 && g.ldm == g.ldc:
+						// The product in the kernel's epilogue, in registers.
+						mp, flags = &g.mul[i0*g.ldc+j0], flags|8
 					}
-					kern(k, ap, ra, sa, bp, sb, bstep, &g.c[i0*g.ldc+j0], g.ldc, g.alpha, g.beta, g.flags, q, mp)
-					if g.mul != nil { // the strip just written is in L1
+					kern(k, ap, ra, sa, bp, sb, bstep, &g.c[i0*g.ldc+j0], g.ldc, g.alpha, g.beta, flags, q, mp)
+					if g.mul != nil && flags&8 == 0 { // the strip just written is in L1
 						mulRowsRep(g.c, g.ldc, g.mul, g.ldm, g.rep, i0, i0+mr, j0, j0+q*nr)
 					}
 					js += q

@@ -101,9 +101,11 @@ func GemmPacked[T Float](tA bool, m int, alpha T, a []T, lda int, p *PackedB[T],
 //
 //	C[i*ldc+j] = (alpha*Σ_l op(A)[i,l]*op(B)[l,j] + beta*C[i*ldc+j]) * mul[(i/rep)*ldm+j]
 //
-// At the assembly levels the product is applied to each strip of mr rows
-// of C right after the micro-kernel has written it, while it is in L1, so
-// C is not read again from memory. The values equal those of GemmPacked
+// At the assembly levels, with rep = 1 and ldm = ldc, the micro-kernels
+// multiply each tile in registers before storing it (their epilogue);
+// otherwise each strip of mr rows of C is multiplied right after the
+// micro-kernel has written it, while it is in L1. Either way C is not
+// read again from memory. The values equal those of GemmPacked
 // followed by Mul at the same level, bit for bit. A nil mul skips the
 // product. Panics as Gemm, and if rep < 1 or mul is too short. C must not
 // overlap mul. Levels: generic, avx2, avx512.

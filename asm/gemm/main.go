@@ -13,6 +13,8 @@
 //		if flags&2 != 0 {                                            // fused ReLU epilogue
 //			if flags&4 != 0 { mask[r*ldc+j] = 1 if t > 0 else 0 }
 //			if !(t > 0) && t == t { t = +0 }
+//		} else if flags&8 != 0 {                                     // fused product
+//			t = t * mask[r*ldc+j]                                    // rounded
 //		}
 //		C[r*ldc+j] = t
 //
@@ -140,7 +142,8 @@ func microKernel(v variant) {
 		"with A(r,l) = a[r*ra+l*sa] and B(l,j) = b[l*sb+j], summing over l < k (k ≥ 1)",
 		"in one FMA chain per element; the blocked driver calls it like gemmGeneric.",
 		"flags&2 != 0 applies ReLU to the stored tiles, and flags&4 != 0 also writes",
-		"the mask (1 where t > 0, else 0) at mask, which has C's layout and ldc.")
+		"the mask (1 where t > 0, else 0) at mask, which has C's layout and ldc;",
+		"without flags&2, flags&8 != 0 multiplies t by the element of mask at C's position.")
 
 	nacc := v.mr * v.nv
 	acc := func(r, j int) VecPhysical { return v.vec(r*v.nv + j) }
@@ -255,19 +258,25 @@ func microKernel(v variant) {
 			v.mul(alpha, acc(r, j), acc(r, j))
 		}
 	}
-	// Paths: flags&1 beta, flags&2 ReLU, flags&4 (with 2) mask. With the
-	// mask, k holds mask − c in bytes, so a mask element sits at its C
-	// element's address plus k.
+	// Paths: flags&1 beta, flags&2 ReLU, flags&4 (with 2) mask, flags&8
+	// (without 2) the product with mask. With the mask, k holds mask − c in
+	// bytes, so a mask element sits at its C element's address plus k.
 	TESTQ(U32(2), paramAddr("flags"))
+	JNZ(LabelRef(v.name + "_withrelu"))
+	TESTQ(U32(8), paramAddr("flags"))
 	JZ(LabelRef(v.name + "_plain"))
+	Load(Param("mask"), k)
+	SUBQ(paramAddr("c"), k)
+	v.storeTiles(v.name+"_mulm", crow, ldc, k, acc, beta, scratch, zero, m, u, false, false, true)
+	Label(v.name + "_withrelu")
 	v.zero(zero)
 	TESTQ(U32(4), paramAddr("flags"))
 	JZ(LabelRef(v.name + "_relu"))
 	Load(Param("mask"), k)
 	SUBQ(paramAddr("c"), k)
-	v.storeTiles(v.name+"_mask", crow, ldc, k, acc, beta, scratch, zero, m, u, true, true)
-	v.storeTiles(v.name+"_relu", crow, ldc, k, acc, beta, scratch, zero, m, u, true, false)
-	v.storeTiles(v.name+"_plain", crow, ldc, k, acc, beta, scratch, zero, m, u, false, false)
+	v.storeTiles(v.name+"_mask", crow, ldc, k, acc, beta, scratch, zero, m, u, true, true, false)
+	v.storeTiles(v.name+"_relu", crow, ldc, k, acc, beta, scratch, zero, m, u, true, false, false)
+	v.storeTiles(v.name+"_plain", crow, ldc, k, acc, beta, scratch, zero, m, u, false, false, false)
 
 	Label(v.name + "_next")
 	ADDQ(bstep, bcur)
@@ -280,12 +289,14 @@ func microKernel(v variant) {
 
 // storeTiles emits one epilogue path from label: t = alpha*acc is in the
 // accumulators; it adds beta*C when flags&1 != 0, applies ReLU when relu is
-// set (writing the mask at C's address plus delta when mask is set), stores
-// the tile rows at crow (advancing by ldc) and jumps to the next strip.
+// set (writing the mask at C's address plus delta when mask is set),
+// multiplies by the element at C's address plus delta when prod is set,
+// stores the tile rows at crow (advancing by ldc) and jumps to the next
+// strip.
 //
 // ReLU keeps the bits of t where t > 0 or t is NaN and gives +0 elsewhere;
 // the mask is 1 where t > 0 and +0 elsewhere, as reluGeneric.
-func (v variant) storeTiles(label string, crow, ldc, delta Register, acc func(r, j int) VecPhysical, beta, scratch, zero, m, u VecPhysical, relu, mask bool) {
+func (v variant) storeTiles(label string, crow, ldc, delta Register, acc func(r, j int) VecPhysical, beta, scratch, zero, m, u VecPhysical, relu, mask, prod bool) {
 	Label(label)
 	next := LabelRef(v.name + "_next")
 	for _, withBeta := range []bool{true, false} {
@@ -309,6 +320,9 @@ func (v variant) storeTiles(label string, crow, ldc, delta Register, acc func(r,
 				}
 				if relu {
 					v.relu(t, zero, m, u, mask, Mem{Base: crow, Index: delta, Scale: 1, Disp: j * v.ISA.Bytes})
+				}
+				if prod {
+					v.mul(Mem{Base: crow, Index: delta, Scale: 1, Disp: j * v.ISA.Bytes}, t, t)
 				}
 				v.movu(t, cm)
 			}
