@@ -151,16 +151,11 @@ type Contraction struct {
 
 // ContractionOf returns the contraction rates of the state Jacobians at
 // every transition t → t+1 (t = 1..T−1) of every trajectory of the forward
-// pass stored in ws (ws must hold a Forward of net). The Jacobian depends
-// only on the ReLU mask ψ^t, so each distinct mask is evaluated once.
-func ContractionOf[T kernels.Float](net *Network[T], ws *Workspace[T], ds dsa.DiagonalSettings) (Contraction, error) {
-	tr, err := ws.Trajectory()
-	if err != nil {
-		return Contraction{}, err
-	}
-	if ws.net != net {
-		return Contraction{}, fmt.Errorf("rnn: ContractionOf: the workspace holds a forward pass of another network")
-	}
+// passes stored in wss (each must hold a Forward of net; batches may differ
+// in length). The Jacobian depends only on the ReLU mask ψ^t, so each
+// distinct mask is evaluated once; the diagonal metric is one for all
+// steps of all trajectories.
+func ContractionOf[T kernels.Float](net *Network[T], ds dsa.DiagonalSettings, wss ...*Workspace[T]) (Contraction, error) {
 	n := net.StateDim()
 	N := net.Cfg.N
 	type entry struct {
@@ -172,29 +167,38 @@ func ContractionOf[T kernels.Float](net *Network[T], ws *Workspace[T], ds dsa.Di
 	var order []string
 	var key strings.Builder
 	var c Contraction
-	for t := 1; t < tr.Steps; t++ {
-		psi := tr.Psi(t)
-		for b := 0; b < tr.B; b++ {
-			p := psi[b*N : (b+1)*N]
-			key.Reset()
-			for _, v := range p {
-				if v != 0 {
-					key.WriteByte('1')
-				} else {
-					key.WriteByte('0')
+	for _, ws := range wss {
+		tr, err := ws.Trajectory()
+		if err != nil {
+			return Contraction{}, err
+		}
+		if ws.net != net {
+			return Contraction{}, fmt.Errorf("rnn: ContractionOf: a workspace holds a forward pass of another network")
+		}
+		for t := 1; t < tr.Steps; t++ {
+			psi := tr.Psi(t)
+			for b := 0; b < tr.B; b++ {
+				p := psi[b*N : (b+1)*N]
+				key.Reset()
+				for _, v := range p {
+					if v != 0 {
+						key.WriteByte('1')
+					} else {
+						key.WriteByte('0')
+					}
 				}
+				k := key.String()
+				e, ok := byMask[k]
+				if !ok {
+					J := mat.NewDense(n, n, nil)
+					net.StateJacobian(J.RawMatrix().Data, p)
+					e = &entry{j: J, mu2: dsa.LogNorm2(J), muInf: dsa.LogNormInf(J)}
+					byMask[k] = e
+					order = append(order, k)
+				}
+				e.count++
+				c.Steps++
 			}
-			k := key.String()
-			e, ok := byMask[k]
-			if !ok {
-				J := mat.NewDense(n, n, nil)
-				net.StateJacobian(J.RawMatrix().Data, p)
-				e = &entry{j: J, mu2: dsa.LogNorm2(J), muInf: dsa.LogNormInf(J)}
-				byMask[k] = e
-				order = append(order, k)
-			}
-			e.count++
-			c.Steps++
 		}
 	}
 	if c.Steps == 0 {

@@ -161,7 +161,7 @@ func TestContractionLinear(t *testing.T) {
 		if _, err := net.Forward(&ws, b); err != nil {
 			t.Fatal(err)
 		}
-		c, err := ContractionOf(net, &ws, dsa.DiagonalSettings{Tol: 1e-12})
+		c, err := ContractionOf(net, dsa.DiagonalSettings{Tol: 1e-12}, &ws)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -201,15 +201,15 @@ func TestContractionALIF(t *testing.T) {
 	if _, err := net.Forward(&ws, b); err != nil {
 		t.Fatal(err)
 	}
-	c, err := ContractionOf(net, &ws, dsa.DiagonalSettings{})
+	c, err := ContractionOf(net, dsa.DiagonalSettings{}, &ws, &ws)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !(c.DiagMax <= c.MuInfMax) || !(c.Mu2Mean <= c.Mu2Max) || !(c.DiagLower <= c.DiagMax) || c.Steps != B*(T-1) {
+	if !(c.DiagMax <= c.MuInfMax) || !(c.Mu2Mean <= c.Mu2Max) || !(c.DiagLower <= c.DiagMax) || c.Steps != 2*B*(T-1) {
 		t.Errorf("inconsistent: %+v", c)
 	}
 	var other Workspace[float64]
-	if _, err := ContractionOf(net, &other, dsa.DiagonalSettings{}); err == nil {
+	if _, err := ContractionOf(net, dsa.DiagonalSettings{}, &other); err == nil {
 		t.Error("no forward pass: no error")
 	}
 }

@@ -73,6 +73,9 @@ func (e *Env) Execute(ctx context.Context, runs []config.Run, opts RunOptions) (
 func (e *Env) RunExperiment(ctx context.Context, spec Spec, base config.Run, seeds int, opts RunOptions) (sweep.Summary, []*results.Result, error) {
 	var total sweep.Summary
 	var done []*results.Result
+	if spec.finalWeights && e.FinalWeights == "" {
+		e.FinalWeights = FinalWeightsDir(opts.Out)
+	}
 	for phase := 0; ; phase++ {
 		runs, more := spec.Plan(base, seeds, done)
 		for i := range runs {
@@ -100,6 +103,10 @@ func (e *Env) RunExperiment(ctx context.Context, spec Spec, base config.Run, see
 		}
 	}
 }
+
+// FinalWeightsDir is the directory of the final weights of the runs of an
+// experiment that keeps them (dynamics), under its results directory.
+func FinalWeightsDir(out string) string { return filepath.Join(out, "weights-final") }
 
 // Collect loads the results of the given runs from dir (missing ones are
 // left out).

@@ -44,6 +44,8 @@ func TestExperimentReports(t *testing.T) {
 		"fig12":    {[]string{"gap_vs_lambda_within", "lambda", "alpha"}, []string{"within each rule", "Three-factor theory vs Three-factor"}},
 		"table1":   {[]string{"lambda"}, []string{"Appendix Table 1", "BPTT [early-stopped]"}},
 		"theorem1": {[]string{"theorem1", "alpha"}, []string{"Theorem 1", "2/(αη)"}},
+		"dynamics": {[]string{"dsa_heatmap", "contraction_vs_gap_lambda", "kappa_min", "gap_hist"},
+			[]string{"Do the distances separate the rules?", "DSA angular", "1 − CKA", "Contraction rate against", "optimised diagonal metric", "κ_min"}},
 	}
 	for _, spec := range Specs() {
 		w, ok := want[spec.Name]

@@ -35,6 +35,8 @@ const (
 	partAlign    = "align"    // alignment of ε and g with the top-k eigenvectors (Fig. 10)
 	partTable1   = "table1"   // early-stopped BPTT against Three-factor (Table 1)
 	partTheorem  = "theorem"  // λ_max against 2/η and 2/(αη) (Theorem 1)
+	partDynamics = "dynamics" // DSA, geometric baseline and contraction of the trained networks (dynamics.go)
+	partKappa    = "kappa"    // κ_min of the rule's metric along training (dynamics.go)
 )
 
 // allParts is used for results of unknown experiments (sweeps): every part
@@ -175,7 +177,7 @@ func analyzeTask(tname string, runs []*results.Result, figDir string, parts map[
 		{partLambda, v.lambda}, {partLoss, v.loss}, {partAlpha, v.alpha}, {partMatched, v.matched},
 		{partLR, v.lr}, {partGapStrip, v.gapStrip}, {partGap, v.gap}, {partWithin, v.within},
 		{partTrunc, v.trunc}, {partSpectrum, v.spectrum}, {partFlatness, v.flatness}, {partAlign, v.align},
-		{partTable1, v.table1}, {partTheorem, v.theorem},
+		{partTable1, v.table1}, {partTheorem, v.theorem}, {partDynamics, v.dynamics}, {partKappa, v.kappa},
 	} {
 		if parts[s.part] {
 			s.f()
