@@ -129,18 +129,41 @@ func OptimalDiagonalInf(js []mat.Matrix, s DiagonalSettings) (DiagonalMetric, er
 	for i := range v {
 		v[i] = 1
 	}
+	// The majorants in compressed rows: Jacobians of ReLU networks have the
+	// columns of silent units zero.
+	type csr struct {
+		start []int
+		col   []int
+		val   []float64
+	}
+	sparse := make([]csr, len(ms))
+	for t, m := range ms {
+		c := csr{start: make([]int, n+1)}
+		for i := 0; i < n; i++ {
+			for k, x := range m[i*n : (i+1)*n] {
+				if x != 0 {
+					c.col = append(c.col, k)
+					c.val = append(c.val, x)
+				}
+			}
+			c.start[i+1] = len(c.col)
+		}
+		sparse[t] = c
+	}
+	ms = nil
 	apply := func() {
 		for i := range tv {
 			tv[i] = math.Inf(-1)
 		}
-		for _, m := range ms {
+		for _, m := range sparse {
 			for i := 0; i < n; i++ {
-				row := m[i*n : (i+1)*n]
 				s := 0.0
-				for k, x := range row {
-					s += x * v[k]
+				for p := m.start[i]; p < m.start[i+1]; p++ {
+					s += m.val[p] * v[m.col[p]]
 				}
-				tv[i] = math.Max(tv[i], s)
+				if s > tv[i] {
+					tv[i] = s
+				}
 			}
 		}
 		for i := range tv {

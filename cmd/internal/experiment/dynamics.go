@@ -331,6 +331,10 @@ func (v *view) contraction(runs []dynRun) {
 				if sc < 0 {
 					fmt.Fprintf(&v.txt, "  %s vs %s (pooled, n=%d): Pearson r = %.3f, p = %s; Spearman ρ = %.3f, p = %s\n", m.name, against.name, pe.N, pe.R, fmtP(pe.P), sp.R, fmtP(sp.P))
 					if p, err := plots.Scatter(m.name+" vs "+against.name, m.name, against.name, pts, correlationFit(x, y)); err == nil {
+						if against.name == "λ_max" && logWorthy(plots.Finite(y)) {
+							plots.LogAxis(&p.Y)
+							p.Y.Label.Text += " (log scale)"
+						}
 						panels = append(panels, p)
 					}
 				}
@@ -350,7 +354,7 @@ func (v *view) contraction(runs []dynRun) {
 // update and the gradient). BPTT is M = I, κ = 1.
 func (v *view) kappa() {
 	var bands []plots.Band
-	t := report.Table{Caption: "κ_min of the rule's metric (mean ± std over runs of the per-run median over checkpoints)", Header: []string{"rule", "n", "median κ_min", "final κ_min"}}
+	t := report.Table{Caption: "κ_min of the rule's metric over checkpoints (W_rec block)", Header: []string{"rule", "runs", "median over runs of the per-run median κ_min", "median final κ_min", "checkpoints with cos θ ≤ 0 (no SPD metric, κ = ∞)"}}
 	for _, g := range v.groups {
 		b, ok := trajBand(g, func(c results.Checkpoint) results.Num {
 			if !finite(c.Cos) {
@@ -363,11 +367,17 @@ func (v *view) kappa() {
 		}
 		bands = append(bands, b)
 		var med, last []float64
+		inf, all := 0, 0
 		for _, r := range g.runs {
 			var ks []float64
 			for _, c := range r.Trajectory {
 				if finite(c.Cos) {
-					ks = append(ks, rules.KappaFromCos(float64(c.Cos)))
+					k := rules.KappaFromCos(float64(c.Cos))
+					ks = append(ks, k)
+					all++
+					if math.IsInf(k, 1) {
+						inf++
+					}
 				}
 			}
 			if len(ks) == 0 {
@@ -377,14 +387,17 @@ func (v *view) kappa() {
 			sort.Float64s(ks)
 			med = append(med, ks[len(ks)/2])
 		}
-		t.Rows = append(t.Rows, []string{g.label, fmt.Sprint(len(med)), fmtMS(med), fmtMS(last)})
+		sort.Float64s(med)
+		sort.Float64s(last)
+		t.Rows = append(t.Rows, []string{g.label, fmt.Sprint(len(med)), fmt.Sprintf("%.4g", med[len(med)/2]), fmt.Sprintf("%.4g", last[len(last)/2]),
+			fmt.Sprintf("%d of %d", inf, all)})
 	}
 	if len(bands) == 0 {
 		return
 	}
 	v.sec.Tables = append(v.sec.Tables, t)
 	if p, err := plots.Bands("κ_min along training", "iteration", "κ_min = (1 + sin θ)/(1 − sin θ)", bands, true); err == nil {
-		v.save(p, "kappa_min", "κ_min, the smallest condition number of a symmetric positive-definite metric M with rule update = M·gradient, along training (mean ± std over runs; W_rec block; +∞ when cos θ ≤ 0 is left out). BPTT has κ = 1.")
+		v.save(p, "kappa_min", "κ_min, the smallest condition number of a symmetric positive-definite metric M with rule update = M·gradient, along training (mean ± std over the runs with cos θ > 0 at that checkpoint; W_rec block; checkpoints with cos θ ≤ 0, where no such M exists, are left out). BPTT has κ = 1.")
 	}
 	var parts []string
 	for _, r := range t.Rows {
