@@ -28,7 +28,6 @@ type Trainer[T kernels.Float] struct {
 
 	dir, grad []T
 	exact     Rule[T]
-	layout    Layout
 }
 
 // StepResult reports one training iteration.
@@ -66,7 +65,7 @@ func NewTrainer[T kernels.Float](rule Rule[T], opt OptimizerSettings, sched Sche
 }
 
 // Step runs one iteration on net with batch b. A divergence (non-finite
-// state, loss, direction or parameter) returns *ErrDiverged with Iter set,
+// state, loss, direction or parameter) returns *rnn.ErrDiverged with Iter set,
 // and the parameters are left as they were before the iteration when the
 // direction was at fault.
 func (tr *Trainer[T]) Step(net *rnn.Network[T], b *rnn.Batch[T]) (StepResult, error) {
@@ -87,26 +86,25 @@ func (tr *Trainer[T]) Step(net *rnn.Network[T], b *rnn.Batch[T]) (StepResult, er
 		if tr.exact == nil {
 			tr.exact = &bptt[T]{}
 			tr.grad = make([]T, n)
-			tr.layout = LayoutOf(net.Layout)
 		}
 		if _, err := tr.exact.Direction(net, b, tr.grad); err != nil {
 			return res, tr.annotate(err)
 		}
-		res.Align, res.Blocks = AlignBlocks(tr.dir, tr.grad, tr.layout)
+		res.Align, res.Blocks = AlignBlocks(tr.dir, tr.grad, net.Layout)
 	}
 	res.DirNorm = Norm(tr.dir)
 	tr.Opt.Step(net.Params, tr.dir, res.LR)
 	rnn.MaskDiag(net.WRecM, net.Cfg.N)
 	tr.Iter++
 	if err := checkFinite(net.Params, net.Layout); err != nil {
-		err.(*ErrDiverged).Quantity = "params"
+		err.(*rnn.ErrDiverged).Quantity = "params"
 		return res, tr.annotate(err)
 	}
 	return res, nil
 }
 
 func (tr *Trainer[T]) annotate(err error) error {
-	var d *ErrDiverged
+	var d *rnn.ErrDiverged
 	if errors.As(err, &d) {
 		d.Iter = tr.Iter
 	}

@@ -9,7 +9,7 @@
 //	hessrnn                      the default experiment (a few minutes, no downloads)
 //	hessrnn run EXPERIMENT       one figure or table of the paper (fig2 … fig12, table1, theorem1)
 //	hessrnn sweep CONFIG.toml    a grid of runs; --jobs, --shard, Slurm arrays, resume
-//	hessrnn report DIR           statistics, figures and report.html from results
+//	hessrnn report DIR           statistics, figures and a report per experiment from results
 //	hessrnn data                 where the MNIST data is, check it, download it
 //	hessrnn bench                kernel and training-step benchmarks
 //	hessrnn version              version, Go, SIMD level, CPU
@@ -31,6 +31,7 @@ import (
 	"gonum.org/v1/gonum/blas/blas64"
 
 	"github.com/hessrnn/hessrnn/cmd/internal/experiment"
+	"github.com/hessrnn/hessrnn/cmd/internal/progress"
 	"github.com/hessrnn/hessrnn/kernels"
 )
 
@@ -92,7 +93,7 @@ func commands() []command {
 	return []command{
 		{"run", "run one named experiment (a figure or table of the paper)", cmdRun},
 		{"sweep", "run a grid of configurations from a TOML file (parallel, sharded, resumable)", cmdSweep},
-		{"report", "statistics, figures and report.html from a results directory", cmdReport},
+		{"report", "statistics, figures and a report per experiment from a results directory", cmdReport},
 		{"data", "locate, check or download the MNIST-format data", cmdData},
 		{"bench", "kernel and training-step benchmarks at the detected SIMD level", cmdBench},
 		{"version", "print the version, Go version, SIMD level and CPU", cmdVersion},
@@ -135,7 +136,7 @@ func printMainHelp(w io.Writer) {
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	a := &app{stdout: stdout, stderr: stderr, args: append([]string{"hessrnn"}, args...), getenv: os.Getenv}
 	if f, ok := stderr.(*os.File); ok {
-		a.terminal = isTerminal(f)
+		a.terminal = progress.IsTerminal(f)
 	}
 	if err := kernels.ConfigError(); err != nil {
 		fmt.Fprintf(stderr, "hessrnn: %v\n", strings.TrimSuffix(strings.TrimSuffix(err.Error(), "; using generic"), "."))
@@ -210,10 +211,4 @@ func report(stderr io.Writer, err error) int {
 		return exitInterrupted
 	}
 	return exitFailure
-}
-
-// isTerminal reports whether f is a terminal.
-func isTerminal(f *os.File) bool {
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0 && os.Getenv("TERM") != "dumb"
 }

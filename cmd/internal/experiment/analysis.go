@@ -25,7 +25,8 @@ type Analysis struct {
 
 // group is the results of one task and label.
 type group struct {
-	label    string
+	key      config.Label      // what the group's runs share
+	label    string            // key.String(), for display
 	runs     []*results.Result // finished runs
 	diverged int
 	failed   int
@@ -68,22 +69,23 @@ func fmtP(p float64) string {
 }
 
 // Analyze computes the statistics, figures (written to figDir) and report
-// sections of a set of results, one block per task.
-func Analyze(runs []*results.Result, figDir string) (Analysis, error) {
+// sections of a set of results, one block per task. parts names the report
+// parts to draw (see reportParts); nil means the parts of the experiments
+// the runs record.
+func Analyze(runs []*results.Result, figDir string, parts []string) (Analysis, error) {
 	var a Analysis
 	byTask := map[string][]*results.Result{}
 	for _, r := range runs {
 		byTask[r.Config.Task] = append(byTask[r.Config.Task], r)
 	}
-	var exps []string
-	seen := map[string]bool{}
-	for _, r := range runs {
-		if !seen[r.Experiment] {
-			seen[r.Experiment] = true
-			exps = append(exps, r.Experiment)
+	if parts == nil {
+		parts = partsOf(experimentsOf(runs))
+	}
+	for _, n := range parts {
+		if _, ok := lookupPart(n); !ok {
+			return a, fmt.Errorf("experiment: unknown report part %q", n)
 		}
 	}
-	parts := partsOf(exps)
 	var sum strings.Builder
 	for _, tname := range config.Tasks() {
 		trs := byTask[tname]
@@ -104,13 +106,28 @@ func Analyze(runs []*results.Result, figDir string) (Analysis, error) {
 	return a, nil
 }
 
-func groupsOf(runs []*results.Result) []*group {
-	m := map[string]*group{}
+// experimentsOf returns the experiment names the runs record, in order of
+// first appearance.
+func experimentsOf(runs []*results.Result) []string {
+	var exps []string
+	seen := map[string]bool{}
 	for _, r := range runs {
-		g, ok := m[r.Label]
+		if !seen[r.Experiment] {
+			seen[r.Experiment] = true
+			exps = append(exps, r.Experiment)
+		}
+	}
+	return exps
+}
+
+func groupsOf(runs []*results.Result) []*group {
+	m := map[config.Label]*group{}
+	for _, r := range runs {
+		k := r.Config.Label()
+		g, ok := m[k]
 		if !ok {
-			g = &group{label: r.Label}
-			m[r.Label] = g
+			g = &group{key: k, label: k.String()}
+			m[k] = g
 		}
 		switch r.Status.State {
 		case results.Finished:
@@ -121,7 +138,7 @@ func groupsOf(runs []*results.Result) []*group {
 			g.failed++
 		}
 	}
-	var labels []string
+	var labels []config.Label
 	for l := range m {
 		labels = append(labels, l)
 	}
@@ -182,7 +199,7 @@ func runList(runs []*results.Result) report.Section {
 			fmt.Sprint(r.Final.Iterations), st, num(r.Final.TestMetric), num(r.Final.Gap), num(r.Final.LambdaMax), fmt.Sprintf("%.1f", r.WallSeconds)})
 	}
 	return report.Section{Heading: fmt.Sprintf("All runs (%d)", len(runs)), Tables: []report.Table{t},
-		Paragraphs: []string{"Each run's full record (configuration, versions, SIMD level, trajectory) is the JSON file named by its ID; results.csv has one row per run and checkpoint."}}
+		Paragraphs: []string{"Each run's full record (configuration, versions, SIMD level, trajectory) is the JSON file named by its ID; the CSV export beside this report has one row per run and checkpoint."}}
 }
 
 func num(v results.Num) string {

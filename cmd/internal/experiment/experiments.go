@@ -3,12 +3,14 @@ package experiment
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 
 	"github.com/hessrnn/hessrnn/cmd/internal/config"
 	"github.com/hessrnn/hessrnn/cmd/internal/results"
 	"github.com/hessrnn/hessrnn/cmd/internal/stats"
+	"github.com/hessrnn/hessrnn/rules"
 )
 
 // Spec is a named experiment: a figure or table of the paper.
@@ -27,8 +29,8 @@ type Spec struct {
 	// true until their last phase.
 	Plan func(base config.Run, seeds int, done []*results.Result) (runs []config.Run, more bool)
 
-	// parts lists the report's analysis parts (see parts.go) beyond the
-	// summary and the tests against BPTT.
+	// parts names the report's parts (reportParts in parts.go) beyond
+	// those every report has.
 	parts []string
 	// finalWeights makes RunExperiment save every run's final parameters
 	// in OUT/weights-final (see Env.FinalWeights).
@@ -46,19 +48,19 @@ func seeded(r config.Run, n int) []config.Run {
 }
 
 // perRule returns base with each rule, for seeds 1..n.
-func perRule(base config.Run, n int, rules ...string) []config.Run {
+func perRule(base config.Run, n int, kinds ...rules.Kind) []config.Run {
 	var out []config.Run
-	for _, rule := range rules {
+	for _, k := range kinds {
 		r := base
-		r.Rule = rule
+		r.Rule = k.String()
 		out = append(out, seeded(r, n)...)
 	}
 	return out
 }
 
 // rulesPlan plans the given number of seeds of each rule on the base configuration.
-func rulesPlan(rules ...string) func(base config.Run, seeds int) []config.Run {
-	return func(base config.Run, seeds int) []config.Run { return perRule(base, seeds, rules...) }
+func rulesPlan(kinds ...rules.Kind) func(base config.Run, seeds int) []config.Run {
+	return func(base config.Run, seeds int) []config.Run { return perRule(base, seeds, kinds...) }
 }
 
 func single(f func(base config.Run, seeds int) []config.Run) func(config.Run, int, []*results.Result) ([]config.Run, bool) {
@@ -71,40 +73,40 @@ var specs = []Spec{
 	{
 		Name: "default", Title: "Default experiment: leading Hessian eigenvalue along training, pattern generation",
 		Shows: "BPTT vs Three-factor vs RF Three-factor vs MDGL (5 seeds): the bio-plausible rules converge to sharper minima (larger λ_max) and generalise worse",
-		parts: []string{partLambda, partLoss, partAlpha, partGap, partTheorem},
+		parts: []string{"lambda", "loss", "alpha", "gap", "theorem"},
 		Seeds: 5,
 		Plan:  single(rulesPlan(config.PaperRules()...)),
 	},
 	{
 		Name: "fig2", Title: "Fig. 2: generalisation gap histograms and gap vs λ_max",
 		Shows: "bio rules have a larger and more variable gap; the gap correlates with λ_max across runs (Pearson and Spearman)",
-		parts: []string{partGap, partWithin},
+		parts: []string{"gap", "within"},
 		Seeds: 20,
 		Plan:  single(rulesPlan(config.PaperRules()...)),
 	},
 	{
 		Name: "fig3", Title: "Fig. 3: λ_max along training",
 		Shows: "bio rules climb quickly to high curvature; BPTT stays lower (mean ± std over seeds)",
-		parts: []string{partLambda, partLoss, partAlpha},
+		parts: []string{"lambda", "loss", "alpha"},
 		Seeds: 5,
 		Plan:  single(rulesPlan(config.PaperRules()...)),
 	},
 	{
 		Name: "fig4", Title: "Fig. 4: step-length matched BPTT (\"Three-factor theory\")",
 		Shows: "BPTT scaled by the Three-factor step length α reproduces Three-factor's high curvature",
-		parts: []string{partLambda, partAlpha, partMatched},
+		parts: []string{"lambda", "alpha", "matched"},
 		Seeds: 5,
-		Plan:  single(rulesPlan(config.BPTT, config.ThreeFactor, config.ThreeFactorTheory)),
+		Plan:  single(rulesPlan(rules.BPTT, rules.EProp, rules.MatchedBPTT)),
 	},
 	{
 		Name: "fig5", Title: "Appendix Fig. 5: learning-rate schedule remedy",
 		Shows: "Three-factor started at 3× the rate and decayed by 0.8 every total/30 iterations ends flatter and generalises better than at a fixed rate, but still worse than BPTT",
-		parts: []string{partLambda, partLR, partGapStrip},
+		parts: []string{"lambda", "lr", "gapstrip"},
 		Seeds: 5,
 		Plan: single(func(b config.Run, n int) []config.Run {
-			out := perRule(b, n, config.BPTT, config.ThreeFactor)
+			out := perRule(b, n, rules.BPTT, rules.EProp)
 			s := b
-			s.Rule = config.ThreeFactor
+			s.Rule = rules.EProp.String()
 			s.Train.LR = 3 * b.Train.LR
 			s.Train.Schedule = "step"
 			s.Train.DecayFactor = 0.8
@@ -115,35 +117,35 @@ var specs = []Spec{
 	{
 		Name: "fig6", Title: "Appendix Fig. 6: generalisation gap of step-matched BPTT",
 		Shows: "BPTT with Three-factor's step length generalises worse, like Three-factor",
-		parts: []string{partGapStrip, partMatched},
+		parts: []string{"gapstrip", "matched"},
 		Seeds: 5,
-		Plan:  single(rulesPlan(config.BPTT, config.ThreeFactor, config.ThreeFactorTheory)),
+		Plan:  single(rulesPlan(rules.BPTT, rules.EProp, rules.MatchedBPTT)),
 	},
 	{
 		Name: "fig7", Title: "Appendix Fig. 7: power-law decay coefficient of the top-200 Hessian spectrum",
 		Shows: "a scale-independent measure: BPTT's spectrum decays differently from Three-factor's (γ of |λ_n| ∝ n^−γ)",
-		parts: []string{partSpectrum},
+		parts: []string{"spectrum"},
 		Seeds: 5,
 		Plan: single(func(b config.Run, n int) []config.Run {
 			units := b.Resolve().Model.N
 			b.Hessian.TopK = min(200, units*(units-1)-1)
-			return perRule(b, n, config.BPTT, config.ThreeFactor)
+			return perRule(b, n, rules.BPTT, rules.EProp)
 		}),
 	},
 	{
 		Name: "fig8", Title: "Appendix Fig. 8: relative flatness",
 		Shows: "relative flatness κ (Petzka et al.) of W_rec agrees that BPTT sits in flatter regions",
-		parts: []string{partFlatness},
+		parts: []string{"flatness"},
 		Seeds: 5,
 		Plan: single(func(b config.Run, n int) []config.Run {
 			b.Hessian.Flatness = true
-			return perRule(b, n, config.BPTT, config.ThreeFactor)
+			return perRule(b, n, rules.BPTT, rules.EProp)
 		}),
 	},
 	{
 		Name: "fig9", Title: "Appendix Fig. 9: truncation family TBPTT(K)",
 		Shows: "high-curvature convergence is common to temporal truncations of the gradient: λ_max grows as the window K shrinks",
-		parts: []string{partLambda, partTrunc},
+		parts: []string{"lambda", "trunc"},
 		Seeds: 5,
 		Plan: single(func(b config.Run, n int) []config.Run {
 			var out []config.Run
@@ -156,7 +158,7 @@ var specs = []Spec{
 				}
 				seen[k] = true
 				r := b
-				r.Rule = config.TBPTT
+				r.Rule = rules.TBPTT.String()
 				r.Train.TruncK = k
 				out = append(out, seeded(r, n)...)
 			}
@@ -166,17 +168,17 @@ var specs = []Spec{
 	{
 		Name: "fig10", Title: "Appendix Fig. 10: alignment of ε and g with the top-10 Hessian eigenvectors (Assumption 1)",
 		Shows: "the rule's error ε is significantly less aligned with the leading Hessian eigenvectors than the gradient g (paired Wilcoxon)",
-		parts: []string{partAlign, partAlpha},
+		parts: []string{"align", "alpha"},
 		Seeds: 5,
 		Plan: single(func(b config.Run, n int) []config.Run {
 			b.Hessian.AlignK = 10
-			return perRule(b, n, config.ThreeFactor, config.RFThreeFactor, config.MDGL)
+			return perRule(b, n, rules.EProp, rules.RFLO, rules.MDGL)
 		}),
 	},
 	{
 		Name: "fig11", Title: "Appendix Fig. 11: λ_max along training with Adam",
 		Shows: "curvature trends are similar with Adam (lr 1e-3, β = (0.9, 0.999))",
-		parts: []string{partLambda, partLoss},
+		parts: []string{"lambda", "loss"},
 		Seeds: 5,
 		Plan: single(func(b config.Run, n int) []config.Run {
 			b.Train.Optimizer = "adam"
@@ -189,23 +191,23 @@ var specs = []Spec{
 	{
 		Name: "fig12", Title: "Appendix Fig. 12: within-rule correlation; Fig. 4 at 3× the learning rate",
 		Shows: "gap and λ_max correlate within a single rule across runs; step matching still explains the curvature at 3× the rate",
-		parts: []string{partWithin, partGap, partLambda, partAlpha, partMatched},
+		parts: []string{"within", "gap", "lambda", "alpha", "matched"},
 		Seeds: 10,
 		Plan: single(func(b config.Run, n int) []config.Run {
 			b.Train.LR *= 3
-			return perRule(b, n, config.BPTT, config.ThreeFactor, config.ThreeFactorTheory)
+			return perRule(b, n, rules.BPTT, rules.EProp, rules.MatchedBPTT)
 		}),
 	},
 	{
 		Name: "table1", Title: "Appendix Table 1: early-stopped BPTT matched to Three-factor's test metric",
 		Shows: "BPTT stopped when its test metric reaches Three-factor's final one still has lower λ_max and a smaller gap",
-		parts: []string{partTable1, partLambda},
+		parts: []string{"table1", "lambda"},
 		Seeds: 5,
 		Plan: func(b config.Run, n int, done []*results.Result) ([]config.Run, bool) {
-			tf := perRule(b, n, config.ThreeFactor)
+			tf := perRule(b, n, rules.EProp)
 			var tests []float64
 			for _, r := range done {
-				if r.Config.Rule == config.ThreeFactor && r.Status.State == results.Finished {
+				if r.Config.Kind() == rules.EProp && r.Status.State == results.Finished {
 					tests = append(tests, float64(r.Final.TestMetric))
 				}
 			}
@@ -214,7 +216,7 @@ var specs = []Spec{
 			}
 			m, _ := stats.MeanStd(tests)
 			stop := b
-			stop.Rule = config.BPTT
+			stop.Rule = rules.BPTT.String()
 			stop.Train.StopAtTest = m
 			return append(tf, seeded(stop, n)...), false
 		},
@@ -222,7 +224,7 @@ var specs = []Spec{
 	{
 		Name: "dynamics", Title: "Beyond curvature: dynamical similarity (DSA), contraction and the rule's metric",
 		Shows:        "whether the rules build different dynamics: DSA distances between trained networks (within vs between rule, clustering), a geometric baseline, contraction rates against the gap and λ_max, κ_min along training",
-		parts:        []string{partGap, partDynamics, partKappa},
+		parts:        []string{"gap", "dynamics", "kappa"},
 		Seeds:        10,
 		finalWeights: true,
 		Plan:         single(rulesPlan(config.PaperRules()...)),
@@ -230,9 +232,9 @@ var specs = []Spec{
 	{
 		Name: "theorem1", Title: "Theorem 1: λ_max at convergence against the 2/η and 2/(αη) bounds",
 		Shows: "BPTT's λ_max stays below 2/η; Three-factor's can approach 2/(αη), which is larger because α < 1",
-		parts: []string{partTheorem, partAlpha},
+		parts: []string{"theorem", "alpha"},
 		Seeds: 5,
-		Plan:  single(rulesPlan(config.BPTT, config.ThreeFactor, config.RFThreeFactor, config.MDGL)),
+		Plan:  single(rulesPlan(rules.BPTT, rules.EProp, rules.RFLO, rules.MDGL)),
 	},
 }
 
@@ -287,13 +289,21 @@ func DefaultBase() config.Run {
 	return r
 }
 
-// labelOrder orders result groups: the paper's rules first, in the paper's
-// order, then TBPTT windows by K, then the rest alphabetically.
-func labelOrder(labels []string) []string {
-	rank := map[string]int{"BPTT": 0, "Three-factor": 1, "RF Three-factor": 2, "MDGL": 3, "Three-factor theory": 4}
+// labelOrder orders result groups: the paper's rules and Three-factor
+// theory without a variant first, in the paper's order, then TBPTT windows
+// by K, then the rest alphabetically by their text.
+func labelOrder(labels []config.Label) []config.Label {
+	rank := func(l config.Label) (int, bool) {
+		if l.Variant != (config.Variant{}) {
+			return 0, false
+		}
+		i := slices.Index(append(config.PaperRules(), rules.MatchedBPTT), l.Rule)
+		return i, i >= 0
+	}
 	sort.SliceStable(labels, func(i, j int) bool {
-		ri, oki := rank[labels[i]]
-		rj, okj := rank[labels[j]]
+		a, b := labels[i], labels[j]
+		ri, oki := rank(a)
+		rj, okj := rank(b)
 		switch {
 		case oki && okj:
 			return ri < rj
@@ -302,13 +312,10 @@ func labelOrder(labels []string) []string {
 		case okj:
 			return false
 		}
-		var ki, kj int
-		_, ei := fmt.Sscanf(labels[i], "TBPTT(%d)", &ki)
-		_, ej := fmt.Sscanf(labels[j], "TBPTT(%d)", &kj)
-		if ei == nil && ej == nil && ki != kj {
-			return ki < kj
+		if a.Rule == rules.TBPTT && b.Rule == rules.TBPTT && a.K != b.K {
+			return a.K < b.K
 		}
-		return labels[i] < labels[j]
+		return a.String() < b.String()
 	})
 	return labels
 }

@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -61,7 +62,7 @@ func TestNumJSON(t *testing.T) {
 
 func TestWriteReadRoundTrip(t *testing.T) {
 	dir := t.TempDir()
-	r := sample(1, config.BPTT)
+	r := sample(1, "bptt")
 	p, err := Write(dir, r)
 	if err != nil {
 		t.Fatal(err)
@@ -88,7 +89,7 @@ func TestWriteReadRoundTrip(t *testing.T) {
 
 func TestDone(t *testing.T) {
 	dir := t.TempDir()
-	r := sample(2, config.ThreeFactor)
+	r := sample(2, "three-factor")
 	r.Status = Status{State: Failed, Reason: "no data"}
 	Write(dir, r)
 	if Done(dir, r.ID) {
@@ -106,7 +107,7 @@ func TestDone(t *testing.T) {
 }
 
 func TestSameOutcomeIgnoresWallTime(t *testing.T) {
-	a, b := sample(1, config.BPTT), sample(1, config.BPTT)
+	a, b := sample(1, "bptt"), sample(1, "bptt")
 	b.WallSeconds = 99
 	b.Trajectory[1].WallSeconds = 42
 	b.Versions.Go = "go0"
@@ -122,10 +123,10 @@ func TestSameOutcomeIgnoresWallTime(t *testing.T) {
 func TestLoadDirMergesShards(t *testing.T) {
 	root := t.TempDir()
 	s0, s1 := filepath.Join(root, "shard0"), filepath.Join(root, "shard1")
-	a, b, c := sample(1, config.BPTT), sample(2, config.BPTT), sample(1, config.MDGL)
+	a, b, c := sample(1, "bptt"), sample(2, "bptt"), sample(1, "mdgl")
 	Write(s0, a)
 	Write(s1, b)
-	failed := sample(1, config.MDGL)
+	failed := sample(1, "mdgl")
 	failed.Status = Status{State: Failed, Reason: "x"}
 	Write(s0, failed)
 	Write(s1, c) // same ID as failed, final: must win
@@ -182,8 +183,8 @@ func TestReadRejects(t *testing.T) {
 }
 
 func TestCSV(t *testing.T) {
-	a := sample(1, config.BPTT)
-	empty := sample(3, config.MDGL)
+	a := sample(1, "bptt")
+	empty := sample(3, "mdgl")
 	empty.Trajectory = nil
 	empty.Status = Status{State: Diverged, Step: 5, Reason: "NaN"}
 	var buf bytes.Buffer
@@ -230,7 +231,84 @@ func TestCSV(t *testing.T) {
 			t.Errorf("%s = %q, want %q", key, got, want)
 		}
 	}
-	if recs[3][col["config.rule"]] != config.MDGL {
+	if recs[3][col["config.rule"]] != "mdgl" {
 		t.Errorf("config.rule of the diverged run: %q", recs[3][col["config.rule"]])
+	}
+}
+
+// TestCSVColumnsFromStructs checks that the CSV columns are the fields of
+// Checkpoint and Final (names from the tags, nested structs prefixed) and
+// that every column holds its field's value.
+func TestCSVColumnsFromStructs(t *testing.T) {
+	wantCheckpoint := []string{"iteration", "lr", "loss", "train_metric", "test_metric", "gap",
+		"lambda_max", "lambda_iterations", "lambda_residual", "lambda_converged",
+		"alpha", "cos", "eps_ratio", "align_eps", "align_g", "wall_seconds"}
+	var got []string
+	for _, c := range checkpointColumns {
+		got = append(got, c.name)
+	}
+	if strings.Join(got, ",") != strings.Join(wantCheckpoint, ",") {
+		t.Errorf("checkpoint columns %v, want %v", got, wantCheckpoint)
+	}
+	// Every scalar field of Final is a final_ column; the slice TopK is not.
+	ft := reflect.TypeOf(Final{})
+	col := map[string]int{}
+	for i, h := range CSVHeader {
+		if _, dup := col[h]; dup {
+			t.Errorf("column %s twice", h)
+		}
+		col[h] = i
+	}
+	for i := range ft.NumField() {
+		f := ft.Field(i)
+		name := "final_" + strings.Split(f.Tag.Get("json"), ",")[0]
+		_, ok := col[name]
+		if want := f.Type.Kind() != reflect.Slice; ok != want {
+			t.Errorf("field %s: column %s present %v, want %v", f.Name, name, ok, want)
+		}
+	}
+	r := sample(2, "bptt")
+	r.Final.Iterations, r.Final.Loss, r.Final.Gamma, r.Final.MeanAlpha = 77, 0.125, 1.5, NaN()
+	var buf bytes.Buffer
+	if err := WriteCSV(&buf, []*Result{r}); err != nil {
+		t.Fatal(err)
+	}
+	recs, err := csv.NewReader(&buf).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ col, want string }{
+		{"final_iterations", "77"}, {"final_loss", "0.125"}, {"final_gamma", "1.5"}, {"final_mean_alpha", ""},
+		{"lambda_converged", fmt.Sprint(r.Trajectory[0].Lambda.Converged)},
+		{"lambda_iterations", fmt.Sprint(r.Trajectory[0].Lambda.Iterations)},
+	} {
+		if got := recs[1][col[c.col]]; got != c.want {
+			t.Errorf("%s = %q, want %q", c.col, got, c.want)
+		}
+	}
+}
+
+// TestFinalMissingFieldsAreNaN checks that a result file without some
+// Final fields (written before they existed) reads them as NaN, and that
+// unknown fields inside final are still rejected.
+func TestFinalMissingFieldsAreNaN(t *testing.T) {
+	for _, c := range []struct {
+		body    string
+		wantErr bool
+	}{
+		{`{"iterations": 5, "loss": 0.5}`, false},
+		{`{"iterations": 5, "bogus": 1}`, true},
+	} {
+		var f Final
+		err := json.Unmarshal([]byte(c.body), &f)
+		if (err != nil) != c.wantErr {
+			t.Fatalf("%s: error %v, want error %v", c.body, err, c.wantErr)
+		}
+		if err != nil {
+			continue
+		}
+		if f.Iterations != 5 || f.Loss != 0.5 || !math.IsNaN(float64(f.LambdaMax)) || !math.IsNaN(float64(f.Gap)) {
+			t.Errorf("%s: decoded %+v", c.body, f)
+		}
 	}
 }
