@@ -30,9 +30,12 @@ import (
 //     reference implementation's default λ); 8 starts of the Procrustes
 //     optimisation.
 //   - Probes: the test inputs of the task with the probe seed, the same for
-//     every network (DMS: all 68 test trials, which have no randomness;
-//     pattern generation: the first dynamicsMaxProbe noisy test copies of
-//     the frozen input, σ drawn with the probe seed).
+//     every network, up to dynamicsMaxSteps steps in all (DMS: all 68 test
+//     trials, 1 904 steps, which have no randomness; pattern generation:
+//     the first 40 noisy test copies of the frozen input, σ drawn with the
+//     probe seed). The budget keeps the cost per network alike across
+//     tasks (the Jacobians of distinct ReLU masks and the Hankel SVD grow
+//     with the number of steps).
 //   - Permutation tests: 9999 label permutations.
 var dynamicsSettings = dynamics.Settings{
 	Fit:        dsa.FitSettings{NDelays: 4, Interval: 1, Rank: 10, Ridge: 1e-8},
@@ -42,7 +45,7 @@ var dynamicsSettings = dynamics.Settings{
 
 const (
 	dynamicsProbeSeed = 1
-	dynamicsMaxProbe  = 68
+	dynamicsMaxSteps  = 2000
 	dynamicsPerms     = 9999
 )
 
@@ -54,7 +57,8 @@ type dynRun struct {
 }
 
 // probeBatches returns the probe inputs for a run's task: the test batches
-// of the task built with the probe seed, up to dynamicsMaxProbe sequences.
+// of the task built with the probe seed, whole sequences up to
+// dynamicsMaxSteps steps in all (at least one sequence).
 func probeBatches(run config.Run) ([]*rnn.Batch[float64], error) {
 	run.Seed = dynamicsProbeSeed
 	tk, err := makeTask[float64](&Env{}, run)
@@ -62,15 +66,22 @@ func probeBatches(run config.Run) ([]*rnn.Batch[float64], error) {
 		return nil, err
 	}
 	var out []*rnn.Batch[float64]
-	left := dynamicsMaxProbe
+	left := dynamicsMaxSteps
 	for _, set := range tk.Tests() {
-		for i := 0; i < set.NumBatches() && left > 0; i++ {
+		for i := 0; i < set.NumBatches(); i++ {
 			b := set.Batch(i)
-			if b.Size > left {
-				b = subBatch(b, left)
+			rows := min(b.Size, left/b.Steps)
+			if len(out) == 0 {
+				rows = max(rows, 1)
+			}
+			if rows == 0 {
+				break
+			}
+			if rows < b.Size {
+				b = subBatch(b, rows)
 			}
 			out = append(out, b)
-			left -= b.Size
+			left -= rows * b.Steps
 		}
 	}
 	if len(out) == 0 {
@@ -156,12 +167,12 @@ func (v *view) dynamics() {
 	}
 	fs := dynamicsSettings.Fit
 	v.sec.Paragraphs = append(v.sec.Paragraphs, fmt.Sprintf(
-		"Dynamics of the %d trained networks (package dsa; Ostrow et al. 2023). Every network is run on the same probe inputs (the task's test inputs with probe seed %d, at most %d sequences). "+
+		"Dynamics of the %d trained networks (package dsa; Ostrow et al. 2023). Every network is run on the same probe inputs (the task's test inputs with probe seed %d, whole sequences up to %d steps in all). "+
 			"DSA fits a linear operator A (rank %d, %d delays at interval %d, ridge %g) to the delay-embedded rates and compares two networks by min over orthogonal C of ‖A_x − C A_y Cᵀ‖_F and by the angle between A_x and C A_y Cᵀ. "+
 			"The geometric baselines compare the states themselves: the angular Procrustes shape distance and 1 − linear CKA. "+
 			"Within vs between: mean distance of pairs of the same rule against pairs of different rules, p from %d label permutations. "+
 			"Clustering: average linkage cut at k = %d clusters, adjusted Rand index (ARI) against the rules with its permutation p-value.",
-		len(runs), dynamicsProbeSeed, dynamicsMaxProbe, fs.Rank, fs.NDelays, fs.Interval, fs.Ridge, dynamicsPerms, nGroups))
+		len(runs), dynamicsProbeSeed, dynamicsMaxSteps, fs.Rank, fs.NDelays, fs.Interval, fs.Ridge, dynamicsPerms, nGroups))
 	labels := make([]int, len(runs))
 	var models []*dsa.Model
 	var states []*mat.Dense
