@@ -171,7 +171,8 @@ func (v *view) dynamics() {
 			"DSA fits a linear operator A (rank %d, %d delays at interval %d, ridge %g) to the delay-embedded rates and compares two networks by min over orthogonal C of ‖A_x − C A_y Cᵀ‖_F and by the angle between A_x and C A_y Cᵀ. "+
 			"The geometric baselines compare the states themselves: the angular Procrustes shape distance and 1 − linear CKA. "+
 			"Within vs between: mean distance of pairs of the same rule against pairs of different rules, p from %d label permutations. "+
-			"Clustering: average linkage cut at k = %d clusters, adjusted Rand index (ARI) against the rules with its permutation p-value.",
+			"Clustering: average linkage cut at k = %d clusters, adjusted Rand index (ARI) against the rules with its permutation p-value. "+
+			"The distances of every pair are in <task>_dynamics.csv and the per-run rates in <task>_contraction.csv beside this report.",
 		len(runs), dynamicsProbeSeed, dynamicsMaxSteps, fs.Rank, fs.NDelays, fs.Interval, fs.Ridge, dynamicsPerms, nGroups))
 	labels := make([]int, len(runs))
 	var models []*dsa.Model
@@ -190,6 +191,9 @@ func (v *view) dynamics() {
 	if err != nil {
 		v.sec.Paragraphs = append(v.sec.Paragraphs, "Geometric baseline failed: "+err.Error())
 		return
+	}
+	if err := v.writeDynamicsCSV(runs, []*mat.SymDense{ang, euc, shape, cka}); err != nil {
+		v.sec.Paragraphs = append(v.sec.Paragraphs, "Writing the distance table failed: "+err.Error())
 	}
 	t := report.Table{Caption: "Do the distances separate the rules?", Header: []string{"distance", "mean within rule", "mean between rules", "p (permutation)", "ARI (k = " + fmt.Sprint(nGroups) + ")", "ARI p (permutation)"}}
 	fmt.Fprintf(&v.txt, "  dynamics (%d networks): within vs between rule, ARI of average-linkage clusters\n", len(runs))
@@ -220,6 +224,36 @@ func (v *view) dynamics() {
 			"Distance matrices between all trained networks, ordered by rule (ticks mark the first network of each rule; seeds ascending within a rule): DSA angular distance (left) and the geometric baseline (right).")
 	}
 	v.contraction(runs)
+}
+
+// writeDynamicsCSV writes OUT/<task>_dynamics.csv: one row per pair of
+// networks with the four distances, and OUT/<task>_contraction.csv: one
+// row per network with its contraction rates, gap and λ_max.
+func (v *view) writeDynamicsCSV(runs []dynRun, ds []*mat.SymDense) error {
+	dir := filepath.Dir(v.figDir)
+	var b strings.Builder
+	b.WriteString("run_a,rule_a,run_b,rule_b,dsa_angular,dsa_euclidean,shape_angle,one_minus_cka\n")
+	for i := range runs {
+		for j := i + 1; j < len(runs); j++ {
+			fmt.Fprintf(&b, "%s,%s,%s,%s", runs[i].res.ID, v.groups[runs[i].label].label, runs[j].res.ID, v.groups[runs[j].label].label)
+			for _, d := range ds {
+				fmt.Fprintf(&b, ",%.17g", d.At(i, j))
+			}
+			b.WriteString("\n")
+		}
+	}
+	if err := results.WriteFileAtomic(filepath.Join(dir, v.task+"_dynamics.csv"), []byte(b.String())); err != nil {
+		return err
+	}
+	b.Reset()
+	b.WriteString("run,rule,seed,gap,lambda_max,mu2_max,mu2_mean,muinf_max,diag_max,diag_mean,diag_lower,steps,distinct_masks,dsa_rank,dsa_residual\n")
+	for _, r := range runs {
+		c := r.sum.Contraction
+		fmt.Fprintf(&b, "%s,%s,%d,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%d,%d,%d,%.17g\n", r.res.ID, v.groups[r.label].label, r.res.Seed,
+			float64(r.res.Final.Gap), float64(r.res.Final.LambdaMax), c.Mu2Max, c.Mu2Mean, c.MuInfMax, c.DiagMax, c.DiagMean, c.DiagLower,
+			c.Steps, c.Distinct, r.sum.Model.Rank, r.sum.Model.Residual)
+	}
+	return results.WriteFileAtomic(filepath.Join(dir, v.task+"_contraction.csv"), []byte(b.String()))
 }
 
 // gridMatrix adapts a distance matrix to plotter.GridXYZ.
