@@ -77,6 +77,13 @@ func TestExperimentReports(t *testing.T) {
 					}
 				}
 			}
+			if spec.Name == "dynamics" {
+				for _, f := range []string{"patterngen_dynamics.csv", "patterngen_contraction.csv", "weights-final"} {
+					if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+						t.Errorf("dynamics output %s: %v", f, err)
+					}
+				}
+			}
 			html, err := os.ReadFile(htmlPath)
 			if err != nil {
 				t.Fatal(err)
