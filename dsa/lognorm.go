@@ -8,8 +8,8 @@ import (
 )
 
 // LogNorm2 returns the matrix measure of J induced by the Euclidean norm,
-// μ₂(J) = λ_max((J + Jᵀ)/2). J must be square; NaN when the symmetric
-// eigensolver fails.
+// μ₂(J) = λ_max((J + Jᵀ)/2); NaN when the symmetric eigensolver fails. It
+// panics if J is not square (a programmer error).
 func LogNorm2(j mat.Matrix) float64 {
 	n, c := j.Dims()
 	if n != c {
@@ -30,7 +30,8 @@ func LogNorm2(j mat.Matrix) float64 {
 }
 
 // LogNormInf returns the matrix measure of J induced by the max norm,
-// μ∞(J) = max_i (J_ii + Σ_{j≠i} |J_ij|). J must be square.
+// μ∞(J) = max_i (J_ii + Σ_{j≠i} |J_ij|). It panics if J is not square (a
+// programmer error).
 func LogNormInf(j mat.Matrix) float64 {
 	n, c := j.Dims()
 	if n != c {
