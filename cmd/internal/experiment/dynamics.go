@@ -375,8 +375,9 @@ func (v *view) contraction(runs []dynRun) {
 				ct.Rows = append(ct.Rows, []string{m.name, against.name, scope, fmt.Sprint(pe.N), fmt.Sprintf("%.3f", pe.R), fmtP(pe.P), fmt.Sprintf("%.3f", sp.R), fmtP(sp.P)})
 				if sc < 0 {
 					fmt.Fprintf(&v.txt, "  %s vs %s (pooled, n=%d): Pearson r = %.3f, p = %s; Spearman ρ = %.3f, p = %s\n", m.name, against.name, pe.N, pe.R, fmtP(pe.P), sp.R, fmtP(sp.P))
-					if p, err := plots.Scatter(m.name+" vs "+against.name, m.name, against.name, pts, correlationFit(x, y)); err == nil {
-						if against.name == "λ_max" && logWorthy(plots.Finite(y)) {
+					logY := against.name == "λ_max" && spansDecades(y)
+					if p, err := plots.Scatter(m.name+" vs "+against.name, m.name, against.name, pts, pearsonSpearmanFit(x, y, !logY)); err == nil {
+						if logY {
 							plots.LogAxis(&p.Y)
 							p.Y.Label.Text += " (log scale)"
 						}
@@ -389,8 +390,35 @@ func (v *view) contraction(runs []dynRun) {
 	v.sec.Tables = append(v.sec.Tables, ct)
 	if len(panels) > 0 {
 		v.savePanels(plots.Panels{Plots: panels, Cols: 2}, "contraction_vs_gap_lambda",
-			"Contraction rate of each trained network (identity metric μ₂ max over steps, top; optimised diagonal metric μ∞ max, bottom) against its generalisation gap (left) and λ_max (right), pooled over rules, with the least-squares line.")
+			"Contraction rate of each trained network (identity metric μ₂ max over steps, top; optimised diagonal metric μ∞ max, bottom) against its generalisation gap (left, with the least-squares line) and λ_max (right; a log axis, without a line, when λ_max spans more than a factor 30), pooled over rules.")
 	}
+}
+
+// pearsonSpearmanFit is the scatter annotation: both correlations, and
+// the least-squares line when line is set.
+func pearsonSpearmanFit(x, y []float64, line bool) *plots.Fit {
+	pe, err := stats.Pearson(x, y)
+	if err != nil {
+		return nil
+	}
+	sp, _ := stats.Spearman(x, y)
+	f := &plots.Fit{A: math.NaN(), B: math.NaN(), Text: fmt.Sprintf("Pearson r = %.3f, p = %s; Spearman ρ = %.3f, p = %s", pe.R, fmtP(pe.P), sp.R, fmtP(sp.P))}
+	if line {
+		f.A, f.B = stats.LinearFit(x, y)
+	}
+	return f
+}
+
+// spansDecades reports whether the positive values of y span more than a
+// factor 30 (then a log axis shows them better).
+func spansDecades(y []float64) bool {
+	lo, hi := math.Inf(1), 0.0
+	for _, v := range y {
+		if v > 0 && !math.IsInf(v, 0) {
+			lo, hi = math.Min(lo, v), math.Max(hi, v)
+		}
+	}
+	return hi > 30*lo
 }
 
 // kappa plots κ_min = (1 + sin θ)/(1 − sin θ) along training per rule: the

@@ -257,8 +257,8 @@ func Lookup(name string) (Spec, error) {
 
 // DefaultBase returns the base run of the default experiment: pattern
 // generation at the paper's size (N = 100, T = 50, full batch, SGD) with a
-// budget that finishes in a few minutes on 2 cores. Three settings differ
-// from the task defaults; all three are UNKNOWN in the paper (spec §7):
+// budget of about 25 s of CPU time (seconds on 2 free cores). Three settings differ
+// from the task defaults; all three are values the paper does not give (METHOD.md §6.1):
 //
 //   - 2 input channels instead of 100. With 100 frozen-noise inputs and 50
 //     steps the target is nearly a readout of the current input, little
