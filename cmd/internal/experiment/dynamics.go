@@ -429,7 +429,7 @@ func (v *view) kappa() {
 	var bands []plots.Band
 	t := report.Table{Caption: "κ_min of the rule's metric over checkpoints (W_rec block)", Header: []string{"rule", "runs", "median over runs of the per-run median κ_min", "median final κ_min", "checkpoints with cos θ ≤ 0 (no SPD metric, κ = ∞)"}}
 	for _, g := range v.groups {
-		b, ok := trajBand(g, func(c results.Checkpoint) results.Num {
+		b, ok := quartileBand(g, func(c results.Checkpoint) results.Num {
 			if !finite(c.Cos) {
 				return results.NaN()
 			}
@@ -470,7 +470,7 @@ func (v *view) kappa() {
 	}
 	v.sec.Tables = append(v.sec.Tables, t)
 	if p, err := plots.Bands("κ_min along training", "iteration", "κ_min = (1 + sin θ)/(1 − sin θ)", bands, true); err == nil {
-		v.save(p, "kappa_min", "κ_min, the smallest condition number of a symmetric positive-definite metric M with rule update = M·gradient, along training (mean ± std over the runs with cos θ > 0 at that checkpoint; W_rec block; checkpoints with cos θ ≤ 0, where no such M exists, are left out). BPTT has κ = 1.")
+		v.save(p, "kappa_min", "κ_min, the smallest condition number of a symmetric positive-definite metric M with rule update = M·gradient, along training (median and interquartile range over the runs with cos θ > 0 at that checkpoint; W_rec block; checkpoints with cos θ ≤ 0, where no such M exists, are left out). BPTT has κ = 1.")
 	}
 	var parts []string
 	for _, r := range t.Rows {
