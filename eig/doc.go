@@ -1,6 +1,6 @@
 // Package eig analyses the curvature of a loss landscape through a symmetric
 // linear operator H, typically a Hessian-vector product, without ever forming
-// H. It implements the methods of the spec's section 4 (Liu et al., NeurIPS
+// H. It implements the methods of METHOD.md §4 (Liu et al., NeurIPS
 // 2022):
 //
 //   - Power: power iteration exactly as the paper's code ran it (absolute

@@ -48,7 +48,7 @@ type LanczosSettings struct {
 	// (Tol·‖H‖)²/gap. 0 means 1e-6. Must be in [0, 1).
 	Tol float64
 	// ValueChange, if > 0, is a second, alternative stopping rule in the
-	// style of the paper's power iteration (spec §4.2): stop when no
+	// style of the paper's power iteration (METHOD.md §4.3): stop when no
 	// wanted Ritz value moved by more than ValueChange (absolute) since
 	// the previous Ritz analysis, which happens after every step while the
 	// basis has fewer than 20 vectors and every m/10 steps after. Like the

@@ -81,7 +81,7 @@ func (s *PowerSettings) defaults(n int) (PowerSettings, error) {
 }
 
 // Power estimates the dominant (largest-magnitude) eigenvalue of op by power
-// iteration, as in the paper's code (spec §4.2):
+// iteration, as in the paper's code (METHOD.md §4.3):
 //
 //	v ← randn(n); v ← v/‖v‖; λprev ← 0
 //	for i < MaxIter:

@@ -1,7 +1,7 @@
 package eig_test
 
 // Integration of the eig methods with the exact Hessian-vector product of
-// package rnn (spec §4.1–4.5) on small networks. Only this external test
+// package rnn (METHOD.md §4.1–4.6) on small networks. Only this external test
 // package imports rnn; package eig does not.
 
 import (

@@ -215,7 +215,7 @@ func TestPowerMatchesEigenSym(t *testing.T) {
 }
 
 func TestPowerPaperLoop(t *testing.T) {
-	// Reproduce the spec §4.2 loop literally and compare the iteration
+	// Reproduce the METHOD.md §4.3 loop literally and compare the iteration
 	// count and final estimate bit for bit.
 	a := testproblems.WithSpectrum(append([]float64{4}, testproblems.Spread(49, 3.5, 0.1)...), 3)
 	op := eig.NewDense(a)

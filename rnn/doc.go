@@ -3,7 +3,7 @@
 // (ALIF) units, a linear readout, MSE and cross-entropy losses, exact
 // gradients by backpropagation through time, and exact and finite-difference
 // Hessian-vector products. Equations and defaults follow
-// ../shared/spec/paper.md §1, §2.1 and §4.
+// METHOD.md §1, §2.1 and §4 (at the repository root).
 //
 // # Model and parameters
 //
@@ -52,6 +52,15 @@
 // HVPAutoCheckpointBytes) stores only the states entering every S-th step
 // and recomputes each segment of S steps when it is needed: O((S + T/S)·B·N)
 // per direction, with bitwise the same products.
+//
+// # Dynamics
+//
+// StateStep is the recurrent map on the state s = (h, a_ALIF) in float64,
+// StateJacobian its Jacobian (it depends on the state only through the
+// ReLU mask), and ContractionOf the matrix measures μ₂ and μ∞ of the
+// Jacobians along stored trajectories, max and mean over steps, in the
+// identity metric and in the diagonal metric that minimises the maximum μ∞
+// (package dsa).
 //
 // # Determinism and parallelism
 //

@@ -28,7 +28,7 @@ const fullBatchNote = "full-batch task: every Hessian batch is the training batc
 // standard error. The first value is the final checkpoint's (batch ck,
 // already computed: last); the others use the Hessian batches ck+1, ck+2, …,
 // which training never reached, so each is a fresh draw (for seqMNIST a new
-// validation minibatch, spec §4.6). When batches ck and ck+1 are the same
+// validation minibatch, METHOD.md §4.7). When batches ck and ck+1 are the same
 // data (pattern generation and DMS, full-batch), every batch is, so the one
 // value is returned with n_batches 1 and a note. warm (may be nil) is the
 // final checkpoint's eigenvector, used as a warm start like along training.
