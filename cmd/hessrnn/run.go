@@ -59,6 +59,11 @@ type runFlags struct {
 	sets       multiFlag
 	listKeys   bool
 	data       string
+	// learning-rate selection
+	selectMode   string
+	lrGrid       string
+	selectSeeds  int
+	selectBudget float64
 }
 
 type multiFlag []string
@@ -93,6 +98,10 @@ func (f *runFlags) runOnly(fs *flag.FlagSet) {
 	fs.StringVar(&f.configPath, "config", "", "TOML `file` with settings (top-level keys and tables as in --list-keys)")
 	fs.Var(&f.sets, "set", "override one setting, `key=value` (repeatable), e.g. --set train.lr=0.01")
 	fs.BoolVar(&f.listKeys, "list-keys", false, "list every setting key with its default and exit")
+	fs.StringVar(&f.selectMode, "select", "auto", "learning-rate selection per rule: grid, halving (successive halving), off, or auto (grid unless --lr, --set train.lr or --config gives a rate)")
+	fs.StringVar(&f.lrGrid, "lr-grid", "", "candidate learning rates, comma-separated (default: the spec's 1e-4,3e-4,1e-3,3e-3,1e-2,3e-2,1e-1)")
+	fs.IntVar(&f.selectSeeds, "select-seeds", 0, "selection seeds per rate, 1001..1000+`n` (default 3)")
+	fs.Float64Var(&f.selectBudget, "select-budget", 0, "iteration budget of the selection runs as a share of the reporting runs', in (0, 1] (default 1)")
 	fs.StringVar(&f.data, "data", "", "MNIST-format data `dir`ectory for seqmnist, as --set seqmnist.data=DIR (default: $HESSRNN_DATA, then "+task.DefaultDataDir+")")
 }
 
@@ -237,7 +246,7 @@ func runExperiment(ctx context.Context, a *app, name string, args []string, isDe
 		d := config.Default()
 		for _, k := range config.Fields() {
 			v, _ := d.Get(k)
-			fmt.Fprintf(a.stdout, "%-32s %-8s %v\n", k, config.FieldKind(k), v)
+			fmt.Fprintf(a.stdout, "%-30s %-8s %-12v %s\n", k, config.FieldKind(k), v, config.Source(k))
 		}
 		return nil
 	}
@@ -246,9 +255,11 @@ func runExperiment(ctx context.Context, a *app, name string, args []string, isDe
 		return usagef("run: %v", err)
 	}
 	base := config.Default()
+	proto := experiment.DefaultProtocol()
 	if spec.Name == "default" {
-		base = experiment.DefaultBase()
+		base, proto = experiment.DefaultBase(), experiment.DefaultExperimentProtocol()
 	}
+	baseLR := base.Train.LR
 	if f.configPath != "" {
 		data, err := os.ReadFile(f.configPath)
 		if err != nil {
@@ -290,6 +301,10 @@ func runExperiment(ctx context.Context, a *app, name string, args []string, isDe
 	if err := base.Validate(); err != nil {
 		return usagef("%s", config.OneLine(err))
 	}
+	proto, err = protocolFlags(f, proto, base.Train.LR != baseLR)
+	if err != nil {
+		return err
+	}
 	seeds := spec.Seeds
 	if f.seeds < 0 || f.seeds > 10000 {
 		return usagef("--seeds %d: allowed range [1, 10000]", f.seeds)
@@ -328,9 +343,14 @@ func runExperiment(ctx context.Context, a *app, name string, args []string, isDe
 	env := &experiment.Env{Experiment: spec.Name, Weights: f.weightsDir(out)}
 	fmt.Fprintf(a.stderr, "hessrnn: %s on %s, %d seeds per rule; results in %s\n", spec.Name, base.Task, seeds, out)
 	start := time.Now()
+	fmt.Fprintf(a.stderr, "hessrnn: %s\n", proto.Describe())
 	sum, done, err := env.RunExperiment(ctx, spec, base, seeds, experiment.RunOptions{
-		Out: out, Jobs: f.jobs, Shard: shard, Force: f.force, Log: log, Terminal: term,
+		Out: out, Jobs: f.jobs, Shard: shard, Force: f.force, Log: log, Terminal: term, Protocol: proto,
 	})
+	if errors.Is(err, experiment.ErrSelectionPending) {
+		fmt.Fprintf(a.stderr, "hessrnn: %v\n", err)
+		return nil
+	}
 	sharded, err := runsDone(ctx, a, sum, err, start, shard, out)
 	if err != nil {
 		return err
@@ -348,6 +368,39 @@ func runExperiment(ctx context.Context, a *app, name string, args []string, isDe
 		return fmt.Errorf("%d runs failed; their errors are in the report and the result files", sum.Failed)
 	}
 	return nil
+}
+
+// protocolFlags applies --select, --lr-grid, --select-seeds and
+// --select-budget to p; rateGiven (a rate from --lr, --set or --config)
+// turns "auto" selection off.
+func protocolFlags(f *runFlags, p experiment.Protocol, rateGiven bool) (experiment.Protocol, error) {
+	switch f.selectMode {
+	case "auto":
+		if rateGiven {
+			p.Mode = experiment.SelectOff
+		}
+	case experiment.SelectGrid, experiment.SelectHalving, experiment.SelectOff:
+		p.Mode = f.selectMode
+	default:
+		return p, usagef("--select %q: allowed values auto, grid, halving, off", f.selectMode)
+	}
+	if f.lrGrid != "" {
+		g, err := experiment.ParseGrid(f.lrGrid)
+		if err != nil {
+			return p, usagef("%v", err)
+		}
+		p.Grid = g
+	}
+	if f.selectSeeds != 0 {
+		p.Seeds = f.selectSeeds
+	}
+	if f.selectBudget != 0 {
+		p.Budget = f.selectBudget
+	}
+	if err := p.Validate(); err != nil {
+		return p, usagef("%v", err)
+	}
+	return p, nil
 }
 
 // pendingRuns returns the runs that will be computed: all with force, else

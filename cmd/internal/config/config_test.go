@@ -26,8 +26,9 @@ func TestResolveTaskDefaults(t *testing.T) {
 	}{
 		{SeqMNIST, BPTT, 128, 10000, 256, 250},
 		{SeqMNIST, ThreeFactor, 128, 16000, 256, 400},
-		{PatternGen, BPTT, 100, 2000, 0, 100},
-		{DMS, MDGL, 100, 2000, 0, 100},
+		// Plateau stopping (spec §5.4): the cap is the budget, a checkpoint every cap/100.
+		{PatternGen, BPTT, 100, 20000, 0, 200},
+		{DMS, MDGL, 100, 20000, 0, 200},
 	}
 	for _, tc := range tests {
 		r := Default()
@@ -44,8 +45,12 @@ func TestResolveTaskDefaults(t *testing.T) {
 		t.Errorf("tbptt on patterngen: trunc_k = %d, want T = 50", got)
 	}
 	r.Train.Schedule = "step"
-	if got := r.Resolve().Train.DecayEvery; got != 2000/30 {
-		t.Errorf("step schedule decay_every = %d, want %d", got, 2000/30)
+	if got := r.Resolve().Train.DecayEvery; got != PlateauCap/30 {
+		t.Errorf("step schedule decay_every = %d, want %d", got, PlateauCap/30)
+	}
+	r.Train.Stop = StopFixed
+	if got := r.Resolve(); got.Train.Iterations != 2000 || got.Hessian.Every != 100 {
+		t.Errorf("fixed stopping: iterations %d, every %d, want 2000, 100", got.Train.Iterations, got.Hessian.Every)
 	}
 }
 
@@ -109,9 +114,9 @@ func TestIDGolden(t *testing.T) {
 		run  Run
 		want string
 	}{
-		{r, "patterngen-bptt-s1-f06e6d0adda0"},
-		{seq, "seqmnist-bptt-s1-d9fb7175338a"},
-		{dms, "dms-mdgl-s3-906797c38577"},
+		{r, "patterngen-bptt-s1-e88a36771a4c"},
+		{seq, "seqmnist-bptt-s1-36a48d7d29b7"},
+		{dms, "dms-mdgl-s3-0930917da3ab"},
 	} {
 		if got := tc.run.ID(); got != tc.want {
 			t.Errorf("ID = %s, want %s: the canonical encoding changed, so existing results will not be found", got, tc.want)
@@ -299,5 +304,26 @@ func TestRuleLabels(t *testing.T) {
 	}
 	if got := RuleLabel(TBPTT, 4); got != "TBPTT(4)" {
 		t.Errorf("TBPTT label %q", got)
+	}
+}
+
+// TestEverySettingHasASource checks that each key documents where its
+// default comes from, with one of the spec's tags.
+func TestEverySettingHasASource(t *testing.T) {
+	tags := []string{"PAPER", "CODE", "REF", "SPEC", "PROTOCOL", "TOOL"}
+	for _, k := range Fields() {
+		s := Source(k)
+		ok := false
+		for _, tag := range tags {
+			ok = ok || strings.HasPrefix(s, tag)
+		}
+		if !ok {
+			t.Errorf("%s: source %q does not start with one of %v", k, s, tags)
+		}
+	}
+	for k := range sources {
+		if FieldKind(k) == "" {
+			t.Errorf("source for unknown key %s", k)
+		}
 	}
 }

@@ -32,6 +32,9 @@ type RunOptions struct {
 	Terminal bool
 	// Interval between plain progress lines (0: 30 s).
 	Interval time.Duration
+	// Protocol selects each rule's learning rate before the runs (the
+	// zero value runs at the configured rate).
+	Protocol Protocol
 }
 
 // Execute runs the shard's runs with progress reporting and returns the
@@ -73,12 +76,28 @@ func (e *Env) Execute(ctx context.Context, runs []config.Run, opts RunOptions) (
 func (e *Env) RunExperiment(ctx context.Context, spec Spec, base config.Run, seeds int, opts RunOptions) (sweep.Summary, []*results.Result, error) {
 	var total sweep.Summary
 	var done []*results.Result
+	var sel *selector
+	if opts.Protocol.on() {
+		if err := opts.Protocol.Validate(); err != nil {
+			return total, nil, err
+		}
+		if seeds >= SelectionSeedBase {
+			return total, nil, fmt.Errorf("experiment %s: %d reporting seeds would meet the selection seeds %d..; allowed at most %d", spec.Name, seeds, SelectionSeedBase, SelectionSeedBase-1)
+		}
+		sel = newSelector(e, opts.Protocol, base, opts)
+	}
 	for phase := 0; ; phase++ {
 		runs, more := spec.Plan(base, seeds, done)
 		for i := range runs {
 			runs[i] = runs[i].Resolve()
 			if err := runs[i].Validate(); err != nil {
 				return total, nil, fmt.Errorf("experiment %s: %s", spec.Name, config.OneLine(err))
+			}
+		}
+		if sel != nil {
+			var err error
+			if runs, err = sel.apply(ctx, runs); err != nil {
+				return total, nil, err
 			}
 		}
 		sum, err := e.Execute(ctx, runs, opts)
@@ -118,6 +137,7 @@ func Collect(dir string, runs []config.Run) ([]*results.Result, error) {
 // WriteReport analyses runs and writes dir/results.csv, dir/figures/*.png
 // and *.svg and dir/report.html. It returns the analysis.
 func WriteReport(dir string, runs []*results.Result, title, command string) (Analysis, error) {
+	runs = withoutSelection(runs)
 	if len(runs) == 0 {
 		return Analysis{}, results.ErrNoResults
 	}
@@ -131,6 +151,10 @@ func WriteReport(dir string, runs []*results.Result, title, command string) (Ana
 	a, err := Analyze(runs, filepath.Join(dir, "figures"))
 	if err != nil {
 		return a, err
+	}
+	if sec, txt := selectionReport(selectionsFor(dir, runs)); txt != "" {
+		a.Sections = append([]report.Section{sec}, a.Sections...)
+		a.Summary = txt + a.Summary
 	}
 	v := results.CurrentVersions()
 	simd := map[string]bool{}

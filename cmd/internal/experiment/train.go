@@ -34,8 +34,25 @@ type Env struct {
 	// Weights/<run ID>/iter-NNNNNN.npz (written atomically).
 	Weights string
 
+	once sync.Once
+	data *dataCache
+}
+
+// dataCache holds the loaded MNIST data by directory; Envs derived from one
+// (the selection runs of an experiment) share it.
+type dataCache struct {
 	mu    sync.Mutex
 	mnist map[string]*task.MNISTData
+}
+
+// cache returns e's data cache, creating it on first use.
+func (e *Env) cache() *dataCache {
+	e.once.Do(func() {
+		if e.data == nil {
+			e.data = &dataCache{}
+		}
+	})
+	return e.data
 }
 
 func (e *Env) loadMNIST(explicit string) (*task.MNISTData, error) {
@@ -43,19 +60,20 @@ func (e *Env) loadMNIST(explicit string) (*task.MNISTData, error) {
 	if err != nil {
 		return nil, err
 	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if d, ok := e.mnist[dir]; ok {
+	c := e.cache()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if d, ok := c.mnist[dir]; ok {
 		return d, nil
 	}
 	d, err := task.LoadMNIST(dir)
 	if err != nil {
 		return nil, err
 	}
-	if e.mnist == nil {
-		e.mnist = map[string]*task.MNISTData{}
+	if c.mnist == nil {
+		c.mnist = map[string]*task.MNISTData{}
 	}
-	e.mnist[dir] = d
+	c.mnist[dir] = d
 	return d, nil
 }
 
@@ -112,7 +130,7 @@ func makeTask[T kernels.Float](e *Env, run config.Run) (task.Task[T], error) {
 	case config.DMS:
 		d := run.DMS
 		return task.NewDMS[T](task.DMSConfig{NALIF: d.NALIF, NPlain: run.Model.N - d.NALIF, Beta: d.Beta, TauA: d.TauA,
-			CueSteps: d.CueSteps, Delay: d.Delay, TestDelayMin: d.Delay, TestDelayMax: d.MaxDelay}, run.Seed)
+			CueSteps: d.CueSteps, Delay: d.Delay, TrainDelayMin: d.MinDelay, TestDelayMin: d.Delay, TestDelayMax: d.MaxDelay}, run.Seed)
 	case config.SeqMNIST:
 		data, err := e.loadMNIST(run.SeqMNIST.Data)
 		if err != nil {
@@ -273,8 +291,9 @@ func train[T kernels.Float](ctx context.Context, e *Env, run config.Run, rec pro
 			}
 			res.Trajectory = append(res.Trajectory, c.Checkpoint)
 			cp, vecs = &res.Trajectory[len(res.Trajectory)-1], c.vectors
-			if it == iters || (it > 0 && stopEarly(run, tk.Metric(), float64(c.TestMetric))) {
-				res.Final.Iterations = it
+			plateau := plateaued(run, res.Trajectory)
+			if it == iters || plateau || (it > 0 && stopEarly(run, tk.Metric(), float64(c.TestMetric))) {
+				res.Final.Iterations, res.Final.Plateaued = it, plateau
 				break
 			}
 		}
@@ -327,6 +346,9 @@ func train[T kernels.Float](ctx context.Context, e *Env, run config.Run, rec pro
 	last := res.Trajectory[len(res.Trajectory)-1]
 	res.Final.Loss, res.Final.TrainMetric, res.Final.TestMetric, res.Final.Gap = last.Loss, last.TrainMetric, last.TestMetric, last.Gap
 	res.Final.LambdaMax = last.Lambda.Value
+	if err := validationLoss(tk, pred, res); err != nil {
+		return fail(err)
+	}
 	if len(alphas) > 0 {
 		s := 0.0
 		for _, a := range alphas {
@@ -370,6 +392,51 @@ func stopEarly(run config.Run, m task.Metric, test float64) bool {
 		return test >= run.Train.StopAtTest
 	}
 	return test <= run.Train.StopAtTest
+}
+
+// plateaued reports whether a plateau-stopped run has reached its plateau
+// at the last checkpoint of traj (spec §5.4): the training loss and λ_max
+// of every checkpoint in the last PlateauWindow of the iterations are
+// within PlateauTol (relative) of the current values. The window must
+// reach back at least one checkpoint interval.
+func plateaued(run config.Run, traj []results.Checkpoint) bool {
+	if run.Train.Stop != config.StopPlateau || len(traj) < 2 {
+		return false
+	}
+	now := traj[len(traj)-1]
+	from := float64(now.Iteration) * (1 - run.Train.PlateauWindow)
+	if from > float64(traj[len(traj)-2].Iteration) {
+		return false // the window holds no earlier checkpoint yet
+	}
+	near := func(v, ref results.Num) bool {
+		return finite(v) && finite(ref) && math.Abs(float64(v-ref)) <= run.Train.PlateauTol*math.Abs(float64(ref))
+	}
+	for _, c := range traj[:len(traj)-1] {
+		if float64(c.Iteration) < from {
+			continue
+		}
+		if !near(c.Loss, now.Loss) || !near(c.Lambda.Value, now.Lambda.Value) {
+			return false
+		}
+	}
+	return true
+}
+
+// validationLoss records the loss on the validation split of tasks that
+// have one (seqMNIST): the learning-rate selection criterion there (spec
+// §5.4). Other tasks leave it NaN.
+func validationLoss[T kernels.Float](tk task.Task[T], pred *predictor[T], res *results.Result) error {
+	res.Final.ValLoss = results.NaN()
+	v, ok := tk.(interface{ Validation() task.Set[T] })
+	if !ok {
+		return nil
+	}
+	sc, err := task.Evaluate[T](pred, v.Validation(), tk.Loss(), tk.Metric())
+	if err != nil {
+		return err
+	}
+	res.Final.ValLoss = results.Num(sc.Loss)
+	return nil
 }
 
 // checkpointState is a checkpoint with the top-k eigenvectors kept for the

@@ -147,7 +147,14 @@ type Checkpoint struct {
 
 // Final holds the metrics at the end of training.
 type Final struct {
-	Iterations  int `json:"iterations"`
+	// Iterations is the iteration at which training stopped.
+	Iterations int `json:"iterations"`
+	// Plateaued reports that a plateau-stopped run (train.stop = plateau)
+	// stopped on its plateau rather than at the iteration cap.
+	Plateaued bool `json:"plateaued,omitempty"`
+	// ValLoss is the loss on the validation split (seqMNIST; NaN
+	// elsewhere), the learning-rate selection criterion there.
+	ValLoss     Num `json:"val_loss"`
 	Loss        Num `json:"loss"`
 	TrainMetric Num `json:"train_metric"`
 	TestMetric  Num `json:"test_metric"`
@@ -197,7 +204,7 @@ func New(run config.Run, experiment, simd string) *Result {
 		Seed:       run.Seed,
 		Versions:   CurrentVersions(),
 		SIMD:       simd,
-		Final:      Final{Loss: NaN(), TrainMetric: NaN(), TestMetric: NaN(), Gap: NaN(), LambdaMax: NaN(), Gamma: NaN(), Flatness: NaN(), MeanAlpha: NaN()},
+		Final:      Final{ValLoss: NaN(), Loss: NaN(), TrainMetric: NaN(), TestMetric: NaN(), Gap: NaN(), LambdaMax: NaN(), Gamma: NaN(), Flatness: NaN(), MeanAlpha: NaN()},
 	}
 }
 
