@@ -54,7 +54,7 @@ func TestDMSTrainDelayRange(t *testing.T) {
 						t.Fatalf("delay %d pair %d output %d: padded %g, alone %g", lo+k, j, o, g, w)
 					}
 				}
-				if b.Labels[(b.Steps-1)*b.Size+k*4+j] != d.Trials(lo+k).Labels[j] {
+				if b.Labels[(b.Steps-1)*b.Size+k*4+j] != d.Trials(lo + k).Labels[j] {
 					t.Fatalf("delay %d pair %d: label differs", lo+k, j)
 				}
 			}
