@@ -45,7 +45,7 @@ func Example_sharpness() {
 		for it := 0; it < 1500; it++ {
 			res, err := tr.Step(net, b)
 			if err != nil {
-				panic(err) // a diverged run is an rnn.ErrDiverged or rules.ErrDiverged
+				panic(err) // a diverged run is an *rnn.ErrDiverged
 			}
 			loss = res.Loss
 		}

@@ -216,7 +216,7 @@ func TestHVPCheckpointDivergence(t *testing.T) {
 		net.WInM[i] = 1
 	}
 	_, err := NewHVPWith(net, b, 0, nil, HVPOptions{Checkpoint: 2})
-	if d, ok := err.(ErrDiverged); !ok || d.Step != 5 || d.Quantity != "state" {
+	if d, ok := err.(*ErrDiverged); !ok || d.Step != 5 || d.Quantity != "state" {
 		t.Fatalf("got %v, want ErrDiverged at step 5", err)
 	}
 }

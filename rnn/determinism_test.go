@@ -172,7 +172,7 @@ func TestDivergence(t *testing.T) {
 		net.WInM[i] = 1
 	}
 	_, err := net.Forward(&ws, b)
-	d, ok := err.(ErrDiverged)
+	d, ok := err.(*ErrDiverged)
 	if !ok || d.Step != 4 || d.Quantity != "state" {
 		t.Fatalf("got %v, want ErrDiverged at step 4", err)
 	}
@@ -182,7 +182,7 @@ func TestDivergence(t *testing.T) {
 	b = randBatch[float64](cfg, 2, 6, 1)
 	b.Y[0] = math.Inf(1)
 	_, err = net.Forward(&ws, b)
-	if d, ok := err.(ErrDiverged); !ok || d.Quantity != "loss" || d.Step != 1 {
+	if d, ok := err.(*ErrDiverged); !ok || d.Quantity != "loss" || d.Step != 1 {
 		t.Fatalf("got %v, want ErrDiverged loss at step 1", err)
 	}
 }

@@ -28,7 +28,7 @@
 // y^t and the readout error ∂L/∂y^t (loss normalisation included), the
 // inputs x^t, and after Backward the BPTT deltas δ^t = ∂L/∂h^t.
 //
-// A NaN or Inf in a state or in the loss is returned as ErrDiverged with
+// A NaN or Inf in a state or in the loss is returned as *ErrDiverged with
 // the step.
 //
 // # Curvature

@@ -3,21 +3,62 @@ package rnn
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
-// ErrDiverged reports a NaN or Inf in the network state or the loss, in the
-// style of gonum's optimize.ErrGrad. Step is the first step (1..T) at which
-// it was seen (0 for the loss total); Quantity names what was not finite.
+// ErrDiverged reports a NaN or Inf met while training, in the style of
+// gonum's optimize.ErrGrad. It is the one divergence error of the module: the
+// forward pass and the Hessian-vector product return it, and so do the
+// rules (package rules) for a non-finite update or parameter. It is always
+// returned as a *ErrDiverged; match it with
+//
+//	var d *rnn.ErrDiverged
+//	if errors.As(err, &d) { ... }
 type ErrDiverged struct {
-	// Step is the time step, Quantity "state" or "loss", Value the offending
-	// value (a NaN, ±Inf, or the sum of squares that overflowed).
-	Step     int
+	// Iter is the training iteration, -1 when unknown (rnn never knows it;
+	// rules.Trainer sets it).
+	Iter int
+	// Step is the time step 1..T at which a "state" or "loss" was first
+	// seen not finite, 0 for the loss total, -1 for a value that does not
+	// come from the forward pass.
+	Step int
+	// Quantity names what was not finite: "state" or "loss" (the forward
+	// pass), "direction" (a rule's update), "params" (after the optimiser
+	// step) or "alpha" (the scale of matched BPTT).
 	Quantity string
-	Value    float64
+	// Block and Index locate a "direction" or "params" value in the
+	// parameter vector (Index within Block); Index is -1 otherwise.
+	Block Block
+	Index int
+	// Value is the offending value (a NaN, ±Inf, or the sum of squares that
+	// overflowed).
+	Value float64
 }
 
-func (e ErrDiverged) Error() string {
-	return fmt.Sprintf("rnn: diverged: %s not finite (%v) at step %d", e.Quantity, e.Value, e.Step)
+// Error implements error.
+func (e *ErrDiverged) Error() string {
+	var b strings.Builder
+	b.WriteString("rnn: diverged")
+	sep := " at "
+	if e.Iter >= 0 {
+		fmt.Fprintf(&b, "%siteration %d", sep, e.Iter)
+		sep = ", "
+	}
+	if e.Step >= 0 {
+		fmt.Fprintf(&b, "%sstep %d", sep, e.Step)
+	}
+	b.WriteString(": " + e.Quantity)
+	if e.Index >= 0 {
+		fmt.Fprintf(&b, " %v[%d]", e.Block, e.Index)
+	}
+	fmt.Fprintf(&b, " = %v", e.Value)
+	return b.String()
+}
+
+// divergedAt returns the *ErrDiverged of a non-finite forward-pass quantity
+// ("state" or "loss") at step (0 for the loss total).
+func divergedAt(step int, quantity string, v float64) *ErrDiverged {
+	return &ErrDiverged{Iter: -1, Step: step, Quantity: quantity, Index: -1, Value: v}
 }
 
 // ErrFloat32FD is returned by the finite-difference Hessian-vector product

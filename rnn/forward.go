@@ -42,7 +42,7 @@ func (net *Network[T]) checkBatch(b *Batch[T]) error {
 //
 // plus λ/2·(‖W_in‖² + ‖W_rec‖² + ‖W_out‖²) when Cfg.L2 = λ > 0 (paper
 // §1.4), where 𝒯 is the set of loss steps of Cfg.Loss. A NaN or Inf in a
-// state or the loss returns ErrDiverged with the first step seen; a
+// state or the loss returns *ErrDiverged with the first step seen; a
 // non-zero W_rec diagonal is an error. The batch is referenced, not copied,
 // until the next Forward. After warm-up it allocates nothing (with
 // GOMAXPROCS > 1, kernels.Gemm may start goroutines for large products,
@@ -69,7 +69,7 @@ func (net *Network[T]) Forward(ws *Workspace[T], b *Batch[T]) (float64, error) {
 	}
 	loss += net.l2Loss()
 	if math.IsNaN(loss) || math.IsInf(loss, 0) {
-		return loss, ErrDiverged{Step: 0, Quantity: "loss", Value: loss}
+		return loss, divergedAt(0, "loss", loss)
 	}
 	ws.loss = loss
 	ws.haveFwd = true
@@ -111,7 +111,8 @@ func (net *Network[T]) forwardWindow(ws *Workspace[T]) (float64, error) {
 		}
 	}
 	if div != nil {
-		return math.NaN(), *div
+		d := *div // a copy: the chunk's buffer is reused by the next pass
+		return math.NaN(), &d
 	}
 	return loss, nil
 }
@@ -201,7 +202,7 @@ func (net *Network[T]) forwardRows(ws *Workspace[T], c *chunk[T]) {
 			kernels.ReLU(r, psi, r)
 		}
 		if s := kernels.Dot(r, r); math.IsNaN(float64(s)) || math.IsInf(float64(s), 0) {
-			c.errBuf = ErrDiverged{Step: ws.t0 + t, Quantity: "state", Value: float64(s)}
+			c.errBuf = ErrDiverged{Iter: -1, Step: ws.t0 + t, Quantity: "state", Index: -1, Value: float64(s)}
 			c.err = &c.errBuf
 			return
 		}
@@ -218,7 +219,7 @@ func (net *Network[T]) forwardRows(ws *Workspace[T], c *chunk[T]) {
 		}
 		c.loss += net.readoutLoss(ws, t, b0, b1, y, dy)
 		if math.IsNaN(c.loss) || math.IsInf(c.loss, 0) {
-			c.errBuf = ErrDiverged{Step: ws.t0 + t, Quantity: "loss", Value: c.loss}
+			c.errBuf = ErrDiverged{Iter: -1, Step: ws.t0 + t, Quantity: "loss", Index: -1, Value: c.loss}
 			c.err = &c.errBuf
 			return
 		}

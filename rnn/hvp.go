@@ -297,7 +297,7 @@ func (h *HVP[T]) resetCheckpointed() error {
 	}
 	loss += net.l2Loss()
 	if math.IsNaN(loss) || math.IsInf(loss, 0) {
-		return ErrDiverged{Step: 0, Quantity: "loss", Value: loss}
+		return divergedAt(0, "loss", loss)
 	}
 	ws.loss = loss
 	clear(h.grad)

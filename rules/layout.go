@@ -54,41 +54,17 @@ func (l Layout) Validate() error {
 	return nil
 }
 
-// ErrDiverged reports a non-finite value met while computing or applying an
-// update, in the style of gonum's ErrGrad. Iter is the training iteration
-// (-1 if unknown). Quantity is "state" or "loss" (from the forward pass, with
-// Step the time step 1..T, 0 for the loss total), "direction" (the rule's
-// update) or "params" (after the optimiser step); for the last two Block and
-// Index locate the value in the parameter vector and Step is -1.
-type ErrDiverged struct {
-	Iter, Step int
-	Quantity   string
-	Block      string
-	Index      int
-	Value      float64
-}
-
-// Error implements error.
-func (e *ErrDiverged) Error() string {
-	where := e.Quantity
-	if e.Block != "" {
-		where = fmt.Sprintf("%s %s[%d]", e.Quantity, e.Block, e.Index)
-	}
-	return fmt.Sprintf("rules: diverged at iteration %d, step %d: %s = %v", e.Iter, e.Step, where, e.Value)
-}
-
-// checkFinite returns an *ErrDiverged for the first non-finite entry of v, a
-// parameter vector laid out by l, or nil. Step and Iter are set to -1 for the
-// caller to fill in. The named layout is built only on failure, keeping the
-// per-step check free of allocations.
+// checkFinite returns an *rnn.ErrDiverged for the first non-finite entry of
+// v, a parameter vector laid out by l, or nil. Quantity is "direction"; Step
+// and Iter are -1, for the caller to fill in.
 func checkFinite[T float32 | float64](v []T, l rnn.Layout) error {
 	for i, x := range v {
 		f := float64(x)
 		if math.IsNaN(f) || math.IsInf(f, 0) {
-			e := &ErrDiverged{Iter: -1, Step: -1, Quantity: "direction", Block: "?", Index: i, Value: f}
-			for _, b := range LayoutOf(l) {
-				if i >= b.Off && i < b.Off+b.Len {
-					e.Block, e.Index = b.Name, i-b.Off
+			e := &rnn.ErrDiverged{Iter: -1, Step: -1, Quantity: "direction", Index: i, Value: f}
+			for _, b := range []rnn.Block{rnn.WIn, rnn.WRec, rnn.WOut, rnn.BOut} {
+				if r := l.Blocks[b]; i >= r.Off && i < r.Off+r.Len {
+					e.Block, e.Index = b, i-r.Off
 					break
 				}
 			}

@@ -47,8 +47,8 @@ func (r *matched[T]) Direction(net *rnn.Network[T], b *rnn.Batch[T], dir []T) (f
 	r.last = a
 	kernels.Scal(dir, T(a))
 	err = checkFinite(dir, net.Layout)
-	if d, ok := err.(*ErrDiverged); ok && a != a {
-		d.Quantity, d.Block, d.Index, d.Value = "alpha", "", -1, a
+	if d, ok := err.(*rnn.ErrDiverged); ok && a != a {
+		d.Quantity, d.Block, d.Index, d.Value = "alpha", 0, -1, a
 	}
 	return loss, err
 }

@@ -1,7 +1,6 @@
 package rules
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"strings"
@@ -202,7 +201,7 @@ type Rule[T kernels.Float] interface {
 	// Direction runs the network on b and writes the update direction to
 	// dir (length net.NumParams(), overwritten). It returns the loss of the
 	// forward pass. A NaN or Inf in the states, the loss or dir returns an
-	// *ErrDiverged (Iter = -1) carrying the step or position.
+	// *rnn.ErrDiverged (Iter = -1) carrying the step or position.
 	Direction(net *rnn.Network[T], b *rnn.Batch[T], dir []T) (float64, error)
 }
 
@@ -243,17 +242,14 @@ func LayoutOf(l rnn.Layout) Layout {
 	return out
 }
 
-// forward runs net on b in ws and converts a divergence into *ErrDiverged.
+// forward runs net on b in ws; a divergence is the *rnn.ErrDiverged of the
+// forward pass.
 func forward[T kernels.Float](net *rnn.Network[T], ws *rnn.Workspace[T], b *rnn.Batch[T], dir []T) (float64, rnn.Trajectory[T], error) {
 	if len(dir) != net.NumParams() {
 		return 0, rnn.Trajectory[T]{}, fmt.Errorf("rules: dir has length %d, want NumParams = %d", len(dir), net.NumParams())
 	}
 	loss, err := net.Forward(ws, b)
 	if err != nil {
-		var d rnn.ErrDiverged
-		if errors.As(err, &d) {
-			return loss, rnn.Trajectory[T]{}, &ErrDiverged{Iter: -1, Step: d.Step, Quantity: d.Quantity, Index: -1, Value: d.Value}
-		}
 		return loss, rnn.Trajectory[T]{}, err
 	}
 	tr, err := ws.Trajectory()

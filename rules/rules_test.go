@@ -307,9 +307,9 @@ func TestDiverged(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, err = r.Direction(net, b, make([]float64, net.NumParams()))
-		var d *ErrDiverged
+		var d *rnn.ErrDiverged
 		if !errors.As(err, &d) || d.Step != 3 {
-			t.Errorf("%v: err = %v, want *ErrDiverged at step 3", k, err)
+			t.Errorf("%v: err = %v, want *rnn.ErrDiverged at step 3", k, err)
 		}
 	}
 }

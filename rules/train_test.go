@@ -92,9 +92,9 @@ func TestTrainerDiverges(t *testing.T) {
 			break
 		}
 	}
-	var d *ErrDiverged
+	var d *rnn.ErrDiverged
 	if !errors.As(err, &d) || d.Iter < 0 {
-		t.Fatalf("err = %v, want *ErrDiverged with an iteration", err)
+		t.Fatalf("err = %v, want *rnn.ErrDiverged with an iteration", err)
 	}
 	t.Logf("diverged as expected: %v", d)
 }

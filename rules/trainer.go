@@ -66,7 +66,7 @@ func NewTrainer[T kernels.Float](rule Rule[T], opt OptimizerSettings, sched Sche
 }
 
 // Step runs one iteration on net with batch b. A divergence (non-finite
-// state, loss, direction or parameter) returns *ErrDiverged with Iter set,
+// state, loss, direction or parameter) returns *rnn.ErrDiverged with Iter set,
 // and the parameters are left as they were before the iteration when the
 // direction was at fault.
 func (tr *Trainer[T]) Step(net *rnn.Network[T], b *rnn.Batch[T]) (StepResult, error) {
@@ -99,14 +99,14 @@ func (tr *Trainer[T]) Step(net *rnn.Network[T], b *rnn.Batch[T]) (StepResult, er
 	rnn.MaskDiag(net.WRecM, net.Cfg.N)
 	tr.Iter++
 	if err := checkFinite(net.Params, net.Layout); err != nil {
-		err.(*ErrDiverged).Quantity = "params"
+		err.(*rnn.ErrDiverged).Quantity = "params"
 		return res, tr.annotate(err)
 	}
 	return res, nil
 }
 
 func (tr *Trainer[T]) annotate(err error) error {
-	var d *ErrDiverged
+	var d *rnn.ErrDiverged
 	if errors.As(err, &d) {
 		d.Iter = tr.Iter
 	}

@@ -9,7 +9,7 @@
 //	hessrnn                      the default experiment (a few minutes, no downloads)
 //	hessrnn run EXPERIMENT       one figure or table of the paper (fig2 … fig12, table1, theorem1)
 //	hessrnn sweep CONFIG.toml    a grid of runs; --jobs, --shard, Slurm arrays, resume
-//	hessrnn report DIR           statistics, figures and report.html from results
+//	hessrnn report DIR           statistics, figures and a report per experiment from results
 //	hessrnn data                 where the MNIST data is, check it, download it
 //	hessrnn bench                kernel and training-step benchmarks
 //	hessrnn version              version, Go, SIMD level, CPU
@@ -92,7 +92,7 @@ func commands() []command {
 	return []command{
 		{"run", "run one named experiment (a figure or table of the paper)", cmdRun},
 		{"sweep", "run a grid of configurations from a TOML file (parallel, sharded, resumable)", cmdSweep},
-		{"report", "statistics, figures and report.html from a results directory", cmdReport},
+		{"report", "statistics, figures and a report per experiment from a results directory", cmdReport},
 		{"data", "locate, check or download the MNIST-format data", cmdData},
 		{"bench", "kernel and training-step benchmarks at the detected SIMD level", cmdBench},
 		{"version", "print the version, Go version, SIMD level and CPU", cmdVersion},

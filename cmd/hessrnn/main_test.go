@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hessrnn/hessrnn/cmd/internal/experiment"
 	"github.com/hessrnn/hessrnn/cmd/internal/results"
 	"github.com/hessrnn/hessrnn/rnn"
 )
@@ -325,7 +326,7 @@ func TestSweepKilledAndResumed(t *testing.T) {
 		}
 	}
 	sameAsReference(t, filepath.Join(dir, "res"), ref)
-	checkReport(t, filepath.Join(dir, "res"), ref, "hessrnn sweep sweep.toml --out res --jobs 1")
+	checkReport(t, filepath.Join(dir, "res"), "sweep", ref, "hessrnn sweep sweep.toml --out res --jobs 1")
 
 	// A second rerun does nothing.
 	o = mustRun(t, dir, nil, "sweep", "sweep.toml", "--out", "res", "--progress", "none", "--no-report")
@@ -431,16 +432,18 @@ func TestShardsPartitionTheSweep(t *testing.T) {
 	sameAsReference(t, filepath.Join(dir, "shards"), ref)
 
 	mustRun(t, dir, nil, "report", "shards", "--out", "merged")
-	checkReport(t, filepath.Join(dir, "merged"), ref, "hessrnn report shards --out merged")
+	checkReport(t, filepath.Join(dir, "merged"), "sweep", ref, "hessrnn report shards --out merged")
 	mustRun(t, dir, nil, "report", "shards/s0", "shards/s1", "shards/s2", "--out", "merged2")
-	checkReport(t, filepath.Join(dir, "merged2"), ref, "hessrnn report shards/s0 shards/s1 shards/s2 --out merged2")
+	checkReport(t, filepath.Join(dir, "merged2"), "sweep", ref, "hessrnn report shards/s0 shards/s1 shards/s2 --out merged2")
 }
 
-// checkReport checks report.html (self-contained, the exact command, every
-// run), results.csv (every run) and the figures in dir.
-func checkReport(t *testing.T, dir string, ref map[string]*results.Result, command string) {
+// checkReport checks the report called name in dir: the HTML report
+// (self-contained, the exact command, every run), the CSV export (every
+// run) and the figures.
+func checkReport(t *testing.T, dir, name string, ref map[string]*results.Result, command string) {
 	t.Helper()
-	html, err := os.ReadFile(filepath.Join(dir, "report.html"))
+	htmlPath, csvPath, figDir := experiment.ReportFiles(dir, name)
+	html, err := os.ReadFile(htmlPath)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -451,10 +454,10 @@ func checkReport(t *testing.T, dir string, ref map[string]*results.Result, comma
 	if !strings.Contains(h, "data:image/") {
 		t.Error("report.html embeds no figure")
 	}
-	if strings.Contains(h, `src="figures/`) || strings.Contains(h, `src="http`) {
+	if strings.Contains(h, `src="`+filepath.Base(figDir)) || strings.Contains(h, `src="http`) {
 		t.Error("report.html is not self-contained")
 	}
-	csv, err := os.ReadFile(filepath.Join(dir, "results.csv"))
+	csv, err := os.ReadFile(csvPath)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -477,7 +480,7 @@ func checkReport(t *testing.T, dir string, ref map[string]*results.Result, comma
 		t.Errorf("results.csv has %d lines, want %d", len(lines), rows+1)
 	}
 	for _, ext := range []string{"png", "svg"} {
-		if m, _ := filepath.Glob(filepath.Join(dir, "figures", "*."+ext)); len(m) == 0 {
+		if m, _ := filepath.Glob(filepath.Join(figDir, "*."+ext)); len(m) == 0 {
 			t.Errorf("no %s figures", ext)
 		}
 	}
@@ -586,7 +589,7 @@ func TestRunConfigAndFlags(t *testing.T) {
 
 	// The no-argument form is the default experiment; flags still apply.
 	o := mustRun(t, dir, nil, "--config", "small.toml", "--seeds", "2", "--out", "def", "--progress", "none")
-	for _, want := range []string{"BPTT", "Three-factor", "RF Three-factor", "MDGL", "±", "gap", "λ_max", "report.html"} {
+	for _, want := range []string{"BPTT", "Three-factor", "RF Three-factor", "MDGL", "±", "gap", "λ_max", "default-report.html"} {
 		if !strings.Contains(o.stdout, want) {
 			t.Errorf("default experiment summary lacks %q:\n%s", want, o.stdout)
 		}
@@ -603,7 +606,7 @@ func TestRunConfigAndFlags(t *testing.T) {
 			t.Errorf("default run %s: experiment %q, config %+v", r.ID, r.Experiment, r.Config)
 		}
 	}
-	if _, err := os.Stat(filepath.Join(dir, "def", "report.html")); err != nil {
+	if _, err := os.Stat(filepath.Join(dir, "def", "default-report.html")); err != nil {
 		t.Error(err)
 	}
 }
@@ -631,7 +634,7 @@ func TestDivergedAndBars(t *testing.T) {
 			t.Errorf("run %s: status %+v, want diverged at step 0 naming train.diverge_loss", r.ID, r.Status)
 		}
 	}
-	html, err := os.ReadFile(filepath.Join(dir, "div", "report.html"))
+	html, err := os.ReadFile(filepath.Join(dir, "div", "fig3-report.html"))
 	if err != nil || !strings.Contains(string(html), "diverged at 0") {
 		t.Errorf("report does not list the diverged runs (%v)", err)
 	}

@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/hessrnn/hessrnn/cmd/internal/experiment"
@@ -16,10 +15,14 @@ const reportHelp = `Usage: hessrnn report DIR [DIR...] [flags]
 
 Reads every result file under DIR (recursively, so the output directories of
 many shards can be merged by pointing at their parent, or by naming them all
-with --out) and writes:
-  results.csv    one row per run and checkpoint (pandas, R)
-  figures/       PNG and SVG: λ_max along training, gap histograms, gap vs λ_max, ...
-  report.html    self-contained: tables with mean ± std, tests between rules, figures
+with --out) and writes, for each experiment EXP the results record (a sweep
+without an experiment is "sweep"), a report of that experiment's runs:
+  EXP-results.csv   one row per run and checkpoint (pandas, R)
+  EXP-figures/      PNG and SVG: λ_max along training, gap histograms, gap vs λ_max, ...
+  EXP-report.html   self-contained: tables, tests between rules, figures
+A run computed once and reused by a later experiment (same configuration)
+records the experiment that computed it; "hessrnn run EXP" reports every run
+EXP planned.
 
 Flags:
 %s
@@ -69,28 +72,39 @@ func cmdReport(ctx context.Context, a *app, args []string) error {
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		return err
 	}
-	t := *title
-	if t == "" {
-		exps := map[string]bool{}
-		var names []string
-		for _, r := range set.Runs {
-			if !exps[r.Experiment] {
-				exps[r.Experiment] = true
-				names = append(names, r.Experiment)
-			}
+	byExp := map[string][]*results.Result{}
+	var names []string
+	for _, r := range set.Runs {
+		name := r.Experiment
+		if name == "" {
+			name = "sweep"
 		}
-		t = "hessrnn report"
-		if len(names) == 1 {
-			if s, err := experiment.Lookup(names[0]); err == nil {
-				t = s.Title
-			}
+		if _, ok := byExp[name]; !ok {
+			names = append(names, name)
 		}
+		byExp[name] = append(byExp[name], r)
 	}
-	an, err := experiment.WriteReport(*out, set.Runs, t, shellJoin(a.args))
-	if err != nil {
-		return err
+	for _, name := range names {
+		if strings.ContainsAny(name, `/\`) || name == "." || name == ".." {
+			return fmt.Errorf("report: results name the experiment %q, which cannot name a file", name)
+		}
+		rep := experiment.Report{Name: name, Title: *title, Command: shellJoin(a.args)}
+		if s, err := experiment.Lookup(name); err == nil {
+			rep = s.Report(s.Title, rep.Command)
+			if *title != "" {
+				rep.Title = *title
+			}
+		} else if rep.Title == "" {
+			rep.Title = "hessrnn report: " + name
+		}
+		runs := byExp[name]
+		an, err := experiment.WriteReport(*out, runs, rep)
+		if err != nil {
+			return err
+		}
+		html, _, _ := experiment.ReportFiles(*out, name)
+		fmt.Fprint(a.stdout, an.Summary)
+		fmt.Fprintf(a.stdout, "%s: %d runs; report: %s\n", name, len(runs), html)
 	}
-	fmt.Fprint(a.stdout, an.Summary)
-	fmt.Fprintf(a.stdout, "%d runs; report: %s\n", len(set.Runs), filepath.Join(*out, "report.html"))
 	return nil
 }

@@ -21,9 +21,11 @@ import (
 const runHelp = `Usage: hessrnn run EXPERIMENT [flags]
 
 Runs one experiment of the paper and writes one JSON result per run, the
-tidy results.csv, figures (PNG and SVG) and a self-contained report.html to
-the output directory. Rerunning the same command skips finished runs, so an
-interrupted experiment resumes.
+tidy EXPERIMENT-results.csv, figures (PNG and SVG) in EXPERIMENT-figures/ and
+a self-contained EXPERIMENT-report.html to the output directory; the report
+covers this experiment's runs only, whatever else the directory holds.
+Rerunning the same command skips finished runs, so an interrupted
+experiment resumes.
 
 Experiments:
 %s
@@ -72,12 +74,12 @@ func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
 func (m *multiFlag) Set(s string) error { *m = append(*m, s); return nil }
 
 func (f *runFlags) common(fs *flag.FlagSet) {
-	fs.StringVar(&f.out, "out", "", "output `dir`ectory for results, figures and report.html")
+	fs.StringVar(&f.out, "out", "", "output `dir`ectory for results, figures and the report")
 	fs.IntVar(&f.jobs, "jobs", runtime.NumCPU(), "number of runs computed at once (results do not depend on it)")
 	fs.StringVar(&f.shard, "shard", "", "run only shard `i/n` of the runs (0 <= i < n); default from SLURM_ARRAY_TASK_ID/COUNT")
 	fs.BoolVar(&f.force, "force", false, "rerun runs whose finished result exists")
 	fs.StringVar(&f.progress, "progress", "auto", "progress output: auto, bars, lines or none")
-	fs.BoolVar(&f.noReport, "no-report", false, "do not write report.html, results.csv and figures")
+	fs.BoolVar(&f.noReport, "no-report", false, "do not write the report, the CSV export and figures")
 	fs.BoolVar(&f.weights, "save-weights", false, "save the weights at every checkpoint as NPZ (NumPy) files in OUT/weights/<run ID>/")
 }
 
@@ -356,13 +358,13 @@ func runExperiment(ctx context.Context, a *app, name string, args []string, isDe
 		return err
 	}
 	if !sharded && !f.noReport {
-		an, err := experiment.WriteReport(out, done, spec.Title+" — "+base.Task, shellJoin(a.args))
+		an, err := experiment.WriteReport(out, done, spec.Report(spec.Title+" — "+base.Task, shellJoin(a.args)))
 		if err != nil {
 			return err
 		}
+		html, csv, figs := experiment.ReportFiles(out, spec.Name)
 		fmt.Fprint(a.stdout, an.Summary)
-		fmt.Fprintf(a.stdout, "results: %s/*.json and %s\nfigures: %s\nreport:  %s\n", out, filepath.Join(out, "results.csv"),
-			filepath.Join(out, "figures"), filepath.Join(out, "report.html"))
+		fmt.Fprintf(a.stdout, "results: %s/*.json and %s\nfigures: %s\nreport:  %s\n", out, csv, figs, html)
 	}
 	if sum.Failed > 0 {
 		return fmt.Errorf("%d runs failed; their errors are in the report and the result files", sum.Failed)

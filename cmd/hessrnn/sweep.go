@@ -134,12 +134,17 @@ func cmdSweep(ctx context.Context, a *app, args []string) error {
 	}
 	if !sharded && !f.noReport {
 		done, _ := experiment.Collect(out, runs)
-		an, err := experiment.WriteReport(out, done, "Sweep "+filepath.Base(cfgPath), shellJoin(a.args))
+		rep := experiment.Report{Name: exp, Title: "Sweep " + filepath.Base(cfgPath), Command: shellJoin(a.args)}
+		if spec, err := experiment.Lookup(exp); err == nil {
+			rep = spec.Report(rep.Title, rep.Command)
+		}
+		an, err := experiment.WriteReport(out, done, rep)
 		if err != nil {
 			return err
 		}
+		html, _, _ := experiment.ReportFiles(out, exp)
 		fmt.Fprint(a.stdout, an.Summary)
-		fmt.Fprintf(a.stdout, "report: %s\n", filepath.Join(out, "report.html"))
+		fmt.Fprintf(a.stdout, "report: %s\n", html)
 	}
 	if sum.Failed > 0 {
 		return fmt.Errorf("%d runs failed; their errors are in the result files", sum.Failed)

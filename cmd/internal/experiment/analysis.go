@@ -68,22 +68,23 @@ func fmtP(p float64) string {
 }
 
 // Analyze computes the statistics, figures (written to figDir) and report
-// sections of a set of results, one block per task.
-func Analyze(runs []*results.Result, figDir string) (Analysis, error) {
+// sections of a set of results, one block per task. parts names the report
+// parts to draw (see reportParts); nil means the parts of the experiments
+// the runs record.
+func Analyze(runs []*results.Result, figDir string, parts []string) (Analysis, error) {
 	var a Analysis
 	byTask := map[string][]*results.Result{}
 	for _, r := range runs {
 		byTask[r.Config.Task] = append(byTask[r.Config.Task], r)
 	}
-	var exps []string
-	seen := map[string]bool{}
-	for _, r := range runs {
-		if !seen[r.Experiment] {
-			seen[r.Experiment] = true
-			exps = append(exps, r.Experiment)
+	if parts == nil {
+		parts = partsOf(experimentsOf(runs))
+	}
+	for _, n := range parts {
+		if _, ok := lookupPart(n); !ok {
+			return a, fmt.Errorf("experiment: unknown report part %q", n)
 		}
 	}
-	parts := partsOf(exps)
 	var sum strings.Builder
 	for _, tname := range config.Tasks() {
 		trs := byTask[tname]
@@ -102,6 +103,20 @@ func Analyze(runs []*results.Result, figDir string) (Analysis, error) {
 	a.Sections = append(a.Sections, runList(runs))
 	a.Summary = sum.String()
 	return a, nil
+}
+
+// experimentsOf returns the experiment names the runs record, in order of
+// first appearance.
+func experimentsOf(runs []*results.Result) []string {
+	var exps []string
+	seen := map[string]bool{}
+	for _, r := range runs {
+		if !seen[r.Experiment] {
+			seen[r.Experiment] = true
+			exps = append(exps, r.Experiment)
+		}
+	}
+	return exps
 }
 
 func groupsOf(runs []*results.Result) []*group {
@@ -182,7 +197,7 @@ func runList(runs []*results.Result) report.Section {
 			fmt.Sprint(r.Final.Iterations), st, num(r.Final.TestMetric), num(r.Final.Gap), num(r.Final.LambdaMax), fmt.Sprintf("%.1f", r.WallSeconds)})
 	}
 	return report.Section{Heading: fmt.Sprintf("All runs (%d)", len(runs)), Tables: []report.Table{t},
-		Paragraphs: []string{"Each run's full record (configuration, versions, SIMD level, trajectory) is the JSON file named by its ID; results.csv has one row per run and checkpoint."}}
+		Paragraphs: []string{"Each run's full record (configuration, versions, SIMD level, trajectory) is the JSON file named by its ID; the CSV export beside this report has one row per run and checkpoint."}}
 }
 
 func num(v results.Num) string {

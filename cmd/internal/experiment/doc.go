@@ -6,7 +6,10 @@
 // iteration) and the Eq. 6 alignment of the rule's update with the exact
 // gradient. The named experiments (fig2 … fig12, table1, theorem1 and the
 // default) each define their runs (Spec.Plan) and the parts of the report
-// that turn a results directory into tables, figures and report.html: every
+// that turn their results into tables, figures and an HTML report named
+// after the experiment (Spec.Report, WriteReport). Report parts are data
+// (reportParts in parts.go: name, the data each needs, how it draws), as
+// are the summary table's columns (summaryQuantities); every
 // report has the per-rule summary with bootstrap confidence intervals and
 // the tests against BPTT (Welch, Mann-Whitney, Brown-Forsythe, and
 // Wilcoxon on runs paired by seed); each experiment adds its own analysis

@@ -5,7 +5,9 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/hessrnn/hessrnn/cmd/internal/config"
@@ -86,8 +88,14 @@ func (e *Env) RunExperiment(ctx context.Context, spec Spec, base config.Run, see
 		}
 		sel = newSelector(e, opts.Protocol, base, opts)
 	}
+	var planned []config.Run
+	seen := map[string]bool{} // IDs planned by earlier phases
 	for phase := 0; ; phase++ {
 		runs, more := spec.Plan(base, seeds, done)
+		// A later phase repeats the earlier phases' runs: they were
+		// counted (and run, or skipped) then, so only new runs execute
+		// and count now, and the counts add up to the runs planned.
+		var fresh []config.Run
 		for i := range runs {
 			runs[i] = runs[i].Resolve()
 			if err := runs[i].Validate(); err != nil {
@@ -100,8 +108,15 @@ func (e *Env) RunExperiment(ctx context.Context, spec Spec, base config.Run, see
 				return total, nil, err
 			}
 		}
-		sum, err := e.Execute(ctx, runs, opts)
-		total.Total = sum.Total
+		for i := range runs {
+			if id := runs[i].ID(); !seen[id] {
+				seen[id] = true
+				fresh = append(fresh, runs[i])
+				planned = append(planned, runs[i])
+			}
+		}
+		sum, err := e.Execute(ctx, fresh, opts)
+		total.Total += sum.Total
 		total.Finished += sum.Finished
 		total.Diverged += sum.Diverged
 		total.Failed += sum.Failed
@@ -110,7 +125,7 @@ func (e *Env) RunExperiment(ctx context.Context, spec Spec, base config.Run, see
 		if err != nil {
 			return total, nil, err
 		}
-		done, err = Collect(opts.Out, runs)
+		done, err = Collect(opts.Out, planned)
 		if err != nil {
 			return total, nil, err
 		}
@@ -134,21 +149,54 @@ func Collect(dir string, runs []config.Run) ([]*results.Result, error) {
 	return out, nil
 }
 
-// WriteReport analyses runs and writes dir/results.csv, dir/figures/*.png
-// and *.svg and dir/report.html. It returns the analysis.
-func WriteReport(dir string, runs []*results.Result, title, command string) (Analysis, error) {
+// Report names and describes one report.
+type Report struct {
+	// Name names the report's files in the output directory (see
+	// ReportFiles), so that the reports of several experiments can share
+	// a results directory.
+	Name string
+	// Title heads the report; Command is the command that made it.
+	Title, Command string
+	// Parts names the report's parts (reportParts); nil means the parts of
+	// the experiments the runs record.
+	Parts []string
+}
+
+// Report returns the report of the experiment: its own files and parts,
+// whatever experiments the runs were first computed for.
+func (s Spec) Report(title, command string) Report {
+	return Report{Name: s.Name, Title: title, Command: command, Parts: partsOf([]string{s.Name})}
+}
+
+// ReportFiles returns the paths of the files of the report called name in
+// dir: the HTML report, the CSV export and the figure directory.
+func ReportFiles(dir, name string) (html, csv, figures string) {
+	return filepath.Join(dir, name+"-report.html"), filepath.Join(dir, name+"-results.csv"), filepath.Join(dir, name+"-figures")
+}
+
+// WriteReport analyses runs and writes the report rep into dir (the files
+// of ReportFiles: the CSV export, PNG and SVG figures and the HTML report).
+// It returns the analysis.
+func WriteReport(dir string, runs []*results.Result, rep Report) (Analysis, error) {
 	runs = withoutSelection(runs)
 	if len(runs) == 0 {
 		return Analysis{}, results.ErrNoResults
 	}
+	if rep.Name == "" || strings.ContainsAny(rep.Name, `/\`) {
+		return Analysis{}, fmt.Errorf("experiment: report name %q: want a non-empty name without path separators", rep.Name)
+	}
+	htmlPath, csvPath, figDir := ReportFiles(dir, rep.Name)
 	var csv bytes.Buffer
 	if err := results.WriteCSV(&csv, runs); err != nil {
 		return Analysis{}, err
 	}
-	if err := results.WriteFileAtomic(filepath.Join(dir, "results.csv"), csv.Bytes()); err != nil {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return Analysis{}, err
 	}
-	a, err := Analyze(runs, filepath.Join(dir, "figures"))
+	if err := results.WriteFileAtomic(csvPath, csv.Bytes()); err != nil {
+		return Analysis{}, err
+	}
+	a, err := Analyze(runs, figDir, rep.Parts)
 	if err != nil {
 		return a, err
 	}
@@ -166,17 +214,17 @@ func WriteReport(dir string, runs []*results.Result, title, command string) (Ana
 		}
 	}
 	doc := report.Document{
-		Title:   title,
-		Command: command,
+		Title:   rep.Title,
+		Command: rep.Command,
 		Meta: []report.KV{
 			{Key: "Runs", Value: fmt.Sprint(len(runs))},
 			{Key: "SIMD level of the runs", Value: fmt.Sprint(simds)},
 			{Key: "Report by", Value: fmt.Sprintf("hessrnn %s, %s, %s/%s, kernels %s", v.Module, v.Go, v.OS, v.Arch, kernels.Active())},
-			{Key: "Data", Value: "results.csv (one row per run and checkpoint), one JSON file per run"},
+			{Key: "Data", Value: filepath.Base(csvPath) + " (one row per run and checkpoint), one JSON file per run"},
 		},
 		Sections: a.Sections,
 	}
-	if err := report.WriteFile(filepath.Join(dir, "report.html"), doc); err != nil {
+	if err := report.WriteFile(htmlPath, doc); err != nil {
 		return a, err
 	}
 	return a, nil

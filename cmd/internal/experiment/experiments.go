@@ -27,8 +27,8 @@ type Spec struct {
 	// true until their last phase.
 	Plan func(base config.Run, seeds int, done []*results.Result) (runs []config.Run, more bool)
 
-	// parts lists the report's analysis parts (see parts.go) beyond the
-	// summary and the tests against BPTT.
+	// parts names the report's parts (reportParts in parts.go) beyond
+	// those every report has.
 	parts []string
 }
 
@@ -68,35 +68,35 @@ var specs = []Spec{
 	{
 		Name: "default", Title: "Default experiment: leading Hessian eigenvalue along training, pattern generation (reduced budget)",
 		Shows: "BPTT vs Three-factor vs RF Three-factor vs MDGL (5 seeds), each at its own learning rate selected on a reduced budget (1 selection seed, 1000 iterations) with plateau stopping capped at 3000 iterations: does the bio-plausible rules' minimum have a larger λ_max and a larger gap? A small demonstration; `hessrnn run paper` is the reproduction",
-		parts: []string{partLambda, partLoss, partAlpha, partGap, partTheorem},
+		parts: []string{"lambda", "loss", "alpha", "gap", "theorem"},
 		Seeds: 5,
 		Plan:  single(rulesPlan(config.PaperRules()...)),
 	},
 	{
 		Name: "fig2", Title: "Fig. 2: generalisation gap histograms and gap vs λ_max",
 		Shows: "bio rules have a larger and more variable gap; the gap correlates with λ_max across runs (Pearson and Spearman)",
-		parts: []string{partGap, partWithin},
+		parts: []string{"gap", "within"},
 		Seeds: 20,
 		Plan:  single(rulesPlan(config.PaperRules()...)),
 	},
 	{
 		Name: "fig3", Title: "Fig. 3: λ_max along training",
 		Shows: "bio rules climb quickly to high curvature; BPTT stays lower (mean ± std over seeds)",
-		parts: []string{partLambda, partLoss, partAlpha},
+		parts: []string{"lambda", "loss", "alpha"},
 		Seeds: 5,
 		Plan:  single(rulesPlan(config.PaperRules()...)),
 	},
 	{
 		Name: "fig4", Title: "Fig. 4: step-length matched BPTT (\"Three-factor theory\")",
 		Shows: "BPTT scaled by the Three-factor step length α reproduces Three-factor's high curvature",
-		parts: []string{partLambda, partAlpha, partMatched},
+		parts: []string{"lambda", "alpha", "matched"},
 		Seeds: 5,
 		Plan:  single(rulesPlan(config.BPTT, config.ThreeFactor, config.ThreeFactorTheory)),
 	},
 	{
 		Name: "fig5", Title: "Appendix Fig. 5: learning-rate schedule remedy",
 		Shows: "Three-factor started at 3× the rate and decayed by 0.8 every total/30 iterations ends flatter and generalises better than at a fixed rate, but still worse than BPTT",
-		parts: []string{partLambda, partLR, partGapStrip},
+		parts: []string{"lambda", "lr", "gapstrip"},
 		Seeds: 5,
 		Plan: single(func(b config.Run, n int) []config.Run {
 			out := perRule(b, n, config.BPTT, config.ThreeFactor)
@@ -112,14 +112,14 @@ var specs = []Spec{
 	{
 		Name: "fig6", Title: "Appendix Fig. 6: generalisation gap of step-matched BPTT",
 		Shows: "BPTT with Three-factor's step length generalises worse, like Three-factor",
-		parts: []string{partGapStrip, partMatched},
+		parts: []string{"gapstrip", "matched"},
 		Seeds: 5,
 		Plan:  single(rulesPlan(config.BPTT, config.ThreeFactor, config.ThreeFactorTheory)),
 	},
 	{
 		Name: "fig7", Title: "Appendix Fig. 7: power-law decay coefficient of the top-200 Hessian spectrum",
 		Shows: "a scale-independent measure: BPTT's spectrum decays differently from Three-factor's (γ of |λ_n| ∝ n^−γ)",
-		parts: []string{partSpectrum},
+		parts: []string{"spectrum"},
 		Seeds: 5,
 		Plan: single(func(b config.Run, n int) []config.Run {
 			units := b.Resolve().Model.N
@@ -130,7 +130,7 @@ var specs = []Spec{
 	{
 		Name: "fig8", Title: "Appendix Fig. 8: relative flatness",
 		Shows: "relative flatness κ (Petzka et al.) of W_rec agrees that BPTT sits in flatter regions",
-		parts: []string{partFlatness},
+		parts: []string{"flatness"},
 		Seeds: 5,
 		Plan: single(func(b config.Run, n int) []config.Run {
 			b.Hessian.Flatness = true
@@ -140,7 +140,7 @@ var specs = []Spec{
 	{
 		Name: "fig9", Title: "Appendix Fig. 9: truncation family TBPTT(K)",
 		Shows: "high-curvature convergence is common to temporal truncations of the gradient: λ_max grows as the window K shrinks",
-		parts: []string{partLambda, partTrunc},
+		parts: []string{"lambda", "trunc"},
 		Seeds: 5,
 		Plan: single(func(b config.Run, n int) []config.Run {
 			var out []config.Run
@@ -163,7 +163,7 @@ var specs = []Spec{
 	{
 		Name: "fig10", Title: "Appendix Fig. 10: alignment of ε and g with the top-10 Hessian eigenvectors (Assumption 1)",
 		Shows: "the rule's error ε is significantly less aligned with the leading Hessian eigenvectors than the gradient g (paired Wilcoxon)",
-		parts: []string{partAlign, partAlpha},
+		parts: []string{"align", "alpha"},
 		Seeds: 5,
 		Plan: single(func(b config.Run, n int) []config.Run {
 			b.Hessian.AlignK = 10
@@ -173,7 +173,7 @@ var specs = []Spec{
 	{
 		Name: "fig11", Title: "Appendix Fig. 11: λ_max along training with Adam",
 		Shows: "curvature trends are similar with Adam (lr 1e-3, β = (0.9, 0.999))",
-		parts: []string{partLambda, partLoss},
+		parts: []string{"lambda", "loss"},
 		Seeds: 5,
 		Plan: single(func(b config.Run, n int) []config.Run {
 			b.Train.Optimizer = "adam"
@@ -186,7 +186,7 @@ var specs = []Spec{
 	{
 		Name: "fig12", Title: "Appendix Fig. 12: within-rule correlation; Fig. 4 at 3× the learning rate",
 		Shows: "gap and λ_max correlate within a single rule across runs; step matching still explains the curvature at 3× the rate",
-		parts: []string{partWithin, partGap, partLambda, partAlpha, partMatched},
+		parts: []string{"within", "gap", "lambda", "alpha", "matched"},
 		Seeds: 10,
 		Plan: single(func(b config.Run, n int) []config.Run {
 			b.Train.LR *= 3
@@ -196,7 +196,7 @@ var specs = []Spec{
 	{
 		Name: "table1", Title: "Appendix Table 1: early-stopped BPTT matched to Three-factor's test metric",
 		Shows: "BPTT stopped when its test metric reaches Three-factor's final one still has lower λ_max and a smaller gap",
-		parts: []string{partTable1, partLambda},
+		parts: []string{"table1", "lambda"},
 		Seeds: 5,
 		Plan: func(b config.Run, n int, done []*results.Result) ([]config.Run, bool) {
 			tf := perRule(b, n, config.ThreeFactor)
@@ -219,7 +219,7 @@ var specs = []Spec{
 	{
 		Name: "theorem1", Title: "Theorem 1: λ_max at convergence against the 2/η and 2/(αη) bounds",
 		Shows: "BPTT's λ_max stays below 2/η; Three-factor's can approach 2/(αη), which is larger because α < 1",
-		parts: []string{partTheorem, partAlpha},
+		parts: []string{"theorem", "alpha"},
 		Seeds: 5,
 		Plan:  single(rulesPlan(config.BPTT, config.ThreeFactor, config.RFThreeFactor, config.MDGL)),
 	},

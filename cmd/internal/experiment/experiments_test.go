@@ -61,17 +61,18 @@ func TestExperimentReports(t *testing.T) {
 			if sum.Failed > 0 || len(runs) == 0 {
 				t.Fatalf("summary %+v, %d results", sum, len(runs))
 			}
-			if _, err := WriteReport(dir, runs, spec.Title, "hessrnn run "+spec.Name); err != nil {
+			if _, err := WriteReport(dir, runs, spec.Report(spec.Title, "hessrnn run "+spec.Name)); err != nil {
 				t.Fatal(err)
 			}
+			htmlPath, _, figDir := ReportFiles(dir, spec.Name)
 			for _, f := range w.figs {
 				for _, ext := range []string{".png", ".svg"} {
-					if st, err := os.Stat(filepath.Join(dir, "figures", "patterngen_"+f+ext)); err != nil || st.Size() < 1000 {
+					if st, err := os.Stat(filepath.Join(figDir, "patterngen_"+f+ext)); err != nil || st.Size() < 1000 {
 						t.Errorf("figure %s%s missing or tiny: %v", f, ext, err)
 					}
 				}
 			}
-			html, err := os.ReadFile(filepath.Join(dir, "report.html"))
+			html, err := os.ReadFile(htmlPath)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -81,6 +82,104 @@ func TestExperimentReports(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestReportIsTheExperiments runs fig2 and then theorem1 in the same
+// directory: theorem1 reuses fig2's runs (same configurations), and its
+// report must still be Theorem 1's, in its own files, with fig2's intact.
+func TestReportIsTheExperiments(t *testing.T) {
+	dir := t.TempDir()
+	reports := map[string]Analysis{}
+	for _, name := range []string{"fig2", "theorem1"} {
+		spec, err := Lookup(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		env := &Env{Experiment: name}
+		sum, runs, err := env.RunExperiment(context.Background(), spec, tinyBase(), 3, RunOptions{Out: dir, Jobs: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if name == "theorem1" && (sum.Skipped != sum.Total || sum.Total != 12) {
+			t.Errorf("theorem1 after fig2: %s, want its 12 runs skipped (computed by fig2)", sum)
+		}
+		a, err := WriteReport(dir, runs, spec.Report(spec.Title, "hessrnn run "+name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		reports[name] = a
+	}
+	for _, c := range []struct {
+		name      string
+		has, lack []string
+	}{
+		{"fig2", []string{"gap vs λ_max", "within each rule"}, []string{"Theorem 1"}},
+		{"theorem1", []string{"Theorem 1", "2/(αη)"}, []string{"within each rule", "Histogram of the generalisation gap"}},
+	} {
+		htmlPath, _, _ := ReportFiles(dir, c.name)
+		html, err := os.ReadFile(htmlPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range c.has {
+			if !strings.Contains(string(html), s) {
+				t.Errorf("%s report lacks %q", c.name, s)
+			}
+		}
+		for _, s := range c.lack {
+			if strings.Contains(string(html), s) {
+				t.Errorf("%s report has %q, which belongs to another experiment", c.name, s)
+			}
+		}
+	}
+	if s := reports["theorem1"].Summary; !strings.Contains(s, "Theorem 1") || strings.Contains(s, "within") {
+		t.Errorf("theorem1 summary is not Theorem 1's:\n%s", s)
+	}
+}
+
+// TestPhaseCounts checks that a two-phase experiment (table1) counts each
+// planned run once: the counts add up to the total.
+func TestPhaseCounts(t *testing.T) {
+	spec, err := Lookup("table1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	env := &Env{Experiment: spec.Name}
+	for _, rerun := range []bool{false, true} {
+		sum, runs, err := env.RunExperiment(context.Background(), spec, tinyBase(), 2, RunOptions{Out: dir, Jobs: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sum.Total != 4 || len(runs) != 4 || sum.Finished+sum.Diverged+sum.Failed+sum.Skipped+sum.Interrupted != sum.Total {
+			t.Errorf("rerun %v: %s with %d results, want 4 runs whose counts add up", rerun, sum, len(runs))
+		}
+		if rerun && sum.Skipped != 4 {
+			t.Errorf("rerun: %s, want 4 skipped", sum)
+		}
+	}
+}
+
+// TestPartsListed checks that every experiment's parts exist and that part
+// names are unique.
+func TestPartsListed(t *testing.T) {
+	seen := map[string]bool{}
+	for _, p := range reportParts {
+		if seen[p.name] || p.draw == nil || p.about == "" {
+			t.Errorf("part %q: duplicate, or no draw or about", p.name)
+		}
+		seen[p.name] = true
+	}
+	for _, s := range Specs() {
+		for _, n := range s.parts {
+			if !seen[n] {
+				t.Errorf("experiment %s lists unknown part %q", s.Name, n)
+			}
+		}
+	}
+	if _, err := Analyze(nil, t.TempDir(), []string{"nope"}); err == nil {
+		t.Error("Analyze accepted an unknown part")
 	}
 }
 

@@ -18,43 +18,96 @@ import (
 	"github.com/hessrnn/hessrnn/cmd/internal/stats"
 )
 
-// Analysis parts: each experiment lists the parts of its report beyond the
-// summary table and the tests against BPTT, which every report has.
-const (
-	partLambda   = "lambda"   // λ_max along training (Fig. 3)
-	partLoss     = "loss"     // training loss along training
-	partAlpha    = "alpha"    // Eq. 6 step length α and cos along training
-	partGap      = "gap"      // gap histograms, pooled gap vs λ_max (Fig. 2)
-	partWithin   = "within"   // gap vs λ_max within each rule (Fig. 12 A–B)
-	partGapStrip = "gapstrip" // gap per rule as a strip plot (Fig. 5, 6)
-	partMatched  = "matched"  // Three-factor theory against Three-factor and BPTT (Fig. 4, 12 C)
-	partLR       = "lr"       // learning rate along training (Fig. 5)
-	partSpectrum = "spectrum" // top-k spectrum and power-law γ (Fig. 7)
-	partFlatness = "flatness" // relative flatness κ (Fig. 8)
-	partTrunc    = "trunc"    // final λ_max against the TBPTT window K (Fig. 9)
-	partAlign    = "align"    // alignment of ε and g with the top-k eigenvectors (Fig. 10)
-	partTable1   = "table1"   // early-stopped BPTT against Three-factor (Table 1)
-	partTheorem  = "theorem"  // λ_max against 2/η and 2/(αη) (Theorem 1)
-)
+// part is one piece of a report, as data: adding a figure or table is one
+// value in reportParts and its name in the experiments that show it.
+type part struct {
+	// name is how experiments list the part (Spec.parts).
+	name string
+	// about says what the part shows and which figure of the paper it is.
+	about string
+	// every marks the parts that every report has.
+	every bool
+	// needs reports whether a finished run holds the data the part draws;
+	// the part is drawn when at least one run of the task does. nil: any run.
+	needs func(*results.Result) bool
+	// draw adds the part's tables, figures and summary lines to the view.
+	draw func(*view)
+}
 
-// allParts is used for results of unknown experiments (sweeps): every part
-// whose data is present is drawn.
-var allParts = []string{partLambda, partLoss, partAlpha, partGap, partWithin, partGapStrip, partMatched, partLR,
-	partSpectrum, partFlatness, partTrunc, partAlign, partTable1, partTheorem}
+// reportParts lists every part, in the order a report shows them.
+var reportParts = []part{
+	{name: "summary", about: "final values per rule", every: true, draw: (*view).summary},
+	{name: "bptt", about: "each rule against BPTT, unpaired and paired by seed", every: true, draw: (*view).testsVsBPTT},
+	{name: "lambda", about: "λ_max along training (Fig. 3)", every: true, needs: anyCheckpoint(func(c results.Checkpoint) results.Num { return c.Lambda.Value }), draw: (*view).lambda},
+	{name: "loss", about: "training loss along training", every: true, needs: anyCheckpoint(func(c results.Checkpoint) results.Num { return c.Loss }), draw: (*view).loss},
+	{name: "alpha", about: "Eq. 6 step length α and cos along training", needs: anyCheckpoint(func(c results.Checkpoint) results.Num { return c.Alpha }), draw: (*view).alpha},
+	{name: "matched", about: "Three-factor theory against Three-factor and BPTT (Fig. 4, 12 C)", needs: labelled("Three-factor theory"), draw: (*view).matched},
+	{name: "lr", about: "learning rate along training (Fig. 5)", draw: (*view).lr},
+	{name: "gapstrip", about: "gap per rule as a strip plot (Fig. 5, 6)", needs: anyFinal(gapOf), draw: (*view).gapStrip},
+	{name: "gap", about: "gap histograms, pooled gap vs λ_max (Fig. 2)", needs: anyFinal(gapOf), draw: (*view).gap},
+	{name: "within", about: "gap vs λ_max within each rule (Fig. 12 A–B)", needs: anyFinal(gapOf), draw: (*view).within},
+	{name: "trunc", about: "final λ_max against the TBPTT window K (Fig. 9)", needs: func(r *results.Result) bool { return r.Config.Rule == config.TBPTT }, draw: (*view).trunc},
+	{name: "spectrum", about: "top-k spectrum and power-law γ (Fig. 7)", needs: anyFinal(func(r *results.Result) results.Num { return r.Final.Gamma }), draw: (*view).spectrum},
+	{name: "flatness", about: "relative flatness κ (Fig. 8)", needs: anyFinal(func(r *results.Result) results.Num { return r.Final.Flatness }), draw: (*view).flatness},
+	{name: "align", about: "alignment of ε and g with the top-k eigenvectors (Fig. 10)", needs: anyCheckpoint(func(c results.Checkpoint) results.Num { return c.AlignEps }), draw: (*view).align},
+	{name: "table1", about: "early-stopped BPTT against Three-factor (Table 1)", needs: func(r *results.Result) bool { return r.Config.Train.StopAtTest != 0 }, draw: (*view).table1},
+	{name: "theorem", about: "λ_max against 2/η and 2/(αη) (Theorem 1)", needs: func(r *results.Result) bool { return r.Config.Train.Optimizer == "sgd" }, draw: (*view).theorem},
+}
 
-// partsOf returns the parts of the named experiments' reports.
-func partsOf(experiments []string) map[string]bool {
-	out := map[string]bool{partLambda: true, partLoss: true}
+// anyCheckpoint is a part's needs: the run has a finite f at a checkpoint.
+func anyCheckpoint(f func(results.Checkpoint) results.Num) func(*results.Result) bool {
+	return func(r *results.Result) bool {
+		for _, c := range r.Trajectory {
+			if finite(f(c)) {
+				return true
+			}
+		}
+		return false
+	}
+}
+
+// anyFinal is a part's needs: the run has a finite final f.
+func anyFinal(f finalOf) func(*results.Result) bool {
+	return func(r *results.Result) bool { return finite(f(r)) }
+}
+
+// labelled is a part's needs: the run has this label.
+func labelled(label string) func(*results.Result) bool {
+	return func(r *results.Result) bool { return r.Label == label }
+}
+
+// lookupPart returns the part with this name.
+func lookupPart(name string) (part, bool) {
+	for _, p := range reportParts {
+		if p.name == name {
+			return p, true
+		}
+	}
+	return part{}, false
+}
+
+// partsOf returns the names of the parts of the named experiments'
+// reports: the parts every report has and those each experiment lists;
+// for an unknown experiment (a sweep), every part (each is drawn when its
+// data is present).
+func partsOf(experiments []string) []string {
+	on := map[string]bool{}
 	for _, e := range experiments {
 		s, err := Lookup(e)
 		if err != nil || len(s.parts) == 0 {
-			for _, p := range allParts {
-				out[p] = true
+			for _, p := range reportParts {
+				on[p.name] = true
 			}
 			continue
 		}
 		for _, p := range s.parts {
-			out[p] = true
+			on[p] = true
+		}
+	}
+	var out []string
+	for _, p := range reportParts {
+		if p.every || on[p.name] {
+			out = append(out, p.name)
 		}
 	}
 	return out
@@ -155,7 +208,7 @@ func compare(x, y []float64) (welch, mw string) {
 	return welch, mw
 }
 
-func analyzeTask(tname string, runs []*results.Result, figDir string, parts map[string]bool) ([]report.Section, string, []string, error) {
+func analyzeTask(tname string, runs []*results.Result, figDir string, parts []string) ([]report.Section, string, []string, error) {
 	v := &view{task: tname, title: taskTitles[tname], groups: groupsOf(runs), figDir: figDir, metric: runs[0].Metric}
 	v.gapDef = "train accuracy − test accuracy"
 	if v.metric == "mse" {
@@ -165,45 +218,96 @@ func analyzeTask(tname string, runs []*results.Result, figDir string, parts map[
 	v.sec.Paragraphs = append(v.sec.Paragraphs, fmt.Sprintf(
 		"%d runs. Metric: %s; generalisation gap = %s (larger is worse). λ_max is the leading eigenvalue of the Hessian of the training loss with respect to W_rec at the end of training. Values are mean ± std over the finished runs of each rule; the intervals are 95%% bootstrap confidence intervals of the mean.",
 		len(runs), v.metric, v.gapDef))
-	v.summary(len(runs))
-	v.testsVsBPTT()
-	type step struct {
-		part string
-		f    func()
+	fmt.Fprintf(&v.txt, "%s (%d runs)\n", v.title, len(runs))
+	on := map[string]bool{}
+	for _, n := range parts {
+		on[n] = true
 	}
-	for _, s := range []step{
-		{partLambda, v.lambda}, {partLoss, v.loss}, {partAlpha, v.alpha}, {partMatched, v.matched},
-		{partLR, v.lr}, {partGapStrip, v.gapStrip}, {partGap, v.gap}, {partWithin, v.within},
-		{partTrunc, v.trunc}, {partSpectrum, v.spectrum}, {partFlatness, v.flatness}, {partAlign, v.align},
-		{partTable1, v.table1}, {partTheorem, v.theorem},
-	} {
-		if parts[s.part] {
-			s.f()
+	for _, p := range reportParts {
+		if on[p.name] && v.has(p) {
+			p.draw(v)
 		}
 	}
 	return []report.Section{v.sec}, v.txt.String(), v.figs, nil
 }
 
-// summary is the table of final values per rule (every report).
-func (v *view) summary(n int) {
-	t := report.Table{Caption: "Final values per rule", Header: []string{"rule", "finished", "diverged", "failed", "train loss",
-		"train " + v.metric, "test " + v.metric, "gap", "gap 95% CI", "λ_max", "λ_max 95% CI", "mean α"}}
-	fmt.Fprintf(&v.txt, "%s (%d runs)\n", v.title, n)
-	tw := tabwriter.NewWriter(&v.txt, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "  rule\tn\tfinal loss\ttest %s\tgap\tλ_max\tmean α\t\n", v.metric)
-	for i, g := range v.groups {
-		loss := g.final(func(r *results.Result) results.Num { return r.Final.Loss })
-		test := g.final(func(r *results.Result) results.Num { return r.Final.TestMetric })
-		gap, lam := g.final(gapOf), g.final(lambdaOf)
-		alpha := g.final(func(r *results.Result) results.Num { return r.Final.MeanAlpha })
-		t.Rows = append(t.Rows, []string{g.label, fmt.Sprint(len(g.runs)), fmt.Sprint(g.diverged), fmt.Sprint(g.failed),
-			fmtMS(loss), fmtMS(g.final(func(r *results.Result) results.Num { return r.Final.TrainMetric })),
-			fmtMS(test), fmtMS(gap), ci(gap, uint64(2*i+1)), fmtMS(lam), ci(lam, uint64(2*i+2)), fmtMS(alpha)})
-		extra := ""
-		if g.diverged+g.failed > 0 {
-			extra = fmt.Sprintf("(+%d diverged, %d failed)", g.diverged, g.failed)
+// has reports whether some finished run of the view holds p's data.
+func (v *view) has(p part) bool {
+	if p.needs == nil {
+		return true
+	}
+	for _, g := range v.groups {
+		for _, r := range g.runs {
+			if p.needs(r) {
+				return true
+			}
 		}
-		fmt.Fprintf(tw, "  %s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\n", g.label, len(g.runs), fmtMS(loss), fmtMS(test), fmtMS(gap), fmtMS(lam), fmtMS(alpha), extra)
+	}
+	return false
+}
+
+// quantity is a per-run final value of the summary table, as data: a new
+// per-run quantity is one value in summaryQuantities.
+type quantity struct {
+	// header is the column header in the HTML report; "METRIC" stands for the
+	// task's metric ("accuracy", "mse").
+	header string
+	// short is the column header in the terminal table; "" leaves the
+	// quantity out of it.
+	short string
+	// of reads the quantity from a run.
+	of finalOf
+	// ciSeed, when not 0, adds a column with the 95% bootstrap interval
+	// of the mean, resampled with seed 2·(group index) + ciSeed.
+	ciSeed uint64
+}
+
+// summaryQuantities are the columns of the summary table, in order.
+var summaryQuantities = []quantity{
+	{header: "train loss", short: "final loss", of: func(r *results.Result) results.Num { return r.Final.Loss }},
+	{header: "train METRIC", of: func(r *results.Result) results.Num { return r.Final.TrainMetric }},
+	{header: "test METRIC", short: "test METRIC", of: func(r *results.Result) results.Num { return r.Final.TestMetric }},
+	{header: "gap", short: "gap", of: gapOf, ciSeed: 1},
+	{header: "λ_max", short: "λ_max", of: lambdaOf, ciSeed: 2},
+	{header: "mean α", short: "mean α", of: func(r *results.Result) results.Num { return r.Final.MeanAlpha }},
+}
+
+// summary is the table of final values per rule (every report): the
+// summaryQuantities, in the HTML report and (those with a short name) in the
+// terminal table.
+func (v *view) summary() {
+	metric := func(h string) string { return strings.ReplaceAll(h, "METRIC", v.metric) }
+	t := report.Table{Caption: "Final values per rule", Header: []string{"rule", "finished", "diverged", "failed"}}
+	tw := tabwriter.NewWriter(&v.txt, 0, 0, 2, ' ', 0)
+	fmt.Fprint(tw, "  rule\tn\t")
+	for _, q := range summaryQuantities {
+		t.Header = append(t.Header, metric(q.header))
+		if q.ciSeed != 0 {
+			t.Header = append(t.Header, metric(q.header)+" 95% CI")
+		}
+		if q.short != "" {
+			fmt.Fprintf(tw, "%s\t", metric(q.short))
+		}
+	}
+	fmt.Fprint(tw, "\n")
+	for i, g := range v.groups {
+		row := []string{g.label, fmt.Sprint(len(g.runs)), fmt.Sprint(g.diverged), fmt.Sprint(g.failed)}
+		fmt.Fprintf(tw, "  %s\t%d\t", g.label, len(g.runs))
+		for _, q := range summaryQuantities {
+			x := g.final(q.of)
+			row = append(row, fmtMS(x))
+			if q.ciSeed != 0 {
+				row = append(row, ci(x, uint64(2*i)+q.ciSeed))
+			}
+			if q.short != "" {
+				fmt.Fprintf(tw, "%s\t", fmtMS(x))
+			}
+		}
+		t.Rows = append(t.Rows, row)
+		if g.diverged+g.failed > 0 {
+			fmt.Fprintf(tw, "(+%d diverged, %d failed)", g.diverged, g.failed)
+		}
+		fmt.Fprint(tw, "\n")
 	}
 	tw.Flush()
 	v.sec.Tables = append(v.sec.Tables, t)

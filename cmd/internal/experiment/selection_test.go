@@ -149,14 +149,15 @@ func TestSelectionProtocol(t *testing.T) {
 					t.Errorf("selection run %s: seed %d, experiment %q", r.ID, r.Seed, r.Experiment)
 				}
 			}
-			a, err := WriteReport(dir, append(runs, sel.Runs...), "t", "t")
+			a, err := WriteReport(dir, append(runs, sel.Runs...), spec.Report("t", "t"))
 			if err != nil {
 				t.Fatal(err)
 			}
 			if !strings.Contains(a.Summary, "Learning rates selected") || strings.Contains(a.Summary, "(+") && strings.Contains(a.Summary, "1001") {
 				t.Errorf("summary lacks the selection or mixes in selection runs:\n%s", a.Summary)
 			}
-			html, _ := os.ReadFile(filepath.Join(dir, "report.html"))
+			htmlPath, _, _ := ReportFiles(dir, spec.Name)
+			html, _ := os.ReadFile(htmlPath)
 			if !strings.Contains(string(html), "Learning-rate selection") {
 				t.Error("report.html has no selection section")
 			}

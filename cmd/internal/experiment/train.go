@@ -193,9 +193,8 @@ func (p *predictor[T]) Outputs(b *rnn.Batch[T], y []T) error {
 
 // diverged reports whether err is a divergence of the network or a rule.
 func diverged(err error) bool {
-	var a rnn.ErrDiverged
-	var b *rules.ErrDiverged
-	return errors.As(err, &a) || errors.As(err, &b) || errors.Is(err, eig.ErrNotFinite)
+	var d *rnn.ErrDiverged
+	return errors.As(err, &d) || errors.Is(err, eig.ErrNotFinite)
 }
 
 // wrecBlock returns the W_rec range of a layout.

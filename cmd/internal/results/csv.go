@@ -5,23 +5,118 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"reflect"
 	"strconv"
+	"strings"
 
 	"github.com/hessrnn/hessrnn/cmd/internal/config"
 )
 
-// CSVHeader is the header of the tidy CSV export: identification and
-// status, the checkpoint's values, the final values, then every setting of
-// the run as "config.<key>" (the keys of "hessrnn run --list-keys"), so that
-// any swept setting can be grouped on.
-var CSVHeader = append([]string{
+// The CSV columns are derived from the result structs, so that a field
+// added to Checkpoint or Final is a column without further code:
+//
+//   - every exported scalar field (Num, float64, int, bool, string) of
+//     Checkpoint is a per-checkpoint column and every one of Final a
+//     per-run column prefixed "final_";
+//   - the column name is the field's csv tag, else its JSON name;
+//     `csv:"-"` leaves a field out, and slices are left out;
+//   - a nested struct contributes its fields with its name and "_" as a
+//     prefix (Checkpoint.Lambda, tagged csv:"lambda", gives lambda_max,
+//     lambda_iterations, ...).
+
+// column is one CSV column read from a struct value by field index path.
+type column struct {
+	name  string
+	index []int
+}
+
+// structColumns returns the columns of the scalar fields of t, in
+// declaration order, with names prefixed by prefix.
+func structColumns(t reflect.Type, prefix string, index []int) []column {
+	var out []column
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name := csvName(f)
+		if name == "" {
+			continue
+		}
+		idx := append(append([]int(nil), index...), i)
+		switch f.Type.Kind() {
+		case reflect.Struct:
+			out = append(out, structColumns(f.Type, prefix+name+"_", idx)...)
+		case reflect.Float64, reflect.Int, reflect.Bool, reflect.String:
+			out = append(out, column{name: prefix + name, index: idx})
+		}
+	}
+	return out
+}
+
+// csvName is the column name of f: its csv tag, else its JSON name, else
+// its Go name; "" for unexported fields and `csv:"-"`.
+func csvName(f reflect.StructField) string {
+	if !f.IsExported() {
+		return ""
+	}
+	if tag, ok := f.Tag.Lookup("csv"); ok {
+		if tag == "-" {
+			return ""
+		}
+		return tag
+	}
+	if tag, _, _ := strings.Cut(f.Tag.Get("json"), ","); tag != "" {
+		if tag == "-" {
+			return ""
+		}
+		return tag
+	}
+	return f.Name
+}
+
+// cell formats the field of v at c.
+func (c column) cell(v reflect.Value) string {
+	f := v.FieldByIndex(c.index)
+	switch f.Kind() {
+	case reflect.Float64:
+		return fnum(f.Float())
+	case reflect.Int:
+		return strconv.FormatInt(f.Int(), 10)
+	case reflect.Bool:
+		return strconv.FormatBool(f.Bool())
+	case reflect.String:
+		return f.String()
+	}
+	return ""
+}
+
+var (
+	checkpointColumns = structColumns(reflect.TypeOf(Checkpoint{}), "", nil)
+	finalColumns      = structColumns(reflect.TypeOf(Final{}), "final_", nil)
+)
+
+// idColumns identify a run and its status; they precede the checkpoint's
+// columns.
+var idColumns = []string{
 	"run_id", "experiment", "task", "rule", "label", "seed", "optimizer", "lr0", "schedule", "n",
 	"status", "diverged_step", "metric",
-	"iteration", "lr", "loss", "train_metric", "test_metric", "gap",
-	"lambda_max", "lambda_iterations", "lambda_residual", "lambda_converged",
-	"alpha", "cos", "eps_ratio", "align_eps", "align_g", "wall_seconds",
-	"final_gap", "final_lambda_max", "final_test_metric",
-}, configColumns()...)
+}
+
+// CSVHeader is the header of the tidy CSV export: identification and
+// status, the checkpoint's values (the fields of Checkpoint), the final
+// values (the fields of Final, prefixed "final_"), then every setting of the
+// run as "config.<key>" (the keys of "hessrnn run --list-keys"), so that any
+// swept setting can be grouped on.
+var CSVHeader = csvHeader()
+
+func csvHeader() []string {
+	out := append([]string(nil), idColumns...)
+	for _, c := range checkpointColumns {
+		out = append(out, c.name)
+	}
+	for _, c := range finalColumns {
+		out = append(out, c.name)
+	}
+	return append(out, configColumns()...)
+}
 
 func configColumns() []string {
 	var out []string
@@ -69,10 +164,15 @@ func WriteCSV(w io.Writer, runs []*Result) error {
 			fnum(c.Train.LR), c.Train.Schedule, strconv.Itoa(c.Model.N),
 			string(r.Status.State), div, r.Metric,
 		}
-		tail := append([]string{num(r.Final.Gap), num(r.Final.LambdaMax), num(r.Final.TestMetric)}, configCells(c)...)
+		fv := reflect.ValueOf(r.Final)
+		var tail []string
+		for _, col := range finalColumns {
+			tail = append(tail, col.cell(fv))
+		}
+		tail = append(tail, configCells(c)...)
 		rows := r.Trajectory
 		if len(rows) == 0 {
-			row := append(append([]string{}, head...), make([]string, 16)...)
+			row := append(append([]string{}, head...), make([]string, len(checkpointColumns))...)
 			if err := cw.Write(append(row, tail...)); err != nil {
 				return err
 			}
@@ -80,11 +180,10 @@ func WriteCSV(w io.Writer, runs []*Result) error {
 		}
 		for _, cp := range rows {
 			row := append([]string{}, head...)
-			row = append(row,
-				strconv.Itoa(cp.Iteration), num(cp.LR), num(cp.Loss), num(cp.TrainMetric), num(cp.TestMetric), num(cp.Gap),
-				num(cp.Lambda.Value), strconv.Itoa(cp.Lambda.Iterations), num(cp.Lambda.Residual), strconv.FormatBool(cp.Lambda.Converged),
-				num(cp.Alpha), num(cp.Cos), num(cp.EpsRatio), num(cp.AlignEps), num(cp.AlignG), fnum(cp.WallSeconds),
-			)
+			cv := reflect.ValueOf(cp)
+			for _, col := range checkpointColumns {
+				row = append(row, col.cell(cv))
+			}
 			if err := cw.Write(append(row, tail...)); err != nil {
 				return err
 			}
@@ -93,8 +192,6 @@ func WriteCSV(w io.Writer, runs []*Result) error {
 	cw.Flush()
 	return cw.Error()
 }
-
-func num(n Num) string { return fnum(float64(n)) }
 
 func fnum(f float64) string {
 	switch {

@@ -1,9 +1,11 @@
 package results
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"math"
+	"reflect"
 	"runtime"
 	"runtime/debug"
 	"strconv"
@@ -108,7 +110,7 @@ func CurrentVersions() Versions {
 // Lambda is one leading-eigenvalue estimate of the W_rec Hessian.
 type Lambda struct {
 	// Value is the signed leading eigenvalue (Rayleigh quotient).
-	Value Num `json:"value"`
+	Value Num `json:"value" csv:"max"`
 	// Iterations is the number of solver iterations (Hessian-vector products).
 	Iterations int `json:"iterations"`
 	// Residual is ‖Hv − λv‖.
@@ -130,7 +132,7 @@ type Checkpoint struct {
 	// Gap is the generalisation gap as the task defines it.
 	Gap Num `json:"gap"`
 	// Lambda is the leading Hessian eigenvalue.
-	Lambda Lambda `json:"lambda_max"`
+	Lambda Lambda `json:"lambda_max" csv:"lambda"`
 	// Alpha, Cos and EpsRatio are the Eq. 6 diagnostics of the rule's update
 	// against the exact gradient: α = ⟨ĝ,g⟩/‖g‖², cos∠(ĝ,g) and ‖ε‖/‖g‖.
 	// They are NaN for BPTT.
@@ -145,7 +147,10 @@ type Checkpoint struct {
 	WallSeconds float64 `json:"wall_seconds"`
 }
 
-// Final holds the metrics at the end of training.
+// Final holds the metrics at the end of training. Every field is a column
+// of the CSV export ("final_" and its JSON name); a Num field absent from a
+// result file reads as NaN (not measured), so files written before a field
+// existed stay readable.
 type Final struct {
 	// Iterations is the iteration at which training stopped.
 	Iterations int `json:"iterations"`
@@ -164,7 +169,7 @@ type Final struct {
 	// Gamma is the power-law decay coefficient of the top-k spectrum (Fig. 7).
 	Gamma Num `json:"gamma"`
 	// TopK holds the top-k eigenvalues, when computed.
-	TopK []Num `json:"top_k,omitempty"`
+	TopK []Num `json:"top_k,omitempty" csv:"-"`
 	// Flatness is the relative flatness κ of W_rec (Fig. 8).
 	Flatness Num `json:"flatness"`
 	// MeanAlpha is the mean α over the checkpoints (NaN for BPTT).
@@ -204,8 +209,35 @@ func New(run config.Run, experiment, simd string) *Result {
 		Seed:       run.Seed,
 		Versions:   CurrentVersions(),
 		SIMD:       simd,
-		Final:      Final{ValLoss: NaN(), Loss: NaN(), TrainMetric: NaN(), TestMetric: NaN(), Gap: NaN(), LambdaMax: NaN(), Gamma: NaN(), Flatness: NaN(), MeanAlpha: NaN()},
+		Final:      unmeasured(),
 	}
+}
+
+// unmeasured returns a Final whose Num fields are all NaN.
+func unmeasured() Final {
+	var f Final
+	v := reflect.ValueOf(&f).Elem()
+	nan := reflect.ValueOf(NaN())
+	for i := range v.NumField() {
+		if v.Field(i).Type() == nan.Type() {
+			v.Field(i).Set(nan)
+		}
+	}
+	return f
+}
+
+// UnmarshalJSON implements json.Unmarshaler: fields absent from b are NaN
+// (Num) or zero, and unknown fields are an error, as for the whole result.
+func (f *Final) UnmarshalJSON(b []byte) error {
+	type plain Final // without the method
+	p := plain(unmeasured())
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&p); err != nil {
+		return err
+	}
+	*f = Final(p)
+	return nil
 }
 
 // Marshal encodes r as indented JSON.

@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -232,5 +233,82 @@ func TestCSV(t *testing.T) {
 	}
 	if recs[3][col["config.rule"]] != config.MDGL {
 		t.Errorf("config.rule of the diverged run: %q", recs[3][col["config.rule"]])
+	}
+}
+
+// TestCSVColumnsFromStructs checks that the CSV columns are the fields of
+// Checkpoint and Final (names from the tags, nested structs prefixed) and
+// that every column holds its field's value.
+func TestCSVColumnsFromStructs(t *testing.T) {
+	wantCheckpoint := []string{"iteration", "lr", "loss", "train_metric", "test_metric", "gap",
+		"lambda_max", "lambda_iterations", "lambda_residual", "lambda_converged",
+		"alpha", "cos", "eps_ratio", "align_eps", "align_g", "wall_seconds"}
+	var got []string
+	for _, c := range checkpointColumns {
+		got = append(got, c.name)
+	}
+	if strings.Join(got, ",") != strings.Join(wantCheckpoint, ",") {
+		t.Errorf("checkpoint columns %v, want %v", got, wantCheckpoint)
+	}
+	// Every scalar field of Final is a final_ column; the slice TopK is not.
+	ft := reflect.TypeOf(Final{})
+	col := map[string]int{}
+	for i, h := range CSVHeader {
+		if _, dup := col[h]; dup {
+			t.Errorf("column %s twice", h)
+		}
+		col[h] = i
+	}
+	for i := range ft.NumField() {
+		f := ft.Field(i)
+		name := "final_" + strings.Split(f.Tag.Get("json"), ",")[0]
+		_, ok := col[name]
+		if want := f.Type.Kind() != reflect.Slice; ok != want {
+			t.Errorf("field %s: column %s present %v, want %v", f.Name, name, ok, want)
+		}
+	}
+	r := sample(2, config.BPTT)
+	r.Final.Iterations, r.Final.Loss, r.Final.Gamma, r.Final.MeanAlpha = 77, 0.125, 1.5, NaN()
+	var buf bytes.Buffer
+	if err := WriteCSV(&buf, []*Result{r}); err != nil {
+		t.Fatal(err)
+	}
+	recs, err := csv.NewReader(&buf).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ col, want string }{
+		{"final_iterations", "77"}, {"final_loss", "0.125"}, {"final_gamma", "1.5"}, {"final_mean_alpha", ""},
+		{"lambda_converged", fmt.Sprint(r.Trajectory[0].Lambda.Converged)},
+		{"lambda_iterations", fmt.Sprint(r.Trajectory[0].Lambda.Iterations)},
+	} {
+		if got := recs[1][col[c.col]]; got != c.want {
+			t.Errorf("%s = %q, want %q", c.col, got, c.want)
+		}
+	}
+}
+
+// TestFinalMissingFieldsAreNaN checks that a result file without some
+// Final fields (written before they existed) reads them as NaN, and that
+// unknown fields inside final are still rejected.
+func TestFinalMissingFieldsAreNaN(t *testing.T) {
+	for _, c := range []struct {
+		body    string
+		wantErr bool
+	}{
+		{`{"iterations": 5, "loss": 0.5}`, false},
+		{`{"iterations": 5, "bogus": 1}`, true},
+	} {
+		var f Final
+		err := json.Unmarshal([]byte(c.body), &f)
+		if (err != nil) != c.wantErr {
+			t.Fatalf("%s: error %v, want error %v", c.body, err, c.wantErr)
+		}
+		if err != nil {
+			continue
+		}
+		if f.Iterations != 5 || f.Loss != 0.5 || !math.IsNaN(float64(f.LambdaMax)) || !math.IsNaN(float64(f.Gap)) {
+			t.Errorf("%s: decoded %+v", c.body, f)
+		}
 	}
 }
