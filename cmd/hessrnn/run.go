@@ -325,6 +325,9 @@ func runExperiment(ctx context.Context, a *app, name string, args []string, isDe
 	if err != nil {
 		return err
 	}
+	if spec.Name == "sensitivity" && len(experiment.Reconstructions(base.Task)) == 0 {
+		return usagef("run sensitivity: --task %q has no reconstructions (allowed: %s, %s)", base.Task, config.PatternGen, config.DMS)
+	}
 	out := f.out
 	if out == "" {
 		out = filepath.Join("hessrnn-out", spec.Name+"-"+base.Task)
@@ -357,7 +360,14 @@ func runExperiment(ctx context.Context, a *app, name string, args []string, isDe
 	if err != nil {
 		return err
 	}
-	if !sharded && !f.noReport {
+	if !sharded && !f.noReport && spec.Name == "sensitivity" {
+		txt, err := experiment.WriteSensitivity(out, done, spec.Title+" — "+base.Task, shellJoin(a.args))
+		if err != nil {
+			return err
+		}
+		fmt.Fprint(a.stdout, txt)
+		fmt.Fprintf(a.stdout, "results: %s/*.json\nreport:  %s\n", out, filepath.Join(out, "sensitivity-report.html"))
+	} else if !sharded && !f.noReport {
 		an, err := experiment.WriteReport(out, done, spec.Report(spec.Title+" — "+base.Task, shellJoin(a.args)))
 		if err != nil {
 			return err

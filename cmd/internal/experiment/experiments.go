@@ -225,6 +225,17 @@ var specs = []Spec{
 	},
 }
 
+// sensitivitySpec runs claims C1 and C2 over the task's reconstructions
+// (see Reconstructions); its report is WriteSensitivity's.
+var sensitivitySpec = Spec{
+	Name: "sensitivity", Title: "Sensitivity: claims C1 and C2 over the reconstructions of what the paper leaves unknown",
+	Shows: "in how many plausible reconstructions (pattern generation: N_in, L2, W_rec scale, test noise; DMS: training delays) the bio rules end sharper (C1) and generalise worse (C2) than BPTT, paired by seed, each with its own learning-rate selection",
+	Seeds: 10,
+	Plan:  single(sensitivityPlan),
+}
+
+func init() { specs = append(specs, sensitivitySpec) }
+
 // Specs returns every named experiment, "default" first.
 func Specs() []Spec { return append([]Spec(nil), specs...) }
 

@@ -154,7 +154,8 @@ type Selection struct {
 }
 
 // selectionKey returns the run whose rate r's rate is derived from, and
-// the factor between them: Three-factor theory takes Three-factor's rate
+// the factor between them (the test conditions are left out, since they do
+// not change training): Three-factor theory takes Three-factor's rate
 // (Fig. 4: "the same η"), the lr-decay remedy starts at a multiple of the
 // rule's own rate (Fig. 5: 3×), early-stopped BPTT is BPTT (Table 1), and
 // a rate the plan scaled (Fig. 12: 3×) scales the selected one. Settings
@@ -175,6 +176,10 @@ func selectionKey(r, base config.Run) (config.Run, float64) {
 	k.Train.Schedule, k.Train.DecayFactor, k.Train.DecayEvery = d.Train.Schedule, d.Train.DecayFactor, 0
 	k.Train.StopAtTest = 0
 	k.Hessian.TopK, k.Hessian.AlignK, k.Hessian.Flatness = 0, 0, false
+	// Test conditions do not change training: the test-noise range and the
+	// test delays share one selection.
+	k.PatternGen.SigmaMin, k.PatternGen.SigmaMax, k.PatternGen.TestDraws = d.PatternGen.SigmaMin, d.PatternGen.SigmaMax, d.PatternGen.TestDraws
+	k.DMS.MaxDelay = d.DMS.MaxDelay
 	return k.Resolve(), scale
 }
 
