@@ -167,6 +167,17 @@ func newRunFlagSet(name string) (*flag.FlagSet, *runFlags) {
 }
 
 func cmdRun(ctx context.Context, a *app, args []string) error {
+	// "run paper" has flags of its own (--scale, --dry-run, --slurm).
+	boolFlag := map[string]bool{"-force": true, "-no-report": true, "-save-weights": true, "-list-keys": true, "-dry-run": true}
+	for i, x := range args {
+		prev := ""
+		if i > 0 {
+			prev = strings.TrimPrefix(args[i-1], "-")
+		}
+		if x == "paper" && (i == 0 || !strings.HasPrefix(args[i-1], "-") || strings.Contains(args[i-1], "=") || boolFlag[prev]) {
+			return cmdPaper(ctx, a, append(append([]string(nil), args[:i]...), args[i+1:]...))
+		}
+	}
 	fs, _ := newRunFlagSet("run")
 	pos, help, err := parseCommand(a, fs, args, runHelp, experimentList())
 	if help || err != nil {
@@ -186,6 +197,7 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 	}
 	rest := make([]string, 0, len(args))
 	skipped := false
+
 	for _, x := range args {
 		if x == pos[0] && !skipped {
 			skipped = true

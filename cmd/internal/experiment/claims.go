@@ -87,6 +87,12 @@ func pairSeeds(a, b []*results.Result, f finalOf) (x, y []float64, lost int) {
 // orders of magnitude): the effect is the geometric-mean ratio.
 func pairedTest(rule string, a, ref []*results.Result, f finalOf, ratio, up bool) PairedTest {
 	x, y, lost := pairSeeds(a, ref, f)
+	return pairedValues(rule, x, y, lost, ratio, up)
+}
+
+// pairedValues is pairedTest on paired values x (the rule) and y (the
+// reference), with lost pairs already counted.
+func pairedValues(rule string, x, y []float64, lost int, ratio, up bool) PairedTest {
 	t := PairedTest{Rule: rule, Pairs: len(x), Lost: lost, Effect: math.NaN(), Lo: math.NaN(), Hi: math.NaN(), P: math.NaN(), Verdict: NoData}
 	if len(x) == 0 {
 		return t
