@@ -16,7 +16,7 @@ import (
 func tinyScale() Scale {
 	return Scale{Name: "test", About: "a unit test",
 		Protocol: Protocol{Mode: SelectGrid, Grid: []float64{1e-2, 1e-1}, Seeds: 1, Budget: 1},
-		Items: []Item{{"fig2", config.PatternGen, 3}, {"fig4", config.PatternGen, 3}, {"fig9", config.PatternGen, 3}, {"fig2", config.SeqMNIST, 3}},
+		Items:    []Item{{"fig2", config.PatternGen, 3}, {"fig4", config.PatternGen, 3}, {"fig9", config.PatternGen, 3}, {"fig2", config.SeqMNIST, 3}},
 		Adjust: func(r *config.Run) {
 			t := tinyBase()
 			r.Model.N, r.PatternGen, r.Train.Iterations, r.Hessian.Every = t.Model.N, t.PatternGen, t.Train.Iterations, t.Hessian.Every
