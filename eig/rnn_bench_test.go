@@ -9,8 +9,8 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
-	"github.com/hessrnn/hessrnn/bench/paired"
 	"github.com/hessrnn/hessrnn/eig"
+	"github.com/hessrnn/hessrnn/internal/bench/paired"
 	"github.com/hessrnn/hessrnn/rnn"
 )
 

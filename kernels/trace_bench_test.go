@@ -2,7 +2,7 @@ package kernels
 
 import (
 	"fmt"
-	"github.com/hessrnn/hessrnn/bench/paired"
+	"github.com/hessrnn/hessrnn/internal/bench/paired"
 	"testing"
 	"unsafe"
 )

@@ -6,7 +6,7 @@ import (
 	"time"
 	"unsafe"
 
-	"github.com/hessrnn/hessrnn/bench/paired"
+	"github.com/hessrnn/hessrnn/internal/bench/paired"
 	"github.com/hessrnn/hessrnn/kernels"
 )
 

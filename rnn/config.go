@@ -4,18 +4,49 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 )
 
-// Init schemes accepted by Config.Init.
+// Init is an initialisation scheme (paper §1.5). Its zero value is
+// InitCode, the default.
+type Init int
+
+// The initialisation schemes. The String forms are the names accepted by
+// ParseInit.
 const (
 	// InitCode is the authors' released code (paper §1.5): W_in ~ N(0, 2/In),
 	// W_rec ~ N(0, 2/N) with a zero diagonal, W_out Glorot-uniform
 	// U(−√(6/(N+Out)), +√(6/(N+Out))), b_out = 0. It is the default.
-	InitCode = "code"
+	InitCode Init = iota
 	// InitMurray is Murray's RFLO code (paper §1.5): W_rec ~ N(0, 1.5²/N),
 	// W_in = 0.1·(U[0,1) − 1), W_out = 0.1·U(−1,1)/√N, b_out = 0.
-	InitMurray = "murray"
+	InitMurray
+	numInits
 )
+
+var initNames = [numInits]string{"code", "murray"}
+
+// String returns the scheme's name: code or murray.
+func (i Init) String() string {
+	if i >= 0 && i < numInits {
+		return initNames[i]
+	}
+	return fmt.Sprintf("Init(%d)", int(i))
+}
+
+// Inits returns every initialisation scheme, in the order of their values.
+func Inits() []Init { return []Init{InitCode, InitMurray} }
+
+// ParseInit returns the scheme named s (code or murray). Otherwise it
+// returns InitCode and an error naming the allowed names.
+func ParseInit(s string) (Init, error) {
+	for _, i := range Inits() {
+		if i.String() == s {
+			return i, nil
+		}
+	}
+	return InitCode, fmt.Errorf("rnn: unknown init %q (allowed: %s)", s, strings.Join(initNames[:], ", "))
+}
 
 // DefaultTauA is the adaptation time constant, in steps, used when
 // Config.TauA is 0 (paper §1.2, DMS default).
@@ -41,9 +72,9 @@ type Config struct {
 	Beta []float64
 	// BThr is the baseline threshold b_thr (finite; default 0).
 	BThr float64
-	// Init is the initialisation scheme, InitCode ("" means InitCode) or
+	// Init is the initialisation scheme, InitCode (the zero value) or
 	// InitMurray.
-	Init string
+	Init Init
 	// Seed seeds the initialisation (math/rand/v2 PCG; one stream per
 	// parameter block).
 	Seed uint64
@@ -83,10 +114,8 @@ func (c *Config) Validate() error {
 			}
 		}
 	}
-	switch c.Init {
-	case "", InitCode, InitMurray:
-	default:
-		return fmt.Errorf("rnn: Config.Init = %q, allowed values %q, %q", c.Init, InitCode, InitMurray)
+	if c.Init < 0 || c.Init >= numInits {
+		return fmt.Errorf("rnn: Config.Init = %d, allowed values %v (%d), %v (%d)", int(c.Init), InitCode, int(InitCode), InitMurray, int(InitMurray))
 	}
 	switch c.Loss.Kind {
 	case MSE, CrossEntropy:

@@ -204,7 +204,8 @@ func TestConfigValidate(t *testing.T) {
 		{"l2", func(c *Config) { c.L2 = -1 }, "Config.L2"},
 		{"beta-len", func(c *Config) { c.Beta = []float64{1} }, "Config.Beta"},
 		{"beta-neg", func(c *Config) { c.Beta = []float64{0, -1} }, "Config.Beta[1]"},
-		{"init", func(c *Config) { c.Init = "xavier" }, "Config.Init"},
+		{"init", func(c *Config) { c.Init = 2 }, "Config.Init"},
+		{"init-neg", func(c *Config) { c.Init = -1 }, "Config.Init"},
 		{"kind", func(c *Config) { c.Loss.Kind = 7 }, "Config.Loss.Kind"},
 		{"timing", func(c *Config) { c.Loss.Timing = 7 }, "Config.Loss.Timing"},
 		{"mask-empty", func(c *Config) { c.Loss = Loss{Timing: MaskedSteps, StepMask: []bool{false, false}} }, "Config.Loss.StepMask"},
@@ -241,7 +242,7 @@ func contains(s, sub string) bool {
 // diagonal, the zero bias and seed reproducibility.
 func TestInitSchemes(t *testing.T) {
 	for _, tc := range []struct {
-		init          string
+		init          Init
 		wrecStd, wout float64 // expected W_rec std and W_out max bound
 	}{
 		{InitCode, math.Sqrt(2.0 / 200), math.Sqrt(6.0 / 210)},

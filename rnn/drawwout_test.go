@@ -10,7 +10,7 @@ import (
 func TestDrawWOut(t *testing.T) {
 	const n, out = 40, 3
 	for _, tc := range []struct {
-		init string
+		init Init
 		lim  float64
 	}{
 		{InitCode, math.Sqrt(6.0 / (n + out))},

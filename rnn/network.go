@@ -291,7 +291,7 @@ func (net *Network[T]) initialise() {
 // is initialised under scheme init (Config.Init): 0.1·U(−1,1)/√n for
 // InitMurray, Glorot-uniform U(−√(6/(n+out)), +√(6/(n+out))) otherwise.
 // Entries are drawn in order, one uniform variate each.
-func DrawWOut[T kernels.Float](w []T, init string, n, out int, rng *rand.Rand) {
+func DrawWOut[T kernels.Float](w []T, init Init, n, out int, rng *rand.Rand) {
 	s := math.Sqrt(6 / float64(n+out))
 	if init == InitMurray {
 		s = 0.1 / math.Sqrt(float64(n))

@@ -222,11 +222,11 @@ func TestFeedbackDistributions(t *testing.T) {
 	// The default draws B like W_out's initialisation: Glorot under the
 	// "code" scheme, Murray's under "murray"; an explicit choice stands.
 	for _, tc := range []struct {
-		init string
+		init rnn.Init
 		s    FeedbackDist
 		want FeedbackDist
 	}{
-		{"", FeedbackWOut, FeedbackGlorot}, {rnn.InitCode, FeedbackWOut, FeedbackGlorot},
+		{rnn.InitCode, FeedbackWOut, FeedbackGlorot},
 		{rnn.InitMurray, FeedbackWOut, FeedbackMurray}, {rnn.InitMurray, FeedbackGlorot, FeedbackGlorot},
 		{rnn.InitMurray, FeedbackNormalN, FeedbackNormalN},
 	} {
@@ -237,7 +237,7 @@ func TestFeedbackDistributions(t *testing.T) {
 			t.Fatal(err)
 		}
 		if !slices.Equal(r.(*trunc[float64]).Feedback(), FeedbackMatrix[float64](tc.want, 8, cfg.N, cfg.Out)) {
-			t.Errorf("init %q, feedback %v: B is not drawn from %v", tc.init, tc.s, tc.want)
+			t.Errorf("init %v, feedback %v: B is not drawn from %v", tc.init, tc.s, tc.want)
 		}
 	}
 
@@ -389,7 +389,7 @@ func TestTrainerDiagnostics(t *testing.T) {
 		for it := 0; it < 3; it++ {
 			g, _ := direction(t, Settings{Kind: BPTT}, net, b)
 			gh, _ := direction(t, s, net, b)
-			all, per := AlignBlocks(gh, g, LayoutOf(net.Layout))
+			all, per := AlignBlocks(gh, g, net.Layout)
 			res, err := tr.Step(net, b)
 			if err != nil {
 				t.Fatal(err)
@@ -401,12 +401,12 @@ func TestTrainerDiagnostics(t *testing.T) {
 				t.Fatalf("%v: %d blocks", k, len(res.Blocks))
 			}
 			for i, bl := range res.Blocks {
-				if bl.Name != per[i].Name || !alignClose(bl.Alignment, per[i].Alignment, 1e-12) {
-					t.Errorf("%v block %s: %+v, want %+v", k, bl.Name, bl, per[i])
+				if bl.Block != per[i].Block || !alignClose(bl.Alignment, per[i].Alignment, 1e-12) {
+					t.Errorf("%v block %v: %+v, want %+v", k, bl.Block, bl, per[i])
 				}
-				if bl.Name == "W_out" || bl.Name == "b_out" {
+				if bl.Block == rnn.WOut || bl.Block == rnn.BOut {
 					if math.Abs(bl.Alpha-1) > 1e-12 || math.Abs(bl.Cos-1) > 1e-12 || bl.EpsRel > 1e-6 {
-						t.Errorf("%v block %s: readout not exact: %+v", k, bl.Name, bl.Alignment)
+						t.Errorf("%v block %v: readout not exact: %+v", k, bl.Block, bl.Alignment)
 					}
 				}
 			}

@@ -5,7 +5,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
-	"github.com/hessrnn/hessrnn/bench/paired"
+	"github.com/hessrnn/hessrnn/internal/bench/paired"
 	"github.com/hessrnn/hessrnn/kernels"
 	"github.com/hessrnn/hessrnn/rnn"
 )

@@ -4,6 +4,7 @@ import (
 	"math"
 
 	"github.com/hessrnn/hessrnn/kernels"
+	"github.com/hessrnn/hessrnn/rnn"
 )
 
 // Alignment compares an approximate update direction ĝ with the exact
@@ -24,9 +25,9 @@ type Alignment struct {
 	Kappa float64
 }
 
-// BlockAlignment is the Alignment of one named parameter block.
+// BlockAlignment is the Alignment of one parameter block.
 type BlockAlignment struct {
-	Name string
+	Block rnn.Block
 	Alignment
 }
 
@@ -79,18 +80,18 @@ func KappaFromCos(c float64) float64 {
 	return (1 + s) / (1 - s)
 }
 
-// AlignBlocks returns the overall alignment of ghat against g and the
-// alignment of every block of layout. It panics if the lengths differ from
-// layout.Size().
-func AlignBlocks[T kernels.Float](ghat, g []T, layout Layout) (Alignment, []BlockAlignment) {
-	if len(ghat) != len(g) || len(g) != layout.Size() {
+// AlignBlocks returns the overall alignment of ghat against g, two
+// parameter vectors laid out by l, and the alignment of every block of l in
+// layout order. It panics if the lengths differ from l.Total.
+func AlignBlocks[T kernels.Float](ghat, g []T, l rnn.Layout) (Alignment, []BlockAlignment) {
+	if len(ghat) != len(g) || len(g) != l.Total {
 		panic("rules: AlignBlocks length mismatch")
 	}
-	per := make([]BlockAlignment, len(layout))
+	per := make([]BlockAlignment, len(l.Blocks))
 	var GG, HH, HG float64
-	for k, b := range layout {
-		hg, gg, hh := dots(ghat[b.Off:b.Off+b.Len], g[b.Off:b.Off+b.Len])
-		per[k] = BlockAlignment{Name: b.Name, Alignment: alignFromDots(hg, gg, hh)}
+	for k, r := range l.Blocks {
+		hg, gg, hh := dots(ghat[r.Off:r.Off+r.Len], g[r.Off:r.Off+r.Len])
+		per[k] = BlockAlignment{Block: rnn.Block(k), Alignment: alignFromDots(hg, gg, hh)}
 		GG, HH, HG = GG+gg, HH+hh, HG+hg
 	}
 	return alignFromDots(HG, GG, HH), per

@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"gonum.org/v1/gonum/mat"
+
+	"github.com/hessrnn/hessrnn/rnn"
 )
 
 func TestAlignDecomposition(t *testing.T) {
@@ -41,15 +43,19 @@ func TestAlignDecomposition(t *testing.T) {
 	}
 	// Per block: the overall numbers must be recovered, each block is its own
 	// decomposition.
-	lay := Layout{{"a", 0, 4}, {"b", 4, 5}}
+	lay := rnn.NewLayout(1, 2, 1) // blocks of 2, 4, 2 and 1 parameters
 	all, per := AlignBlocks(h, g, lay)
 	if !alignClose(all, a, 1e-13) {
 		t.Errorf("AlignBlocks overall %+v != Align %+v", all, a)
 	}
-	for k, b := range lay {
-		want := Align(h[b.Off:b.Off+b.Len], g[b.Off:b.Off+b.Len])
-		if per[k].Name != b.Name || !alignClose(per[k].Alignment, want, 0) {
-			t.Errorf("block %s: %+v, want %+v", b.Name, per[k], want)
+	if len(per) != 4 {
+		t.Fatalf("AlignBlocks gave %d blocks, want 4", len(per))
+	}
+	for k, b := range []rnn.Block{rnn.WIn, rnn.WRec, rnn.WOut, rnn.BOut} {
+		r := lay.Blocks[b]
+		want := Align(h[r.Off:r.Off+r.Len], g[r.Off:r.Off+r.Len])
+		if per[k].Block != b || !alignClose(per[k].Alignment, want, 0) {
+			t.Errorf("block %v: %+v, want %+v", b, per[k], want)
 		}
 	}
 	if z := Align([]float64{1}, []float64{0}); !math.IsNaN(z.Alpha) {

@@ -51,7 +51,7 @@ func ParseFeedbackDist(s string) (FeedbackDist, error) {
 // initialisation scheme init (rnn.Config.Init): FeedbackWOut becomes
 // FeedbackMurray for rnn.InitMurray and FeedbackGlorot otherwise; the other
 // distributions are returned unchanged.
-func (d FeedbackDist) Resolve(init string) FeedbackDist {
+func (d FeedbackDist) Resolve(init rnn.Init) FeedbackDist {
 	if d != FeedbackWOut {
 		return d
 	}

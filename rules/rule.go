@@ -232,16 +232,6 @@ func New[T kernels.Float](s Settings, cfg rnn.Config) (Rule[T], error) {
 	panic("unreachable")
 }
 
-// LayoutOf returns the named-block layout of an rnn parameter layout.
-func LayoutOf(l rnn.Layout) Layout {
-	out := make(Layout, 0, 4)
-	for _, b := range []rnn.Block{rnn.WIn, rnn.WRec, rnn.WOut, rnn.BOut} {
-		r := l.Blocks[b]
-		out = append(out, Block{Name: b.String(), Off: r.Off, Len: r.Len})
-	}
-	return out
-}
-
 // forward runs net on b in ws; a divergence is the *rnn.ErrDiverged of the
 // forward pass.
 func forward[T kernels.Float](net *rnn.Network[T], ws *rnn.Workspace[T], b *rnn.Batch[T], dir []T) (float64, rnn.Trajectory[T], error) {
@@ -270,6 +260,26 @@ func finish[T kernels.Float](net *rnn.Network[T], dir []T) error {
 	}
 	rnn.MaskDiag(blk(rnn.WRec), n)
 	return checkFinite(dir, l)
+}
+
+// checkFinite returns an *rnn.ErrDiverged for the first non-finite entry of
+// v, a parameter vector laid out by l, or nil. Quantity is "direction"; Step
+// and Iter are -1, for the caller to fill in.
+func checkFinite[T float32 | float64](v []T, l rnn.Layout) error {
+	for i, x := range v {
+		f := float64(x)
+		if math.IsNaN(f) || math.IsInf(f, 0) {
+			e := &rnn.ErrDiverged{Iter: -1, Step: -1, Quantity: "direction", Index: i, Value: f}
+			for b, r := range l.Blocks {
+				if i >= r.Off && i < r.Off+r.Len {
+					e.Block, e.Index = rnn.Block(b), i-r.Off
+					break
+				}
+			}
+			return e
+		}
+	}
+	return nil
 }
 
 // bptt is the exact gradient, delegated to rnn.

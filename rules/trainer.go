@@ -28,7 +28,6 @@ type Trainer[T kernels.Float] struct {
 
 	dir, grad []T
 	exact     Rule[T]
-	layout    Layout
 }
 
 // StepResult reports one training iteration.
@@ -87,12 +86,11 @@ func (tr *Trainer[T]) Step(net *rnn.Network[T], b *rnn.Batch[T]) (StepResult, er
 		if tr.exact == nil {
 			tr.exact = &bptt[T]{}
 			tr.grad = make([]T, n)
-			tr.layout = LayoutOf(net.Layout)
 		}
 		if _, err := tr.exact.Direction(net, b, tr.grad); err != nil {
 			return res, tr.annotate(err)
 		}
-		res.Align, res.Blocks = AlignBlocks(tr.dir, tr.grad, tr.layout)
+		res.Align, res.Blocks = AlignBlocks(tr.dir, tr.grad, net.Layout)
 	}
 	res.DirNorm = Norm(tr.dir)
 	tr.Opt.Step(net.Params, tr.dir, res.LR)

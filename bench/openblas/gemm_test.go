@@ -8,8 +8,8 @@ import (
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/gonum"
 
-	"github.com/hessrnn/hessrnn/bench/paired"
-	"github.com/hessrnn/hessrnn/bench/shapes"
+	"github.com/hessrnn/hessrnn/internal/bench/paired"
+	"github.com/hessrnn/hessrnn/internal/bench/shapes"
 	"github.com/hessrnn/hessrnn/kernels"
 )
 

@@ -2,7 +2,7 @@ package openblas
 
 import (
 	"fmt"
-	"github.com/hessrnn/hessrnn/bench/paired"
+	"github.com/hessrnn/hessrnn/internal/bench/paired"
 	"math"
 	"math/rand/v2"
 	"testing"

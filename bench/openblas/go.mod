@@ -1,6 +1,6 @@
 module github.com/hessrnn/hessrnn/bench/openblas
 
-go 1.26.8
+go 1.24.0
 
 require (
 	github.com/hessrnn/hessrnn v0.0.0-00010101000000-000000000000

@@ -52,14 +52,14 @@ func cmdData(ctx context.Context, a *app, args []string) error {
 	case "where":
 		d, err := task.ResolveDataDir(*dir)
 		if err != nil {
-			return usagef("%v", err)
+			return usagef("%v (here: --dir DIR)", err)
 		}
 		fmt.Fprintln(a.stdout, d)
 		return nil
 	case "check":
 		d, err := task.ResolveDataDir(*dir)
 		if err != nil {
-			return usagef("%v", err)
+			return usagef("%v (here: --dir DIR)", err)
 		}
 		data, err := task.LoadMNIST(d)
 		if err != nil {
@@ -99,7 +99,7 @@ func cmdData(ctx context.Context, a *app, args []string) error {
 			}
 			return err
 		}
-		fmt.Fprintf(a.stdout, "done; use it with --data %s or HESSRNN_DATA=%s\n", *dir, *dir)
+		fmt.Fprintf(a.stdout, "done; use it with \"hessrnn run ... --data %s\" or HESSRNN_DATA=%s\n", *dir, *dir)
 		return nil
 	}
 	return usagef("data: unknown action %q (allowed: where, check, download)", action)

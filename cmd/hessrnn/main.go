@@ -31,6 +31,7 @@ import (
 	"gonum.org/v1/gonum/blas/blas64"
 
 	"github.com/hessrnn/hessrnn/cmd/internal/experiment"
+	"github.com/hessrnn/hessrnn/cmd/internal/progress"
 	"github.com/hessrnn/hessrnn/kernels"
 )
 
@@ -135,7 +136,7 @@ func printMainHelp(w io.Writer) {
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	a := &app{stdout: stdout, stderr: stderr, args: append([]string{"hessrnn"}, args...), getenv: os.Getenv}
 	if f, ok := stderr.(*os.File); ok {
-		a.terminal = isTerminal(f)
+		a.terminal = progress.IsTerminal(f)
 	}
 	if err := kernels.ConfigError(); err != nil {
 		fmt.Fprintf(stderr, "hessrnn: %v\n", strings.TrimSuffix(strings.TrimSuffix(err.Error(), "; using generic"), "."))
@@ -210,10 +211,4 @@ func report(stderr io.Writer, err error) int {
 		return exitInterrupted
 	}
 	return exitFailure
-}
-
-// isTerminal reports whether f is a terminal.
-func isTerminal(f *os.File) bool {
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0 && os.Getenv("TERM") != "dumb"
 }

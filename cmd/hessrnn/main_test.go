@@ -733,6 +733,7 @@ func TestBadInput(t *testing.T) {
 		{"report of other JSON", nil, []string{"report", "notresults"}, "notresults holds no hessrnn result files"},
 		{"data action", nil, []string{"data", "fetch"}, `data: unknown action "fetch"`},
 		{"data check missing", nil, []string{"data", "check", "--dir", "nodata"}, "no MNIST-format data found in nodata"},
+		{"data check names its own flag", nil, []string{"data", "check", "--dir", "nodata"}, "(here: --dir DIR)"},
 		{"data check corrupt", nil, []string{"data", "check", "--dir", "baddata"}, "bad magic number"},
 		{"data check HESSRNN_DATA", []string{"HESSRNN_DATA=nodata"}, []string{"data", "check"}, "no MNIST-format data found in nodata ($HESSRNN_DATA)"},
 		{"data download without --dir", nil, []string{"data", "download"}, "--dir is required"},
@@ -760,7 +761,7 @@ func TestBadInput(t *testing.T) {
 		})
 	}
 	// Nothing ran: no output directories were created by the failures.
-	for _, d := range []string{"hessrnn-out", "sweep-results"} {
+	for _, d := range []string{"hessrnn-out", "sweep-results", filepath.Join("hessrnn-out", "sweep-sweep")} {
 		if _, err := os.Stat(filepath.Join(dir, d)); err == nil {
 			t.Errorf("a failed command created %s", d)
 		}
@@ -900,5 +901,61 @@ func TestRunInProcess(t *testing.T) {
 	code := run(ctx, []string{"sweep", filepath.Join(dir, "sweep.toml"), "--out", filepath.Join(dir, "out"), "--progress", "none"}, &so, &se)
 	if code != exitInterrupted || !strings.Contains(se.String(), "interrupted: 0 runs finished") {
 		t.Errorf("cancelled sweep: exit %d, %q", code, se.String())
+	}
+}
+
+// TestSweepDefaultOut checks that a sweep without --out writes where run
+// does, under hessrnn-out/ (hessrnn-out/sweep-<config name>), and nothing
+// in the old <config>-results/.
+func TestSweepDefaultOut(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "sweep.toml"), tinySweep)
+	mustRun(t, dir, nil, "sweep", "sweep.toml", "--progress", "none", "--no-report")
+	files, err := filepath.Glob(filepath.Join(dir, "hessrnn-out", "sweep-sweep", "*.json"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no results in hessrnn-out/sweep-sweep: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "sweep-results")); err == nil {
+		t.Errorf("sweep wrote sweep-results/ in the working directory")
+	}
+}
+
+// TestShowConfig checks that --show-config and --list-keys with an
+// experiment print the experiment's effective settings (the default
+// experiment's own base, flags on top), and --list-keys without one the
+// global defaults; nothing runs.
+func TestShowConfig(t *testing.T) {
+	dir := t.TempDir()
+	field := func(out, key string) string {
+		for _, line := range strings.Split(out, "\n") {
+			line, _, _ = strings.Cut(line, " # ") // --list-keys: the default's source
+			if f := strings.Fields(line); len(f) >= 3 && f[0] == key {
+				return strings.Join(f[2:], " ")
+			}
+		}
+		return ""
+	}
+	tests := []struct {
+		args []string
+		want map[string]string
+	}{
+		{[]string{"run", "default", "--show-config"}, map[string]string{
+			"train.lr": "0.01", "model.l2": "0.01", "patterngen.n_in": "100", "train.iterations": "3000", "train.stop": "plateau",
+			"model.rec_scale": "1", "hessian.every": "150", "model.precision": "float64", "rule": "(per variant)", "seed": "1..5"}},
+		{[]string{"--show-config", "--lr", "0.02"}, map[string]string{"train.lr": "0.02", "patterngen.n_in": "100"}},
+		{[]string{"run", "default", "--list-keys"}, map[string]string{"train.lr": "0.01", "train.iterations": "3000"}},
+		{[]string{"run", "fig5", "--show-config", "--seeds", "2"}, map[string]string{"train.lr": "(per variant)", "seed": "1..2"}},
+		{[]string{"run", "--list-keys"}, map[string]string{"train.lr": "0.01", "model.l2": "0.01", "patterngen.n_in": "100", "rule": "bptt"}},
+	}
+	for _, tc := range tests {
+		o := mustRun(t, dir, nil, tc.args...)
+		for k, want := range tc.want {
+			if got := field(o.stdout, k); got != want {
+				t.Errorf("%v: %s = %q, want %q", tc.args, k, got, want)
+			}
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "hessrnn-out")); err == nil {
+		t.Errorf("--show-config created hessrnn-out")
 	}
 }

@@ -30,7 +30,9 @@ experiment resumes.
 Experiments:
 %s
 Every setting can be changed with --set key=value or a TOML file (--config);
-"hessrnn run --list-keys" lists the keys and their defaults.
+"hessrnn run --list-keys" lists the keys and their global defaults, and
+"hessrnn run EXPERIMENT --show-config" the settings EXPERIMENT will really use
+(its own defaults, then --config, flags and --set), without running it.
 
 Flags:
 %s
@@ -41,6 +43,10 @@ Examples:
   hessrnn run fig3 --task seqmnist --data $HOME/mnist
   hessrnn run theorem1 --iters 5000 --jobs 2 --out thm1
 `
+
+// defaultOutRoot holds the output directories of run and sweep without
+// --out: hessrnn-out/<experiment>-<task> and hessrnn-out/sweep-<config name>.
+const defaultOutRoot = "hessrnn-out"
 
 // runFlags are the flags shared by run, the default experiment and sweep.
 type runFlags struct {
@@ -60,6 +66,7 @@ type runFlags struct {
 	configPath string
 	sets       multiFlag
 	listKeys   bool
+	showConfig bool
 	data       string
 	// learning-rate selection
 	selectMode   string
@@ -74,7 +81,7 @@ func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
 func (m *multiFlag) Set(s string) error { *m = append(*m, s); return nil }
 
 func (f *runFlags) common(fs *flag.FlagSet) {
-	fs.StringVar(&f.out, "out", "", "output `dir`ectory for results, figures and the report")
+	fs.StringVar(&f.out, "out", "", "output `dir`ectory for results, figures and the report (default: hessrnn-out/<experiment>-<task> for run, hessrnn-out/sweep-<config name> for sweep)")
 	fs.IntVar(&f.jobs, "jobs", runtime.NumCPU(), "number of runs computed at once (results do not depend on it)")
 	fs.StringVar(&f.shard, "shard", "", "run only shard `i/n` of the runs (0 <= i < n); default from SLURM_ARRAY_TASK_ID/COUNT")
 	fs.BoolVar(&f.force, "force", false, "rerun runs whose finished result exists")
@@ -99,7 +106,8 @@ func (f *runFlags) runOnly(fs *flag.FlagSet) {
 	fs.IntVar(&f.every, "every", 0, "checkpoint (λ_max) every `k` iterations (default: iterations/20)")
 	fs.StringVar(&f.configPath, "config", "", "TOML `file` with settings (top-level keys and tables as in --list-keys)")
 	fs.Var(&f.sets, "set", "override one setting, `key=value` (repeatable), e.g. --set train.lr=0.01")
-	fs.BoolVar(&f.listKeys, "list-keys", false, "list every setting key with its default and exit")
+	fs.BoolVar(&f.listKeys, "list-keys", false, "list every setting key with its default and exit; with an experiment, its effective settings (as --show-config)")
+	fs.BoolVar(&f.showConfig, "show-config", false, "print the experiment's effective settings (after its own defaults, --config, flags and --set) and the runs it plans, without running")
 	fs.StringVar(&f.selectMode, "select", "auto", "learning-rate selection per rule: grid, halving (successive halving), off, or auto (grid unless --lr, --set train.lr or --config gives a rate)")
 	fs.StringVar(&f.lrGrid, "lr-grid", "", "candidate learning rates, comma-separated (default: the spec's 1e-4,3e-4,1e-3,3e-3,1e-2,3e-2,1e-1)")
 	fs.IntVar(&f.selectSeeds, "select-seeds", 0, "selection seeds per rate, 1001..1000+`n` (default 3)")
@@ -187,7 +195,9 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 		// --list-keys needs no experiment.
 		for _, x := range args {
 			if x == "--list-keys" || x == "-list-keys" {
-				return runExperiment(ctx, a, "default", args, false)
+				// No experiment named: the global defaults.
+				listKeys(a.stdout, config.Default())
+				return nil
 			}
 		}
 		return usagef("run: missing EXPERIMENT (one of: %s)", specNames())
@@ -256,14 +266,6 @@ func runExperiment(ctx context.Context, a *app, name string, args []string, isDe
 	if len(pos) > 0 {
 		return usagef("unexpected argument %q (did you mean \"hessrnn run %s\"?)", pos[0], pos[0])
 	}
-	if f.listKeys {
-		d := config.Default()
-		for _, k := range config.Fields() {
-			v, _ := d.Get(k)
-			fmt.Fprintf(a.stdout, "%-30s %-8s %-12v %s\n", k, config.FieldKind(k), v, config.Source(k))
-		}
-		return nil
-	}
 	spec, err := experiment.Lookup(name)
 	if err != nil {
 		return usagef("run: %v", err)
@@ -326,6 +328,9 @@ func runExperiment(ctx context.Context, a *app, name string, args []string, isDe
 	if f.seeds > 0 {
 		seeds = f.seeds
 	}
+	if f.showConfig || f.listKeys {
+		return showConfig(a.stdout, spec, base, seeds)
+	}
 	if f.jobs < 1 || f.jobs > 1024 {
 		return usagef("--jobs %d: allowed range [1, 1024]", f.jobs)
 	}
@@ -342,7 +347,7 @@ func runExperiment(ctx context.Context, a *app, name string, args []string, isDe
 	}
 	out := f.out
 	if out == "" {
-		out = filepath.Join("hessrnn-out", spec.Name+"-"+base.Task)
+		out = filepath.Join(defaultOutRoot, spec.Name+"-"+base.Task)
 	}
 	// Check the first phase's runs before any work: a setting that is
 	// valid for the base but not for one of the experiment's variants, or
@@ -427,6 +432,73 @@ func protocolFlags(f *runFlags, p experiment.Protocol, rateGiven bool) (experime
 	return p, nil
 }
 
+// listKeys prints every setting key, its kind and its value in r.
+func listKeys(w io.Writer, r config.Run) {
+	for _, k := range config.Fields() {
+		v, _ := r.Get(k)
+		fmt.Fprintf(w, "%-30s %-8s %-12v # %s\n", k, config.FieldKind(k), v, config.Source(k))
+	}
+}
+
+// showConfig prints the effective settings of the runs the experiment
+// plans first, resolved as they will run: every key with its value, where
+// a key whose value differs between the experiment's variants (rules,
+// learning rates, ...) reads "(per variant)", then one line per variant
+// with those keys. Seeds run 1..seeds for every variant.
+func showConfig(w io.Writer, spec experiment.Spec, base config.Run, seeds int) error {
+	planned, more := spec.Plan(base, seeds, nil)
+	var variants []config.Run
+	for _, r := range planned {
+		if r.Seed == planned[0].Seed {
+			variants = append(variants, r.Resolve())
+		}
+	}
+	if len(variants) == 0 {
+		variants = []config.Run{base.Resolve()}
+	}
+	fmt.Fprintf(w, "# hessrnn run %s on %s: %d runs (%d variants x %d seeds)\n", spec.Name, base.Task, len(planned), len(variants), seeds)
+	if more {
+		fmt.Fprintln(w, "# a later phase adds runs that depend on these runs' results")
+	}
+	varies := map[string]bool{}
+	for _, k := range config.Fields() {
+		if k == "seed" {
+			continue
+		}
+		v0, _ := variants[0].Get(k)
+		for _, r := range variants[1:] {
+			if v, _ := r.Get(k); fmt.Sprint(v) != fmt.Sprint(v0) {
+				varies[k] = true
+				break
+			}
+		}
+	}
+	for _, k := range config.Fields() {
+		v, _ := variants[0].Get(k)
+		switch {
+		case k == "seed":
+			v = fmt.Sprintf("1..%d", seeds)
+		case varies[k]:
+			v = "(per variant)"
+		}
+		fmt.Fprintf(w, "%-32s %-8s %v\n", k, config.FieldKind(k), v)
+	}
+	if len(varies) > 0 {
+		fmt.Fprintln(w, "# variants:")
+		for i, r := range variants {
+			var kv []string
+			for _, k := range config.Fields() {
+				if varies[k] {
+					v, _ := r.Get(k)
+					kv = append(kv, fmt.Sprintf("%s=%v", k, v))
+				}
+			}
+			fmt.Fprintf(w, "%2d  %s\n", i+1, strings.Join(kv, " "))
+		}
+	}
+	return nil
+}
+
 // pendingRuns returns the runs that will be computed: all with force, else
 // those without a final result in out.
 func pendingRuns(out string, runs []config.Run, force bool) []config.Run {
@@ -448,7 +520,7 @@ func checkData(runs []config.Run) error {
 		seen[r.SeqMNIST.Data] = true
 		dir, err := task.ResolveDataDir(r.SeqMNIST.Data)
 		if err != nil {
-			return usagef("seqmnist data: %v", err)
+			return usagef("seqmnist data: %v (here: --data DIR or --set seqmnist.data=DIR)", err)
 		}
 		if _, err := task.LoadMNIST(dir); err != nil {
 			return usagef("seqmnist data in %s: %v (check it with: hessrnn data check --dir %s)", dir, err, dir)

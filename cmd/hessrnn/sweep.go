@@ -89,7 +89,8 @@ func cmdSweep(ctx context.Context, a *app, args []string) error {
 	}
 	out := f.out
 	if out == "" {
-		out = strings.TrimSuffix(filepath.Base(cfgPath), filepath.Ext(cfgPath)) + "-results"
+		// One convention with "hessrnn run": hessrnn-out/<name>.
+		out = filepath.Join(defaultOutRoot, "sweep-"+strings.TrimSuffix(filepath.Base(cfgPath), filepath.Ext(cfgPath)))
 	}
 	if f.jobs < 1 || f.jobs > 1024 {
 		return usagef("--jobs %d: allowed range [1, 1024]", f.jobs)

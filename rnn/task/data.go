@@ -52,7 +52,7 @@ func resolveDataDir(explicit, env, def string) (string, error) {
 		dir, from = def, "the default"
 	}
 	if _, err := FindMNISTFiles(dir); err != nil {
-		return "", fmt.Errorf("%w in %s (%s): %v; give a data directory (--data DIR), set $%s, or install the Debian package %s, which provides %s",
+		return "", fmt.Errorf("%w in %s (%s): %v; give a data directory explicitly, set $%s, or install the Debian package %s, which provides %s",
 			ErrNoData, dir, from, err, DataEnv, DebianPackage, DefaultDataDir)
 	}
 	return dir, nil

@@ -6,6 +6,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+
+	"github.com/hessrnn/hessrnn/rnn"
+	"github.com/hessrnn/hessrnn/rules"
 )
 
 // Task names accepted in Run.Task.
@@ -21,41 +24,67 @@ var tasks = []string{SeqMNIST, PatternGen, DMS}
 // Tasks returns the task names in the paper's order.
 func Tasks() []string { return append([]string(nil), tasks...) }
 
-// Rule names accepted in Run.Rule.
-const (
-	BPTT              = "bptt"                // exact gradient
-	ThreeFactor       = "three-factor"        // symmetric e-prop
-	RFThreeFactor     = "rf-three-factor"     // RFLO, random feedback
-	MDGL              = "mdgl"                // e-prop plus the one-step term
-	TBPTT             = "tbptt"               // truncated BPTT with window Train.TruncK
-	ThreeFactorTheory = "three-factor-theory" // BPTT scaled by the Three-factor step length α
-)
+// ruleKinds lists the rules the command runs: the four the paper compares,
+// in its order, then the experiment-level variants TBPTT(K) (Fig. 9) and
+// step-matched BPTT, "Three-factor theory" (Fig. 4). A run names its rule
+// by rules.Kind.String (rtrl, a reference for tests, is not run).
+var ruleKinds = []rules.Kind{rules.BPTT, rules.EProp, rules.RFLO, rules.MDGL, rules.TBPTT, rules.MatchedBPTT}
 
-var rules = []string{BPTT, ThreeFactor, RFThreeFactor, MDGL, TBPTT, ThreeFactorTheory}
-
-// Rules returns every rule name.
-func Rules() []string { return append([]string(nil), rules...) }
+// Rules returns the name of every rule accepted in Run.Rule.
+func Rules() []string { return names(ruleKinds) }
 
 // PaperRules returns the four rules the paper compares, in its order.
-func PaperRules() []string { return []string{BPTT, ThreeFactor, RFThreeFactor, MDGL} }
+func PaperRules() []rules.Kind { return append([]rules.Kind(nil), ruleKinds[:4]...) }
+
+// ParseRule returns the rule named s, one of Rules(); otherwise a
+// *FieldError for the field "rule" naming the allowed values.
+func ParseRule(s string) (rules.Kind, error) { return parseEnum("rule", s, ruleKinds) }
+
+// ParseInit returns the initialisation scheme named s (code or murray);
+// otherwise a *FieldError for the field "model.init" naming the allowed
+// values.
+func ParseInit(s string) (rnn.Init, error) { return parseEnum("model.init", s, rnn.Inits()) }
+
+// parseEnum returns the value among vals whose String is s, or -1 and a
+// *FieldError for field.
+func parseEnum[E interface {
+	~int
+	fmt.Stringer
+}](field, s string, vals []E) (E, error) {
+	for _, v := range vals {
+		if v.String() == s {
+			return v, nil
+		}
+	}
+	return -1, &FieldError{field, s, "values: " + strings.Join(names(vals), ", ")}
+}
+
+// names returns the String of every value.
+func names[E fmt.Stringer](vals []E) []string {
+	out := make([]string, len(vals))
+	for i, v := range vals {
+		out[i] = v.String()
+	}
+	return out
+}
 
 // RuleLabel returns the paper's label for a rule ("Three-factor", "TBPTT(4)", ...).
-func RuleLabel(rule string, truncK int) string {
+func RuleLabel(rule rules.Kind, truncK int) string {
 	switch rule {
-	case BPTT:
+	case rules.BPTT:
 		return "BPTT"
-	case ThreeFactor:
+	case rules.EProp:
 		return "Three-factor"
-	case RFThreeFactor:
+	case rules.RFLO:
 		return "RF Three-factor"
-	case MDGL:
+	case rules.MDGL:
 		return "MDGL"
-	case TBPTT:
+	case rules.TBPTT:
 		return fmt.Sprintf("TBPTT(%d)", truncK)
-	case ThreeFactorTheory:
+	case rules.MatchedBPTT:
 		return "Three-factor theory"
 	}
-	return rule
+	return rule.String()
 }
 
 // Stopping rules accepted in Train.Stop.
@@ -72,8 +101,8 @@ const PlateauCap = 20000
 type Run struct {
 	// Task is patterngen, seqmnist or dms.
 	Task string `toml:"task" json:"task"`
-	// Rule is the learning rule: bptt, three-factor, rf-three-factor, mdgl,
-	// tbptt or three-factor-theory.
+	// Rule is the learning rule, a rules.Kind by name (see Rules): bptt,
+	// three-factor, rf-three-factor, mdgl, tbptt or three-factor-theory.
 	Rule string `toml:"rule" json:"rule"`
 	// Seed seeds the weight initialisation, the feedback matrix, minibatch
 	// order and the Hessian start vectors.
@@ -94,7 +123,8 @@ type Model struct {
 	N int `toml:"n" json:"n"`
 	// Leak is α_m; the paper ran every experiment at 0.
 	Leak float64 `toml:"leak" json:"leak"`
-	// Init is the initialisation scheme: "code" (the authors' code) or "murray".
+	// Init is the initialisation scheme, an rnn.Init by name: "code" (the
+	// authors' code) or "murray".
 	Init string `toml:"init" json:"init"`
 	// RecScale multiplies the initial W_rec; 0 means 1, the authors' init
 	// (spec §1.5). The paper's pattern-generation init is unknown (spec
@@ -189,6 +219,17 @@ type Hessian struct {
 	AlignK int `toml:"align_k" json:"align_k"`
 	// Flatness computes the relative flatness κ of W_rec at the final checkpoint (Fig. 8).
 	Flatness bool `toml:"flatness" json:"flatness"`
+	// WarmStart starts each checkpoint's eigen-solver from the previous
+	// checkpoint's eigenvector(s) plus a random component of this relative
+	// norm (eig.WarmStart; issue 15 §2); 0 starts every checkpoint from a
+	// random vector, as the paper's code does. The values agree with cold
+	// starts within the solver tolerance.
+	WarmStart float64 `toml:"warm_start" json:"warm_start"`
+	// FinalBatches is the number of independent Hessian batches whose mean
+	// λ_max is the run's final λ_max, with its standard error (issue 13:
+	// at least 5). Full-batch tasks (patterngen, dms) have one Hessian
+	// batch, so they compute it once whatever this says.
+	FinalBatches int `toml:"final_batches" json:"final_batches"`
 }
 
 // PatternGenTask configures pattern generation (spec §5.2).
@@ -241,10 +282,10 @@ type DMSTask struct {
 func Default() Run {
 	return Run{
 		Task: PatternGen,
-		Rule: BPTT,
+		Rule: rules.BPTT.String(),
 		Seed: 1,
 		Model: Model{
-			Init:      "code",
+			Init:      rnn.InitCode.String(),
 			L2:        1e-2,
 			Precision: "float64",
 		},
@@ -265,9 +306,11 @@ func Default() Run {
 			PlateauWindow: 0.1,
 		},
 		Hessian: Hessian{
-			Method:  "lanczos",
-			Tol:     1e-6,
-			MaxIter: 500,
+			Method:       "lanczos",
+			Tol:          1e-6,
+			MaxIter:      500,
+			WarmStart:    1,
+			FinalBatches: 5,
 		},
 		PatternGen: PatternGenTask{NIn: 100, Steps: 50, InputStd: 1, SigmaMin: 0.1, SigmaMax: 0.5, TestDraws: 100, TaskSeed: 20220602},
 		SeqMNIST:   SeqMNISTTask{TestNoise: 0.2, ValidationFraction: 1.0 / 12, TestFraction: 1.0 / 7, HessianBatch: 256},
@@ -296,7 +339,7 @@ func (r Run) Resolve() Run {
 	}
 	if r.Train.Iterations == 0 {
 		switch {
-		case r.Task == SeqMNIST && r.Rule == BPTT:
+		case r.Task == SeqMNIST && r.Kind() == rules.BPTT:
 			r.Train.Iterations = 10000
 		case r.Task == SeqMNIST:
 			r.Train.Iterations = 16000
@@ -311,7 +354,7 @@ func (r Run) Resolve() Run {
 	}
 	if r.Hessian.Every == 0 {
 		switch {
-		case r.Task == SeqMNIST && r.Rule == BPTT:
+		case r.Task == SeqMNIST && r.Kind() == rules.BPTT:
 			r.Hessian.Every = 250
 		case r.Task == SeqMNIST:
 			r.Hessian.Every = 400
@@ -324,10 +367,30 @@ func (r Run) Resolve() Run {
 	if r.Train.Schedule == "step" && r.Train.DecayEvery == 0 {
 		r.Train.DecayEvery = max(1, r.Train.Iterations/30)
 	}
-	if r.Train.TruncK == 0 && r.Rule == TBPTT {
+	if r.Train.TruncK == 0 && r.Kind() == rules.TBPTT {
 		r.Train.TruncK = r.Steps()
 	}
 	return r
+}
+
+// Kind returns the run's rule, or -1 when Rule names none of Rules()
+// (Validate reports it).
+func (r Run) Kind() rules.Kind {
+	k, err := ParseRule(r.Rule)
+	if err != nil {
+		return -1
+	}
+	return k
+}
+
+// Scheme returns the initialisation scheme of m, or -1 when Init names
+// none (Validate reports it; rnn.Config.Validate rejects -1).
+func (m Model) Scheme() rnn.Init {
+	i, err := ParseInit(m.Init)
+	if err != nil {
+		return -1
+	}
+	return i
 }
 
 // Steps returns the number of time steps T of the run's task at training.
@@ -344,22 +407,62 @@ func (r Run) Steps() int {
 	return r.PatternGen.Steps
 }
 
-// Label returns the paper's label of the run's rule, with the optimiser
-// and schedule appended when they differ from plain SGD at a constant rate
-// (e.g. "Three-factor [lr decay]", "BPTT [adam]").
-func (r Run) Label() string {
+// Label returns the run's label: its rule, the TBPTT window and how the
+// training differs from plain SGD at a constant rate run to the end.
+func (r Run) Label() Label {
 	r = r.Resolve()
-	l := RuleLabel(r.Rule, r.Train.TruncK)
+	l := Label{Rule: r.Kind()}
+	if l.Rule == rules.TBPTT {
+		l.K = r.Train.TruncK
+	}
 	if r.Train.Optimizer != "sgd" {
-		l += " [" + r.Train.Optimizer + "]"
+		l.Variant.Optimizer = r.Train.Optimizer
 	}
-	if r.Train.Schedule == "step" {
-		l += " [lr decay]"
-	}
-	if r.Train.StopAtTest != 0 {
-		l += " [early-stopped]"
-	}
+	l.Variant.Decay = r.Train.Schedule == "step"
+	l.Variant.EarlyStopped = r.Train.StopAtTest != 0
 	return l
+}
+
+// Label identifies the runs that reports group together: a rule, its
+// TBPTT window and a variant of the training. It is comparable; its
+// String is the paper's label ("Three-factor", "TBPTT(4)",
+// "BPTT [adam] [early-stopped]").
+type Label struct {
+	// Rule is the learning rule.
+	Rule rules.Kind
+	// K is the TBPTT window for Rule rules.TBPTT, 0 otherwise.
+	K int
+	// Variant is how the training differs from the plain one.
+	Variant Variant
+}
+
+// Variant is how a run's training differs from SGD at a constant rate run
+// to the end; its zero value is the plain training.
+type Variant struct {
+	// Optimizer is the optimiser when it is not SGD ("momentum", "adam"),
+	// "" for SGD.
+	Optimizer string
+	// Decay marks the step learning-rate schedule (Fig. 5).
+	Decay bool
+	// EarlyStopped marks a run stopped at a test metric (Table 1).
+	EarlyStopped bool
+}
+
+// String returns the paper's label of the rule followed by the variant:
+// " [optimizer]", " [lr decay]", " [early-stopped]" in that order (e.g.
+// "Three-factor [lr decay]", "BPTT [adam]").
+func (l Label) String() string {
+	s := RuleLabel(l.Rule, l.K)
+	if l.Variant.Optimizer != "" {
+		s += " [" + l.Variant.Optimizer + "]"
+	}
+	if l.Variant.Decay {
+		s += " [lr decay]"
+	}
+	if l.Variant.EarlyStopped {
+		s += " [early-stopped]"
+	}
+	return s
 }
 
 // Canonical returns the canonical encoding of the resolved run: JSON with

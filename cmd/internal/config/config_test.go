@@ -5,6 +5,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/hessrnn/hessrnn/rnn"
+	"github.com/hessrnn/hessrnn/rules"
 )
 
 func TestDefaultsValidateForEveryTaskAndRule(t *testing.T) {
@@ -24,11 +27,11 @@ func TestResolveTaskDefaults(t *testing.T) {
 		task, rule          string
 		n, iters, batch, ev int
 	}{
-		{SeqMNIST, BPTT, 128, 10000, 256, 250},
-		{SeqMNIST, ThreeFactor, 128, 16000, 256, 400},
+		{SeqMNIST, "bptt", 128, 10000, 256, 250},
+		{SeqMNIST, "three-factor", 128, 16000, 256, 400},
 		// Plateau stopping (spec §5.4): the cap is the budget, a checkpoint every cap/100.
-		{PatternGen, BPTT, 100, 20000, 0, 200},
-		{DMS, MDGL, 100, 20000, 0, 200},
+		{PatternGen, "bptt", 100, 20000, 0, 200},
+		{DMS, "mdgl", 100, 20000, 0, 200},
 	}
 	for _, tc := range tests {
 		r := Default()
@@ -40,7 +43,7 @@ func TestResolveTaskDefaults(t *testing.T) {
 		}
 	}
 	r := Default()
-	r.Rule = TBPTT
+	r.Rule = "tbptt"
 	if got := r.Resolve().Train.TruncK; got != 50 {
 		t.Errorf("tbptt on patterngen: trunc_k = %d, want T = 50", got)
 	}
@@ -109,14 +112,14 @@ func TestIDGolden(t *testing.T) {
 	seq := r
 	seq.Task = SeqMNIST
 	dms := r
-	dms.Task, dms.Rule, dms.Seed = DMS, MDGL, 3
+	dms.Task, dms.Rule, dms.Seed = DMS, "mdgl", 3
 	for _, tc := range []struct {
 		run  Run
 		want string
 	}{
-		{r, "patterngen-bptt-s1-e88a36771a4c"},
-		{seq, "seqmnist-bptt-s1-36a48d7d29b7"},
-		{dms, "dms-mdgl-s3-0930917da3ab"},
+		{r, "patterngen-bptt-s1-2352938c8128"},
+		{seq, "seqmnist-bptt-s1-6bcb55720f89"},
+		{dms, "dms-mdgl-s3-4fc963387924"},
 	} {
 		if got := tc.run.ID(); got != tc.want {
 			t.Errorf("ID = %s, want %s: the canonical encoding changed, so existing results will not be found", got, tc.want)
@@ -138,13 +141,16 @@ func TestSet(t *testing.T) {
 		{"seed", "7", func(r Run) bool { return r.Seed == 7 }, ""},
 		{"seed", int64(9), func(r Run) bool { return r.Seed == 9 }, ""},
 		{"hessian.flatness", "true", func(r Run) bool { return r.Hessian.Flatness }, ""},
-		{"rule", "mdgl", func(r Run) bool { return r.Rule == MDGL }, ""},
+		{"rule", "mdgl", func(r Run) bool { return r.Rule == "mdgl" }, ""},
 		{"train.lr", "fast", nil, `train.lr = "fast": not a number (want a number)`},
 		{"model.n", 1.5, nil, "not a whole number"},
 		{"seed", "-1", nil, "not a non-negative integer"},
 		{"seed", int64(-1), nil, "negative"},
 		{"rule", int64(3), nil, "not a string"},
 		{"train.lrr", "1", nil, `unknown key "train.lrr" (did you mean "train.lr"?)`},
+		{"lr", "abc", nil, `unknown key "lr" (did you mean "train.lr"?)`},
+		{"iterations", "5", nil, `unknown key "iterations" (did you mean "train.iterations"?)`},
+		{"rul", "bptt", nil, `unknown key "rul" (did you mean "rule"?)`},
 		{"train", "1", nil, "unknown key"},
 		{"nosuch.x", "1", nil, "allowed: task, rule, seed, model"},
 	}
@@ -197,7 +203,7 @@ func TestValidateErrors(t *testing.T) {
 		{func(r *Run) { r.Model.Leak = 1 }, "model.leak = 1: allowed range [0, 1)"},
 		{func(r *Run) { r.Model.N = 1 }, "model.n = 1: allowed range [2, 4096]"},
 		{func(r *Run) { r.Train.BatchSize = 8 }, "train.batch_size = 8: allowed only 0 for patterngen"},
-		{func(r *Run) { r.Rule = TBPTT; r.Train.TruncK = 51 }, "train.trunc_k = 51: allowed range [1, 50]"},
+		{func(r *Run) { r.Rule = "tbptt"; r.Train.TruncK = 51 }, "train.trunc_k = 51: allowed range [1, 50]"},
 		{func(r *Run) { r.PatternGen.SigmaMax = 0.05 }, "patterngen.sigma_max = 0.05: allowed range [0.1, 1e+06]"},
 		{func(r *Run) { r.Task = DMS; r.DMS.NALIF = 200 }, "dms.n_alif = 200: allowed range [1, 99]"},
 		{func(r *Run) { r.Hessian.Method = "arnoldi" }, `hessian.method = "arnoldi": allowed values: lanczos, power`},
@@ -235,7 +241,7 @@ seed = [1, 2, 3]
 	if err != nil {
 		t.Fatal(err)
 	}
-	if f.Experiment != "fig3" || f.Run.Task != DMS || f.Run.Rule != MDGL || f.Run.Seed != 4 || f.Run.Model.N != 60 ||
+	if f.Experiment != "fig3" || f.Run.Task != DMS || f.Run.Rule != "mdgl" || f.Run.Seed != 4 || f.Run.Model.N != 60 ||
 		f.Run.Train.LR != 0.003 || f.Run.DMS.Delay != 10 || f.Run.DMS.MaxDelay != 32 || f.Run.Train.Optimizer != "sgd" {
 		t.Errorf("decoded %+v", f.Run)
 	}
@@ -275,7 +281,7 @@ func TestLoad(t *testing.T) {
 		t.Fatal(err)
 	}
 	f, err := Load(p)
-	if err != nil || f.Run.Rule != ThreeFactor {
+	if err != nil || f.Run.Rule != "three-factor" {
 		t.Fatalf("Load: %v %+v", err, f)
 	}
 	if _, err := Load(filepath.Join(dir, "missing.toml")); err == nil || !strings.Contains(err.Error(), "missing.toml") {
@@ -296,14 +302,97 @@ func TestSetString(t *testing.T) {
 }
 
 func TestRuleLabels(t *testing.T) {
-	want := map[string]string{BPTT: "BPTT", ThreeFactor: "Three-factor", RFThreeFactor: "RF Three-factor", MDGL: "MDGL", ThreeFactorTheory: "Three-factor theory"}
+	want := map[string]string{"bptt": "BPTT", "three-factor": "Three-factor", "rf-three-factor": "RF Three-factor", "mdgl": "MDGL", "three-factor-theory": "Three-factor theory"}
 	for r, l := range want {
-		if got := RuleLabel(r, 0); got != l {
+		k, err := ParseRule(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := RuleLabel(k, 0); got != l {
 			t.Errorf("RuleLabel(%s) = %q, want %q", r, got, l)
 		}
 	}
-	if got := RuleLabel(TBPTT, 4); got != "TBPTT(4)" {
+	if got := RuleLabel(rules.TBPTT, 4); got != "TBPTT(4)" {
 		t.Errorf("TBPTT label %q", got)
+	}
+}
+
+// TestParseEnums: the command's rule and init names are the rules.Kind and
+// rnn.Init names, parsed exactly (no aliases, rtrl not run), with the
+// field's error listing the allowed values.
+func TestParseEnums(t *testing.T) {
+	const allowedRules = "allowed values: bptt, three-factor, rf-three-factor, mdgl, tbptt, three-factor-theory"
+	for _, tc := range []struct {
+		name, s string
+		parse   func(string) (int, error)
+		want    int
+		err     string
+	}{
+		{"rule", "bptt", parseRuleInt, int(rules.BPTT), ""},
+		{"rule", "three-factor", parseRuleInt, int(rules.EProp), ""},
+		{"rule", "rf-three-factor", parseRuleInt, int(rules.RFLO), ""},
+		{"rule", "mdgl", parseRuleInt, int(rules.MDGL), ""},
+		{"rule", "tbptt", parseRuleInt, int(rules.TBPTT), ""},
+		{"rule", "three-factor-theory", parseRuleInt, int(rules.MatchedBPTT), ""},
+		{"rule", "eprop", parseRuleInt, -1, `rule = "eprop": ` + allowedRules},
+		{"rule", "rtrl", parseRuleInt, -1, `rule = "rtrl": ` + allowedRules},
+		{"rule", "", parseRuleInt, -1, `rule = "": ` + allowedRules},
+		{"init", "code", parseInitInt, int(rnn.InitCode), ""},
+		{"init", "murray", parseInitInt, int(rnn.InitMurray), ""},
+		{"init", "xavier", parseInitInt, -1, `model.init = "xavier": allowed values: code, murray`},
+	} {
+		got, err := tc.parse(tc.s)
+		if got != tc.want || (err == nil) != (tc.err == "") || err != nil && err.Error() != tc.err {
+			t.Errorf("%s %q: got %d, %v; want %d, %q", tc.name, tc.s, got, err, tc.want, tc.err)
+		}
+	}
+	for _, name := range Rules() {
+		if k, err := rules.ParseKind(name); err != nil || k.String() != name {
+			t.Errorf("rule name %q is not a rules.Kind name", name)
+		}
+	}
+	for _, tc := range []struct {
+		set  func(*Run)
+		kind rules.Kind
+		init rnn.Init
+	}{
+		{func(*Run) {}, rules.BPTT, rnn.InitCode},
+		{func(r *Run) { r.Rule, r.Model.Init = "tbptt", "murray" }, rules.TBPTT, rnn.InitMurray},
+		{func(r *Run) { r.Rule, r.Model.Init = "x", "y" }, -1, -1},
+	} {
+		r := Default()
+		tc.set(&r)
+		if r.Kind() != tc.kind || r.Model.Scheme() != tc.init {
+			t.Errorf("rule %q init %q: Kind %v Scheme %v, want %v %v", r.Rule, r.Model.Init, r.Kind(), r.Model.Scheme(), tc.kind, tc.init)
+		}
+	}
+}
+
+func parseRuleInt(s string) (int, error) { k, err := ParseRule(s); return int(k), err }
+func parseInitInt(s string) (int, error) { i, err := ParseInit(s); return int(i), err }
+
+// TestRunLabel: a run's typed label and its text, the paper's label with
+// the variant appended.
+func TestRunLabel(t *testing.T) {
+	for _, tc := range []struct {
+		set  func(*Run)
+		want Label
+		text string
+	}{
+		{func(*Run) {}, Label{Rule: rules.BPTT}, "BPTT"},
+		{func(r *Run) { r.Rule = "rf-three-factor"; r.Train.TruncK = 7 }, Label{Rule: rules.RFLO}, "RF Three-factor"},
+		{func(r *Run) { r.Rule = "tbptt" }, Label{Rule: rules.TBPTT, K: 50}, "TBPTT(50)"},
+		{func(r *Run) { r.Rule, r.Train.TruncK = "tbptt", 4 }, Label{Rule: rules.TBPTT, K: 4}, "TBPTT(4)"},
+		{func(r *Run) { r.Rule, r.Train.Schedule = "three-factor", "step" }, Label{Rule: rules.EProp, Variant: Variant{Decay: true}}, "Three-factor [lr decay]"},
+		{func(r *Run) { r.Train.Optimizer, r.Train.StopAtTest = "adam", 0.9 }, Label{Rule: rules.BPTT, Variant: Variant{Optimizer: "adam", EarlyStopped: true}}, "BPTT [adam] [early-stopped]"},
+		{func(r *Run) { r.Rule, r.Train.Optimizer, r.Train.Schedule = "three-factor-theory", "momentum", "step" },
+			Label{Rule: rules.MatchedBPTT, Variant: Variant{Optimizer: "momentum", Decay: true}}, "Three-factor theory [momentum] [lr decay]"},
+	} {
+		r := Default()
+		tc.set(&r)
+		if got := r.Label(); got != tc.want || got.String() != tc.text {
+			t.Errorf("%s: Label() = %+v (%q), want %+v (%q)", r.Rule, got, got.String(), tc.want, tc.text)
+		}
 	}
 }
 

@@ -155,11 +155,19 @@ func allowedAt(key string) []string {
 	return out
 }
 
-// suggest returns the field closest to key in edit distance, if close.
+// suggest returns the field closest to key in edit distance, if close. A
+// key without a table ("lr") is also compared with each field's last path
+// element, so that it finds "train.lr" rather than a short top-level name.
 func suggest(key string, fields []string) string {
 	best, bestD := "", 4
 	for _, f := range fields {
-		if d := editDistance(key, f); d < bestD {
+		d := editDistance(key, f)
+		if !strings.Contains(key, ".") {
+			if i := strings.LastIndexByte(f, '.'); i >= 0 {
+				d = min(d, editDistance(key, f[i+1:]))
+			}
+		}
+		if d < bestD {
 			best, bestD = f, d
 		}
 	}

@@ -32,6 +32,13 @@ func (v *validator) oneOf(field, val string, allowed ...string) {
 	}
 }
 
+// parsed records the error of a parse, if any.
+func (v *validator) parsed(_ any, err error) {
+	if err != nil {
+		v.errs = append(v.errs, err)
+	}
+}
+
 // intIn checks lo <= val <= hi; zeroOK also allows 0 (meaning "default").
 func (v *validator) intIn(field string, val, lo, hi int, zeroOK bool) {
 	if zeroOK && val == 0 {
@@ -67,11 +74,11 @@ func (r Run) Validate() error {
 	r = r.Resolve()
 	var v validator
 	v.oneOf("task", r.Task, tasks...)
-	v.oneOf("rule", r.Rule, rules...)
+	v.parsed(ParseRule(r.Rule))
 
 	v.intIn("model.n", r.Model.N, 2, 4096, false)
 	v.floatIn("model.leak", r.Model.Leak, 0, 1, false, true)
-	v.oneOf("model.init", r.Model.Init, "code", "murray")
+	v.parsed(ParseInit(r.Model.Init))
 	v.floatIn("model.rec_scale", r.Model.RecScale, 0, 10, true, false)
 	v.floatIn("model.l2", r.Model.L2, 0, 10, false, false)
 	v.oneOf("model.precision", r.Model.Precision, "float64", "float32")
@@ -109,6 +116,8 @@ func (r Run) Validate() error {
 	v.oneOf("hessian.method", h.Method, "lanczos", "power")
 	v.floatIn("hessian.tol", h.Tol, 0, 1, true, true)
 	v.intIn("hessian.max_iter", h.MaxIter, 1, 100000, false)
+	v.floatIn("hessian.warm_start", h.WarmStart, 0, 1000, false, false)
+	v.intIn("hessian.final_batches", h.FinalBatches, 1, 1000, false)
 	nrec := r.Model.N * (r.Model.N - 1)
 	v.intIn("hessian.top_k", h.TopK, 0, max(0, nrec), false)
 	v.intIn("hessian.align_k", h.AlignK, 0, max(0, nrec), false)

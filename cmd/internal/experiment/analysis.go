@@ -25,7 +25,8 @@ type Analysis struct {
 
 // group is the results of one task and label.
 type group struct {
-	label    string
+	key      config.Label      // what the group's runs share
+	label    string            // key.String(), for display
 	runs     []*results.Result // finished runs
 	diverged int
 	failed   int
@@ -120,12 +121,13 @@ func experimentsOf(runs []*results.Result) []string {
 }
 
 func groupsOf(runs []*results.Result) []*group {
-	m := map[string]*group{}
+	m := map[config.Label]*group{}
 	for _, r := range runs {
-		g, ok := m[r.Label]
+		k := r.Config.Label()
+		g, ok := m[k]
 		if !ok {
-			g = &group{label: r.Label}
-			m[r.Label] = g
+			g = &group{key: k, label: k.String()}
+			m[k] = g
 		}
 		switch r.Status.State {
 		case results.Finished:
@@ -136,7 +138,7 @@ func groupsOf(runs []*results.Result) []*group {
 			g.failed++
 		}
 	}
-	var labels []string
+	var labels []config.Label
 	for l := range m {
 		labels = append(labels, l)
 	}

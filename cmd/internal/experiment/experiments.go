@@ -3,12 +3,14 @@ package experiment
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 
 	"github.com/hessrnn/hessrnn/cmd/internal/config"
 	"github.com/hessrnn/hessrnn/cmd/internal/results"
 	"github.com/hessrnn/hessrnn/cmd/internal/stats"
+	"github.com/hessrnn/hessrnn/rules"
 )
 
 // Spec is a named experiment: a figure or table of the paper.
@@ -43,19 +45,19 @@ func seeded(r config.Run, n int) []config.Run {
 }
 
 // perRule returns base with each rule, for seeds 1..n.
-func perRule(base config.Run, n int, rules ...string) []config.Run {
+func perRule(base config.Run, n int, kinds ...rules.Kind) []config.Run {
 	var out []config.Run
-	for _, rule := range rules {
+	for _, k := range kinds {
 		r := base
-		r.Rule = rule
+		r.Rule = k.String()
 		out = append(out, seeded(r, n)...)
 	}
 	return out
 }
 
 // rulesPlan plans the given number of seeds of each rule on the base configuration.
-func rulesPlan(rules ...string) func(base config.Run, seeds int) []config.Run {
-	return func(base config.Run, seeds int) []config.Run { return perRule(base, seeds, rules...) }
+func rulesPlan(kinds ...rules.Kind) func(base config.Run, seeds int) []config.Run {
+	return func(base config.Run, seeds int) []config.Run { return perRule(base, seeds, kinds...) }
 }
 
 func single(f func(base config.Run, seeds int) []config.Run) func(config.Run, int, []*results.Result) ([]config.Run, bool) {
@@ -91,7 +93,7 @@ var specs = []Spec{
 		Shows: "BPTT scaled by the Three-factor step length α reproduces Three-factor's high curvature",
 		parts: []string{"lambda", "alpha", "matched"},
 		Seeds: 5,
-		Plan:  single(rulesPlan(config.BPTT, config.ThreeFactor, config.ThreeFactorTheory)),
+		Plan:  single(rulesPlan(rules.BPTT, rules.EProp, rules.MatchedBPTT)),
 	},
 	{
 		Name: "fig5", Title: "Appendix Fig. 5: learning-rate schedule remedy",
@@ -99,9 +101,9 @@ var specs = []Spec{
 		parts: []string{"lambda", "lr", "gapstrip"},
 		Seeds: 5,
 		Plan: single(func(b config.Run, n int) []config.Run {
-			out := perRule(b, n, config.BPTT, config.ThreeFactor)
+			out := perRule(b, n, rules.BPTT, rules.EProp)
 			s := b
-			s.Rule = config.ThreeFactor
+			s.Rule = rules.EProp.String()
 			s.Train.LR = 3 * b.Train.LR
 			s.Train.Schedule = "step"
 			s.Train.DecayFactor = 0.8
@@ -114,7 +116,7 @@ var specs = []Spec{
 		Shows: "BPTT with Three-factor's step length generalises worse, like Three-factor",
 		parts: []string{"gapstrip", "matched"},
 		Seeds: 5,
-		Plan:  single(rulesPlan(config.BPTT, config.ThreeFactor, config.ThreeFactorTheory)),
+		Plan:  single(rulesPlan(rules.BPTT, rules.EProp, rules.MatchedBPTT)),
 	},
 	{
 		Name: "fig7", Title: "Appendix Fig. 7: power-law decay coefficient of the top-200 Hessian spectrum",
@@ -124,7 +126,7 @@ var specs = []Spec{
 		Plan: single(func(b config.Run, n int) []config.Run {
 			units := b.Resolve().Model.N
 			b.Hessian.TopK = min(200, units*(units-1)-1)
-			return perRule(b, n, config.BPTT, config.ThreeFactor)
+			return perRule(b, n, rules.BPTT, rules.EProp)
 		}),
 	},
 	{
@@ -134,7 +136,7 @@ var specs = []Spec{
 		Seeds: 5,
 		Plan: single(func(b config.Run, n int) []config.Run {
 			b.Hessian.Flatness = true
-			return perRule(b, n, config.BPTT, config.ThreeFactor)
+			return perRule(b, n, rules.BPTT, rules.EProp)
 		}),
 	},
 	{
@@ -153,7 +155,7 @@ var specs = []Spec{
 				}
 				seen[k] = true
 				r := b
-				r.Rule = config.TBPTT
+				r.Rule = rules.TBPTT.String()
 				r.Train.TruncK = k
 				out = append(out, seeded(r, n)...)
 			}
@@ -167,7 +169,7 @@ var specs = []Spec{
 		Seeds: 5,
 		Plan: single(func(b config.Run, n int) []config.Run {
 			b.Hessian.AlignK = 10
-			return perRule(b, n, config.ThreeFactor, config.RFThreeFactor, config.MDGL)
+			return perRule(b, n, rules.EProp, rules.RFLO, rules.MDGL)
 		}),
 	},
 	{
@@ -190,7 +192,7 @@ var specs = []Spec{
 		Seeds: 10,
 		Plan: single(func(b config.Run, n int) []config.Run {
 			b.Train.LR *= 3
-			return perRule(b, n, config.BPTT, config.ThreeFactor, config.ThreeFactorTheory)
+			return perRule(b, n, rules.BPTT, rules.EProp, rules.MatchedBPTT)
 		}),
 	},
 	{
@@ -199,10 +201,10 @@ var specs = []Spec{
 		parts: []string{"table1", "lambda"},
 		Seeds: 5,
 		Plan: func(b config.Run, n int, done []*results.Result) ([]config.Run, bool) {
-			tf := perRule(b, n, config.ThreeFactor)
+			tf := perRule(b, n, rules.EProp)
 			var tests []float64
 			for _, r := range done {
-				if r.Config.Rule == config.ThreeFactor && r.Status.State == results.Finished {
+				if r.Config.Kind() == rules.EProp && r.Status.State == results.Finished {
 					tests = append(tests, float64(r.Final.TestMetric))
 				}
 			}
@@ -211,7 +213,7 @@ var specs = []Spec{
 			}
 			m, _ := stats.MeanStd(tests)
 			stop := b
-			stop.Rule = config.BPTT
+			stop.Rule = rules.BPTT.String()
 			stop.Train.StopAtTest = m
 			return append(tf, seeded(stop, n)...), false
 		},
@@ -221,7 +223,7 @@ var specs = []Spec{
 		Shows: "BPTT's λ_max stays below 2/η; Three-factor's can approach 2/(αη), which is larger because α < 1",
 		parts: []string{"theorem", "alpha"},
 		Seeds: 5,
-		Plan:  single(rulesPlan(config.BPTT, config.ThreeFactor, config.RFThreeFactor, config.MDGL)),
+		Plan:  single(rulesPlan(rules.BPTT, rules.EProp, rules.RFLO, rules.MDGL)),
 	},
 }
 
@@ -281,13 +283,21 @@ func DefaultExperimentProtocol() Protocol {
 	return p
 }
 
-// labelOrder orders result groups: the paper's rules first, in the paper's
-// order, then TBPTT windows by K, then the rest alphabetically.
-func labelOrder(labels []string) []string {
-	rank := map[string]int{"BPTT": 0, "Three-factor": 1, "RF Three-factor": 2, "MDGL": 3, "Three-factor theory": 4}
+// labelOrder orders result groups: the paper's rules and Three-factor
+// theory without a variant first, in the paper's order, then TBPTT windows
+// by K, then the rest alphabetically by their text.
+func labelOrder(labels []config.Label) []config.Label {
+	rank := func(l config.Label) (int, bool) {
+		if l.Variant != (config.Variant{}) {
+			return 0, false
+		}
+		i := slices.Index(append(config.PaperRules(), rules.MatchedBPTT), l.Rule)
+		return i, i >= 0
+	}
 	sort.SliceStable(labels, func(i, j int) bool {
-		ri, oki := rank[labels[i]]
-		rj, okj := rank[labels[j]]
+		a, b := labels[i], labels[j]
+		ri, oki := rank(a)
+		rj, okj := rank(b)
 		switch {
 		case oki && okj:
 			return ri < rj
@@ -296,13 +306,10 @@ func labelOrder(labels []string) []string {
 		case okj:
 			return false
 		}
-		var ki, kj int
-		_, ei := fmt.Sscanf(labels[i], "TBPTT(%d)", &ki)
-		_, ej := fmt.Sscanf(labels[j], "TBPTT(%d)", &kj)
-		if ei == nil && ej == nil && ki != kj {
-			return ki < kj
+		if a.Rule == rules.TBPTT && b.Rule == rules.TBPTT && a.K != b.K {
+			return a.K < b.K
 		}
-		return labels[i] < labels[j]
+		return a.String() < b.String()
 	})
 	return labels
 }

@@ -3,13 +3,16 @@ package experiment
 import (
 	"context"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/hessrnn/hessrnn/cmd/internal/config"
 	"github.com/hessrnn/hessrnn/cmd/internal/results"
+	"github.com/hessrnn/hessrnn/rules"
 )
 
 // tinyBase is a pattern-generation base small enough to run every
@@ -201,7 +204,7 @@ func TestPlans(t *testing.T) {
 	for _, r := range runs {
 		if r.Train.Schedule == "step" {
 			decayed++
-			if r.Rule != config.ThreeFactor || r.Train.LR != 3*base.Train.LR || r.Train.DecayFactor != 0.8 {
+			if r.Rule != "three-factor" || r.Train.LR != 3*base.Train.LR || r.Train.DecayFactor != 0.8 {
 				t.Errorf("fig5 decayed run %+v", r.Train)
 			}
 			if r.Resolve().Train.DecayEvery != base.Train.Iterations/30 {
@@ -249,7 +252,7 @@ func TestPlans(t *testing.T) {
 	// table1: phase 1 is Three-factor only; phase 2 adds BPTT stopped at
 	// Three-factor's mean test metric.
 	runs, more := plan("table1", nil)
-	if !more || len(runs) != 2 || runs[0].Rule != config.ThreeFactor {
+	if !more || len(runs) != 2 || runs[0].Rule != "three-factor" {
 		t.Fatalf("table1 phase 1: %d runs, more %v", len(runs), more)
 	}
 	done := []*results.Result{
@@ -257,16 +260,69 @@ func TestPlans(t *testing.T) {
 		{Config: runs[1], Status: results.Status{State: results.Finished}, Final: results.Final{TestMetric: 0.4}},
 	}
 	runs, more = plan("table1", done)
-	if more || len(runs) != 4 || runs[3].Rule != config.BPTT || runs[3].Train.StopAtTest != 0.30000000000000004 && runs[3].Train.StopAtTest != 0.3 {
+	if more || len(runs) != 4 || runs[3].Rule != "bptt" || runs[3].Train.StopAtTest != 0.30000000000000004 && runs[3].Train.StopAtTest != 0.3 {
 		t.Errorf("table1 phase 2: %d runs, more %v, last %+v", len(runs), more, runs[len(runs)-1].Train)
 	}
 }
 
 func TestLabelOrder(t *testing.T) {
-	got := labelOrder([]string{"TBPTT(20)", "zeta", "TBPTT(2)", "MDGL", "BPTT", "TBPTT(10)"})
-	want := []string{"BPTT", "MDGL", "TBPTT(2)", "TBPTT(10)", "TBPTT(20)", "zeta"}
-	if strings.Join(got, ",") != strings.Join(want, ",") {
-		t.Errorf("labelOrder = %v, want %v", got, want)
+	l := func(k rules.Kind, K int, v config.Variant) config.Label {
+		return config.Label{Rule: k, K: K, Variant: v}
+	}
+	adam := config.Variant{Optimizer: "adam"}
+	want := []config.Label{
+		l(rules.BPTT, 0, config.Variant{}), l(rules.EProp, 0, config.Variant{}), l(rules.RFLO, 0, config.Variant{}),
+		l(rules.MDGL, 0, config.Variant{}), l(rules.MatchedBPTT, 0, config.Variant{}),
+		l(rules.BPTT, 0, adam), // the rest by text: "BPTT [adam]" < "TBPTT(…)" < "Three-factor [lr decay]"
+		l(rules.TBPTT, 2, config.Variant{}), l(rules.TBPTT, 10, config.Variant{}), l(rules.TBPTT, 20, config.Variant{}),
+		l(rules.EProp, 0, config.Variant{Decay: true}),
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 20 {
+		in := slices.Clone(want)
+		rng.Shuffle(len(in), func(i, j int) { in[i], in[j] = in[j], in[i] })
+		if got := labelOrder(in); !slices.Equal(got, want) {
+			t.Fatalf("labelOrder = %v, want %v", got, want)
+		}
+	}
+}
+
+// TestGroupMatching: the report finds groups by typed label: the BPTT
+// reference of a variant is BPTT with the same variant, else plain BPTT.
+func TestGroupMatching(t *testing.T) {
+	run := func(rule, opt string, stop float64) *results.Result {
+		r := config.Default()
+		r.Rule, r.Train.Optimizer, r.Train.StopAtTest = rule, opt, stop
+		return &results.Result{Config: r, Label: r.Label().String(), Status: results.Status{State: results.Finished}}
+	}
+	v := &view{groups: groupsOf([]*results.Result{
+		run("bptt", "sgd", 0), run("bptt", "adam", 0), run("three-factor", "adam", 0),
+		run("mdgl", "momentum", 0), run("bptt", "sgd", 0.5), run("three-factor-theory", "sgd", 0),
+	})}
+	var labels []string
+	for _, g := range v.groups {
+		labels = append(labels, g.label)
+	}
+	if want := "BPTT,Three-factor theory,BPTT [adam],BPTT [early-stopped],MDGL [momentum],Three-factor [adam]"; strings.Join(labels, ",") != want {
+		t.Errorf("groups %v, want %s", labels, want)
+	}
+	for _, tc := range []struct {
+		of   config.Label
+		want string
+	}{
+		{config.Label{Rule: rules.EProp, Variant: config.Variant{Optimizer: "adam"}}, "BPTT [adam]"},
+		{config.Label{Rule: rules.MDGL, Variant: config.Variant{Optimizer: "momentum"}}, "BPTT"},
+		{config.Label{Rule: rules.MatchedBPTT}, "BPTT"},
+	} {
+		if g := v.bpttFor(tc.of); g == nil || g.label != tc.want {
+			t.Errorf("bpttFor(%v) = %v, want %s", tc.of, g, tc.want)
+		}
+	}
+	if g := v.group(config.Label{Rule: rules.MatchedBPTT}); g == nil || len(g.runs) != 1 {
+		t.Errorf("group(Three-factor theory) = %v", g)
+	}
+	if !labelled(config.Label{Rule: rules.MatchedBPTT})(v.groups[1].runs[0]) || labelled(config.Label{Rule: rules.MatchedBPTT})(v.groups[0].runs[0]) {
+		t.Errorf("labelled does not match the run's typed label")
 	}
 }
 

@@ -16,6 +16,7 @@ import (
 	"github.com/hessrnn/hessrnn/cmd/internal/report"
 	"github.com/hessrnn/hessrnn/cmd/internal/results"
 	"github.com/hessrnn/hessrnn/cmd/internal/stats"
+	"github.com/hessrnn/hessrnn/rules"
 )
 
 // part is one piece of a report, as data: adding a figure or table is one
@@ -41,12 +42,12 @@ var reportParts = []part{
 	{name: "lambda", about: "λ_max along training (Fig. 3)", every: true, needs: anyCheckpoint(func(c results.Checkpoint) results.Num { return c.Lambda.Value }), draw: (*view).lambda},
 	{name: "loss", about: "training loss along training", every: true, needs: anyCheckpoint(func(c results.Checkpoint) results.Num { return c.Loss }), draw: (*view).loss},
 	{name: "alpha", about: "Eq. 6 step length α and cos along training", needs: anyCheckpoint(func(c results.Checkpoint) results.Num { return c.Alpha }), draw: (*view).alpha},
-	{name: "matched", about: "Three-factor theory against Three-factor and BPTT (Fig. 4, 12 C)", needs: labelled("Three-factor theory"), draw: (*view).matched},
+	{name: "matched", about: "Three-factor theory against Three-factor and BPTT (Fig. 4, 12 C)", needs: labelled(config.Label{Rule: rules.MatchedBPTT}), draw: (*view).matched},
 	{name: "lr", about: "learning rate along training (Fig. 5)", draw: (*view).lr},
 	{name: "gapstrip", about: "gap per rule as a strip plot (Fig. 5, 6)", needs: anyFinal(gapOf), draw: (*view).gapStrip},
 	{name: "gap", about: "gap histograms, pooled gap vs λ_max (Fig. 2)", needs: anyFinal(gapOf), draw: (*view).gap},
 	{name: "within", about: "gap vs λ_max within each rule (Fig. 12 A–B)", needs: anyFinal(gapOf), draw: (*view).within},
-	{name: "trunc", about: "final λ_max against the TBPTT window K (Fig. 9)", needs: func(r *results.Result) bool { return r.Config.Rule == config.TBPTT }, draw: (*view).trunc},
+	{name: "trunc", about: "final λ_max against the TBPTT window K (Fig. 9)", needs: func(r *results.Result) bool { return r.Config.Kind() == rules.TBPTT }, draw: (*view).trunc},
 	{name: "spectrum", about: "top-k spectrum and power-law γ (Fig. 7)", needs: anyFinal(func(r *results.Result) results.Num { return r.Final.Gamma }), draw: (*view).spectrum},
 	{name: "flatness", about: "relative flatness κ (Fig. 8)", needs: anyFinal(func(r *results.Result) results.Num { return r.Final.Flatness }), draw: (*view).flatness},
 	{name: "align", about: "alignment of ε and g with the top-k eigenvectors (Fig. 10)", needs: anyCheckpoint(func(c results.Checkpoint) results.Num { return c.AlignEps }), draw: (*view).align},
@@ -72,8 +73,8 @@ func anyFinal(f finalOf) func(*results.Result) bool {
 }
 
 // labelled is a part's needs: the run has this label.
-func labelled(label string) func(*results.Result) bool {
-	return func(r *results.Result) bool { return r.Label == label }
+func labelled(l config.Label) func(*results.Result) bool {
+	return func(r *results.Result) bool { return r.Config.Label() == l }
 }
 
 // lookupPart returns the part with this name.
@@ -145,9 +146,9 @@ func (v *view) addFigure(svg []byte, err error, name, caption string) {
 	v.sec.Figures = append(v.sec.Figures, report.Figure{Caption: caption, SVG: svg, Files: []string{rel + "/" + name + ".png", rel + "/" + name + ".svg"}})
 }
 
-func (v *view) group(label string) *group {
+func (v *view) group(l config.Label) *group {
 	for _, g := range v.groups {
-		if g.label == label {
+		if g.key == l {
 			return g
 		}
 	}
@@ -318,7 +319,7 @@ func (v *view) testsVsBPTT() {
 	type pair struct{ g, ref *group }
 	var pairs []pair
 	for _, g := range v.groups {
-		if ref := v.bpttFor(g.label); ref != nil && !isBPTT(g.label) {
+		if ref := v.bpttFor(g.key); ref != nil && g.key.Rule != rules.BPTT {
 			pairs = append(pairs, pair{g, ref})
 		}
 	}
@@ -326,7 +327,7 @@ func (v *view) testsVsBPTT() {
 		return
 	}
 	name := func(p pair) string {
-		if p.ref.label == "BPTT" {
+		if p.ref.key == (config.Label{Rule: rules.BPTT}) {
 			return p.g.label
 		}
 		return p.g.label + " (vs " + p.ref.label + ")"
@@ -395,19 +396,16 @@ func (v *view) testsVsBPTT() {
 	}
 }
 
-// isBPTT reports whether a label is BPTT or a BPTT variant ("BPTT [adam]").
-func isBPTT(label string) bool { return label == "BPTT" || strings.HasPrefix(label, "BPTT [") }
-
-// bpttFor returns the BPTT group to compare a label with: the BPTT variant
-// with the same suffix ("BPTT [adam]" for "Three-factor [adam]") when
-// present, else plain BPTT, else nil.
-func (v *view) bpttFor(label string) *group {
-	if i := strings.Index(label, " ["); i > 0 {
-		if g := v.group("BPTT" + label[i:]); g != nil {
+// bpttFor returns the BPTT group to compare a label with: BPTT with the
+// same variant ("BPTT [adam]" for "Three-factor [adam]") when present,
+// else plain BPTT, else nil.
+func (v *view) bpttFor(l config.Label) *group {
+	if l.Variant != (config.Variant{}) {
+		if g := v.group(config.Label{Rule: rules.BPTT, Variant: l.Variant}); g != nil {
 			return g
 		}
 	}
-	return v.group("BPTT")
+	return v.group(config.Label{Rule: rules.BPTT})
 }
 
 // pairBySeed returns f of the finished runs of a and b with equal seeds,
@@ -524,7 +522,7 @@ func (v *view) alpha() {
 // matched compares Three-factor theory (BPTT scaled by Three-factor's α)
 // with Three-factor and BPTT (Fig. 4, Fig. 12 C).
 func (v *view) matched() {
-	th, tf, bp := v.group("Three-factor theory"), v.group("Three-factor"), v.group("BPTT")
+	th, tf, bp := v.group(config.Label{Rule: rules.MatchedBPTT}), v.group(config.Label{Rule: rules.EProp}), v.group(config.Label{Rule: rules.BPTT})
 	if th == nil || (tf == nil && bp == nil) {
 		return
 	}
@@ -673,7 +671,7 @@ func (v *view) trunc() {
 	var ks, lams []float64
 	for _, g := range v.groups {
 		for _, r := range g.runs {
-			if r.Config.Rule != config.TBPTT || !finite(r.Final.LambdaMax) {
+			if r.Config.Kind() != rules.TBPTT || !finite(r.Final.LambdaMax) {
 				continue
 			}
 			k := r.Config.Train.TruncK
@@ -759,7 +757,7 @@ func (v *view) spectrum() {
 // comparisonRows appends, for a per-run quantity, Welch and Mann-Whitney
 // p-values of each rule against BPTT as extra table rows.
 func (v *view) comparisonRows(t *report.Table, f finalOf, name string) {
-	ref := v.group("BPTT")
+	ref := v.group(config.Label{Rule: rules.BPTT})
 	if ref == nil {
 		return
 	}
@@ -854,10 +852,10 @@ func (v *view) align() {
 // table1 compares Three-factor with BPTT stopped early at Three-factor's
 // test metric (Appendix Table 1).
 func (v *view) table1() {
-	tf := v.group("Three-factor")
+	tf := v.group(config.Label{Rule: rules.EProp})
 	var es *group
 	for _, g := range v.groups {
-		if strings.HasPrefix(g.label, "BPTT") && strings.Contains(g.label, "[early-stopped]") {
+		if g.key.Rule == rules.BPTT && g.key.Variant.EarlyStopped {
 			es = g
 		}
 	}

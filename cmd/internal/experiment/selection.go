@@ -15,6 +15,7 @@ import (
 	"github.com/hessrnn/hessrnn/cmd/internal/config"
 	"github.com/hessrnn/hessrnn/cmd/internal/report"
 	"github.com/hessrnn/hessrnn/cmd/internal/results"
+	"github.com/hessrnn/hessrnn/rules"
 )
 
 // Learning-rate selection (the paper's protocol, spec §5.4): before an
@@ -168,8 +169,8 @@ func selectionKey(r, base config.Run) (config.Run, float64) {
 	}
 	k := r
 	k.Seed, k.Train.LR = 0, 0
-	if k.Rule == config.ThreeFactorTheory {
-		k.Rule = config.ThreeFactor
+	if k.Kind() == rules.MatchedBPTT {
+		k.Rule = rules.EProp.String()
 	}
 	d := config.Default()
 	k.Train.AlphaMode, k.Train.Alpha = d.Train.AlphaMode, d.Train.Alpha
@@ -217,7 +218,7 @@ func (s *selector) apply(ctx context.Context, runs []config.Run) ([]config.Run, 
 			continue
 		}
 		seen[h] = true
-		todo = append(todo, job{k, &Selection{Key: h[:16], Label: k.Label(), Task: k.Task, Criterion: criterion(k), Mode: s.proto.Mode}})
+		todo = append(todo, job{k, &Selection{Key: h[:16], Label: k.Label().String(), Task: k.Task, Criterion: criterion(k), Mode: s.proto.Mode}})
 	}
 	if len(todo) > 0 {
 		survivors := make([][]float64, len(todo))
@@ -431,7 +432,11 @@ func (s *selector) write() error {
 		if all[i].Task != all[j].Task {
 			return all[i].Task < all[j].Task
 		}
-		return labelLess(all[i].Label, all[j].Label)
+		ri, rj := paperRank(all[i].Label), paperRank(all[j].Label)
+		if ri != rj {
+			return ri < rj
+		}
+		return all[i].Label < all[j].Label
 	})
 	b, err := json.MarshalIndent(all, "", "  ")
 	if err != nil {
@@ -443,12 +448,14 @@ func (s *selector) write() error {
 	return results.WriteFileAtomic(filepath.Join(s.opts.Out, SelectionFile), append(b, '\n'))
 }
 
-// labelLess orders labels as the reports do.
-func labelLess(a, b string) bool {
-	if a == b {
-		return false
+// paperRank orders labels: the paper's rules in its order, then the rest.
+func paperRank(label string) int {
+	for i, k := range config.PaperRules() {
+		if label == config.RuleLabel(k, 0) {
+			return i
+		}
 	}
-	return labelOrder([]string{b, a})[0] == a
+	return len(config.PaperRules())
 }
 
 // ReadSelections reads OUT/selection.json (none: nil, nil).

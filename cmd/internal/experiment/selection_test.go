@@ -40,9 +40,9 @@ func TestSelectionKey(t *testing.T) {
 	base := tinyBase()
 	base.Train.LR = 0.01
 	tf := base
-	tf.Rule = config.ThreeFactor
+	tf.Rule = "three-factor"
 	th := base
-	th.Rule = config.ThreeFactorTheory
+	th.Rule = "three-factor-theory"
 	decay := tf
 	decay.Train.LR, decay.Train.Schedule = 0.03, "step"
 	stop := base

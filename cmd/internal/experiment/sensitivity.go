@@ -10,6 +10,7 @@ import (
 	"github.com/hessrnn/hessrnn/cmd/internal/config"
 	"github.com/hessrnn/hessrnn/cmd/internal/report"
 	"github.com/hessrnn/hessrnn/cmd/internal/results"
+	"github.com/hessrnn/hessrnn/rules"
 )
 
 // Sensitivity over what the paper leaves unknown (issue 13): claims C1
@@ -109,7 +110,7 @@ func Sensitivity(runs []*results.Result) []SensitivityRow {
 		if !seen[c.Name] {
 			continue
 		}
-		ref := by[key{c.Name, config.RuleLabel(config.BPTT, 0)}]
+		ref := by[key{c.Name, config.RuleLabel(rules.BPTT, 0)}]
 		for _, rule := range config.PaperRules()[1:] {
 			l := config.RuleLabel(rule, 0)
 			a := by[key{c.Name, l}]

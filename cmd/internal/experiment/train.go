@@ -145,7 +145,7 @@ func makeTask[T kernels.Float](e *Env, run config.Run) (task.Task[T], error) {
 
 // netConfig returns the network configuration of the run for a task shape.
 func netConfig(run config.Run, sh task.Shape, loss rnn.Loss) rnn.Config {
-	c := rnn.Config{In: sh.In, N: run.Model.N, Out: sh.Out, Leak: run.Model.Leak, Init: run.Model.Init,
+	c := rnn.Config{In: sh.In, N: run.Model.N, Out: sh.Out, Leak: run.Model.Leak, Init: run.Model.Scheme(),
 		Seed: run.Seed, Loss: loss, L2: run.Model.L2}
 	if sh.Beta != nil {
 		c.Beta = append([]float64(nil), sh.Beta...)
@@ -155,7 +155,7 @@ func netConfig(run config.Run, sh task.Shape, loss rnn.Loss) rnn.Config {
 }
 
 func ruleSettings(run config.Run) (rules.Settings, error) {
-	k, err := rules.ParseKind(run.Rule)
+	k, err := config.ParseRule(run.Rule)
 	if err != nil {
 		return rules.Settings{}, err
 	}
@@ -261,7 +261,8 @@ func train[T kernels.Float](ctx context.Context, e *Env, run config.Run, rec pro
 	dir := make([]T, net.NumParams())
 	grad := make([]T, net.NumParams())
 	pred := &predictor[T]{net: net}
-	ck := 0 // checkpoint counter, for Hessian batches and seeds
+	ck := 0             // checkpoint counter, for Hessian batches and seeds
+	var warm *mat.Dense // the previous checkpoint's eigenvector(s), for warm starts
 	var alphas []float64
 	divergeAt := func(it int, reason string) bool {
 		res.Status = results.Status{State: results.Diverged, Step: it, Reason: reason}
@@ -275,7 +276,7 @@ func train[T kernels.Float](ctx context.Context, e *Env, run config.Run, rec pro
 		var cp *results.Checkpoint
 		var vecs *mat.Dense
 		if it%every == 0 || it == iters {
-			c, err := checkpoint(run, tk, tk64, net, pred, it, ck, sched.Rate(min(it, iters-1)), start)
+			c, err := checkpoint(run, tk, tk64, net, pred, it, ck, sched.Rate(min(it, iters-1)), start, warm)
 			if err != nil {
 				if diverged(err) {
 					return divergeAt(it, err.Error())
@@ -283,6 +284,7 @@ func train[T kernels.Float](ctx context.Context, e *Env, run config.Run, rec pro
 				return fail(err)
 			}
 			ck++
+			warm = c.warm
 			if e.Weights != "" {
 				if err := saveWeights(e.Weights, res.ID, it, net); err != nil {
 					return fail(err)
@@ -310,7 +312,7 @@ func train[T kernels.Float](ctx context.Context, e *Env, run config.Run, rec pro
 		if math.IsNaN(loss) || math.IsInf(loss, 0) || loss > run.Train.DivergeLoss {
 			return divergeAt(it, fmt.Sprintf("training loss %g exceeds train.diverge_loss %g", loss, run.Train.DivergeLoss))
 		}
-		if cp != nil && run.Rule != config.BPTT {
+		if cp != nil && run.Kind() != rules.BPTT {
 			if _, err := exact.Direction(net, b, grad); err != nil {
 				if diverged(err) {
 					return divergeAt(it, err.Error())
@@ -344,7 +346,14 @@ func train[T kernels.Float](ctx context.Context, e *Env, run config.Run, rec pro
 	res.Status = results.Status{State: results.Finished}
 	last := res.Trajectory[len(res.Trajectory)-1]
 	res.Final.Loss, res.Final.TrainMetric, res.Final.TestMetric, res.Final.Gap = last.Loss, last.TrainMetric, last.TestMetric, last.Gap
-	res.Final.LambdaMax = last.Lambda.Value
+	lb, err := finalLambda(run, tk64, net, ck-1, last.Lambda, warm)
+	if err != nil {
+		if diverged(err) {
+			return divergeAt(res.Final.Iterations, err.Error())
+		}
+		return fail(err)
+	}
+	res.Final.LambdaBatches, res.Final.LambdaMax = lb, lb.Mean
 	if err := validationLoss(tk, pred, res); err != nil {
 		return fail(err)
 	}
@@ -439,14 +448,20 @@ func validationLoss[T kernels.Float](tk task.Task[T], pred *predictor[T], res *r
 }
 
 // checkpointState is a checkpoint with the top-k eigenvectors kept for the
-// alignment diagnostics of the same iteration.
+// alignment diagnostics of the same iteration, and the eigenvector(s) the
+// next checkpoint's solver starts from.
 type checkpointState struct {
 	results.Checkpoint
 	vectors *mat.Dense
+	warm    *mat.Dense
 }
 
-// checkpoint evaluates the metrics and the leading Hessian eigenvalue.
-func checkpoint[T kernels.Float](run config.Run, tk task.Task[T], tk64 task.Task[float64], net *rnn.Network[T], pred *predictor[T], it, ck int, lr float64, start time.Time) (checkpointState, error) {
+// checkpoint evaluates the metrics and the leading Hessian eigenvalue. When
+// hessian.warm_start > 0 and prev (the previous checkpoint's warm field) is
+// not nil, the solver starts from eig.WarmStart(prev, …) instead of a random
+// vector; the random component is drawn from the checkpoint's seed, so the
+// result stays a function of the run's configuration and seed.
+func checkpoint[T kernels.Float](run config.Run, tk task.Task[T], tk64 task.Task[float64], net *rnn.Network[T], pred *predictor[T], it, ck int, lr float64, start time.Time, prev *mat.Dense) (checkpointState, error) {
 	c := checkpointState{Checkpoint: results.Checkpoint{Iteration: it, LR: results.Num(lr),
 		Alpha: results.NaN(), Cos: results.NaN(), EpsRatio: results.NaN(), AlignEps: results.NaN(), AlignG: results.NaN()}}
 	rep, err := task.Generalization[T](pred, tk)
@@ -462,27 +477,35 @@ func checkpoint[T kernels.Float](run config.Run, tk task.Task[T], tk64 task.Task
 	op := hvp.Operator()
 	seed := derive(run.Seed, streamHessian) + uint64(ck)
 	h := run.Hessian
+	var x0 []float64 // nil: a random start from seed
+	if prev != nil && h.WarmStart > 0 {
+		if x0, err = eig.WarmStart(prev, h.WarmStart, seed); err != nil {
+			return c, err
+		}
+	}
 	switch {
 	case h.AlignK > 0:
 		k := min(h.AlignK, op.Dim())
-		r, err := eig.Lanczos(op, k, eig.LanczosSettings{Which: eig.LargestMagnitude, Tol: h.Tol, Seed: seed, MaxApplies: max(h.MaxIter, 20*(2*k+32))})
+		r, err := eig.Lanczos(op, k, eig.LanczosSettings{Which: eig.LargestMagnitude, Tol: h.Tol, Seed: seed, Start: x0, MaxApplies: max(h.MaxIter, 20*(2*k+32))})
 		if err != nil {
 			return c, err
 		}
 		c.Lambda = results.Lambda{Value: results.Num(r.Values[0]), Iterations: r.Applies, Residual: results.Num(r.Residuals[0]), Converged: r.Status == eig.Converged}
-		c.vectors = r.Vectors
+		c.vectors, c.warm = r.Vectors, r.Vectors
 	case h.Method == "power":
-		r, err := eig.Power(op, eig.PowerSettings{Tol: h.Tol, MaxIter: h.MaxIter, Seed: seed})
+		r, err := eig.Power(op, eig.PowerSettings{Tol: h.Tol, MaxIter: h.MaxIter, Seed: seed, Start: x0})
 		if err != nil {
 			return c, err
 		}
 		c.Lambda = results.Lambda{Value: results.Num(r.Rayleigh), Iterations: r.Applies, Residual: results.Num(r.Residual), Converged: r.Converged()}
+		c.warm = mat.NewDense(len(r.Vector), 1, r.Vector)
 	default:
-		r, err := eig.Leading(op, eig.LanczosSettings{Tol: h.Tol, Seed: seed, MaxApplies: max(h.MaxIter, 64)})
+		r, err := eig.Leading(op, eig.LanczosSettings{Tol: h.Tol, Seed: seed, Start: x0, MaxApplies: max(h.MaxIter, 64)})
 		if err != nil {
 			return c, err
 		}
 		c.Lambda = results.Lambda{Value: results.Num(r.Values[0]), Iterations: r.Applies, Residual: results.Num(r.Residuals[0]), Converged: r.Status == eig.Converged}
+		c.warm = r.Vectors
 	}
 	c.WallSeconds = time.Since(start).Seconds()
 	return c, nil

@@ -27,7 +27,7 @@ func TestTrainEveryRule(t *testing.T) {
 	var e Env
 	for _, rule := range config.Rules() {
 		run := tiny(rule, 1)
-		if rule == config.TBPTT {
+		if rule == "tbptt" {
 			run.Train.TruncK = 3
 		}
 		res := e.Train(context.Background(), run, nil)
@@ -43,10 +43,10 @@ func TestTrainEveryRule(t *testing.T) {
 			}
 		}
 		a := float64(res.Trajectory[0].Alpha)
-		if rule == config.BPTT && !math.IsNaN(a) {
+		if rule == "bptt" && !math.IsNaN(a) {
 			t.Errorf("BPTT has alpha %v", a)
 		}
-		if rule != config.BPTT && math.IsNaN(a) {
+		if rule != "bptt" && math.IsNaN(a) {
 			t.Errorf("%s: no alpha", rule)
 		}
 		if res.Metric != "mse" || math.IsNaN(float64(res.Final.Gap)) {
@@ -61,7 +61,7 @@ func TestTrainEveryRule(t *testing.T) {
 
 func TestTrainDeterministic(t *testing.T) {
 	var e Env
-	run := tiny(config.ThreeFactor, 3)
+	run := tiny("three-factor", 3)
 	a := e.Train(context.Background(), run, nil)
 	prev := runtime.GOMAXPROCS(1)
 	b := e.Train(context.Background(), run, nil)
@@ -78,27 +78,27 @@ func TestTrainDeterministic(t *testing.T) {
 
 func TestTrainDivergesAndFails(t *testing.T) {
 	var e Env
-	run := tiny(config.BPTT, 1)
+	run := tiny("bptt", 1)
 	run.Train.LR = 50
 	res := e.Train(context.Background(), run, nil)
 	if res.Status.State != results.Diverged || res.Status.Reason == "" {
 		t.Errorf("lr 50: %+v", res.Status)
 	}
-	bad := tiny(config.BPTT, 1)
+	bad := tiny("bptt", 1)
 	bad.Train.LR = -1
 	if res := e.Train(context.Background(), bad, nil); res.Status.State != results.Failed || !strings.Contains(res.Status.Reason, "train.lr") {
 		t.Errorf("invalid config: %+v", res.Status)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if res := e.Train(ctx, tiny(config.BPTT, 1), nil); res != nil {
+	if res := e.Train(ctx, tiny("bptt", 1), nil); res != nil {
 		t.Error("cancelled run returned a result")
 	}
 }
 
 func TestTrainExtras(t *testing.T) {
 	var e Env
-	run := tiny(config.ThreeFactor, 2)
+	run := tiny("three-factor", 2)
 	run.Model.N = 12
 	run.Hessian.TopK = 20
 	run.Hessian.Flatness = true
@@ -114,12 +114,12 @@ func TestTrainExtras(t *testing.T) {
 	if math.IsNaN(float64(res.Trajectory[1].AlignEps)) || math.IsNaN(float64(res.Trajectory[1].AlignG)) {
 		t.Errorf("alignment missing: %+v", res.Trajectory[1])
 	}
-	f32 := tiny(config.MDGL, 1)
+	f32 := tiny("mdgl", 1)
 	f32.Model.Precision = "float32"
 	if res := e.Train(context.Background(), f32, nil); res.Status.State != results.Finished {
 		t.Errorf("float32: %+v", res.Status)
 	}
-	dms := tiny(config.BPTT, 1)
+	dms := tiny("bptt", 1)
 	dms.Task = config.DMS
 	dms.DMS.NALIF = 8
 	dms.DMS.Delay, dms.DMS.MaxDelay = 4, 6
@@ -130,7 +130,7 @@ func TestTrainExtras(t *testing.T) {
 
 func TestTrainStopsEarly(t *testing.T) {
 	var e Env
-	run := tiny(config.BPTT, 1)
+	run := tiny("bptt", 1)
 	run.Train.StopAtTest = 1e9 // any test MSE reaches it
 	res := e.Train(context.Background(), run, nil)
 	if res.Status.State != results.Finished || res.Final.Iterations != run.Hessian.Every {

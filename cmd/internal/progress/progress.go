@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"golang.org/x/term"
 )
 
 // Recorder is what a training loop calls after each iteration.
@@ -24,10 +26,11 @@ type discard struct{}
 
 func (discard) Step(int, float64) {}
 
-// IsTerminal reports whether f is a character device (a terminal).
+// IsTerminal reports whether f is a terminal that can redraw bars: a tty
+// by term.IsTerminal (a character device such as /dev/null is not one),
+// with $TERM other than "dumb".
 func IsTerminal(f *os.File) bool {
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0 && os.Getenv("TERM") != "dumb"
+	return term.IsTerminal(int(f.Fd())) && os.Getenv("TERM") != "dumb"
 }
 
 // Tracker follows a set of runs. Its methods are safe for concurrent use.

@@ -1,6 +1,8 @@
 package progress
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -73,6 +75,30 @@ func TestFmtDur(t *testing.T) {
 	} {
 		if got := fmtDur(d); got != want {
 			t.Errorf("fmtDur(%v) = %q, want %q", d, got, want)
+		}
+	}
+}
+
+// TestIsTerminalNotCharDevice checks that character devices and files that
+// are not ttys (the old ModeCharDevice test took /dev/null for one) are
+// not terminals.
+func TestIsTerminalNotCharDevice(t *testing.T) {
+	devNull, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	if err != nil {
+		t.Skipf("no %s: %v", os.DevNull, err)
+	}
+	defer devNull.Close()
+	file, err := os.Create(filepath.Join(t.TempDir(), "log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer file.Close()
+	for _, tc := range []struct {
+		name string
+		f    *os.File
+	}{{os.DevNull, devNull}, {"regular file", file}} {
+		if IsTerminal(tc.f) {
+			t.Errorf("IsTerminal(%s) = true, want false", tc.name)
 		}
 	}
 }

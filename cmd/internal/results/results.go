@@ -174,6 +174,27 @@ type Final struct {
 	Flatness Num `json:"flatness"`
 	// MeanAlpha is the mean α over the checkpoints (NaN for BPTT).
 	MeanAlpha Num `json:"mean_alpha"`
+	// LambdaBatches is λ_max at the final weights over independent Hessian
+	// batches; LambdaMax is its mean. Nil for runs that did not finish.
+	LambdaBatches *LambdaBatches `json:"lambda_batches,omitempty"`
+}
+
+// LambdaBatches is the final λ_max measured on several independent Hessian
+// batches (hessian.final_batches; issue 13), because one batch of a
+// minibatch task is a noisy estimate. The trajectory stays single-batch.
+type LambdaBatches struct {
+	// Values holds λ_max on each batch; Values[0] is the final
+	// checkpoint's.
+	Values []Num `json:"values"`
+	// Mean is the mean of Values and SE its standard error, sd/√n with the
+	// n−1 standard deviation (0 when n = 1).
+	Mean Num `json:"mean"`
+	SE   Num `json:"se"`
+	// NBatches is len(Values).
+	NBatches int `json:"n_batches"`
+	// Note explains an NBatches below hessian.final_batches, e.g. a
+	// full-batch task whose every Hessian batch is the same data.
+	Note string `json:"note,omitempty"`
 }
 
 // Result is everything recorded about one run.
@@ -204,7 +225,7 @@ func New(run config.Run, experiment, simd string) *Result {
 		Schema:     Schema,
 		ID:         run.ID(),
 		Experiment: experiment,
-		Label:      run.Label(),
+		Label:      run.Label().String(),
 		Config:     run,
 		Seed:       run.Seed,
 		Versions:   CurrentVersions(),

@@ -62,7 +62,7 @@ func TestNumJSON(t *testing.T) {
 
 func TestWriteReadRoundTrip(t *testing.T) {
 	dir := t.TempDir()
-	r := sample(1, config.BPTT)
+	r := sample(1, "bptt")
 	p, err := Write(dir, r)
 	if err != nil {
 		t.Fatal(err)
@@ -89,7 +89,7 @@ func TestWriteReadRoundTrip(t *testing.T) {
 
 func TestDone(t *testing.T) {
 	dir := t.TempDir()
-	r := sample(2, config.ThreeFactor)
+	r := sample(2, "three-factor")
 	r.Status = Status{State: Failed, Reason: "no data"}
 	Write(dir, r)
 	if Done(dir, r.ID) {
@@ -107,7 +107,7 @@ func TestDone(t *testing.T) {
 }
 
 func TestSameOutcomeIgnoresWallTime(t *testing.T) {
-	a, b := sample(1, config.BPTT), sample(1, config.BPTT)
+	a, b := sample(1, "bptt"), sample(1, "bptt")
 	b.WallSeconds = 99
 	b.Trajectory[1].WallSeconds = 42
 	b.Versions.Go = "go0"
@@ -123,10 +123,10 @@ func TestSameOutcomeIgnoresWallTime(t *testing.T) {
 func TestLoadDirMergesShards(t *testing.T) {
 	root := t.TempDir()
 	s0, s1 := filepath.Join(root, "shard0"), filepath.Join(root, "shard1")
-	a, b, c := sample(1, config.BPTT), sample(2, config.BPTT), sample(1, config.MDGL)
+	a, b, c := sample(1, "bptt"), sample(2, "bptt"), sample(1, "mdgl")
 	Write(s0, a)
 	Write(s1, b)
-	failed := sample(1, config.MDGL)
+	failed := sample(1, "mdgl")
 	failed.Status = Status{State: Failed, Reason: "x"}
 	Write(s0, failed)
 	Write(s1, c) // same ID as failed, final: must win
@@ -183,8 +183,8 @@ func TestReadRejects(t *testing.T) {
 }
 
 func TestCSV(t *testing.T) {
-	a := sample(1, config.BPTT)
-	empty := sample(3, config.MDGL)
+	a := sample(1, "bptt")
+	empty := sample(3, "mdgl")
 	empty.Trajectory = nil
 	empty.Status = Status{State: Diverged, Step: 5, Reason: "NaN"}
 	var buf bytes.Buffer
@@ -231,7 +231,7 @@ func TestCSV(t *testing.T) {
 			t.Errorf("%s = %q, want %q", key, got, want)
 		}
 	}
-	if recs[3][col["config.rule"]] != config.MDGL {
+	if recs[3][col["config.rule"]] != "mdgl" {
 		t.Errorf("config.rule of the diverged run: %q", recs[3][col["config.rule"]])
 	}
 }
@@ -267,7 +267,7 @@ func TestCSVColumnsFromStructs(t *testing.T) {
 			t.Errorf("field %s: column %s present %v, want %v", f.Name, name, ok, want)
 		}
 	}
-	r := sample(2, config.BPTT)
+	r := sample(2, "bptt")
 	r.Final.Iterations, r.Final.Loss, r.Final.Gamma, r.Final.MeanAlpha = 77, 0.125, 1.5, NaN()
 	var buf bytes.Buffer
 	if err := WriteCSV(&buf, []*Result{r}); err != nil {

@@ -168,10 +168,10 @@ func fakeRun(calls *atomic.Int32) Func {
 		r := results.New(run, "test", "generic")
 		r.Status = results.Status{State: results.Finished}
 		r.Final.Gap = results.Num(float64(run.Seed) * run.Train.LR)
-		if run.Rule == config.MDGL && run.Seed == 2 {
+		if run.Rule == "mdgl" && run.Seed == 2 {
 			r.Status = results.Status{State: results.Diverged, Step: 3, Reason: "loss NaN"}
 		}
-		if run.Rule == config.ThreeFactor && run.Seed == 3 {
+		if run.Rule == "three-factor" && run.Seed == 3 {
 			panic("boom")
 		}
 		return r
