@@ -390,6 +390,9 @@ func runExperiment(ctx context.Context, a *app, name string, args []string, isDe
 			return err
 		}
 		html, csv, figs := experiment.ReportFiles(out, spec.Name)
+		if spec.Name == "default" {
+			fmt.Fprintf(a.stdout, "%s: a reduced-budget demonstration (%s); the paper's protocol at its scale is \"hessrnn run paper --scale paper\"\n", spec.Title, proto.Describe())
+		}
 		fmt.Fprint(a.stdout, an.Summary)
 		fmt.Fprintf(a.stdout, "results: %s/*.json and %s\nfigures: %s\nreport:  %s\n", out, csv, figs, html)
 	}

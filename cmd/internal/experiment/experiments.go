@@ -68,7 +68,7 @@ func single(f func(base config.Run, seeds int) []config.Run) func(config.Run, in
 
 var specs = []Spec{
 	{
-		Name: "default", Title: "Default experiment: leading Hessian eigenvalue along training, pattern generation (reduced budget)",
+		Name: "default", Title: "Default experiment: leading Hessian eigenvalue along training, pattern generation, plateau stopping capped at 3000 iterations",
 		Shows: "BPTT vs Three-factor vs RF Three-factor vs MDGL (5 seeds), each at its own learning rate selected on a reduced budget (1 selection seed, 1000 iterations) with plateau stopping capped at 3000 iterations: does the bio-plausible rules' minimum have a larger λ_max and a larger gap? A small demonstration; `hessrnn run paper` is the reproduction",
 		parts: []string{"lambda", "loss", "alpha", "gap", "theorem"},
 		Seeds: 5,
