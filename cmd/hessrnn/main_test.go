@@ -741,6 +741,11 @@ func TestBadInput(t *testing.T) {
 		{"bench --only", nil, []string{"bench", "--only", "nothing-like-this"}, `--only "nothing-like-this" matches no benchmark`},
 		{"bench argument", nil, []string{"bench", "all"}, `bench: unexpected argument "all"`},
 		{"version argument", nil, []string{"version", "--short"}, "flag provided but not defined: -short"},
+		{"sensitivity task", nil, []string{"run", "sensitivity", "--task", "seqmnist"}, `run sensitivity: --task "seqmnist" has no reconstructions (allowed: patterngen, dms)`},
+		{"select mode", nil, []string{"run", "fig3", "--select", "best"}, `--select "best": allowed values auto, grid, halving, off`},
+		{"lr grid", nil, []string{"run", "fig3", "--lr-grid", "0.01,x"}, `--lr-grid "0.01,x": "x" is not a rate in (0, 100]`},
+		{"select budget", nil, []string{"run", "fig3", "--select-budget", "2"}, "--select-budget 2: allowed range (0, 1]"},
+		{"paper scale", nil, []string{"run", "paper", "--scale", "huge"}, `--scale "huge": allowed values quick, paper`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -957,5 +962,23 @@ func TestShowConfig(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "hessrnn-out")); err == nil {
 		t.Errorf("--show-config created hessrnn-out")
+	}
+}
+
+// TestPaperDryRun checks that "run paper --dry-run" counts the runs of
+// both scales without running anything (the quick scale itself runs in
+// experiment.TestRunPaper at a test size).
+func TestPaperDryRun(t *testing.T) {
+	dir := t.TempDir()
+	for _, scale := range []string{"quick", "paper"} {
+		o := mustRun(t, dir, nil, "run", "paper", "--scale", scale, "--dry-run")
+		for _, want := range []string{"seqmnist", "patterngen", "dms", "selection runs", "scale " + scale} {
+			if !strings.Contains(o.stdout, want) {
+				t.Errorf("--scale %s --dry-run: stdout lacks %q:\n%s", scale, want, o.stdout)
+			}
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "hessrnn-out")); err == nil {
+		t.Error("--dry-run created hessrnn-out")
 	}
 }
