@@ -527,7 +527,11 @@ func selectionReport(sels []Selection) (report.Section, string) {
 				sc = "failure"
 			}
 			t.Rows = append(t.Rows, []string{fmt.Sprintf("%g", r.LR), fmt.Sprint(r.Rung), fmt.Sprint(r.Iterations), fmt.Sprint(r.Finished), fmt.Sprint(r.Diverged), fmt.Sprint(r.Failed), sc})
-			cells = append(cells, fmt.Sprintf("%g:%s", r.LR, sc))
+			cell := fmt.Sprintf("%g:%s", r.LR, sc)
+			if r.Rung > 0 {
+				cell = fmt.Sprintf("rung %d %s", r.Rung, cell)
+			}
+			cells = append(cells, cell)
 		}
 		if s.Note != "" {
 			t.Caption += " — " + s.Note
