@@ -1,6 +1,6 @@
 // Package eig analyses the curvature of a loss landscape through a symmetric
 // linear operator H, typically a Hessian-vector product, without ever forming
-// H. It implements the methods of the spec's section 4 (Liu et al., NeurIPS
+// H. It implements the methods of METHOD.md §4 (Liu et al., NeurIPS
 // 2022):
 //
 //   - Power: power iteration exactly as the paper's code ran it (absolute
@@ -21,6 +21,11 @@
 //   - RelativeFlatness and RelativeFlatnessHutchinson: relative flatness of
 //     a weight matrix (Petzka et al. 2021), exact and unbiased stochastic.
 //   - Alignment: the energy fraction of a vector in a top-k eigenspace.
+//
+// Power, Lanczos, Leading and Subspace answer in one type, Result: the
+// eigenvalues in Values (the leading one is Values[0]), their vectors,
+// residuals, Status and the number of operator applications. Power returns
+// it inside a PowerResult, with its own estimate ‖Hv‖ (Abs) beside it.
 //
 // # Operators
 //

@@ -23,8 +23,8 @@ func flatnessCheck(op Operator, w mat.Matrix) (int, int, error) {
 	return nr, nc, nil
 }
 
-// RelativeFlatness returns the relative flatness (Petzka et al. 2021; spec
-// §4.5) of the N×M weight matrix W, where op is the Hessian with respect to
+// RelativeFlatness returns the relative flatness (Petzka et al. 2021;
+// METHOD.md §4.6) of the N×M weight matrix W, where op is the Hessian with respect to
 // W flattened row-major (parameter index s·M + j for W_sj):
 //
 //	κ = Σ_{s,s'} ⟨w_s, w_s'⟩ Tr(H_{s,s'}),   Tr(H_{s,s'}) = Σ_j H_{(s,j),(s',j)}

@@ -48,7 +48,7 @@ type LanczosSettings struct {
 	// (Tol·‖H‖)²/gap. 0 means 1e-6. Must be in [0, 1).
 	Tol float64
 	// ValueChange, if > 0, is a second, alternative stopping rule in the
-	// style of the paper's power iteration (spec §4.2): stop when no
+	// style of the paper's power iteration (METHOD.md §4.3): stop when no
 	// wanted Ritz value moved by more than ValueChange (absolute) since
 	// the previous Ritz analysis, which happens after every step while the
 	// basis has fewer than 20 vectors and every m/10 steps after. Like the
@@ -77,21 +77,25 @@ type LanczosSettings struct {
 	Recorder Recorder
 }
 
-// Result holds eigenpairs computed by Lanczos or Subspace.
+// Result holds the leading eigenpairs computed by any of the solvers:
+// Lanczos, Leading and Subspace return it, Power returns it with its own
+// estimate beside it (PowerResult).
 type Result struct {
-	// Values holds the k eigenvalue estimates in the order of Which.
+	// Values holds the k eigenvalue estimates in the order of Which
+	// (Power: the signed Rayleigh quotient of the dominant eigenvalue).
 	Values []float64
 	// Vectors is Dim×k; column i is the unit eigenvector of Values[i].
 	Vectors *mat.Dense
 	// Residuals[i] estimates ‖H x_i − Values[i] x_i‖ (Lanczos: the Ritz
-	// residual β|s_m,i|; Subspace: computed exactly from the last block
-	// product).
+	// residual β|s_m,i|; Subspace and Power: computed exactly from the
+	// last product).
 	Residuals []float64
 	// Status is Converged, ApplyLimit (Lanczos) or IterationLimit
-	// (Subspace).
+	// (Subspace, Power).
 	Status Status
-	// Iterations counts Lanczos steps or subspace iterations; Applies
-	// counts operator applications; Restarts counts thick restarts.
+	// Iterations counts Lanczos steps, subspace or power iterations;
+	// Applies counts operator applications; Restarts counts Lanczos thick
+	// restarts (0 for the other solvers).
 	Iterations, Applies, Restarts int
 }
 
@@ -99,6 +103,9 @@ type Result struct {
 func (r Result) Vector(i int) []float64 {
 	return mat.Col(nil, i, r.Vectors)
 }
+
+// Converged reports whether the solver's stopping rule was met.
+func (r Result) Converged() bool { return r.Status == Converged }
 
 func (s *LanczosSettings) defaults(n, k int) (LanczosSettings, error) {
 	c := *s

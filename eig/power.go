@@ -4,6 +4,7 @@ import (
 	"math"
 
 	"gonum.org/v1/gonum/floats"
+	"gonum.org/v1/gonum/mat"
 )
 
 // Criterion selects the stopping rule of Power.
@@ -37,28 +38,18 @@ type PowerSettings struct {
 	Recorder Recorder
 }
 
-// PowerResult is the result of Power. Vector is the last iterate v whose
-// product Hv was computed, so Abs, Rayleigh and Residual refer to the same
-// vector and cost no extra application.
+// PowerResult is the result of Power: the leading eigenpair as a Result
+// (k = 1), with the power iteration's own estimate beside it. Values[0] is
+// the signed Rayleigh quotient ρ = vᵀHv of the last iterate v whose product
+// Hv was computed, Vectors its unit vector v (Dim×1), Residuals[0] =
+// ‖Hv − ρv‖; Abs, ρ and the residual refer to the same vector and cost no
+// extra application. Iterations equals Applies; Restarts is 0. Status is
+// Converged or IterationLimit (a warning, as in the paper's code).
 type PowerResult struct {
+	Result
 	// Abs = ‖Hv‖, the paper's estimate of |λ| for the dominant eigenvalue.
 	Abs float64
-	// Rayleigh = vᵀHv, the signed estimate of the dominant eigenvalue.
-	Rayleigh float64
-	// Vector is the unit eigenvector estimate v.
-	Vector []float64
-	// Residual = ‖Hv − Rayleigh·v‖.
-	Residual float64
-	// Iterations is the number of iterations, Applies the number of
-	// operator applications (equal for Power).
-	Iterations, Applies int
-	// Status is Converged or IterationLimit (a warning, as in the paper's
-	// code).
-	Status Status
 }
-
-// Converged reports whether the stopping rule was met.
-func (r PowerResult) Converged() bool { return r.Status == Converged }
 
 func (s *PowerSettings) defaults(n int) (PowerSettings, error) {
 	c := *s
@@ -90,7 +81,7 @@ func (s *PowerSettings) defaults(n int) (PowerSettings, error) {
 }
 
 // Power estimates the dominant (largest-magnitude) eigenvalue of op by power
-// iteration, as in the paper's code (spec §4.2):
+// iteration, as in the paper's code (METHOD.md §4.3):
 //
 //	v ← randn(n); v ← v/‖v‖; λprev ← 0
 //	for i < MaxIter:
@@ -117,7 +108,7 @@ func Power(op Operator, settings PowerSettings) (PowerResult, error) {
 		return PowerResult{}, err
 	}
 	w := make([]float64, n)
-	res := PowerResult{Status: IterationLimit}
+	res := PowerResult{Result: Result{Values: []float64{0}, Residuals: []float64{0}, Status: IterationLimit}}
 	prevAbs, prevRay := 0.0, 0.0
 	for it := 1; it <= s.MaxIter; it++ {
 		if err := a.apply(w, v); err != nil {
@@ -126,7 +117,7 @@ func Power(op Operator, settings PowerSettings) (PowerResult, error) {
 		abs := floats.Norm(w, 2)
 		ray := floats.Dot(v, w)
 		res.Iterations, res.Applies = it, a.applies
-		res.Abs, res.Rayleigh = abs, ray
+		res.Abs, res.Values[0] = abs, ray
 		var delta float64
 		var done bool
 		if s.Criterion == AbsoluteChange {
@@ -150,8 +141,8 @@ func Power(op Operator, settings PowerSettings) (PowerResult, error) {
 			// Residual of the pair (ρ, v): ‖w − ρv‖.
 			r := make([]float64, n)
 			floats.AddScaledTo(r, w, -ray, v)
-			res.Residual = floats.Norm(r, 2)
-			res.Vector = v
+			res.Residuals[0] = floats.Norm(r, 2)
+			res.Vectors = mat.NewDense(n, 1, v)
 			return res, nil
 		}
 		v, w = w, v

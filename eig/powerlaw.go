@@ -50,7 +50,7 @@ func FitRank(values []float64) (RankFit, error) {
 }
 
 // FitRankRange fits |λ_n| ∝ n^{−γ} over the ranks n = lo..hi (1-based,
-// inclusive) as in the paper (spec §4.4) and get_powerlaw of Stringer et
+// inclusive) as in the paper (METHOD.md §4.5) and get_powerlaw of Stringer et
 // al.: the magnitudes |values| are sorted in descending order, and the
 // weighted least-squares problem with regressors x_n = [−log n, 1], target
 // y_n = log|λ_n| and weights w_n = 1/n is solved by the normal equations

@@ -194,17 +194,17 @@ func TestPowerMatchesEigenSym(t *testing.T) {
 				// Eigenvalue accuracy: the Rayleigh quotient error is at
 				// most residual²/gap; ‖Hv‖ is within the residual.
 				gap := c.gap
-				if d := math.Abs(res.Rayleigh - ref); d > res.Residual*res.Residual/gap+1e-12 {
-					t.Errorf("Rayleigh %v, want %v (residual %g)", res.Rayleigh, ref, res.Residual)
+				if d := math.Abs(res.Values[0] - ref); d > res.Residuals[0]*res.Residuals[0]/gap+1e-12 {
+					t.Errorf("Rayleigh %v, want %v (residual %g)", res.Values[0], ref, res.Residuals[0])
 				}
-				if d := math.Abs(res.Abs - math.Abs(ref)); d > res.Residual+1e-12 {
+				if d := math.Abs(res.Abs - math.Abs(ref)); d > res.Residuals[0]+1e-12 {
 					t.Errorf("Abs %v, want %v", res.Abs, math.Abs(ref))
 				}
-				if math.Signbit(res.Rayleigh) != math.Signbit(ref) {
-					t.Errorf("sign: Rayleigh %v, eigenvalue %v", res.Rayleigh, ref)
+				if math.Signbit(res.Values[0]) != math.Signbit(ref) {
+					t.Errorf("sign: Rayleigh %v, eigenvalue %v", res.Values[0], ref)
 				}
-				if r := trueResidual(a, res.Vector, res.Rayleigh); math.Abs(r-res.Residual) > 1e-12 {
-					t.Errorf("residual %g, true %g", res.Residual, r)
+				if r := trueResidual(a, res.Vector(0), res.Values[0]); math.Abs(r-res.Residuals[0]) > 1e-12 {
+					t.Errorf("residual %g, true %g", res.Residuals[0], r)
 				}
 				if res.Iterations != res.Applies {
 					t.Errorf("iterations %d != applies %d", res.Iterations, res.Applies)
@@ -215,7 +215,7 @@ func TestPowerMatchesEigenSym(t *testing.T) {
 }
 
 func TestPowerPaperLoop(t *testing.T) {
-	// Reproduce the spec §4.2 loop literally and compare the iteration
+	// Reproduce the METHOD.md §4.3 loop literally and compare the iteration
 	// count and final estimate bit for bit.
 	a := testproblems.WithSpectrum(append([]float64{4}, testproblems.Spread(49, 3.5, 0.1)...), 3)
 	op := eig.NewDense(a)
@@ -262,7 +262,7 @@ func TestPowerZeroOperator(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Status != eig.Converged || res.Abs != 0 || res.Rayleigh != 0 || res.Iterations != 1 {
+	if res.Status != eig.Converged || res.Abs != 0 || res.Values[0] != 0 || res.Iterations != 1 {
 		t.Errorf("%+v", res)
 	}
 }
@@ -285,7 +285,7 @@ func TestLanczosFewerAppliesThanPower(t *testing.T) {
 	}
 	ref := p.Values[0]
 	t.Logf("leading eigenvalue %v: power %d applies (|Hv| = %.9f, Rayleigh %.9f), Lanczos %d applies (%.9f)",
-		ref, pw.Applies, pw.Abs, pw.Rayleigh, lz.Applies, lz.Values[0])
+		ref, pw.Applies, pw.Abs, pw.Values[0], lz.Applies, lz.Values[0])
 	if math.Abs(lz.Values[0]-ref) > 1e-6*ref {
 		t.Errorf("Lanczos %v, want %v", lz.Values[0], ref)
 	}
@@ -420,7 +420,7 @@ func TestDeterministicFromSeed(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		out := append([]float64{pw.Abs, pw.Rayleigh, tr.Estimate, fl.Estimate, fl.StdErr}, pw.Vector...)
+		out := append([]float64{pw.Abs, pw.Values[0], tr.Estimate, fl.Estimate, fl.StdErr}, pw.Vector(0)...)
 		for i := range slq.Nodes {
 			out = append(out, slq.Nodes[i]...)
 			out = append(out, slq.Weights[i]...)
@@ -516,5 +516,51 @@ func TestErrors(t *testing.T) {
 	}
 	if _, err := eig.Power(a, eig.PowerSettings{Start: make([]float64, 20)}); !errors.Is(err, eig.ErrValue) {
 		t.Errorf("zero start: %v", err)
+	}
+}
+
+// TestLeadingResult: every solver answers "the leading eigenvalue" in the
+// same Result fields (Values[0], Vectors column 0, Residuals[0], Status,
+// Applies); Power's own estimate ‖Hv‖ sits beside it.
+func TestLeadingResult(t *testing.T) {
+	const n = 80
+	a := testproblems.WithSpectrum(testproblems.Indefinite(n, 10, -3), 5)
+	lead := denseSpectrum(t, a)[n-1] // 10, dominant in magnitude
+	var pw eig.PowerResult
+	for _, tc := range []struct {
+		name  string
+		solve func(op eig.Operator) (eig.Result, error)
+		tol   float64
+	}{
+		{"Power", func(op eig.Operator) (eig.Result, error) {
+			var err error
+			pw, err = eig.Power(op, eig.PowerSettings{Seed: 1, Tol: 1e-12, MaxIter: 5000})
+			return pw.Result, err
+		}, 1e-6},
+		{"Leading", func(op eig.Operator) (eig.Result, error) { return eig.Leading(op, eig.LanczosSettings{Seed: 1}) }, 1e-9},
+		{"Lanczos", func(op eig.Operator) (eig.Result, error) { return eig.Lanczos(op, 1, eig.LanczosSettings{Seed: 1}) }, 1e-9},
+		{"Subspace", func(op eig.Operator) (eig.Result, error) {
+			return eig.Subspace(op, 1, eig.SubspaceSettings{Seed: 1, Tol: 1e-12, MaxIter: 5000})
+		}, 1e-6},
+	} {
+		r, err := tc.solve(eig.NewDense(a))
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if !r.Converged() || len(r.Values) != 1 || len(r.Residuals) != 1 || r.Applies < 1 {
+			t.Fatalf("%s: %+v", tc.name, r)
+		}
+		if rows, cols := r.Vectors.Dims(); rows != n || cols != 1 {
+			t.Fatalf("%s: Vectors %d×%d, want %d×1", tc.name, rows, cols, n)
+		}
+		if d := math.Abs(r.Values[0] - lead); d > tc.tol*lead {
+			t.Errorf("%s: Values[0] = %v, want %v", tc.name, r.Values[0], lead)
+		}
+		if tr := trueResidual(a, r.Vector(0), r.Values[0]); math.Abs(tr-r.Residuals[0]) > 1e-8*lead {
+			t.Errorf("%s: Residuals[0] = %g, true residual %g", tc.name, r.Residuals[0], tr)
+		}
+	}
+	if d := math.Abs(pw.Abs - lead); d > pw.Residuals[0]+1e-12*lead {
+		t.Errorf("Power: Abs = %v, want |λ| = %v", pw.Abs, lead)
 	}
 }

@@ -10,8 +10,8 @@ import (
 	"gonum.org/v1/gonum/mat"
 )
 
-// SubspaceSettings configures Subspace. The zero value is the spec's
-// default (§4.3).
+// SubspaceSettings configures Subspace. The zero value is the
+// default of METHOD.md §4.4.
 type SubspaceSettings struct {
 	// Tol: stop when every |μ_i − μ_i^prev| ≤ Tol·max(1, |μ_1|), where μ
 	// are the Rayleigh quotients sorted in descending order. 0 means 1e-6.
@@ -51,7 +51,7 @@ func (s *SubspaceSettings) defaults(n, k int) (SubspaceSettings, error) {
 
 // Subspace computes the k largest-magnitude eigenpairs of op by simultaneous
 // (subspace) iteration with QR, the paper's generalised power method
-// (spec §4.3):
+// (METHOD.md §4.4):
 //
 //	V ← qr(randn(n×k))
 //	repeat: Z ← HV; μ ← diag(VᵀZ); V ← qr(Z)

@@ -32,9 +32,15 @@ type funcs struct {
 	sger   func(a []float32, lda int, alpha float32, x, y []float32)
 	dger   func(a []float64, lda int, alpha float64, x, y []float64)
 
-	// Matrix-matrix.
-	sgemm func(tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int)
-	dgemm func(tA, tB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int)
+	// Matrix-matrix. At the assembly levels sgemm and dgemm are the blocked
+	// driver of sgemmMicro and dgemmMicro, which hold every function the
+	// driver calls (micro-kernels, half-width kernels, packs); GemmReLU
+	// reads them directly. They are nil at levels without a micro-kernel.
+	// TestRequiresCoveredByLevel walks into them.
+	sgemm      func(tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int)
+	dgemm      func(tA, tB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int)
+	sgemmMicro *gemmMicro[float32]
+	dgemmMicro *gemmMicro[float64]
 
 	// Eligibility traces.
 	strace func(e []float32, lde int, g []float32, ldg int, c, d, p, q, v []float32)
@@ -42,7 +48,9 @@ type funcs struct {
 }
 
 // tables holds the implementation of every level. Entries of a level the
-// build or CPU cannot run keep the generic functions.
+// build or CPU cannot run keep the generic functions. Every function a level
+// calls is reachable from its entry, so that one test can check them all
+// against the level's CPU features; there is no other per-level state.
 var tables [numLevels]funcs
 
 func init() {

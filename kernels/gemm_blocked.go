@@ -50,21 +50,13 @@ type gemmMicro[T Float] struct {
 	packN  gemmPackN[T] // nil: copy in Go
 }
 
-// gemmMicros32 and gemmMicros64 hold the micro-kernel of each level (nil
-// where the level has none). Like tables they are filled once at package
-// initialisation (gemm_bind_amd64.go) and never changed afterwards;
-// GemmReLU reads them to run the fused epilogue.
-var (
-	gemmMicros32 [numLevels]*gemmMicro[float32]
-	gemmMicros64 [numLevels]*gemmMicro[float64]
-)
-
-// activeMicro returns the active level's micro-kernel, or nil.
+// activeMicro returns the active level's micro-kernel (tables[l].sgemmMicro
+// or dgemmMicro, filled in gemm_bind_amd64.go), or nil.
 func activeMicro[T Float]() *gemmMicro[T] {
 	if is32[T]() {
-		return any(gemmMicros32[state.active]).(*gemmMicro[T])
+		return any(state.table.sgemmMicro).(*gemmMicro[T])
 	}
-	return any(gemmMicros64[state.active]).(*gemmMicro[T])
+	return any(state.table.dgemmMicro).(*gemmMicro[T])
 }
 
 // Blocking parameters.

@@ -2,6 +2,7 @@ package kernels
 
 import (
 	"bufio"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -107,11 +108,80 @@ func missingFeatures(req []string, l Level) (missing, unknown []string) {
 	return missing, unknown
 }
 
+// walkFuncs calls visit for every function value reachable from v: func
+// fields, elements of arrays and slices, and what pointers point to, with the
+// field path (e.g. "sgemmMicro.kern").
+func walkFuncs(v reflect.Value, path string, visit func(path string, fv reflect.Value)) {
+	switch v.Kind() {
+	case reflect.Func:
+		visit(path, v)
+	case reflect.Pointer:
+		if !v.IsNil() {
+			walkFuncs(v.Elem(), path, visit)
+		}
+	case reflect.Array, reflect.Slice:
+		for i := range v.Len() {
+			walkFuncs(v.Index(i), fmt.Sprintf("%s[%d]", path, i), visit)
+		}
+	case reflect.Struct:
+		for i := range v.NumField() {
+			p := v.Type().Field(i).Name
+			if path != "" {
+				p = path + "." + p
+			}
+			walkFuncs(v.Field(i), p, visit)
+		}
+	}
+}
+
+// funcSymbol returns the name of the function fv holds, without the package
+// path and ABI suffix: an assembly TEXT symbol such as "sgemmKernelAVX2",
+// or a Go function such as "dotGeneric[...]".
+func funcSymbol(fv reflect.Value) string {
+	const pkg = "github.com/hessrnn/hessrnn/kernels."
+	name := runtime.FuncForPC(fv.Pointer()).Name()
+	return strings.TrimSuffix(strings.TrimPrefix(name, pkg), ".abi0")
+}
+
+// checkTables checks every function reachable from each level's table
+// entry, the gemm micro-kernels, half-width kernels and packs included: a
+// function whose name carries a level suffix must not be bound below that
+// level, and an assembly function must need only features of the level it
+// is bound at. Top-level func fields must be set. It returns the problems
+// found and, per TEXT symbol, how many bindings reach it.
+func checkTables(tabs []funcs, byName map[string]asmFunc) (problems []string, reached map[string]int) {
+	reached = map[string]int{}
+	for l := range tabs {
+		lv := Level(l)
+		walkFuncs(reflect.ValueOf(tabs[l]), "", func(path string, fv reflect.Value) {
+			if fv.IsNil() {
+				if !strings.Contains(path, ".") {
+					problems = append(problems, fmt.Sprintf("tables[%s].%s is not set", lv, path))
+				}
+				return
+			}
+			name := funcSymbol(fv)
+			if sl, ok := symbolLevel(name); ok && sl > lv {
+				problems = append(problems, fmt.Sprintf("tables[%s].%s = %s, a %s function", lv, path, name, sl))
+			}
+			f, ok := byName[name]
+			if !ok {
+				return
+			}
+			reached[name]++
+			if missing, _ := missingFeatures(f.requires, lv); len(missing) > 0 {
+				problems = append(problems, fmt.Sprintf("tables[%s].%s = %s, which requires %v", lv, path, name, missing))
+			}
+		})
+	}
+	return problems, reached
+}
+
 // TestRequiresCoveredByLevel checks every TEXT of every generated .s file:
-// the level its suffix names must cover its "// Requires:" features, and
-// each function bound directly into tables[l] must need only features of
-// level l. Go functions bound in the table whose names carry a level suffix
-// must not be bound below that level.
+// the level its suffix names must cover its "// Requires:" features; every
+// function reachable from tables[l] (checkTables) must need only features
+// of level l; and every TEXT must be reachable from the tables, so that no
+// assembly is bound where this check cannot see it.
 func TestRequiresCoveredByLevel(t *testing.T) {
 	funcs := parseAsmFiles(t)
 	byName := map[string]asmFunc{}
@@ -134,35 +204,67 @@ func TestRequiresCoveredByLevel(t *testing.T) {
 	if !asmAvailable {
 		return
 	}
-	const pkg = "github.com/hessrnn/hessrnn/kernels."
-	bound := 0
-	for l := range tables {
-		v := reflect.ValueOf(tables[l])
-		for i := range v.NumField() {
-			fv := v.Field(i)
-			field := v.Type().Field(i).Name
-			if fv.Kind() != reflect.Func || fv.IsNil() {
-				t.Errorf("tables[%s].%s is not set", Level(l), field)
-				continue
-			}
-			name := runtime.FuncForPC(fv.Pointer()).Name()
-			name = strings.TrimSuffix(strings.TrimPrefix(name, pkg), ".abi0")
-			if sl, ok := symbolLevel(name); ok && sl > Level(l) {
-				t.Errorf("tables[%s].%s = %s, a %s function", Level(l), field, name, sl)
-			}
-			f, ok := byName[name]
-			if !ok {
-				continue
-			}
-			bound++
-			missing, _ := missingFeatures(f.requires, Level(l))
-			if len(missing) > 0 {
-				t.Errorf("tables[%s].%s = %s, which requires %v", Level(l), field, name, missing)
-			}
+	problems, reached := checkTables(tables[:], byName)
+	for _, p := range problems {
+		t.Error(p)
+	}
+	for _, f := range funcs {
+		if reached[f.name] == 0 {
+			t.Errorf("%s: TEXT %s is reachable from no dispatch table entry: unused, or bound outside tables where TestRequiresCoveredByLevel cannot check it", f.file, f.name)
 		}
 	}
-	if bound == 0 {
-		t.Error("no assembly function found in the dispatch tables; the check is not looking at them")
+}
+
+// TestCheckTablesMutations binds AVX-512 functions at the AVX2 level in a
+// copy of the tables, one function pointer at a time, the way a slip in a
+// F_bind_amd64.go file would: a top-level kernel, the gemm micro-kernel,
+// its half-width twin, and a whole micro-kernel. checkTables must report
+// each, naming the field, so that TestRequiresCoveredByLevel fails on this
+// AVX-512 machine without running on an AVX2-only CPU.
+func TestCheckTablesMutations(t *testing.T) {
+	if !asmAvailable {
+		t.Skip("no assembly in this build")
+	}
+	byName := map[string]asmFunc{}
+	for _, f := range parseAsmFiles(t) {
+		byName[f.name] = f
+	}
+	if problems, _ := checkTables(tables[:], byName); len(problems) > 0 {
+		t.Fatalf("the real tables have problems: %v", problems)
+	}
+	for _, tc := range []struct {
+		name   string
+		mutate func(a2, a512 *funcs)
+		field  string
+	}{
+		{"ddot", func(a2, a512 *funcs) { a2.ddot = a512.ddot }, "ddot"},
+		{"gemm micro-kernel", func(a2, a512 *funcs) {
+			mk := *a2.sgemmMicro
+			mk.kern = a512.sgemmMicro.kern
+			a2.sgemmMicro = &mk
+		}, "sgemmMicro.kern"},
+		{"gemm half-width kernel", func(a2, a512 *funcs) {
+			mk := *a2.dgemmMicro
+			mk.half = a512.dgemmMicro.half
+			a2.dgemmMicro = &mk
+		}, "dgemmMicro.half"},
+		{"whole gemm micro-kernel", func(a2, a512 *funcs) {
+			a2.sgemmMicro = a512.sgemmMicro
+			a2.sgemm = a2.sgemmMicro.gemm
+		}, "sgemmMicro.kern"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tabs := tables
+			tc.mutate(&tabs[AVX2], &tabs[AVX512])
+			problems, _ := checkTables(tabs[:], byName)
+			found := false
+			for _, p := range problems {
+				found = found || strings.HasPrefix(p, "tables[avx2]."+tc.field+" = ")
+			}
+			if !found {
+				t.Errorf("no problem reported for tables[avx2].%s; got %v", tc.field, problems)
+			}
+		})
 	}
 }
 

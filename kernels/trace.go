@@ -11,7 +11,7 @@ package kernels
 // This one form covers the RFLO trace (c = leak, d = (1-leak)·ψ, p = learning
 // signal, q = 0), the e-prop traces of plain units, the threshold-adaptation
 // component of ALIF units at leak 0, and the gradient accumulation of
-// paper §2.3-2.6. d, p and q must have length n. E and G must not overlap
+// METHOD.md §2.3–2.6. d, p and q must have length n. E and G must not overlap
 // each other or the vectors. Levels: generic, avx2, avx512.
 func Trace[T Float](e []T, lde int, g []T, ldg int, c, d, p, q, v []T) {
 	n, m := len(c), len(v)

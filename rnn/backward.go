@@ -7,7 +7,7 @@ import (
 )
 
 // Backward computes the exact gradient of the loss of the last Forward on
-// ws by backpropagation through time (paper §2.1) and writes it to grad
+// ws by backpropagation through time (METHOD.md §2.1) and writes it to grad
 // (length NumParams, layout Layout; overwritten). With G = ∂L/∂r,
 // δ = ∂L/∂h and γ = ∂L/∂a, backwards from δ^{T+1} = γ^{T+1} = 0:
 //

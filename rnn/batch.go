@@ -58,10 +58,10 @@ type LossKind int
 
 const (
 	// MSE is the mean squared error ½·mean over batch and loss steps of
-	// Σ_o (y_o − y*_o)² (paper §1.4).
+	// Σ_o (y_o − y*_o)² (METHOD.md §1.4).
 	MSE LossKind = iota
 	// CrossEntropy is the softmax cross-entropy, mean over the batch and
-	// summed over loss steps (paper §1.4).
+	// summed over loss steps (METHOD.md §1.4).
 	CrossEntropy
 )
 

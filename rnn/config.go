@@ -7,18 +7,18 @@ import (
 	"strings"
 )
 
-// Init is an initialisation scheme (paper §1.5). Its zero value is
+// Init is an initialisation scheme (METHOD.md §1.5). Its zero value is
 // InitCode, the default.
 type Init int
 
 // The initialisation schemes. The String forms are the names accepted by
 // ParseInit.
 const (
-	// InitCode is the authors' released code (paper §1.5): W_in ~ N(0, 2/In),
+	// InitCode is the authors' released code (METHOD.md §1.5): W_in ~ N(0, 2/In),
 	// W_rec ~ N(0, 2/N) with a zero diagonal, W_out Glorot-uniform
 	// U(−√(6/(N+Out)), +√(6/(N+Out))), b_out = 0. It is the default.
 	InitCode Init = iota
-	// InitMurray is Murray's RFLO code (paper §1.5): W_rec ~ N(0, 1.5²/N),
+	// InitMurray is Murray's RFLO code (METHOD.md §1.5): W_rec ~ N(0, 1.5²/N),
 	// W_in = 0.1·(U[0,1) − 1), W_out = 0.1·U(−1,1)/√N, b_out = 0.
 	InitMurray
 	numInits
@@ -49,7 +49,7 @@ func ParseInit(s string) (Init, error) {
 }
 
 // DefaultTauA is the adaptation time constant, in steps, used when
-// Config.TauA is 0 (paper §1.2, DMS default).
+// Config.TauA is 0 (METHOD.md §1.2, DMS default).
 const DefaultTauA = 30
 
 // Config describes a network. Its zero value, apart from the sizes In, N and
@@ -154,7 +154,7 @@ func (c *Config) HasALIF() bool {
 }
 
 // MixedBeta returns a Beta slice for n units whose first nALIF units have
-// β = beta and the rest β = 0 (the DMS layout, paper §1.2).
+// β = beta and the rest β = 0 (the DMS layout, METHOD.md §1.2).
 func MixedBeta(n, nALIF int, beta float64) []float64 {
 	b := make([]float64, n)
 	for i := 0; i < nALIF && i < n; i++ {

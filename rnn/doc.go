@@ -3,7 +3,7 @@
 // (ALIF) units, a linear readout, MSE and cross-entropy losses, exact
 // gradients by backpropagation through time, and exact and finite-difference
 // Hessian-vector products. Equations and defaults follow
-// ../shared/spec/paper.md §1, §2.1 and §4.
+// METHOD.md §1, §2.1 and §4 (at the repository root).
 //
 // # Model and parameters
 //
@@ -41,7 +41,9 @@
 // result is bitwise equal to Apply on that vector alone. Operator adapts an
 // HVP of either precision to the float64 Operator and BlockOperator shapes of
 // package eig. FiniteDiffHVP is the float64 finite-difference reference (its
-// step is FDStep·(1+‖w‖)/‖v‖; it refuses float32).
+// step is FDStep·(1+‖w‖)/‖v‖, shrunk when the two points of the difference
+// lie on different sides of a ReLU kink, ErrFDKink when that persists down
+// to FDMinStep; it refuses float32).
 //
 // A forward pass stores O(T·B·N) elements and an HVP adds O(T·B·N) per
 // direction of a sub-block, both linear in T: about 0.5 GB in float32 for

@@ -68,6 +68,22 @@ func divergedAt(step int, quantity string, v float64) *ErrDiverged {
 // (TestFloat32FDInaccurate).
 var ErrFloat32FD = errors.New("rnn: finite-difference Hessian-vector product needs float64 (in float32 its relative error is about 1 at the ε^(1/3) step and above 1e-4 at any step)")
 
+// ErrFDKink is returned by FiniteDiffHVP when the ReLU state (a ReLU unit
+// or an ALIF threshold) of some unit-steps differs between w+εv and w−εv
+// even at the smallest step FDMinStep·(1+‖w_S‖)/‖v‖: the central
+// difference straddles a kink of the loss and measures the jump of the
+// gradient, not the curvature. Use the exact HVP instead.
+type ErrFDKink struct {
+	// Flips is the number of unit-steps whose state differs, of UnitSteps
+	// = T·B·N compared, at the step Step (absolute, in units of v).
+	Flips, UnitSteps int
+	Step             float64
+}
+
+func (e ErrFDKink) Error() string {
+	return fmt.Sprintf("rnn: finite-difference HVP straddles a ReLU kink: %d of %d unit-steps change state between w−εv and w+εv even at the smallest step ε = %.3g", e.Flips, e.UnitSteps, e.Step)
+}
+
 // ErrNoForward is returned when a backward pass or an accessor is used on a
 // workspace that has no forward pass for the current network and batch.
 var ErrNoForward = errors.New("rnn: workspace holds no forward pass (call Forward first)")

@@ -118,7 +118,7 @@ func (net *Network[T]) forwardWindow(ws *Workspace[T]) (float64, error) {
 }
 
 // checkDiag returns an error when an entry of the W_rec diagonal is not
-// zero: self-connections are masked (paper §1.1), and a non-zero diagonal
+// zero: self-connections are masked (METHOD.md §1.1), and a non-zero diagonal
 // would silently add autapses to the forward pass.
 func (net *Network[T]) checkDiag() error {
 	N := net.Cfg.N

@@ -1089,10 +1089,32 @@ func (o *HessianOperator[T]) apply(dst, src []float64, k int) {
 	}
 }
 
-// FDStep is the relative step of FiniteDiffHVP, ε_mach^{1/3} = 2^(−52/3) ≈
-// 6.06e-6 for float64: it balances the O(ε²) truncation error of the central
-// difference against its O(ε_mach/ε) rounding error.
+// FDStep is the relative step FiniteDiffHVP tries first, ε_mach^{1/3} =
+// 2^(−52/3) ≈ 6.06e-6 for float64: it balances the O(ε²) truncation error
+// of the central difference against its O(ε_mach/ε) rounding error.
 const FDStep = 6.055454452393339e-06
+
+// FDMinStep is the smallest relative step FiniteDiffHVP tries,
+// ε_mach^{1/2} = 2^(−26) ≈ 1.49e-8 for float64. Below it the O(ε_mach/ε)
+// rounding error of the difference exceeds the error of a one-sided
+// difference at its best step, so a smaller step buys nothing.
+const FDMinStep = 1.4901161193847656e-08
+
+// fdShrink divides the step of FiniteDiffHVP at each retry.
+const fdShrink = 10
+
+// FDResult describes the step of a FiniteDiffHVP.
+type FDResult struct {
+	// Step is the absolute step ε of the difference returned, in units of
+	// the direction v as passed (0 for a zero v).
+	Step float64
+	// Shrinks counts the retries: the step is FDStep·(1+‖w_S‖)/‖v‖
+	// divided by 10 per retry, never below FDMinStep·(1+‖w_S‖)/‖v‖.
+	Shrinks int
+	// FirstFlips is the number of unit-steps whose ReLU state changed
+	// between w−εv and w+εv at the first step (0 when no retry was needed).
+	FirstFlips int
+}
 
 // FiniteDiffHVP writes the central finite difference of the exact gradient
 //
@@ -1102,16 +1124,26 @@ const FDStep = 6.055454452393339e-06
 // SetWRec) and v is packed as for HVP (the W_rec diagonal is masked). It
 // is a reference for the exact HVP, in float64 only: in float32 it returns
 // ErrFloat32FD. A zero v gives a zero result. net is not modified.
-func FiniteDiffHVP[T kernels.Float](net *Network[T], b *Batch[T], s ParamSet, dst, v []T) error {
+//
+// The loss is smooth only between the kinks of the ReLU units (and of the
+// ALIF thresholds, the same ReLU applied to h − A): a difference whose two
+// points lie on different sides of a kink measures the jump of the
+// gradient, not the curvature. FiniteDiffHVP therefore compares the ReLU
+// state ψ of every unit at every step and batch item (T·B·N unit-steps)
+// at w+εv and at w−εv. When any differs it divides ε by 10 and retries,
+// down to FDMinStep·(1 + ‖w_S‖)/‖v‖; when states still differ there, it
+// returns an ErrFDKink with their number and dst is not written. The
+// FDResult reports the step used. Two gradients are computed per try.
+func FiniteDiffHVP[T kernels.Float](net *Network[T], b *Batch[T], s ParamSet, dst, v []T) (FDResult, error) {
 	var z T
 	if any(z) == any(float32(0)) {
-		return ErrFloat32FD
+		return FDResult{}, ErrFloat32FD
 	}
 	s = s.orDefault()
 	L := net.Layout
 	dim := L.Dim(s)
 	if len(v) != dim || len(dst) != dim {
-		return fmt.Errorf("rnn: FiniteDiffHVP: len(v)=%d, len(dst)=%d, want %d", len(v), len(dst), dim)
+		return FDResult{}, fmt.Errorf("rnn: FiniteDiffHVP: len(v)=%d, len(dst)=%d, want %d", len(v), len(dst), dim)
 	}
 	full := make([]T, L.Total)
 	Scatter(L, s, full, v)
@@ -1119,25 +1151,48 @@ func FiniteDiffHVP[T kernels.Float](net *Network[T], b *Batch[T], s ParamSet, ds
 	vn := math.Sqrt(float64(kernels.Dot(full, full)))
 	if vn == 0 {
 		clear(dst)
-		return nil
+		return FDResult{}, nil
 	}
 	ws := make([]T, dim)
 	Gather(L, s, ws, net.Params)
 	wn := math.Sqrt(float64(kernels.Dot(ws, ws)))
-	eps := FDStep * (1 + wn) / vn
+	scale := (1 + wn) / vn
 	p := net.Clone()
-	var work Workspace[T]
+	var wp, wm Workspace[T]
 	gp := make([]T, L.Total)
 	gm := make([]T, L.Total)
-	kernels.AxpyTo(p.Params, T(eps), full, net.Params)
-	if _, err := p.Gradient(&work, b, gp); err != nil {
-		return err
+	var res FDResult
+	for rel := FDStep; ; rel = max(rel/fdShrink, FDMinStep) {
+		eps := rel * scale
+		kernels.AxpyTo(p.Params, T(eps), full, net.Params)
+		if _, err := p.Gradient(&wp, b, gp); err != nil {
+			return res, err
+		}
+		kernels.AxpyTo(p.Params, T(-eps), full, net.Params)
+		if _, err := p.Gradient(&wm, b, gm); err != nil {
+			return res, err
+		}
+		// ψ of steps 1..T; slot 0 is the zero initial state.
+		flips := 0
+		n := b.Size * net.Cfg.N
+		for i, x := range wp.psi[n : (b.Steps+1)*n] {
+			if x != wm.psi[n+i] {
+				flips++
+			}
+		}
+		if res.Shrinks == 0 {
+			res.FirstFlips = flips
+		}
+		res.Step = eps
+		if flips == 0 {
+			break
+		}
+		if rel == FDMinStep {
+			return res, ErrFDKink{Flips: flips, UnitSteps: b.Steps * n, Step: eps}
+		}
+		res.Shrinks++
 	}
-	kernels.AxpyTo(p.Params, T(-eps), full, net.Params)
-	if _, err := p.Gradient(&work, b, gm); err != nil {
-		return err
-	}
-	kernels.ScaledDiff(gp, T(1/(2*eps)), gp, gm)
+	kernels.ScaledDiff(gp, T(1/(2*res.Step)), gp, gm)
 	Gather(L, s, dst, gp)
-	return nil
+	return res, nil
 }

@@ -45,7 +45,7 @@ func TestHVPFiniteDifference(t *testing.T) {
 				got := make([]float64, h.Dim())
 				h.Apply(got, v)
 				want := make([]float64, h.Dim())
-				if err := FiniteDiffHVP(net, b, ps.set, want, v); err != nil {
+				if _, err := FiniteDiffHVP(net, b, ps.set, want, v); err != nil {
 					t.Fatal(err)
 				}
 				if e := relErr(got, want); !(e < 1e-5) {
@@ -105,7 +105,7 @@ func TestHVPDense(t *testing.T) {
 				if !slices.Equal(col, H[i*d:(i+1)*d]) {
 					t.Fatalf("column %d: block (k=%d, sub-blocks of %d) differs from single Apply by %g", i, d, h.MaxBlock(), relErr(col, H[i*d:(i+1)*d]))
 				}
-				if err := FiniteDiffHVP(net, b, SetAll, fd, E[i*d:(i+1)*d]); err != nil {
+				if _, err := FiniteDiffHVP(net, b, SetAll, fd, E[i*d:(i+1)*d]); err != nil {
 					t.Fatal(err)
 				}
 				for j := 0; j < d; j++ {
@@ -165,7 +165,7 @@ func TestFiniteDiffHVPFloat32(t *testing.T) {
 	net := mustNew[float32](t, cfg)
 	b := randBatch[float32](cfg, 2, 3, 1)
 	d := net.Layout.Dim(0)
-	if err := FiniteDiffHVP(net, b, 0, make([]float32, d), make([]float32, d)); err != ErrFloat32FD {
+	if _, err := FiniteDiffHVP(net, b, 0, make([]float32, d), make([]float32, d)); err != ErrFloat32FD {
 		t.Fatalf("float32 FD HVP: err %v, want ErrFloat32FD", err)
 	}
 }
@@ -207,7 +207,7 @@ func TestOnlineBatch(t *testing.T) {
 				if !slices.Equal(one, blk[i*d:(i+1)*d]) {
 					t.Fatalf("vector %d: block differs from single apply", i)
 				}
-				if err := FiniteDiffHVP(net, b, SetAll, want, v[i*d:(i+1)*d]); err != nil {
+				if _, err := FiniteDiffHVP(net, b, SetAll, want, v[i*d:(i+1)*d]); err != nil {
 					t.Fatal(err)
 				}
 				if e := relErr(one, want); !(e < 1e-5) {
@@ -239,7 +239,7 @@ func TestFiniteDiffHVPStepRule(t *testing.T) {
 			sv[i] = scale * v[i]
 		}
 		fd := make([]float64, d)
-		if err := FiniteDiffHVP(net, b, SetAll, fd, sv); err != nil {
+		if _, err := FiniteDiffHVP(net, b, SetAll, fd, sv); err != nil {
 			t.Fatal(err)
 		}
 		for i := range fd {
@@ -251,10 +251,10 @@ func TestFiniteDiffHVPStepRule(t *testing.T) {
 	}
 	zero := make([]float64, d)
 	out := randVec(d, 3)
-	if err := FiniteDiffHVP(net, b, SetAll, out, zero); err != nil || !slices.Equal(out, zero) {
+	if _, err := FiniteDiffHVP(net, b, SetAll, out, zero); err != nil || !slices.Equal(out, zero) {
 		t.Errorf("H·0 = %v (err %v), want 0", out[:3], err)
 	}
-	if err := FiniteDiffHVP(net, b, SetAll, out[:d-1], v); err == nil {
+	if _, err := FiniteDiffHVP(net, b, SetAll, out[:d-1], v); err == nil {
 		t.Errorf("wrong length accepted")
 	}
 }

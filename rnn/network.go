@@ -141,7 +141,7 @@ func Scatter[T kernels.Float](l Layout, s ParamSet, full, src []T) {
 	}
 }
 
-// Network is a rate RNN with plain and ALIF units (paper §1), generic over
+// Network is a rate RNN with plain and ALIF units (METHOD.md §1), generic over
 // the element type. Its parameters live in one flat vector Params, laid out
 // as described by Layout; WInM, WRecM, WOutM and BOutV are views into it.
 //

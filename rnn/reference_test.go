@@ -6,7 +6,7 @@ import (
 )
 
 // refForward is the obviously-correct scalar reference of the model of
-// paper §1, written from the equations with plain loops: it returns the
+// METHOD.md §1, written from the equations with plain loops: it returns the
 // loss and r^t, a^t per step (index t = 0..T, b, i).
 func refForward(net *Network[float64], b *Batch[float64]) (float64, [][]float64, [][]float64) {
 	c := net.Cfg
@@ -165,7 +165,7 @@ func TestHVPOneStep(t *testing.T) {
 	v := randVec(h.Dim(), 1)
 	got, want := make([]float64, h.Dim()), make([]float64, h.Dim())
 	h.Apply(got, v)
-	if err := FiniteDiffHVP(net, b, SetAll, want, v); err != nil {
+	if _, err := FiniteDiffHVP(net, b, SetAll, want, v); err != nil {
 		t.Fatal(err)
 	}
 	if e := relErr(got, want); !(e < 1e-6) {

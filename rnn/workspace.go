@@ -353,7 +353,7 @@ func (tr Trajectory[T]) A(t int) []T {
 	return tr.state(tr.ws.a, t)
 }
 
-// Delta returns the BPTT delta δ^t = ∂L/∂h^t (paper §2.1) for t = 1..T,
+// Delta returns the BPTT delta δ^t = ∂L/∂h^t (METHOD.md §2.1) for t = 1..T,
 // after Backward; before it, ErrNoForward-like zero state is not reported
 // and the contents are undefined. HasDelta says whether it is valid.
 func (tr Trajectory[T]) Delta(t int) []T { return tr.state(tr.ws.delta, t) }
@@ -369,7 +369,7 @@ func (tr Trajectory[T]) Y(t int) []T { return tr.readout(tr.ws.y, t) }
 
 // DY returns ∂L/∂y^t, the immediate readout error with the loss
 // normalisation folded in: (y − y*)/(B·|𝒯|) for MSE and (softmax(y) − π*)/B
-// for cross-entropy at loss steps, zero elsewhere (paper §2, L2 excluded).
+// for cross-entropy at loss steps, zero elsewhere (METHOD.md §2, L2 excluded).
 func (tr Trajectory[T]) DY(t int) []T { return tr.readout(tr.ws.dy, t) }
 
 // LossStep reports whether the loss is applied at step t (1..T).

@@ -120,7 +120,7 @@ func TestMDGLCellTypesK(t *testing.T) {
 }
 
 // TestMDGLLastStep: at leak 0 with the loss at T only, MDGL is the e-prop
-// outer product at T plus the one term at T−1 of paper §2.7:
+// outer product at T plus the one term at T−1 of METHOD.md §2.8:
 // e^{T-1}_ij Σ_l W_li ψ_l^T L_l^T.
 func TestMDGLLastStep(t *testing.T) {
 	c := testCase{cfg: rnn.Config{In: 4, N: 7, Out: 3, Seed: 2, Loss: rnn.Loss{Kind: rnn.CrossEntropy}}, B: 5, T: 6}

@@ -19,5 +19,5 @@
 // learning-rate schedules (constant, step decay), gradient-norm clipping
 // and the alignment diagnostics of paper Eq. 6 (relative step length α,
 // angle, orthogonal error, and the condition number of the best metric).
-// The equations are those of ../shared/spec/paper.md sections 2 and 3.
+// The equations are those of METHOD.md §2 and §3 (at the repository root).
 package rules

@@ -10,7 +10,7 @@ import (
 )
 
 // FeedbackDist is the distribution of RFLO's fixed random feedback matrix B
-// (paper §2.5, an UNKNOWN of the paper).
+// (METHOD.md §2.5; the paper does not give it).
 type FeedbackDist int
 
 const (
@@ -67,7 +67,7 @@ const feedbackStream = 0xd1b54a32d192ed03
 // FeedbackMatrix draws RFLO's feedback matrix for n units and out readouts
 // from seed. It is returned as an out×n row-major matrix, the layout of
 // W_out, so the learning signal is L = ∂L/∂y · Bᵀ-as-stored; entry [o*n+i]
-// is B_io of paper §2.5. FeedbackWOut draws as for the "code"
+// is B_io of METHOD.md §2.5. FeedbackWOut draws as for the "code"
 // initialisation; resolve it against the network first (Resolve).
 func FeedbackMatrix[T kernels.Float](d FeedbackDist, seed uint64, n, out int) []T {
 	rng := rand.New(rand.NewPCG(seed, feedbackStream))

@@ -9,7 +9,7 @@ import (
 // scaled by α. With a constant α it is α·g; otherwise, at every call, the
 // Three-factor direction ĝ is computed on the same batch, weights and
 // forward pass, and α_k = ⟨ĝ_W, g_W⟩/‖g_W‖² over the recurrent weights
-// W_rec (spec §7, UNKNOWN 19) scales all parameters' updates.
+// W_rec (METHOD.md §2.9) scales all parameters' updates.
 type matched[T kernels.Float] struct {
 	alpha float64
 	last  float64

@@ -61,7 +61,7 @@ func (o *onlineState[T]) ensure(r *trunc[T], B, N, In int) {
 }
 
 // directionOnline computes the W_rec and W_in parts with per-synapse
-// eligibility traces advanced forward in time (paper §2.3–2.6): for plain
+// eligibility traces advanced forward in time (METHOD.md §2.3–2.6): for plain
 // units of e-prop and MDGL
 //
 //	ε_ij^t = α_m ε_ij^{t-1} + (1−α_m) v_j^t,   ĝ_ij += S_i^t ψ_i^t ε_ij^t

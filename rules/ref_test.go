@@ -8,7 +8,7 @@ import (
 	"github.com/hessrnn/hessrnn/rnn"
 )
 
-// This file holds the test references, written from the spec's equations
+// This file holds the test references, written from the equations of METHOD.md
 // with plain loops in float64 and sharing no code with the rules: a forward
 // pass, and RTRL (paper Eq. 15–17) with named terms removed.
 
@@ -21,7 +21,7 @@ type refTraj struct {
 	loss             float64
 }
 
-// refForward runs the network of paper §1 on the batch and returns the
+// refForward runs the network of METHOD.md §1 on the batch and returns the
 // states and the readout errors ∂L/∂y^t with the normalisation of §1.4.
 func refForward(net *rnn.Network[float64], b *rnn.Batch[float64]) *refTraj {
 	c := net.Cfg

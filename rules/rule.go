@@ -12,7 +12,7 @@ import (
 // Kind names a learning rule.
 type Kind int
 
-// The learning rules (paper §2). The String forms are the names accepted by
+// The learning rules (METHOD.md §2). The String forms are the names accepted by
 // ParseKind.
 const (
 	// BPTT is the exact gradient by backpropagation through time (§2.1).

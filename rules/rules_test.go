@@ -183,7 +183,7 @@ func TestRFLO(t *testing.T) {
 }
 
 // TestEPropLastStepOuterProduct: at leak 0 with the loss at T only, e-prop
-// is the single outer product (ψ^T⊙L^T) r^{T-1}ᵀ (paper §2.7).
+// is the single outer product (ψ^T⊙L^T) r^{T-1}ᵀ (METHOD.md §2.8).
 func TestEPropLastStepOuterProduct(t *testing.T) {
 	c := testCase{cfg: rnn.Config{In: 4, N: 7, Out: 3, Seed: 2, Loss: rnn.Loss{Kind: rnn.CrossEntropy}}, B: 5, T: 6}
 	net, b := testNet(c)

@@ -9,7 +9,7 @@ import (
 	"github.com/hessrnn/hessrnn/rnn"
 )
 
-// patternTask is a small pattern-generation problem (paper §5.2 in
+// patternTask is a small pattern-generation problem (METHOD.md §5.2 in
 // miniature): a frozen random input, a sum-of-sines target, MSE every step.
 func patternTask(beta []float64) (rnn.Config, *rnn.Batch[float64]) {
 	const N, In, T = 16, 8, 30

@@ -181,7 +181,7 @@ func (r *trunc[T]) signal(net *rnn.Network[T], tr rnn.Trajectory[T], t int, lt [
 //	γ^t = −β⊙ψ^t⊙G^t + ρ γ^{t+1}
 //	ĝ_W = (1−α_m) Σ_t δ^t r^{t-1}ᵀ,   ĝ_in = (1−α_m) Σ_t δ^t x^tᵀ
 //
-// which is the BPTT recursion of paper §2.1 without the term Wᵀδ^{t+1}, the
+// which is the BPTT recursion of METHOD.md §2.1 without the term Wᵀδ^{t+1}, the
 // adjoint of the truncated forward recursion of §2.3–2.5.
 func (r *trunc[T]) directionBatched(net *rnn.Network[T], tr rnn.Trajectory[T], b *rnn.Batch[T], gW, gIn []T) {
 	B, N, In, steps := tr.B, tr.N, tr.In, tr.Steps

@@ -25,6 +25,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync/atomic"
 	"syscall"
 
 	"gonum.org/v1/gonum/blas/blas32"
@@ -38,10 +39,15 @@ import (
 // Exit codes.
 const (
 	exitOK          = 0
-	exitFailure     = 1 // runs failed, I/O errors
-	exitUsage       = 2 // bad flags, configuration, environment or data
-	exitInterrupted = 130
+	exitFailure     = 1   // runs failed, I/O errors
+	exitUsage       = 2   // bad flags, configuration, environment or data
+	exitInterrupted = 130 // 128 + SIGINT
+	exitTerminated  = 143 // 128 + SIGTERM (what Slurm and timeout send)
 )
+
+// stopSignal is the signal that stopped the command, if any: it chooses
+// the exit code of an interruption (130 for SIGINT, 143 for SIGTERM).
+var stopSignal atomic.Value // os.Signal
 
 // usageError is a problem with the user's input: exit code 2.
 type usageError struct{ msg string }
@@ -60,11 +66,16 @@ func main() {
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() {
-		<-sigs
-		// Restore the default handling so that a second Ctrl-C ends the
+		sig := <-sigs
+		stopSignal.Store(sig)
+		// Restore the default handling so that a second signal ends the
 		// process at once, then stop cleanly.
 		signal.Reset(os.Interrupt, syscall.SIGTERM)
-		fmt.Fprintln(os.Stderr, "hessrnn: stopping: finished runs are saved, runs in progress are dropped (Ctrl-C again to quit at once)")
+		if sig == os.Interrupt {
+			fmt.Fprintln(os.Stderr, "hessrnn: stopping: finished runs are saved, runs in progress are dropped (Ctrl-C again to quit at once)")
+		} else {
+			fmt.Fprintf(os.Stderr, "hessrnn: stopping on %s: finished runs are saved, runs in progress are dropped (a second signal quits at once)\n", signalName(sig))
+		}
 		cancel()
 	}()
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
@@ -208,7 +219,18 @@ func report(stderr io.Writer, err error) int {
 	case errors.As(err, &u):
 		return exitUsage
 	case errors.As(err, &in):
+		if sig, _ := stopSignal.Load().(os.Signal); sig == syscall.SIGTERM {
+			return exitTerminated
+		}
 		return exitInterrupted
 	}
 	return exitFailure
+}
+
+// signalName names a stop signal as the user knows it.
+func signalName(sig os.Signal) string {
+	if sig == syscall.SIGTERM {
+		return "SIGTERM"
+	}
+	return sig.String()
 }

@@ -982,3 +982,40 @@ func TestPaperDryRun(t *testing.T) {
 		t.Error("--dry-run created hessrnn-out")
 	}
 }
+
+// TestReportPerExperiment runs theorem1 in a folder made by fig2 (theorem1
+// reuses fig2's runs): its printed analysis and report are Theorem 1's, in
+// its own files beside fig2's, and "hessrnn report" on the folder writes
+// both experiments' reports, each with its own parts.
+func TestReportPerExperiment(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "small.toml"), smallRun)
+	base := []string{"--config", "small.toml", "--seeds", "3", "--out", "res", "--progress", "none"}
+	mustRun(t, dir, nil, append([]string{"run", "fig2"}, base...)...)
+	o := mustRun(t, dir, nil, append([]string{"run", "theorem1"}, base...)...)
+	if !strings.Contains(o.stdout, "Theorem 1 BPTT") || strings.Contains(o.stdout, "within") || !strings.Contains(o.stdout, "theorem1-report.html") {
+		t.Errorf("theorem1 in fig2's folder printed:\n%s", o.stdout)
+	}
+	if !strings.Contains(o.stderr, "12 runs: 0 finished, 0 diverged, 0 failed, 12 skipped") {
+		t.Errorf("theorem1 counts:\n%s", o.stderr)
+	}
+	mustRun(t, dir, nil, "report", "res", "--out", "again")
+	for _, c := range []struct {
+		dir, name string
+		has, lack string
+	}{
+		{"res", "fig2", "within each rule", "Theorem 1:"},
+		{"res", "theorem1", "Theorem 1:", "within each rule"},
+		{"again", "fig2", "within each rule", "Theorem 1:"},
+		{"again", "theorem1", "Theorem 1:", "within each rule"},
+	} {
+		html, _, _ := experiment.ReportFiles(filepath.Join(dir, c.dir), c.name)
+		b, err := os.ReadFile(html)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(b), c.has) || strings.Contains(string(b), c.lack) {
+			t.Errorf("%s: has %q %v (want true), has %q %v (want false)", html, c.has, strings.Contains(string(b), c.has), c.lack, strings.Contains(string(b), c.lack))
+		}
+	}
+}

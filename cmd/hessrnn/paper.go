@@ -13,6 +13,7 @@ import (
 
 	"github.com/hessrnn/hessrnn/cmd/internal/experiment"
 	"github.com/hessrnn/hessrnn/cmd/internal/sweep"
+	"github.com/hessrnn/hessrnn/rnn/task"
 )
 
 const paperHelp = `Usage: hessrnn run paper [--scale quick|paper] [flags]
@@ -98,7 +99,7 @@ func cmdPaper(ctx context.Context, a *app, args []string) error {
 	start := time.Now()
 	items, err := experiment.RunPaper(ctx, sc, experiment.PaperOptions{
 		RunOptions: experiment.RunOptions{Out: out, Jobs: f.jobs, Shard: shard, Force: f.force, Log: log, Terminal: term},
-		Data:       *data, Log: a.stderr,
+		Data:       *data, DataCache: task.DefaultHashCache(), Log: a.stderr,
 	})
 	if errors.Is(err, experiment.ErrSelectionPending) {
 		fmt.Fprintf(a.stderr, "hessrnn: %v\n", err)

@@ -20,9 +20,8 @@ without an experiment is "sweep"), a report of that experiment's runs:
   EXP-results.csv   one row per run and checkpoint (pandas, R)
   EXP-figures/      PNG and SVG: λ_max along training, gap histograms, gap vs λ_max, ...
   EXP-report.html   self-contained: tables, tests between rules, figures
-A run computed once and reused by a later experiment (same configuration)
-records the experiment that computed it; "hessrnn run EXP" reports every run
-EXP planned.
+A run computed by one experiment and reused by a later one (same
+configuration) records both, and is in both reports.
 
 Flags:
 %s
@@ -75,14 +74,15 @@ func cmdReport(ctx context.Context, a *app, args []string) error {
 	byExp := map[string][]*results.Result{}
 	var names []string
 	for _, r := range set.Runs {
-		name := r.Experiment
-		if name == "" {
-			name = "sweep"
+		for _, name := range r.Experiments() {
+			if name == "" {
+				name = "sweep"
+			}
+			if _, ok := byExp[name]; !ok {
+				names = append(names, name)
+			}
+			byExp[name] = append(byExp[name], r)
 		}
-		if _, ok := byExp[name]; !ok {
-			names = append(names, name)
-		}
-		byExp[name] = append(byExp[name], r)
 	}
 	for _, name := range names {
 		if strings.ContainsAny(name, `/\`) || name == "." || name == ".." {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/hessrnn/hessrnn/cmd/internal/config"
 	"github.com/hessrnn/hessrnn/cmd/internal/experiment"
+	"github.com/hessrnn/hessrnn/cmd/internal/results"
 	"github.com/hessrnn/hessrnn/cmd/internal/sweep"
 	"github.com/hessrnn/hessrnn/rnn/task"
 )
@@ -292,16 +293,34 @@ func runExperiment(ctx context.Context, a *app, name string, args []string, isDe
 			return usagef("%s: has a [sweep] table; use \"hessrnn sweep %s\"", f.configPath, f.configPath)
 		}
 	}
-	if f.task != "" {
+	// A flag that was given is used as given: 0 or "" is out of range, not
+	// "the default" (which is what leaving the flag out means).
+	set := setFlags(fs)
+	if set["task"] {
+		if f.task == "" {
+			return usagef("--task \"\": allowed values: %s; leave it out for the experiment's task", strings.Join(config.Tasks(), ", "))
+		}
 		base.Task = f.task
 	}
-	if f.iters != 0 {
+	if set["data"] && f.data == "" {
+		return usagef("--data \"\": want a directory; leave it out for $%s or the default", task.DataEnv)
+	}
+	if set["iters"] {
+		if f.iters < 1 || f.iters > 100_000_000 {
+			return usagef("--iters %d: allowed range [1, 100000000]; leave it out for the task's default", f.iters)
+		}
 		base.Train.Iterations = f.iters
 	}
-	if f.lr != 0 {
+	if set["lr"] {
+		if !(f.lr > 0 && f.lr <= 100) {
+			return usagef("--lr %g: allowed range (0, 100]; leave it out for the default", f.lr)
+		}
 		base.Train.LR = f.lr
 	}
-	if f.every != 0 {
+	if set["every"] {
+		if f.every < 1 || f.every > 100_000_000 {
+			return usagef("--every %d: allowed range [1, 100000000]; leave it out for the task's default", f.every)
+		}
 		base.Hessian.Every = f.every
 	}
 	if f.data != "" {
@@ -322,10 +341,10 @@ func runExperiment(ctx context.Context, a *app, name string, args []string, isDe
 		return err
 	}
 	seeds := spec.Seeds
-	if f.seeds < 0 || f.seeds > 10000 {
-		return usagef("--seeds %d: allowed range [1, 10000]", f.seeds)
-	}
-	if f.seeds > 0 {
+	if set["seeds"] {
+		if f.seeds < 1 || f.seeds > 10000 {
+			return usagef("--seeds %d: allowed range [1, 10000]; leave it out for the experiment's default", f.seeds)
+		}
 		seeds = f.seeds
 	}
 	if f.showConfig || f.listKeys {
@@ -352,6 +371,13 @@ func runExperiment(ctx context.Context, a *app, name string, args []string, isDe
 	// Check the first phase's runs before any work: a setting that is
 	// valid for the base but not for one of the experiment's variants, or
 	// missing data, is one usage error rather than a failed run each.
+	env := &experiment.Env{Experiment: spec.Name, Weights: f.weightsDir(out), DataCache: task.DefaultHashCache()}
+	// The data's identity enters the IDs of seqmnist runs: fill it in on
+	// the base, from which every phase is planned.
+	ids, err := attachData(env, []*config.Run{&base})
+	if err != nil {
+		return err
+	}
 	planned, _ := spec.Plan(base, seeds, nil)
 	for i := range planned {
 		if err := planned[i].Validate(); err != nil {
@@ -362,8 +388,10 @@ func runExperiment(ctx context.Context, a *app, name string, args []string, isDe
 	if err := checkData(pendingRuns(out, shard.Select(planned), f.force)); err != nil {
 		return err
 	}
-	env := &experiment.Env{Experiment: spec.Name, Weights: f.weightsDir(out)}
-	fmt.Fprintf(a.stderr, "hessrnn: %s on %s, %d seeds per rule; results in %s\n", spec.Name, base.Task, seeds, out)
+	if err := prepareOut(out); err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stderr, "hessrnn: %s on %s%s, %d seeds per rule; results in %s\n", spec.Name, base.Task, dataNote(ids), seeds, out)
 	start := time.Now()
 	fmt.Fprintf(a.stderr, "hessrnn: %s\n", proto.Describe())
 	sum, done, err := env.RunExperiment(ctx, spec, base, seeds, experiment.RunOptions{
@@ -433,6 +461,15 @@ func protocolFlags(f *runFlags, p experiment.Protocol, rateGiven bool) (experime
 		return p, usagef("%v", err)
 	}
 	return p, nil
+}
+
+// prepareOut creates the output directory and proves it writable before
+// any run starts (results.PrepareDir): a usage error naming the path.
+func prepareOut(out string) error {
+	if err := results.PrepareDir(out); err != nil {
+		return usagef("%v", err)
+	}
+	return nil
 }
 
 // listKeys prints every setting key, its kind and its value in r.
@@ -509,6 +546,56 @@ func pendingRuns(out string, runs []config.Run, force bool) []config.Run {
 		return runs
 	}
 	return sweep.Pending(out, runs)
+}
+
+// attachData fills in the data identity of the seqmnist runs among runs
+// (config.SeqMNISTTask's DataSHA256 and image size, which enter the run
+// IDs) and refuses data of another data set than a run's seqmnist.dataset
+// asks for, e.g. Fashion-MNIST found where MNIST was expected. It returns
+// the identities used, in order of first use.
+func attachData(env *experiment.Env, runs []*config.Run) ([]task.DataIdentity, error) {
+	var ids []task.DataIdentity
+	seen := map[string]bool{}
+	for _, r := range runs {
+		if r.Task != config.SeqMNIST {
+			continue
+		}
+		id, err := env.Identify(r.SeqMNIST.Data)
+		if err != nil {
+			return nil, usagef("seqmnist data: %v", err)
+		}
+		if id.Rows == 0 {
+			// Not an IDX image file: the loader says what is wrong.
+			_, err := task.LoadMNIST(id.Dir)
+			if err == nil {
+				err = fmt.Errorf("no image size in the header of %s", id.Files[0].Path)
+			}
+			return nil, usagef("seqmnist data in %s: %v (check it with: hessrnn data check --dir %s)", r.SeqMNIST.Data, err, id.Dir)
+		}
+		if err := task.CheckDataset(id, r.SeqMNIST.Dataset); err != nil {
+			return nil, usagef("seqmnist data: %v", err)
+		}
+		r.SeqMNIST.DataSHA256 = id.Digest()
+		r.SeqMNIST.ImageRows, r.SeqMNIST.ImageCols = id.Rows, id.Cols
+		if !seen[id.Dir] {
+			seen[id.Dir] = true
+			ids = append(ids, id)
+		}
+	}
+	return ids, nil
+}
+
+// dataNote describes the data of a command's runs for its header line:
+// "" without seqmnist runs, else " (MNIST in DIR (sha256 …, 28×28 images))".
+func dataNote(ids []task.DataIdentity) string {
+	if len(ids) == 0 {
+		return ""
+	}
+	var parts []string
+	for _, id := range ids {
+		parts = append(parts, id.String())
+	}
+	return " (" + strings.Join(parts, "; ") + ")"
 }
 
 // checkData loads the MNIST-format data of the sequential-MNIST runs among

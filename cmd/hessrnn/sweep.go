@@ -12,6 +12,7 @@ import (
 	"github.com/hessrnn/hessrnn/cmd/internal/config"
 	"github.com/hessrnn/hessrnn/cmd/internal/experiment"
 	"github.com/hessrnn/hessrnn/cmd/internal/sweep"
+	"github.com/hessrnn/hessrnn/rnn/task"
 )
 
 const sweepHelp = `Usage: hessrnn sweep CONFIG.toml [flags]
@@ -95,10 +96,33 @@ func cmdSweep(ctx context.Context, a *app, args []string) error {
 	if f.jobs < 1 || f.jobs > 1024 {
 		return usagef("--jobs %d: allowed range [1, 1024]", f.jobs)
 	}
-	if *slurm != 0 {
-		return writeSlurm(a, cfgPath, out, *slurmBin, *slurm, *slurmCPUs, *slurmTime, *slurmMem, *slurmPart, *slurmAcct, len(runs))
+	if set := setFlags(fs); set["slurm"] {
+		if *dry {
+			return usagef("--dry-run and --slurm: choose one (the script's own sweep can be listed with --dry-run)")
+		}
+		if set["shard"] {
+			return usagef("--shard and --slurm: choose one (each array task runs its own shard)")
+		}
+		args, err := scriptArgs(fs, cfgPath, out)
+		if err != nil {
+			return err
+		}
+		return writeSlurm(a, out, *slurmBin, *slurm, *slurmCPUs, *slurmTime, *slurmMem, *slurmPart, *slurmAcct, len(runs), args)
 	}
 	shard, err := resolveShard(f.shard, a.getenv)
+	if err != nil {
+		return err
+	}
+	exp := cf.Experiment
+	if exp == "" {
+		exp = "sweep"
+	}
+	env := &experiment.Env{Experiment: exp, Weights: f.weightsDir(out), DataCache: task.DefaultHashCache()}
+	ptrs := make([]*config.Run, len(runs))
+	for i := range runs {
+		ptrs[i] = &runs[i]
+	}
+	ids, err := attachData(env, ptrs)
 	if err != nil {
 		return err
 	}
@@ -121,12 +145,10 @@ func cmdSweep(ctx context.Context, a *app, args []string) error {
 	if err := checkData(pendingRuns(out, shard.Select(runs), f.force)); err != nil {
 		return err
 	}
-	exp := cf.Experiment
-	if exp == "" {
-		exp = "sweep"
+	if err := prepareOut(out); err != nil {
+		return err
 	}
-	env := &experiment.Env{Experiment: exp, Weights: f.weightsDir(out)}
-	fmt.Fprintf(a.stderr, "hessrnn: sweep %s: %d runs (shard %s: %d); results in %s\n", cfgPath, len(runs), shard, len(shard.Select(runs)), out)
+	fmt.Fprintf(a.stderr, "hessrnn: sweep %s: %d runs (shard %s: %d)%s; results in %s\n", cfgPath, len(runs), shard, len(shard.Select(runs)), dataNote(ids), out)
 	start := time.Now()
 	sum, err := env.Execute(ctx, runs, experiment.RunOptions{Out: out, Jobs: f.jobs, Shard: shard, Force: f.force, Log: log, Terminal: term})
 	sharded, err := runsDone(ctx, a, sum, err, start, shard, out)
@@ -153,12 +175,67 @@ func cmdSweep(ctx context.Context, a *app, args []string) error {
 	return nil
 }
 
-func writeSlurm(a *app, cfgPath, out, bin string, tasks, cpus int, tlimit, mem, part, acct string, nruns int) error {
+// scriptControlled are the sweep flags the sbatch script does not copy
+// from the command line, with the reason. Every other flag that was set
+// is reproduced, so a new flag cannot be forgotten.
+var scriptControlled = map[string]string{
+	"out":      "written as an absolute path",
+	"jobs":     "follows --cpus-per-task ($GOMAXPROCS)",
+	"shard":    "comes from the array task",
+	"progress": "plain lines for the log files",
+	"dry-run":  "not with --slurm",
+}
+
+// setFlags returns the names of the flags set on the command line.
+func setFlags(fs *flag.FlagSet) map[string]bool {
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	return set
+}
+
+// scriptArgs is the command line of each array task: "sweep CONFIG --out
+// OUT --progress lines" with the absolute paths of CONFIG and OUT, then
+// every flag of fs that was set, in the order of fs.Visit (repeatable flags
+// once per value), except the --slurm* flags and scriptControlled.
+func scriptArgs(fs *flag.FlagSet, cfgPath, out string) ([]string, error) {
+	absCfg, err := filepath.Abs(cfgPath)
+	if err != nil {
+		return nil, err
+	}
+	absOut, err := filepath.Abs(out)
+	if err != nil {
+		return nil, err
+	}
+	args := []string{"sweep", absCfg, "--out", absOut, "--progress", "lines"}
+	fs.Visit(func(f *flag.Flag) {
+		if strings.HasPrefix(f.Name, "slurm") || scriptControlled[f.Name] != "" {
+			return
+		}
+		if m, ok := f.Value.(*multiFlag); ok {
+			for _, x := range *m {
+				args = append(args, "--"+f.Name+"="+x)
+			}
+			return
+		}
+		args = append(args, "--"+f.Name+"="+f.Value.String())
+	})
+	return args, nil
+}
+
+func writeSlurm(a *app, out, bin string, tasks, cpus int, tlimit, mem, part, acct string, nruns int, args []string) error {
 	if tasks < 1 || tasks > 100000 {
 		return usagef("--slurm %d: allowed range [1, 100000]", tasks)
 	}
 	if cpus < 1 || cpus > 1024 {
 		return usagef("--slurm-cpus %d: allowed range [1, 1024]", cpus)
+	}
+	if err := sweep.CheckTime(tlimit); err != nil {
+		return usagef("--slurm-time: %v", err)
+	}
+	if mem != "" {
+		if err := sweep.CheckMem(mem); err != nil {
+			return usagef("--slurm-mem: %v", err)
+		}
 	}
 	tasks = min(tasks, nruns)
 	if bin == "" {
@@ -175,12 +252,15 @@ func writeSlurm(a *app, cfgPath, out, bin string, tasks, cpus int, tlimit, mem, 
 	if err != nil {
 		return err
 	}
-	absCfg, err := filepath.Abs(cfgPath)
+	absOut, err := filepath.Abs(out)
 	if err != nil {
 		return err
 	}
-	absOut, err := filepath.Abs(out)
+	wd, err := os.Getwd()
 	if err != nil {
+		return err
+	}
+	if err := prepareOut(absOut); err != nil {
 		return err
 	}
 	logs := filepath.Join(absOut, "logs")
@@ -189,7 +269,7 @@ func writeSlurm(a *app, cfgPath, out, bin string, tasks, cpus int, tlimit, mem, 
 	}
 	var b strings.Builder
 	err = sweep.WriteSlurm(&b, sweep.SlurmOptions{
-		Binary: bin, Args: []string{"sweep", absCfg, "--out", absOut, "--progress", "lines"}, JobsFromCPUs: true,
+		Binary: bin, Args: args, JobsFromCPUs: true, Dir: wd,
 		Tasks: tasks, CPUs: cpus, Time: tlimit, Mem: mem, Partition: part, Account: acct, JobName: "hessrnn", LogDir: logs,
 	})
 	if err != nil {
@@ -215,6 +295,7 @@ func runsDone(ctx context.Context, a *app, sum sweep.Summary, err error, start t
 		if ctx.Err() != nil {
 			return false, runsInterrupted(sum, out)
 		}
+		fmt.Fprintf(a.stderr, "hessrnn: %s in %s\n", sum, time.Since(start).Round(time.Second))
 		return false, err
 	}
 	fmt.Fprintf(a.stderr, "hessrnn: %s in %s\n", sum, time.Since(start).Round(time.Second))

@@ -52,7 +52,7 @@ func resolveDataDir(explicit, env, def string) (string, error) {
 		dir, from = def, "the default"
 	}
 	if _, err := FindMNISTFiles(dir); err != nil {
-		return "", fmt.Errorf("%w in %s (%s): %v; give a data directory explicitly, set $%s, or install the Debian package %s, which provides %s",
+		return "", fmt.Errorf("%w in %s (%s): %v; get MNIST with \"hessrnn data download --dir DIR\" and give DIR (--data DIR) or set $%s=DIR; for Fashion-MNIST instead, install the Debian package %s, which provides %s, and set seqmnist.dataset = \"fashion\"",
 			ErrNoData, dir, from, err, DataEnv, DebianPackage, DefaultDataDir)
 	}
 	return dir, nil

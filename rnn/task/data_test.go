@@ -89,7 +89,7 @@ func TestResolveDataDir(t *testing.T) {
 				t.Fatalf("no error, got %q", got)
 			}
 			msg := err.Error()
-			for _, s := range []string{tc.errHas, "give a data directory", "$HESSRNN_DATA", "dataset-fashion-mnist", DefaultDataDir} {
+			for _, s := range []string{tc.errHas, "hessrnn data download --dir DIR", "seqmnist.dataset", "$HESSRNN_DATA", "dataset-fashion-mnist", DefaultDataDir} {
 				if !strings.Contains(msg, s) {
 					t.Errorf("error %q lacks %q", msg, s)
 				}

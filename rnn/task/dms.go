@@ -8,14 +8,14 @@ import (
 	"github.com/hessrnn/hessrnn/rnn"
 )
 
-// DMSConfig configures delayed match-to-sample (spec §5.3, §1.2). The zero
+// DMSConfig configures delayed match-to-sample (METHOD.md §5.3, §1.2). The zero
 // value means the defaults given on each field.
 type DMSConfig struct {
 	// NALIF and NPlain are the numbers of ALIF and plain units. Defaults
 	// 50 and 50. ALIF units come first.
 	NALIF, NPlain int
 	// Beta is the ALIF threshold adaptation strength β (code convention,
-	// spec §1.2). Default 1.8 (spec §7 #5).
+	// METHOD.md §1.2). Default 1.8 (METHOD.md §1.2).
 	Beta float64
 	// TauA is the ALIF adaptation time constant in steps. Default 30.
 	TauA float64
@@ -33,7 +33,7 @@ type DMSConfig struct {
 	TrainDelayMin int
 	// ResponseSteps is an optional response period after cue 2, with no
 	// input, before the answer at the last step. Default 0: the answer is
-	// due at the end of cue 2 (spec §7 #6).
+	// due at the end of cue 2 (METHOD.md §5.3).
 	ResponseSteps int
 	// TestDelayMin and TestDelayMax bound the test delays, all of which
 	// are enumerated. Defaults Delay and 2·Delay.

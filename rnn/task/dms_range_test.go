@@ -35,7 +35,7 @@ func TestDMSTrainDelayRange(t *testing.T) {
 			t.Fatalf("delays [%d, %d]: batch size %d, train set %d, want %d", tc.lo, tc.hi, b.Size, d.TrainEval().Len(), tc.size)
 		}
 		sh := d.Shape()
-		net, err := rnn.New[float64](rnn.Config{In: sh.In, N: sh.N, Out: sh.Out, Beta: sh.Beta, TauA: 30, Seed: 3, Init: "code",
+		net, err := rnn.New[float64](rnn.Config{In: sh.In, N: sh.N, Out: sh.Out, Beta: sh.Beta, TauA: 30, Seed: 3, Init: rnn.InitCode,
 			Loss: d.Loss()})
 		if err != nil {
 			t.Fatal(err)

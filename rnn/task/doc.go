@@ -1,5 +1,5 @@
 // Package task provides the three tasks of Liu et al. (NeurIPS 2022) with
-// their generalisation tests (paper spec §5): sequential MNIST, pattern
+// their generalisation tests (METHOD.md §5): sequential MNIST, pattern
 // generation and delayed match-to-sample (DMS).
 //
 // Every task implements [Task]: it describes the network it needs
@@ -22,7 +22,7 @@
 // gap = test − train for pattern generation.
 //
 // Each task has a Config struct whose zero value means the documented
-// defaults; every value the paper leaves UNKNOWN (spec §7) is a field there.
+// defaults; every value the paper does not give (METHOD.md §5) is a field there.
 // Everything is a pure function of the Config and the seed passed to the
 // constructor (math/rand/v2 PCG streams, no global state).
 //

@@ -9,8 +9,8 @@ import (
 	"github.com/hessrnn/hessrnn/rnn"
 )
 
-// PatternConfig configures pattern generation (spec §5.2). The zero value
-// means the defaults given on each field (spec §7 #2–4).
+// PatternConfig configures pattern generation (METHOD.md §5.2). The zero value
+// means the defaults given on each field (METHOD.md §5.2).
 type PatternConfig struct {
 	// N is the suggested number of plain units. Default 100.
 	N int
@@ -22,7 +22,7 @@ type PatternConfig struct {
 	// Default {10, 40, 70, 100}.
 	Periods []float64
 	// Amplitudes and Phases (radians) of the sinusoids, one per period;
-	// nil means unit amplitudes and zero phases (spec §7 #3). The sum is
+	// nil means unit amplitudes and zero phases (METHOD.md §5.2). The sum is
 	// rescaled to max|y*| = 1 either way.
 	Amplitudes, Phases []float64
 	// InputStd is the standard deviation of the frozen Gaussian input.

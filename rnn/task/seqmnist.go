@@ -11,13 +11,13 @@ import (
 	"github.com/hessrnn/hessrnn/rnn/task/idx"
 )
 
-// SeqMNISTConfig configures sequential MNIST (spec §5.1). The zero value
+// SeqMNISTConfig configures sequential MNIST (METHOD.md §5.1). The zero value
 // means the defaults given on each field.
 type SeqMNISTConfig struct {
 	// Pixelwise feeds one pixel per step (T = 784, N_in = 1) instead of
 	// one row per step (T = 28, N_in = 28).
 	Pixelwise bool
-	// N is the suggested number of plain units. Default 128 (spec §7 #1).
+	// N is the suggested number of plain units. Default 128 (METHOD.md §5.1).
 	N int
 	// BatchSize is the training minibatch size B. Default 256. Each epoch
 	// is a fresh seeded permutation of the training split, cut into
@@ -43,12 +43,12 @@ type SeqMNISTConfig struct {
 	NoiseSeed uint64
 	// TrainEvalSize limits the training-condition evaluation set
 	// (TrainEval) to the first TrainEvalSize images of the training split.
-	// Default 0: the full clean training split (spec §7 #26).
+	// Default 0: the full clean training split (METHOD.md §5.1).
 	TrainEvalSize int
 	// EvalBatchSize is the batch size of the evaluation sets. Default 1000.
 	EvalBatchSize int
 	// HessianBatchSize is the size of the validation minibatch used for the
-	// Hessian (spec §4.6). Default 256.
+	// Hessian (METHOD.md §4.7). Default 256.
 	HessianBatchSize int
 }
 
@@ -212,7 +212,7 @@ func (s *SeqMNIST[T]) TrainBatch(it int) (*rnn.Batch[T], error) {
 // HessianBatch returns a clean validation minibatch of HessianBatchSize
 // images (all of them if the split is smaller), drawn without replacement
 // with a generator seeded by (seed, k): a fresh draw per checkpoint k, as
-// in the authors' code (spec §4.6).
+// in the authors' code (METHOD.md §4.7).
 func (s *SeqMNIST[T]) HessianBatch(k int) (*rnn.Batch[T], error) {
 	if k < 0 {
 		return nil, fmt.Errorf("task: Hessian checkpoint %d, allowed range [0, ∞)", k)

@@ -2,6 +2,7 @@ package task
 
 import (
 	"math"
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -364,7 +365,24 @@ func sharedMNIST(t *testing.T) string {
 	if _, err := FindMNISTFiles(dir); err != nil {
 		t.Skipf("real MNIST t10k not found at %s (../shared/data/mnist beside the repository): %v", dir, err)
 	}
-	return dir
+	// The shared folder may hold the training files too; link only the
+	// t10k files into a folder of their own, so that the test sees a
+	// test-only data set whatever else the shared folder has.
+	only := t.TempDir()
+	for _, name := range []string{"t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"} {
+		matches, _ := filepath.Glob(filepath.Join(dir, name+"*"))
+		if len(matches) == 0 {
+			t.Skipf("real MNIST %s not found in %s", name, dir)
+		}
+		abs, err := filepath.Abs(matches[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink(abs, filepath.Join(only, filepath.Base(abs))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return only
 }
 
 func TestSeqMNISTRealT10k(t *testing.T) {

@@ -17,7 +17,7 @@ type Shape struct {
 	// Steps is the length T of the training sequences.
 	Steps int
 	// Beta and TauA give each unit's ALIF threshold adaptation strength β_i
-	// and time constant τ_a (in steps, ρ_i = exp(−1/τ_a), spec §1.2). Both
+	// and time constant τ_a (in steps, ρ_i = exp(−1/τ_a), METHOD.md §1.2). Both
 	// are nil when every unit is plain; otherwise they have length N, and
 	// plain units have Beta 0 and TauA 0.
 	Beta, TauA []float64
@@ -92,7 +92,7 @@ type Task[T kernels.Float] interface {
 	// The result is a new batch the caller may modify.
 	TrainBatch(it int) (*rnn.Batch[T], error)
 	// HessianBatch returns the data on which the Hessian is evaluated at
-	// checkpoint k ≥ 0 (spec §4.6).
+	// checkpoint k ≥ 0 (METHOD.md §4.7).
 	HessianBatch(k int) (*rnn.Batch[T], error)
 	// TrainEval is the evaluation set of the training condition.
 	TrainEval() Set[T]
@@ -113,7 +113,7 @@ type Predictor[T kernels.Float] interface {
 type Score struct {
 	// Metric is the task metric over the whole set.
 	Metric float64
-	// Loss is the task loss of spec §1.4 without the L2 term, averaged over
+	// Loss is the task loss of METHOD.md §1.4 without the L2 term, averaged over
 	// the whole set: ½·mean over sequences and loss steps of Σ_o (y−y*)²
 	// for MSE; mean over sequences of Σ_{t∈𝒯} −log softmax(y^t)[label]
 	// for cross-entropy.

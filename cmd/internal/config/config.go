@@ -116,7 +116,7 @@ type Run struct {
 	DMS        DMSTask        `toml:"dms" json:"dms"`
 }
 
-// Model configures the network (spec §1).
+// Model configures the network (METHOD.md §1).
 type Model struct {
 	// N is the number of recurrent units; 0 means the task default
 	// (seqmnist 128, patterngen 100, dms 100).
@@ -193,11 +193,17 @@ type Train struct {
 	// reaches this value (accuracy at least, or MSE at most); 0 never stops
 	// early. Table 1 uses it to stop BPTT at Three-factor's test accuracy.
 	StopAtTest float64 `toml:"stop_at_test" json:"stop_at_test"`
+	// StopEvery is the grid, in iterations, on which StopAtTest is checked,
+	// independent of the Hessian checkpoints (the test metric is evaluated
+	// and recorded in Result.TestCurve there); 0 means DefaultStopEvery
+	// when StopAtTest is set. Without StopAtTest it stays 0 and is left
+	// out of the run's identity, so other runs keep their IDs.
+	StopEvery int `toml:"stop_every" json:"stop_every,omitempty"`
 	// DivergeLoss marks a run as diverged when the loss exceeds it (or is NaN/Inf).
 	DivergeLoss float64 `toml:"diverge_loss" json:"diverge_loss"`
 }
 
-// Hessian configures the curvature checkpoints (spec §4).
+// Hessian configures the curvature checkpoints (METHOD.md §4).
 type Hessian struct {
 	// Every is the checkpoint interval in iterations; 0 means the task
 	// default (seqmnist: 250 for BPTT, 400 otherwise [CODE]; with plateau
@@ -232,7 +238,7 @@ type Hessian struct {
 	FinalBatches int `toml:"final_batches" json:"final_batches"`
 }
 
-// PatternGenTask configures pattern generation (spec §5.2).
+// PatternGenTask configures pattern generation (METHOD.md §5.2).
 type PatternGenTask struct {
 	NIn       int     `toml:"n_in" json:"n_in"`             // input width (100)
 	Steps     int     `toml:"steps" json:"steps"`           // T (50)
@@ -243,10 +249,11 @@ type PatternGenTask struct {
 	TaskSeed  uint64  `toml:"task_seed" json:"task_seed"`   // seeds the frozen input, fixed across runs
 }
 
-// SeqMNISTTask configures sequential MNIST (spec §5.1).
+// SeqMNISTTask configures sequential MNIST (METHOD.md §5.1).
 type SeqMNISTTask struct {
 	// Data is the directory with the IDX files; empty means $HESSRNN_DATA or
-	// the system default. It is not part of the run ID.
+	// the system default. The path is not part of the run ID; the data's
+	// identity (DataSHA256) is.
 	Data string `toml:"data" json:"data"`
 	// TestNoise is the std of the additive pixel noise of the test set (0.2).
 	TestNoise float64 `toml:"test_noise" json:"test_noise"`
@@ -260,9 +267,22 @@ type SeqMNISTTask struct {
 	PixelByPixel bool `toml:"pixel_by_pixel" json:"pixel_by_pixel"`
 	// HessianBatch is the validation minibatch used for the Hessian (256).
 	HessianBatch int `toml:"hessian_batch" json:"hessian_batch"`
+	// Dataset is the data set the files must be: "" or "mnist" (MNIST,
+	// the paper's), "fashion" (Fashion-MNIST) or "other" (any
+	// MNIST-format data). Data of another set is refused, so a fallback to
+	// Fashion-MNIST is never silent.
+	Dataset string `toml:"dataset" json:"dataset,omitempty"`
+
+	// DataSHA256, ImageRows and ImageCols are not settings: the command
+	// fills them in from the data found (task.IdentifyMNIST) before the
+	// run IDs are computed, so that a run's ID covers its data (the digest
+	// of the files' SHA-256) and its input size.
+	DataSHA256 string `toml:"-" json:"data_sha256,omitempty"`
+	ImageRows  int    `toml:"-" json:"image_rows,omitempty"`
+	ImageCols  int    `toml:"-" json:"image_cols,omitempty"`
 }
 
-// DMSTask configures delayed match-to-sample (spec §5.3).
+// DMSTask configures delayed match-to-sample (METHOD.md §5.3).
 type DMSTask struct {
 	CueSteps int `toml:"cue_steps" json:"cue_steps"` // steps per cue (2)
 	Delay    int `toml:"delay" json:"delay"`         // training delay, the longest one when MinDelay > 0 (16)
@@ -277,7 +297,7 @@ type DMSTask struct {
 	TauA     float64 `toml:"tau_a" json:"tau_a"`         // adaptation time constant (30)
 }
 
-// Default returns the paper's defaults for task and rule (spec §5, §7),
+// Default returns the paper's defaults for task and rule (METHOD.md §5, §6),
 // not yet resolved: the task-dependent zero fields stay zero.
 func Default() Run {
 	return Run{
@@ -367,6 +387,9 @@ func (r Run) Resolve() Run {
 	if r.Train.Schedule == "step" && r.Train.DecayEvery == 0 {
 		r.Train.DecayEvery = max(1, r.Train.Iterations/30)
 	}
+	if r.Train.StopAtTest != 0 && r.Train.StopEvery == 0 {
+		r.Train.StopEvery = DefaultStopEvery
+	}
 	if r.Train.TruncK == 0 && r.Kind() == rules.TBPTT {
 		r.Train.TruncK = r.Steps()
 	}
@@ -397,10 +420,14 @@ func (m Model) Scheme() rnn.Init {
 func (r Run) Steps() int {
 	switch r.Task {
 	case SeqMNIST:
-		if r.SeqMNIST.PixelByPixel {
-			return 784
+		rows, cols := 28, 28
+		if r.SeqMNIST.ImageRows > 0 {
+			rows, cols = r.SeqMNIST.ImageRows, r.SeqMNIST.ImageCols
 		}
-		return 28
+		if r.SeqMNIST.PixelByPixel {
+			return rows * cols
+		}
+		return rows
 	case DMS:
 		return 2*r.DMS.CueSteps + r.DMS.Delay
 	}
@@ -422,6 +449,11 @@ func (r Run) Label() Label {
 	l.Variant.EarlyStopped = r.Train.StopAtTest != 0
 	return l
 }
+
+// DefaultStopEvery is the grid of early stopping at a test metric
+// (Train.StopEvery): Table 1 matches the test metric every 50 iterations,
+// so that where BPTT stops does not depend on the Hessian interval.
+const DefaultStopEvery = 50
 
 // Label identifies the runs that reports group together: a rule, its
 // TBPTT window and a variant of the training. It is comparable; its
@@ -482,6 +514,9 @@ func (r Run) Canonical() []byte {
 		r.DMS = d.DMS
 	}
 	r.SeqMNIST.Data = ""
+	if r.SeqMNIST.Dataset == "mnist" {
+		r.SeqMNIST.Dataset = "" // the default, spelled out
+	}
 	b, err := json.Marshal(r)
 	if err != nil {
 		panic("config: cannot encode run: " + err.Error()) // only plain fields: a programmer error

@@ -416,3 +416,34 @@ func TestEverySettingHasASource(t *testing.T) {
 		}
 	}
 }
+
+// TestStopEvery checks the early-stopping grid: 50 when stopping at a test
+// metric, and absent from the identity of runs that do not stop early (so
+// their IDs stay as they were).
+func TestStopEvery(t *testing.T) {
+	for _, c := range []struct {
+		stopAt   float64
+		every    int
+		want     int
+		inIdent  bool
+		validErr bool
+	}{
+		{0, 0, 0, false, false},
+		{0.5, 0, DefaultStopEvery, true, false},
+		{0.5, 20, 20, true, false},
+		{0.5, -1, -1, true, true},
+	} {
+		r := Default()
+		r.Train.StopAtTest, r.Train.StopEvery = c.stopAt, c.every
+		res := r.Resolve()
+		if res.Train.StopEvery != c.want {
+			t.Errorf("stop_at_test %g, stop_every %d: resolved to %d, want %d", c.stopAt, c.every, res.Train.StopEvery, c.want)
+		}
+		if got := strings.Contains(string(r.Canonical()), "stop_every"); got != c.inIdent {
+			t.Errorf("stop_at_test %g, stop_every %d: in the canonical encoding %v, want %v", c.stopAt, c.every, got, c.inIdent)
+		}
+		if err := r.Validate(); (err != nil) != c.validErr || (err != nil && !strings.Contains(err.Error(), "train.stop_every")) {
+			t.Errorf("stop_every %d: validation error %v, want error %v naming train.stop_every", c.every, err, c.validErr)
+		}
+	}
+}

@@ -1,5 +1,5 @@
 // Package config holds the configuration of one training run of hessrnn and
-// of a sweep over many runs: the paper's defaults (spec §5 and §7), strict
+// of a sweep over many runs: the paper's defaults (METHOD.md §5 and §6), strict
 // TOML loading, dotted-path overrides from flags, validation with errors that
 // name the file, the field and the allowed range, and a canonical encoding
 // whose hash is the run's stable ID.

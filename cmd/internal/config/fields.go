@@ -207,7 +207,7 @@ func (r *Run) Set(path string, value any) error {
 	if err := assign(v, value); err != nil {
 		return fmt.Errorf("%s = %v: %v (want %s)", path, quoteIfString(value), err, kindWord(f.Type.Kind()))
 	}
-	return nil
+	return explicitZero(path, v)
 }
 
 // Get returns the value of the field at the dotted path.

@@ -75,6 +75,9 @@ func Parse(name string, data []byte, base Run) (*File, error) {
 		key := strings.Join(k, ".")
 		errs = append(errs, fmt.Sprintf("%s: %v", name, &UnknownKeyError{Key: key, Allowed: allowedAt(key)}))
 	}
+	for _, e := range explicitZeros(md, doc.Run) {
+		errs = append(errs, fmt.Sprintf("%s: %v", name, e))
+	}
 	f := &File{Path: name, Experiment: doc.Experiment, Run: doc.Run, Sweep: doc.Sweep}
 	if err := f.Sweep.check(f.Run); err != nil {
 		errs = append(errs, prefixAll(name, err)...)

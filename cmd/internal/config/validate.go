@@ -106,6 +106,7 @@ func (r Run) Validate() error {
 	v.oneOf("train.alpha_mode", t.AlphaMode, "per-iteration", "constant")
 	v.floatIn("train.alpha", t.Alpha, 0, 100, true, false)
 	v.floatIn("train.stop_at_test", t.StopAtTest, 0, math.MaxFloat64, false, false)
+	v.intIn("train.stop_every", t.StopEvery, 0, 100_000_000, false)
 	v.floatIn("train.diverge_loss", t.DivergeLoss, 0, math.MaxFloat64, true, false)
 	v.oneOf("train.stop", t.Stop, StopFixed, StopPlateau)
 	v.floatIn("train.plateau_tol", t.PlateauTol, 0, 1, true, false)
@@ -137,6 +138,7 @@ func (r Run) Validate() error {
 		v.floatIn("seqmnist.validation_fraction", s.ValidationFraction, 0, 1, true, true)
 		v.floatIn("seqmnist.test_fraction", s.TestFraction, 0, 1, true, true)
 		v.intIn("seqmnist.hessian_batch", s.HessianBatch, 1, 60000, false)
+		v.oneOf("seqmnist.dataset", s.Dataset, "", "mnist", "fashion", "other")
 	case DMS:
 		d := r.DMS
 		v.intIn("dms.cue_steps", d.CueSteps, 1, 100, false)

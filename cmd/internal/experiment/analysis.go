@@ -28,6 +28,7 @@ type group struct {
 	key      config.Label      // what the group's runs share
 	label    string            // key.String(), for display
 	runs     []*results.Result // finished runs
+	all      []*results.Result // every run: finished, diverged or failed
 	diverged int
 	failed   int
 }
@@ -41,6 +42,49 @@ func (g *group) final(f func(*results.Result) results.Num) []float64 {
 }
 
 var taskTitles = map[string]string{config.SeqMNIST: "Sequential MNIST", config.PatternGen: "Pattern generation", config.DMS: "Delayed match-to-sample"}
+
+// taskTitle is the title of a task's block, naming the data set the runs
+// actually used: "Sequential Fashion-MNIST" for runs on Fashion-MNIST.
+func taskTitle(tname string, runs []*results.Result) string {
+	if tname != config.SeqMNIST {
+		return taskTitles[tname]
+	}
+	names := map[string]bool{}
+	var list []string
+	for _, r := range runs {
+		n := "MNIST" // results written before the data was recorded
+		if r.Data != nil {
+			n = r.Data.Name()
+		}
+		if !names[n] {
+			names[n] = true
+			list = append(list, n)
+		}
+	}
+	sort.Strings(list)
+	if len(list) == 1 && !strings.HasPrefix(list[0], "unrecognised") {
+		return "Sequential " + list[0]
+	}
+	return "Sequential MNIST-format data (" + strings.Join(list, ", ") + ")"
+}
+
+// datasetsOf describes the data of the seqmnist runs: each data set with
+// its directory and digest, or "" when no run used data.
+func datasetsOf(runs []*results.Result) string {
+	seen := map[string]bool{}
+	var out []string
+	for _, r := range runs {
+		if r.Data == nil {
+			continue
+		}
+		if s := r.Data.String(); !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	sort.Strings(out)
+	return strings.Join(out, "; ")
+}
 
 func fmtMS(x []float64) string {
 	d := stats.Describe(x)
@@ -129,6 +173,7 @@ func groupsOf(runs []*results.Result) []*group {
 			g = &group{key: k, label: k.String()}
 			m[k] = g
 		}
+		g.all = append(g.all, r)
 		switch r.Status.State {
 		case results.Finished:
 			g.runs = append(g.runs, r)
@@ -149,11 +194,55 @@ func groupsOf(runs []*results.Result) []*group {
 	return out
 }
 
-// lambdaBand aggregates λ_max by iteration over a group's finished runs.
+// lambdaBand aggregates λ_max by iteration over a group's finished runs:
+// the median and interquartile range.
 func lambdaBand(g *group) (plots.Band, bool) {
-	return trajBand(g, func(c results.Checkpoint) results.Num { return c.Lambda.Value })
+	return quartileBand(g, func(c results.Checkpoint) results.Num { return c.Lambda.Value })
 }
 
+// quartileBand aggregates f by iteration over a group's finished runs as
+// the median with the first and third quartiles as the band: the summary
+// of a quantity spanning orders of magnitude, drawn on a log axis without
+// clipping.
+func quartileBand(g *group, f func(results.Checkpoint) results.Num) (plots.Band, bool) {
+	vals := byIteration(g, f)
+	if len(vals) == 0 {
+		return plots.Band{}, false
+	}
+	b := plots.Band{Label: g.label}
+	for _, it := range sortedKeys(vals) {
+		s := stats.MedianIQR(vals[it])
+		b.X = append(b.X, float64(it))
+		b.Mean, b.Lo, b.Hi = append(b.Mean, s.Median), append(b.Lo, s.Q1), append(b.Hi, s.Q3)
+	}
+	return b, true
+}
+
+// byIteration collects the finite values of f at each iteration over a
+// group's finished runs.
+func byIteration(g *group, f func(results.Checkpoint) results.Num) map[int][]float64 {
+	vals := map[int][]float64{}
+	for _, r := range g.runs {
+		for _, c := range r.Trajectory {
+			if v := f(c); finite(v) {
+				vals[c.Iteration] = append(vals[c.Iteration], float64(v))
+			}
+		}
+	}
+	return vals
+}
+
+func sortedKeys(m map[int][]float64) []int {
+	var its []int
+	for it := range m {
+		its = append(its, it)
+	}
+	sort.Ints(its)
+	return its
+}
+
+// trajBand aggregates f by iteration over a group's finished runs as
+// mean ± std.
 func trajBand(g *group, f func(results.Checkpoint) results.Num) (plots.Band, bool) {
 	vals := map[int][]float64{}
 	for _, r := range g.runs {

@@ -9,10 +9,16 @@
 // that turn their results into tables, figures and an HTML report named
 // after the experiment (Spec.Report, WriteReport). Report parts are data
 // (reportParts in parts.go: name, the data each needs, how it draws), as
-// are the summary table's columns (summaryQuantities); every
-// report has the per-rule summary with bootstrap confidence intervals and
-// the tests against BPTT (Welch, Mann-Whitney, Brown-Forsythe, and
-// Wilcoxon on runs paired by seed); each experiment adds its own analysis
+// are the summary table's columns (summaryQuantities); every report has
+// the per-rule summary (λ_max as median and interquartile range, the other
+// values as mean ± std with bootstrap confidence intervals) and the
+// comparison with BPTT on runs paired by seed (same initial weights and
+// test noise): λ_max as the geometric mean ratio with a bootstrap interval
+// and the Wilcoxon test of the log ratios, the gap as the mean difference
+// with its interval and the Wilcoxon test, its variability by the
+// Pitman-Morgan test, and the number of pairs lost to diverged runs
+// (unpaired Welch and Mann-Whitney tests beside them); each experiment adds
+// its own analysis
 // (step-length matching, truncation family, spectrum and power law,
 // relative flatness, eigenvector alignment, early-stopped BPTT, Theorem 1
 // bounds). Results of unknown experiments (sweeps) get every part whose

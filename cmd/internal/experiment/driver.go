@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hessrnn/hessrnn/cmd/internal/config"
@@ -52,12 +53,33 @@ func (e *Env) Execute(ctx context.Context, runs []config.Run, opts RunOptions) (
 		log = io.Discard
 	}
 	tr := progress.New(log, len(runs), progress.Options{Terminal: opts.Terminal, Interval: opts.Interval})
+	// A run's outcome is printed once its result is saved (OnDone), so
+	// that a run whose result could not be written is not shown as finished.
+	var mu sync.Mutex
+	inFlight := map[string]*progress.Run{}
 	fn := func(ctx context.Context, run config.Run) *results.Result {
 		p := tr.Start(run.ID(), run.Resolve().Train.Iterations)
 		res := e.Train(ctx, run, p)
+		if res == nil || ctx.Err() != nil && res.Status.State == results.Failed {
+			p.Done("interrupted") // a failure caused by the cancellation is not a result
+			return nil
+		}
+		mu.Lock()
+		inFlight[res.ID] = p
+		mu.Unlock()
+		return res
+	}
+	onDone := func(res *results.Result, _ string, err error) {
+		mu.Lock()
+		p := inFlight[res.ID]
+		delete(inFlight, res.ID)
+		mu.Unlock()
+		if p == nil {
+			return
+		}
 		switch {
-		case res == nil:
-			p.Done("interrupted")
+		case err != nil:
+			p.Done("failed: result not saved: " + err.Error())
 		case res.Status.State == results.Diverged:
 			p.Done(fmt.Sprintf("diverged at iteration %d (%s)", res.Status.Step, res.Status.Reason))
 		case res.Status.State == results.Failed:
@@ -65,10 +87,10 @@ func (e *Env) Execute(ctx context.Context, runs []config.Run, opts RunOptions) (
 		default:
 			p.Done(fmt.Sprintf("finished: gap %s, λ_max %s", num(res.Final.Gap), num(res.Final.LambdaMax)))
 		}
-		return res
 	}
 	sum, err := sweep.Execute(ctx, runs, sweep.Options{Dir: opts.Out, Jobs: opts.Jobs, Force: opts.Force,
-		OnSkip: func(r config.Run) { tr.Skip(r.ID()) }}, fn)
+		OnSkip: func(r config.Run) { tr.Skip(r.ID()) }, OnDone: onDone,
+		OnBusy: func(r config.Run) { tr.Start(r.ID(), 1).Done("left to another process that holds its lock") }}, fn)
 	tr.Finish()
 	return sum, err
 }
@@ -130,9 +152,25 @@ func (e *Env) RunExperiment(ctx context.Context, spec Spec, base config.Run, see
 			return total, nil, err
 		}
 		if !more || opts.Shard.Count > 1 {
-			return total, done, nil
+			return total, done, markReused(opts.Out, spec.Name, done)
 		}
 	}
+}
+
+// markReused records in the result files of dir that the experiment named
+// reused them (Result.AlsoIn), for the runs it planned that another
+// experiment computed, so that "hessrnn report" finds them for its report.
+func markReused(dir, name string, done []*results.Result) error {
+	for _, r := range done {
+		if r.BelongsTo(name) {
+			continue
+		}
+		r.AlsoIn = append(r.AlsoIn, name)
+		if _, err := results.Write(dir, r); err != nil {
+			return fmt.Errorf("experiment %s: recording the reuse of %s: %w", name, r.ID, err)
+		}
+	}
+	return nil
 }
 
 // Collect loads the results of the given runs from dir (missing ones are
@@ -223,6 +261,9 @@ func WriteReport(dir string, runs []*results.Result, rep Report) (Analysis, erro
 			{Key: "Data", Value: filepath.Base(csvPath) + " (one row per run and checkpoint), one JSON file per run"},
 		},
 		Sections: a.Sections,
+	}
+	if d := datasetsOf(runs); d != "" {
+		doc.Meta = append(doc.Meta, report.KV{Key: "Sequential-MNIST data", Value: d})
 	}
 	if err := report.WriteFile(htmlPath, doc); err != nil {
 		return a, err

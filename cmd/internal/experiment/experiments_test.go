@@ -33,19 +33,19 @@ func TestExperimentReports(t *testing.T) {
 		figs   []string
 		tables []string
 	}{
-		"default":  {[]string{"lambda", "lambda_paired", "loss", "alpha", "gap_hist", "gap_vs_lambda", "theorem1"}, []string{"Theorem 1", "Paired by seed"}},
-		"fig2":     {[]string{"gap_hist", "gap_vs_lambda", "gap_vs_lambda_within"}, []string{"within each rule", "Brown-Forsythe"}},
+		"default":  {[]string{"lambda", "lambda_paired", "loss", "alpha", "gap_hist", "gap_vs_lambda", "theorem1"}, []string{"Theorem 1", "Paired by seed", "geometric mean", "median [IQR]"}},
+		"fig2":     {[]string{"gap_hist", "gap_vs_lambda", "gap_vs_lambda_within"}, []string{"within each rule", "Pitman-Morgan", "Spearman ρ", "Pearson r (log λ_max)"}},
 		"fig3":     {[]string{"lambda", "loss", "alpha"}, nil},
-		"fig4":     {[]string{"lambda", "alpha"}, []string{"Three-factor theory vs Three-factor", "Three-factor theory vs BPTT"}},
+		"fig4":     {[]string{"lambda", "alpha", "matched_ratio"}, []string{"Three-factor theory vs Three-factor", "Three-factor theory vs BPTT", "paired by seed"}},
 		"fig5":     {[]string{"lambda", "lr", "gap_strip"}, []string{"Three-factor [lr decay]"}},
-		"fig6":     {[]string{"gap_strip"}, []string{"Three-factor theory vs Three-factor"}},
+		"fig6":     {[]string{"gap_strip", "matched_ratio"}, []string{"Three-factor theory vs Three-factor"}},
 		"fig7":     {[]string{"gamma", "spectrum"}, []string{"Power-law decay coefficient", "γ Welch p"}},
 		"fig8":     {[]string{"flatness"}, []string{"Relative flatness", "κ Welch p"}},
 		"fig9":     {[]string{"lambda", "trunc"}, []string{"truncation window K", "TBPTT(1)", "TBPTT(10)"}},
 		"fig10":    {[]string{"alignment", "alignment_training"}, []string{"Energy fraction", "Wilcoxon"}},
 		"fig11":    {[]string{"lambda", "loss", "lambda_paired"}, []string{"Three-factor [adam] (vs BPTT [adam])"}},
 		"fig12":    {[]string{"gap_vs_lambda_within", "lambda", "alpha"}, []string{"within each rule", "Three-factor theory vs Three-factor"}},
-		"table1":   {[]string{"lambda"}, []string{"Appendix Table 1", "BPTT [early-stopped]"}},
+		"table1":   {[]string{"lambda"}, []string{"Appendix Table 1", "BPTT [early-stopped]", "multiple of 50 iterations"}},
 		"theorem1": {[]string{"theorem1", "alpha"}, []string{"Theorem 1", "2/(αη)"}},
 	}
 	for _, spec := range Specs() {
@@ -142,6 +142,26 @@ func TestReportIsTheExperiments(t *testing.T) {
 	if s := reports["theorem1"].Summary; !strings.Contains(s, "Theorem 1") || strings.Contains(s, "within") {
 		t.Errorf("theorem1 summary is not Theorem 1's:\n%s", s)
 	}
+	// The reused runs record theorem1 too, so that a report of the folder
+	// (hessrnn report) finds them for theorem1; fig2's own runs stay fig2's.
+	set, err := results.LoadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := map[string]int{}
+	for _, r := range set.Runs {
+		for _, e := range []string{"fig2", "theorem1"} {
+			if r.BelongsTo(e) {
+				in[e]++
+			}
+		}
+		if r.Experiment != "fig2" {
+			t.Errorf("run %s: experiment %q, want fig2 (which computed it)", r.ID, r.Experiment)
+		}
+	}
+	if in["fig2"] != 12 || in["theorem1"] != 12 {
+		t.Errorf("runs belonging to fig2 and theorem1: %v, want 12 each", in)
+	}
 }
 
 // TestPhaseCounts checks that a two-phase experiment (table1) counts each
@@ -186,6 +206,64 @@ func TestPartsListed(t *testing.T) {
 	}
 	if _, err := Analyze(nil, t.TempDir(), []string{"nope"}); err == nil {
 		t.Error("Analyze accepted an unknown part")
+	}
+}
+
+// synthetic returns finished results of rule for seeds 1..len(lambda) with
+// the given final λ_max and gap (NaN λ_max: the run diverged).
+func synthetic(rule string, lambda, gap []float64) []*results.Result {
+	var out []*results.Result
+	for i := range lambda {
+		run := tinyBase()
+		run.Rule, run.Seed = rule, uint64(i+1)
+		r := results.New(run, "default", "generic")
+		r.Metric = "mse"
+		r.Status.State = results.Finished
+		if math.IsNaN(lambda[i]) {
+			r.Status = results.Status{State: results.Diverged, Step: 3, Reason: "test"}
+		}
+		r.Final.LambdaMax, r.Final.Gap = results.Num(lambda[i]), results.Num(gap[i])
+		out = append(out, r)
+	}
+	return out
+}
+
+// TestPairedReport checks the paired statistics in a report against values
+// known by hand: Three-factor's λ_max is 2 to 6 times BPTT's (geometric
+// mean ratio 720^(1/5) = 3.728) and its gap 0.01 to 0.05 larger (mean
+// 0.03); with all 5 pairs the exact Wilcoxon p is 2/2⁵, and with one
+// Three-factor run diverged, 4 pairs remain (p = 2/2⁴) and the report says
+// one pair was lost.
+func TestPairedReport(t *testing.T) {
+	nan := math.NaN()
+	bptt := synthetic("bptt", []float64{10, 20, 30, 40, 50}, []float64{0.1, 0.2, 0.3, 0.4, 0.5})
+	gaps := []float64{0.11, 0.22, 0.33, 0.44, 0.55}
+	for _, c := range []struct {
+		name   string
+		tf     []float64
+		has    []string
+		hasNot []string
+	}{
+		{"all pairs", []float64{20, 60, 120, 200, 300},
+			[]string{"Three-factor λ_max ×3.73 [", "larger in 5/5 pairs, Wilcoxon p = 0.0625", "gap +0.03 [", "30 [20, 40]", "120 [60, 200]"}, []string{"lost"}},
+		{"one diverged", []float64{20, 60, nan, 200, 300},
+			[]string{"larger in 4/4 pairs, Wilcoxon p = 0.1250 (1 pair lost", "(+1 diverged"}, nil},
+	} {
+		runs := append(append([]*results.Result(nil), bptt...), synthetic("three-factor", c.tf, gaps)...)
+		a, err := Analyze(runs, t.TempDir(), []string{"summary", "bptt"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range c.has {
+			if !strings.Contains(a.Summary, s) {
+				t.Errorf("%s: summary lacks %q:\n%s", c.name, s, a.Summary)
+			}
+		}
+		for _, s := range c.hasNot {
+			if strings.Contains(a.Summary, s) {
+				t.Errorf("%s: summary has %q:\n%s", c.name, s, a.Summary)
+			}
+		}
 	}
 }
 
@@ -326,18 +404,19 @@ func TestGroupMatching(t *testing.T) {
 	}
 }
 
-func TestLogWorthy(t *testing.T) {
+func TestAllPositive(t *testing.T) {
 	for _, c := range []struct {
 		x    []float64
 		want bool
 	}{
-		{[]float64{1, 10, 49}, false},
-		{[]float64{1, 10, 51}, true},
+		{[]float64{1, 10, 49}, true},
 		{[]float64{-1, 100}, false},
+		{[]float64{0, 1}, false},
+		{[]float64{math.NaN(), 1}, false},
 		{nil, false},
 	} {
-		if got := logWorthy(c.x); got != c.want {
-			t.Errorf("logWorthy(%v) = %v, want %v", c.x, got, c.want)
+		if got := allPositive(c.x); got != c.want {
+			t.Errorf("allPositive(%v) = %v, want %v", c.x, got, c.want)
 		}
 	}
 }

@@ -28,7 +28,7 @@ const fullBatchNote = "full-batch task: every Hessian batch is the training batc
 // standard error. The first value is the final checkpoint's (batch ck,
 // already computed: last); the others use the Hessian batches ck+1, ck+2, …,
 // which training never reached, so each is a fresh draw (for seqMNIST a new
-// validation minibatch, spec §4.6). When batches ck and ck+1 are the same
+// validation minibatch, METHOD.md §4.7). When batches ck and ck+1 are the same
 // data (pattern generation and DMS, full-batch), every batch is, so the one
 // value is returned with n_batches 1 and a note. warm (may be nil) is the
 // final checkpoint's eigenvector, used as a warm start like along training.
@@ -84,11 +84,14 @@ func batchLambda[T kernels.Float](run config.Run, tk64 task.Task[float64], net *
 			return 0, err
 		}
 	}
+	var r eig.Result
 	if h.Method == "power" && h.AlignK == 0 {
-		r, err := eig.Power(op, eig.PowerSettings{Tol: h.Tol, MaxIter: h.MaxIter, Seed: seed, Start: x0})
-		return r.Rayleigh, err
+		var p eig.PowerResult
+		p, err = eig.Power(op, eig.PowerSettings{Tol: h.Tol, MaxIter: h.MaxIter, Seed: seed, Start: x0})
+		r = p.Result
+	} else {
+		r, err = eig.Leading(op, eig.LanczosSettings{Tol: h.Tol, Seed: seed, Start: x0, MaxApplies: max(h.MaxIter, 64)})
 	}
-	r, err := eig.Leading(op, eig.LanczosSettings{Tol: h.Tol, Seed: seed, Start: x0, MaxApplies: max(h.MaxIter, 64)})
 	if err != nil {
 		return 0, err
 	}

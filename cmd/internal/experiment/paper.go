@@ -120,6 +120,8 @@ type PaperOptions struct {
 	RunOptions
 	// Data is the MNIST directory ("" for the default search).
 	Data string
+	// DataCache caches the data files' SHA-256 (Env.DataCache).
+	DataCache string
 	// Log receives one line per item.
 	Log io.Writer
 }
@@ -133,13 +135,15 @@ func RunPaper(ctx context.Context, sc Scale, opts PaperOptions) ([]ItemResult, e
 		log = io.Discard
 	}
 	var out []ItemResult
-	dataErr := error(nil)
-	if dir, err := task.ResolveDataDir(opts.Data); err != nil {
-		dataErr = err
-	} else if _, err := task.LoadMNIST(dir); err != nil {
-		dataErr = fmt.Errorf("%s: %v", dir, err)
+	env := &Env{DataCache: opts.DataCache}
+	// The data's identity enters the seqMNIST run IDs, as with "hessrnn run".
+	id, dataErr := env.Identify(opts.Data)
+	if dataErr == nil && id.Rows == 0 {
+		dataErr = fmt.Errorf("%s: no MNIST-format images", id.Dir)
 	}
-	env := &Env{}
+	if dataErr == nil {
+		dataErr = task.CheckDataset(id, "")
+	}
 	for _, it := range sc.Items {
 		ir := ItemResult{Item: it, Dir: filepath.Join(opts.Out, it.Task)}
 		ir.Command = fmt.Sprintf("hessrnn run %s --task %s --seeds %d --out %s", it.Experiment, it.Task, it.Seeds, ir.Dir)
@@ -165,15 +169,16 @@ func RunPaper(ctx context.Context, sc Scale, opts PaperOptions) ([]ItemResult, e
 		}
 		base := config.Default()
 		base.Task = it.Task
-		if opts.Data != "" {
+		if it.Task == config.SeqMNIST {
 			base.SeqMNIST.Data = opts.Data
+			base.SeqMNIST.DataSHA256, base.SeqMNIST.ImageRows, base.SeqMNIST.ImageCols = id.Digest(), id.Rows, id.Cols
 		}
 		if sc.Adjust != nil {
 			sc.Adjust(&base)
 		}
 		ro := opts.RunOptions
 		ro.Out, ro.Protocol = ir.Dir, sc.Protocol
-		e := &Env{Experiment: it.Experiment, data: env.cache()}
+		e := &Env{Experiment: it.Experiment, DataCache: opts.DataCache, data: env.cache()}
 		fmt.Fprintf(log, "hessrnn: paper: %s on %s, %d seeds per rule\n", it.Experiment, it.Task, it.Seeds)
 		start := time.Now()
 		sum, runs, err := e.RunExperiment(ctx, spec, base, it.Seeds, ro)

@@ -175,7 +175,7 @@ func selectionKey(r, base config.Run) (config.Run, float64) {
 	d := config.Default()
 	k.Train.AlphaMode, k.Train.Alpha = d.Train.AlphaMode, d.Train.Alpha
 	k.Train.Schedule, k.Train.DecayFactor, k.Train.DecayEvery = d.Train.Schedule, d.Train.DecayFactor, 0
-	k.Train.StopAtTest = 0
+	k.Train.StopAtTest, k.Train.StopEvery = 0, 0
 	k.Hessian.TopK, k.Hessian.AlignK, k.Hessian.Flatness = 0, 0, false
 	// Test conditions do not change training: the test-noise range and the
 	// test delays share one selection.
@@ -251,7 +251,7 @@ func (s *selector) apply(ctx context.Context, runs []config.Run) ([]config.Run, 
 			}
 			opts := s.opts
 			opts.Out = s.dir
-			env := &Env{Experiment: SelectionExperiment, data: s.env.cache()}
+			env := &Env{Experiment: SelectionExperiment, DataCache: s.env.DataCache, data: s.env.cache()}
 			if _, err := env.Execute(ctx, all, opts); err != nil {
 				return nil, err
 			}

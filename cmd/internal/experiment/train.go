@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/hessrnn/hessrnn/cmd/internal/config"
@@ -33,6 +34,9 @@ type Env struct {
 	// parameters at every checkpoint as NumPy-readable NPZ files,
 	// Weights/<run ID>/iter-NNNNNN.npz (written atomically).
 	Weights string
+	// DataCache is the file that caches the SHA-256 of data files
+	// (task.IdentifyMNIST); "" hashes the files on every run.
+	DataCache string
 
 	once sync.Once
 	data *dataCache
@@ -43,6 +47,55 @@ type Env struct {
 type dataCache struct {
 	mu    sync.Mutex
 	mnist map[string]*task.MNISTData
+	ids   map[string]task.DataIdentity
+}
+
+// Identify returns the identity of the data directory dir (resolved by
+// task.ResolveDataDir from a seqmnist.data setting), computed once per
+// directory.
+func (e *Env) Identify(explicit string) (task.DataIdentity, error) {
+	dir, err := task.ResolveDataDir(explicit)
+	if err != nil {
+		return task.DataIdentity{}, err
+	}
+	c := e.cache()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if id, ok := c.ids[dir]; ok {
+		return id, nil
+	}
+	id, err := task.IdentifyMNIST(dir, e.DataCache)
+	if err != nil {
+		return id, err
+	}
+	if c.ids == nil {
+		c.ids = map[string]task.DataIdentity{}
+	}
+	c.ids[dir] = id
+	return id, nil
+}
+
+// checkData records the identity of a seqmnist run's data in res and
+// checks it against the run's configuration: the data set asked for and,
+// when the command filled them in, the digest and image size the run ID
+// was computed from.
+func (e *Env) checkData(run config.Run, res *results.Result) error {
+	id, err := e.Identify(run.SeqMNIST.Data)
+	if err != nil {
+		return err
+	}
+	res.Data = &id
+	if err := task.CheckDataset(id, run.SeqMNIST.Dataset); err != nil {
+		return err
+	}
+	s := run.SeqMNIST
+	if s.DataSHA256 != "" && s.DataSHA256 != id.Digest() {
+		return fmt.Errorf("the data in %s changed since the run was planned (sha256 %s, planned %s); run the command again", id.Dir, id.Digest()[:12], s.DataSHA256[:min(12, len(s.DataSHA256))])
+	}
+	if s.ImageRows != 0 && (s.ImageRows != id.Rows || s.ImageCols != id.Cols) {
+		return fmt.Errorf("the images in %s are %d×%d, the run was planned for %d×%d", id.Dir, id.Rows, id.Cols, s.ImageRows, s.ImageCols)
+	}
+	return nil
 }
 
 // cache returns e's data cache, creating it on first use.
@@ -207,6 +260,11 @@ func train[T kernels.Float](ctx context.Context, e *Env, run config.Run, rec pro
 		res.Status = results.Status{State: results.Failed, Reason: config.OneLine(err)}
 		return true
 	}
+	if run.Task == config.SeqMNIST {
+		if err := e.checkData(run, res); err != nil {
+			return fail(err)
+		}
+	}
 	tk, err := makeTask[T](e, run)
 	if err != nil {
 		return fail(err)
@@ -275,7 +333,28 @@ func train[T kernels.Float](ctx context.Context, e *Env, run config.Run, rec pro
 		}
 		var cp *results.Checkpoint
 		var vecs *mat.Dense
-		if it%every == 0 || it == iters {
+		// Early stopping at a test metric is checked on its own grid
+		// (train.stop_every), independent of the Hessian checkpoints; a
+		// grid point that reaches the target becomes the last checkpoint.
+		onGrid := run.Train.StopEvery > 0 && it > 0 && it%run.Train.StopEvery == 0 && it != iters
+		reached := false
+		if onGrid && it%every != 0 {
+			// The test set only, as Generalization scores it.
+			tests := tk.Tests()
+			if len(tests) == 0 {
+				return fail(fmt.Errorf("task %s has no test set", tk.Name()))
+			}
+			sc, err := task.Evaluate[T](pred, tests[0], tk.Loss(), tk.Metric())
+			if err != nil {
+				if diverged(err) {
+					return divergeAt(it, err.Error())
+				}
+				return fail(err)
+			}
+			res.TestCurve = append(res.TestCurve, results.TestPoint{Iteration: it, TestMetric: results.Num(sc.Metric)})
+			reached = stopEarly(run, tk.Metric(), sc.Metric)
+		}
+		if it%every == 0 || it == iters || reached {
 			c, err := checkpoint(run, tk, tk64, net, pred, it, ck, sched.Rate(min(it, iters-1)), start, warm)
 			if err != nil {
 				if diverged(err) {
@@ -292,8 +371,12 @@ func train[T kernels.Float](ctx context.Context, e *Env, run config.Run, rec pro
 			}
 			res.Trajectory = append(res.Trajectory, c.Checkpoint)
 			cp, vecs = &res.Trajectory[len(res.Trajectory)-1], c.vectors
+			if onGrid && it%every == 0 {
+				res.TestCurve = append(res.TestCurve, results.TestPoint{Iteration: it, TestMetric: c.TestMetric})
+				reached = stopEarly(run, tk.Metric(), float64(c.TestMetric))
+			}
 			plateau := plateaued(run, res.Trajectory)
-			if it == iters || plateau || (it > 0 && stopEarly(run, tk.Metric(), float64(c.TestMetric))) {
+			if it == iters || reached || plateau {
 				res.Final.Iterations, res.Final.Plateaued = it, plateau
 				break
 			}
@@ -364,6 +447,11 @@ func train[T kernels.Float](ctx context.Context, e *Env, run config.Run, rec pro
 		}
 		res.Final.MeanAlpha = results.Num(s / float64(len(alphas)))
 	}
+	if g, err := gradNorm(tk64, net, ck-1); err == nil {
+		res.Final.GradNorm = results.Num(g)
+	} else if !diverged(err) {
+		return fail(err)
+	}
 	if err := finalExtras(run, tk64, net, ck, res); err != nil {
 		if diverged(err) {
 			return divergeAt(res.Final.Iterations, err.Error())
@@ -391,7 +479,7 @@ func saveWeights[T kernels.Float](dir, id string, it int, net *rnn.Network[T]) e
 }
 
 // stopEarly reports whether the test metric has reached run.Train.StopAtTest
-// (checked at checkpoints after the first update).
+// (checked on the train.stop_every grid after the first update).
 func stopEarly(run config.Run, m task.Metric, test float64) bool {
 	if run.Train.StopAtTest == 0 || math.IsNaN(test) {
 		return false
@@ -483,30 +571,24 @@ func checkpoint[T kernels.Float](run config.Run, tk task.Task[T], tk64 task.Task
 			return c, err
 		}
 	}
+	var r eig.Result
 	switch {
 	case h.AlignK > 0:
 		k := min(h.AlignK, op.Dim())
-		r, err := eig.Lanczos(op, k, eig.LanczosSettings{Which: eig.LargestMagnitude, Tol: h.Tol, Seed: seed, Start: x0, MaxApplies: max(h.MaxIter, 20*(2*k+32))})
-		if err != nil {
-			return c, err
-		}
-		c.Lambda = results.Lambda{Value: results.Num(r.Values[0]), Iterations: r.Applies, Residual: results.Num(r.Residuals[0]), Converged: r.Status == eig.Converged}
-		c.vectors, c.warm = r.Vectors, r.Vectors
+		r, err = eig.Lanczos(op, k, eig.LanczosSettings{Which: eig.LargestMagnitude, Tol: h.Tol, Seed: seed, Start: x0, MaxApplies: max(h.MaxIter, 20*(2*k+32))})
+		c.vectors = r.Vectors
 	case h.Method == "power":
-		r, err := eig.Power(op, eig.PowerSettings{Tol: h.Tol, MaxIter: h.MaxIter, Seed: seed, Start: x0})
-		if err != nil {
-			return c, err
-		}
-		c.Lambda = results.Lambda{Value: results.Num(r.Rayleigh), Iterations: r.Applies, Residual: results.Num(r.Residual), Converged: r.Converged()}
-		c.warm = mat.NewDense(len(r.Vector), 1, r.Vector)
+		var p eig.PowerResult
+		p, err = eig.Power(op, eig.PowerSettings{Tol: h.Tol, MaxIter: h.MaxIter, Seed: seed, Start: x0})
+		r = p.Result
 	default:
-		r, err := eig.Leading(op, eig.LanczosSettings{Tol: h.Tol, Seed: seed, Start: x0, MaxApplies: max(h.MaxIter, 64)})
-		if err != nil {
-			return c, err
-		}
-		c.Lambda = results.Lambda{Value: results.Num(r.Values[0]), Iterations: r.Applies, Residual: results.Num(r.Residuals[0]), Converged: r.Status == eig.Converged}
-		c.warm = r.Vectors
+		r, err = eig.Leading(op, eig.LanczosSettings{Tol: h.Tol, Seed: seed, Start: x0, MaxApplies: max(h.MaxIter, 64)})
 	}
+	if err != nil {
+		return c, err
+	}
+	c.Lambda = results.Lambda{Value: results.Num(r.Values[0]), Iterations: r.Applies, Residual: results.Num(r.Residuals[0]), Converged: r.Converged()}
+	c.warm = r.Vectors
 	c.WallSeconds = time.Since(start).Seconds()
 	return c, nil
 }
@@ -524,6 +606,23 @@ func wrecHVP[T kernels.Float](tk64 task.Task[float64], net *rnn.Network[T], ck i
 		return nil, nil, err
 	}
 	return net64, hvp, nil
+}
+
+// gradNorm returns ‖∇L‖, the norm of the exact gradient of the training
+// loss over all parameters, of the float64 copy of net on the Hessian batch
+// of checkpoint ck (the batch of that checkpoint's λ_max).
+func gradNorm[T kernels.Float](tk64 task.Task[float64], net *rnn.Network[T], ck int) (float64, error) {
+	net64 := rnn.Convert[float64](net)
+	hb, err := tk64.HessianBatch(ck)
+	if err != nil {
+		return 0, err
+	}
+	var ws rnn.Workspace[float64]
+	g := make([]float64, net64.NumParams())
+	if _, err := net64.Gradient(&ws, hb, g); err != nil {
+		return 0, err
+	}
+	return floats.Norm(g, 2), nil
 }
 
 // finalExtras computes the top-k spectrum with its power-law fit and the

@@ -2,6 +2,7 @@ package experiment
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"runtime"
 	"strings"
@@ -128,16 +129,73 @@ func TestTrainExtras(t *testing.T) {
 	}
 }
 
+// TestTrainStopsEarly checks stopping at a test metric on its own grid
+// (train.stop_every, default 50), independent of the Hessian interval: the
+// grid point that reaches the target becomes the last checkpoint, and the
+// test metric of every grid point is recorded.
 func TestTrainStopsEarly(t *testing.T) {
 	var e Env
-	run := tiny("bptt", 1)
-	run.Train.StopAtTest = 1e9 // any test MSE reaches it
-	res := e.Train(context.Background(), run, nil)
-	if res.Status.State != results.Finished || res.Final.Iterations != run.Hessian.Every {
-		t.Errorf("stopped at %d (%v), want the first checkpoint after an update, %d", res.Final.Iterations, res.Status, run.Hessian.Every)
+	for _, c := range []struct {
+		name                      string
+		iters, every, stopEvery   int
+		target                    float64
+		wantStop                  int
+		wantCurve, wantCheckpoint []int
+	}{
+		{"grid before the first Hessian checkpoint", 120, 100, 0, 1e9, 50, []int{50}, []int{0, 50}},
+		{"checkpoints off the grid do not stop", 120, 25, 0, 1e9, 50, []int{50}, []int{0, 25, 50}},
+		{"explicit grid", 40, 100, 10, 1e9, 10, []int{10}, []int{0, 10}},
+		{"unreachable target", 120, 100, 0, 1e-12, 120, []int{50, 100}, []int{0, 100, 120}},
+	} {
+		run := tiny("bptt", 1)
+		run.Train.Iterations, run.Hessian.Every, run.Train.StopEvery, run.Train.StopAtTest = c.iters, c.every, c.stopEvery, c.target
+		res := e.Train(context.Background(), run, nil)
+		if res.Status.State != results.Finished || res.Final.Iterations != c.wantStop {
+			t.Errorf("%s: stopped at %d (%+v), want %d", c.name, res.Final.Iterations, res.Status, c.wantStop)
+			continue
+		}
+		var curve, cps []int
+		for _, p := range res.TestCurve {
+			curve = append(curve, p.Iteration)
+		}
+		for _, cp := range res.Trajectory {
+			cps = append(cps, cp.Iteration)
+		}
+		if fmt.Sprint(curve) != fmt.Sprint(c.wantCurve) || fmt.Sprint(cps) != fmt.Sprint(c.wantCheckpoint) {
+			t.Errorf("%s: test curve at %v, checkpoints at %v; want %v and %v", c.name, curve, cps, c.wantCurve, c.wantCheckpoint)
+		}
+		// A grid point's test metric is the one a checkpoint there records.
+		for _, p := range res.TestCurve {
+			for _, cp := range res.Trajectory {
+				if cp.Iteration == p.Iteration && cp.TestMetric != p.TestMetric {
+					t.Errorf("%s: iteration %d: grid test metric %v, checkpoint %v", c.name, p.Iteration, p.TestMetric, cp.TestMetric)
+				}
+			}
+		}
 	}
-	run.Train.StopAtTest = 1e-12 // never reached
-	if res := e.Train(context.Background(), run, nil); res.Final.Iterations != run.Train.Iterations {
-		t.Errorf("unreachable target stopped at %d", res.Final.Iterations)
+	// Runs that do not stop early record no test curve.
+	if res := e.Train(context.Background(), tiny("bptt", 1), nil); len(res.TestCurve) != 0 {
+		t.Errorf("test curve without early stopping: %v", res.TestCurve)
+	}
+}
+
+// TestFinalGradNorm checks the final ‖∇L‖: finite and positive for every
+// rule, and, for full-batch BPTT (gradient descent), smaller after training
+// than after the first step.
+func TestFinalGradNorm(t *testing.T) {
+	var e Env
+	norms := map[int]float64{}
+	for _, iters := range []int{1, 40} {
+		run := tiny("bptt", 2)
+		run.Train.Iterations, run.Hessian.Every = iters, 1
+		res := e.Train(context.Background(), run, nil)
+		g := float64(res.Final.GradNorm)
+		if res.Status.State != results.Finished || !(g > 0) || math.IsInf(g, 0) {
+			t.Fatalf("%d iterations: status %+v, ‖∇L‖ = %v", iters, res.Status, g)
+		}
+		norms[iters] = g
+	}
+	if !(norms[40] < norms[1]) {
+		t.Errorf("‖∇L‖ after 40 iterations %g, not below that after 1 (%g)", norms[40], norms[1])
 	}
 }

@@ -2,12 +2,20 @@ package experiment
 
 import (
 	"context"
+	"fmt"
 	"math"
+	"os"
+	"path/filepath"
 	"sort"
 	"testing"
 
+	"gonum.org/v1/gonum/mat"
+
 	"github.com/hessrnn/hessrnn/cmd/internal/config"
 	"github.com/hessrnn/hessrnn/cmd/internal/results"
+	"github.com/hessrnn/hessrnn/eig"
+	"github.com/hessrnn/hessrnn/rnn"
+	"github.com/hessrnn/hessrnn/rnn/task"
 	"github.com/hessrnn/hessrnn/rules"
 )
 
@@ -72,4 +80,112 @@ func median(v []int) int {
 	s := append([]int(nil), v...)
 	sort.Ints(s)
 	return s[len(s)/2]
+}
+
+// TestWarmStartSeqMNIST compares warm- and cold-started λ_max along a real
+// seqMNIST training trajectory, at the same weights and Hessian batch of
+// every checkpoint: they must agree to 1e-6 relative. It needs the MNIST
+// files (HESSRNN_DATA or the shared folder) and skips without them. By
+// default it trains 100 iterations with a checkpoint every 10;
+// HESSRNN_WARM_BENCH="rule iterations every [noise]" (e.g. "bptt 2000 100")
+// sets a longer trajectory (and the warm start's noise) for BENCHMARKS.md;
+// the test logs the HVPs per checkpoint.
+func TestWarmStartSeqMNIST(t *testing.T) {
+	dir := os.Getenv("HESSRNN_DATA")
+	if dir == "" {
+		dir = filepath.Join("..", "..", "..", "..", "shared", "data", "mnist")
+	}
+	if _, err := task.FindMNISTFiles(dir); err != nil {
+		t.Skipf("no MNIST data: %v", err)
+	}
+	if testing.Short() {
+		t.Skip("short")
+	}
+	rule, iters, every, noise := rules.BPTT.String(), 100, 10, config.Default().Hessian.WarmStart
+	if s := os.Getenv("HESSRNN_WARM_BENCH"); s != "" {
+		if n, err := fmt.Sscan(s, &rule, &iters, &every, &noise); n < 3 {
+			t.Fatalf("HESSRNN_WARM_BENCH = %q: want \"rule iterations every [noise]\": %v", s, err)
+		}
+	}
+	var e Env
+	run := config.Default()
+	run.Task, run.Rule, run.SeqMNIST.Data = config.SeqMNIST, rule, dir
+	run.Hessian.WarmStart = noise
+	run = run.Resolve()
+	tk, err := makeTask[float64](&e, run)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := netConfig(run, tk.Shape(), tk.Loss())
+	net, err := rnn.New[float64](cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs, err := ruleSettings(run)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := rules.New[float64](rs, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opt, err := rules.NewOptimizer[float64](rules.OptimizerSettings{Kind: rules.SGD}, net.NumParams())
+	if err != nil {
+		t.Fatal(err)
+	}
+	dirv := make([]float64, net.NumParams())
+	h := run.Hessian
+	var warm *mat.Dense
+	var hw, hc []int
+	var worst float64
+	var overlap []float64 // |⟨v_prev, v⟩| of consecutive leading eigenvectors
+	for it := 0; it <= iters; it++ {
+		if it%every == 0 {
+			ck := it / every
+			_, hvp, err := wrecHVP(tk, net, ck)
+			if err != nil {
+				t.Fatal(err)
+			}
+			op := hvp.Operator()
+			seed := derive(run.Seed, streamHessian) + uint64(ck)
+			set := eig.LanczosSettings{Tol: h.Tol, Seed: seed, MaxApplies: max(h.MaxIter, 64)}
+			cold, err := eig.Leading(op, set)
+			if err != nil {
+				t.Fatal(err)
+			}
+			w := cold
+			if warm != nil {
+				if set.Start, err = eig.WarmStart(warm, h.WarmStart, seed); err != nil {
+					t.Fatal(err)
+				}
+				if w, err = eig.Leading(op, set); err != nil {
+					t.Fatal(err)
+				}
+				hw, hc = append(hw, w.Applies), append(hc, cold.Applies)
+				overlap = append(overlap, math.Abs(mat.Dot(warm.ColView(0), w.Vectors.ColView(0))))
+			}
+			rel := math.Abs(w.Values[0]-cold.Values[0]) / math.Abs(cold.Values[0])
+			worst = math.Max(worst, rel)
+			if !(rel <= 1e-6) || w.Status != eig.Converged {
+				t.Errorf("iteration %d: warm λ %.10g (%v), cold %.10g, rel %.2g", it, w.Values[0], w.Status, cold.Values[0], rel)
+			}
+			warm = w.Vectors
+		}
+		if it == iters {
+			break
+		}
+		b, err := tk.TrainBatch(it)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := r.Direction(net, b, dirv); err != nil {
+			t.Fatal(err)
+		}
+		opt.Step(net.Params, dirv, run.Train.LR)
+	}
+	t.Logf("%s, %d iterations, checkpoint every %d, noise %g: HVPs per checkpoint after the first: median warm %d, cold %d; total %d vs %d; largest relative difference %.2g",
+		rule, iters, every, noise, median(hw), median(hc), sum(hw), sum(hc), worst)
+	t.Logf("|⟨v_prev, v⟩| of consecutive leading eigenvectors: %.3f", overlap)
+	t.Logf("warm %v", hw)
+	t.Logf("cold %v", hc)
 }

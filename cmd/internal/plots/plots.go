@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"strconv"
 	"strings"
 
 	"gonum.org/v1/plot"
@@ -80,24 +79,10 @@ func newPlot(title, xlabel, ylabel string) *plot.Plot {
 	p.Y.Label.TextStyle.Font.Size = vg.Points(10)
 	p.Legend.TextStyle.Font.Size = vg.Points(9)
 	p.Legend.Top = true
-	p.X.Tick.Marker = cleanTicks{}
-	p.Y.Tick.Marker = cleanTicks{}
+	p.X.Tick.Marker = linearTicks{}
+	p.Y.Tick.Marker = linearTicks{}
 	p.Add(plotter.NewGrid())
 	return p
-}
-
-// cleanTicks are gonum's default ticks with labels in the shortest form
-// ("2500", not "2500.00").
-type cleanTicks struct{}
-
-func (cleanTicks) Ticks(lo, hi float64) []plot.Tick {
-	ts := plot.DefaultTicks{}.Ticks(lo, hi)
-	for i := range ts {
-		if ts[i].Label != "" {
-			ts[i].Label = strconv.FormatFloat(ts[i].Value, 'g', 6, 64)
-		}
-	}
-	return ts
 }
 
 // Series is a named sample of one quantity, e.g. the generalisation gaps
@@ -149,6 +134,9 @@ func Histograms(title, xlabel string, series []Series, bins int) (*plot.Plot, er
 	w := (hi - lo) / float64(bins)
 	p := newPlot(title, xlabel, "runs")
 	for _, s := range series {
+		if len(Finite(s.Values)) == 0 {
+			continue // no legend entry for a series without values
+		}
 		h := &plotter.Histogram{Width: w}
 		for b := range bins {
 			h.Bins = append(h.Bins, plotter.HistogramBin{Min: lo + float64(b)*w, Max: lo + float64(b+1)*w})
@@ -165,6 +153,7 @@ func Histograms(title, xlabel string, series []Series, bins int) (*plot.Plot, er
 		p.Legend.Add(fmt.Sprintf("%s (n=%d)", s.Label, len(vals)), h)
 	}
 	p.Y.Min = 0
+	p.Y.Tick.Marker = linearTicks{minStep: 1} // run counts
 	return p, nil
 }
 
@@ -176,8 +165,10 @@ type Point struct {
 
 // Fit describes the line and statistic drawn on a scatter plot.
 type Fit struct {
-	// A and B are the intercept and slope of y = A + B·x.
+	// A and B are the intercept and slope of y = A + B·x, or, with LogX,
+	// of y = A + B·ln x (a straight line on a log x axis).
 	A, B float64
+	LogX bool
 	// Text is shown in the title, e.g. "Pearson r = 0.62, p = 3e-4".
 	Text string
 }
@@ -186,7 +177,7 @@ type Fit struct {
 // the x range and the fit's text appended to the title (Fig. 2 D–F).
 func Scatter(title, xlabel, ylabel string, pts []Point, fit *Fit) (*plot.Plot, error) {
 	if fit != nil && fit.Text != "" {
-		title += "\n" + fit.Text
+		title += "\n" + strings.ReplaceAll(fit.Text, "; ", "\n") // one statistic per line
 	}
 	p := newPlot(title, xlabel, ylabel)
 	groups := map[string]plotter.XYs{}
@@ -216,7 +207,12 @@ func Scatter(title, xlabel, ylabel string, pts []Point, fit *Fit) (*plot.Plot, e
 		p.Legend.Add(l, s)
 	}
 	if fit != nil && !math.IsNaN(fit.A) && !math.IsNaN(fit.B) {
-		f := plotter.NewFunction(func(x float64) float64 { return fit.A + fit.B*x })
+		f := plotter.NewFunction(func(x float64) float64 {
+			if fit.LogX {
+				return fit.A + fit.B*math.Log(x)
+			}
+			return fit.A + fit.B*x
+		})
 		f.XMin, f.XMax = xmin, xmax
 		f.LineStyle = draw.LineStyle{Color: color.NRGBA{80, 80, 80, 255}, Width: vg.Points(1.2), Dashes: []vg.Length{vg.Points(4), vg.Points(3)}}
 		p.Add(f)
@@ -224,26 +220,65 @@ func Scatter(title, xlabel, ylabel string, pts []Point, fit *Fit) (*plot.Plot, e
 	return p, nil
 }
 
-// Band is a mean ± std curve of one series along training.
+// Band is a curve of one series along training with a shaded band: the
+// mean ± std, or, when Lo and Hi are set, a centre (e.g. the median) between
+// explicit bounds (e.g. the quartiles).
 type Band struct {
 	Label string
 	X     []float64
-	Mean  []float64
-	Std   []float64 // NaN or 0 draws no band at that x
+	// Mean is the centre line: the mean, or the median with Lo and Hi.
+	Mean []float64
+	Std  []float64 // NaN or 0 draws no band at that x; ignored with Lo and Hi
+	// Lo and Hi, when not nil, are the band's bounds at each x.
+	Lo, Hi []float64
 	// Color overrides the label's colour when set.
 	Color color.NRGBA
 	// Dashed draws the mean as a dashed line.
 	Dashed bool
 }
 
-// LogAxis puts a on a log scale with ticks at the powers of ten.
+// LogAxis puts a on a log scale with at least three labelled ticks (the
+// powers of ten 1, 10, 100, … over a wide range, more within a narrow one).
 func LogAxis(a *plot.Axis) {
 	a.Scale = plot.LogScale{}
-	a.Tick.Marker = plot.LogTicks{Prec: -1}
+	a.Tick.Marker = logTicks{}
 }
 
-// Bands draws each series' mean as a line and mean ± std as a shaded band
-// (Fig. 3). logY puts the y axis on a log scale (values must be positive).
+// check reports a band whose slices disagree in length.
+func (b Band) check() error {
+	if len(b.X) != len(b.Mean) || (b.Lo == nil && len(b.X) != len(b.Std)) || (b.Lo != nil && (len(b.Lo) != len(b.X) || len(b.Hi) != len(b.X))) {
+		return fmt.Errorf("plots: band %q has %d x, %d centres, %d stds, %d/%d bounds", b.Label, len(b.X), len(b.Mean), len(b.Std), len(b.Lo), len(b.Hi))
+	}
+	return nil
+}
+
+// bounds returns the band's lower and upper bound at i: Lo and Hi when
+// set, else Mean ∓ Std (Std NaN counts as 0). On a log axis (logY) a
+// lower bound ≤ 0 cannot be drawn: it is the centre instead (no band
+// below it), never an invented value.
+func (b Band) bounds(i int, logY bool) (lo, hi float64) {
+	m := b.Mean[i]
+	if b.Lo != nil {
+		lo, hi = b.Lo[i], b.Hi[i]
+	} else {
+		s := b.Std[i]
+		if math.IsNaN(s) {
+			s = 0
+		}
+		lo, hi = m-s, m+s
+	}
+	if math.IsNaN(lo) || math.IsInf(lo, 0) || (logY && lo <= 0) {
+		lo = m
+	}
+	if math.IsNaN(hi) || math.IsInf(hi, 0) {
+		hi = m
+	}
+	return lo, hi
+}
+
+// Bands draws each series' centre as a line and its band (mean ± std, or
+// Lo to Hi) shaded (Fig. 3). logY puts the y axis on a log scale
+// (non-positive centres are left out).
 func Bands(title, xlabel, ylabel string, bands []Band, logY bool) (*plot.Plot, error) {
 	p := newPlot(title, xlabel, ylabel)
 	if logY {
@@ -251,24 +286,18 @@ func Bands(title, xlabel, ylabel string, bands []Band, logY bool) (*plot.Plot, e
 	}
 	any := false
 	for _, b := range bands {
-		if len(b.X) != len(b.Mean) || len(b.X) != len(b.Std) {
-			return nil, fmt.Errorf("plots: band %q has %d x, %d means, %d stds", b.Label, len(b.X), len(b.Mean), len(b.Std))
+		if err := b.check(); err != nil {
+			return nil, err
 		}
 		var line, upper, lower plotter.XYs
 		for i, x := range b.X {
-			m, s := b.Mean[i], b.Std[i]
+			m := b.Mean[i]
 			if math.IsNaN(m) || math.IsInf(m, 0) || (logY && m <= 0) {
 				continue
 			}
 			line = append(line, plotter.XY{X: x, Y: m})
-			if math.IsNaN(s) {
-				s = 0
-			}
-			lo := m - s
-			if logY && lo <= 0 {
-				lo = m / 10
-			}
-			upper = append(upper, plotter.XY{X: x, Y: m + s})
+			lo, hi := b.bounds(i, logY)
+			upper = append(upper, plotter.XY{X: x, Y: hi})
 			lower = append(lower, plotter.XY{X: x, Y: lo})
 		}
 		if len(line) == 0 {
@@ -316,13 +345,17 @@ func Bands(title, xlabel, ylabel string, bands []Band, logY bool) (*plot.Plot, e
 func Strip(title, ylabel string, series []Series) (*plot.Plot, error) {
 	p := newPlot(title, "", ylabel)
 	var names []string
+	var kept []Series
+	for _, s := range series {
+		if len(Finite(s.Values)) > 0 {
+			kept = append(kept, s) // a series without values gets no slot
+		}
+	}
+	series = kept
 	any := false
 	for i, s := range series {
 		names = append(names, s.Label)
 		vals := Finite(s.Values)
-		if len(vals) == 0 {
-			continue
-		}
 		any = true
 		c := colorOf(s.Color, s.Label)
 		sorted := append([]float64(nil), vals...)
@@ -355,6 +388,63 @@ func Strip(title, ylabel string, series []Series) (*plot.Plot, error) {
 	return p, nil
 }
 
+// LogStrip draws positive values of each series (e.g. ratios to BPTT) as
+// dots on a log y axis, with the median as a tick and the interquartile
+// range as a bar: the summary that fits a log scale. Non-positive values
+// cannot be shown and are left out.
+func LogStrip(title, ylabel string, series []Series) (*plot.Plot, error) {
+	p := newPlot(title, "", ylabel)
+	LogAxis(&p.Y)
+	var names []string
+	i := 0
+	for _, s := range series {
+		var vals []float64
+		for _, v := range Finite(s.Values) {
+			if v > 0 {
+				vals = append(vals, v)
+			}
+		}
+		if len(vals) == 0 {
+			continue
+		}
+		names = append(names, s.Label)
+		c := colorOf(s.Color, s.Label)
+		sort.Float64s(vals)
+		var xy plotter.XYs
+		for j, v := range vals {
+			off := 0.25 * (float64(j%7)/6 - 0.5)
+			xy = append(xy, plotter.XY{X: float64(i) + off, Y: v})
+		}
+		sc, err := plotter.NewScatter(xy)
+		if err != nil {
+			return nil, err
+		}
+		sc.GlyphStyle = draw.GlyphStyle{Color: withAlpha(c, 170), Radius: vg.Points(2.5), Shape: draw.CircleGlyph{}}
+		q := func(p float64) float64 { // type-7 quantile of the sorted vals
+			h := float64(len(vals)-1) * p
+			k := int(h)
+			if k+1 >= len(vals) {
+				return vals[len(vals)-1]
+			}
+			return vals[k] + (h-float64(k))*(vals[k+1]-vals[k])
+		}
+		bar, _ := plotter.NewLine(plotter.XYs{{X: float64(i), Y: q(0.25)}, {X: float64(i), Y: q(0.75)}})
+		bar.LineStyle = draw.LineStyle{Color: c, Width: vg.Points(2)}
+		med, _ := plotter.NewLine(plotter.XYs{{X: float64(i) - 0.2, Y: q(0.5)}, {X: float64(i) + 0.2, Y: q(0.5)}})
+		med.LineStyle = draw.LineStyle{Color: c, Width: vg.Points(2.5)}
+		p.Add(sc, bar, med)
+		i++
+	}
+	if i == 0 {
+		return nil, fmt.Errorf("plots: %q has no positive values", title)
+	}
+	p.NominalX(names...)
+	p.X.Min, p.X.Max = -0.6, float64(i)-0.4
+	p.Y.Min, p.Y.Max = p.Y.Min/1.1, p.Y.Max*1.1 // room around the extreme marks
+	p.Legend = plot.NewLegend()
+	return p, nil
+}
+
 func meanStd(x []float64) (float64, float64) {
 	m := 0.0
 	for _, v := range x {
@@ -372,13 +462,16 @@ func meanStd(x []float64) (float64, float64) {
 }
 
 // Render returns the figure encoded in format ("svg" or "png").
+// A legend is drawn to the right of the data, the figure widened by its
+// width.
 func Render(p *plot.Plot, format string) ([]byte, error) {
-	wt, err := p.WriterTo(Width, Height, format)
+	c, err := draw.NewFormattedCanvas(Width+legendWidth(p), Height, format)
 	if err != nil {
 		return nil, err
 	}
+	drawPlot(p, draw.New(c))
 	var buf bytes.Buffer
-	if _, err := wt.WriteTo(&buf); err != nil {
+	if _, err := c.WriteTo(&buf); err != nil {
 		return nil, err
 	}
 	return buf.Bytes(), nil
@@ -422,8 +515,8 @@ func AddHLines(p *plot.Plot, lines ...HLine) {
 	}
 }
 
-// ErrorLines draws each band's mean as markers joined by a line, with
-// ± std error bars, against a numeric x (e.g. final λ_max against the
+// ErrorLines draws each band's centre as markers joined by a line, with
+// error bars (± std, or Lo to Hi), against a numeric x (e.g. final λ_max against the
 // truncation window K, Fig. 9). logX and logY select log axes.
 func ErrorLines(title, xlabel, ylabel string, bands []Band, logX, logY bool) (*plot.Plot, error) {
 	p := newPlot(title, xlabel, ylabel)
@@ -435,25 +528,19 @@ func ErrorLines(title, xlabel, ylabel string, bands []Band, logX, logY bool) (*p
 	}
 	any := false
 	for _, b := range bands {
-		if len(b.X) != len(b.Mean) || len(b.X) != len(b.Std) {
-			return nil, fmt.Errorf("plots: series %q has %d x, %d means, %d stds", b.Label, len(b.X), len(b.Mean), len(b.Std))
+		if err := b.check(); err != nil {
+			return nil, err
 		}
 		var xys plotter.XYs
 		var errs plotter.YErrors
 		for i, x := range b.X {
-			m, s := b.Mean[i], b.Std[i]
+			m := b.Mean[i]
 			if math.IsNaN(m) || math.IsInf(m, 0) || (logY && m <= 0) || (logX && x <= 0) {
 				continue
 			}
-			if math.IsNaN(s) {
-				s = 0
-			}
-			lo := s
-			if logY && m-s <= 0 {
-				lo = m - m/10
-			}
+			lo, hi := b.bounds(i, logY)
 			xys = append(xys, plotter.XY{X: x, Y: m})
-			errs = append(errs, struct{ Low, High float64 }{lo, s})
+			errs = append(errs, struct{ Low, High float64 }{m - lo, hi - m})
 		}
 		if len(xys) == 0 {
 			continue
@@ -482,13 +569,19 @@ func LogBands(title, xlabel, ylabel string, bands []Band, logX, logY bool) (*plo
 	if logX {
 		var kept []Band
 		for _, b := range bands {
-			var nb Band
-			nb.Label = b.Label
+			if err := b.check(); err != nil {
+				return nil, err
+			}
+			nb := Band{Label: b.Label, Color: b.Color, Dashed: b.Dashed}
 			for i, x := range b.X {
 				if x > 0 {
 					nb.X = append(nb.X, x)
 					nb.Mean = append(nb.Mean, b.Mean[i])
-					nb.Std = append(nb.Std, b.Std[i])
+					if b.Lo != nil {
+						nb.Lo, nb.Hi = append(nb.Lo, b.Lo[i]), append(nb.Hi, b.Hi[i])
+					} else {
+						nb.Std = append(nb.Std, b.Std[i])
+					}
 				}
 			}
 			kept = append(kept, nb)
@@ -555,7 +648,7 @@ func RenderPanels(g Panels, format string) ([]byte, error) {
 	for r := range grid {
 		for col, p := range grid[r] {
 			if p != nil {
-				p.Draw(canvases[r][col])
+				drawPlot(p, canvases[r][col])
 			}
 		}
 	}

@@ -20,9 +20,10 @@ import (
 //     per-run column prefixed "final_";
 //   - the column name is the field's csv tag, else its JSON name;
 //     `csv:"-"` leaves a field out, and slices are left out;
-//   - a nested struct contributes its fields with its name and "_" as a
-//     prefix (Checkpoint.Lambda, tagged csv:"lambda", gives lambda_max,
-//     lambda_iterations, ...).
+//   - a nested struct, or a pointer to one, contributes its fields with its
+//     name and "_" as a prefix (Checkpoint.Lambda, tagged csv:"lambda",
+//     gives lambda_max, lambda_iterations, ...); a nil pointer gives empty
+//     cells.
 
 // column is one CSV column read from a struct value by field index path.
 type column struct {
@@ -41,14 +42,21 @@ func structColumns(t reflect.Type, prefix string, index []int) []column {
 			continue
 		}
 		idx := append(append([]int(nil), index...), i)
-		switch f.Type.Kind() {
-		case reflect.Struct:
+		switch {
+		case f.Type.Kind() == reflect.Struct:
 			out = append(out, structColumns(f.Type, prefix+name+"_", idx)...)
-		case reflect.Float64, reflect.Int, reflect.Bool, reflect.String:
+		case f.Type.Kind() == reflect.Pointer && f.Type.Elem().Kind() == reflect.Struct:
+			out = append(out, structColumns(f.Type.Elem(), prefix+name+"_", idx)...)
+		case isScalar(f.Type.Kind()):
 			out = append(out, column{name: prefix + name, index: idx})
 		}
 	}
 	return out
+}
+
+// isScalar reports whether a field of kind k is one CSV cell.
+func isScalar(k reflect.Kind) bool {
+	return k == reflect.Float64 || k == reflect.Int || k == reflect.Bool || k == reflect.String
 }
 
 // csvName is the column name of f: its csv tag, else its JSON name, else
@@ -74,7 +82,10 @@ func csvName(f reflect.StructField) string {
 
 // cell formats the field of v at c.
 func (c column) cell(v reflect.Value) string {
-	f := v.FieldByIndex(c.index)
+	f, err := v.FieldByIndexErr(c.index)
+	if err != nil { // through a nil pointer
+		return ""
+	}
 	switch f.Kind() {
 	case reflect.Float64:
 		return fnum(f.Float())

@@ -11,6 +11,7 @@ import (
 	"strconv"
 
 	"github.com/hessrnn/hessrnn/cmd/internal/config"
+	"github.com/hessrnn/hessrnn/rnn/task"
 )
 
 // Schema is the version of the result file format.
@@ -124,7 +125,8 @@ type Checkpoint struct {
 	Iteration int `json:"iteration"`
 	// LR is the learning rate in force.
 	LR Num `json:"lr"`
-	// Loss is the training loss (with the L2 term) at this iteration.
+	// Loss is the task's data loss on the training set at this iteration,
+	// without the L2 term.
 	Loss Num `json:"loss"`
 	// TrainMetric and TestMetric are accuracy (seqmnist, dms) or MSE (patterngen).
 	TrainMetric Num `json:"train_metric"`
@@ -174,6 +176,10 @@ type Final struct {
 	Flatness Num `json:"flatness"`
 	// MeanAlpha is the mean α over the checkpoints (NaN for BPTT).
 	MeanAlpha Num `json:"mean_alpha"`
+	// GradNorm is ‖∇L‖, the Euclidean norm of the exact gradient of the
+	// training loss (with its L2 term) over all parameters at the final
+	// weights, on the batch of the final checkpoint's λ_max.
+	GradNorm Num `json:"grad_norm"`
 	// LambdaBatches is λ_max at the final weights over independent Hessian
 	// batches; LambdaMax is its mean. Nil for runs that did not finish.
 	LambdaBatches *LambdaBatches `json:"lambda_batches,omitempty"`
@@ -197,23 +203,43 @@ type LambdaBatches struct {
 	Note string `json:"note,omitempty"`
 }
 
+// TestPoint is the test metric at one iteration of the early-stopping grid
+// (config Train.StopEvery).
+type TestPoint struct {
+	Iteration  int `json:"iteration"`
+	TestMetric Num `json:"test_metric"`
+}
+
 // Result is everything recorded about one run.
 type Result struct {
 	Schema int    `json:"schema"`
 	ID     string `json:"id"`
-	// Experiment names the experiment the run belongs to (e.g. "fig3").
-	Experiment string     `json:"experiment,omitempty"`
-	Label      string     `json:"label"`
-	Config     config.Run `json:"config"`
-	Seed       uint64     `json:"seed"`
-	Versions   Versions   `json:"versions"`
-	// SIMD is the active kernel level (kernels.Active()).
+	// Experiment names the experiment the run belongs to (e.g. "fig3"):
+	// the one that computed it.
+	Experiment string `json:"experiment,omitempty"`
+	// AlsoIn names the later experiments that reused the run (same
+	// configuration) instead of computing it again, so that a report of
+	// one of them finds it (see BelongsTo).
+	AlsoIn   []string   `json:"also_in,omitempty"`
+	Label    string     `json:"label"`
+	Config   config.Run `json:"config"`
+	Seed     uint64     `json:"seed"`
+	Versions Versions   `json:"versions"`
+	// SIMD is the active kernel level (kernels.Active()). Float64 results
+	// agree across levels to about 1e-10; float32 training trajectories
+	// differ (README, "Reproducibility across SIMD levels").
 	SIMD string `json:"simd"`
+	// Data is where a seqmnist run's data came from: the directory, the
+	// data set recognised by the files' SHA-256 and the hashes.
+	Data *task.DataIdentity `json:"data,omitempty"`
 	// Metric names the metric: "accuracy" or "mse".
 	Metric     string       `json:"metric"`
 	Status     Status       `json:"status"`
 	Trajectory []Checkpoint `json:"trajectory"`
-	Final      Final        `json:"final"`
+	// TestCurve is the test metric on the early-stopping grid, for runs
+	// that stop at a test metric (config Train.StopAtTest); empty otherwise.
+	TestCurve []TestPoint `json:"test_curve,omitempty"`
+	Final     Final       `json:"final"`
 	// WallSeconds is the run's total time.
 	WallSeconds float64 `json:"wall_seconds"`
 }
@@ -261,6 +287,26 @@ func (f *Final) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+// BelongsTo reports whether the run belongs to the named experiment: it
+// computed the run or reused it (AlsoIn).
+func (r *Result) BelongsTo(experiment string) bool {
+	if r.Experiment == experiment {
+		return true
+	}
+	for _, e := range r.AlsoIn {
+		if e == experiment {
+			return true
+		}
+	}
+	return false
+}
+
+// Experiments returns the experiments the run belongs to: Experiment, then
+// AlsoIn.
+func (r *Result) Experiments() []string {
+	return append([]string{r.Experiment}, r.AlsoIn...)
+}
+
 // Marshal encodes r as indented JSON.
 func (r *Result) Marshal() ([]byte, error) {
 	b, err := json.MarshalIndent(r, "", "  ")
@@ -271,13 +317,19 @@ func (r *Result) Marshal() ([]byte, error) {
 }
 
 // SameOutcome reports whether a and b record the same computation: equal
-// in everything except wall-clock times and software versions. The e2e test
+// in everything except wall-clock times, software versions and AlsoIn. The e2e test
 // uses it to compare a resumed sweep with an uninterrupted one.
 func SameOutcome(a, b *Result) bool {
 	ca, cb := *a, *b
 	ca.WallSeconds, cb.WallSeconds = 0, 0
 	ca.Versions, cb.Versions = Versions{}, Versions{}
+	ca.AlsoIn, cb.AlsoIn = nil, nil // bookkeeping of reuse, not the computation
 	ca.Config.SeqMNIST.Data, cb.Config.SeqMNIST.Data = "", ""
+	// The same data in another directory is the same computation.
+	if (a.Data == nil) != (b.Data == nil) || a.Data != nil && a.Data.Digest() != b.Data.Digest() {
+		return false
+	}
+	ca.Data, cb.Data = nil, nil
 	ca.Trajectory = stripWall(a.Trajectory)
 	cb.Trajectory = stripWall(b.Trajectory)
 	ja, err1 := json.Marshal(ca)

@@ -262,6 +262,19 @@ func TestCSVColumnsFromStructs(t *testing.T) {
 	for i := range ft.NumField() {
 		f := ft.Field(i)
 		name := "final_" + strings.Split(f.Tag.Get("json"), ",")[0]
+		if f.Type.Kind() == reflect.Pointer {
+			// A pointer to a struct contributes its scalar fields as
+			// name_field columns.
+			for j := range f.Type.Elem().NumField() {
+				sub := f.Type.Elem().Field(j)
+				subName := name + "_" + strings.Split(sub.Tag.Get("json"), ",")[0]
+				_, ok := col[subName]
+				if want := sub.Type.Kind() != reflect.Slice; ok != want {
+					t.Errorf("field %s.%s: column %s present %v, want %v", f.Name, sub.Name, subName, ok, want)
+				}
+			}
+			continue
+		}
 		_, ok := col[name]
 		if want := f.Type.Kind() != reflect.Slice; ok != want {
 			t.Errorf("field %s: column %s present %v, want %v", f.Name, name, ok, want)
@@ -269,8 +282,11 @@ func TestCSVColumnsFromStructs(t *testing.T) {
 	}
 	r := sample(2, "bptt")
 	r.Final.Iterations, r.Final.Loss, r.Final.Gamma, r.Final.MeanAlpha = 77, 0.125, 1.5, NaN()
+	r.Final.LambdaBatches = &LambdaBatches{Values: []Num{2, 4}, Mean: 3, SE: 1, NBatches: 2}
+	nilPtr := sample(3, "bptt")
+	nilPtr.Final.LambdaBatches = nil
 	var buf bytes.Buffer
-	if err := WriteCSV(&buf, []*Result{r}); err != nil {
+	if err := WriteCSV(&buf, []*Result{r, nilPtr}); err != nil {
 		t.Fatal(err)
 	}
 	recs, err := csv.NewReader(&buf).ReadAll()
@@ -281,10 +297,14 @@ func TestCSVColumnsFromStructs(t *testing.T) {
 		{"final_iterations", "77"}, {"final_loss", "0.125"}, {"final_gamma", "1.5"}, {"final_mean_alpha", ""},
 		{"lambda_converged", fmt.Sprint(r.Trajectory[0].Lambda.Converged)},
 		{"lambda_iterations", fmt.Sprint(r.Trajectory[0].Lambda.Iterations)},
+		{"final_lambda_batches_mean", "3"}, {"final_lambda_batches_se", "1"}, {"final_lambda_batches_n_batches", "2"},
 	} {
 		if got := recs[1][col[c.col]]; got != c.want {
 			t.Errorf("%s = %q, want %q", c.col, got, c.want)
 		}
+	}
+	if got := recs[len(recs)-1][col["final_lambda_batches_mean"]]; got != "" {
+		t.Errorf("nil LambdaBatches: cell %q, want empty", got)
 	}
 }
 
@@ -310,5 +330,27 @@ func TestFinalMissingFieldsAreNaN(t *testing.T) {
 		if f.Iterations != 5 || f.Loss != 0.5 || !math.IsNaN(float64(f.LambdaMax)) || !math.IsNaN(float64(f.Gap)) {
 			t.Errorf("%s: decoded %+v", c.body, f)
 		}
+	}
+}
+
+func TestBelongsTo(t *testing.T) {
+	r := &Result{Experiment: "fig2", AlsoIn: []string{"theorem1"}}
+	for _, c := range []struct {
+		exp  string
+		want bool
+	}{{"fig2", true}, {"theorem1", true}, {"fig3", false}, {"", false}} {
+		if got := r.BelongsTo(c.exp); got != c.want {
+			t.Errorf("BelongsTo(%q) = %v, want %v", c.exp, got, c.want)
+		}
+	}
+	if got := r.Experiments(); len(got) != 2 || got[0] != "fig2" || got[1] != "theorem1" {
+		t.Errorf("Experiments() = %v", got)
+	}
+	// Reuse is bookkeeping: it does not change the outcome.
+	a := sample(1, "bptt")
+	b := *a
+	b.AlsoIn = []string{"theorem1"}
+	if !SameOutcome(a, &b) {
+		t.Error("AlsoIn changed SameOutcome")
 	}
 }

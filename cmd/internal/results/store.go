@@ -157,3 +157,53 @@ func loadInto(root string, byID map[string]*Result, set *Set) error {
 
 // ErrNoResults is returned by callers when a directory holds no results.
 var ErrNoResults = errors.New("results: no result files found")
+
+// probeSize is the size of the file PrepareDir writes: a few kilobytes,
+// about the size of the smallest result file, so that a file system too
+// full to take one result fails the probe.
+const probeSize = 8 << 10
+
+// PrepareDir creates dir (and its parents) and proves that results can be
+// stored in it: it writes, syncs and removes a probe file of probeSize
+// bytes. Callers check the output directory with it before any run starts,
+// so that a file in the way, a read-only directory or a full file system is
+// reported before the compute is spent. The error names dir.
+func PrepareDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) && pe.Path != dir {
+			return fmt.Errorf("output directory %s: cannot create it: %s: %v", dir, pe.Path, pe.Err)
+		}
+		return fmt.Errorf("output directory %s: cannot create it: %v", dir, unwrapPath(err))
+	}
+	f, err := os.CreateTemp(dir, ".hessrnn-probe-*")
+	if err != nil {
+		return fmt.Errorf("output directory %s: not writable: %v", dir, unwrapPath(err))
+	}
+	name := f.Name()
+	_, err = f.Write(make([]byte, probeSize))
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	rerr := os.Remove(name)
+	if err != nil {
+		return fmt.Errorf("output directory %s: cannot store results: %v", dir, unwrapPath(err))
+	}
+	if rerr != nil {
+		return fmt.Errorf("output directory %s: cannot remove files in it: %v", dir, unwrapPath(rerr))
+	}
+	return nil
+}
+
+// unwrapPath drops the path of a *fs.PathError (the caller names the
+// directory already).
+func unwrapPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}

@@ -2,7 +2,9 @@ package sweep
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"os"
 	"runtime/debug"
 	"sync"
 
@@ -25,19 +27,29 @@ type Options struct {
 	Force bool
 	// OnSkip is called for each run skipped because its result exists.
 	OnSkip func(run config.Run)
-	// OnDone is called after a run's result has been written (from worker
-	// goroutines, one call at a time).
-	OnDone func(r *results.Result, path string)
+	// OnBusy is called for each run skipped because another process holds
+	// its lock (results.TryLock): that process is computing it.
+	OnBusy func(run config.Run)
+	// OnDone is called after each attempt to write a run's result, with
+	// the path written or the write error (from worker goroutines, one call
+	// at a time).
+	OnDone func(r *results.Result, path string, err error)
 }
 
 // Summary counts what Execute did.
 type Summary struct {
 	Total, Skipped, Finished, Diverged, Failed, Interrupted int
+	// Busy counts the runs left to another process that held their lock.
+	Busy int
 }
 
 func (s Summary) String() string {
-	return fmt.Sprintf("%d runs: %d finished, %d diverged, %d failed, %d skipped (already done), %d interrupted",
+	str := fmt.Sprintf("%d runs: %d finished, %d diverged, %d failed, %d skipped (already done), %d interrupted",
 		s.Total, s.Finished, s.Diverged, s.Failed, s.Skipped, s.Interrupted)
+	if s.Busy > 0 {
+		str += fmt.Sprintf(", %d left to another process computing them (run again when it has finished)", s.Busy)
+	}
+	return str
 }
 
 // Pending returns the runs without a final result in dir.
@@ -57,7 +69,15 @@ func Pending(dir string, runs []config.Run) []config.Run {
 // progress are abandoned (fn returns nil), no new ones start, and Execute
 // returns ctx.Err() after the finished ones are written. A panic inside fn
 // is recorded as a failed run with the panic value, not propagated.
+//
+// The first result that cannot be written (a full disk, a directory that
+// became read-only) stops the sweep as a cancellation does: no new run
+// starts, runs in progress are abandoned, the unsaved run counts as
+// failed, and Execute returns the write error.
 func Execute(ctx context.Context, runs []config.Run, opts Options, fn Func) (Summary, error) {
+	parent := ctx
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
 	sum := Summary{Total: len(runs)}
 	var todo []config.Run
 	for _, r := range runs {
@@ -77,35 +97,85 @@ func Execute(ctx context.Context, runs []config.Run, opts Options, fn Func) (Sum
 		writeErr error
 		wg       sync.WaitGroup
 	)
+	// acquire takes the run's lock. It reports skip when the run is not to
+	// be computed here: another process holds the lock (Busy), the run
+	// was finished meanwhile (Skipped), or the lock cannot be created (an
+	// output error, which stops the sweep as a failed write does).
+	acquire := func(r config.Run) (*results.Lock, bool) {
+		lock, err := results.TryLock(opts.Dir, r.ID())
+		mu.Lock()
+		defer mu.Unlock()
+		switch {
+		case errors.Is(err, results.ErrLocked):
+			sum.Busy++
+			if opts.OnBusy != nil {
+				opts.OnBusy(r)
+			}
+			return nil, true
+		case err != nil:
+			sum.Interrupted++
+			if writeErr == nil {
+				writeErr = fmt.Errorf("locking run %s: %w; stopped the sweep", r.ID(), err)
+				stop()
+			}
+			return nil, true
+		case !opts.Force && results.Done(opts.Dir, r.ID()):
+			lock.Unlock()
+			sum.Skipped++
+			if opts.OnSkip != nil {
+				opts.OnSkip(r)
+			}
+			return nil, true
+		}
+		return lock, false
+	}
+	if len(todo) > 0 {
+		if err := os.MkdirAll(opts.Dir, 0o755); err != nil {
+			return sum, fmt.Errorf("output directory: %w", err)
+		}
+	}
 	for range min(jobs, max(1, len(todo))) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for r := range work {
-				var res *results.Result
-				if ctx.Err() == nil {
-					res = safeRun(ctx, r, fn)
-				}
-				mu.Lock()
-				if res == nil {
+				if ctx.Err() != nil {
+					mu.Lock()
 					sum.Interrupted++
 					mu.Unlock()
 					continue
 				}
-				path, err := results.Write(opts.Dir, res)
-				if err != nil && writeErr == nil {
-					writeErr = fmt.Errorf("writing result of %s: %w", res.ID, err)
+				lock, skip := acquire(r)
+				if skip {
+					continue
 				}
-				switch res.Status.State {
-				case results.Finished:
+				res := safeRun(ctx, r, fn)
+				mu.Lock()
+				if res == nil {
+					sum.Interrupted++
+					lock.Unlock()
+					mu.Unlock()
+					continue
+				}
+				path, err := results.Write(opts.Dir, res)
+				lock.Unlock()
+				switch {
+				case err != nil:
+					// Not saved: the run is lost, whatever its outcome.
+					sum.Failed++
+					if writeErr == nil {
+						writeErr = fmt.Errorf("writing result of %s: %w; stopped the sweep", res.ID, err)
+						stop()
+					}
+				case res.Status.State == results.Finished:
 					sum.Finished++
-				case results.Diverged:
+				case res.Status.State == results.Diverged:
 					sum.Diverged++
 				default:
 					sum.Failed++
 				}
-				if opts.OnDone != nil && err == nil {
-					opts.OnDone(res, path)
+				if opts.OnDone != nil {
+					opts.OnDone(res, path, err)
 				}
 				mu.Unlock()
 			}
@@ -134,8 +204,8 @@ feed:
 	if writeErr != nil {
 		return sum, writeErr
 	}
-	if cancelled || ctx.Err() != nil {
-		return sum, ctx.Err()
+	if cancelled || parent.Err() != nil {
+		return sum, parent.Err()
 	}
 	return sum, nil
 }

@@ -3,6 +3,8 @@ package sweep
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"sync/atomic"
@@ -249,6 +251,56 @@ func TestExecuteCancel(t *testing.T) {
 	}
 }
 
+// TestExecuteStopsAtWriteError: once a result cannot be written, no new
+// run starts, the unsaved run counts as failed (not finished) and Execute
+// returns the write error. The output directory is replaced by a file
+// during the second run, which fails the write (or the next run's lock) as
+// root too.
+func TestExecuteStopsAtWriteError(t *testing.T) {
+	runs, _ := Expand(config.Default(), spec(map[string][]any{"seed": {int64(1), int64(2), int64(3), int64(4), int64(5)}}))
+	for _, jobs := range []int{1, 2} {
+		t.Run(fmt.Sprintf("jobs=%d", jobs), func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "out")
+			var calls atomic.Int32
+			var saved, lost atomic.Int32
+			fn := func(ctx context.Context, run config.Run) *results.Result {
+				if calls.Add(1) == 2 {
+					if err := os.Rename(dir, dir+".old"); err != nil {
+						t.Error(err)
+					}
+					if err := os.WriteFile(dir, []byte("in the way"), 0o644); err != nil {
+						t.Error(err)
+					}
+				}
+				r := results.New(run, "", "")
+				r.Status.State = results.Finished
+				return r
+			}
+			onDone := func(_ *results.Result, _ string, err error) {
+				if err != nil {
+					lost.Add(1)
+				} else {
+					saved.Add(1)
+				}
+			}
+			sum, err := Execute(context.Background(), runs, Options{Dir: dir, Jobs: jobs, OnDone: onDone}, fn)
+			if err == nil || !strings.Contains(err.Error(), "stopped the sweep") {
+				t.Fatalf("err %v, want the write error", err)
+			}
+			// At most one run per worker after the first failure was in flight.
+			if n := int(calls.Load()); n > 1+jobs {
+				t.Errorf("%d runs computed after a write error with %d workers", n, jobs)
+			}
+			if sum.Finished != int(saved.Load()) || sum.Failed != int(lost.Load()) || sum.Failed < 1 {
+				t.Errorf("summary %v: %d saved, %d lost", sum, saved.Load(), lost.Load())
+			}
+			if sum.Finished+sum.Failed+sum.Interrupted != len(runs) {
+				t.Errorf("summary %v does not account for %d runs", sum, len(runs))
+			}
+		})
+	}
+}
+
 func TestWriteSlurm(t *testing.T) {
 	var b strings.Builder
 	err := WriteSlurm(&b, SlurmOptions{Binary: "/opt/bin/hessrnn", Args: []string{"sweep", "my cfg.toml", "--out", "res"}, Tasks: 8, CPUs: 2, Time: "02:00:00", Mem: "4G", Partition: "cpu", LogDir: "res/logs"})
@@ -257,7 +309,7 @@ func TestWriteSlurm(t *testing.T) {
 	}
 	s := b.String()
 	for _, want := range []string{"#!/bin/bash\n", "#SBATCH --array=0-7\n", "#SBATCH --cpus-per-task=2\n", "#SBATCH --time=02:00:00\n",
-		"#SBATCH --mem=4G\n", "#SBATCH --partition=cpu\n", "#SBATCH --output=res/logs/hessrnn-%A_%a.log\n",
+		"#SBATCH --mem=4G\n", "#SBATCH --partition=cpu\n", "#SBATCH --output=\"res/logs/hessrnn-%A_%a.log\"\n",
 		"exec /opt/bin/hessrnn sweep 'my cfg.toml' --out res\n", "GOMAXPROCS"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("script lacks %q:\n%s", want, s)
@@ -273,5 +325,41 @@ func TestWriteSlurm(t *testing.T) {
 	}
 	if shellQuote("it's") != `'it'\''s'` {
 		t.Errorf("quote %s", shellQuote("it's"))
+	}
+}
+
+func TestCheckTimeAndMem(t *testing.T) {
+	times := []struct {
+		in string
+		ok bool
+	}{
+		{"90", true}, {"30:00", true}, {"08:00:00", true}, {"2-00", true}, {"2-12:30", true}, {"1-00:00:00", true},
+		{"UNLIMITED", true}, {"infinite", true}, {"100:00:00", true},
+		{"", false}, {"abc", false}, {"0", false}, {"00:00:00", false}, {"1:60", false}, {"1:60:00", false}, {"1-24", false},
+		{"-1", false}, {"1h", false}, {"1:2:3:4", false}, {"1-", false}, {" 10", false}, {"99999999999", false},
+	}
+	for _, tc := range times {
+		if err := CheckTime(tc.in); (err == nil) != tc.ok {
+			t.Errorf("CheckTime(%q) = %v, want ok=%v", tc.in, err, tc.ok)
+		}
+	}
+	mems := []struct {
+		in string
+		ok bool
+	}{
+		{"4000", true}, {"4G", true}, {"512M", true}, {"1T", true}, {"64K", true}, {"16g", true},
+		{"", false}, {"lots", false}, {"0", false}, {"0G", false}, {"4GB", false}, {"-4G", false}, {"4.5G", false}, {"G", false},
+	}
+	for _, tc := range mems {
+		if err := CheckMem(tc.in); (err == nil) != tc.ok {
+			t.Errorf("CheckMem(%q) = %v, want ok=%v", tc.in, err, tc.ok)
+		}
+	}
+	var b strings.Builder
+	if err := WriteSlurm(&b, SlurmOptions{Binary: "x", Tasks: 1, Time: "abc"}); err == nil {
+		t.Error("WriteSlurm accepted time abc")
+	}
+	if err := WriteSlurm(&b, SlurmOptions{Binary: "x", Tasks: 1, LogDir: "a\"b"}); err == nil {
+		t.Error("WriteSlurm accepted a log directory with a double quote")
 	}
 }
