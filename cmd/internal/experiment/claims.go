@@ -174,8 +174,15 @@ func fmtEffect(t PairedTest) string {
 	if math.IsNaN(t.Effect) {
 		return "n/a"
 	}
-	if t.Ratio {
-		return fmt.Sprintf("×%.3g [%.3g, %.3g]", t.Effect, t.Lo, t.Hi)
+	ci := "[CI n/a]"
+	if !math.IsNaN(t.Lo) && !math.IsNaN(t.Hi) {
+		ci = fmt.Sprintf("[%.3g, %.3g]", t.Lo, t.Hi)
+		if !t.Ratio {
+			ci = fmt.Sprintf("[%+.3g, %+.3g]", t.Lo, t.Hi)
+		}
 	}
-	return fmt.Sprintf("%+.3g [%+.3g, %+.3g]", t.Effect, t.Lo, t.Hi)
+	if t.Ratio {
+		return fmt.Sprintf("×%.3g %s", t.Effect, ci)
+	}
+	return fmt.Sprintf("%+.3g %s", t.Effect, ci)
 }
