@@ -100,6 +100,13 @@ func cmdPaper(ctx context.Context, a *app, args []string) error {
 	items, err := experiment.RunPaper(ctx, sc, experiment.PaperOptions{
 		RunOptions: experiment.RunOptions{Out: out, Jobs: f.jobs, Shard: shard, Force: f.force, Log: log, Terminal: term},
 		Data:       *data, DataCache: task.DefaultHashCache(), Log: a.stderr,
+		Done: func(items []experiment.ItemResult) {
+			// A partial REPRODUCTION.md after each experiment, so that a
+			// long run shows its verdicts as they come.
+			if _, err := experiment.WriteReproduction(out, sc, items, shellJoin(a.args), time.Since(start)); err != nil {
+				fmt.Fprintf(a.stderr, "hessrnn: partial %s: %v\n", experiment.ReproductionFile, err)
+			}
+		},
 	})
 	if errors.Is(err, experiment.ErrSelectionPending) {
 		fmt.Fprintf(a.stderr, "hessrnn: %v\n", err)

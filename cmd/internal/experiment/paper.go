@@ -47,6 +47,9 @@ type Scale struct {
 // on seqMNIST only, where the paper has it; spec §6).
 var paperExperiments = []string{"fig2", "fig3", "theorem1", "fig4", "fig6", "fig5", "fig12", "fig9", "fig11", "fig10", "fig8", "fig7"}
 
+// paperTaskOrder runs the tasks from the cheapest to the costliest.
+var paperTaskOrder = []string{config.DMS, config.PatternGen, config.SeqMNIST}
+
 // PaperScale returns the named scale: "paper" (the paper's sizes and
 // budgets, the full selection protocol, 10 reporting seeds per rule on
 // every task, the sensitivity analyses) or "quick" (a smoke run of the same
@@ -57,16 +60,17 @@ func PaperScale(name string) (Scale, error) {
 	case "paper":
 		s := Scale{Name: name, Protocol: DefaultProtocol(),
 			About: "the paper's network sizes, tasks and budgets (seqMNIST: 10 000 / 16 000 iterations at B = 256; pattern generation and DMS: plateau stopping capped at 20 000), each rule's learning rate selected from the spec's 7-rate grid on 3 selection seeds at the full budget, 10 reporting seeds per rule on every task (the paper had 5)"}
-		for _, t := range config.Tasks() {
+		// The cheap tasks first, so that a long run reports them early;
+		// the sensitivity analyses last.
+		for _, t := range paperTaskOrder {
 			for _, e := range paperExperiments {
 				s.Items = append(s.Items, Item{e, t, 10})
 			}
 			if t == config.SeqMNIST {
 				s.Items = append(s.Items, Item{"table1", t, 10})
-			} else {
-				s.Items = append(s.Items, Item{"sensitivity", t, 10})
 			}
 		}
+		s.Items = append(s.Items, Item{"sensitivity", config.DMS, 10}, Item{"sensitivity", config.PatternGen, 10})
 		return s, nil
 	case "quick":
 		p := Protocol{Mode: SelectGrid, Grid: []float64{1e-3, 1e-2, 1e-1}, Seeds: 1, Budget: 1.0 / 3}
@@ -84,7 +88,7 @@ func PaperScale(name string) (Scale, error) {
 					r.Hessian.TopK = 20
 				}
 			}}
-		for _, t := range config.Tasks() {
+		for _, t := range paperTaskOrder {
 			if t == config.SeqMNIST {
 				s.Items = append(s.Items, Item{"fig2", t, 3})
 				continue
@@ -124,6 +128,9 @@ type PaperOptions struct {
 	DataCache string
 	// Log receives one line per item.
 	Log io.Writer
+	// Done, when set, is called after each item with the items so far
+	// (e.g. to rewrite a partial REPRODUCTION.md).
+	Done func(items []ItemResult)
 }
 
 // RunPaper runs every item of the scale into opts.Out/<task>/ and returns
@@ -151,6 +158,9 @@ func RunPaper(ctx context.Context, sc Scale, opts PaperOptions) ([]ItemResult, e
 			ir.Skipped = "no MNIST data: " + dataErr.Error()
 			fmt.Fprintf(log, "hessrnn: paper: %s on %s skipped (%s)\n", it.Experiment, it.Task, ir.Skipped)
 			out = append(out, ir)
+			if opts.Done != nil {
+				opts.Done(out)
+			}
 			continue
 		}
 		spec, err := Lookup(it.Experiment)
@@ -199,6 +209,9 @@ func RunPaper(ctx context.Context, sc Scale, opts PaperOptions) ([]ItemResult, e
 			}
 		}
 		out = append(out, ir)
+		if opts.Done != nil && opts.Shard.Count <= 1 {
+			opts.Done(out)
+		}
 	}
 	return out, nil
 }
