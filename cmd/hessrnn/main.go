@@ -6,7 +6,7 @@
 //
 // Usage:
 //
-//	hessrnn                      the default experiment (a few minutes, no downloads)
+//	hessrnn                      the default experiment (about 25 s of CPU time, no downloads)
 //	hessrnn run EXPERIMENT       one figure or table of the paper (fig2 … fig12, table1, theorem1)
 //	hessrnn sweep CONFIG.toml    a grid of runs; --jobs, --shard, Slurm arrays, resume
 //	hessrnn report DIR           statistics, figures and a report per experiment from results
@@ -118,7 +118,9 @@ curvature of the minima they reach (Liu et al., NeurIPS 2022).
 Usage:
   hessrnn [flags]                 run the default experiment: pattern generation,
                                   BPTT vs Three-factor vs RF Three-factor vs MDGL,
-                                  5 seeds, λ_max along training (a few minutes)
+                                  5 seeds, λ_max along training (about 25 s of
+                                  CPU time: seconds on 2 free cores; the first
+                                  "go run" also compiles, 1-2 minutes on 2 cores)
   hessrnn <command> [arguments]
 
 Commands:
