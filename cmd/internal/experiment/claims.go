@@ -126,10 +126,22 @@ func pairedValues(rule string, x, y []float64, lost int, ratio, up bool) PairedT
 	}
 	if w, err := stats.WilcoxonSignedRank(x, y); err == nil {
 		t.P = w.P
+	} else if equalPairs(x, y) {
+		t.P = 1 // every pair equal: no difference, which is data, not its absence
 	}
 	t.Ratio = ratio
 	t.Verdict = verdict(t.Effect, t.P, ratio, up)
 	return t
+}
+
+// equalPairs reports whether x[i] == y[i] for every i.
+func equalPairs(x, y []float64) bool {
+	for i := range x {
+		if x[i] != y[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // verdict applies the rule of the package comment to one comparison.

@@ -59,6 +59,11 @@ func TestPairedTest(t *testing.T) {
 	}
 	a = append(a, mk(11, 1, results.Diverged))
 	b = append(b, mk(11, 1, results.Finished))
+	for _, ratio := range []bool{false, true} {
+		if eq := pairedTest("x", b, b, lambdaOf, ratio, true); eq.Verdict != NotReproduced || eq.P != 1 {
+			t.Errorf("equal pairs (ratio %v): %+v, want p = 1, not reproduced", ratio, eq)
+		}
+	}
 	pt := pairedTest("x", a, b, lambdaOf, true, true)
 	if pt.Pairs != 10 || pt.Lost != 1 || pt.Larger != 10 || math.Abs(pt.Effect-4) > 1e-9 || pt.P > 0.01 || pt.Verdict != Reproduced {
 		t.Errorf("paired test %+v: want 10 pairs, 1 lost, ratio 4, p < 0.01, reproduced", pt)
