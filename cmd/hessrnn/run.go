@@ -43,6 +43,7 @@ Examples:
   hessrnn run fig5 --set train.lr=0.005      the lr-schedule remedy at another base rate
   hessrnn run fig3 --task seqmnist --data $HOME/mnist
   hessrnn run theorem1 --iters 5000 --jobs 2 --out thm1
+  hessrnn run dynamics --task dms            DSA, contraction and κ_min of the trained networks
 `
 
 // defaultOutRoot holds the output directories of run and sweep without

@@ -110,6 +110,9 @@ func (e *Env) RunExperiment(ctx context.Context, spec Spec, base config.Run, see
 		}
 		sel = newSelector(e, opts.Protocol, base, opts)
 	}
+	if spec.finalWeights && e.FinalWeights == "" {
+		e.FinalWeights = FinalWeightsDir(opts.Out)
+	}
 	var planned []config.Run
 	seen := map[string]bool{} // IDs planned by earlier phases
 	for phase := 0; ; phase++ {
@@ -156,6 +159,10 @@ func (e *Env) RunExperiment(ctx context.Context, spec Spec, base config.Run, see
 		}
 	}
 }
+
+// FinalWeightsDir is the directory of the final weights of the runs of an
+// experiment that keeps them (dynamics), under its results directory.
+func FinalWeightsDir(out string) string { return filepath.Join(out, "weights-final") }
 
 // markReused records in the result files of dir that the experiment named
 // reused them (Result.AlsoIn), for the runs it planned that another

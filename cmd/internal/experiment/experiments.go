@@ -32,6 +32,9 @@ type Spec struct {
 	// parts names the report's parts (reportParts in parts.go) beyond
 	// those every report has.
 	parts []string
+	// finalWeights makes RunExperiment save every run's final parameters
+	// in OUT/weights-final (see Env.FinalWeights).
+	finalWeights bool
 }
 
 // seeded returns one copy of r per seed 1..n.
@@ -217,6 +220,14 @@ var specs = []Spec{
 			stop.Train.StopAtTest = m
 			return append(tf, seeded(stop, n)...), false
 		},
+	},
+	{
+		Name: "dynamics", Title: "Beyond curvature: dynamical similarity (DSA), contraction and the rule's metric",
+		Shows:        "whether the rules build different dynamics: DSA distances between trained networks (within vs between rule, clustering), a geometric baseline, contraction rates against the gap and λ_max, κ_min along training",
+		parts:        []string{"gap", "dynamics", "kappa"},
+		Seeds:        10,
+		finalWeights: true,
+		Plan:         single(rulesPlan(config.PaperRules()...)),
 	},
 	{
 		Name: "theorem1", Title: "Theorem 1: λ_max at convergence against the 2/η and 2/(αη) bounds",

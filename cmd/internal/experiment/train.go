@@ -34,6 +34,10 @@ type Env struct {
 	// parameters at every checkpoint as NumPy-readable NPZ files,
 	// Weights/<run ID>/iter-NNNNNN.npz (written atomically).
 	Weights string
+	// FinalWeights, when not empty, is a directory that receives the final
+	// parameters of every finished run as FinalWeights/<run ID>.npz
+	// (written atomically; the dynamics experiment reads them back).
+	FinalWeights string
 	// DataCache is the file that caches the SHA-256 of data files
 	// (task.IdentifyMNIST); "" hashes the files on every run.
 	DataCache string
@@ -458,7 +462,30 @@ func train[T kernels.Float](ctx context.Context, e *Env, run config.Run, rec pro
 		}
 		return fail(err)
 	}
+	if e.FinalWeights != "" {
+		if err := saveFinalWeights(e.FinalWeights, res.ID, net); err != nil {
+			return fail(err)
+		}
+	}
 	return true
+}
+
+// FinalWeightsFile is where Env.FinalWeights puts a run's final parameters.
+func FinalWeightsFile(dir, id string) string { return filepath.Join(dir, id+".npz") }
+
+// saveFinalWeights writes net's parameters to FinalWeightsFile(dir, id).
+func saveFinalWeights[T kernels.Float](dir, id string, net *rnn.Network[T]) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("final weights: %w", err)
+	}
+	var buf bytes.Buffer
+	if err := rnn.SaveNPZ(&buf, net); err != nil {
+		return fmt.Errorf("final weights: %w", err)
+	}
+	if err := results.WriteFileAtomic(FinalWeightsFile(dir, id), buf.Bytes()); err != nil {
+		return fmt.Errorf("final weights: %w", err)
+	}
+	return nil
 }
 
 // saveWeights writes net's parameters to dir/id/iter-NNNNNN.npz atomically.
