@@ -92,17 +92,13 @@ type SensitivityRow struct {
 func Sensitivity(runs []*results.Result) []SensitivityRow {
 	type key struct{ rec, label string }
 	by := map[key][]*results.Result{}
-	var recs []string
 	seen := map[string]bool{}
 	for _, r := range withoutSelection(runs) {
 		rec := reconstructionOf(r.Config)
 		if rec == "" {
 			continue
 		}
-		if !seen[rec] {
-			seen[rec] = true
-			recs = append(recs, rec)
-		}
+		seen[rec] = true
 		by[key{rec, r.Label}] = append(by[key{rec, r.Label}], r)
 	}
 	var rows []SensitivityRow
