@@ -15,10 +15,6 @@ import (
 	"github.com/hessrnn/hessrnn/rnn/task"
 )
 
-// streamFinalBatches seeds the start vectors of the extra final Hessian
-// batches.
-const streamFinalBatches = 5
-
 // fullBatchNote is LambdaBatches.Note for tasks whose Hessian batch is the
 // same data at every checkpoint.
 const fullBatchNote = "full-batch task: every Hessian batch is the training batch, so λ_max is computed once (SE 0)"

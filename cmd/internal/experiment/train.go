@@ -149,6 +149,9 @@ const (
 	streamHessian  = 2
 	streamTopK     = 3
 	streamFlatness = 4
+	// streamFinalBatches seeds the start vectors of the extra final
+	// Hessian batches (finalLambda).
+	streamFinalBatches = 5
 )
 
 // Train runs one training run and returns its result. It returns nil when
