@@ -88,8 +88,12 @@ type SensitivityRow struct {
 	C1, C2         PairedTest
 }
 
-// Sensitivity computes the claim tests of every reconstruction and rule.
+// Sensitivity computes the claim tests of every reconstruction and rule
+// (none without runs).
 func Sensitivity(runs []*results.Result) []SensitivityRow {
+	if len(runs) == 0 {
+		return nil
+	}
 	type key struct{ rec, label string }
 	by := map[key][]*results.Result{}
 	seen := map[string]bool{}
