@@ -53,6 +53,15 @@
 // and recomputes each segment of S steps when it is needed: O((S + T/S)·B·N)
 // per direction, with bitwise the same products.
 //
+// # Dynamics
+//
+// StateStep is the recurrent map on the state s = (h, a_ALIF) in float64,
+// StateJacobian its Jacobian (it depends on the state only through the
+// ReLU mask), and ContractionOf the matrix measures μ₂ and μ∞ of the
+// Jacobians along stored trajectories, max and mean over steps, in the
+// identity metric and in the diagonal metric that minimises the maximum μ∞
+// (package dsa).
+//
 // # Determinism and parallelism
 //
 // The batch is split into fixed chunks of rows (independent of GOMAXPROCS),

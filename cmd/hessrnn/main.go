@@ -7,7 +7,7 @@
 // Usage:
 //
 //	hessrnn                      the default experiment (about 25 s of CPU time, no downloads)
-//	hessrnn run EXPERIMENT       one figure or table of the paper (fig2 … fig12, table1, theorem1)
+//	hessrnn run EXPERIMENT       one figure or table of the paper (fig2 … fig12, table1, theorem1), or dynamics
 //	hessrnn sweep CONFIG.toml    a grid of runs; --jobs, --shard, Slurm arrays, resume
 //	hessrnn report DIR           statistics, figures and a report per experiment from results
 //	hessrnn data                 where the MNIST data is, check it, download it

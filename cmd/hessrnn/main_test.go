@@ -741,6 +741,13 @@ func TestBadInput(t *testing.T) {
 		{"bench --only", nil, []string{"bench", "--only", "nothing-like-this"}, `--only "nothing-like-this" matches no benchmark`},
 		{"bench argument", nil, []string{"bench", "all"}, `bench: unexpected argument "all"`},
 		{"version argument", nil, []string{"version", "--short"}, "flag provided but not defined: -short"},
+		{"sensitivity task", nil, []string{"run", "sensitivity", "--task", "seqmnist"}, `run sensitivity: --task "seqmnist" has no reconstructions (allowed: patterngen, dms)`},
+		{"select mode", nil, []string{"run", "fig3", "--select", "best"}, `--select "best": allowed values auto, grid, halving, off`},
+		{"lr grid", nil, []string{"run", "fig3", "--lr-grid", "0.01,x"}, `--lr-grid "0.01,x": "x" is not a rate in (0, 100]`},
+		{"select budget", nil, []string{"run", "fig3", "--select-budget", "2"}, "--select-budget 2: allowed range (0, 1]"},
+		{"paper scale", nil, []string{"run", "paper", "--scale", "huge"}, `--scale "huge": allowed values quick, paper`},
+		{"paper --slurm-cpus", nil, []string{"run", "paper", "--slurm", "2", "--slurm-cpus", "0"}, "--slurm-cpus 0: allowed range [1, 1024]"},
+		{"paper --slurm-time", nil, []string{"run", "paper", "--slurm", "2", "--slurm-time", "soon"}, "--slurm-time:"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -928,6 +935,7 @@ func TestShowConfig(t *testing.T) {
 	dir := t.TempDir()
 	field := func(out, key string) string {
 		for _, line := range strings.Split(out, "\n") {
+			line, _, _ = strings.Cut(line, " # ") // --list-keys: the default's source
 			if f := strings.Fields(line); len(f) >= 3 && f[0] == key {
 				return strings.Join(f[2:], " ")
 			}
@@ -939,10 +947,10 @@ func TestShowConfig(t *testing.T) {
 		want map[string]string
 	}{
 		{[]string{"run", "default", "--show-config"}, map[string]string{
-			"train.lr": "0.015", "model.l2": "0", "patterngen.n_in": "2", "train.iterations": "3000",
-			"hessian.every": "150", "model.precision": "float64", "rule": "(per variant)", "seed": "1..5"}},
-		{[]string{"--show-config", "--lr", "0.02"}, map[string]string{"train.lr": "0.02", "patterngen.n_in": "2"}},
-		{[]string{"run", "default", "--list-keys"}, map[string]string{"train.lr": "0.015", "train.iterations": "3000"}},
+			"train.lr": "0.01", "model.l2": "0.01", "patterngen.n_in": "100", "train.iterations": "3000", "train.stop": "plateau",
+			"model.rec_scale": "1", "hessian.every": "150", "model.precision": "float64", "rule": "(per variant)", "seed": "1..5"}},
+		{[]string{"--show-config", "--lr", "0.02"}, map[string]string{"train.lr": "0.02", "patterngen.n_in": "100"}},
+		{[]string{"run", "default", "--list-keys"}, map[string]string{"train.lr": "0.01", "train.iterations": "3000"}},
 		{[]string{"run", "fig5", "--show-config", "--seeds", "2"}, map[string]string{"train.lr": "(per variant)", "seed": "1..2"}},
 		{[]string{"run", "--list-keys"}, map[string]string{"train.lr": "0.01", "model.l2": "0.01", "patterngen.n_in": "100", "rule": "bptt"}},
 	}
@@ -956,6 +964,24 @@ func TestShowConfig(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "hessrnn-out")); err == nil {
 		t.Errorf("--show-config created hessrnn-out")
+	}
+}
+
+// TestPaperDryRun checks that "run paper --dry-run" counts the runs of
+// both scales without running anything (the quick scale itself runs in
+// experiment.TestRunPaper at a test size).
+func TestPaperDryRun(t *testing.T) {
+	dir := t.TempDir()
+	for _, scale := range []string{"quick", "paper"} {
+		o := mustRun(t, dir, nil, "run", "paper", "--scale", scale, "--dry-run")
+		for _, want := range []string{"seqmnist", "patterngen", "dms", "selection runs", "scale " + scale} {
+			if !strings.Contains(o.stdout, want) {
+				t.Errorf("--scale %s --dry-run: stdout lacks %q:\n%s", scale, want, o.stdout)
+			}
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "hessrnn-out")); err == nil {
+		t.Error("--dry-run created hessrnn-out")
 	}
 }
 

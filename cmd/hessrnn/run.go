@@ -44,6 +44,7 @@ Examples:
   hessrnn run fig5 --set train.lr=0.005      the lr-schedule remedy at another base rate
   hessrnn run fig3 --task seqmnist --data $HOME/mnist
   hessrnn run theorem1 --iters 5000 --jobs 2 --out thm1
+  hessrnn run dynamics --task dms            DSA, contraction and κ_min of the trained networks
 `
 
 // defaultOutRoot holds the output directories of run and sweep without
@@ -71,6 +72,11 @@ type runFlags struct {
 	listKeys   bool
 	showConfig bool
 	data       string
+	// learning-rate selection
+	selectMode   string
+	lrGrid       string
+	selectSeeds  int
+	selectBudget float64
 }
 
 type multiFlag []string
@@ -127,6 +133,10 @@ func (f *runFlags) runOnly(fs *flag.FlagSet) {
 	fs.Var(&f.sets, "set", "override one setting, `key=value` (repeatable), e.g. --set train.lr=0.01")
 	fs.BoolVar(&f.listKeys, "list-keys", false, "list every setting key with its default and exit; with an experiment, its effective settings (as --show-config)")
 	fs.BoolVar(&f.showConfig, "show-config", false, "print the experiment's effective settings (after its own defaults, --config, flags and --set) and the runs it plans, without running")
+	fs.StringVar(&f.selectMode, "select", "auto", "learning-rate selection per rule: grid, halving (successive halving), off, or auto (grid unless --lr, --set train.lr or --config gives a rate)")
+	fs.StringVar(&f.lrGrid, "lr-grid", "", "candidate learning rates, comma-separated (default: the spec's 1e-4,3e-4,1e-3,3e-3,1e-2,3e-2,1e-1)")
+	fs.IntVar(&f.selectSeeds, "select-seeds", 0, "selection seeds per rate, 1001..1000+`n` (default 3)")
+	fs.Float64Var(&f.selectBudget, "select-budget", 0, "iteration budget of the selection runs as a share of the reporting runs', in (0, 1] (default 1)")
 	fs.StringVar(&f.data, "data", "", "MNIST-format data `dir`ectory for seqmnist, as --set seqmnist.data=DIR (default: $HESSRNN_DATA, then "+task.DefaultDataDir+")")
 }
 
@@ -175,8 +185,12 @@ func flagDefaults(fs *flag.FlagSet) string {
 
 func experimentList() string {
 	var b strings.Builder
+	w := 0
 	for _, s := range experiment.Specs() {
-		fmt.Fprintf(&b, "  %-9s %s\n", s.Name, s.Title)
+		w = max(w, len(s.Name))
+	}
+	for _, s := range experiment.Specs() {
+		fmt.Fprintf(&b, "  %-*s %s\n", w+1, s.Name, s.Title)
 	}
 	return b.String()
 }
@@ -190,6 +204,17 @@ func newRunFlagSet(name string) (*flag.FlagSet, *runFlags) {
 }
 
 func cmdRun(ctx context.Context, a *app, args []string) error {
+	// "run paper" has flags of its own (--scale, --dry-run, --slurm).
+	boolFlag := map[string]bool{"-force": true, "-no-report": true, "-save-weights": true, "-list-keys": true, "-dry-run": true}
+	for i, x := range args {
+		prev := ""
+		if i > 0 {
+			prev = strings.TrimPrefix(args[i-1], "-")
+		}
+		if x == "paper" && (i == 0 || !strings.HasPrefix(args[i-1], "-") || strings.Contains(args[i-1], "=") || boolFlag[prev]) {
+			return cmdPaper(ctx, a, append(append([]string(nil), args[:i]...), args[i+1:]...))
+		}
+	}
 	fs, _ := newRunFlagSet("run")
 	pos, help, err := parseCommand(a, fs, args, runHelp, experimentList())
 	if help || err != nil {
@@ -211,6 +236,7 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 	}
 	rest := make([]string, 0, len(args))
 	skipped := false
+
 	for _, x := range args {
 		if x == pos[0] && !skipped {
 			skipped = true
@@ -274,9 +300,11 @@ func runExperiment(ctx context.Context, a *app, name string, args []string, isDe
 		return usagef("run: %v", err)
 	}
 	base := config.Default()
+	proto := experiment.DefaultProtocol()
 	if spec.Name == "default" {
-		base = experiment.DefaultBase()
+		base, proto = experiment.DefaultBase(), experiment.DefaultExperimentProtocol()
 	}
+	baseLR := base.Train.LR
 	if f.configPath != "" {
 		data, err := os.ReadFile(f.configPath)
 		if err != nil {
@@ -336,6 +364,10 @@ func runExperiment(ctx context.Context, a *app, name string, args []string, isDe
 	if err := base.Validate(); err != nil {
 		return usagef("%s", config.OneLine(err))
 	}
+	proto, err = protocolFlags(f, proto, base.Train.LR != baseLR)
+	if err != nil {
+		return err
+	}
 	seeds := spec.Seeds
 	if set["seeds"] {
 		if f.seeds < 1 || f.seeds > 10000 {
@@ -356,6 +388,9 @@ func runExperiment(ctx context.Context, a *app, name string, args []string, isDe
 	log, term, err := progressOptions(a, f.progress)
 	if err != nil {
 		return err
+	}
+	if spec.Name == "sensitivity" && len(experiment.Reconstructions(base.Task)) == 0 {
+		return usagef("run sensitivity: --task %q has no reconstructions (allowed: %s, %s)", base.Task, config.PatternGen, config.DMS)
 	}
 	out := f.out
 	if out == "" {
@@ -390,20 +425,35 @@ func runExperiment(ctx context.Context, a *app, name string, args []string, isDe
 		return err
 	}
 	start := time.Now()
+	fmt.Fprintf(a.stderr, "hessrnn: %s\n", proto.Describe())
 	sum, done, err := env.RunExperiment(ctx, spec, base, seeds, experiment.RunOptions{
-		Out: out, Jobs: f.jobs, Shard: shard, Force: f.force, Log: log, Terminal: term,
+		Out: out, Jobs: f.jobs, Shard: shard, Force: f.force, Log: log, Terminal: term, Protocol: proto,
 	})
 	stopProf()
+	if errors.Is(err, experiment.ErrSelectionPending) {
+		fmt.Fprintf(a.stderr, "hessrnn: %v\n", err)
+		return nil
+	}
 	sharded, err := runsDone(ctx, a, sum, err, start, shard, out)
 	if err != nil {
 		return err
 	}
-	if !sharded && !f.noReport {
+	if !sharded && !f.noReport && spec.Name == "sensitivity" {
+		txt, err := experiment.WriteSensitivity(out, done, spec.Title+" — "+base.Task, shellJoin(a.args))
+		if err != nil {
+			return err
+		}
+		fmt.Fprint(a.stdout, txt)
+		fmt.Fprintf(a.stdout, "results: %s/*.json\nreport:  %s\n", out, filepath.Join(out, "sensitivity-report.html"))
+	} else if !sharded && !f.noReport {
 		an, err := experiment.WriteReport(out, done, spec.Report(spec.Title+" — "+base.Task, shellJoin(a.args)))
 		if err != nil {
 			return err
 		}
 		html, csv, figs := experiment.ReportFiles(out, spec.Name)
+		if spec.Name == "default" {
+			fmt.Fprintf(a.stdout, "%s: a reduced-budget demonstration (%s); the paper's protocol at its scale is \"hessrnn run paper --scale paper\"\n", spec.Title, proto.Describe())
+		}
 		fmt.Fprint(a.stdout, an.Summary)
 		fmt.Fprintf(a.stdout, "results: %s/*.json and %s\nfigures: %s\nreport:  %s\n", out, csv, figs, html)
 	}
@@ -411,6 +461,39 @@ func runExperiment(ctx context.Context, a *app, name string, args []string, isDe
 		return fmt.Errorf("%d runs failed; their errors are in the report and the result files", sum.Failed)
 	}
 	return nil
+}
+
+// protocolFlags applies --select, --lr-grid, --select-seeds and
+// --select-budget to p; rateGiven (a rate from --lr, --set or --config)
+// turns "auto" selection off.
+func protocolFlags(f *runFlags, p experiment.Protocol, rateGiven bool) (experiment.Protocol, error) {
+	switch f.selectMode {
+	case "auto":
+		if rateGiven {
+			p.Mode = experiment.SelectOff
+		}
+	case experiment.SelectGrid, experiment.SelectHalving, experiment.SelectOff:
+		p.Mode = f.selectMode
+	default:
+		return p, usagef("--select %q: allowed values auto, grid, halving, off", f.selectMode)
+	}
+	if f.lrGrid != "" {
+		g, err := experiment.ParseGrid(f.lrGrid)
+		if err != nil {
+			return p, usagef("%v", err)
+		}
+		p.Grid = g
+	}
+	if f.selectSeeds != 0 {
+		p.Seeds = f.selectSeeds
+	}
+	if f.selectBudget != 0 {
+		p.Budget = f.selectBudget
+	}
+	if err := p.Validate(); err != nil {
+		return p, usagef("%v", err)
+	}
+	return p, nil
 }
 
 // prepareOut creates the output directory and proves it writable before
@@ -426,7 +509,7 @@ func prepareOut(out string) error {
 func listKeys(w io.Writer, r config.Run) {
 	for _, k := range config.Fields() {
 		v, _ := r.Get(k)
-		fmt.Fprintf(w, "%-32s %-8s %v\n", k, config.FieldKind(k), v)
+		fmt.Fprintf(w, "%-30s %-8s %-12v # %s\n", k, config.FieldKind(k), v, config.Source(k))
 	}
 }
 

@@ -23,6 +23,14 @@ type DMSConfig struct {
 	CueSteps int
 	// Delay is the training delay between the cues. Default 16.
 	Delay int
+	// TrainDelayMin, when above 0 and below Delay, trains on every delay in
+	// [TrainDelayMin, Delay] at once: the full batch holds the 4 cue pairs
+	// at each delay, each trial left-padded with silent steps to the
+	// length of the longest. The network has no hidden bias and starts at
+	// h = r = a = 0, so silent leading steps keep every state at exactly 0
+	// and a padded trial computes what the unpadded one does. Default 0:
+	// the single training delay Delay.
+	TrainDelayMin int
 	// ResponseSteps is an optional response period after cue 2, with no
 	// input, before the answer at the last step. Default 0: the answer is
 	// due at the end of cue 2 (METHOD.md §5.3).
@@ -48,6 +56,8 @@ func (c DMSConfig) Validate() error {
 		return fieldError(cfg, "CueSteps", c.CueSteps, "[1, ∞) (0 means 2)")
 	case c.Delay < 0:
 		return fieldError(cfg, "Delay", c.Delay, "[1, ∞) (0 means 16)")
+	case c.TrainDelayMin < 0 || (c.TrainDelayMin > 0 && c.TrainDelayMin > c.WithDefaults().Delay):
+		return fieldError(cfg, "TrainDelayMin", c.TrainDelayMin, "[0, Delay] (0 means the single delay Delay)")
 	case c.ResponseSteps < 0:
 		return fieldError(cfg, "ResponseSteps", c.ResponseSteps, "[0, ∞)")
 	case c.TestDelayMin < 0:
@@ -144,7 +154,7 @@ func (d *DMS[T]) TrainBatch(it int) (*rnn.Batch[T], error) {
 	if it < 0 {
 		return nil, fmt.Errorf("task: training iteration %d, allowed range [0, ∞)", it)
 	}
-	return d.Trials(d.cfg.Delay), nil
+	return d.trainTrials(), nil
 }
 
 // HessianBatch returns the full training batch.
@@ -152,12 +162,42 @@ func (d *DMS[T]) HessianBatch(k int) (*rnn.Batch[T], error) {
 	if k < 0 {
 		return nil, fmt.Errorf("task: Hessian checkpoint %d, allowed range [0, ∞)", k)
 	}
-	return d.Trials(d.cfg.Delay), nil
+	return d.trainTrials(), nil
 }
 
 // TrainEval is the training batch.
 func (d *DMS[T]) TrainEval() Set[T] {
-	return newListSet("train", []int{4}, func(int) *rnn.Batch[T] { return d.Trials(d.cfg.Delay) })
+	b := d.trainTrials()
+	return newListSet("train", []int{b.Size}, func(int) *rnn.Batch[T] { return d.trainTrials() })
+}
+
+// trainTrials is the full training batch: the 4 pairs at the training
+// delay, or at every delay of [TrainDelayMin, Delay] left-padded to the
+// longest (see DMSConfig.TrainDelayMin).
+func (d *DMS[T]) trainTrials() *rnn.Batch[T] {
+	lo := d.cfg.TrainDelayMin
+	if lo == 0 || lo >= d.cfg.Delay {
+		return d.Trials(d.cfg.Delay)
+	}
+	long := d.Trials(d.cfg.Delay)
+	n := d.cfg.Delay - lo + 1
+	size := 4 * n
+	b := &rnn.Batch[T]{Size: size, Steps: long.Steps, In: long.In, Out: long.Out,
+		X: make([]T, long.Steps*size*long.In), Labels: make([]int32, long.Steps*size)}
+	for k := range n {
+		tr := d.Trials(lo + k)
+		pad := long.Steps - tr.Steps
+		for t := 0; t < long.Steps; t++ {
+			for j := 0; j < 4; j++ {
+				col := k*4 + j
+				b.Labels[t*size+col] = tr.Labels[j] // the label is constant over steps
+				if t >= pad {
+					copy(b.X[(t*size+col)*b.In:(t*size+col+1)*b.In], tr.X[((t-pad)*4+j)*tr.In:((t-pad)*4+j+1)*tr.In])
+				}
+			}
+		}
+	}
+	return b
 }
 
 // Tests returns "test-delays": batch i holds the 4 pairs at delay

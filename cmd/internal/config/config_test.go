@@ -29,8 +29,9 @@ func TestResolveTaskDefaults(t *testing.T) {
 	}{
 		{SeqMNIST, "bptt", 128, 10000, 256, 250},
 		{SeqMNIST, "three-factor", 128, 16000, 256, 400},
-		{PatternGen, "bptt", 100, 2000, 0, 100},
-		{DMS, "mdgl", 100, 2000, 0, 100},
+		// Plateau stopping (spec §5.4): the cap is the budget, a checkpoint every cap/100.
+		{PatternGen, "bptt", 100, 20000, 0, 200},
+		{DMS, "mdgl", 100, 20000, 0, 200},
 	}
 	for _, tc := range tests {
 		r := Default()
@@ -47,8 +48,12 @@ func TestResolveTaskDefaults(t *testing.T) {
 		t.Errorf("tbptt on patterngen: trunc_k = %d, want T = 50", got)
 	}
 	r.Train.Schedule = "step"
-	if got := r.Resolve().Train.DecayEvery; got != 2000/30 {
-		t.Errorf("step schedule decay_every = %d, want %d", got, 2000/30)
+	if got := r.Resolve().Train.DecayEvery; got != PlateauCap/30 {
+		t.Errorf("step schedule decay_every = %d, want %d", got, PlateauCap/30)
+	}
+	r.Train.Stop = StopFixed
+	if got := r.Resolve(); got.Train.Iterations != 2000 || got.Hessian.Every != 100 {
+		t.Errorf("fixed stopping: iterations %d, every %d, want 2000, 100", got.Train.Iterations, got.Hessian.Every)
 	}
 }
 
@@ -112,9 +117,9 @@ func TestIDGolden(t *testing.T) {
 		run  Run
 		want string
 	}{
-		{r, "patterngen-bptt-s1-193f2b2eb495"},
-		{seq, "seqmnist-bptt-s1-07396d809bf5"},
-		{dms, "dms-mdgl-s3-52afaf43292a"},
+		{r, "patterngen-bptt-s1-2352938c8128"},
+		{seq, "seqmnist-bptt-s1-6bcb55720f89"},
+		{dms, "dms-mdgl-s3-4fc963387924"},
 	} {
 		if got := tc.run.ID(); got != tc.want {
 			t.Errorf("ID = %s, want %s: the canonical encoding changed, so existing results will not be found", got, tc.want)
@@ -387,6 +392,27 @@ func TestRunLabel(t *testing.T) {
 		tc.set(&r)
 		if got := r.Label(); got != tc.want || got.String() != tc.text {
 			t.Errorf("%s: Label() = %+v (%q), want %+v (%q)", r.Rule, got, got.String(), tc.want, tc.text)
+		}
+	}
+}
+
+// TestEverySettingHasASource checks that each key documents where its
+// default comes from, with one of the spec's tags.
+func TestEverySettingHasASource(t *testing.T) {
+	tags := []string{"PAPER", "CODE", "REF", "SPEC", "PROTOCOL", "TOOL"}
+	for _, k := range Fields() {
+		s := Source(k)
+		ok := false
+		for _, tag := range tags {
+			ok = ok || strings.HasPrefix(s, tag)
+		}
+		if !ok {
+			t.Errorf("%s: source %q does not start with one of %v", k, s, tags)
+		}
+	}
+	for k := range sources {
+		if FieldKind(k) == "" {
+			t.Errorf("source for unknown key %s", k)
 		}
 	}
 }

@@ -16,6 +16,7 @@ type FieldError struct {
 	Allowed string
 }
 
+// Error implements error: the field, its value and the allowed values.
 func (e *FieldError) Error() string {
 	v := e.Value
 	if s, ok := v.(string); ok {
@@ -108,6 +109,9 @@ func (r Run) Validate() error {
 	v.floatIn("train.stop_at_test", t.StopAtTest, 0, math.MaxFloat64, false, false)
 	v.intIn("train.stop_every", t.StopEvery, 0, 100_000_000, false)
 	v.floatIn("train.diverge_loss", t.DivergeLoss, 0, math.MaxFloat64, true, false)
+	v.oneOf("train.stop", t.Stop, StopFixed, StopPlateau)
+	v.floatIn("train.plateau_tol", t.PlateauTol, 0, 1, true, false)
+	v.floatIn("train.plateau_window", t.PlateauWindow, 0, 1, true, false)
 
 	h := r.Hessian
 	v.intIn("hessian.every", h.Every, 1, 100_000_000, false)
@@ -141,6 +145,7 @@ func (r Run) Validate() error {
 		v.intIn("dms.cue_steps", d.CueSteps, 1, 100, false)
 		v.intIn("dms.delay", d.Delay, 0, 1000, false)
 		v.intIn("dms.max_delay", d.MaxDelay, d.Delay, 1000, false)
+		v.intIn("dms.min_delay", d.MinDelay, 1, d.Delay, true)
 		v.intIn("dms.n_alif", d.NALIF, 1, r.Model.N-1, false)
 		v.floatIn("dms.beta", d.Beta, 0, 100, false, false)
 		v.floatIn("dms.tau_a", d.TauA, 0, 1e6, true, false)

@@ -21,6 +21,8 @@
 // its own analysis
 // (step-length matching, truncation family, spectrum and power law,
 // relative flatness, eigenvector alignment, early-stopped BPTT, Theorem 1
-// bounds). Results of unknown experiments (sweeps) get every part whose
+// bounds; for "dynamics", DSA and geometric distances between the trained
+// networks and their contraction rates, recomputed from the final weights
+// it keeps, and κ_min along training). Results of unknown experiments (sweeps) get every part whose
 // data is present.
 package experiment

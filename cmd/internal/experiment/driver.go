@@ -36,6 +36,9 @@ type RunOptions struct {
 	Terminal bool
 	// Interval between plain progress lines (0: 30 s).
 	Interval time.Duration
+	// Protocol selects each rule's learning rate before the runs (the
+	// zero value runs at the configured rate).
+	Protocol Protocol
 }
 
 // Execute runs the shard's runs with progress reporting and returns the
@@ -109,6 +112,19 @@ func (e *Env) Execute(ctx context.Context, runs []config.Run, opts RunOptions) (
 func (e *Env) RunExperiment(ctx context.Context, spec Spec, base config.Run, seeds int, opts RunOptions) (sweep.Summary, []*results.Result, error) {
 	var total sweep.Summary
 	var done []*results.Result
+	var sel *selector
+	if opts.Protocol.on() {
+		if err := opts.Protocol.Validate(); err != nil {
+			return total, nil, err
+		}
+		if seeds >= SelectionSeedBase {
+			return total, nil, fmt.Errorf("experiment %s: %d reporting seeds would meet the selection seeds %d..; allowed at most %d", spec.Name, seeds, SelectionSeedBase, SelectionSeedBase-1)
+		}
+		sel = newSelector(e, opts.Protocol, base, opts)
+	}
+	if spec.finalWeights && e.FinalWeights == "" {
+		e.FinalWeights = FinalWeightsDir(opts.Out)
+	}
 	var planned []config.Run
 	seen := map[string]bool{} // IDs planned by earlier phases
 	for phase := 0; ; phase++ {
@@ -122,6 +138,14 @@ func (e *Env) RunExperiment(ctx context.Context, spec Spec, base config.Run, see
 			if err := runs[i].Validate(); err != nil {
 				return total, nil, fmt.Errorf("experiment %s: %s", spec.Name, config.OneLine(err))
 			}
+		}
+		if sel != nil {
+			var err error
+			if runs, err = sel.apply(ctx, runs); err != nil {
+				return total, nil, err
+			}
+		}
+		for i := range runs {
 			if id := runs[i].ID(); !seen[id] {
 				seen[id] = true
 				fresh = append(fresh, runs[i])
@@ -147,6 +171,10 @@ func (e *Env) RunExperiment(ctx context.Context, spec Spec, base config.Run, see
 		}
 	}
 }
+
+// FinalWeightsDir is the directory of the final weights of the runs of an
+// experiment that keeps them (dynamics), under its results directory.
+func FinalWeightsDir(out string) string { return filepath.Join(out, "weights-final") }
 
 // markReused records in the result files of dir that the experiment named
 // reused them (Result.AlsoIn), for the runs it planned that another
@@ -207,6 +235,7 @@ func ReportFiles(dir, name string) (html, csv, figures string) {
 // of ReportFiles: the CSV export, PNG and SVG figures and the HTML report).
 // It returns the analysis.
 func WriteReport(dir string, runs []*results.Result, rep Report) (Analysis, error) {
+	runs = withoutSelection(runs)
 	if len(runs) == 0 {
 		return Analysis{}, results.ErrNoResults
 	}
@@ -227,6 +256,10 @@ func WriteReport(dir string, runs []*results.Result, rep Report) (Analysis, erro
 	a, err := Analyze(runs, figDir, rep.Parts)
 	if err != nil {
 		return a, err
+	}
+	if sec, txt := selectionReport(selectionsFor(dir, runs)); txt != "" {
+		a.Sections = append([]report.Section{sec}, a.Sections...)
+		a.Summary = txt + a.Summary
 	}
 	v := results.CurrentVersions()
 	simd := map[string]bool{}

@@ -47,8 +47,13 @@ func TestExperimentReports(t *testing.T) {
 		"fig12":    {[]string{"gap_vs_lambda_within", "lambda", "alpha"}, []string{"within each rule", "Three-factor theory vs Three-factor"}},
 		"table1":   {[]string{"lambda"}, []string{"Appendix Table 1", "BPTT [early-stopped]", "multiple of 50 iterations"}},
 		"theorem1": {[]string{"theorem1", "alpha"}, []string{"Theorem 1", "2/(αη)"}},
+		"dynamics": {[]string{"dsa_heatmap", "contraction_vs_gap_lambda", "kappa_min", "gap_hist"},
+			[]string{"Do the distances separate the rules?", "DSA angular", "1 − CKA", "Contraction rate against", "optimised diagonal metric", "κ_min"}},
 	}
 	for _, spec := range Specs() {
+		if spec.Name == "sensitivity" {
+			continue // its own report: TestSensitivity
+		}
 		w, ok := want[spec.Name]
 		if !ok {
 			t.Errorf("experiment %s has no test expectations", spec.Name)
@@ -72,6 +77,13 @@ func TestExperimentReports(t *testing.T) {
 				for _, ext := range []string{".png", ".svg"} {
 					if st, err := os.Stat(filepath.Join(figDir, "patterngen_"+f+ext)); err != nil || st.Size() < 1000 {
 						t.Errorf("figure %s%s missing or tiny: %v", f, ext, err)
+					}
+				}
+			}
+			if spec.Name == "dynamics" {
+				for _, f := range []string{"patterngen_dynamics.csv", "patterngen_contraction.csv", "weights-final"} {
+					if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+						t.Errorf("dynamics output %s: %v", f, err)
 					}
 				}
 			}

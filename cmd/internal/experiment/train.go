@@ -34,10 +34,21 @@ type Env struct {
 	// parameters at every checkpoint as NumPy-readable NPZ files,
 	// Weights/<run ID>/iter-NNNNNN.npz (written atomically).
 	Weights string
+	// FinalWeights, when not empty, is a directory that receives the final
+	// parameters of every finished run as FinalWeights/<run ID>.npz
+	// (written atomically; the dynamics experiment reads them back).
+	FinalWeights string
 	// DataCache is the file that caches the SHA-256 of data files
 	// (task.IdentifyMNIST); "" hashes the files on every run.
 	DataCache string
 
+	once sync.Once
+	data *dataCache
+}
+
+// dataCache holds the loaded MNIST data by directory; Envs derived from one
+// (the selection runs of an experiment) share it.
+type dataCache struct {
 	mu    sync.Mutex
 	mnist map[string]*task.MNISTData
 	ids   map[string]task.DataIdentity
@@ -51,19 +62,20 @@ func (e *Env) Identify(explicit string) (task.DataIdentity, error) {
 	if err != nil {
 		return task.DataIdentity{}, err
 	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if id, ok := e.ids[dir]; ok {
+	c := e.cache()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if id, ok := c.ids[dir]; ok {
 		return id, nil
 	}
 	id, err := task.IdentifyMNIST(dir, e.DataCache)
 	if err != nil {
 		return id, err
 	}
-	if e.ids == nil {
-		e.ids = map[string]task.DataIdentity{}
+	if c.ids == nil {
+		c.ids = map[string]task.DataIdentity{}
 	}
-	e.ids[dir] = id
+	c.ids[dir] = id
 	return id, nil
 }
 
@@ -90,24 +102,35 @@ func (e *Env) checkData(run config.Run, res *results.Result) error {
 	return nil
 }
 
+// cache returns e's data cache, creating it on first use.
+func (e *Env) cache() *dataCache {
+	e.once.Do(func() {
+		if e.data == nil {
+			e.data = &dataCache{}
+		}
+	})
+	return e.data
+}
+
 func (e *Env) loadMNIST(explicit string) (*task.MNISTData, error) {
 	dir, err := task.ResolveDataDir(explicit)
 	if err != nil {
 		return nil, err
 	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if d, ok := e.mnist[dir]; ok {
+	c := e.cache()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if d, ok := c.mnist[dir]; ok {
 		return d, nil
 	}
 	d, err := task.LoadMNIST(dir)
 	if err != nil {
 		return nil, err
 	}
-	if e.mnist == nil {
-		e.mnist = map[string]*task.MNISTData{}
+	if c.mnist == nil {
+		c.mnist = map[string]*task.MNISTData{}
 	}
-	e.mnist[dir] = d
+	c.mnist[dir] = d
 	return d, nil
 }
 
@@ -126,6 +149,9 @@ const (
 	streamHessian  = 2
 	streamTopK     = 3
 	streamFlatness = 4
+	// streamFinalBatches seeds the start vectors of the extra final
+	// Hessian batches (finalLambda).
+	streamFinalBatches = 5
 )
 
 // Train runs one training run and returns its result. It returns nil when
@@ -164,7 +190,7 @@ func makeTask[T kernels.Float](e *Env, run config.Run) (task.Task[T], error) {
 	case config.DMS:
 		d := run.DMS
 		return task.NewDMS[T](task.DMSConfig{NALIF: d.NALIF, NPlain: run.Model.N - d.NALIF, Beta: d.Beta, TauA: d.TauA,
-			CueSteps: d.CueSteps, Delay: d.Delay, TestDelayMin: d.Delay, TestDelayMax: d.MaxDelay}, run.Seed)
+			CueSteps: d.CueSteps, Delay: d.Delay, TrainDelayMin: d.MinDelay, TestDelayMin: d.Delay, TestDelayMax: d.MaxDelay}, run.Seed)
 	case config.SeqMNIST:
 		data, err := e.loadMNIST(run.SeqMNIST.Data)
 		if err != nil {
@@ -356,8 +382,9 @@ func train[T kernels.Float](ctx context.Context, e *Env, run config.Run, rec pro
 				res.TestCurve = append(res.TestCurve, results.TestPoint{Iteration: it, TestMetric: c.TestMetric})
 				reached = stopEarly(run, tk.Metric(), float64(c.TestMetric))
 			}
-			if it == iters || reached {
-				res.Final.Iterations = it
+			plateau := plateaued(run, res.Trajectory)
+			if it == iters || reached || plateau {
+				res.Final.Iterations, res.Final.Plateaued = it, plateau
 				break
 			}
 		}
@@ -417,6 +444,9 @@ func train[T kernels.Float](ctx context.Context, e *Env, run config.Run, rec pro
 		return fail(err)
 	}
 	res.Final.LambdaBatches, res.Final.LambdaMax = lb, lb.Mean
+	if err := validationLoss(tk, pred, res); err != nil {
+		return fail(err)
+	}
 	if len(alphas) > 0 {
 		s := 0.0
 		for _, a := range alphas {
@@ -435,7 +465,30 @@ func train[T kernels.Float](ctx context.Context, e *Env, run config.Run, rec pro
 		}
 		return fail(err)
 	}
+	if e.FinalWeights != "" {
+		if err := saveFinalWeights(e.FinalWeights, res.ID, net); err != nil {
+			return fail(err)
+		}
+	}
 	return true
+}
+
+// FinalWeightsFile is where Env.FinalWeights puts a run's final parameters.
+func FinalWeightsFile(dir, id string) string { return filepath.Join(dir, id+".npz") }
+
+// saveFinalWeights writes net's parameters to FinalWeightsFile(dir, id).
+func saveFinalWeights[T kernels.Float](dir, id string, net *rnn.Network[T]) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("final weights: %w", err)
+	}
+	var buf bytes.Buffer
+	if err := rnn.SaveNPZ(&buf, net); err != nil {
+		return fmt.Errorf("final weights: %w", err)
+	}
+	if err := results.WriteFileAtomic(FinalWeightsFile(dir, id), buf.Bytes()); err != nil {
+		return fmt.Errorf("final weights: %w", err)
+	}
+	return nil
 }
 
 // saveWeights writes net's parameters to dir/id/iter-NNNNNN.npz atomically.
@@ -465,6 +518,51 @@ func stopEarly(run config.Run, m task.Metric, test float64) bool {
 		return test >= run.Train.StopAtTest
 	}
 	return test <= run.Train.StopAtTest
+}
+
+// plateaued reports whether a plateau-stopped run has reached its plateau
+// at the last checkpoint of traj (spec §5.4): the training loss and λ_max
+// of every checkpoint in the last PlateauWindow of the iterations are
+// within PlateauTol (relative) of the current values. The window must
+// reach back at least one checkpoint interval.
+func plateaued(run config.Run, traj []results.Checkpoint) bool {
+	if run.Train.Stop != config.StopPlateau || len(traj) < 2 {
+		return false
+	}
+	now := traj[len(traj)-1]
+	from := float64(now.Iteration) * (1 - run.Train.PlateauWindow)
+	if from > float64(traj[len(traj)-2].Iteration) {
+		return false // the window holds no earlier checkpoint yet
+	}
+	near := func(v, ref results.Num) bool {
+		return finite(v) && finite(ref) && math.Abs(float64(v-ref)) <= run.Train.PlateauTol*math.Abs(float64(ref))
+	}
+	for _, c := range traj[:len(traj)-1] {
+		if float64(c.Iteration) < from {
+			continue
+		}
+		if !near(c.Loss, now.Loss) || !near(c.Lambda.Value, now.Lambda.Value) {
+			return false
+		}
+	}
+	return true
+}
+
+// validationLoss records the loss on the validation split of tasks that
+// have one (seqMNIST): the learning-rate selection criterion there (spec
+// §5.4). Other tasks leave it NaN.
+func validationLoss[T kernels.Float](tk task.Task[T], pred *predictor[T], res *results.Result) error {
+	res.Final.ValLoss = results.NaN()
+	v, ok := tk.(interface{ Validation() task.Set[T] })
+	if !ok {
+		return nil
+	}
+	sc, err := task.Evaluate[T](pred, v.Validation(), tk.Loss(), tk.Metric())
+	if err != nil {
+		return err
+	}
+	res.Final.ValLoss = results.Num(sc.Loss)
+	return nil
 }
 
 // checkpointState is a checkpoint with the top-k eigenvectors kept for the
@@ -509,12 +607,8 @@ func checkpoint[T kernels.Float](run config.Run, tk task.Task[T], tk64 task.Task
 		k := min(h.AlignK, op.Dim())
 		r, err = eig.Lanczos(op, k, eig.LanczosSettings{Which: eig.LargestMagnitude, Tol: h.Tol, Seed: seed, Start: x0, MaxApplies: max(h.MaxIter, 20*(2*k+32))})
 		c.vectors = r.Vectors
-	case h.Method == "power":
-		var p eig.PowerResult
-		p, err = eig.Power(op, eig.PowerSettings{Tol: h.Tol, MaxIter: h.MaxIter, Seed: seed, Start: x0})
-		r = p.Result
 	default:
-		r, err = eig.Leading(op, eig.LanczosSettings{Tol: h.Tol, Seed: seed, Start: x0, MaxApplies: max(h.MaxIter, 64)})
+		r, err = leadingEigen(op, h, h.Method == "power", seed, x0)
 	}
 	if err != nil {
 		return c, err
@@ -523,6 +617,17 @@ func checkpoint[T kernels.Float](run config.Run, tk task.Task[T], tk64 task.Task
 	c.warm = r.Vectors
 	c.WallSeconds = time.Since(start).Seconds()
 	return c, nil
+}
+
+// leadingEigen is the leading eigenpair of op by power iteration (power)
+// or Lanczos with the run's tolerance and iteration limit, from x0 (nil: a
+// random start from seed).
+func leadingEigen(op eig.Operator, h config.Hessian, power bool, seed uint64, x0 []float64) (eig.Result, error) {
+	if power {
+		p, err := eig.Power(op, eig.PowerSettings{Tol: h.Tol, MaxIter: h.MaxIter, Seed: seed, Start: x0})
+		return p.Result, err
+	}
+	return eig.Leading(op, eig.LanczosSettings{Tol: h.Tol, Seed: seed, Start: x0, MaxApplies: max(h.MaxIter, 64)})
 }
 
 // wrecHVP returns the float64 copy of net and its W_rec Hessian-vector

@@ -154,7 +154,14 @@ type Checkpoint struct {
 // result file reads as NaN (not measured), so files written before a field
 // existed stay readable.
 type Final struct {
-	Iterations  int `json:"iterations"`
+	// Iterations is the iteration at which training stopped.
+	Iterations int `json:"iterations"`
+	// Plateaued reports that a plateau-stopped run (train.stop = plateau)
+	// stopped on its plateau rather than at the iteration cap.
+	Plateaued bool `json:"plateaued,omitempty"`
+	// ValLoss is the loss on the validation split (seqMNIST; NaN
+	// elsewhere), the learning-rate selection criterion there.
+	ValLoss     Num `json:"val_loss"`
 	Loss        Num `json:"loss"`
 	TrainMetric Num `json:"train_metric"`
 	TestMetric  Num `json:"test_metric"`

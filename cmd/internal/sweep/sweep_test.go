@@ -67,7 +67,7 @@ func TestExpandOrderAndValues(t *testing.T) {
 	if strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Errorf("order\n got %v\nwant %v", got, want)
 	}
-	if runs[1].Train.DecayEvery != 2000/30 {
+	if runs[1].Train.DecayEvery != config.PlateauCap/30 { // patterngen: plateau stopping, cap 20 000
 		t.Errorf("runs not resolved: decay_every %d", runs[1].Train.DecayEvery)
 	}
 }

@@ -1,0 +1,172 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/hessrnn/hessrnn/cmd/internal/experiment"
+	"github.com/hessrnn/hessrnn/cmd/internal/sweep"
+	"github.com/hessrnn/hessrnn/rnn/task"
+)
+
+const paperHelp = `Usage: hessrnn run paper [--scale quick|paper] [flags]
+
+Runs every figure and table of the paper on all three tasks (seqMNIST,
+pattern generation, DMS) with the paper's protocol — each rule's learning
+rate selected on seeds 1001.. before 10 reporting seeds per rule (paper
+scale) — plus the sensitivity analyses, into OUT/<task>/ (one folder per
+task, so identical runs are shared between figures; every experiment
+writes its own report there), then writes OUT/REPRODUCTION.md: for each
+claim the paper's statement, the command, our numbers with CIs and
+p-values, the verdict and a figure (copied to OUT/figures/).
+
+Rerunning resumes. --scale quick is a smoke run of the whole pipeline in
+minutes (its verdicts are not a reproduction); seqMNIST is skipped, with a
+line in REPRODUCTION.md, when no MNIST data is found (see hessrnn data).
+With --slurm the command writes OUT/paper.sbatch; each array task runs its
+share of the current phase (learning-rate selection, then the runs), so
+submit it again until it reports REPRODUCTION.md.
+
+Flags:
+%s`
+
+func cmdPaper(ctx context.Context, a *app, args []string) error {
+	fs := flag.NewFlagSet("run paper", flag.ContinueOnError)
+	var f runFlags
+	f.common(fs)
+	scale := fs.String("scale", "quick", "quick (minutes, a smoke run) or paper (the paper's sizes, ≥ 10 seeds)")
+	data := fs.String("data", "", "MNIST-format data `dir`ectory (default: $HESSRNN_DATA, then the system default)")
+	dry := fs.Bool("dry-run", false, "print the number of runs per task and exit")
+	slurm := fs.Int("slurm", 0, "write an sbatch script for `n` array tasks to OUT/paper.sbatch and exit")
+	slurmTime := fs.String("slurm-time", "24:00:00", "Slurm time limit per array task")
+	slurmCPUs := fs.Int("slurm-cpus", 2, "Slurm CPUs per array task (also --jobs inside each task)")
+	slurmMem := fs.String("slurm-mem", "", "Slurm memory per task, e.g. 4G")
+	slurmPart := fs.String("slurm-partition", "", "Slurm partition")
+	slurmAcct := fs.String("slurm-account", "", "Slurm account")
+	pos, help, err := parseCommand(a, fs, args, paperHelp)
+	if help || err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usagef("run paper: unexpected argument %q", pos[0])
+	}
+	sc, err := experiment.PaperScale(*scale)
+	if err != nil {
+		return usagef("%v", err)
+	}
+	out := f.out
+	if out == "" {
+		out = filepath.Join("hessrnn-out", "paper-"+sc.Name)
+	}
+	if f.jobs < 1 || f.jobs > 1024 {
+		return usagef("--jobs %d: allowed range [1, 1024]", f.jobs)
+	}
+	if *dry {
+		counts := experiment.PlanCount(sc)
+		var tasks []string
+		for t := range counts {
+			tasks = append(tasks, t)
+		}
+		sort.Strings(tasks)
+		tot := [2]int{}
+		for _, t := range tasks {
+			c := counts[t]
+			fmt.Fprintf(a.stdout, "%-10s %6d runs + %6d selection runs\n", t, c[0], c[1])
+			tot[0], tot[1] = tot[0]+c[0], tot[1]+c[1]
+		}
+		fmt.Fprintf(a.stdout, "%-10s %6d runs + %6d selection runs (%d items, scale %s)\n", "total", tot[0], tot[1], len(sc.Items), sc.Name)
+		return nil
+	}
+	if *slurm != 0 {
+		return writePaperSlurm(a, out, sc.Name, *data, *slurm, *slurmCPUs, *slurmTime, *slurmMem, *slurmPart, *slurmAcct)
+	}
+	shard, err := resolveShard(f.shard, a.getenv)
+	if err != nil {
+		return err
+	}
+	log, term, err := progressOptions(a, f.progress)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stderr, "hessrnn: paper at scale %s (%d experiments); results in %s\nhessrnn: %s\n", sc.Name, len(sc.Items), out, sc.Protocol.Describe())
+	start := time.Now()
+	items, err := experiment.RunPaper(ctx, sc, experiment.PaperOptions{
+		RunOptions: experiment.RunOptions{Out: out, Jobs: f.jobs, Shard: shard, Force: f.force, Log: log, Terminal: term},
+		Data:       *data, DataCache: task.DefaultHashCache(), Log: a.stderr,
+		Done: func(items []experiment.ItemResult) {
+			// A partial REPRODUCTION.md after each experiment, so that a
+			// long run shows its verdicts as they come.
+			if _, err := experiment.WriteReproduction(out, sc, items, shellJoin(a.args), time.Since(start)); err != nil {
+				fmt.Fprintf(a.stderr, "hessrnn: partial %s: %v\n", experiment.ReproductionFile, err)
+			}
+		},
+	})
+	if errors.Is(err, experiment.ErrSelectionPending) {
+		fmt.Fprintf(a.stderr, "hessrnn: %v\n", err)
+		return nil
+	}
+	if err != nil {
+		if ctx.Err() != nil {
+			return &interruptedError{fmt.Sprintf("interrupted: finished runs are saved in %s; run the same command again to resume", out)}
+		}
+		return err
+	}
+	if shard.Count > 1 {
+		fmt.Fprintf(a.stdout, "shard %s done; run the same command again (all shards) until REPRODUCTION.md is written\n", shard)
+		return nil
+	}
+	txt, err := experiment.WriteReproduction(out, sc, items, shellJoin(a.args), time.Since(start))
+	if err != nil {
+		return err
+	}
+	fmt.Fprint(a.stdout, txt)
+	fmt.Fprintf(a.stdout, "reproduction: %s (wall time %s)\n", filepath.Join(out, experiment.ReproductionFile), time.Since(start).Round(time.Second))
+	return nil
+}
+
+func writePaperSlurm(a *app, out, scale, data string, tasks, cpus int, tlimit, mem, part, acct string) error {
+	if err := checkSlurmFlags(tasks, cpus, tlimit, mem); err != nil {
+		return err
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	if strings.Contains(exe, string(filepath.Separator)+"go-build") {
+		return usagef("--slurm: this hessrnn is a temporary \"go run\" build; install it (go install ./cmd/hessrnn) and run the installed binary")
+	}
+	absOut, err := filepath.Abs(out)
+	if err != nil {
+		return err
+	}
+	logs := filepath.Join(absOut, "logs")
+	if err := os.MkdirAll(logs, 0o755); err != nil {
+		return err
+	}
+	args := []string{"run", "paper", "--scale", scale, "--out", absOut, "--progress", "lines"}
+	if data != "" {
+		d, err := filepath.Abs(data)
+		if err != nil {
+			return err
+		}
+		args = append(args, "--data", d)
+	}
+	var b strings.Builder
+	if err := sweep.WriteSlurm(&b, sweep.SlurmOptions{Binary: exe, Args: args, JobsFromCPUs: true, Tasks: tasks, CPUs: cpus, Time: tlimit,
+		Mem: mem, Partition: part, Account: acct, JobName: "hessrnn-paper", LogDir: logs}); err != nil {
+		return usagef("%v", err)
+	}
+	p := filepath.Join(absOut, "paper.sbatch")
+	if err := os.WriteFile(p, []byte(b.String()), 0o755); err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stdout, "wrote %s (%d array tasks)\nsubmit: sbatch %s (again after each array finishes, until REPRODUCTION.md is written)\n", p, tasks, p)
+	return nil
+}

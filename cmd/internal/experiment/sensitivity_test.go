@@ -1,0 +1,119 @@
+package experiment
+
+import (
+	"context"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/hessrnn/hessrnn/cmd/internal/config"
+	"github.com/hessrnn/hessrnn/cmd/internal/results"
+)
+
+func TestVerdict(t *testing.T) {
+	tests := []struct {
+		effect, p float64
+		ratio, up bool
+		want      string
+	}{
+		{2, 0.01, true, true, Reproduced},
+		{0.5, 0.01, true, true, Reversed},
+		{2, 0.2, true, true, NotReproduced},
+		{0.1, 0.001, false, true, Reproduced},
+		{-0.1, 0.001, false, true, Reversed},
+		{-0.1, 0.001, false, false, Reproduced},
+		{math.NaN(), 0.01, false, true, NoData},
+	}
+	for _, tc := range tests {
+		if got := verdict(tc.effect, tc.p, tc.ratio, tc.up); got != tc.want {
+			t.Errorf("verdict(%g, %g, ratio %v, up %v) = %s, want %s", tc.effect, tc.p, tc.ratio, tc.up, got, tc.want)
+		}
+	}
+	for _, tc := range []struct {
+		in   []string
+		want string
+	}{
+		{[]string{Reproduced, Reproduced}, Reproduced},
+		{[]string{Reproduced, NotReproduced}, Partly},
+		{[]string{Reversed, NotReproduced}, Reversed},
+		{[]string{NotReproduced, NotReproduced}, NotReproduced},
+		{[]string{Reproduced, NoData}, Reproduced},
+		{nil, NoData},
+	} {
+		if got := overall(tc.in); got != tc.want {
+			t.Errorf("overall(%v) = %s, want %s", tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestPairedTest(t *testing.T) {
+	mk := func(seed uint64, lam float64, state results.State) *results.Result {
+		return &results.Result{Seed: seed, Status: results.Status{State: state}, Final: results.Final{LambdaMax: results.Num(lam)}}
+	}
+	var a, b []*results.Result
+	for s := uint64(1); s <= 10; s++ {
+		a = append(a, mk(s, 4*float64(s), results.Finished))
+		b = append(b, mk(s, float64(s), results.Finished))
+	}
+	a = append(a, mk(11, 1, results.Diverged))
+	b = append(b, mk(11, 1, results.Finished))
+	for _, ratio := range []bool{false, true} {
+		if eq := pairedTest("x", b, b, lambdaOf, ratio, true); eq.Verdict != NotReproduced || eq.P != 1 {
+			t.Errorf("equal pairs (ratio %v): %+v, want p = 1, not reproduced", ratio, eq)
+		}
+	}
+	pt := pairedTest("x", a, b, lambdaOf, true, true)
+	if pt.Pairs != 10 || pt.Lost != 1 || pt.Larger != 10 || math.Abs(pt.Effect-4) > 1e-9 || pt.P > 0.01 || pt.Verdict != Reproduced {
+		t.Errorf("paired test %+v: want 10 pairs, 1 lost, ratio 4, p < 0.01, reproduced", pt)
+	}
+}
+
+// TestSensitivity runs the DMS reconstructions at a tiny size.
+func TestSensitivity(t *testing.T) {
+	spec, err := Lookup("sensitivity")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := config.Default()
+	b.Task = config.DMS
+	b.Model.N, b.DMS.NALIF = 8, 4
+	b.Train.Iterations, b.Hessian.Every = 20, 10
+	dir := t.TempDir()
+	env := &Env{Experiment: spec.Name}
+	p := Protocol{Mode: SelectGrid, Grid: []float64{1e-2, 1e-1}, Seeds: 1, Budget: 1}
+	_, runs, err := env.RunExperiment(context.Background(), spec, b, 3, RunOptions{Out: dir, Jobs: 2, Protocol: p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(runs) != 2*4*3 {
+		t.Fatalf("%d runs, want 2 reconstructions × 4 rules × 3 seeds", len(runs))
+	}
+	rows := Sensitivity(runs)
+	if len(rows) != 2*3 {
+		t.Fatalf("%d rows, want 2 reconstructions × 3 rules", len(rows))
+	}
+	sels, _ := ReadSelections(dir)
+	if len(sels) != 2*4 {
+		t.Errorf("%d selections, want one per reconstruction and rule (8)", len(sels))
+	}
+	txt, err := WriteSensitivity(dir, runs, "t", "t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"train delays [8,16]", "C1 holds", "Three-factor"} {
+		if !strings.Contains(txt, want) {
+			t.Errorf("summary lacks %q:\n%s", want, txt)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "sensitivity-report.html")); err != nil {
+		t.Error(err)
+	}
+	if rows := Sensitivity(nil); rows != nil {
+		t.Errorf("Sensitivity(nil) = %v, want no rows", rows)
+	}
+	if len(Reconstructions(config.PatternGen)) != 16 || len(Reconstructions(config.SeqMNIST)) != 0 {
+		t.Error("pattern generation has 16 reconstructions, seqMNIST none")
+	}
+}
