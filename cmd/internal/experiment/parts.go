@@ -54,6 +54,7 @@ var reportParts = []part{
 	{name: "table1", about: "early-stopped BPTT against Three-factor (Table 1)", needs: func(r *results.Result) bool { return r.Config.Train.StopAtTest != 0 }, draw: (*view).table1},
 	{name: "theorem", about: "λ_max against 2/η and 2/(αη) (Theorem 1)", needs: func(r *results.Result) bool { return r.Config.Train.Optimizer == "sgd" }, draw: (*view).theorem},
 	{name: "dynamics", about: "DSA and geometric distances between the trained networks, contraction rates vs gap and λ_max (dynamics.go; needs the final weights)", needs: anyFinal(gapOf), draw: (*view).dynamics},
+	{name: "precision", about: "float32 against float64 training, paired by seed (precision.go)", needs: func(r *results.Result) bool { return r.Config.Model.Precision == "float32" }, draw: (*view).precision},
 	{name: "kappa", about: "κ_min of the rule's metric along training (dynamics.go)", needs: anyCheckpoint(func(c results.Checkpoint) results.Num { return c.Cos }), draw: (*view).kappa},
 }
 
