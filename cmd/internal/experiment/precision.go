@@ -115,9 +115,13 @@ type PrecisionRow struct {
 	GapDiff stats.PairedDifference
 	// CPU is the paired ratio of CPU seconds per run float32/float64
 	// (wall seconds where the CPU time was not recorded); CPU32 and CPU64
-	// are the median seconds per run.
+	// are the median seconds per run. The CPU time is the process's, a
+	// run's own only with --jobs 1.
 	CPU          stats.PairedRatio
 	CPU32, CPU64 float64
+	// Wall, Wall32 and Wall64 are the same for the wall seconds.
+	Wall           stats.PairedRatio
+	Wall32, Wall64 float64
 	// Verdict is Agree or Disagree (the rule in the file comment).
 	Verdict string
 	// Why says which condition failed, for Disagree.
@@ -186,6 +190,9 @@ func precisionRow(rule string, a, b []*results.Result) PrecisionRow {
 	x, y, _ = pairSeeds(a, b, runSeconds)
 	row.CPU, _ = stats.LogRatio(x, y, 0.95, 2000, seed)
 	row.CPU32, row.CPU64 = stats.Quantile(x, 0.5), stats.Quantile(y, 0.5)
+	x, y, _ = pairSeeds(a, b, func(r *results.Result) results.Num { return results.Num(r.WallSeconds) })
+	row.Wall, _ = stats.LogRatio(x, y, 0.95, 2000, seed)
+	row.Wall32, row.Wall64 = stats.Quantile(x, 0.5), stats.Quantile(y, 0.5)
 	row.Verdict, row.Why = Agree, ""
 	fail := func(why string) {
 		row.Verdict = Disagree
@@ -285,16 +292,16 @@ func (v *view) precision() {
 		"Training precision: each seed trained in float32 and in float64 at the same learning rate (curvature in float64). "+
 			"For each quantity q (log final λ_max, log final training loss, gap), d = q(float32) − q(float64) per seed and s_b = SD of q over the seeds at float64. "+
 			"Agreement rule (fixed in advance): the 95%% bootstrap interval of mean d lies within ±%g·s_b for all three quantities, ≥ %d seeds finished in both precisions and no seed finished in one only. "+
-			"The paired Wilcoxon p and SD(d)/s_b (≈0: same trajectory; ≈√2: as far apart as independent seeds) are reported, not part of the rule. CPU time is per run (process CPU time; only a run's own with --jobs 1).",
+			"The paired Wilcoxon p and SD(d)/s_b (≈0: same trajectory; ≈√2: as far apart as independent seeds) are reported, not part of the rule. CPU time is per run (process CPU time: a run's own only with --jobs 1; with more jobs it includes the concurrent runs', and the wall time, both precisions of a seed running side by side, is the fairer speed comparison).",
 		PrecisionMargin, PrecisionMinPairs))
 	t := report.Table{Caption: "float32 against float64, paired by seed", Header: []string{"rule", "finished f32/f64 (one-sided)",
 		"λ_max ratio f32/f64 [95% CI]", "λ_max p", "log λ_max: shift [CI]; s_b; shift/s_b; SD(d)/s_b",
 		"loss ratio [95% CI]", "loss p", "log loss: shift [CI]; s_b; shift/s_b; SD(d)/s_b",
 		"gap difference [95% CI]", "gap p", "gap: shift [CI]; s_b; shift/s_b; SD(d)/s_b",
-		"CPU s/run f32 / f64 (ratio)", "verdict"}}
+		"CPU s/run f32 / f64 (ratio)", "wall s/run f32 / f64 (ratio)", "verdict"}}
 	fmt.Fprintf(&v.txt, "  float32 vs float64 (paired by seed; agree = 95%% CI of the mean shift within ±%g between-seed SD for log λ_max, log loss and gap):\n", PrecisionMargin)
 	tw := tabwriter.NewWriter(&v.txt, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "  rule\tpairs\tλ ratio [CI]\tλ shift/s_b\tloss ratio [CI]\tloss shift/s_b\tgap diff [CI]\tgap shift/s_b\tCPU s f32/f64\tverdict\t\n")
+	fmt.Fprintf(tw, "  rule\tpairs\tλ ratio [CI]\tλ shift/s_b\tloss ratio [CI]\tloss shift/s_b\tgap diff [CI]\tgap shift/s_b\tCPU s f32/f64\twall s f32/f64\tverdict\t\n")
 	ratio := func(r stats.PairedRatio) string {
 		if math.IsNaN(r.GeoMean) {
 			return "n/a"
@@ -321,12 +328,13 @@ func (v *view) precision() {
 		}
 		all = all && r.Verdict == Agree
 		cpu := fmt.Sprintf("%.3g / %.3g (%s)", r.CPU32, r.CPU64, ratio(r.CPU))
+		wall := fmt.Sprintf("%.3g / %.3g (%s)", r.Wall32, r.Wall64, ratio(r.Wall))
 		t.Rows = append(t.Rows, []string{r.Rule, fmt.Sprintf("%d/%d (%d)", r.Finished32, r.Finished64, r.OneSided),
 			ratio(r.LambdaRatio), fmtP(r.LambdaRatio.Wilcoxon.P), fmtAgreement(r.Lambda),
 			ratio(r.LossRatio), fmtP(r.LossRatio.Wilcoxon.P), fmtAgreement(r.Loss),
-			diff(r.GapDiff), fmtP(r.GapDiff.Wilcoxon.P), fmtAgreement(r.Gap), cpu, verdict})
-		fmt.Fprintf(tw, "  %s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", r.Rule, r.Lambda.Pairs, ratio(r.LambdaRatio), sh(r.Lambda),
-			ratio(r.LossRatio), sh(r.Loss), diff(r.GapDiff), sh(r.Gap), fmt.Sprintf("%.3g/%.3g", r.CPU32, r.CPU64), verdict)
+			diff(r.GapDiff), fmtP(r.GapDiff.Wilcoxon.P), fmtAgreement(r.Gap), cpu, wall, verdict})
+		fmt.Fprintf(tw, "  %s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", r.Rule, r.Lambda.Pairs, ratio(r.LambdaRatio), sh(r.Lambda),
+			ratio(r.LossRatio), sh(r.Loss), diff(r.GapDiff), sh(r.Gap), fmt.Sprintf("%.3g/%.3g", r.CPU32, r.CPU64), fmt.Sprintf("%.3g/%.3g", r.Wall32, r.Wall64), verdict)
 	}
 	tw.Flush()
 	overall := "every rule agrees on this task"

@@ -77,7 +77,7 @@ func precisionResults(rule, prec string, lambda, loss, gap []float64, cpu float6
 			r.Status = results.Status{State: results.Diverged, Step: 3, Reason: "test"}
 		}
 		r.Final.LambdaMax, r.Final.Loss, r.Final.Gap = results.Num(lambda[i]), results.Num(loss[i]), results.Num(gap[i])
-		r.CPUSeconds = cpu
+		r.CPUSeconds, r.WallSeconds = cpu, 2*cpu
 		out = append(out, r)
 	}
 	return out
@@ -139,6 +139,9 @@ func TestPrecisionComparison(t *testing.T) {
 			}
 			if math.Abs(r.CPU.GeoMean-0.5) > 1e-12 || r.CPU32 != 5 || r.CPU64 != 10 {
 				t.Errorf("CPU ratio %g, medians %g/%g; want 0.5, 5/10", r.CPU.GeoMean, r.CPU32, r.CPU64)
+			}
+			if math.Abs(r.Wall.GeoMean-0.5) > 1e-12 || r.Wall32 != 10 || r.Wall64 != 20 {
+				t.Errorf("wall ratio %g, medians %g/%g; want 0.5, 10/20", r.Wall.GeoMean, r.Wall32, r.Wall64)
 			}
 		})
 	}
