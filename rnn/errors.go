@@ -80,6 +80,7 @@ type ErrFDKink struct {
 	Step             float64
 }
 
+// Error implements error.
 func (e ErrFDKink) Error() string {
 	return fmt.Sprintf("rnn: finite-difference HVP straddles a ReLU kink: %d of %d unit-steps change state between w−εv and w+εv even at the smallest step ε = %.3g", e.Flips, e.UnitSteps, e.Step)
 }

@@ -746,6 +746,8 @@ func TestBadInput(t *testing.T) {
 		{"lr grid", nil, []string{"run", "fig3", "--lr-grid", "0.01,x"}, `--lr-grid "0.01,x": "x" is not a rate in (0, 100]`},
 		{"select budget", nil, []string{"run", "fig3", "--select-budget", "2"}, "--select-budget 2: allowed range (0, 1]"},
 		{"paper scale", nil, []string{"run", "paper", "--scale", "huge"}, `--scale "huge": allowed values quick, paper`},
+		{"paper --slurm-cpus", nil, []string{"run", "paper", "--slurm", "2", "--slurm-cpus", "0"}, "--slurm-cpus 0: allowed range [1, 1024]"},
+		{"paper --slurm-time", nil, []string{"run", "paper", "--slurm", "2", "--slurm-time", "soon"}, "--slurm-time:"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -132,8 +132,8 @@ func cmdPaper(ctx context.Context, a *app, args []string) error {
 }
 
 func writePaperSlurm(a *app, out, scale, data string, tasks, cpus int, tlimit, mem, part, acct string) error {
-	if tasks < 1 || tasks > 100000 {
-		return usagef("--slurm %d: allowed range [1, 100000]", tasks)
+	if err := checkSlurmFlags(tasks, cpus, tlimit, mem); err != nil {
+		return err
 	}
 	exe, err := os.Executable()
 	if err != nil {

@@ -162,8 +162,12 @@ func flagDefaults(fs *flag.FlagSet) string {
 
 func experimentList() string {
 	var b strings.Builder
+	w := 0
 	for _, s := range experiment.Specs() {
-		fmt.Fprintf(&b, "  %-9s %s\n", s.Name, s.Title)
+		w = max(w, len(s.Name))
+	}
+	for _, s := range experiment.Specs() {
+		fmt.Fprintf(&b, "  %-*s %s\n", w+1, s.Name, s.Title)
 	}
 	return b.String()
 }

@@ -223,19 +223,8 @@ func scriptArgs(fs *flag.FlagSet, cfgPath, out string) ([]string, error) {
 }
 
 func writeSlurm(a *app, out, bin string, tasks, cpus int, tlimit, mem, part, acct string, nruns int, args []string) error {
-	if tasks < 1 || tasks > 100000 {
-		return usagef("--slurm %d: allowed range [1, 100000]", tasks)
-	}
-	if cpus < 1 || cpus > 1024 {
-		return usagef("--slurm-cpus %d: allowed range [1, 1024]", cpus)
-	}
-	if err := sweep.CheckTime(tlimit); err != nil {
-		return usagef("--slurm-time: %v", err)
-	}
-	if mem != "" {
-		if err := sweep.CheckMem(mem); err != nil {
-			return usagef("--slurm-mem: %v", err)
-		}
+	if err := checkSlurmFlags(tasks, cpus, tlimit, mem); err != nil {
+		return err
 	}
 	tasks = min(tasks, nruns)
 	if bin == "" {
@@ -283,8 +272,26 @@ func writeSlurm(a *app, out, bin string, tasks, cpus int, tlimit, mem, part, acc
 	return nil
 }
 
-// runsInterrupted is the error of a run or sweep stopped by a signal: how
-// many runs were saved in out, and how to resume.
+// checkSlurmFlags checks the --slurm, --slurm-cpus, --slurm-time and
+// --slurm-mem values of sweep and run paper.
+func checkSlurmFlags(tasks, cpus int, tlimit, mem string) error {
+	if tasks < 1 || tasks > 100000 {
+		return usagef("--slurm %d: allowed range [1, 100000]", tasks)
+	}
+	if cpus < 1 || cpus > 1024 {
+		return usagef("--slurm-cpus %d: allowed range [1, 1024]", cpus)
+	}
+	if err := sweep.CheckTime(tlimit); err != nil {
+		return usagef("--slurm-time: %v", err)
+	}
+	if mem != "" {
+		if err := sweep.CheckMem(mem); err != nil {
+			return usagef("--slurm-mem: %v", err)
+		}
+	}
+	return nil
+}
+
 // runsDone ends a batch of runs started at start that returned sum and
 // err: err comes back as is, or as an interruption when ctx was cancelled.
 // Otherwise it prints the summary line and, for one shard of several, how
@@ -306,6 +313,8 @@ func runsDone(ctx context.Context, a *app, sum sweep.Summary, err error, start t
 	return false, nil
 }
 
+// runsInterrupted is the error of a run or sweep stopped by a signal: how
+// many runs were saved in out, and how to resume.
 func runsInterrupted(sum sweep.Summary, out string) error {
 	return &interruptedError{fmt.Sprintf("interrupted: %d runs finished and saved in %s; run the same command again to resume", sum.Finished+sum.Diverged, out)}
 }

@@ -102,6 +102,7 @@ type UnknownKeyError struct {
 	Allowed []string // the keys allowed at that level
 }
 
+// Error implements error: the key and the keys allowed at its level.
 func (e *UnknownKeyError) Error() string {
 	msg := fmt.Sprintf("unknown key %q", e.Key)
 	if s := suggest(e.Key, Fields()); s != "" {

@@ -16,6 +16,7 @@ type FieldError struct {
 	Allowed string
 }
 
+// Error implements error: the field, its value and the allowed values.
 func (e *FieldError) Error() string {
 	v := e.Value
 	if s, ok := v.(string); ok {

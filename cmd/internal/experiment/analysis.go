@@ -244,24 +244,12 @@ func sortedKeys(m map[int][]float64) []int {
 // trajBand aggregates f by iteration over a group's finished runs as
 // mean ± std.
 func trajBand(g *group, f func(results.Checkpoint) results.Num) (plots.Band, bool) {
-	vals := map[int][]float64{}
-	for _, r := range g.runs {
-		for _, c := range r.Trajectory {
-			if v := f(c); finite(v) {
-				vals[c.Iteration] = append(vals[c.Iteration], float64(v))
-			}
-		}
-	}
+	vals := byIteration(g, f)
 	if len(vals) == 0 {
 		return plots.Band{}, false
 	}
-	var its []int
-	for it := range vals {
-		its = append(its, it)
-	}
-	sort.Ints(its)
 	b := plots.Band{Label: g.label}
-	for _, it := range its {
+	for _, it := range sortedKeys(vals) {
 		m, s := stats.MeanStd(vals[it])
 		b.X = append(b.X, float64(it))
 		b.Mean = append(b.Mean, m)

@@ -15,10 +15,6 @@ import (
 	"github.com/hessrnn/hessrnn/rnn/task"
 )
 
-// streamFinalBatches seeds the start vectors of the extra final Hessian
-// batches.
-const streamFinalBatches = 5
-
 // fullBatchNote is LambdaBatches.Note for tasks whose Hessian batch is the
 // same data at every checkpoint.
 const fullBatchNote = "full-batch task: every Hessian batch is the training batch, so λ_max is computed once (SE 0)"
@@ -84,14 +80,8 @@ func batchLambda[T kernels.Float](run config.Run, tk64 task.Task[float64], net *
 			return 0, err
 		}
 	}
-	var r eig.Result
-	if h.Method == "power" && h.AlignK == 0 {
-		var p eig.PowerResult
-		p, err = eig.Power(op, eig.PowerSettings{Tol: h.Tol, MaxIter: h.MaxIter, Seed: seed, Start: x0})
-		r = p.Result
-	} else {
-		r, err = eig.Leading(op, eig.LanczosSettings{Tol: h.Tol, Seed: seed, Start: x0, MaxApplies: max(h.MaxIter, 64)})
-	}
+	// Power iteration only when the checkpoints use it (method power, no align_k).
+	r, err := leadingEigen(op, h, h.Method == "power" && h.AlignK == 0, seed, x0)
 	if err != nil {
 		return 0, err
 	}

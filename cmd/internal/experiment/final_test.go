@@ -3,8 +3,6 @@ package experiment
 import (
 	"context"
 	"math"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"gonum.org/v1/gonum/stat"
@@ -115,16 +113,7 @@ func TestFinalLambdaBatches(t *testing.T) {
 // the mean over 5 different validation minibatches. It needs the MNIST
 // files (HESSRNN_DATA or the shared folder) and skips without them.
 func TestFinalLambdaSeqMNIST(t *testing.T) {
-	dir := os.Getenv("HESSRNN_DATA")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "..", "..", "shared", "data", "mnist")
-	}
-	if _, err := task.FindMNISTFiles(dir); err != nil {
-		t.Skipf("no MNIST data: %v", err)
-	}
-	if testing.Short() {
-		t.Skip("short")
-	}
+	dir := mnistDir(t)
 	var e Env
 	run := config.Default()
 	run.Task, run.SeqMNIST.Data = config.SeqMNIST, dir

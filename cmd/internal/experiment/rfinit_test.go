@@ -2,15 +2,12 @@ package experiment
 
 import (
 	"math"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"gonum.org/v1/gonum/floats"
 
 	"github.com/hessrnn/hessrnn/cmd/internal/config"
 	"github.com/hessrnn/hessrnn/rnn"
-	"github.com/hessrnn/hessrnn/rnn/task"
 	"github.com/hessrnn/hessrnn/rules"
 )
 
@@ -32,16 +29,7 @@ import (
 //
 // It needs the MNIST files and skips without them.
 func TestRFFirstStepSeqMNIST(t *testing.T) {
-	dir := os.Getenv("HESSRNN_DATA")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "..", "..", "shared", "data", "mnist")
-	}
-	if _, err := task.FindMNISTFiles(dir); err != nil {
-		t.Skipf("no MNIST data: %v", err)
-	}
-	if testing.Short() {
-		t.Skip("short")
-	}
+	dir := mnistDir(t)
 	const lr = 1e-2
 	var e Env
 	for _, tc := range []struct {

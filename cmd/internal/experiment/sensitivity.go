@@ -88,21 +88,21 @@ type SensitivityRow struct {
 	C1, C2         PairedTest
 }
 
-// Sensitivity computes the claim tests of every reconstruction and rule.
+// Sensitivity computes the claim tests of every reconstruction and rule
+// (none without runs).
 func Sensitivity(runs []*results.Result) []SensitivityRow {
+	if len(runs) == 0 {
+		return nil
+	}
 	type key struct{ rec, label string }
 	by := map[key][]*results.Result{}
-	var recs []string
 	seen := map[string]bool{}
 	for _, r := range withoutSelection(runs) {
 		rec := reconstructionOf(r.Config)
 		if rec == "" {
 			continue
 		}
-		if !seen[rec] {
-			seen[rec] = true
-			recs = append(recs, rec)
-		}
+		seen[rec] = true
 		by[key{rec, r.Label}] = append(by[key{rec, r.Label}], r)
 	}
 	var rows []SensitivityRow

@@ -110,6 +110,9 @@ func TestSensitivity(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "sensitivity-report.html")); err != nil {
 		t.Error(err)
 	}
+	if rows := Sensitivity(nil); rows != nil {
+		t.Errorf("Sensitivity(nil) = %v, want no rows", rows)
+	}
 	if len(Reconstructions(config.PatternGen)) != 16 || len(Reconstructions(config.SeqMNIST)) != 0 {
 		t.Error("pattern generation has 16 reconstructions, seqMNIST none")
 	}

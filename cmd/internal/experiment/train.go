@@ -149,6 +149,9 @@ const (
 	streamHessian  = 2
 	streamTopK     = 3
 	streamFlatness = 4
+	// streamFinalBatches seeds the start vectors of the extra final
+	// Hessian batches (finalLambda).
+	streamFinalBatches = 5
 )
 
 // Train runs one training run and returns its result. It returns nil when
@@ -609,12 +612,8 @@ func checkpoint[T kernels.Float](run config.Run, tk task.Task[T], tk64 task.Task
 		k := min(h.AlignK, op.Dim())
 		r, err = eig.Lanczos(op, k, eig.LanczosSettings{Which: eig.LargestMagnitude, Tol: h.Tol, Seed: seed, Start: x0, MaxApplies: max(h.MaxIter, 20*(2*k+32))})
 		c.vectors = r.Vectors
-	case h.Method == "power":
-		var p eig.PowerResult
-		p, err = eig.Power(op, eig.PowerSettings{Tol: h.Tol, MaxIter: h.MaxIter, Seed: seed, Start: x0})
-		r = p.Result
 	default:
-		r, err = eig.Leading(op, eig.LanczosSettings{Tol: h.Tol, Seed: seed, Start: x0, MaxApplies: max(h.MaxIter, 64)})
+		r, err = leadingEigen(op, h, h.Method == "power", seed, x0)
 	}
 	if err != nil {
 		return c, err
@@ -623,6 +622,17 @@ func checkpoint[T kernels.Float](run config.Run, tk task.Task[T], tk64 task.Task
 	c.warm = r.Vectors
 	c.WallSeconds = time.Since(start).Seconds()
 	return c, nil
+}
+
+// leadingEigen is the leading eigenpair of op by power iteration (power)
+// or Lanczos with the run's tolerance and iteration limit, from x0 (nil: a
+// random start from seed).
+func leadingEigen(op eig.Operator, h config.Hessian, power bool, seed uint64, x0 []float64) (eig.Result, error) {
+	if power {
+		p, err := eig.Power(op, eig.PowerSettings{Tol: h.Tol, MaxIter: h.MaxIter, Seed: seed, Start: x0})
+		return p.Result, err
+	}
+	return eig.Leading(op, eig.LanczosSettings{Tol: h.Tol, Seed: seed, Start: x0, MaxApplies: max(h.MaxIter, 64)})
 }
 
 // wrecHVP returns the float64 copy of net and its W_rec Hessian-vector

@@ -4,12 +4,15 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
 
 	"github.com/hessrnn/hessrnn/cmd/internal/config"
 	"github.com/hessrnn/hessrnn/cmd/internal/results"
+	"github.com/hessrnn/hessrnn/rnn/task"
 )
 
 // tiny returns a small, fast pattern-generation run.
@@ -198,4 +201,22 @@ func TestFinalGradNorm(t *testing.T) {
 	if !(norms[40] < norms[1]) {
 		t.Errorf("‖∇L‖ after 40 iterations %g, not below that after 1 (%g)", norms[40], norms[1])
 	}
+}
+
+// mnistDir returns the MNIST directory of the real-data tests:
+// $HESSRNN_DATA, else the shared folder beside the repository. It skips the
+// test when no MNIST files are there or under -short.
+func mnistDir(t *testing.T) string {
+	t.Helper()
+	dir := os.Getenv("HESSRNN_DATA")
+	if dir == "" {
+		dir = filepath.Join("..", "..", "..", "..", "shared", "data", "mnist")
+	}
+	if _, err := task.FindMNISTFiles(dir); err != nil {
+		t.Skipf("no MNIST data: %v", err)
+	}
+	if testing.Short() {
+		t.Skip("short")
+	}
+	return dir
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"path/filepath"
 	"sort"
 	"testing"
 
@@ -15,7 +14,6 @@ import (
 	"github.com/hessrnn/hessrnn/cmd/internal/results"
 	"github.com/hessrnn/hessrnn/eig"
 	"github.com/hessrnn/hessrnn/rnn"
-	"github.com/hessrnn/hessrnn/rnn/task"
 	"github.com/hessrnn/hessrnn/rules"
 )
 
@@ -91,16 +89,7 @@ func median(v []int) int {
 // sets a longer trajectory (and the warm start's noise) for BENCHMARKS.md;
 // the test logs the HVPs per checkpoint.
 func TestWarmStartSeqMNIST(t *testing.T) {
-	dir := os.Getenv("HESSRNN_DATA")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "..", "..", "shared", "data", "mnist")
-	}
-	if _, err := task.FindMNISTFiles(dir); err != nil {
-		t.Skipf("no MNIST data: %v", err)
-	}
-	if testing.Short() {
-		t.Skip("short")
-	}
+	dir := mnistDir(t)
 	rule, iters, every, noise := rules.BPTT.String(), 100, 10, config.Default().Hessian.WarmStart
 	if s := os.Getenv("HESSRNN_WARM_BENCH"); s != "" {
 		if n, err := fmt.Sscan(s, &rule, &iters, &every, &noise); n < 3 {

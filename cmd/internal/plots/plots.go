@@ -17,6 +17,8 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
 	"gonum.org/v1/plot/vg/vgsvg"
+
+	"github.com/hessrnn/hessrnn/cmd/internal/stats"
 )
 
 // Size of every figure.
@@ -360,17 +362,10 @@ func Strip(title, ylabel string, series []Series) (*plot.Plot, error) {
 		c := colorOf(s.Color, s.Label)
 		sorted := append([]float64(nil), vals...)
 		sort.Float64s(sorted)
-		var xy plotter.XYs
-		for j, v := range sorted {
-			// Deterministic spread so equal values stay visible.
-			off := 0.25 * (float64(j%7)/6 - 0.5)
-			xy = append(xy, plotter.XY{X: float64(i) + off, Y: v})
-		}
-		sc, err := plotter.NewScatter(xy)
+		sc, err := stripDots(i, sorted, c)
 		if err != nil {
 			return nil, err
 		}
-		sc.GlyphStyle = draw.GlyphStyle{Color: withAlpha(c, 170), Radius: vg.Points(2.5), Shape: draw.CircleGlyph{}}
 		p.Add(sc)
 		m, sd := meanStd(vals)
 		bar, _ := plotter.NewLine(plotter.XYs{{X: float64(i), Y: m - sd}, {X: float64(i), Y: m + sd}})
@@ -410,27 +405,14 @@ func LogStrip(title, ylabel string, series []Series) (*plot.Plot, error) {
 		names = append(names, s.Label)
 		c := colorOf(s.Color, s.Label)
 		sort.Float64s(vals)
-		var xy plotter.XYs
-		for j, v := range vals {
-			off := 0.25 * (float64(j%7)/6 - 0.5)
-			xy = append(xy, plotter.XY{X: float64(i) + off, Y: v})
-		}
-		sc, err := plotter.NewScatter(xy)
+		sc, err := stripDots(i, vals, c)
 		if err != nil {
 			return nil, err
 		}
-		sc.GlyphStyle = draw.GlyphStyle{Color: withAlpha(c, 170), Radius: vg.Points(2.5), Shape: draw.CircleGlyph{}}
-		q := func(p float64) float64 { // type-7 quantile of the sorted vals
-			h := float64(len(vals)-1) * p
-			k := int(h)
-			if k+1 >= len(vals) {
-				return vals[len(vals)-1]
-			}
-			return vals[k] + (h-float64(k))*(vals[k+1]-vals[k])
-		}
-		bar, _ := plotter.NewLine(plotter.XYs{{X: float64(i), Y: q(0.25)}, {X: float64(i), Y: q(0.75)}})
+		q := stats.MedianIQR(vals)
+		bar, _ := plotter.NewLine(plotter.XYs{{X: float64(i), Y: q.Q1}, {X: float64(i), Y: q.Q3}})
 		bar.LineStyle = draw.LineStyle{Color: c, Width: vg.Points(2)}
-		med, _ := plotter.NewLine(plotter.XYs{{X: float64(i) - 0.2, Y: q(0.5)}, {X: float64(i) + 0.2, Y: q(0.5)}})
+		med, _ := plotter.NewLine(plotter.XYs{{X: float64(i) - 0.2, Y: q.Median}, {X: float64(i) + 0.2, Y: q.Median}})
 		med.LineStyle = draw.LineStyle{Color: c, Width: vg.Points(2.5)}
 		p.Add(sc, bar, med)
 		i++
@@ -443,6 +425,22 @@ func LogStrip(title, ylabel string, series []Series) (*plot.Plot, error) {
 	p.Y.Min, p.Y.Max = p.Y.Min/1.1, p.Y.Max*1.1 // room around the extreme marks
 	p.Legend = plot.NewLegend()
 	return p, nil
+}
+
+// stripDots draws the sorted values at nominal position i, spread
+// deterministically over ±0.125 so equal values stay visible.
+func stripDots(i int, sorted []float64, c color.NRGBA) (*plotter.Scatter, error) {
+	var xy plotter.XYs
+	for j, v := range sorted {
+		off := 0.25 * (float64(j%7)/6 - 0.5)
+		xy = append(xy, plotter.XY{X: float64(i) + off, Y: v})
+	}
+	sc, err := plotter.NewScatter(xy)
+	if err != nil {
+		return nil, err
+	}
+	sc.GlyphStyle = draw.GlyphStyle{Color: withAlpha(c, 170), Radius: vg.Points(2.5), Shape: draw.CircleGlyph{}}
+	return sc, nil
 }
 
 func meanStd(x []float64) (float64, float64) {

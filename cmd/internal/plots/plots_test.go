@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -139,11 +140,11 @@ func TestErrors(t *testing.T) {
 }
 
 func TestColors(t *testing.T) {
-	if Color("BPTT") != Color("BPTT") || Color("BPTT") == Color("Three-factor") {
-		t.Error("rule colours not fixed and distinct")
+	if Color("BPTT") != (color.NRGBA{0, 0, 0, 255}) || Color("BPTT") == Color("Three-factor") {
+		t.Error("rule colours not fixed (BPTT black) and distinct")
 	}
-	if Color("something else") != Color("something else") {
-		t.Error("hash colour not stable")
+	if c := Color("something else"); !slices.Contains(extra, c) {
+		t.Errorf("colour %v of a label outside the palette is not one of the extra colours", c)
 	}
 	if v := Color("Three-factor [lr decay]"); v == Color("Three-factor") || v.R < v.G || v.R < v.B {
 		t.Errorf("variant colour %v is not a lighter red", v)

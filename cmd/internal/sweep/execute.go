@@ -43,6 +43,7 @@ type Summary struct {
 	Busy int
 }
 
+// String formats the counts on one line.
 func (s Summary) String() string {
 	str := fmt.Sprintf("%d runs: %d finished, %d diverged, %d failed, %d skipped (already done), %d interrupted",
 		s.Total, s.Finished, s.Diverged, s.Failed, s.Skipped, s.Interrupted)
