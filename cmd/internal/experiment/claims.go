@@ -32,8 +32,9 @@ const Alpha = 0.05
 // paired by seed.
 type PairedTest struct {
 	Rule string
-	// Pairs is the number of seeds where both runs finished; Lost the
-	// seeds of either group without a pair (diverged or failed).
+	// Pairs is the number of seeds where both runs finished with a usable
+	// value; Lost the seeds of either group without one (diverged or
+	// failed, or for a ratio a value that is not positive).
 	Pairs, Lost int
 	// Larger is the number of pairs where the rule's value is larger.
 	Larger int

@@ -78,6 +78,11 @@ func TestClaimsMatchReport(t *testing.T) {
 		t.Fatalf("no claim %s", id)
 		return outcome{}
 	}
+	// Early-stopped BPTT has the smaller λ_max and gap in these runs (p =
+	// 0.0156 and 0.0292): C7, stated in the report's direction, holds.
+	if o := claim("C7"); o.verdict != Reproduced {
+		t.Errorf("C7: %s, want %s:\n%s", o.verdict, Reproduced, strings.Join(o.lines, "\n"))
+	}
 	for _, c := range []struct {
 		claim        string
 		line         int
