@@ -3,6 +3,7 @@ package experiment
 import (
 	"fmt"
 	"math"
+	"slices"
 	"text/tabwriter"
 
 	"github.com/hessrnn/hessrnn/cmd/internal/config"
@@ -178,19 +179,19 @@ func precisionRow(rule string, a, b []*results.Result) PrecisionRow {
 		}
 	}
 	seed := uint64(len(a) + len(b))
-	x, y, _ := pairSeeds(a, b, lambdaOf)
+	x, y, _ := precisionPairs(a, b, lambdaOf)
 	row.LambdaRatio, _ = stats.LogRatio(x, y, 0.95, 2000, seed)
 	row.Lambda = agreement("log λ_max", logs(x), logs(y), seed)
-	x, y, _ = pairSeeds(a, b, lossOf)
+	x, y, _ = precisionPairs(a, b, lossOf)
 	row.LossRatio, _ = stats.LogRatio(x, y, 0.95, 2000, seed)
 	row.Loss = agreement("log loss", logs(x), logs(y), seed)
-	x, y, _ = pairSeeds(a, b, gapOf)
+	x, y, _ = precisionPairs(a, b, gapOf)
 	row.GapDiff, _ = stats.PairedDiff(x, y, 0.95, 2000, seed)
 	row.Gap = agreement("gap", x, y, seed)
-	x, y, _ = pairSeeds(a, b, runSeconds)
+	x, y, _ = precisionPairs(a, b, runSeconds)
 	row.CPU, _ = stats.LogRatio(x, y, 0.95, 2000, seed)
 	row.CPU32, row.CPU64 = stats.Quantile(x, 0.5), stats.Quantile(y, 0.5)
-	x, y, _ = pairSeeds(a, b, func(r *results.Result) results.Num { return results.Num(r.WallSeconds) })
+	x, y, _ = precisionPairs(a, b, func(r *results.Result) results.Num { return results.Num(r.WallSeconds) })
 	row.Wall, _ = stats.LogRatio(x, y, 0.95, 2000, seed)
 	row.Wall32, row.Wall64 = stats.Quantile(x, 0.5), stats.Quantile(y, 0.5)
 	row.Verdict, row.Why = Agree, ""
@@ -213,6 +214,40 @@ func precisionRow(rule string, a, b []*results.Result) PrecisionRow {
 		}
 	}
 	return row
+}
+
+// precisionPairs returns f of the finished runs of a and b with equal
+// seeds and a finite f, in seed order.
+func precisionPairs(a, b []*results.Result, f finalOf) (x, y []float64, lost int) {
+	val := func(rs []*results.Result) map[uint64]float64 {
+		m := map[uint64]float64{}
+		for _, r := range rs {
+			if v := f(r); r.Status.State == results.Finished && finite(v) {
+				m[r.Seed] = float64(v)
+			}
+		}
+		return m
+	}
+	va, vb := val(a), val(b)
+	seen := map[uint64]bool{}
+	var seeds []uint64
+	for _, r := range append(append([]*results.Result(nil), a...), b...) {
+		if !seen[r.Seed] {
+			seen[r.Seed] = true
+			seeds = append(seeds, r.Seed)
+		}
+	}
+	slices.Sort(seeds)
+	for _, s := range seeds {
+		xa, oka := va[s]
+		yb, okb := vb[s]
+		if oka && okb {
+			x, y = append(x, xa), append(y, yb)
+		} else {
+			lost++
+		}
+	}
+	return x, y, lost
 }
 
 // finished counts the finished runs of rs.
