@@ -5,14 +5,11 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/hessrnn/hessrnn/cmd/internal/experiment"
-	"github.com/hessrnn/hessrnn/cmd/internal/sweep"
 	"github.com/hessrnn/hessrnn/rnn/task"
 )
 
@@ -44,12 +41,8 @@ func cmdPaper(ctx context.Context, a *app, args []string) error {
 	scale := fs.String("scale", "quick", "quick (minutes, a smoke run) or paper (the paper's sizes, ≥ 10 seeds)")
 	data := fs.String("data", "", "MNIST-format data `dir`ectory (default: $HESSRNN_DATA, then the system default)")
 	dry := fs.Bool("dry-run", false, "print the number of runs per task and exit")
-	slurm := fs.Int("slurm", 0, "write an sbatch script for `n` array tasks to OUT/paper.sbatch and exit")
-	slurmTime := fs.String("slurm-time", "24:00:00", "Slurm time limit per array task")
-	slurmCPUs := fs.Int("slurm-cpus", 2, "Slurm CPUs per array task (also --jobs inside each task)")
-	slurmMem := fs.String("slurm-mem", "", "Slurm memory per task, e.g. 4G")
-	slurmPart := fs.String("slurm-partition", "", "Slurm partition")
-	slurmAcct := fs.String("slurm-account", "", "Slurm account")
+	var sf slurmFlags
+	sf.register(fs, paperScript)
 	pos, help, err := parseCommand(a, fs, args, paperHelp)
 	if help || err != nil {
 		return err
@@ -68,6 +61,14 @@ func cmdPaper(ctx context.Context, a *app, args []string) error {
 	if f.jobs < 1 || f.jobs > 1024 {
 		return usagef("--jobs %d: allowed range [1, 1024]", f.jobs)
 	}
+	if setFlags(fs)["slurm"] {
+		p, tasks, err := sf.write(a, fs, out, paperScript, "hessrnn-paper", 0, "run", "paper")
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(a.stdout, "wrote %s (%d array tasks)\nsubmit: sbatch %s (again after each array finishes, until REPRODUCTION.md is written)\n", p, tasks, p)
+		return nil
+	}
 	if *dry {
 		counts := experiment.PlanCount(sc)
 		var tasks []string
@@ -83,9 +84,6 @@ func cmdPaper(ctx context.Context, a *app, args []string) error {
 		}
 		fmt.Fprintf(a.stdout, "%-10s %6d runs + %6d selection runs (%d items, scale %s)\n", "total", tot[0], tot[1], len(sc.Items), sc.Name)
 		return nil
-	}
-	if *slurm != 0 {
-		return writePaperSlurm(a, out, sc.Name, *data, *slurm, *slurmCPUs, *slurmTime, *slurmMem, *slurmPart, *slurmAcct)
 	}
 	shard, err := resolveShard(f.shard, a.getenv)
 	if err != nil {
@@ -128,45 +126,5 @@ func cmdPaper(ctx context.Context, a *app, args []string) error {
 	}
 	fmt.Fprint(a.stdout, txt)
 	fmt.Fprintf(a.stdout, "reproduction: %s (wall time %s)\n", filepath.Join(out, experiment.ReproductionFile), time.Since(start).Round(time.Second))
-	return nil
-}
-
-func writePaperSlurm(a *app, out, scale, data string, tasks, cpus int, tlimit, mem, part, acct string) error {
-	if err := checkSlurmFlags(tasks, cpus, tlimit, mem); err != nil {
-		return err
-	}
-	exe, err := os.Executable()
-	if err != nil {
-		return err
-	}
-	if strings.Contains(exe, string(filepath.Separator)+"go-build") {
-		return usagef("--slurm: this hessrnn is a temporary \"go run\" build; install it (go install ./cmd/hessrnn) and run the installed binary")
-	}
-	absOut, err := filepath.Abs(out)
-	if err != nil {
-		return err
-	}
-	logs := filepath.Join(absOut, "logs")
-	if err := os.MkdirAll(logs, 0o755); err != nil {
-		return err
-	}
-	args := []string{"run", "paper", "--scale", scale, "--out", absOut, "--progress", "lines"}
-	if data != "" {
-		d, err := filepath.Abs(data)
-		if err != nil {
-			return err
-		}
-		args = append(args, "--data", d)
-	}
-	var b strings.Builder
-	if err := sweep.WriteSlurm(&b, sweep.SlurmOptions{Binary: exe, Args: args, JobsFromCPUs: true, Tasks: tasks, CPUs: cpus, Time: tlimit,
-		Mem: mem, Partition: part, Account: acct, JobName: "hessrnn-paper", LogDir: logs}); err != nil {
-		return usagef("%v", err)
-	}
-	p := filepath.Join(absOut, "paper.sbatch")
-	if err := os.WriteFile(p, []byte(b.String()), 0o755); err != nil {
-		return err
-	}
-	fmt.Fprintf(a.stdout, "wrote %s (%d array tasks)\nsubmit: sbatch %s (again after each array finishes, until REPRODUCTION.md is written)\n", p, tasks, p)
 	return nil
 }

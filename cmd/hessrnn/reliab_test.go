@@ -200,6 +200,62 @@ func TestSlurmScriptReproducesSweep(t *testing.T) {
 	}
 }
 
+// TestSlurmScriptReproducesPaper is TestSlurmScriptReproducesSweep for
+// "run paper --slurm": the script (binary and output folder with a space in
+// their paths, the data folder relative) runs, in the submission folder,
+// the user's "run paper" with every flag set: with --dry-run it counts the
+// same runs as the user's command.
+func TestSlurmScriptReproducesPaper(t *testing.T) {
+	bash, err := exec.LookPath("bash")
+	if err != nil {
+		t.Skip("bash not found; cannot execute the sbatch script")
+	}
+	dir := t.TempDir()
+	argsLog := filepath.Join(dir, "args.log")
+	wrapper := filepath.Join(dir, "bin dir", "hessrnn")
+	writeFile(t, wrapper, fmt.Sprintf("#!/bin/bash\nprintf '%%s\\n' \"$@\" > %s\nexec %s \"$@\" --dry-run\n", shellJoin([]string{argsLog}), shellJoin([]string{binary(t)})))
+	if err := os.Chmod(wrapper, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	user := []string{"--scale", "paper", "--data", "data dir", "--force"}
+	want := mustRun(t, dir, nil, append([]string{"run", "paper", "--dry-run"}, user...)...).stdout
+	if quick := mustRun(t, dir, nil, "run", "paper", "--dry-run").stdout; want == quick {
+		t.Fatalf("--scale paper and quick count the same runs:\n%s", want)
+	}
+	out := "res dir"
+	mustRun(t, dir, nil, append([]string{"run", "paper", "--slurm", "3", "--slurm-binary", wrapper, "--out", out, "--slurm-time", "1-00:00", "--slurm-mem", "2G"}, user...)...)
+	script := filepath.Join(dir, out, "paper.sbatch")
+	b, err := os.ReadFile(script)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range []string{fmt.Sprintf("#SBATCH --output=%q\n", filepath.Join(dir, out, "logs", "hessrnn-paper-%A_%a.log")),
+		"cd " + shellJoin([]string{dir}) + "\n", shellJoin([]string{wrapper}) + " run paper --out " + shellJoin([]string{filepath.Join(dir, out)})} {
+		if !strings.Contains(string(b), line) {
+			t.Errorf("the script lacks %q (paths quoted):\n%s", line, b)
+		}
+	}
+	cmd := exec.Command(bash, script)
+	cmd.Dir = t.TempDir()
+	cmd.Env = cleanEnv("SLURM_CPUS_PER_TASK=1")
+	so, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("script: %v\n%s", err, so)
+	}
+	if string(so) != want {
+		t.Errorf("the script's run paper counts\n%s\nthe user's\n%s", so, want)
+	}
+	logged, err := os.ReadFile(argsLog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, flag := range []string{"--scale=paper", "--data=data dir", "--force=true", "--out", filepath.Join(dir, out)} {
+		if !slices.Contains(strings.Split(string(logged), "\n"), flag) {
+			t.Errorf("the script's command line lacks %q:\n%s", flag, logged)
+		}
+	}
+}
+
 // TestSlurmOptionsChecked: bad --slurm-time, --slurm-mem and --slurm 0 are
 // usage errors when the script is written, not at submission.
 func TestSlurmOptionsChecked(t *testing.T) {

@@ -52,13 +52,8 @@ func cmdSweep(ctx context.Context, a *app, args []string) error {
 	fs := flag.NewFlagSet("sweep", flag.ContinueOnError)
 	var f runFlags
 	f.common(fs)
-	slurm := fs.Int("slurm", 0, "write an sbatch script for `n` array tasks to OUT/sweep.sbatch and exit")
-	slurmTime := fs.String("slurm-time", "24:00:00", "Slurm time limit per array task")
-	slurmCPUs := fs.Int("slurm-cpus", 2, "Slurm CPUs per array task (also --jobs inside each task)")
-	slurmMem := fs.String("slurm-mem", "", "Slurm memory per task, e.g. 4G (default: the cluster's)")
-	slurmPart := fs.String("slurm-partition", "", "Slurm partition (default: the cluster's)")
-	slurmAcct := fs.String("slurm-account", "", "Slurm account (default: the cluster's)")
-	slurmBin := fs.String("slurm-binary", "", "`path` of the hessrnn binary on the compute nodes (default: this binary)")
+	var sf slurmFlags
+	sf.register(fs, sweepScript)
 	dry := fs.Bool("dry-run", false, "print the runs (ID, pending or done) and exit")
 	var sets multiFlag
 	fs.Var(&sets, "set", "change a base setting, `key=value` (repeatable); the [sweep] lists still apply on top")
@@ -96,18 +91,17 @@ func cmdSweep(ctx context.Context, a *app, args []string) error {
 	if f.jobs < 1 || f.jobs > 1024 {
 		return usagef("--jobs %d: allowed range [1, 1024]", f.jobs)
 	}
-	if set := setFlags(fs); set["slurm"] {
-		if *dry {
-			return usagef("--dry-run and --slurm: choose one (the script's own sweep can be listed with --dry-run)")
-		}
-		if set["shard"] {
-			return usagef("--shard and --slurm: choose one (each array task runs its own shard)")
-		}
-		args, err := scriptArgs(fs, cfgPath, out)
+	if setFlags(fs)["slurm"] {
+		absCfg, err := filepath.Abs(cfgPath)
 		if err != nil {
 			return err
 		}
-		return writeSlurm(a, out, *slurmBin, *slurm, *slurmCPUs, *slurmTime, *slurmMem, *slurmPart, *slurmAcct, len(runs), args)
+		p, tasks, err := sf.write(a, fs, out, sweepScript, "hessrnn", len(runs), "sweep", absCfg)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(a.stdout, "wrote %s (%d runs in %d array tasks)\nsubmit: sbatch %s\nwhen the array has finished: hessrnn report %s\n(resubmit the same script to finish runs that were cut short)\n", p, len(runs), tasks, p, filepath.Dir(p))
+		return nil
 	}
 	shard, err := resolveShard(f.shard, a.getenv)
 	if err != nil {
@@ -180,9 +174,35 @@ func cmdSweep(ctx context.Context, a *app, args []string) error {
 	return nil
 }
 
-// scriptControlled are the sweep flags the sbatch script does not copy
-// from the command line, with the reason. Every other flag that was set
-// is reproduced, so a new flag cannot be forgotten.
+// sweepScript and paperScript are the sbatch scripts that --slurm writes
+// in OUT.
+const (
+	sweepScript = "sweep.sbatch"
+	paperScript = "paper.sbatch"
+)
+
+// slurmFlags are the --slurm* flags, one definition for sweep and run
+// paper.
+type slurmFlags struct {
+	tasks, cpus                           int
+	time, mem, partition, account, binary string
+}
+
+// register defines the --slurm* flags on fs; script is the file --slurm
+// writes in OUT.
+func (s *slurmFlags) register(fs *flag.FlagSet, script string) {
+	fs.IntVar(&s.tasks, "slurm", 0, "write an sbatch script for `n` array tasks to OUT/"+script+" and exit")
+	fs.StringVar(&s.time, "slurm-time", "24:00:00", "Slurm time limit per array task")
+	fs.IntVar(&s.cpus, "slurm-cpus", 2, "Slurm CPUs per array task (also --jobs inside each task)")
+	fs.StringVar(&s.mem, "slurm-mem", "", "Slurm memory per task, e.g. 4G (default: the cluster's)")
+	fs.StringVar(&s.partition, "slurm-partition", "", "Slurm partition (default: the cluster's)")
+	fs.StringVar(&s.account, "slurm-account", "", "Slurm account (default: the cluster's)")
+	fs.StringVar(&s.binary, "slurm-binary", "", "`path` of the hessrnn binary on the compute nodes (default: this binary)")
+}
+
+// scriptControlled are the flags the sbatch script does not copy from the
+// command line, with the reason. Every other flag that was set is
+// reproduced, so a new flag cannot be forgotten.
 var scriptControlled = map[string]string{
 	"out":      "written as an absolute path",
 	"jobs":     "follows --cpus-per-task ($GOMAXPROCS)",
@@ -198,20 +218,18 @@ func setFlags(fs *flag.FlagSet) map[string]bool {
 	return set
 }
 
-// scriptArgs is the command line of each array task: "sweep CONFIG --out
-// OUT --progress lines" with the absolute paths of CONFIG and OUT, then
-// every flag of fs that was set, in the order of fs.Visit (repeatable flags
-// once per value), except the --slurm* flags and scriptControlled.
-func scriptArgs(fs *flag.FlagSet, cfgPath, out string) ([]string, error) {
-	absCfg, err := filepath.Abs(cfgPath)
-	if err != nil {
-		return nil, err
-	}
+// scriptArgs is the command line of each array task: lead (e.g. "sweep"
+// and the absolute CONFIG, or "run paper"), "--out OUT --progress lines"
+// with the absolute OUT, then every flag of fs that was set, in the order
+// of fs.Visit (repeatable flags once per value), except the --slurm* flags
+// and scriptControlled. The script runs in the submission directory, so
+// relative paths in the flags mean what they meant on the command line.
+func scriptArgs(fs *flag.FlagSet, out string, lead ...string) ([]string, error) {
 	absOut, err := filepath.Abs(out)
 	if err != nil {
 		return nil, err
 	}
-	args := []string{"sweep", absCfg, "--out", absOut, "--progress", "lines"}
+	args := append(append([]string(nil), lead...), "--out", absOut, "--progress", "lines")
 	fs.Visit(func(f *flag.Flag) {
 		if strings.HasPrefix(f.Name, "slurm") || scriptControlled[f.Name] != "" {
 			return
@@ -227,54 +245,72 @@ func scriptArgs(fs *flag.FlagSet, cfgPath, out string) ([]string, error) {
 	return args, nil
 }
 
-func writeSlurm(a *app, out, bin string, tasks, cpus int, tlimit, mem, part, acct string, nruns int, args []string) error {
-	if err := checkSlurmFlags(tasks, cpus, tlimit, mem); err != nil {
-		return err
+// write checks the flags, prepares OUT and writes OUT/script: an array of
+// at most maxTasks tasks (0: no cap) named jobName, each running lead and
+// the flags set on fs (scriptArgs) in the submission directory. It returns
+// the script's path and the number of array tasks.
+func (s *slurmFlags) write(a *app, fs *flag.FlagSet, out, script, jobName string, maxTasks int, lead ...string) (string, int, error) {
+	set := setFlags(fs)
+	if set["dry-run"] {
+		return "", 0, usagef("--dry-run and --slurm: choose one (the script's own command can be listed with --dry-run)")
 	}
-	tasks = min(tasks, nruns)
+	if set["shard"] {
+		return "", 0, usagef("--shard and --slurm: choose one (each array task runs its own shard)")
+	}
+	if err := checkSlurmFlags(s.tasks, s.cpus, s.time, s.mem); err != nil {
+		return "", 0, err
+	}
+	tasks := s.tasks
+	if maxTasks > 0 {
+		tasks = min(tasks, maxTasks)
+	}
+	bin := s.binary
 	if bin == "" {
 		exe, err := os.Executable()
 		if err != nil {
-			return err
+			return "", 0, err
 		}
 		if strings.Contains(exe, string(filepath.Separator)+"go-build") {
-			return usagef("--slurm: this hessrnn is a temporary \"go run\" build that is deleted when it exits; install it (go install ./cmd/hessrnn) and run the installed binary, or give --slurm-binary PATH")
+			return "", 0, usagef("--slurm: this hessrnn is a temporary \"go run\" build that is deleted when it exits; install it (go install ./cmd/hessrnn) and run the installed binary, or give --slurm-binary PATH")
 		}
 		bin = exe
 	}
 	bin, err := filepath.Abs(bin)
 	if err != nil {
-		return err
+		return "", 0, err
+	}
+	args, err := scriptArgs(fs, out, lead...)
+	if err != nil {
+		return "", 0, err
 	}
 	absOut, err := filepath.Abs(out)
 	if err != nil {
-		return err
+		return "", 0, err
 	}
 	wd, err := os.Getwd()
 	if err != nil {
-		return err
+		return "", 0, err
 	}
 	if err := prepareOut(absOut); err != nil {
-		return err
+		return "", 0, err
 	}
 	logs := filepath.Join(absOut, "logs")
 	if err := os.MkdirAll(logs, 0o755); err != nil {
-		return err
+		return "", 0, err
 	}
 	var b strings.Builder
 	err = sweep.WriteSlurm(&b, sweep.SlurmOptions{
 		Binary: bin, Args: args, JobsFromCPUs: true, Dir: wd,
-		Tasks: tasks, CPUs: cpus, Time: tlimit, Mem: mem, Partition: part, Account: acct, JobName: "hessrnn", LogDir: logs,
+		Tasks: tasks, CPUs: s.cpus, Time: s.time, Mem: s.mem, Partition: s.partition, Account: s.account, JobName: jobName, LogDir: logs,
 	})
 	if err != nil {
-		return usagef("%v", err)
+		return "", 0, usagef("%v", err)
 	}
-	p := filepath.Join(absOut, "sweep.sbatch")
+	p := filepath.Join(absOut, script)
 	if err := os.WriteFile(p, []byte(b.String()), 0o755); err != nil {
-		return err
+		return "", 0, err
 	}
-	fmt.Fprintf(a.stdout, "wrote %s (%d runs in %d array tasks)\nsubmit: sbatch %s\nwhen the array has finished: hessrnn report %s\n(resubmit the same script to finish runs that were cut short)\n", p, nruns, tasks, p, absOut)
-	return nil
+	return p, tasks, nil
 }
 
 // checkSlurmFlags checks the --slurm, --slurm-cpus, --slurm-time and

@@ -447,6 +447,7 @@ func (r Run) Label() Label {
 	}
 	l.Variant.Decay = r.Train.Schedule == "step"
 	l.Variant.EarlyStopped = r.Train.StopAtTest != 0
+	l.Variant.Float32 = r.Model.Precision == "float32"
 	return l
 }
 
@@ -478,10 +479,13 @@ type Variant struct {
 	Decay bool
 	// EarlyStopped marks a run stopped at a test metric (Table 1).
 	EarlyStopped bool
+	// Float32 marks training in float32 (model.precision; the precision
+	// experiment compares it with float64).
+	Float32 bool
 }
 
 // String returns the paper's label of the rule followed by the variant:
-// " [optimizer]", " [lr decay]", " [early-stopped]" in that order (e.g.
+// " [optimizer]", " [lr decay]", " [early-stopped]", " [float32]" in that order (e.g.
 // "Three-factor [lr decay]", "BPTT [adam]").
 func (l Label) String() string {
 	s := RuleLabel(l.Rule, l.K)
@@ -493,6 +497,9 @@ func (l Label) String() string {
 	}
 	if l.Variant.EarlyStopped {
 		s += " [early-stopped]"
+	}
+	if l.Variant.Float32 {
+		s += " [float32]"
 	}
 	return s
 }

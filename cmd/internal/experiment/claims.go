@@ -2,8 +2,8 @@ package experiment
 
 import (
 	"fmt"
+	"hash/fnv"
 	"math"
-	"sort"
 
 	"github.com/hessrnn/hessrnn/cmd/internal/results"
 	"github.com/hessrnn/hessrnn/cmd/internal/stats"
@@ -32,8 +32,9 @@ const Alpha = 0.05
 // paired by seed.
 type PairedTest struct {
 	Rule string
-	// Pairs is the number of seeds where both runs finished; Lost the
-	// seeds of either group without a pair (diverged or failed).
+	// Pairs is the number of seeds where both runs finished with a usable
+	// value; Lost the seeds of either group without one (diverged or
+	// failed, or for a ratio a value that is not positive).
 	Pairs, Lost int
 	// Larger is the number of pairs where the rule's value is larger.
 	Larger int
@@ -48,96 +49,117 @@ type PairedTest struct {
 	Verdict string
 }
 
-// pairSeeds returns f of the finished runs of a and b with equal seeds,
-// in seed order, and the number of seeds of either without a pair.
-func pairSeeds(a, b []*results.Result, f finalOf) (x, y []float64, lost int) {
-	val := func(rs []*results.Result) map[uint64]float64 {
-		m := map[uint64]float64{}
-		for _, r := range rs {
-			if v := f(r); r.Status.State == results.Finished && finite(v) {
-				m[r.Seed] = float64(v)
-			}
-		}
-		return m
-	}
-	va, vb := val(a), val(b)
-	seeds := map[uint64]bool{}
-	for _, r := range append(append([]*results.Result(nil), a...), b...) {
-		seeds[r.Seed] = true
-	}
-	var order []uint64
-	for s := range seeds {
-		order = append(order, s)
-	}
-	sort.Slice(order, func(i, j int) bool { return order[i] < order[j] })
-	for _, s := range order {
-		xa, oka := va[s]
-		yb, okb := vb[s]
-		if oka && okb {
-			x, y = append(x, xa), append(y, yb)
-		} else {
-			lost++
-		}
-	}
-	return x, y, lost
+// pairedQuantity is a per-run final quantity compared between two groups of
+// runs paired by seed.
+type pairedQuantity struct {
+	// name identifies the quantity in the bootstrap seed (pairSeed).
+	name string
+	of   finalOf
+	// ratio compares on a log scale (stats.LogRatio): positive quantities
+	// spanning orders of magnitude (λ_max, κ); else the paired difference
+	// (stats.PairedDiff).
+	ratio bool
 }
 
-// pairedTest tests whether rule's f exceeds ref's (up) or falls below it
-// (!up), paired by seed. ratio compares on a log scale (λ_max, which spans
-// orders of magnitude): the effect is the geometric-mean ratio.
-func pairedTest(rule string, a, ref []*results.Result, f finalOf, ratio, up bool) PairedTest {
-	x, y, lost := pairSeeds(a, ref, f)
-	return pairedValues(rule, x, y, lost, ratio, up)
+var (
+	lambdaQ = pairedQuantity{"lambda_max", lambdaOf, true}
+	gapQ    = pairedQuantity{"gap", gapOf, false}
+	kappaQ  = pairedQuantity{"kappa", kappaOf, true}
+	gammaQ  = pairedQuantity{"gamma", gammaOf, false}
+)
+
+// pairSeed seeds the bootstrap of one comparison from what is compared (a
+// against b on q), so that a comparison printed in several places (the
+// report's tables, REPRODUCTION.md, the sensitivity report) has the same
+// interval everywhere.
+func pairSeed(a, b, q string) uint64 {
+	h := fnv.New64a()
+	for _, s := range []string{a, b, q} {
+		h.Write([]byte(s))
+		h.Write([]byte{0})
+	}
+	return h.Sum64()
 }
 
-// pairedValues is pairedTest on paired values x (the rule) and y (the
-// reference), with lost pairs already counted.
-func pairedValues(rule string, x, y []float64, lost int, ratio, up bool) PairedTest {
-	t := PairedTest{Rule: rule, Pairs: len(x), Lost: lost, Effect: math.NaN(), Lo: math.NaN(), Hi: math.NaN(), P: math.NaN(), Verdict: NoData}
-	if len(x) == 0 {
-		return t
-	}
-	d := make([]float64, len(x))
-	for i := range x {
-		if x[i] > y[i] {
-			t.Larger++
+// logRatioBySeed is the paired log-ratio comparison of q of a against b
+// (pairedBySeed, stats.LogRatio): every report table and claim comparing
+// λ_max or κ calls it.
+func logRatioBySeed(a, b *group, q pairedQuantity) (x, y []float64, r stats.PairedRatio, err error) {
+	x, y = pairedBySeed(a, b, q.of)
+	r, err = stats.LogRatio(x, y, 0.95, 2000, pairSeed(a.label, b.label, q.name))
+	return x, y, r, err
+}
+
+// diffBySeed is the paired difference of q of a against b (pairedBySeed,
+// stats.PairedDiff): every report table and claim comparing the gap or
+// another quantity by differences calls it.
+func diffBySeed(a, b *group, q pairedQuantity) (x, y []float64, d stats.PairedDifference, err error) {
+	x, y = pairedBySeed(a, b, q.of)
+	d, err = stats.PairedDiff(x, y, 0.95, 2000, pairSeed(a.label, b.label, q.name))
+	return x, y, d, err
+}
+
+// groupOf is the group of runs of one label.
+func groupOf(label string, rs []*results.Result) *group {
+	g := &group{label: label, all: rs}
+	for _, r := range rs {
+		switch r.Status.State {
+		case results.Finished:
+			g.runs = append(g.runs, r)
+		case results.Diverged:
+			g.diverged++
+		default:
+			g.failed++
 		}
-		if ratio {
-			if !(x[i] > 0 && y[i] > 0) {
-				ratio = false // a non-positive λ_max: fall back to differences
-				break
-			}
-			d[i] = math.Log(x[i] / y[i])
-		} else {
-			d[i] = x[i] - y[i]
-		}
 	}
-	if !ratio {
-		for i := range x {
-			d[i] = x[i] - y[i]
-		}
+	return g
+}
+
+// pairedTest tests whether rule's q exceeds ref's (up) or falls below it
+// (!up), paired by seed, with the numbers the report prints for the same
+// comparison (logRatioBySeed, diffBySeed). refLabel names ref's runs.
+func pairedTest(rule string, a []*results.Result, refLabel string, ref []*results.Result, q pairedQuantity, up bool) PairedTest {
+	ga, gb := groupOf(rule, a), groupOf(refLabel, ref)
+	t := PairedTest{Rule: rule, Ratio: q.ratio, Effect: math.NaN(), Lo: math.NaN(), Hi: math.NaN(), P: math.NaN(), Verdict: NoData}
+	var x, y []float64
+	if q.ratio {
+		var r stats.PairedRatio
+		x, y, r, _ = logRatioBySeed(ga, gb, q)
+		t.Pairs, t.Lost, t.Larger, t.Effect, t.Lo, t.Hi, t.P = r.N, r.Lost, r.Larger, r.GeoMean, r.CILow, r.CIHigh, r.Wilcoxon.P
+	} else {
+		var d stats.PairedDifference
+		x, y, d, _ = diffBySeed(ga, gb, q)
+		t.Pairs, t.Lost, t.Larger, t.Effect, t.Lo, t.Hi, t.P = d.N, d.Lost, d.Larger, d.Mean, d.CILow, d.CIHigh, d.Wilcoxon.P
 	}
-	t.Effect = stats.Mean(d)
-	if lo, hi, err := stats.BootstrapCI(d, stats.Mean, 0.95, 2000, uint64(len(d))); err == nil {
-		t.Lo, t.Hi = lo, hi
-	}
-	if ratio {
-		t.Effect, t.Lo, t.Hi = math.Exp(t.Effect), math.Exp(t.Lo), math.Exp(t.Hi)
-	}
-	if w, err := stats.WilcoxonSignedRank(x, y); err == nil {
-		t.P = w.P
-	} else if equalPairs(x, y) {
-		t.P = 1 // every pair equal: no difference, which is data, not its absence
-	}
-	t.Ratio = ratio
-	t.Verdict = verdict(t.Effect, t.P, ratio, up)
+	t.Verdict = pairVerdict(t, x, y, up)
 	return t
 }
 
-// equalPairs reports whether x[i] == y[i] for every i.
+// pairedValues compares paired values x[i] and y[i] of the same run (not
+// of two groups) by their differences, as pairedTest does.
+func pairedValues(rule string, x, y []float64, up bool) PairedTest {
+	t := PairedTest{Rule: rule, Effect: math.NaN(), Lo: math.NaN(), Hi: math.NaN(), P: math.NaN(), Verdict: NoData}
+	d, _ := stats.PairedDiff(x, y, 0.95, 2000, pairSeed(rule, "", "values"))
+	t.Pairs, t.Lost, t.Larger, t.Effect, t.Lo, t.Hi, t.P = d.N, d.Lost, d.Larger, d.Mean, d.CILow, d.CIHigh, d.Wilcoxon.P
+	t.Verdict = pairVerdict(t, x, y, up)
+	return t
+}
+
+// pairVerdict is the verdict of a comparison of x with y; every usable pair
+// equal is no difference (not reproduced), though the Wilcoxon test has no
+// p-value then.
+func pairVerdict(t PairedTest, x, y []float64, up bool) string {
+	if t.Pairs > 0 && math.IsNaN(t.P) && equalPairs(x, y) {
+		return NotReproduced
+	}
+	return verdict(t.Effect, t.P, t.Ratio, up)
+}
+
+// equalPairs reports whether x[i] == y[i] for every i where both are
+// finite.
 func equalPairs(x, y []float64) bool {
 	for i := range x {
-		if x[i] != y[i] {
+		if finite(results.Num(x[i])) && finite(results.Num(y[i])) && x[i] != y[i] {
 			return false
 		}
 	}

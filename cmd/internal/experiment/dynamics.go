@@ -457,12 +457,9 @@ func (v *view) kappa() {
 				continue
 			}
 			last = append(last, ks[len(ks)-1])
-			sort.Float64s(ks)
-			med = append(med, ks[len(ks)/2])
+			med = append(med, stats.MedianIQR(ks).Median)
 		}
-		sort.Float64s(med)
-		sort.Float64s(last)
-		t.Rows = append(t.Rows, []string{g.label, fmt.Sprint(len(med)), fmt.Sprintf("%.4g", med[len(med)/2]), fmt.Sprintf("%.4g", last[len(last)/2]),
+		t.Rows = append(t.Rows, []string{g.label, fmt.Sprint(len(med)), fmt.Sprintf("%.4g", stats.MedianIQR(med).Median), fmt.Sprintf("%.4g", stats.MedianIQR(last).Median),
 			fmt.Sprintf("%d of %d", inf, all)})
 	}
 	if len(bands) == 0 {

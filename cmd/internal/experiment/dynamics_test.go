@@ -1,9 +1,13 @@
 package experiment
 
 import (
+	"math"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/hessrnn/hessrnn/cmd/internal/config"
+	"github.com/hessrnn/hessrnn/cmd/internal/results"
 )
 
 func TestProbeBatches(t *testing.T) {
@@ -56,3 +60,49 @@ func TestProbeBatches(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestKappaMedians checks the κ_min medians of the kappa part with even
+// counts, where the median is the mean of the two middle values (not the
+// upper one): run 1 has cos θ = 1, 0.8, 0.6, 0.5 (κ = 1, 4, 9, 13.93,
+// median 6.5), run 2 cos θ = 1, 1, 0.8, 0.8 (κ = 1, 1, 4, 4, median 2.5),
+// so the median over runs of the per-run medians is 4.5 and the median
+// final κ (13.93 and 4) is 8.964; cos θ = −0.5 (κ = ∞) in two of the
+// three checkpoints of run 3 makes its median ∞.
+func TestKappaMedians(t *testing.T) {
+	k05 := (1 + math.Sqrt(0.75)) / (1 - math.Sqrt(0.75))
+	for _, c := range []struct {
+		name     string
+		cos      [][]float64
+		med, fin string
+	}{
+		{"two runs of four checkpoints", [][]float64{{1, 0.8, 0.6, 0.5}, {1, 1, 0.8, 0.8}}, "4.5", fmtFloat((k05 + 4) / 2)},
+		{"three runs, one with κ = ∞", [][]float64{{1, 0.8, 0.6, 0.5}, {1, 1, 0.8, 0.8}, {0.8, -0.5, -0.5}}, "6.5", fmtFloat(k05)},
+	} {
+		runs := synthetic("three-factor", make([]float64, len(c.cos)), make([]float64, len(c.cos)))
+		for i, r := range runs {
+			for k, cs := range c.cos[i] {
+				r.Trajectory = append(r.Trajectory, results.Checkpoint{Iteration: 10 * k, Cos: results.Num(cs)})
+			}
+		}
+		a, err := Analyze(runs, t.TempDir(), []string{"kappa"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var row []string
+		for _, s := range a.Sections {
+			for _, tb := range s.Tables {
+				if strings.HasPrefix(tb.Caption, "κ_min") && len(tb.Rows) == 1 {
+					row = tb.Rows[0]
+				}
+			}
+		}
+		if row == nil {
+			t.Fatalf("%s: no κ_min table:\n%s", c.name, a.Summary)
+		}
+		if row[2] != c.med || row[3] != c.fin {
+			t.Errorf("%s: median of per-run medians %s, median final κ_min %s; want %s, %s", c.name, row[2], row[3], c.med, c.fin)
+		}
+	}
+}
+
+func fmtFloat(x float64) string { return strconv.FormatFloat(x, 'g', 4, 64) }

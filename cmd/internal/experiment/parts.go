@@ -54,6 +54,7 @@ var reportParts = []part{
 	{name: "table1", about: "early-stopped BPTT against Three-factor (Table 1)", needs: func(r *results.Result) bool { return r.Config.Train.StopAtTest != 0 }, draw: (*view).table1},
 	{name: "theorem", about: "λ_max against 2/η and 2/(αη) (Theorem 1)", needs: func(r *results.Result) bool { return r.Config.Train.Optimizer == "sgd" }, draw: (*view).theorem},
 	{name: "dynamics", about: "DSA and geometric distances between the trained networks, contraction rates vs gap and λ_max (dynamics.go; needs the final weights)", needs: anyFinal(gapOf), draw: (*view).dynamics},
+	{name: "precision", about: "float32 against float64 training, paired by seed (precision.go)", needs: func(r *results.Result) bool { return r.Config.Model.Precision == "float32" }, draw: (*view).precision},
 	{name: "kappa", about: "κ_min of the rule's metric along training (dynamics.go)", needs: anyCheckpoint(func(c results.Checkpoint) results.Num { return c.Cos }), draw: (*view).kappa},
 }
 
@@ -357,14 +358,12 @@ func (v *view) testsVsBPTT() {
 		Header: []string{"rule", "pairs", "pairs lost", "λ_max ratio (geometric mean)", "95% CI", "pairs with larger λ_max", "λ_max Wilcoxon p",
 			"gap difference (mean)", "95% CI", "pairs with larger gap", "gap Wilcoxon p", "gap variance ratio", "Pitman-Morgan p"}}
 	var ss []plots.Series
-	for i, p := range pairs {
-		lx, ly := pairedBySeed(p.g, p.ref, lambdaOf)
-		gx, gy := pairedBySeed(p.g, p.ref, gapOf)
-		lr, err := stats.LogRatio(lx, ly, 0.95, 2000, uint64(300+i))
+	for _, p := range pairs {
+		lx, ly, lr, err := logRatioBySeed(p.g, p.ref, lambdaQ)
 		if err != nil {
 			continue
 		}
-		gd, _ := stats.PairedDiff(gx, gy, 0.95, 2000, uint64(400+i))
+		gx, gy, gd, _ := diffBySeed(p.g, p.ref, gapQ)
 		pm, pmErr := stats.PitmanMorgan(gx, gy)
 		vr, pmp := "n/a", "n/a"
 		if pmErr == nil {
@@ -571,17 +570,15 @@ func (v *view) matched() {
 	t := report.Table{Caption: "Three-factor theory (BPTT with Three-factor's step length α) against Three-factor and BPTT, paired by seed (Fig. 4, Fig. 6): λ_max as the geometric mean ratio with its 95% bootstrap CI and the Wilcoxon signed-rank test of the log ratios; the gap as the mean difference with its 95% bootstrap CI and the Wilcoxon signed-rank test (two-sided). Pairs lost are seeds where either run diverged or failed.",
 		Header: []string{"comparison", "pairs", "pairs lost", "λ_max ratio (geometric mean)", "95% CI", "λ_max Wilcoxon p", "gap difference (mean)", "95% CI", "gap Wilcoxon p"}}
 	var ss []plots.Series
-	for i, o := range []*group{tf, bp} {
+	for _, o := range []*group{tf, bp} {
 		if o == nil {
 			continue
 		}
-		lx, ly := pairedBySeed(th, o, lambdaOf)
-		gx, gy := pairedBySeed(th, o, gapOf)
-		lr, err := stats.LogRatio(lx, ly, 0.95, 2000, uint64(500+i))
+		lx, ly, lr, err := logRatioBySeed(th, o, lambdaQ)
 		if err != nil {
 			continue
 		}
-		gd, _ := stats.PairedDiff(gx, gy, 0.95, 2000, uint64(510+i))
+		_, _, gd, _ := diffBySeed(th, o, gapQ)
 		t.Rows = append(t.Rows, []string{"Three-factor theory vs " + o.label, fmt.Sprint(lr.N), fmt.Sprint(lr.Lost), fmt.Sprintf("%.3g", lr.GeoMean),
 			fmtCI(lr.CILow, lr.CIHigh), fmtP(lr.Wilcoxon.P), fmt.Sprintf("%.3g", gd.Mean), fmtCI(gd.CILow, gd.CIHigh), fmtP(gd.Wilcoxon.P)})
 		fmt.Fprintf(&v.txt, "  Three-factor theory vs %s: λ_max ×%.3g %s (geometric mean ratio, 95%% CI), larger in %d/%d pairs, Wilcoxon p = %s%s\n",
@@ -969,10 +966,8 @@ func (v *view) table1() {
 		t.Rows = append(t.Rows, []string{g.label, fmt.Sprint(len(g.runs)), fmt.Sprintf("%d/%d", stopped, len(g.runs)), fmtMS(it),
 			fmtMS(g.final(func(r *results.Result) results.Num { return r.Final.TestMetric })), fmtSpread(g.final(lambdaOf)), fmtMS(g.final(gapOf))})
 	}
-	lx, ly := pairedBySeed(es, tf, lambdaOf)
-	gx, gy := pairedBySeed(es, tf, gapOf)
-	lr, errL := stats.LogRatio(lx, ly, 0.95, 2000, 601)
-	gd, errG := stats.PairedDiff(gx, gy, 0.95, 2000, 602)
+	_, _, lr, errL := logRatioBySeed(es, tf, lambdaQ)
+	_, _, gd, errG := diffBySeed(es, tf, gapQ)
 	lcell, gcell := "n/a", "n/a"
 	if errL == nil {
 		lcell = fmt.Sprintf("×%.3g %s, Wilcoxon p = %s", lr.GeoMean, fmtCI(lr.CILow, lr.CIHigh), fmtP(lr.Wilcoxon.P))

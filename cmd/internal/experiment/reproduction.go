@@ -32,7 +32,7 @@ type claimSpec struct {
 var bioRules = []string{"Three-factor", "RF Three-factor", "MDGL"}
 
 // pairedClaim compares each label with its reference on f.
-func pairedClaim(labels []string, ref string, f finalOf, ratio, up bool) func(map[string][]*results.Result, []*results.Result) outcome {
+func pairedClaim(labels []string, ref string, q pairedQuantity, up bool) func(map[string][]*results.Result, []*results.Result) outcome {
 	return func(by map[string][]*results.Result, _ []*results.Result) outcome {
 		var o outcome
 		var vs []string
@@ -40,7 +40,7 @@ func pairedClaim(labels []string, ref string, f finalOf, ratio, up bool) func(ma
 			if len(by[l]) == 0 || len(by[ref]) == 0 {
 				continue
 			}
-			t := pairedTest(l, by[l], by[ref], f, ratio, up)
+			t := pairedTest(l, by[l], ref, by[ref], q, up)
 			vs = append(vs, t.Verdict)
 			o.lines = append(o.lines, fmt.Sprintf("%s vs %s: %s, larger in %d/%d pairs, paired Wilcoxon p = %s%s → %s",
 				l, ref, fmtEffect(t), t.Larger, t.Pairs, fmtP(t.P), lostText(t.Lost), t.Verdict))
@@ -169,7 +169,7 @@ func alignClaim(by map[string][]*results.Result, _ []*results.Result) outcome {
 		if len(x) == 0 {
 			continue
 		}
-		t := pairedValues(l, x, y, 0, false, false)
+		t := pairedValues(l, x, y, false)
 		vs = append(vs, t.Verdict)
 		o.lines = append(o.lines, fmt.Sprintf("%s: ε fraction − g fraction %s (per run, mean over checkpoints), ε smaller in %d/%d runs, paired Wilcoxon p = %s → %s",
 			l, fmtEffect(t), t.Pairs-t.Larger, t.Pairs, fmtP(t.P), t.Verdict))
@@ -179,9 +179,9 @@ func alignClaim(by map[string][]*results.Result, _ []*results.Result) outcome {
 }
 
 // twoSided reports a difference without a stated direction (Fig. 7).
-func twoSided(label, ref string, f finalOf, name string) func(map[string][]*results.Result, []*results.Result) outcome {
+func twoSided(label, ref string, q pairedQuantity, name string) func(map[string][]*results.Result, []*results.Result) outcome {
 	return func(by map[string][]*results.Result, _ []*results.Result) outcome {
-		t := pairedTest(label, by[label], by[ref], f, false, true)
+		t := pairedTest(label, by[label], ref, by[ref], q, true)
 		v := t.Verdict
 		if v == Reversed {
 			v = Reproduced // either direction is a difference
@@ -211,9 +211,9 @@ var truncKOf = func(r *results.Result) results.Num { return results.Num(r.Config
 // claims lists the paper's claims in the order of REPRODUCTION.md.
 var claims = []claimSpec{
 	{"C1", "Fig. 2–3", "Bio-plausible rules (Three-factor, RF Three-factor, MDGL) converge to sharper minima: a larger final λ_max than BPTT.",
-		"fig2", "lambda_paired", pairedClaim(bioRules, "BPTT", lambdaOf, true, true)},
+		"fig2", "lambda_paired", pairedClaim(bioRules, "BPTT", lambdaQ, true)},
 	{"C2", "Fig. 2 A–C", "Bio-plausible rules generalise worse: a larger generalisation gap than BPTT.",
-		"fig2", "gap_hist", pairedClaim(bioRules, "BPTT", gapOf, false, true)},
+		"fig2", "gap_hist", pairedClaim(bioRules, "BPTT", gapQ, true)},
 	{"C2b", "Fig. 2 D–F", "The gap correlates positively with λ_max across runs (pooled over rules).",
 		"fig2", "gap_vs_lambda", correlationClaim(nil, lambdaOf, gapOf, 1, "gap vs λ_max, pooled")},
 	{"C2c", "Fig. 12 A–B", "The gap correlates with λ_max within a single rule.",
@@ -221,28 +221,28 @@ var claims = []claimSpec{
 	{"C3", "Theorem 1", "BPTT's λ_max stays below 2/η and an approximate rule's below 2/(αη).",
 		"theorem1", "theorem1", theoremClaim},
 	{"C3b", "Fig. 4", "BPTT with Three-factor's step length α (\"Three-factor theory\") reaches Three-factor's high curvature: larger λ_max than BPTT.",
-		"fig4", "lambda", pairedClaim([]string{"Three-factor theory"}, "BPTT", lambdaOf, true, true)},
+		"fig4", "lambda", pairedClaim([]string{"Three-factor theory"}, "BPTT", lambdaQ, true)},
 	{"C3c", "Appendix Fig. 6", "Step-matched BPTT generalises worse, like Three-factor: larger gap than BPTT.",
-		"fig6", "gap_strip", pairedClaim([]string{"Three-factor theory"}, "BPTT", gapOf, false, true)},
+		"fig6", "gap_strip", pairedClaim([]string{"Three-factor theory"}, "BPTT", gapQ, true)},
 	{"C4", "Appendix Fig. 5", "A large initial rate with decay gives Three-factor a lower λ_max and a smaller gap than a fixed rate, still worse than BPTT.",
-		"fig5", "lambda", all(pairedClaim([]string{"Three-factor [lr decay]"}, "Three-factor", lambdaOf, true, false),
-			pairedClaim([]string{"Three-factor [lr decay]"}, "Three-factor", gapOf, false, false),
-			pairedClaim([]string{"Three-factor [lr decay]"}, "BPTT", lambdaOf, true, true))},
+		"fig5", "lambda", all(pairedClaim([]string{"Three-factor [lr decay]"}, "Three-factor", lambdaQ, false),
+			pairedClaim([]string{"Three-factor [lr decay]"}, "Three-factor", gapQ, false),
+			pairedClaim([]string{"Three-factor [lr decay]"}, "BPTT", lambdaQ, true))},
 	{"C4b", "Appendix Fig. 12 C", "At 3× the learning rate, step-matched BPTT still reaches Three-factor's curvature: larger λ_max than BPTT.",
-		"fig12", "lambda", pairedClaim([]string{"Three-factor", "Three-factor theory"}, "BPTT", lambdaOf, true, true)},
+		"fig12", "lambda", pairedClaim([]string{"Three-factor", "Three-factor theory"}, "BPTT", lambdaQ, true)},
 	{"C4c", "Appendix Fig. 9", "High curvature is common to temporal truncations: final λ_max falls as the window K grows.",
 		"fig9", "trunc", correlationClaim(nil, truncKOf, lambdaOf, -1, "K vs λ_max over TBPTT(K) runs")},
 	{"C4d", "Appendix Fig. 11", "With Adam the bio-plausible rules still end sharper than BPTT with Adam.",
-		"fig11", "lambda_paired", pairedClaim([]string{"Three-factor [adam]", "RF Three-factor [adam]", "MDGL [adam]"}, "BPTT [adam]", lambdaOf, true, true)},
+		"fig11", "lambda_paired", pairedClaim([]string{"Three-factor [adam]", "RF Three-factor [adam]", "MDGL [adam]"}, "BPTT [adam]", lambdaQ, true)},
 	{"C5", "Appendix Fig. 10", "The rule's error ε is less aligned with the top-10 Hessian eigenvectors than the gradient g (Assumption 1).",
 		"fig10", "alignment", alignClaim},
 	{"C6", "Appendix Fig. 7", "The power-law decay coefficient γ of the top Hessian spectrum differs between BPTT and Three-factor (direction not stated in the text we have).",
-		"fig7", "spectrum", twoSided("Three-factor", "BPTT", gammaOf, "γ")},
+		"fig7", "spectrum", twoSided("Three-factor", "BPTT", gammaQ, "γ")},
 	{"C6b", "Appendix Fig. 8", "Relative flatness κ agrees that BPTT sits in flatter regions: Three-factor's κ is larger.",
-		"fig8", "flatness", pairedClaim([]string{"Three-factor"}, "BPTT", kappaOf, true, true)},
+		"fig8", "flatness", pairedClaim([]string{"Three-factor"}, "BPTT", kappaQ, true)},
 	{"C7", "Appendix Table 1", "BPTT stopped early at Three-factor's test accuracy still has a lower λ_max and a smaller gap than Three-factor.",
-		"table1", "lambda", all(pairedClaim([]string{"Three-factor"}, "BPTT [early-stopped]", lambdaOf, true, true),
-			pairedClaim([]string{"Three-factor"}, "BPTT [early-stopped]", gapOf, false, true))},
+		"table1", "lambda", all(pairedClaim([]string{"BPTT [early-stopped]"}, "Three-factor", lambdaQ, false),
+			pairedClaim([]string{"BPTT [early-stopped]"}, "Three-factor", gapQ, false))},
 }
 
 // WriteReproduction writes OUT/REPRODUCTION.md from the items' results,

@@ -160,7 +160,10 @@ type Selection struct {
 // (Fig. 4: "the same η"), the lr-decay remedy starts at a multiple of the
 // rule's own rate (Fig. 5: 3×), early-stopped BPTT is BPTT (Table 1), and
 // a rate the plan scaled (Fig. 12: 3×) scales the selected one. Settings
-// that do not change training (curvature extras) are left out of the key.
+// that do not change training (curvature extras) are left out of the key,
+// and so is the training precision: a float32 run takes the rate selected
+// in float64 (the default precision), so that float32 and float64 runs of
+// one rule train at the same rate.
 func selectionKey(r, base config.Run) (config.Run, float64) {
 	r = r.Resolve()
 	scale := 1.0
@@ -177,6 +180,9 @@ func selectionKey(r, base config.Run) (config.Run, float64) {
 	k.Train.Schedule, k.Train.DecayFactor, k.Train.DecayEvery = d.Train.Schedule, d.Train.DecayFactor, 0
 	k.Train.StopAtTest, k.Train.StopEvery = 0, 0
 	k.Hessian.TopK, k.Hessian.AlignK, k.Hessian.Flatness = 0, 0, false
+	// The rate is selected once, in float64, for both training precisions
+	// (the precision experiment compares them at the same rate).
+	k.Model.Precision = d.Model.Precision
 	// Test conditions do not change training: the test-noise range and the
 	// test delays share one selection.
 	k.PatternGen.SigmaMin, k.PatternGen.SigmaMax, k.PatternGen.TestDraws = d.PatternGen.SigmaMin, d.PatternGen.SigmaMax, d.PatternGen.TestDraws

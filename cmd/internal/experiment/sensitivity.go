@@ -110,13 +110,14 @@ func Sensitivity(runs []*results.Result) []SensitivityRow {
 		if !seen[c.Name] {
 			continue
 		}
-		ref := by[key{c.Name, config.RuleLabel(rules.BPTT, 0)}]
+		refLabel := config.RuleLabel(rules.BPTT, 0)
+		ref := by[key{c.Name, refLabel}]
 		for _, rule := range config.PaperRules()[1:] {
 			l := config.RuleLabel(rule, 0)
 			a := by[key{c.Name, l}]
 			rows = append(rows, SensitivityRow{Reconstruction: c.Name,
-				C1: pairedTest(l, a, ref, lambdaOf, true, true),
-				C2: pairedTest(l, a, ref, gapOf, false, true)})
+				C1: pairedTest(l, a, refLabel, ref, lambdaQ, true),
+				C2: pairedTest(l, a, refLabel, ref, gapQ, true)})
 		}
 	}
 	return rows

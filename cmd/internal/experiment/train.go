@@ -261,8 +261,13 @@ func diverged(err error) bool {
 func wrecBlock(l rnn.Layout) rnn.Range { return l.Blocks[rnn.WRec] }
 
 func train[T kernels.Float](ctx context.Context, e *Env, run config.Run, rec progress.Recorder, res *results.Result) bool {
-	start := time.Now()
-	defer func() { res.WallSeconds = time.Since(start).Seconds() }()
+	start, cpu := time.Now(), processCPUSeconds()
+	defer func() {
+		res.WallSeconds = time.Since(start).Seconds()
+		if c := processCPUSeconds(); c > 0 {
+			res.CPUSeconds = c - cpu
+		}
+	}()
 	fail := func(err error) bool {
 		res.Status = results.Status{State: results.Failed, Reason: config.OneLine(err)}
 		return true

@@ -52,16 +52,8 @@ var hostname = func() string {
 func TryLock(dir, id string) (*Lock, error) {
 	p := filepath.Join(dir, LockName(id))
 	for attempt := 0; attempt < 3; attempt++ {
-		f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		err := createWithContent(p, fmt.Sprintf("%d %s %d\n", os.Getpid(), hostname, time.Now().Unix()))
 		if err == nil {
-			_, werr := fmt.Fprintf(f, "%d %s %d\n", os.Getpid(), hostname, time.Now().Unix())
-			if cerr := f.Close(); werr == nil {
-				werr = cerr
-			}
-			if werr != nil {
-				os.Remove(p)
-				return nil, werr
-			}
 			l := &Lock{path: p, stop: make(chan struct{}), done: make(chan struct{})}
 			go l.refresh()
 			return l, nil
@@ -82,6 +74,29 @@ func TryLock(dir, id string) (*Lock, error) {
 		}
 	}
 	return nil, fmt.Errorf("%w (%s: could not take it over)", ErrLocked, p)
+}
+
+// createWithContent creates the file p holding content, failing with an
+// error satisfying errors.Is(err, fs.ErrExist) when p exists. The content is
+// written to a temporary file first and linked to p, which is as exclusive
+// as O_EXCL and never shows p empty: a process killed between creating and
+// writing the lock would otherwise leave an empty lock that others cannot
+// judge, and take as held, until it is LockStale old.
+func createWithContent(p, content string) error {
+	f, err := os.CreateTemp(filepath.Dir(p), filepath.Base(p)+".new-*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	defer os.Remove(tmp)
+	_, werr := f.WriteString(content)
+	if cerr := f.Close(); werr == nil {
+		werr = cerr
+	}
+	if werr != nil {
+		return werr
+	}
+	return os.Link(tmp, p)
 }
 
 // lockState describes the holder of the lock file p and reports whether

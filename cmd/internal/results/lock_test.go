@@ -3,6 +3,7 @@ package results
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -66,5 +67,28 @@ func TestTryLock(t *testing.T) {
 				t.Errorf("lock file left after Unlock: %v", err)
 			}
 		})
+	}
+}
+
+// TestCreateWithContent: a lock file appears whole (never empty, as a
+// process killed between creating and writing it would leave one), only
+// when the path is free, and leaves no temporary file behind.
+func TestCreateWithContent(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, ".run.lock")
+	if err := createWithContent(p, "1 host 2\n"); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := os.ReadFile(p); err != nil || string(b) != "1 host 2\n" {
+		t.Fatalf("lock holds %q, %v", b, err)
+	}
+	if err := createWithContent(p, "3 other 4\n"); !errors.Is(err, fs.ErrExist) {
+		t.Fatalf("second create: %v, want fs.ErrExist", err)
+	}
+	if b, _ := os.ReadFile(p); string(b) != "1 host 2\n" {
+		t.Fatalf("the first holder's lock was overwritten: %q", b)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		t.Fatalf("%d files in the directory, want only the lock", len(entries))
 	}
 }

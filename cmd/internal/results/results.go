@@ -242,6 +242,10 @@ type Result struct {
 	Final     Final       `json:"final"`
 	// WallSeconds is the run's total time.
 	WallSeconds float64 `json:"wall_seconds"`
+	// CPUSeconds is the process's CPU time (user + system) over the run:
+	// the run's own CPU time when it ran alone (--jobs 1), the share of
+	// every concurrent run otherwise; 0 where it is not measured.
+	CPUSeconds float64 `json:"cpu_seconds,omitempty"`
 }
 
 // New returns a Result for run with its identity and versions filled in.
@@ -322,6 +326,7 @@ func (r *Result) Marshal() ([]byte, error) {
 func SameOutcome(a, b *Result) bool {
 	ca, cb := *a, *b
 	ca.WallSeconds, cb.WallSeconds = 0, 0
+	ca.CPUSeconds, cb.CPUSeconds = 0, 0
 	ca.Versions, cb.Versions = Versions{}, Versions{}
 	ca.AlsoIn, cb.AlsoIn = nil, nil // bookkeeping of reuse, not the computation
 	ca.Config.SeqMNIST.Data, cb.Config.SeqMNIST.Data = "", ""

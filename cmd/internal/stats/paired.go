@@ -24,12 +24,18 @@ func Quantile(x []float64, p float64) float64 {
 	return quantileSorted(s, p)
 }
 
+// quantileSorted is Quantile of the sorted sample s without NaN. An order
+// statistic hit exactly, or two equal neighbours, is returned as is, so
+// that infinite values (κ = ∞) give ∞ rather than ∞ + 0·(∞ − ∞) = NaN.
 func quantileSorted(s []float64, p float64) float64 {
 	h := float64(len(s)-1) * p
 	lo := math.Floor(h)
 	i := int(lo)
 	if i+1 >= len(s) {
 		return s[len(s)-1]
+	}
+	if h == lo || s[i] == s[i+1] {
+		return s[i]
 	}
 	return s[i] + (h-lo)*(s[i+1]-s[i])
 }

@@ -26,9 +26,15 @@ func TestQuantile(t *testing.T) {
 		{[]float64{7}, 0.3, 7},
 		{nil, 0.5, math.NaN()},
 		{one, 1.5, math.NaN()},
+		// Infinite values (κ_min = ∞): an order statistic hit exactly or
+		// between two equal neighbours is ∞, not ∞ + 0·(∞ − ∞) = NaN.
+		{[]float64{4, math.Inf(1), math.Inf(1)}, 0.5, math.Inf(1)},
+		{[]float64{4, math.Inf(1), math.Inf(1), math.Inf(1)}, 0.5, math.Inf(1)},
+		{[]float64{1, 4, math.Inf(1), math.Inf(1)}, 0.5, math.Inf(1)},
+		{[]float64{1, 4, 9, math.Inf(1)}, 0.5, 6.5},
 	} {
 		got := Quantile(c.x, c.p)
-		if !(near(got, c.want, 1e-14) || math.IsNaN(got) && math.IsNaN(c.want)) {
+		if !(got == c.want || near(got, c.want, 1e-14) || math.IsNaN(got) && math.IsNaN(c.want)) {
 			t.Errorf("Quantile(%v, %g) = %v, want %v", c.x, c.p, got, c.want)
 		}
 	}

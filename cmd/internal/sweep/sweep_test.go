@@ -260,15 +260,31 @@ func TestExecuteStopsAtWriteError(t *testing.T) {
 	runs, _ := Expand(config.Default(), spec(map[string][]any{"seed": {int64(1), int64(2), int64(3), int64(4), int64(5)}}))
 	for _, jobs := range []int{1, 2} {
 		t.Run(fmt.Sprintf("jobs=%d", jobs), func(t *testing.T) {
-			dir := filepath.Join(t.TempDir(), "out")
+			// The output directory is a symbolic link, so that the second
+			// run can put a file in its place in one atomic rename: a
+			// rename of the directory followed by writing the file would
+			// leave a moment in which another worker's result write
+			// recreates the directory.
+			base := t.TempDir()
+			dir := filepath.Join(base, "out")
+			if err := os.Mkdir(filepath.Join(base, "real"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(base, "blocker"), []byte("in the way"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Symlink(filepath.Join(base, "real"), dir); err != nil {
+				t.Fatal(err)
+			}
 			var calls atomic.Int32
 			var saved, lost atomic.Int32
 			fn := func(ctx context.Context, run config.Run) *results.Result {
 				if calls.Add(1) == 2 {
-					if err := os.Rename(dir, dir+".old"); err != nil {
+					tmp := filepath.Join(base, "out.tmp")
+					if err := os.Symlink(filepath.Join(base, "blocker"), tmp); err != nil {
 						t.Error(err)
 					}
-					if err := os.WriteFile(dir, []byte("in the way"), 0o644); err != nil {
+					if err := os.Rename(tmp, dir); err != nil {
 						t.Error(err)
 					}
 				}
