@@ -375,7 +375,11 @@ func (v *view) contraction(runs []dynRun) {
 				ct.Rows = append(ct.Rows, []string{m.name, against.name, scope, fmt.Sprint(pe.N), fmt.Sprintf("%.3f", pe.R), fmtP(pe.P), fmt.Sprintf("%.3f", sp.R), fmtP(sp.P)})
 				if sc < 0 {
 					fmt.Fprintf(&v.txt, "  %s vs %s (pooled, n=%d): Pearson r = %.3f, p = %s; Spearman ρ = %.3f, p = %s\n", m.name, against.name, pe.N, pe.R, fmtP(pe.P), sp.R, fmtP(sp.P))
-					logY := against.name == "λ_max" && spansDecades(y)
+					// A log axis needs every λ_max > 0: the leading
+					// eigenvalue is negative where the dominant curvature
+					// is negative (a saddle, before convergence).
+					_, fy := finitePairs(x, y)
+					logY := against.name == "λ_max" && allPositive(fy) && spansDecades(y)
 					if p, err := plots.Scatter(m.name+" vs "+against.name, m.name, against.name, pts, pearsonSpearmanFit(x, y, !logY)); err == nil {
 						if logY {
 							plots.LogAxis(&p.Y)

@@ -663,6 +663,18 @@ func SavePanels(g Panels, dir, name string) (svg []byte, err error) {
 	return save(dir, name, func(f string) ([]byte, error) { return RenderPanels(g, f) })
 }
 
+// renderSafely calls render and turns a panic of gonum/plot (it panics,
+// for example, on a value ≤ 0 on a log axis) into an error, so that a
+// figure the data cannot draw costs that figure, not the report.
+func renderSafely(render func(format string) ([]byte, error), format string) (b []byte, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			b, err = nil, fmt.Errorf("cannot draw the data: %v", r)
+		}
+	}()
+	return render(format)
+}
+
 // save writes dir/name.png and dir/name.svg rendered by render and returns
 // the SVG bytes.
 func save(dir, name string, render func(format string) ([]byte, error)) (svg []byte, err error) {
@@ -670,7 +682,7 @@ func save(dir, name string, render func(format string) ([]byte, error)) (svg []b
 		return nil, err
 	}
 	for _, f := range []string{"png", "svg"} {
-		b, err := render(f)
+		b, err := renderSafely(render, f)
 		if err != nil {
 			return nil, fmt.Errorf("plots: rendering %s.%s: %w", name, f, err)
 		}

@@ -133,6 +133,19 @@ func TestErrors(t *testing.T) {
 	if _, err := Strip("t", "y", []Series{{Label: "a"}}); err == nil {
 		t.Error("empty strip")
 	}
+	// A value ≤ 0 on a log axis makes gonum/plot panic; saving such a
+	// figure is an error, not a crash.
+	neg, err := Scatter("t", "x", "y", []Point{{"BPTT", 1, -5}, {"BPTT", 2, 50}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	LogAxis(&neg.Y)
+	if _, err := Save(neg, t.TempDir(), "negative"); err == nil || !strings.Contains(err.Error(), "cannot draw") {
+		t.Errorf("a negative value on a log axis saved with error %v, want a 'cannot draw' error", err)
+	}
+	if _, err := SavePanels(Panels{Plots: []*plot.Plot{neg}, Cols: 1}, t.TempDir(), "negative"); err == nil {
+		t.Error("panels with a negative value on a log axis saved without error")
+	}
 	// A single value and constant values still render.
 	if p, err := Histograms("t", "x", []Series{{Label: "BPTT", Values: []float64{1, 1}}}, 5); err != nil || p == nil {
 		t.Errorf("constant histogram: %v", err)
