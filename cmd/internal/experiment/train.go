@@ -230,25 +230,17 @@ func ruleSettings(run config.Run) (rules.Settings, error) {
 	return s, nil
 }
 
-// predictor computes readouts with a network for task evaluation.
+// predictor computes readouts with a network for task evaluation, by the
+// forward pass without the trajectory (rnn.Network.Infer: bitwise the
+// readouts of Forward, in O(B·N) memory).
 type predictor[T kernels.Float] struct {
 	net *rnn.Network[T]
-	ws  rnn.Workspace[T]
+	inf rnn.Inference[T]
 }
 
 func (p *predictor[T]) Outputs(b *rnn.Batch[T], y []T) error {
-	if _, err := p.net.Forward(&p.ws, b); err != nil {
-		return err
-	}
-	tr, err := p.ws.Trajectory()
-	if err != nil {
-		return err
-	}
-	m := b.Size * b.Out
-	for t := 1; t <= b.Steps; t++ {
-		copy(y[(t-1)*m:t*m], tr.Y(t))
-	}
-	return nil
+	_, err := p.net.Infer(&p.inf, b, y)
+	return err
 }
 
 // diverged reports whether err is a divergence of the network or a rule.
