@@ -244,12 +244,18 @@ func (net *Network[T]) forwardRows(ws *Workspace[T], c *chunk[T]) {
 // readoutLoss computes the loss contribution of rows [b0, b1) at step t and
 // writes ∂L/∂y into dy.
 func (net *Network[T]) readoutLoss(ws *Workspace[T], t, b0, b1 int, y, dy []T) float64 {
-	B, Out := ws.bsz, ws.out
+	return readoutLossRows(net.Cfg.Loss.Kind, ws.batch, ws.bsz, ws.out, ws.nLoss, t, b0, b1, y, dy)
+}
+
+// readoutLossRows is readoutLoss for a batch of B rows and Out readouts
+// with nLoss loss steps: the loss contribution of rows [b0, b1) at step t,
+// with ∂L/∂y written into dy.
+func readoutLossRows[T kernels.Float](kind LossKind, batch *Batch[T], B, Out, nLoss, t, b0, b1 int, y, dy []T) float64 {
 	loss := 0.0
-	switch net.Cfg.Loss.Kind {
+	switch kind {
 	case MSE:
-		scale := 1 / float64(B*ws.nLoss)
-		tgt := ws.batch.Y[((t-1)*B+b0)*Out : ((t-1)*B+b1)*Out]
+		scale := 1 / float64(B*nLoss)
+		tgt := batch.Y[((t-1)*B+b0)*Out : ((t-1)*B+b1)*Out]
 		for i := range y {
 			d := y[i] - tgt[i]
 			loss += float64(d) * float64(d)
@@ -258,7 +264,7 @@ func (net *Network[T]) readoutLoss(ws *Workspace[T], t, b0, b1 int, y, dy []T) f
 		return loss * scale / 2
 	default:
 		scale := 1 / float64(B)
-		labels := ws.batch.Labels[(t-1)*B+b0 : (t-1)*B+b1]
+		labels := batch.Labels[(t-1)*B+b0 : (t-1)*B+b1]
 		for row, lab := range labels {
 			yr, dr := y[row*Out:(row+1)*Out], dy[row*Out:(row+1)*Out]
 			m, s := expShifted(dr, yr)

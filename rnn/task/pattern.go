@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
+	"sync"
 
 	"github.com/hessrnn/hessrnn/kernels"
 	"github.com/hessrnn/hessrnn/rnn"
@@ -149,6 +151,11 @@ type Pattern[T kernels.Float] struct {
 	x     []float64 // Steps×In frozen input
 	y     []float64 // Steps target
 	sigma float64
+
+	// test is the noisy test batch, drawn on first use: its noise is fixed
+	// by the run seed, so it is the same at every evaluation.
+	testOnce sync.Once
+	test     *rnn.Batch[T]
 }
 
 // NewPattern builds pattern generation. The input is fixed by
@@ -218,9 +225,15 @@ func (p *Pattern[T]) TrainEval() Set[T] {
 
 // Tests returns "test-noisy": one batch of NoiseDraws copies of the input,
 // each with independent N(0, σ²) noise from the run seed, so the set's MSE
-// is the average over noise draws.
+// is the average over noise draws. The noise is drawn once per task; each
+// Batch call returns a copy.
 func (p *Pattern[T]) Tests() []Set[T] {
-	return []Set[T]{newListSet("test-noisy", []int{p.cfg.NoiseDraws}, func(int) *rnn.Batch[T] { return p.batch(p.cfg.NoiseDraws) })}
+	return []Set[T]{newListSet("test-noisy", []int{p.cfg.NoiseDraws}, func(int) *rnn.Batch[T] {
+		p.testOnce.Do(func() { p.test = p.batch(p.cfg.NoiseDraws) })
+		b := *p.test
+		b.X, b.Y = slices.Clone(b.X), slices.Clone(b.Y) // a new batch the caller may modify
+		return &b
+	})}
 }
 
 // batch builds the clean sequence (draws == 0) or draws noisy copies.

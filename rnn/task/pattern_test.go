@@ -2,6 +2,7 @@ package task
 
 import (
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -230,5 +231,24 @@ func TestPatternAmplitudesPhases(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), "PatternConfig."+tc.field) {
 			t.Errorf("err = %v, want mention of %s", err, tc.field)
 		}
+	}
+}
+
+// TestPatternTestBatchCached checks that the noisy test batch, drawn once
+// per task, is bitwise the batch drawn afresh, at every call, and that a
+// caller modifying one copy does not change the next.
+func TestPatternTestBatchCached(t *testing.T) {
+	p, err := NewPattern[float32](PatternConfig{N: 10, In: 6, Steps: 9, NoiseDraws: 7}, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := p.batch(7)
+	set := p.Tests()[0]
+	for call := 0; call < 3; call++ {
+		got := set.Batch(0)
+		if !slices.Equal(got.X, want.X) || !slices.Equal(got.Y, want.Y) || got.Size != want.Size || got.Steps != want.Steps {
+			t.Fatalf("call %d: the test batch differs from a fresh draw", call)
+		}
+		got.X[0], got.Y[0] = 99, 99 // the caller may modify its batch
 	}
 }

@@ -108,9 +108,15 @@ type SeqMNIST[T kernels.Float] struct {
 	mu        sync.Mutex
 	permEpoch int
 	perm      []int
-	// scale holds v/255 for every pixel value v (trainBatch); set by
-	// NewSeqMNIST, read-only after.
-	scale [256]float64
+
+	// lut maps a byte pixel v to T(v/255), the clean input value.
+	lut [256]T
+	// noisy holds the noisy test images as inputs, image after image
+	// (rows·cols values each, in T), built on first use: the noise of an
+	// image is fixed (NoiseSeed and its index), so the noisy test set is
+	// the same at every evaluation and is drawn once per task.
+	noisyOnce sync.Once
+	noisy     []T
 }
 
 // NewSeqMNIST builds sequential MNIST from data (see LoadMNIST). When data
@@ -132,8 +138,8 @@ func NewSeqMNIST[T kernels.Float](data *MNISTData, cfg SeqMNISTConfig, seed uint
 		}
 	}
 	s := &SeqMNIST[T]{cfg: cfg, seed: seed, permEpoch: -1}
-	for v := range s.scale {
-		s.scale[v] = float64(v) / 255
+	for v := range s.lut {
+		s.lut[v] = T(float64(v) / 255)
 	}
 	src := data.Train
 	var rest int
@@ -233,7 +239,7 @@ func (s *SeqMNIST[T]) trainBatch(items []int) *rnn.Batch[T] {
 		for t := 0; t < sh.Steps; t++ {
 			row := b.X[(t*bs+j)*sh.In : (t*bs+j+1)*sh.In]
 			for k, v := range img[t*sh.In : (t+1)*sh.In] {
-				row[k] = T(s.scale[v])
+				row[k] = s.lut[v]
 			}
 			b.Labels[t*bs+j] = lab
 		}
@@ -285,34 +291,65 @@ func (s *SeqMNIST[T]) set(name string, sp split, noisy bool) Set[T] {
 	})
 }
 
-// batch builds the batch of the given split-relative items.
+// batch builds the batch of the given split-relative items. Clean pixels
+// are T(v/255); noisy ones (noisy is true only for the test split) come
+// from the noisy test images, computed once (noisyImages).
 func (s *SeqMNIST[T]) batch(sp split, items []int, noisy bool) *rnn.Batch[T] {
 	sh := s.Shape()
-	bs := len(items)
+	bs, in := len(items), sh.In
 	b := &rnn.Batch[T]{
-		Size: bs, Steps: sh.Steps, In: sh.In, Out: sh.Out,
-		X:      make([]T, sh.Steps*bs*sh.In),
+		Size: bs, Steps: sh.Steps, In: in, Out: sh.Out,
+		X:      make([]T, sh.Steps*bs*in),
 		Labels: make([]int32, sh.Steps*bs),
 	}
-	pix := make([]float64, s.rows*s.cols)
+	np := s.rows * s.cols
+	var cache []T
+	if noisy {
+		cache = s.noisyImages()
+	}
 	for j, it := range items {
 		g := sp.off + it // index in the file
 		img := sp.ds.Images.Image(g)
-		for p, v := range img {
-			pix[p] = float64(v) / 255
-		}
+		var vals []T
 		if noisy {
-			s.addNoise(pix, g)
+			vals = cache[it*np : (it+1)*np]
 		}
 		for t := 0; t < sh.Steps; t++ {
-			row := b.X[(t*bs+j)*sh.In : (t*bs+j+1)*sh.In]
-			for k := range row {
-				row[k] = T(pix[t*sh.In+k])
+			row := b.X[(t*bs+j)*in : (t*bs+j+1)*in]
+			if noisy {
+				copy(row, vals[t*in:(t+1)*in])
+			} else {
+				for k, v := range img[t*in : (t+1)*in] {
+					row[k] = s.lut[v]
+				}
 			}
 			b.Labels[t*bs+j] = int32(sp.ds.Labels.Values[g])
 		}
 	}
 	return b
+}
+
+// noisyImages returns the images of the test split with their test noise,
+// as inputs in T, computing them on the first call.
+func (s *SeqMNIST[T]) noisyImages() []T {
+	s.noisyOnce.Do(func() {
+		sp := s.tst
+		np := s.rows * s.cols
+		s.noisy = make([]T, sp.len*np)
+		pix := make([]float64, np)
+		for it := 0; it < sp.len; it++ {
+			g := sp.off + it
+			for p, v := range sp.ds.Images.Image(g) {
+				pix[p] = float64(v) / 255
+			}
+			s.addNoise(pix, g)
+			dst := s.noisy[it*np : (it+1)*np]
+			for p, v := range pix {
+				dst[p] = T(v)
+			}
+		}
+	})
+	return s.noisy
 }
 
 // addNoise adds the test noise of file image g to pix (values in [0,1])

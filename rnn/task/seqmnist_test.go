@@ -2,8 +2,10 @@ package task
 
 import (
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/hessrnn/hessrnn/kernels"
@@ -460,6 +462,81 @@ func TestSeqMNISTRealT10k(t *testing.T) {
 	wantLoss := math.Log(9+math.E) - 1*float64(n1)/1429
 	if math.Abs(sc.Loss-wantLoss) > 1e-9 {
 		t.Errorf("always-1 loss %v, want %v", sc.Loss, wantLoss)
+	}
+}
+
+// referenceBatch builds a batch of split-relative items the way the
+// evaluation sets were built before the noisy test images were cached:
+// pixel v/255 in float64, the test noise of the file image added and
+// clipped, then converted to T.
+func referenceBatch[T kernels.Float](s *SeqMNIST[T], sp split, items []int, noisy bool) *rnn.Batch[T] {
+	sh := s.Shape()
+	bs := len(items)
+	b := &rnn.Batch[T]{Size: bs, Steps: sh.Steps, In: sh.In, Out: sh.Out, X: make([]T, sh.Steps*bs*sh.In), Labels: make([]int32, sh.Steps*bs)}
+	pix := make([]float64, s.rows*s.cols)
+	for j, it := range items {
+		g := sp.off + it
+		for p, v := range sp.ds.Images.Image(g) {
+			pix[p] = float64(v) / 255
+		}
+		if noisy {
+			r := rand.New(rand.NewPCG(s.cfg.NoiseSeed, uint64(g)))
+			for p := range pix {
+				pix[p] = min(1, max(0, pix[p]+s.cfg.TestNoiseStd*r.NormFloat64()))
+			}
+		}
+		for t := 0; t < sh.Steps; t++ {
+			for k := 0; k < sh.In; k++ {
+				b.X[(t*bs+j)*sh.In+k] = T(pix[t*sh.In+k])
+			}
+			b.Labels[t*bs+j] = int32(sp.ds.Labels.Values[g])
+		}
+	}
+	return b
+}
+
+// TestSeqMNISTSetsExact checks every batch of every evaluation set against
+// the reference construction, bit for bit, in both precisions, row by row
+// and pixel by pixel, twice (the second time from the cached noisy images).
+func TestSeqMNISTSetsExact(t *testing.T) {
+	t.Run("float64", func(t *testing.T) { seqMNISTSetsExact[float64](t) })
+	t.Run("float32", func(t *testing.T) { seqMNISTSetsExact[float32](t) })
+}
+
+func seqMNISTSetsExact[T kernels.Float](t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	pix := func(i, p int) byte { return byte(rng.IntN(256)) }
+	data := &MNISTData{Train: synth(t, "train", 700, 5, 4, pix), Test: synth(t, "test", 230, 5, 4, pix)}
+	for _, pixelwise := range []bool{false, true} {
+		s, err := NewSeqMNIST[T](data, SeqMNISTConfig{Pixelwise: pixelwise, N: 8, BatchSize: 32, EvalBatchSize: 100}, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sets := []struct {
+			set   Set[T]
+			sp    split
+			noisy bool
+		}{{s.TrainEval(), s.train, false}, {s.Validation(), s.val, false}, {s.Tests()[0], s.tst, true}, {s.Tests()[1], s.tst, false}}
+		for pass := 0; pass < 2; pass++ {
+			for _, c := range sets {
+				start := 0
+				for i := 0; i < c.set.NumBatches(); i++ {
+					got := c.set.Batch(i)
+					items := make([]int, got.Size)
+					for j := range items {
+						items[j] = start + j
+					}
+					start += got.Size
+					want := referenceBatch(s, c.sp, items, c.noisy)
+					if !slices.Equal(got.X, want.X) || !slices.Equal(got.Labels, want.Labels) || got.Size != want.Size || got.Steps != want.Steps || got.In != want.In {
+						t.Fatalf("pixelwise %v, pass %d, set %s, batch %d differs from the reference", pixelwise, pass, c.set.Name(), i)
+					}
+				}
+				if start != c.set.Len() {
+					t.Errorf("set %s: batches hold %d sequences, Len %d", c.set.Name(), start, c.set.Len())
+				}
+			}
+		}
 	}
 }
 

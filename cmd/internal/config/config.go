@@ -201,7 +201,44 @@ type Train struct {
 	StopEvery int `toml:"stop_every" json:"stop_every,omitempty"`
 	// DivergeLoss marks a run as diverged when the loss exceeds it (or is NaN/Inf).
 	DivergeLoss float64 `toml:"diverge_loss" json:"diverge_loss"`
+	// TestAt says at which Hessian checkpoints the test set that defines
+	// the gap is scored: "every" checkpoint, or at the "end" only (the
+	// last checkpoint; before it the trajectory's test_metric and gap are
+	// not measured). The training set is scored at every checkpoint
+	// either way (its loss is the loss along training and the plateau
+	// criterion), and early stopping at a test metric (StopAtTest) scores
+	// the test set on its own grid. "" means the task default: "end" for
+	// seqmnist (spec §5.1: the gap is measured at the end of training; no
+	// figure or table reads the test metric along training, and the
+	// 10 000 noisy test images cost a sixth of a checkpoint's evaluation),
+	// "every" for patterngen and dms, whose run IDs it leaves unchanged.
+	TestAt string `toml:"test_at" json:"test_at,omitempty"`
+	// EvalEvery scores the evaluation sets (training and test) at every
+	// EvalEvery-th Hessian checkpoint only, and at the last; in between,
+	// the trajectory's loss, metrics and gap are not measured (λ_max still
+	// is). 0 or 1 (the default) scores them at every checkpoint, as the
+	// loss-along-training figure draws it. A cheaper loss curve for long
+	// seqmnist runs, whose evaluation of the 55 000 training images costs
+	// about a quarter of a run at every checkpoint; the final values do
+	// not change. It needs Stop fixed (the plateau criterion reads the
+	// loss at every checkpoint).
+	EvalEvery int `toml:"eval_every" json:"eval_every,omitempty"`
+	// ScoreOnly marks a run that is scored only by its final training loss
+	// (validation loss for seqmnist): a learning-rate selection run with a
+	// fixed budget (spec §5.4). It computes no Hessian checkpoints, no
+	// final λ_max and no evaluation before the last iteration; with a
+	// fixed budget nothing in the training depends on them, so its final
+	// losses are bitwise those of the full run. It needs Stop fixed and no
+	// StopAtTest. The selection protocol sets it; false (the default)
+	// leaves the run's ID unchanged.
+	ScoreOnly bool `toml:"score_only" json:"score_only,omitempty"`
 }
+
+// Values of Train.TestAt.
+const (
+	TestAtEvery = "every" // the test set at every Hessian checkpoint
+	TestAtEnd   = "end"   // the test set at the last checkpoint only
+)
 
 // Hessian configures the curvature checkpoints (METHOD.md §4).
 type Hessian struct {
@@ -386,6 +423,9 @@ func (r Run) Resolve() Run {
 	}
 	if r.Train.Schedule == "step" && r.Train.DecayEvery == 0 {
 		r.Train.DecayEvery = max(1, r.Train.Iterations/30)
+	}
+	if r.Train.TestAt == "" && r.Task == SeqMNIST {
+		r.Train.TestAt = TestAtEnd
 	}
 	if r.Train.StopAtTest != 0 && r.Train.StopEvery == 0 {
 		r.Train.StopEvery = DefaultStopEvery

@@ -112,6 +112,16 @@ func (r Run) Validate() error {
 	v.oneOf("train.stop", t.Stop, StopFixed, StopPlateau)
 	v.floatIn("train.plateau_tol", t.PlateauTol, 0, 1, true, false)
 	v.floatIn("train.plateau_window", t.PlateauWindow, 0, 1, true, false)
+	if t.TestAt != "" {
+		v.oneOf("train.test_at", t.TestAt, TestAtEvery, TestAtEnd)
+	}
+	v.intIn("train.eval_every", t.EvalEvery, 0, 100_000_000, false)
+	if t.EvalEvery > 1 && t.Stop != StopFixed {
+		v.errs = append(v.errs, &FieldError{"train.eval_every", t.EvalEvery, "0 or 1 with train.stop = plateau (the plateau criterion reads the loss at every checkpoint)"})
+	}
+	if t.ScoreOnly && (t.Stop != StopFixed || t.StopAtTest != 0) {
+		v.errs = append(v.errs, &FieldError{"train.score_only", t.ScoreOnly, "true only with train.stop = fixed and no train.stop_at_test (plateau and early stopping read the checkpoints)"})
+	}
 
 	h := r.Hessian
 	v.intIn("hessian.every", h.Every, 1, 100_000_000, false)

@@ -179,6 +179,8 @@ func selectionKey(r, base config.Run) (config.Run, float64) {
 	k.Train.AlphaMode, k.Train.Alpha = d.Train.AlphaMode, d.Train.Alpha
 	k.Train.Schedule, k.Train.DecayFactor, k.Train.DecayEvery = d.Train.Schedule, d.Train.DecayFactor, 0
 	k.Train.StopAtTest, k.Train.StopEvery = 0, 0
+	// When the evaluation sets are scored does not change training.
+	k.Train.TestAt, k.Train.EvalEvery = "", 0
 	k.Hessian.TopK, k.Hessian.AlignK, k.Hessian.Flatness = 0, 0, false
 	// The rate is selected once, in float64, for both training precisions
 	// (the precision experiment compares them at the same rate).
@@ -325,14 +327,20 @@ func criterion(r config.Run) string {
 
 // selectionRun is the key run at rate lr with a selection seed and the
 // budget scaled by frac (the same checkpoint interval, so a shorter run is
-// a prefix of a longer one).
+// a prefix of a longer one). With a fixed budget (seqMNIST by default) it
+// is score-only (train.score_only): nothing but the final losses is read
+// from it, and training does not depend on the checkpoints it skips. With
+// plateau stopping (DMS and pattern generation by default) λ_max decides
+// when it stops, so it stays a full run.
 func selectionRun(key config.Run, lr float64, seed uint64, frac float64) config.Run {
 	r := key
 	r.Seed, r.Train.LR = seed, lr
 	if frac < 1 {
 		r.Train.Iterations = max(r.Hessian.Every, int(math.Round(float64(key.Train.Iterations)*frac)))
 	}
-	return r.Resolve()
+	r = r.Resolve()
+	r.Train.ScoreOnly = r.Train.Stop == config.StopFixed && r.Train.StopAtTest == 0
+	return r
 }
 
 // scoreRate reads the results of one rate's selection runs and returns
@@ -519,7 +527,7 @@ func selectionReport(sels []Selection) (report.Section, string) {
 	if len(sels) == 0 {
 		return sec, ""
 	}
-	sec.Paragraphs = append(sec.Paragraphs, fmt.Sprintf("Each rule's learning rate was chosen before the runs of this report (spec §5.4): every candidate rate trained on the selection seeds %d.. (disjoint from the reporting seeds), scored by the mean final %s over the seeds; a rate that diverged on any seed is never chosen. Rule variants inherit: Three-factor theory runs at Three-factor's rate, the lr-decay remedy at 3× its rule's rate, early-stopped BPTT at BPTT's. The selection runs are in selection/ and the choice in %s.",
+	sec.Paragraphs = append(sec.Paragraphs, fmt.Sprintf("Each rule's learning rate was chosen before the runs of this report (spec §5.4): every candidate rate trained on the selection seeds %d.. (disjoint from the reporting seeds), scored by the mean final %s over the seeds; a rate that diverged on any seed is never chosen. Rule variants inherit: Three-factor theory runs at Three-factor's rate, the lr-decay remedy at 3× its rule's rate, early-stopped BPTT at BPTT's. The selection runs are in selection/ and the choice in %s. Selection runs with a fixed budget (seqMNIST) compute only the criterion (train.score_only: no λ_max and no evaluation before the last iteration, which the training does not depend on); plateau-stopped ones are full runs, since λ_max decides when they stop.",
 		SelectionSeedBase, sels[0].Criterion, SelectionFile))
 	var txt strings.Builder
 	fmt.Fprintf(&txt, "Learning rates selected (%s, mean over %d selection seeds):\n", sels[0].Criterion, len(sels[0].Seeds))

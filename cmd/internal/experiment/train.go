@@ -230,25 +230,17 @@ func ruleSettings(run config.Run) (rules.Settings, error) {
 	return s, nil
 }
 
-// predictor computes readouts with a network for task evaluation.
+// predictor computes readouts with a network for task evaluation, by the
+// forward pass without the trajectory (rnn.Network.Infer: bitwise the
+// readouts of Forward, in O(B·N) memory).
 type predictor[T kernels.Float] struct {
 	net *rnn.Network[T]
-	ws  rnn.Workspace[T]
+	inf rnn.Inference[T]
 }
 
 func (p *predictor[T]) Outputs(b *rnn.Batch[T], y []T) error {
-	if _, err := p.net.Forward(&p.ws, b); err != nil {
-		return err
-	}
-	tr, err := p.ws.Trajectory()
-	if err != nil {
-		return err
-	}
-	m := b.Size * b.Out
-	for t := 1; t <= b.Steps; t++ {
-		copy(y[(t-1)*m:t*m], tr.Y(t))
-	}
-	return nil
+	_, err := p.net.Infer(&p.inf, b, y)
+	return err
 }
 
 // diverged reports whether err is a divergence of the network or a rule.
@@ -331,7 +323,9 @@ func train[T kernels.Float](ctx context.Context, e *Env, run config.Run, rec pro
 	dir := make([]T, net.NumParams())
 	grad := make([]T, net.NumParams())
 	pred := &predictor[T]{net: net}
-	ck := 0             // checkpoint counter, for Hessian batches and seeds
+	ck := 0 // checkpoint counter, for Hessian batches and seeds
+	scoreOnly := run.Train.ScoreOnly
+	testEvery := run.Train.TestAt != config.TestAtEnd
 	var warm *mat.Dense // the previous checkpoint's eigenvector(s), for warm starts
 	var alphas []float64
 	divergeAt := func(it int, reason string) bool {
@@ -366,8 +360,16 @@ func train[T kernels.Float](ctx context.Context, e *Env, run config.Run, rec pro
 			res.TestCurve = append(res.TestCurve, results.TestPoint{Iteration: it, TestMetric: results.Num(sc.Metric)})
 			reached = stopEarly(run, tk.Metric(), sc.Metric)
 		}
-		if it%every == 0 || it == iters || reached {
-			c, err := checkpoint(run, tk, tk64, net, pred, it, ck, sched.Rate(min(it, iters-1)), start, warm)
+		// A score-only run (train.score_only) has one checkpoint, the last,
+		// without curvature.
+		if (it%every == 0 && !scoreOnly) || it == iters || reached {
+			// The test set is scored where it is needed before the
+			// curvature, as before test_at existed; a plateau found at
+			// this checkpoint is scored after it (below).
+			last := it == iters || reached
+			evalHere := last || ck%max(1, run.Train.EvalEvery) == 0
+			what := measure{train: evalHere, test: last || (onGrid && it%every == 0) || (testEvery && evalHere), curvature: !scoreOnly}
+			c, err := checkpoint(run, tk, tk64, net, pred, it, ck, sched.Rate(min(it, iters-1)), start, warm, what)
 			if err != nil {
 				if diverged(err) {
 					return divergeAt(it, err.Error())
@@ -388,6 +390,14 @@ func train[T kernels.Float](ctx context.Context, e *Env, run config.Run, rec pro
 				reached = stopEarly(run, tk.Metric(), float64(c.TestMetric))
 			}
 			plateau := plateaued(run, res.Trajectory)
+			if plateau && !what.test {
+				if err := scoreTest(tk, pred, cp); err != nil {
+					if diverged(err) {
+						return divergeAt(it, err.Error())
+					}
+					return fail(err)
+				}
+			}
 			if it == iters || reached || plateau {
 				res.Final.Iterations, res.Final.Plateaued = it, plateau
 				break
@@ -441,6 +451,13 @@ func train[T kernels.Float](ctx context.Context, e *Env, run config.Run, rec pro
 	res.Status = results.Status{State: results.Finished}
 	last := res.Trajectory[len(res.Trajectory)-1]
 	res.Final.Loss, res.Final.TrainMetric, res.Final.TestMetric, res.Final.Gap = last.Loss, last.TrainMetric, last.TestMetric, last.Gap
+	if scoreOnly {
+		res.Status.Reason = ScoreOnlyNote
+		if err := validationLoss(tk, pred, res); err != nil {
+			return fail(err)
+		}
+		return true
+	}
 	lb, err := finalLambda(run, tk64, net, ck-1, last.Lambda, warm)
 	if err != nil {
 		if diverged(err) {
@@ -579,20 +596,46 @@ type checkpointState struct {
 	warm    *mat.Dense
 }
 
-// checkpoint evaluates the metrics and the leading Hessian eigenvalue. When
-// hessian.warm_start > 0 and prev (the previous checkpoint's warm field) is
-// not nil, the solver starts from eig.WarmStart(prev, …) instead of a random
-// vector; the random component is drawn from the checkpoint's seed, so the
-// result stays a function of the run's configuration and seed.
-func checkpoint[T kernels.Float](run config.Run, tk task.Task[T], tk64 task.Task[float64], net *rnn.Network[T], pred *predictor[T], it, ck int, lr float64, start time.Time, prev *mat.Dense) (checkpointState, error) {
+// measure says what a checkpoint computes: the training set's loss and
+// metric, the test set (the gap; it needs the training metric) and the
+// curvature (λ_max).
+type measure struct {
+	train, test, curvature bool
+}
+
+// ScoreOnlyNote is the status reason of a finished score-only run.
+const ScoreOnlyNote = "score only (train.score_only, a fixed-budget selection run): no λ_max and no evaluation before the last iteration; training does not depend on them, so the final losses are those of the full run"
+
+// checkpoint evaluates the metrics and the leading Hessian eigenvalue: the
+// training set when what.train or what.test, the test set when what.test
+// (what is not measured is NaN), λ_max when what.curvature (otherwise
+// NaN). When hessian.warm_start > 0 and prev (the previous
+// checkpoint's warm field) is not nil, the solver starts from
+// eig.WarmStart(prev, …) instead of a random vector; the random component
+// is drawn from the checkpoint's seed, so the result stays a function of
+// the run's configuration and seed.
+func checkpoint[T kernels.Float](run config.Run, tk task.Task[T], tk64 task.Task[float64], net *rnn.Network[T], pred *predictor[T], it, ck int, lr float64, start time.Time, prev *mat.Dense, what measure) (checkpointState, error) {
 	c := checkpointState{Checkpoint: results.Checkpoint{Iteration: it, LR: results.Num(lr),
-		Alpha: results.NaN(), Cos: results.NaN(), EpsRatio: results.NaN(), AlignEps: results.NaN(), AlignG: results.NaN()}}
-	rep, err := task.Generalization[T](pred, tk)
-	if err != nil {
-		return c, err
+		Alpha: results.NaN(), Cos: results.NaN(), EpsRatio: results.NaN(), AlignEps: results.NaN(), AlignG: results.NaN(),
+		TestMetric: results.NaN(), Gap: results.NaN()}}
+	c.Loss, c.TrainMetric = results.NaN(), results.NaN()
+	if what.train || what.test {
+		tr, err := task.Evaluate[T](pred, tk.TrainEval(), tk.Loss(), tk.Metric())
+		if err != nil {
+			return c, err
+		}
+		c.Loss, c.TrainMetric = results.Num(tr.Loss), results.Num(tr.Metric)
 	}
-	c.Loss = results.Num(rep.Train.Loss)
-	c.TrainMetric, c.TestMetric, c.Gap = results.Num(rep.Train.Metric), results.Num(rep.Test.Metric), results.Num(rep.Gap)
+	if what.test {
+		if err := scoreTest(tk, pred, &c.Checkpoint); err != nil {
+			return c, err
+		}
+	}
+	if !what.curvature {
+		c.Lambda = results.Lambda{Value: results.NaN(), Residual: results.NaN()}
+		c.WallSeconds = time.Since(start).Seconds()
+		return c, nil
+	}
 	_, hvp, err := wrecHVP(tk64, net, ck)
 	if err != nil {
 		return c, err
@@ -622,6 +665,23 @@ func checkpoint[T kernels.Float](run config.Run, tk task.Task[T], tk64 task.Task
 	c.warm = r.Vectors
 	c.WallSeconds = time.Since(start).Seconds()
 	return c, nil
+}
+
+// scoreTest scores the task's test set (Tests()[0], the one that defines
+// the gap, as task.Generalization does) into c, whose training metric is
+// already set.
+func scoreTest[T kernels.Float](tk task.Task[T], pred *predictor[T], c *results.Checkpoint) error {
+	tests := tk.Tests()
+	if len(tests) == 0 {
+		return fmt.Errorf("task: %s has no test set", tk.Name())
+	}
+	sc, err := task.Evaluate[T](pred, tests[0], tk.Loss(), tk.Metric())
+	if err != nil {
+		return err
+	}
+	c.TestMetric = results.Num(sc.Metric)
+	c.Gap = results.Num(tk.Metric().Gap(float64(c.TrainMetric), sc.Metric))
+	return nil
 }
 
 // leadingEigen is the leading eigenpair of op by power iteration (power)
