@@ -748,6 +748,8 @@ func TestBadInput(t *testing.T) {
 		{"paper scale", nil, []string{"run", "paper", "--scale", "huge"}, `--scale "huge": allowed values quick, paper`},
 		{"paper --slurm-cpus", nil, []string{"run", "paper", "--slurm", "2", "--slurm-cpus", "0"}, "--slurm-cpus 0: allowed range [1, 1024]"},
 		{"paper --slurm-time", nil, []string{"run", "paper", "--slurm", "2", "--slurm-time", "soon"}, "--slurm-time:"},
+		{"paper --report-only --dry-run", nil, []string{"run", "paper", "--report-only", "--dry-run"}, "--report-only runs nothing; it does not combine with --dry-run"},
+		{"paper --report-only missing out", nil, []string{"run", "paper", "--report-only", "--out", "no-such-results"}, "--out no-such-results: not a results directory"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

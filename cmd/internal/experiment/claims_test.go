@@ -81,7 +81,7 @@ func TestClaimsMatchReport(t *testing.T) {
 	// Early-stopped BPTT has the smaller λ_max and gap in these runs (p =
 	// 0.0156 and 0.0292): C7, stated in the report's direction, holds.
 	if o := claim("C7"); o.verdict != Reproduced {
-		t.Errorf("C7: %s, want %s:\n%s", o.verdict, Reproduced, strings.Join(o.lines, "\n"))
+		t.Errorf("C7: %s, want %s:\n%v", o.verdict, Reproduced, o.checks)
 	}
 	for _, c := range []struct {
 		claim        string
@@ -89,19 +89,126 @@ func TestClaimsMatchReport(t *testing.T) {
 		claimPrefix  string
 		reportPrefix []string
 	}{
-		{"C1", 0, "Three-factor vs BPTT: ", []string{"paired vs BPTT: Three-factor λ_max "}},
-		{"C2", 0, "Three-factor vs BPTT: ", []string{"paired vs BPTT: Three-factor gap "}},
-		{"C7", 0, "BPTT [early-stopped] vs Three-factor: ", []string{"Table 1:", "paired: λ_max "}},
-		{"C7", 1, "BPTT [early-stopped] vs Three-factor: ", []string{"Table 1:", "paired: λ_max ", ", gap "}},
+		{"C1", 0, "λ_max, Three-factor vs BPTT (paper: larger): ", []string{"paired vs BPTT: Three-factor λ_max "}},
+		{"C2", 0, "gap, Three-factor vs BPTT (paper: larger): ", []string{"paired vs BPTT: Three-factor gap "}},
+		{"C7", 0, "λ_max, BPTT [early-stopped] vs Three-factor (paper: smaller): ", []string{"Table 1:", "paired: λ_max "}},
+		{"C7", 1, "gap, BPTT [early-stopped] vs Three-factor (paper: smaller): ", []string{"Table 1:", "paired: λ_max ", ", gap "}},
 	} {
 		o := claim(c.claim)
-		if c.line >= len(o.lines) {
-			t.Fatalf("%s: %d lines, want line %d: %v", c.claim, len(o.lines), c.line, o.lines)
+		if c.line >= len(o.checks) {
+			t.Fatalf("%s: %d checks, want check %d: %v", c.claim, len(o.checks), c.line, o.checks)
 		}
-		got := parsePaired(t, o.lines[c.line], c.claimPrefix)
+		got := parsePaired(t, o.checks[c.line].text, c.claimPrefix)
 		want := parsePaired(t, a.Summary, c.reportPrefix...)
 		if got != want {
-			t.Errorf("%s line %d: claim prints effect, CI, p = %v; report %v\nclaim: %s\nreport:\n%s", c.claim, c.line, got, want, o.lines[c.line], a.Summary)
+			t.Errorf("%s check %d: claim prints effect, CI, p = %v; report %v\nclaim: %s\nreport:\n%s", c.claim, c.line, got, want, o.checks[c.line].text, a.Summary)
+		}
+	}
+}
+
+// TestClaimVerdict checks the verdict rule: the main comparisons decide,
+// secondary ones never do.
+func TestClaimVerdict(t *testing.T) {
+	R, N, V, P, D := Reproduced, NotReproduced, Reversed, Partly, NoData
+	for _, c := range []struct {
+		name string
+		main []string
+		want string
+	}{
+		{"all reproduced", []string{R, R, R}, R},
+		{"one of three", []string{R, N, N}, P},
+		{"reproduced and reversed split", []string{R, V}, P},
+		{"none reproduced, one reversed", []string{N, V}, V},
+		{"all reversed", []string{V, V}, V},
+		{"none detectable", []string{N, N}, N},
+		{"no data left out", []string{D, R}, R},
+		{"only no data", []string{D, D}, D},
+		{"nothing", nil, D},
+	} {
+		if got := claimVerdict(c.main); got != c.want {
+			t.Errorf("%s: claimVerdict(%v) = %s, want %s", c.name, c.main, got, c.want)
+		}
+	}
+}
+
+// TestClaimMainDecides runs claims on synthetic runs and checks that the
+// verdict follows the main comparisons whatever the secondary ones say —
+// the pattern of DMS's Fig. 5 (C4): the lr-decay runs sharper and with a
+// larger gap than the fixed rate (main: reversed) while still sharper than
+// BPTT (secondary: reproduced) is reversed, not partly.
+func TestClaimMainDecides(t *testing.T) {
+	n := 8
+	mk := func(label string, lam, gap func(i int) float64) []*results.Result {
+		l, g := make([]float64, n), make([]float64, n)
+		for i := range l {
+			l[i], g[i] = lam(i), gap(i)
+		}
+		rs := synthetic("three-factor", l, g)
+		if label == "BPTT" {
+			rs = synthetic("bptt", l, g)
+		}
+		for _, r := range rs {
+			r.Label = label
+		}
+		return rs
+	}
+	base := func(i int) float64 { return float64(10 + 3*i) }
+	jitter := func(i int) float64 { return 1 + 0.1*float64(i%3) }
+	gap := func(i int) float64 { return 0.1 + 0.01*float64(i) }
+	bptt := mk("BPTT", base, gap)
+	fixed := mk("Three-factor", func(i int) float64 { return 5 * base(i) * jitter(i) }, func(i int) float64 { return gap(i) + 0.05 + 0.002*float64(i) })
+	sharper := mk("Three-factor [lr decay]", func(i int) float64 { return 20 * base(i) * jitter(i+1) }, func(i int) float64 { return gap(i) + 0.1 + 0.003*float64(i) })
+	flatter := mk("Three-factor [lr decay]", func(i int) float64 { return 2 * base(i) * jitter(i+1) }, func(i int) float64 { return gap(i) + 0.02 + 0.001*float64(i) })
+	same := mk("Three-factor theory", func(i int) float64 { return base(i) * (1 + 0.2*float64(i%2*2-1)) * jitter(i) }, gap)
+	var c4, c3b claimSpec
+	for _, c := range claims {
+		switch c.id {
+		case "C4":
+			c4 = c
+		case "C3b":
+			c3b = c
+		}
+	}
+	group := func(rs ...[]*results.Result) (map[string][]*results.Result, []*results.Result) {
+		by := map[string][]*results.Result{}
+		var all []*results.Result
+		for _, g := range rs {
+			for _, r := range g {
+				by[r.Label] = append(by[r.Label], r)
+				all = append(all, r)
+			}
+		}
+		return by, all
+	}
+	for _, c := range []struct {
+		name       string
+		claim      claimSpec
+		runs       [][]*results.Result
+		want       string
+		mainN, sec int // main checks, secondary reproduced
+	}{
+		// C4, main reversed (sharper, larger gap than the fixed rate),
+		// secondary reproduced (still worse than BPTT): reversed.
+		{"C4 main reversed", c4, [][]*results.Result{bptt, fixed, sharper}, Reversed, 2, 2},
+		// C4 as the paper says: flatter and smaller gap than the fixed
+		// rate, still sharper and larger gap than BPTT.
+		{"C4 as the paper", c4, [][]*results.Result{bptt, fixed, flatter}, Reproduced, 2, 2},
+		// C3b: Three-factor theory no different from BPTT (main not
+		// reproduced) while Three-factor is sharper (secondary
+		// reproduced): not reproduced.
+		{"C3b main null", c3b, [][]*results.Result{bptt, fixed, same}, NotReproduced, 1, 1},
+	} {
+		by, all := group(c.runs...)
+		o := c.claim.eval(by, all)
+		mainN := 0
+		for _, k := range o.checks {
+			if k.main {
+				mainN++
+			}
+		}
+		rep, _ := o.secondary()
+		if o.verdict != c.want || mainN != c.mainN || rep != c.sec {
+			t.Errorf("%s: verdict %s with %d main checks and %d secondary reproduced, want %s, %d, %d:\n%v", c.name, o.verdict, mainN, rep, c.want, c.mainN, c.sec, o.checks)
 		}
 	}
 }
