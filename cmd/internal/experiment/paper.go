@@ -139,8 +139,9 @@ type ItemResult struct {
 	Wall       time.Duration
 	RunSeconds float64
 	Summary    sweep.Summary
-	// Command reproduces the item alone.
-	Command string
+	// Command reproduces the item alone; CommandNote, when set, says
+	// what of the scale the command cannot express.
+	Command, CommandNote string
 }
 
 // PaperOptions configures RunPaper.
@@ -177,7 +178,7 @@ func RunPaper(ctx context.Context, sc Scale, opts PaperOptions) ([]ItemResult, e
 	}
 	for _, it := range sc.Items {
 		ir := ItemResult{Item: it, Dir: filepath.Join(opts.Out, it.Task)}
-		ir.Command = itemCommand(sc, it, ir.Dir, opts.Data)
+		ir.Command, ir.CommandNote = itemCommand(sc, it, ir.Dir, opts.Data)
 		if it.Task == config.SeqMNIST && dataErr != nil {
 			ir.Skipped = "no MNIST data: " + dataErr.Error()
 			fmt.Fprintf(log, "hessrnn: paper: %s on %s skipped (%s)\n", it.Experiment, it.Task, ir.Skipped)
@@ -244,8 +245,8 @@ func RunPaper(ctx context.Context, sc Scale, opts PaperOptions) ([]ItemResult, e
 // into dir: "hessrnn run" with the scale's settings as flags (Scale.Flags),
 // and --data for seqMNIST when the data folder was given. A scale whose
 // Run hook changes the item's runs in a way no flag expresses gets a note
-// naming the whole-paper command instead.
-func itemCommand(sc Scale, it Item, dir, data string) string {
+// naming the whole-paper command.
+func itemCommand(sc Scale, it Item, dir, data string) (cmd, note string) {
 	args := []string{"hessrnn", "run", it.Experiment, "--task", it.Task, "--seeds", fmt.Sprint(it.Seeds)}
 	if sc.Flags != nil {
 		args = append(args, sc.Flags(it.Task)...)
@@ -254,11 +255,10 @@ func itemCommand(sc Scale, it Item, dir, data string) string {
 		args = append(args, "--data", data)
 	}
 	args = append(args, "--out", dir)
-	cmd := strings.Join(args, " ")
 	if sc.Run != nil && runHookChanges(sc, it) {
-		cmd += "` (the scale also changes settings that `run` has no flag for; `hessrnn run paper --scale " + sc.Name + "` reproduces this item exactly)`"
+		note = "the scale also changes settings that `run` has no flag for; `hessrnn run paper --scale " + sc.Name + "` reproduces this item exactly"
 	}
-	return cmd
+	return strings.Join(args, " "), note
 }
 
 // runHookChanges reports whether sc.Run changes any run that item it
@@ -295,7 +295,7 @@ func ReportPaper(sc Scale, opts PaperOptions) ([]ItemResult, error) {
 	var out []ItemResult
 	for _, it := range sc.Items {
 		ir := ItemResult{Item: it, Dir: filepath.Join(opts.Out, it.Task)}
-		ir.Command = itemCommand(sc, it, ir.Dir, opts.Data)
+		ir.Command, ir.CommandNote = itemCommand(sc, it, ir.Dir, opts.Data)
 		spec, err := Lookup(it.Experiment)
 		if err != nil {
 			return out, err

@@ -555,8 +555,8 @@ func (v *view) curve(f func(results.Checkpoint) results.Num, name, title, ylabel
 }
 
 func (v *view) lambda() {
-	v.curve(lambdaAt, "lambda", "λ_max along training", "λ_max (W_rec Hessian)",
-		"λ_max along training: median over runs, the band is the interquartile range (Fig. 3). Rules without finished runs are not shown.", true, true)
+	v.curve(lambdaAt, "lambda", "λ_max along training", "|λ_max| (W_rec Hessian)",
+		"λ_max along training, as the magnitude of the dominant eigenvalue (the paper's ‖Hv‖): median over runs, the band is the interquartile range (Fig. 3). Rules without finished runs are not shown.", true, true)
 }
 
 func (v *view) loss() {
@@ -680,7 +680,7 @@ func (v *view) gap() {
 		v.sec.Paragraphs = append(v.sec.Paragraphs, fmt.Sprintf("Gap vs λ_max pooled over rules (n = %d): %s. Spearman's rank correlation comes first: it does not depend on λ_max's scale and is not driven by a few extreme runs; Pearson's is on log λ_max.", len(xs), fit.Text))
 		fmt.Fprintf(&v.txt, "  gap vs λ_max (pooled, n=%d): %s\n", len(xs), fit.Text)
 	}
-	if p, err := plots.Scatter(v.title+": gap vs λ_max", "λ_max at the end of training", "generalisation gap", pts, fit); err == nil {
+	if p, err := plots.Scatter(v.title+": gap vs λ_max", "|λ_max| at the end of training", "generalisation gap", pts, fit); err == nil {
 		caption := "Generalisation gap against λ_max at the end of training, pooled over rules (Fig. 2 D–F)."
 		if fit != nil && fit.LogX {
 			plots.LogAxis(&p.X)

@@ -544,12 +544,12 @@ func WriteReproduction(out string, sc Scale, items []ItemResult, inv Invocation)
 				case ok && it.Pending != "":
 					reason = it.Pending
 				}
-				cmd := itemCommand(sc, Item{Experiment: c.exp, Task: t, Seeds: itemSeeds(sc, k.exp, t)}, filepath.Join(out, t), "")
+				cmd, note := itemCommand(sc, Item{Experiment: c.exp, Task: t, Seeds: itemSeeds(sc, k.exp, t)}, filepath.Join(out, t), "")
 				if ok {
-					cmd = it.Command
+					cmd, note = it.Command, it.CommandNote
 				}
 				verdicts[c.id][t] = NotYetRun
-				fmt.Fprintf(&body, "### %s (%s): %s\n\n- Paper: %s\n- Main comparison: %s\n- Command: `%s`\n- Not yet run: %s (experiment `%s`).\n\n", c.id, c.figure, NotYetRun, c.statement, c.mainText, cmd, reason, c.exp)
+				fmt.Fprintf(&body, "### %s (%s): %s\n\n- Paper: %s\n- Main comparison: %s\n- Command: %s\n- Not yet run: %s (experiment `%s`).\n\n", c.id, c.figure, NotYetRun, c.statement, c.mainText, commandText(cmd, note), reason, c.exp)
 				continue
 			}
 			by := map[string][]*results.Result{}
@@ -559,7 +559,7 @@ func WriteReproduction(out string, sc Scale, items []ItemResult, inv Invocation)
 			o := c.eval(by, it.Runs)
 			verdicts[c.id][t] = o.verdict
 			fmt.Fprintf(&body, "### %s (%s): %s\n\n", c.id, c.figure, o.verdict)
-			fmt.Fprintf(&body, "- Paper: %s\n- Main comparison: %s\n- Command: `%s`\n", c.statement, c.mainText, it.Command)
+			fmt.Fprintf(&body, "- Paper: %s\n- Main comparison: %s\n- Command: %s\n", c.statement, c.mainText, commandText(it.Command, it.CommandNote))
 			for _, k := range o.checks {
 				if k.main {
 					fmt.Fprintf(&body, "- main — %s\n", k.text)
@@ -586,7 +586,7 @@ func WriteReproduction(out string, sc Scale, items []ItemResult, inv Invocation)
 		if it, ok := got[key{"sensitivity", t}]; ok && it.Skipped == "" && it.Pending == "" && len(it.Runs) > 0 {
 			txt, err := WriteSensitivity(it.Dir, it.Runs, "Sensitivity — "+t, it.Command)
 			if err == nil {
-				fmt.Fprintf(&body, "### Sensitivity over the unknowns\n\n- Command: `%s`\n- Run time of its runs %s (summed over runs)\n\n```\n%s```\n\n", it.Command, fmtDur(it.RunSeconds), txt)
+				fmt.Fprintf(&body, "### Sensitivity over the unknowns\n\n- Command: %s\n- Run time of its runs %s (summed over runs)\n\n```\n%s```\n\n", commandText(it.Command, it.CommandNote), fmtDur(it.RunSeconds), txt)
 			}
 		}
 	}
@@ -614,7 +614,7 @@ func WriteReproduction(out string, sc Scale, items []ItemResult, inv Invocation)
 		md.WriteString("\n")
 		txt.WriteString("\n")
 	}
-	md.WriteString("\n— : the paper has no such figure on this task (Table 1 is on seqMNIST only).\n\n")
+	md.WriteString("\n— : not part of this scale on this task (the paper has Table 1 on seqMNIST only).\n\n")
 	if len(notRun) > 0 {
 		fmt.Fprintf(&md, "## Not yet run (%d of %d items)\n\n| experiment | task | reason |\n|---|---|---|\n%s\n\n", len(notRun), len(sc.Items), strings.Join(notRun, "\n"))
 	}
@@ -629,6 +629,14 @@ func WriteReproduction(out string, sc Scale, items []ItemResult, inv Invocation)
 		return "", err
 	}
 	return txt.String(), nil
+}
+
+// commandText formats a command for markdown, with its note.
+func commandText(cmd, note string) string {
+	if note == "" {
+		return "`" + cmd + "`"
+	}
+	return "`" + cmd + "` (" + note + ")"
 }
 
 // itemSeeds is the seeds of item (exp, task) in sc (0 when not planned).
