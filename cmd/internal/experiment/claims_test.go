@@ -1,6 +1,7 @@
 package experiment
 
 import (
+	"math"
 	"regexp"
 	"strconv"
 	"strings"
@@ -209,6 +210,74 @@ func TestClaimMainDecides(t *testing.T) {
 		rep, _ := o.secondary()
 		if o.verdict != c.want || mainN != c.mainN || rep != c.sec {
 			t.Errorf("%s: verdict %s with %d main checks and %d secondary reproduced, want %s, %d, %d:\n%v", c.name, o.verdict, mainN, rep, c.want, c.mainN, c.sec, o.checks)
+		}
+	}
+}
+
+// TestLambdaOf checks that the reports use the magnitude of the dominant
+// eigenvalue (spec §4.2's ‖Hv‖): the mean of the per-batch magnitudes,
+// so that a run ending at a negative dominant eigenvalue keeps its pair
+// in the log-ratio statistics instead of losing it.
+func TestLambdaOf(t *testing.T) {
+	nan := math.NaN()
+	for _, c := range []struct {
+		name    string
+		final   float64
+		batches []float64
+		want    float64
+	}{
+		{"positive, one value", 12, nil, 12},
+		{"negative, one value", -327, nil, 327},
+		{"batches", 2, []float64{1, 3}, 2},
+		{"mixed-sign batches: mean of magnitudes", 0, []float64{-4, 2, 5}, 11.0 / 3},
+		{"missing", nan, nil, nan},
+	} {
+		r := &results.Result{Status: results.Status{State: results.Finished}}
+		r.Final.LambdaMax = results.Num(c.final)
+		if c.batches != nil {
+			lb := &results.LambdaBatches{NBatches: len(c.batches)}
+			for _, v := range c.batches {
+				lb.Values = append(lb.Values, results.Num(v))
+			}
+			r.Final.LambdaBatches = lb
+		}
+		got := float64(lambdaOf(r))
+		same := math.IsNaN(got) == math.IsNaN(c.want) && (math.IsNaN(got) || math.Abs(got-c.want) <= 1e-12)
+		if !same {
+			t.Errorf("%s: lambdaOf = %v, want %v", c.name, got, c.want)
+		}
+	}
+	// A pair whose rule run ended at −327 is kept (compared by 327), and
+	// the claim line says so.
+	bptt := synthetic("bptt", []float64{10, 20, 30, 40, 50, 60}, []float64{0.1, 0.1, 0.1, 0.1, 0.1, 0.1})
+	tf := synthetic("three-factor", []float64{100, -327, 300, 400, 500, 600}, []float64{0.2, 0.2, 0.2, 0.2, 0.2, 0.2})
+	by := map[string][]*results.Result{}
+	for _, r := range append(bptt, tf...) {
+		by[r.Label] = append(by[r.Label], r)
+	}
+	k := paired([]string{"Three-factor"}, "BPTT", lambdaQ, true)(by, nil)
+	if len(k) != 1 || !strings.Contains(k[0].text, "6 pairs, none lost") || !strings.Contains(k[0].text, "1 run ends at a negative dominant eigenvalue") || k[0].verdict != Reproduced {
+		t.Errorf("negative λ_max: %+v", k)
+	}
+}
+
+// TestPairsText checks the pair counts on every paired line: lost pairs
+// by cause, and pair counts too small for the exact Wilcoxon test.
+func TestPairsText(t *testing.T) {
+	for _, c := range []struct {
+		t    PairedTest
+		want string
+	}{
+		{PairedTest{Pairs: 10}, "10 pairs, none lost"},
+		{PairedTest{Pairs: 8, Lost: 2}, "8 pairs, 2 lost (a run diverged or failed)"},
+		{PairedTest{Pairs: 8, Lost: 2, NonPositive: 2}, "8 pairs, 2 lost (a value ≤ 0 on a log scale)"},
+		{PairedTest{Pairs: 7, Lost: 3, NonPositive: 1}, "7 pairs, 3 lost (2 a run diverged or failed, 1 a value ≤ 0 on a log scale)"},
+		{PairedTest{Pairs: 3, Lost: 7}, "3 pairs, 7 lost (a run diverged or failed); 3 pairs cannot reach p < 0.05 (smallest p 0.25)"},
+		{PairedTest{Pairs: 5}, "5 pairs, none lost; 5 pairs cannot reach p < 0.05 (smallest p 0.0625)"},
+		{PairedTest{Pairs: 6}, "6 pairs, none lost"},
+	} {
+		if got := pairsText(c.t); got != c.want {
+			t.Errorf("pairsText(%+v) = %q, want %q", c.t, got, c.want)
 		}
 	}
 }
