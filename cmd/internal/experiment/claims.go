@@ -234,7 +234,7 @@ func minWilcoxonP(n int) float64 { return 2 / math.Pow(2, float64(n)) }
 // pairsText says how many pairs a paired comparison used and lost, and
 // why, and whether so few pairs can reach p < Alpha at all.
 func pairsText(t PairedTest) string {
-	s := fmt.Sprintf("%d pairs", t.Pairs)
+	s := pairs(t.Pairs)
 	switch {
 	case t.Lost == 0:
 		s += ", none lost"
@@ -246,9 +246,17 @@ func pairsText(t PairedTest) string {
 		s += fmt.Sprintf(", %d lost (%d a run diverged or failed, %d a value ≤ 0 on a log scale)", t.Lost, t.Lost-t.NonPositive, t.NonPositive)
 	}
 	if t.Pairs > 0 && minWilcoxonP(t.Pairs) >= Alpha {
-		s += fmt.Sprintf("; %d pairs cannot reach p < %g (smallest p %.3g)", t.Pairs, Alpha, minWilcoxonP(t.Pairs))
+		s += fmt.Sprintf("; %s cannot reach p < %g (smallest p %.3g)", pairs(t.Pairs), Alpha, minWilcoxonP(t.Pairs))
 	}
 	return s
+}
+
+// pairs is "1 pair" or "n pairs".
+func pairs(n int) string {
+	if n == 1 {
+		return "1 pair"
+	}
+	return fmt.Sprintf("%d pairs", n)
 }
 
 // fmtEffect formats an effect with its CI.

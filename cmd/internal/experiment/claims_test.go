@@ -275,6 +275,7 @@ func TestPairsText(t *testing.T) {
 		{PairedTest{Pairs: 3, Lost: 7}, "3 pairs, 7 lost (a run diverged or failed); 3 pairs cannot reach p < 0.05 (smallest p 0.25)"},
 		{PairedTest{Pairs: 5}, "5 pairs, none lost; 5 pairs cannot reach p < 0.05 (smallest p 0.0625)"},
 		{PairedTest{Pairs: 6}, "6 pairs, none lost"},
+		{PairedTest{Pairs: 1, Lost: 2}, "1 pair, 2 lost (a run diverged or failed); 1 pair cannot reach p < 0.05 (smallest p 1)"},
 	} {
 		if got := pairsText(c.t); got != c.want {
 			t.Errorf("pairsText(%+v) = %q, want %q", c.t, got, c.want)

@@ -139,12 +139,12 @@ func variance(labels []string, ref string, q pairedQuantity) evaluator {
 			x, y := pairedBySeed(groupOf(l, by[l]), groupOf(ref, by[ref]), q.of)
 			pm, err := stats.PitmanMorgan(x, y)
 			if err != nil {
-				out = append(out, check{verdict: NoData, text: fmt.Sprintf("%s variance, %s vs %s (paper: larger): n/a (%d pairs)", quantityNames[q.name], l, ref, pm.N)})
+				out = append(out, check{verdict: NoData, text: fmt.Sprintf("%s variance, %s vs %s (paper: larger): n/a (%s; the test needs 3)", quantityNames[q.name], l, ref, pairs(pm.N))})
 				continue
 			}
 			v := verdict(pm.Ratio, pm.P, true, true)
-			out = append(out, check{verdict: v, text: fmt.Sprintf("%s variance, %s vs %s (paper: larger): variance ratio %.3g, Pitman-Morgan p = %s (%d pairs) → %s",
-				quantityNames[q.name], l, ref, pm.Ratio, fmtP(pm.P), pm.N, v)})
+			out = append(out, check{verdict: v, text: fmt.Sprintf("%s variance, %s vs %s (paper: larger): variance ratio %.3g, Pitman-Morgan p = %s (%s) → %s",
+				quantityNames[q.name], l, ref, pm.Ratio, fmtP(pm.P), pairs(pm.N), v)})
 		}
 		return out
 	}
