@@ -106,7 +106,7 @@ func (logTicks) Ticks(lo, hi float64) []plot.Tick {
 	if e1-e0 > 8 {
 		k = (e1 - e0 + 5) / 6
 	}
-	e := e0                  // the exponent of the tick being labelled
+	e := e0 // the exponent of the tick being labelled
 	label := func(m int) bool { return m == 1 && (e-e0)%k == 0 }
 	count := func(f func(int) bool) int {
 		n := 0
