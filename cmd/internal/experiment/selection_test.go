@@ -2,6 +2,7 @@ package experiment
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -155,10 +156,39 @@ func TestSelectionProtocol(t *testing.T) {
 				}
 			}
 			sel, _ := results.LoadDir(filepath.Join(dir, "selection"))
+			rung0 := map[string]*results.Result{}
 			for _, r := range sel.Runs {
 				if r.Seed < SelectionSeedBase || r.Experiment != SelectionExperiment {
 					t.Errorf("selection run %s: seed %d, experiment %q", r.ID, r.Seed, r.Experiment)
 				}
+				if r.Config.Train.Iterations == 10 {
+					rung0[fmt.Sprint(r.Label, r.Config.Train.LR, r.Seed)] = r
+				}
+			}
+			// Halving's survivors continue their rung-0 runs when these
+			// finished; the grid trains from scratch. The saved states
+			// are gone once the selection is complete.
+			continued := 0
+			for _, r := range sel.Runs {
+				if r.Config.Train.Iterations != 30 {
+					continue
+				}
+				want := ""
+				if p := rung0[fmt.Sprint(r.Label, r.Config.Train.LR, r.Seed)]; mode == SelectHalving && p != nil && p.Status.State == results.Finished {
+					want = p.ID
+				}
+				if r.ContinuedFrom != want {
+					t.Errorf("%s: continued_from %q, want %q", r.ID, r.ContinuedFrom, want)
+				}
+				if want != "" {
+					continued++
+				}
+			}
+			if mode == SelectHalving && continued == 0 {
+				t.Error("no halving run continued its rung-0 run")
+			}
+			if _, err := os.Stat(filepath.Join(dir, "selection", "state")); !os.IsNotExist(err) {
+				t.Errorf("saved training states left behind: %v", err)
 			}
 			a, err := WriteReport(dir, append(runs, sel.Runs...), spec.Report("t", "t"))
 			if err != nil {

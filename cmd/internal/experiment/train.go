@@ -42,6 +42,10 @@ type Env struct {
 	// (task.IdentifyMNIST); "" hashes the files on every run.
 	DataCache string
 
+	// states, when set, makes the runs it names save their training state
+	// or continue from a shorter run's (successive halving; continued.go).
+	states *stateStore
+
 	once sync.Once
 	data *dataCache
 }
@@ -339,9 +343,23 @@ func train[T kernels.Float](ctx context.Context, e *Env, run config.Run, rec pro
 		res.Final.Iterations = it
 		return true
 	}
-	for it := 0; ; it++ {
+	first := 0           // the first iteration: 0, or where a continued run's saved state stands
+	var last *trainState // the state before the latest checkpoint, for a run that saves it
+	if st, from, err := e.states.load(run, res.ID); err != nil {
+		return fail(err)
+	} else if st != nil {
+		if warm, err = restoreState(st, net, opt); err != nil {
+			return fail(fmt.Errorf("continuing %s: %w", from, err))
+		}
+		first, ck, alphas = st.Iteration, st.Checkpoint, st.Alphas
+		res.Trajectory, res.TestCurve, res.ContinuedFrom = st.Trajectory, st.TestCurve, from
+	}
+	for it := first; ; it++ {
 		if ctx.Err() != nil {
 			return false
+		}
+		if e.states.saves(res.ID) && (it%every == 0 || it == iters) {
+			last = takeState(it, net, opt, ck, warm, res, alphas)
 		}
 		var cp *results.Checkpoint
 		var vecs *mat.Dense
@@ -439,9 +457,14 @@ func train[T kernels.Float](ctx context.Context, e *Env, run config.Run, rec pro
 		rec.Step(it+1, loss)
 	}
 	res.Status = results.Status{State: results.Finished}
-	last := res.Trajectory[len(res.Trajectory)-1]
-	res.Final.Loss, res.Final.TrainMetric, res.Final.TestMetric, res.Final.Gap = last.Loss, last.TrainMetric, last.TestMetric, last.Gap
-	lb, err := finalLambda(run, tk64, net, ck-1, last.Lambda, warm)
+	if last != nil {
+		if err := e.states.write(res.ID, last); err != nil {
+			return fail(err)
+		}
+	}
+	end := res.Trajectory[len(res.Trajectory)-1]
+	res.Final.Loss, res.Final.TrainMetric, res.Final.TestMetric, res.Final.Gap = end.Loss, end.TrainMetric, end.TestMetric, end.Gap
+	lb, err := finalLambda(run, tk64, net, ck-1, end.Lambda, warm)
 	if err != nil {
 		if diverged(err) {
 			return divergeAt(res.Final.Iterations, err.Error())
