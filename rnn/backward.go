@@ -31,6 +31,9 @@ func (net *Network[T]) Backward(ws *Workspace[T], grad []T) error {
 	if len(grad) != net.Layout.Total {
 		return fmt.Errorf("rnn: Backward: grad has length %d, want %d", len(grad), net.Layout.Total)
 	}
+	if ws.validFrom > 0 {
+		return fmt.Errorf("rnn: Backward needs every step of the forward pass; it kept only steps %d..%d (Workspace.KeepLast(%d))", ws.validFrom, ws.steps, ws.keep)
+	}
 	net.backwardWindow(ws)
 	ws.haveBwd = true
 	net.weightGrad(ws, grad)
