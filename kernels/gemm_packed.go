@@ -139,7 +139,46 @@ func GemmPackedMul[T Float](tA bool, m int, alpha T, a []T, lda int, p *PackedB[
 		}
 		return
 	}
-	mk.runPacked(tA, m, n, k, alpha, a, lda, p.data, beta, c, ldc, mul, ldm, rep)
+	mk.runPacked(tA, m, n, k, alpha, a, lda, p.data, beta, c, ldc, false, nil, mul, ldm, rep)
+}
+
+// GemmPackedReLU is GemmReLU with op(B) taken from p (k = p.K(), n =
+// p.N()): the recurrent step of an RNN whose weights are packed once per
+// pass,
+//
+//	C = alpha*op(A)*op(B) + beta*C
+//	if mask != nil { mask[i*ldc+j] = 1 if C[i*ldc+j] > 0 else 0 }
+//	C[i*ldc+j] = max(C[i*ldc+j], 0)
+//
+// with op(A) m×k (A, lda ≥ k, or Aᵀ of the k×m matrix A, lda ≥ m, when
+// tA). Every element of C and mask is bitwise that of GemmReLU with the
+// unpacked operand at the same level (the rectifier in the micro-kernels'
+// epilogue, as there). Panics as GemmReLU. C must not overlap mask.
+// Levels: generic, avx2, avx512.
+func GemmPackedReLU[T Float](tA bool, m int, alpha T, a []T, lda int, p *PackedB[T], beta T, c []T, ldc int, mask []T) {
+	k, n := p.k, p.n
+	if m < 0 {
+		panic(errNegDim)
+	}
+	if tA {
+		checkMatrix(a, k, m, lda)
+	} else {
+		checkMatrix(a, m, k, lda)
+	}
+	checkMatrix(c, m, n, ldc)
+	if mask != nil {
+		checkMatrix(mask, m, n, ldc)
+	}
+	if m == 0 || n == 0 {
+		return
+	}
+	mk := activeMicro[T]()
+	if mk == nil || p.level != state.active || p.nr != mk.nr {
+		// The reference path: the unpacked operand through GemmReLU.
+		GemmReLU(tA, false, m, n, k, alpha, a, lda, p.dense(), max(n, 1), beta, c, ldc, mask)
+		return
+	}
+	mk.runPacked(tA, m, n, k, alpha, a, lda, p.data, beta, c, ldc, true, mask, nil, 0, 1)
 }
 
 // mulRowsRep multiplies rows [i0, i1) and columns [j0, j1) of c by the
@@ -153,10 +192,14 @@ func mulRowsRep[T Float](c []T, ldc int, mul []T, ldm, rep, i0, i1, j0, j1 int) 
 }
 
 // runPacked is run (gemm_blocked.go) with op(B) already packed in the
-// micro-kernel's strips and an optional product with mul.
-func (mk *gemmMicro[T]) runPacked(tA bool, m, n, k int, alpha T, a []T, lda int, packed []T, beta T, c []T, ldc int, mul []T, ldm, rep int) {
+// micro-kernel's strips, and either the rectifier (relu, with mask if not
+// nil) or an optional product with mul, not both.
+func (mk *gemmMicro[T]) runPacked(tA bool, m, n, k int, alpha T, a []T, lda int, packed []T, beta T, c []T, ldc int, relu bool, mask []T, mul []T, ldm, rep int) {
 	if alpha == 0 || k == 0 {
 		scaleC(m, n, beta, c, ldc)
+		if relu {
+			reluRows(c, ldc, mask, 0, m, 0, n)
+		}
 		if mul != nil {
 			mulRowsRep(c, ldc, mul, ldm, rep, 0, m, 0, n)
 		}
@@ -166,7 +209,7 @@ func (mk *gemmMicro[T]) runPacked(tA bool, m, n, k int, alpha T, a []T, lda int,
 	w := getGemmWork[T]()
 	w.call = gemmCall[T]{
 		mk: mk, tA: tA, m: m, n: n, k: k, alpha: alpha, beta: beta,
-		a: a, lda: lda, c: c, ldc: ldc, packB: packed,
+		a: a, lda: lda, c: c, ldc: ldc, packB: packed, relu: relu, mask: mask,
 		mul: mul, ldm: ldm, rep: rep,
 		fullStrips: m / mr, stripsM: (m + mr - 1) / mr,
 		stripsN: (n + nr - 1) / nr, bFullStrips: n / nr,
@@ -174,6 +217,12 @@ func (mk *gemmMicro[T]) runPacked(tA bool, m, n, k int, alpha T, a []T, lda int,
 	g := &w.call
 	if beta != 0 {
 		g.flags |= 1
+	}
+	if relu {
+		g.flags |= 2
+		if mask != nil {
+			g.flags |= 4
+		}
 	}
 	size := 8
 	if is32[T]() {

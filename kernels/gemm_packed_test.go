@@ -99,6 +99,62 @@ func TestGemmPacked(t *testing.T) {
 	})
 }
 
+// testGemmPackedReLU compares GemmPackedReLU with the generic twin of
+// GemmReLU (within the gemm bound; the mask must follow C) and with
+// GemmReLU at the same level, bit for bit in C and mask, over the shapes of
+// gemmPackedShapes, every transpose, alpha and beta, with and without a
+// mask, operands at unaligned offsets inside NaN guards.
+func testGemmPackedReLU[T Float](t *testing.T) {
+	rnd := newRand(5)
+	ci := 0
+	for combo, tr := range [][2]bool{{false, false}, {false, true}, {true, false}, {true, true}} {
+		tA, tB := tr[0], tr[1]
+		for si, s := range gemmPackedShapes() {
+			if testing.Short() && si%4 != combo {
+				continue
+			}
+			ci++
+			ab := gemmAlphaBeta[ci%len(gemmAlphaBeta)]
+			pad, off := ci%3, ci%8
+			o := newGemmOperands[T](rnd, tA, tB, s, T(ab[0]), T(ab[1]), pad, off, ci%3 != 0)
+			o.reference(true)
+			same := clone(o.c0)
+			var sameMask []T
+			if o.mask != nil {
+				sameMask = make([]T, len(o.mask))
+			}
+			GemmReLU(tA, tB, s.m, s.n, s.k, o.alpha, o.a0, o.lda, o.b0, o.ldb, o.beta, same, o.ldc, sameMask)
+			var p PackedB[T]
+			if ci%5 == 0 { // storage reused from a larger packing
+				p.Pack(false, 9, 70, make([]T, 9*70), 70)
+			}
+			p.Pack(tB, s.k, s.n, o.b, o.ldb)
+			name := fmt.Sprintf("tA=%v/tB=%v/m=%d/n=%d/k=%d/alpha=%v/beta=%v/off=%d/mask=%v", tA, tB, s.m, s.n, s.k, ab[0], ab[1], off, o.mask != nil)
+			GemmPackedReLU(tA, s.m, o.alpha, o.a, o.lda, &p, o.beta, o.c, o.ldc, o.mask)
+			o.check(t, name)
+			for i := 0; i < s.m; i++ {
+				r := o.c[i*o.ldc : i*o.ldc+s.n]
+				checkExact(t, fmt.Sprintf("%s: vs GemmReLU, row %d", name, i), r, same[i*o.ldc:i*o.ldc+s.n])
+				if o.mask != nil {
+					checkExact(t, fmt.Sprintf("%s: mask vs GemmReLU, row %d", name, i), o.mask[i*o.ldc:i*o.ldc+s.n], sameMask[i*o.ldc:i*o.ldc+s.n])
+				}
+			}
+			if t.Failed() {
+				return
+			}
+		}
+	}
+}
+
+// TestGemmPackedReLU checks the packed-operand product with the fused
+// rectifier at every level (see testGemmPackedReLU).
+func TestGemmPackedReLU(t *testing.T) {
+	forEachLevel(t, func(t *testing.T) {
+		t.Run("float32", testGemmPackedReLU[float32])
+		t.Run("float64", testGemmPackedReLU[float64])
+	})
+}
+
 // TestGemmPackedOtherLevel checks that an operand packed at one level gives
 // the Gemm result of the level active when it is used.
 func TestGemmPackedOtherLevel(t *testing.T) {
@@ -124,8 +180,14 @@ func TestGemmPackedOtherLevel(t *testing.T) {
 			want := clone(o.c0)
 			Gemm(false, true, s.m, s.n, s.k, 1, o.a, o.lda, o.b, o.ldb, 0.5, want, o.ldc)
 			GemmPacked(false, s.m, 1, o.a, o.lda, &p, 0.5, o.c, o.ldc)
+			wantR, gotR := clone(o.c0), clone(o.c0)
+			wantM, gotM := make([]float64, len(o.c0)), make([]float64, len(o.c0))
+			GemmReLU(false, true, s.m, s.n, s.k, 1, o.a, o.lda, o.b, o.ldb, 0.5, wantR, o.ldc, wantM)
+			GemmPackedReLU(false, s.m, 1, o.a, o.lda, &p, 0.5, gotR, o.ldc, gotM)
 			restore()
 			checkExact(t, fmt.Sprintf("packed at %s, used at %s", from, to), o.c, want)
+			checkExact(t, fmt.Sprintf("ReLU, packed at %s, used at %s", from, to), gotR, wantR)
+			checkExact(t, fmt.Sprintf("ReLU mask, packed at %s, used at %s", from, to), gotM, wantM)
 		}
 	}
 }
@@ -145,6 +207,10 @@ func TestGemmPackedPanics(t *testing.T) {
 		{"short A", errShortSlice, func() { GemmPacked(false, 2, 1, a[:5], 3, &p, 0, c, 4) }},
 		{"short C", errShortSlice, func() { GemmPacked(false, 2, 1, a, 3, &p, 0, c[:7], 4) }},
 		{"short M", errShortSlice, func() { GemmPackedMul(false, 2, 1, a, 3, &p, 0, c, 4, make([]float64, 7), 4, 1) }},
+		{"ReLU negative m", errNegDim, func() { GemmPackedReLU(false, -1, 1, a, 3, &p, 0, c, 4, nil) }},
+		{"ReLU short A", errShortSlice, func() { GemmPackedReLU(false, 2, 1, a[:5], 3, &p, 0, c, 4, nil) }},
+		{"ReLU short C", errShortSlice, func() { GemmPackedReLU(false, 2, 1, a, 3, &p, 0, c[:7], 4, nil) }},
+		{"ReLU short mask", errShortSlice, func() { GemmPackedReLU(false, 2, 1, a, 3, &p, 0, c, 4, make([]float64, 7)) }},
 		{"rep 0", errNegDim, func() { GemmPackedMul(false, 2, 1, a, 3, &p, 0, c, 4, make([]float64, 8), 4, 0) }},
 	}
 	for _, tc := range cases {

@@ -45,10 +45,23 @@ func (net *Network[T]) backwardWindow(ws *Workspace[T]) {
 	// The readout term W_outᵀ ∂L/∂y^t of every step, written where δ^t will
 	// be, in one product over all loss steps.
 	B, N, Out, steps := ws.bsz, ws.n, ws.out, ws.steps
+	if B > 1 {
+		// W_rec packed once for the recursion's products (GemmPacked gives
+		// Gemm's bits).
+		ws.pkW.Pack(false, N, N, net.WRecM, N)
+	}
+	ws.lazyDelta = false
 	if ws.nLoss == ws.total {
 		kernels.Gemm(false, false, steps*B, N, Out, 1, ws.dy[B*Out:], Out, net.WOutM, N, 0, ws.delta[B*N:], N)
 	} else {
-		clear(ws.delta[B*N : (steps+1)*B*N])
+		// Without leak the recursion's product is 1·Σ (a chain from +0,
+		// never −0), so adding it to a zero δ (beta = 1) and writing it
+		// (beta = 0) give the same bits: δ is then not cleared, and steps
+		// without a loss are written by the recursion alone (backwardRows).
+		ws.lazyDelta = net.Cfg.Leak == 0
+		if !ws.lazyDelta {
+			clear(ws.delta[B*N : (steps+1)*B*N])
+		}
 		for t := 1; t <= steps; t++ {
 			if ws.lossAt[t] {
 				mm(false, false, B, N, Out, 1, rows(ws.dy, t, B, 0, B, Out), Out, net.WOutM, N, 0, rows(ws.delta, t, B, 0, B, N), N)
@@ -78,11 +91,28 @@ func (net *Network[T]) backwardRows(ws *Workspace[T], c *chunk[T]) {
 		clear(c.gamNxt)
 	}
 	for t := ws.steps; t >= 1; t-- {
-		d := rows(ws.delta, t, B, b0, b1, N) // holds W_outᵀ ∂L/∂y^t on entry
+		d := rows(ws.delta, t, B, b0, b1, N) // holds W_outᵀ ∂L/∂y^t on entry (or nothing, see below)
+		// With lazyDelta, d holds nothing at steps without a loss: the
+		// recursion writes it (beta = 0), or it is cleared.
+		have := !ws.lazyDelta || ws.lossAt[t]
 		var dNext []T
 		if ws.t0+t < ws.total {
 			dNext = rows(ws.delta, t+1, B, b0, b1, N)
-			mm(false, false, bc, N, N, 1-leak, dNext, N, net.WRecM, N, 1, d, N)
+			switch {
+			case bc > 1:
+				beta := T(1)
+				if !have {
+					beta = 0
+				}
+				kernels.GemmPacked(false, bc, 1-leak, dNext, N, &ws.pkW, beta, d, N)
+			default:
+				if !have {
+					clear(d)
+				}
+				mm(false, false, bc, N, N, 1-leak, dNext, N, net.WRecM, N, 1, d, N)
+			}
+		} else if !have {
+			clear(d)
 		}
 		psi := rows(ws.psi, t, B, b0, b1, N)
 		if net.alif {

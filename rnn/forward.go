@@ -83,8 +83,9 @@ func (net *Network[T]) Forward(ws *Workspace[T], b *Batch[T]) (float64, error) {
 // over from the previous window when t0 > 0; it returns their sum, the
 // loss of the steps 1..t0+steps, without the L2 term. Every stored value
 // is bitwise the one a Forward over the whole sequence stores: the input
-// projection is a product over the window's rows, whose rows do not depend
-// on the others (kernels.Gemm), and the recursion runs the same operations.
+// projection is a product over the window's rows (or each step's rows),
+// whose rows do not depend on the others (kernels.Gemm), and the recursion
+// runs the same operations.
 func (net *Network[T]) forwardWindow(ws *Workspace[T]) (float64, error) {
 	b := ws.batch
 	if ws.t0 == 0 { // r^0 = a^0 = 0 (a checkpointed HVP may have used slot 0)
@@ -93,13 +94,23 @@ func (net *Network[T]) forwardWindow(ws *Workspace[T]) (float64, error) {
 			clear(ws.a[:ws.bsz*ws.n])
 		}
 	}
+	N := net.Cfg.N
 	if ws.bsz > 1 {
-		transpose(ws.wT, net.WRecM, net.Cfg.N)
+		transpose(ws.wT, net.WRecM, N)
+		// W_recᵀ packed once for the recurrent products of every step
+		// (GemmPackedReLU gives GemmReLU's bits).
+		ws.pkWT.Pack(false, N, N, ws.wT, N)
 	}
-	// The input projection of every step, (1−α_m)·W_in x^t, in one product
-	// over all T·B rows, written where r^t will be.
-	TB, N := ws.steps*ws.bsz, net.Cfg.N
-	kernels.Gemm(false, true, TB, N, b.In, T(1-net.Cfg.Leak), b.X, b.In, net.WInM, b.In, 0, ws.r[ws.bsz*N:], N)
+	// The input projection of every step, (1−α_m)·W_in x^t, written where
+	// r^t will be: for large batches step by step in forwardRows, right
+	// before the recurrent product reads it (from cache rather than from a
+	// T·B·N matrix written in a separate pass); otherwise in one product
+	// over all T·B rows. Each element is the same FMA chain either way.
+	ws.stepProj = ws.bsz >= stepProjMinRows
+	if !ws.stepProj {
+		TB := ws.steps * ws.bsz
+		kernels.Gemm(false, true, TB, N, b.In, T(1-net.Cfg.Leak), b.X, b.In, net.WInM, b.In, 0, ws.r[ws.bsz*N:], N)
+	}
 	ws.parallel(opForward, len(ws.chunks))
 	loss := 0.0
 	var div *ErrDiverged
@@ -160,6 +171,10 @@ func (net *Network[T]) forwardRows(ws *Workspace[T], c *chunk[T]) {
 		rPrev := rows(ws.r, t-1, B, b0, b1, N)
 		r := rows(ws.r, t, B, b0, b1, N) // holds (1−α_m) W_in x^t on entry
 		psi := rows(ws.psi, t, B, b0, b1, N)
+		if ws.stepProj {
+			x := ws.batch.X[((t-1)*B+b0)*ws.in : ((t-1)*B+b1)*ws.in]
+			kernels.Gemm(false, true, bc, N, ws.in, 1-leak, x, ws.in, net.WInM, ws.in, 0, r, N)
+		}
 		if fast {
 			switch {
 			case first:
@@ -168,7 +183,7 @@ func (net *Network[T]) forwardRows(ws *Workspace[T], c *chunk[T]) {
 				kernels.GemvN(r, 1, net.WRecM, N, rPrev, 1)
 				kernels.ReLU(r, psi, r)
 			default:
-				kernels.GemmReLU(false, false, bc, N, N, 1, rPrev, N, ws.wT, N, 1, r, N, psi)
+				kernels.GemmPackedReLU(false, bc, 1, rPrev, N, &ws.pkWT, 1, r, N, psi)
 			}
 		} else {
 			h := c.h

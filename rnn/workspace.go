@@ -13,6 +13,12 @@ import (
 // are bitwise identical for any number of threads.
 const chunkRows = 128
 
+// stepProjMinRows is the smallest batch whose forward pass computes the
+// input projection step by step (Workspace.stepProj); smaller batches do
+// it in one product over all steps, whose per-call overhead is lower.
+// Results do not depend on it.
+const stepProjMinRows = 64
+
 // Workspace holds the forward trajectory and backward deltas of one batch,
 // and the scratch of the forward, backward and Hessian-vector passes. It is
 // reused across calls: after the first call with a given shape, Forward and
@@ -39,6 +45,14 @@ type Workspace[T kernels.Float] struct {
 	// recurrent products r·Wᵀ of the forward and tangent forward passes are
 	// untransposed gemms (the same values, summed in the same order).
 	wT []T
+	// pkWT is W_recᵀ and pkW is W_rec, packed for the recurrent products
+	// of the forward and backward recursions (batches only).
+	pkWT, pkW kernels.PackedB[T]
+	// stepProj: the forward pass computes the input projection step by
+	// step (see forwardWindow). lazyDelta: the backward pass writes the
+	// readout term only at loss steps and the recursion overwrites δ at the
+	// others (see backwardWindow).
+	stepProj, lazyDelta bool
 
 	// lossAt is indexed by local step; nLoss counts the loss steps of the
 	// whole sequence.

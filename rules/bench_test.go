@@ -28,6 +28,12 @@ var (
 )
 
 func benchProblem(s benchShape) (*rnn.Network[float32], *rnn.Batch[float32]) {
+	return benchProblemT[float32](s)
+}
+
+// benchProblemT is benchProblem in precision T: the same network and batch
+// (drawn in float64 and rounded to T).
+func benchProblemT[T kernels.Float](s benchShape) (*rnn.Network[T], *rnn.Batch[T]) {
 	cfg := rnn.Config{In: s.In, N: s.N, Out: s.Out, Seed: 1, Leak: s.leak,
 		Loss: rnn.Loss{Kind: rnn.MSE, Timing: rnn.EveryStep}}
 	if s.nALIF > 0 {
@@ -36,17 +42,17 @@ func benchProblem(s benchShape) (*rnn.Network[float32], *rnn.Batch[float32]) {
 	if s.ce {
 		cfg.Loss = rnn.Loss{Kind: rnn.CrossEntropy, Timing: rnn.LastStep}
 	}
-	net, err := rnn.New[float32](cfg)
+	net, err := rnn.New[T](cfg)
 	if err != nil {
 		panic(err)
 	}
 	rng := rand.New(rand.NewPCG(2, 3))
-	b := &rnn.Batch[float32]{Size: s.B, Steps: s.T, In: s.In, Out: s.Out, X: make([]float32, s.T*s.B*s.In)}
+	b := &rnn.Batch[T]{Size: s.B, Steps: s.T, In: s.In, Out: s.Out, X: make([]T, s.T*s.B*s.In)}
 	for i := range b.X {
 		if s.ce {
-			b.X[i] = float32(rng.Float64())
+			b.X[i] = T(rng.Float64())
 		} else {
-			b.X[i] = float32(rng.NormFloat64())
+			b.X[i] = T(rng.NormFloat64())
 		}
 	}
 	if s.ce {
@@ -58,9 +64,9 @@ func benchProblem(s benchShape) (*rnn.Network[float32], *rnn.Batch[float32]) {
 			}
 		}
 	} else {
-		b.Y = make([]float32, s.T*s.B*s.Out)
+		b.Y = make([]T, s.T*s.B*s.Out)
 		for i := range b.Y {
-			b.Y[i] = float32(rng.NormFloat64())
+			b.Y[i] = T(rng.NormFloat64())
 		}
 	}
 	return net, b
@@ -68,9 +74,12 @@ func benchProblem(s benchShape) (*rnn.Network[float32], *rnn.Batch[float32]) {
 
 // benchStep times one training step (direction and SGD update at a tiny
 // rate, so the weights barely move) of rule s on shape sh.
-func benchStep(b *testing.B, sh benchShape, s Settings) {
-	net, batch := benchProblem(sh)
-	r, err := New[float32](s, net.Cfg)
+func benchStep(b *testing.B, sh benchShape, s Settings) { benchStepT[float32](b, sh, s) }
+
+// benchStepT is benchStep in precision T.
+func benchStepT[T kernels.Float](b *testing.B, sh benchShape, s Settings) {
+	net, batch := benchProblemT[T](sh)
+	r, err := New[T](s, net.Cfg)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -116,6 +125,20 @@ func BenchmarkStep(b *testing.B) {
 	for _, sh := range []benchShape{shapeSeqMNIST, shapePatGen} {
 		for _, r := range benchRules {
 			b.Run(fmt.Sprintf("shape=%s/rule=%s", sh.name, r.name), func(b *testing.B) { benchStep(b, sh, r.s) })
+		}
+	}
+}
+
+// BenchmarkStep64 is BenchmarkStep in float64, the experiments' default
+// training precision (model.precision), at the seqMNIST shape for the rules
+// the experiments train with.
+func BenchmarkStep64(b *testing.B) {
+	for _, r := range benchRules {
+		switch r.s.Kind {
+		case BPTT, EProp, RFLO, MDGL:
+			if r.s.Form != Online {
+				b.Run(fmt.Sprintf("shape=%s/rule=%s", shapeSeqMNIST.name, r.name), func(b *testing.B) { benchStepT[float64](b, shapeSeqMNIST, r.s) })
+			}
 		}
 	}
 }

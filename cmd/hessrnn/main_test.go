@@ -748,6 +748,8 @@ func TestBadInput(t *testing.T) {
 		{"paper scale", nil, []string{"run", "paper", "--scale", "huge"}, `--scale "huge": allowed values quick, paper`},
 		{"paper --slurm-cpus", nil, []string{"run", "paper", "--slurm", "2", "--slurm-cpus", "0"}, "--slurm-cpus 0: allowed range [1, 1024]"},
 		{"paper --slurm-time", nil, []string{"run", "paper", "--slurm", "2", "--slurm-time", "soon"}, "--slurm-time:"},
+		{"paper --report-only --dry-run", nil, []string{"run", "paper", "--report-only", "--dry-run"}, "--report-only runs nothing; it does not combine with --dry-run"},
+		{"paper --report-only missing out", nil, []string{"run", "paper", "--report-only", "--out", "no-such-results"}, "--out no-such-results: not a results directory"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -982,6 +984,40 @@ func TestPaperDryRun(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "hessrnn-out")); err == nil {
 		t.Error("--dry-run created hessrnn-out")
+	}
+}
+
+// TestPaperReportOnly checks that "run paper --report-only" on a folder
+// without results runs nothing and writes a REPRODUCTION.md that lists
+// every item as not yet run (the report from real results is covered by
+// experiment.TestRunPaper).
+func TestPaperReportOnly(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.Mkdir(filepath.Join(dir, "res"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	o := mustRun(t, dir, nil, "run", "paper", "--scale", "paper", "--report-only", "--out", "res")
+	if !strings.Contains(o.stdout, "report only: no runs computed") || !strings.Contains(o.stdout, "not yet run") {
+		t.Errorf("stdout:\n%s", o.stdout)
+	}
+	md, err := os.ReadFile(filepath.Join(dir, "res", "REPRODUCTION.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"**Partial: 0 of 39 items done**", "## Not yet run (39 of 39 items)", "| fig2 | Delayed match-to-sample | no results in res/dms yet |",
+		"### C1 (Fig. 2–3): not yet run", "- Command: `hessrnn run fig2 --task dms --seeds 10 --out res/dms`"} {
+		if !strings.Contains(string(md), want) {
+			t.Errorf("REPRODUCTION.md lacks %q", want)
+		}
+	}
+	ents, err := os.ReadDir(filepath.Join(dir, "res"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range ents {
+		if e.Name() != "REPRODUCTION.md" && e.Name() != "figures" {
+			t.Errorf("--report-only wrote %s", e.Name())
+		}
 	}
 }
 

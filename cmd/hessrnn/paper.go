@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"os"
 	"path/filepath"
 	"sort"
 	"time"
@@ -31,6 +32,12 @@ With --slurm the command writes OUT/paper.sbatch; each array task runs its
 share of the current phase (learning-rate selection, then the runs), so
 submit it again until it reports REPRODUCTION.md.
 
+--report-only runs nothing: it writes REPRODUCTION.md (and each complete
+experiment's own report) from the results already in OUT, marking the
+experiments without complete results "not yet run" — e.g. while the runs
+go on elsewhere (another machine, a cluster's array) or after copying
+their results back.
+
 Flags:
 %s`
 
@@ -41,6 +48,7 @@ func cmdPaper(ctx context.Context, a *app, args []string) error {
 	scale := fs.String("scale", "quick", "quick (minutes, a smoke run) or paper (the paper's sizes, ≥ 10 seeds)")
 	data := fs.String("data", "", "MNIST-format data `dir`ectory (default: $HESSRNN_DATA, then the system default)")
 	dry := fs.Bool("dry-run", false, "print the number of runs per task and exit")
+	reportOnly := fs.Bool("report-only", false, "run nothing: write REPRODUCTION.md from the results already in --out, the rest marked \"not yet run\"")
 	var sf slurmFlags
 	sf.register(fs, paperScript)
 	pos, help, err := parseCommand(a, fs, args, paperHelp)
@@ -60,6 +68,25 @@ func cmdPaper(ctx context.Context, a *app, args []string) error {
 	}
 	if f.jobs < 1 || f.jobs > 1024 {
 		return usagef("--jobs %d: allowed range [1, 1024]", f.jobs)
+	}
+	if *reportOnly && (*dry || setFlags(fs)["slurm"] || f.force || f.shard != "") {
+		return usagef("run paper: --report-only runs nothing; it does not combine with --dry-run, --slurm, --force or --shard")
+	}
+	if *reportOnly {
+		if st, err := os.Stat(out); err != nil || !st.IsDir() {
+			return usagef("run paper --report-only: --out %s: not a results directory (%v)", out, err)
+		}
+		items, err := experiment.ReportPaper(sc, experiment.PaperOptions{RunOptions: experiment.RunOptions{Out: out}, Data: *data})
+		if err != nil {
+			return err
+		}
+		txt, err := experiment.WriteReproduction(out, sc, items, experiment.Invocation{Command: shellJoin(a.args), ReportOnly: true})
+		if err != nil {
+			return err
+		}
+		fmt.Fprint(a.stdout, txt)
+		fmt.Fprintf(a.stdout, "reproduction: %s (report only: no runs computed)\n", filepath.Join(out, experiment.ReproductionFile))
+		return nil
 	}
 	if setFlags(fs)["slurm"] {
 		p, tasks, err := sf.write(a, fs, out, paperScript, "hessrnn-paper", 0, "run", "paper")
@@ -101,7 +128,7 @@ func cmdPaper(ctx context.Context, a *app, args []string) error {
 		Done: func(items []experiment.ItemResult) {
 			// A partial REPRODUCTION.md after each experiment, so that a
 			// long run shows its verdicts as they come.
-			if _, err := experiment.WriteReproduction(out, sc, items, shellJoin(a.args), time.Since(start)); err != nil {
+			if _, err := experiment.WriteReproduction(out, sc, items, experiment.Invocation{Command: shellJoin(a.args), Wall: time.Since(start)}); err != nil {
 				fmt.Fprintf(a.stderr, "hessrnn: partial %s: %v\n", experiment.ReproductionFile, err)
 			}
 		},
@@ -120,7 +147,7 @@ func cmdPaper(ctx context.Context, a *app, args []string) error {
 		fmt.Fprintf(a.stdout, "shard %s done; run the same command again (all shards) until REPRODUCTION.md is written\n", shard)
 		return nil
 	}
-	txt, err := experiment.WriteReproduction(out, sc, items, shellJoin(a.args), time.Since(start))
+	txt, err := experiment.WriteReproduction(out, sc, items, experiment.Invocation{Command: shellJoin(a.args), Wall: time.Since(start)})
 	if err != nil {
 		return err
 	}

@@ -218,7 +218,33 @@ func (s *SeqMNIST[T]) TrainBatch(it int) (*rnn.Batch[T], error) {
 	}
 	items := append([]int(nil), s.perm[k*s.cfg.BatchSize:(k+1)*s.cfg.BatchSize]...)
 	s.mu.Unlock()
-	return s.batch(s.train, items, false), nil
+	return s.trainBatch(items), nil
+}
+
+// trainBatch is batch(s.train, items, false), built without the per-image
+// float64 copy: every pixel is converted once, from a table of v/255
+// (the same float64 value batch computes, so the same T).
+func (s *SeqMNIST[T]) trainBatch(items []int) *rnn.Batch[T] {
+	sh, sp := s.Shape(), s.train
+	bs := len(items)
+	b := &rnn.Batch[T]{
+		Size: bs, Steps: sh.Steps, In: sh.In, Out: sh.Out,
+		X:      make([]T, sh.Steps*bs*sh.In),
+		Labels: make([]int32, sh.Steps*bs),
+	}
+	for j, it := range items {
+		g := sp.off + it // index in the file
+		img := sp.ds.Images.Image(g)
+		lab := int32(sp.ds.Labels.Values[g])
+		for t := 0; t < sh.Steps; t++ {
+			row := b.X[(t*bs+j)*sh.In : (t*bs+j+1)*sh.In]
+			for k, v := range img[t*sh.In : (t+1)*sh.In] {
+				row[k] = s.lut[v]
+			}
+			b.Labels[t*bs+j] = lab
+		}
+	}
+	return b
 }
 
 // HessianBatch returns a clean validation minibatch of HessianBatchSize

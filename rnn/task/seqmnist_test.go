@@ -539,3 +539,49 @@ func seqMNISTSetsExact[T kernels.Float](t *testing.T) {
 		}
 	}
 }
+
+// TestSeqMNISTTrainBatchBitwise checks that TrainBatch (built by
+// trainBatch, from a table of pixel values) is bitwise the batch the
+// general builder makes from the same images, row by row and pixel by
+// pixel, in both precisions, and over every pixel value 0..255.
+func TestSeqMNISTTrainBatchBitwise(t *testing.T) {
+	data := &MNISTData{
+		Train: synth(t, "train", 1200, 4, 5, func(i, p int) byte { return byte(i*7 + p*31) }),
+		Test:  synth(t, "test", 300, 4, 5, tagged),
+	}
+	for _, pixelwise := range []bool{false, true} {
+		t.Run("float32", func(t *testing.T) { checkTrainBatchBitwise[float32](t, data, pixelwise) })
+		t.Run("float64", func(t *testing.T) { checkTrainBatchBitwise[float64](t, data, pixelwise) })
+	}
+}
+
+func checkTrainBatchBitwise[T kernels.Float](t *testing.T, data *MNISTData, pixelwise bool) {
+	s, err := NewSeqMNIST[T](data, SeqMNISTConfig{BatchSize: 64, Pixelwise: pixelwise}, 42)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, it := range []int{0, 5, 16, 17, 40} {
+		got, err := s.TrainBatch(it)
+		if err != nil {
+			t.Fatal(err)
+		}
+		items := make([]int, got.Size)
+		for j := range items {
+			items[j] = s.perm[(it%s.TrainBatchesPerEpoch())*64+j]
+		}
+		want := s.batch(s.train, items, false)
+		if got.Size != want.Size || got.Steps != want.Steps || got.In != want.In || got.Out != want.Out {
+			t.Fatalf("pixelwise=%v it=%d: shape %d×%d×%d→%d, want %d×%d×%d→%d", pixelwise, it, got.Steps, got.Size, got.In, got.Out, want.Steps, want.Size, want.In, want.Out)
+		}
+		for i := range want.X {
+			if math.Float64bits(float64(got.X[i])) != math.Float64bits(float64(want.X[i])) {
+				t.Fatalf("pixelwise=%v it=%d: X[%d] = %v, want %v", pixelwise, it, i, got.X[i], want.X[i])
+			}
+		}
+		for i := range want.Labels {
+			if got.Labels[i] != want.Labels[i] {
+				t.Fatalf("pixelwise=%v it=%d: Labels[%d] = %d, want %d", pixelwise, it, i, got.Labels[i], want.Labels[i])
+			}
+		}
+	}
+}

@@ -197,7 +197,7 @@ func groupsOf(runs []*results.Result) []*group {
 // lambdaBand aggregates λ_max by iteration over a group's finished runs:
 // the median and interquartile range.
 func lambdaBand(g *group) (plots.Band, bool) {
-	return quartileBand(g, func(c results.Checkpoint) results.Num { return c.Lambda.Value })
+	return quartileBand(g, lambdaAt)
 }
 
 // quartileBand aggregates f by iteration over a group's finished runs as
@@ -260,7 +260,7 @@ func trajBand(g *group, f func(results.Checkpoint) results.Num) (plots.Band, boo
 
 // runList is the table of every run.
 func runList(runs []*results.Result) report.Section {
-	t := report.Table{Header: []string{"run", "experiment", "task", "rule", "seed", "η", "iterations", "status", "test metric", "gap", "λ_max", "time (s)"}}
+	t := report.Table{Header: []string{"run", "experiment", "task", "rule", "seed", "η", "iterations", "status", "test metric", "gap", "λ_max (signed record)", "time (s)"}}
 	for _, r := range runs {
 		st := string(r.Status.State)
 		if r.Status.State == results.Diverged {

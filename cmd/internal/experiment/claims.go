@@ -9,20 +9,33 @@ import (
 	"github.com/hessrnn/hessrnn/cmd/internal/stats"
 )
 
-// Verdicts of a claim test. The rule, stated once for every claim: a
-// paired comparison reproduces the paper when its effect has the paper's
-// direction and the two-sided paired Wilcoxon p is below Alpha; it is
-// reversed when the effect has the opposite direction with p below Alpha;
-// otherwise it is not reproduced (no detectable difference). A claim over
-// several rules is reproduced when every rule reproduces it, partly when
-// some do, reversed when none does and some reverse it, and not
-// reproduced otherwise.
+// Verdicts of a claim test. The rule, stated once for every claim (and in
+// REPRODUCTION.md and METHOD.md):
+//
+// A comparison (one rule against its reference on one quantity, paired by
+// seed, or one correlation) is reproduced when its effect has the paper's
+// direction and its two-sided p is below Alpha; reversed when the effect
+// has the opposite direction with p below Alpha; not reproduced otherwise
+// (no detectable difference); no data when it has no usable pair.
+//
+// Each claim names its main comparisons, the ones the paper's sentence for
+// that figure states (spec §6), and may have secondary ones (the figure's
+// other curves, or a check the paper makes in passing). The claim's verdict
+// is decided by its main comparisons alone (claimVerdict): reproduced when
+// every main comparison with data is reproduced, not reproduced when none
+// is reproduced or reversed, reversed when none is reproduced and at least
+// one is reversed, partly when the main comparisons split (some
+// reproduced, others not or reversed). Secondary comparisons are reported
+// beside the verdict and never change it.
 const (
 	Reproduced    = "reproduced"
 	Partly        = "partly"
 	NotReproduced = "not reproduced"
 	Reversed      = "reversed"
 	NoData        = "no data"
+	// NotYetRun is the verdict of a claim whose experiment has not run
+	// yet (a partial or report-only run).
+	NotYetRun = "not yet run"
 )
 
 // Alpha is the significance level of the verdicts.
@@ -36,6 +49,9 @@ type PairedTest struct {
 	// value; Lost the seeds of either group without one (diverged or
 	// failed, or for a ratio a value that is not positive).
 	Pairs, Lost int
+	// NonPositive is the part of Lost lost to a finite value ≤ 0 in a
+	// ratio test (no logarithm).
+	NonPositive int
 	// Larger is the number of pairs where the rule's value is larger.
 	Larger int
 	// Effect is the geometric-mean ratio rule/reference (Ratio tests) or
@@ -126,6 +142,7 @@ func pairedTest(rule string, a []*results.Result, refLabel string, ref []*result
 		var r stats.PairedRatio
 		x, y, r, _ = logRatioBySeed(ga, gb, q)
 		t.Pairs, t.Lost, t.Larger, t.Effect, t.Lo, t.Hi, t.P = r.N, r.Lost, r.Larger, r.GeoMean, r.CILow, r.CIHigh, r.Wilcoxon.P
+		t.NonPositive = r.NonPositive
 	} else {
 		var d stats.PairedDifference
 		x, y, d, _ = diffBySeed(ga, gb, q)
@@ -184,16 +201,23 @@ func verdict(effect, p float64, ratio, up bool) string {
 	return Reversed
 }
 
-// overall combines the verdicts of one claim over several rules.
-func overall(vs []string) string {
+// claimVerdict is a claim's verdict from the verdicts of its main
+// comparisons (the rule of the package comment): comparisons without data
+// are left out; NoData when none has data.
+func claimVerdict(main []string) string {
 	n := map[string]int{}
-	for _, v := range vs {
+	m := 0
+	for _, v := range main {
+		if v == NoData || v == "" {
+			continue
+		}
 		n[v]++
+		m++
 	}
 	switch {
-	case len(vs) == 0 || n[NoData] == len(vs):
+	case m == 0:
 		return NoData
-	case n[Reproduced] == len(vs)-n[NoData]:
+	case n[Reproduced] == m:
 		return Reproduced
 	case n[Reproduced] > 0:
 		return Partly
@@ -201,6 +225,38 @@ func overall(vs []string) string {
 		return Reversed
 	}
 	return NotReproduced
+}
+
+// minWilcoxonP is the smallest two-sided p-value the exact Wilcoxon
+// signed-rank test can give with n pairs (all pairs one way): 2/2ⁿ.
+func minWilcoxonP(n int) float64 { return 2 / math.Pow(2, float64(n)) }
+
+// pairsText says how many pairs a paired comparison used and lost, and
+// why, and whether so few pairs can reach p < Alpha at all.
+func pairsText(t PairedTest) string {
+	s := pairs(t.Pairs)
+	switch {
+	case t.Lost == 0:
+		s += ", none lost"
+	case t.NonPositive == 0:
+		s += fmt.Sprintf(", %d lost (a run diverged or failed)", t.Lost)
+	case t.NonPositive == t.Lost:
+		s += fmt.Sprintf(", %d lost (a value ≤ 0 on a log scale)", t.Lost)
+	default:
+		s += fmt.Sprintf(", %d lost (%d a run diverged or failed, %d a value ≤ 0 on a log scale)", t.Lost, t.Lost-t.NonPositive, t.NonPositive)
+	}
+	if t.Pairs > 0 && minWilcoxonP(t.Pairs) >= Alpha {
+		s += fmt.Sprintf("; %s cannot reach p < %g (smallest p %.3g)", pairs(t.Pairs), Alpha, minWilcoxonP(t.Pairs))
+	}
+	return s
+}
+
+// pairs is "1 pair" or "n pairs".
+func pairs(n int) string {
+	if n == 1 {
+		return "1 pair"
+	}
+	return fmt.Sprintf("%d pairs", n)
 }
 
 // fmtEffect formats an effect with its CI.

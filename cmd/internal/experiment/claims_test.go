@@ -1,6 +1,7 @@
 package experiment
 
 import (
+	"math"
 	"regexp"
 	"strconv"
 	"strings"
@@ -81,7 +82,7 @@ func TestClaimsMatchReport(t *testing.T) {
 	// Early-stopped BPTT has the smaller λ_max and gap in these runs (p =
 	// 0.0156 and 0.0292): C7, stated in the report's direction, holds.
 	if o := claim("C7"); o.verdict != Reproduced {
-		t.Errorf("C7: %s, want %s:\n%s", o.verdict, Reproduced, strings.Join(o.lines, "\n"))
+		t.Errorf("C7: %s, want %s:\n%v", o.verdict, Reproduced, o.checks)
 	}
 	for _, c := range []struct {
 		claim        string
@@ -89,19 +90,195 @@ func TestClaimsMatchReport(t *testing.T) {
 		claimPrefix  string
 		reportPrefix []string
 	}{
-		{"C1", 0, "Three-factor vs BPTT: ", []string{"paired vs BPTT: Three-factor λ_max "}},
-		{"C2", 0, "Three-factor vs BPTT: ", []string{"paired vs BPTT: Three-factor gap "}},
-		{"C7", 0, "BPTT [early-stopped] vs Three-factor: ", []string{"Table 1:", "paired: λ_max "}},
-		{"C7", 1, "BPTT [early-stopped] vs Three-factor: ", []string{"Table 1:", "paired: λ_max ", ", gap "}},
+		{"C1", 0, "λ_max, Three-factor vs BPTT (paper: larger): ", []string{"paired vs BPTT: Three-factor λ_max "}},
+		{"C2", 0, "gap, Three-factor vs BPTT (paper: larger): ", []string{"paired vs BPTT: Three-factor gap "}},
+		{"C7", 0, "λ_max, BPTT [early-stopped] vs Three-factor (paper: smaller): ", []string{"Table 1:", "paired: λ_max "}},
+		{"C7", 1, "gap, BPTT [early-stopped] vs Three-factor (paper: smaller): ", []string{"Table 1:", "paired: λ_max ", ", gap "}},
 	} {
 		o := claim(c.claim)
-		if c.line >= len(o.lines) {
-			t.Fatalf("%s: %d lines, want line %d: %v", c.claim, len(o.lines), c.line, o.lines)
+		if c.line >= len(o.checks) {
+			t.Fatalf("%s: %d checks, want check %d: %v", c.claim, len(o.checks), c.line, o.checks)
 		}
-		got := parsePaired(t, o.lines[c.line], c.claimPrefix)
+		got := parsePaired(t, o.checks[c.line].text, c.claimPrefix)
 		want := parsePaired(t, a.Summary, c.reportPrefix...)
 		if got != want {
-			t.Errorf("%s line %d: claim prints effect, CI, p = %v; report %v\nclaim: %s\nreport:\n%s", c.claim, c.line, got, want, o.lines[c.line], a.Summary)
+			t.Errorf("%s check %d: claim prints effect, CI, p = %v; report %v\nclaim: %s\nreport:\n%s", c.claim, c.line, got, want, o.checks[c.line].text, a.Summary)
+		}
+	}
+}
+
+// TestClaimVerdict checks the verdict rule: the main comparisons decide,
+// secondary ones never do.
+func TestClaimVerdict(t *testing.T) {
+	R, N, V, P, D := Reproduced, NotReproduced, Reversed, Partly, NoData
+	for _, c := range []struct {
+		name string
+		main []string
+		want string
+	}{
+		{"all reproduced", []string{R, R, R}, R},
+		{"one of three", []string{R, N, N}, P},
+		{"reproduced and reversed split", []string{R, V}, P},
+		{"none reproduced, one reversed", []string{N, V}, V},
+		{"all reversed", []string{V, V}, V},
+		{"none detectable", []string{N, N}, N},
+		{"no data left out", []string{D, R}, R},
+		{"only no data", []string{D, D}, D},
+		{"nothing", nil, D},
+	} {
+		if got := claimVerdict(c.main); got != c.want {
+			t.Errorf("%s: claimVerdict(%v) = %s, want %s", c.name, c.main, got, c.want)
+		}
+	}
+}
+
+// TestClaimMainDecides runs claims on synthetic runs and checks that the
+// verdict follows the main comparisons whatever the secondary ones say —
+// the pattern of DMS's Fig. 5 (C4): the lr-decay runs sharper and with a
+// larger gap than the fixed rate (main: reversed) while still sharper than
+// BPTT (secondary: reproduced) is reversed, not partly.
+func TestClaimMainDecides(t *testing.T) {
+	n := 8
+	mk := func(label string, lam, gap func(i int) float64) []*results.Result {
+		l, g := make([]float64, n), make([]float64, n)
+		for i := range l {
+			l[i], g[i] = lam(i), gap(i)
+		}
+		rs := synthetic("three-factor", l, g)
+		if label == "BPTT" {
+			rs = synthetic("bptt", l, g)
+		}
+		for _, r := range rs {
+			r.Label = label
+		}
+		return rs
+	}
+	base := func(i int) float64 { return float64(10 + 3*i) }
+	jitter := func(i int) float64 { return 1 + 0.1*float64(i%3) }
+	gap := func(i int) float64 { return 0.1 + 0.01*float64(i) }
+	bptt := mk("BPTT", base, gap)
+	fixed := mk("Three-factor", func(i int) float64 { return 5 * base(i) * jitter(i) }, func(i int) float64 { return gap(i) + 0.05 + 0.002*float64(i) })
+	sharper := mk("Three-factor [lr decay]", func(i int) float64 { return 20 * base(i) * jitter(i+1) }, func(i int) float64 { return gap(i) + 0.1 + 0.003*float64(i) })
+	flatter := mk("Three-factor [lr decay]", func(i int) float64 { return 2 * base(i) * jitter(i+1) }, func(i int) float64 { return gap(i) + 0.02 + 0.001*float64(i) })
+	same := mk("Three-factor theory", func(i int) float64 { return base(i) * (1 + 0.2*float64(i%2*2-1)) * jitter(i) }, gap)
+	var c4, c3b claimSpec
+	for _, c := range claims {
+		switch c.id {
+		case "C4":
+			c4 = c
+		case "C3b":
+			c3b = c
+		}
+	}
+	group := func(rs ...[]*results.Result) (map[string][]*results.Result, []*results.Result) {
+		by := map[string][]*results.Result{}
+		var all []*results.Result
+		for _, g := range rs {
+			for _, r := range g {
+				by[r.Label] = append(by[r.Label], r)
+				all = append(all, r)
+			}
+		}
+		return by, all
+	}
+	for _, c := range []struct {
+		name       string
+		claim      claimSpec
+		runs       [][]*results.Result
+		want       string
+		mainN, sec int // main checks, secondary reproduced
+	}{
+		// C4, main reversed (sharper, larger gap than the fixed rate),
+		// secondary reproduced (still worse than BPTT): reversed.
+		{"C4 main reversed", c4, [][]*results.Result{bptt, fixed, sharper}, Reversed, 2, 2},
+		// C4 as the paper says: flatter and smaller gap than the fixed
+		// rate, still sharper and larger gap than BPTT.
+		{"C4 as the paper", c4, [][]*results.Result{bptt, fixed, flatter}, Reproduced, 2, 2},
+		// C3b: Three-factor theory no different from BPTT (main not
+		// reproduced) while Three-factor is sharper (secondary
+		// reproduced): not reproduced.
+		{"C3b main null", c3b, [][]*results.Result{bptt, fixed, same}, NotReproduced, 1, 1},
+	} {
+		by, all := group(c.runs...)
+		o := c.claim.eval(by, all)
+		mainN := 0
+		for _, k := range o.checks {
+			if k.main {
+				mainN++
+			}
+		}
+		rep, _ := o.secondary()
+		if o.verdict != c.want || mainN != c.mainN || rep != c.sec {
+			t.Errorf("%s: verdict %s with %d main checks and %d secondary reproduced, want %s, %d, %d:\n%v", c.name, o.verdict, mainN, rep, c.want, c.mainN, c.sec, o.checks)
+		}
+	}
+}
+
+// TestLambdaOf checks that the reports use the magnitude of the dominant
+// eigenvalue (spec §4.2's ‖Hv‖): the mean of the per-batch magnitudes,
+// so that a run ending at a negative dominant eigenvalue keeps its pair
+// in the log-ratio statistics instead of losing it.
+func TestLambdaOf(t *testing.T) {
+	nan := math.NaN()
+	for _, c := range []struct {
+		name    string
+		final   float64
+		batches []float64
+		want    float64
+	}{
+		{"positive, one value", 12, nil, 12},
+		{"negative, one value", -327, nil, 327},
+		{"batches", 2, []float64{1, 3}, 2},
+		{"mixed-sign batches: mean of magnitudes", 0, []float64{-4, 2, 5}, 11.0 / 3},
+		{"missing", nan, nil, nan},
+	} {
+		r := &results.Result{Status: results.Status{State: results.Finished}}
+		r.Final.LambdaMax = results.Num(c.final)
+		if c.batches != nil {
+			lb := &results.LambdaBatches{NBatches: len(c.batches)}
+			for _, v := range c.batches {
+				lb.Values = append(lb.Values, results.Num(v))
+			}
+			r.Final.LambdaBatches = lb
+		}
+		got := float64(lambdaOf(r))
+		same := math.IsNaN(got) == math.IsNaN(c.want) && (math.IsNaN(got) || math.Abs(got-c.want) <= 1e-12)
+		if !same {
+			t.Errorf("%s: lambdaOf = %v, want %v", c.name, got, c.want)
+		}
+	}
+	// A pair whose rule run ended at −327 is kept (compared by 327), and
+	// the claim line says so.
+	bptt := synthetic("bptt", []float64{10, 20, 30, 40, 50, 60}, []float64{0.1, 0.1, 0.1, 0.1, 0.1, 0.1})
+	tf := synthetic("three-factor", []float64{100, -327, 300, 400, 500, 600}, []float64{0.2, 0.2, 0.2, 0.2, 0.2, 0.2})
+	by := map[string][]*results.Result{}
+	for _, r := range append(bptt, tf...) {
+		by[r.Label] = append(by[r.Label], r)
+	}
+	k := paired([]string{"Three-factor"}, "BPTT", lambdaQ, true)(by, nil)
+	if len(k) != 1 || !strings.Contains(k[0].text, "6 pairs, none lost") || !strings.Contains(k[0].text, "1 run ends at a negative dominant eigenvalue") || k[0].verdict != Reproduced {
+		t.Errorf("negative λ_max: %+v", k)
+	}
+}
+
+// TestPairsText checks the pair counts on every paired line: lost pairs
+// by cause, and pair counts too small for the exact Wilcoxon test.
+func TestPairsText(t *testing.T) {
+	for _, c := range []struct {
+		t    PairedTest
+		want string
+	}{
+		{PairedTest{Pairs: 10}, "10 pairs, none lost"},
+		{PairedTest{Pairs: 8, Lost: 2}, "8 pairs, 2 lost (a run diverged or failed)"},
+		{PairedTest{Pairs: 8, Lost: 2, NonPositive: 2}, "8 pairs, 2 lost (a value ≤ 0 on a log scale)"},
+		{PairedTest{Pairs: 7, Lost: 3, NonPositive: 1}, "7 pairs, 3 lost (2 a run diverged or failed, 1 a value ≤ 0 on a log scale)"},
+		{PairedTest{Pairs: 3, Lost: 7}, "3 pairs, 7 lost (a run diverged or failed); 3 pairs cannot reach p < 0.05 (smallest p 0.25)"},
+		{PairedTest{Pairs: 5}, "5 pairs, none lost; 5 pairs cannot reach p < 0.05 (smallest p 0.0625)"},
+		{PairedTest{Pairs: 6}, "6 pairs, none lost"},
+		{PairedTest{Pairs: 1, Lost: 2}, "1 pair, 2 lost (a run diverged or failed); 1 pair cannot reach p < 0.05 (smallest p 1)"},
+	} {
+		if got := pairsText(c.t); got != c.want {
+			t.Errorf("pairsText(%+v) = %q, want %q", c.t, got, c.want)
 		}
 	}
 }

@@ -2,9 +2,13 @@ package experiment
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/hessrnn/hessrnn/cmd/internal/config"
@@ -41,6 +45,10 @@ type Scale struct {
 	Adjust func(r *config.Run)
 	// Run changes each planned run (e.g. a smaller top-k); nil keeps it.
 	Run func(r *config.Run)
+	// Flags are the "hessrnn run" flags that give one item of the task
+	// the scale's settings (Adjust and Protocol), for the command printed
+	// with each claim; nil for none (the run command's defaults).
+	Flags func(task string) []string
 }
 
 // paperExperiments are the figures and tables run on every task (Table 1
@@ -87,6 +95,18 @@ func PaperScale(name string) (Scale, error) {
 				if r.Hessian.TopK > 20 {
 					r.Hessian.TopK = 20
 				}
+			},
+			Flags: func(task string) []string {
+				g := make([]string, len(p.Grid))
+				for i, v := range p.Grid {
+					g[i] = strconv.FormatFloat(v, 'g', -1, 64)
+				}
+				iters, every := "600", "30"
+				if task == config.SeqMNIST {
+					iters, every = "200", "100"
+				}
+				return []string{"--iters", iters, "--every", every, "--lr-grid", strings.Join(g, ","),
+					"--select-seeds", fmt.Sprint(p.Seeds), "--select-budget", strconv.FormatFloat(p.Budget, 'g', -1, 64)}
 			}}
 		for _, t := range paperTaskOrder {
 			if t == config.SeqMNIST {
@@ -107,6 +127,10 @@ type ItemResult struct {
 	Item
 	// Skipped says why the item did not run ("" when it ran).
 	Skipped string
+	// Pending says why the item has no complete results yet ("" when it
+	// has): a report-only run (ReportPaper) found none or only some of
+	// its runs. Its claims are "not yet run".
+	Pending string
 	// Dir is the task's results folder; Runs the item's results.
 	Dir  string
 	Runs []*results.Result
@@ -115,8 +139,9 @@ type ItemResult struct {
 	Wall       time.Duration
 	RunSeconds float64
 	Summary    sweep.Summary
-	// Command reproduces the item alone.
-	Command string
+	// Command reproduces the item alone; CommandNote, when set, says
+	// what of the scale the command cannot express.
+	Command, CommandNote string
 }
 
 // PaperOptions configures RunPaper.
@@ -153,7 +178,7 @@ func RunPaper(ctx context.Context, sc Scale, opts PaperOptions) ([]ItemResult, e
 	}
 	for _, it := range sc.Items {
 		ir := ItemResult{Item: it, Dir: filepath.Join(opts.Out, it.Task)}
-		ir.Command = fmt.Sprintf("hessrnn run %s --task %s --seeds %d --out %s", it.Experiment, it.Task, it.Seeds, ir.Dir)
+		ir.Command, ir.CommandNote = itemCommand(sc, it, ir.Dir, opts.Data)
 		if it.Task == config.SeqMNIST && dataErr != nil {
 			ir.Skipped = "no MNIST data: " + dataErr.Error()
 			fmt.Fprintf(log, "hessrnn: paper: %s on %s skipped (%s)\n", it.Experiment, it.Task, ir.Skipped)
@@ -214,6 +239,144 @@ func RunPaper(ctx context.Context, sc Scale, opts PaperOptions) ([]ItemResult, e
 		}
 	}
 	return out, nil
+}
+
+// itemCommand is the command that reproduces item it of scale sc alone
+// into dir: "hessrnn run" with the scale's settings as flags (Scale.Flags),
+// and --data for seqMNIST when the data folder was given. A scale whose
+// Run hook changes the item's runs in a way no flag expresses gets a note
+// naming the whole-paper command.
+func itemCommand(sc Scale, it Item, dir, data string) (cmd, note string) {
+	args := []string{"hessrnn", "run", it.Experiment, "--task", it.Task, "--seeds", fmt.Sprint(it.Seeds)}
+	if sc.Flags != nil {
+		args = append(args, sc.Flags(it.Task)...)
+	}
+	if it.Task == config.SeqMNIST && data != "" {
+		args = append(args, "--data", data)
+	}
+	args = append(args, "--out", dir)
+	if sc.Run != nil && runHookChanges(sc, it) {
+		note = "the scale also changes settings that `run` has no flag for; `hessrnn run paper --scale " + sc.Name + "` reproduces this item exactly"
+	}
+	return strings.Join(args, " "), note
+}
+
+// runHookChanges reports whether sc.Run changes any run that item it
+// plans.
+func runHookChanges(sc Scale, it Item) bool {
+	spec, err := Lookup(it.Experiment)
+	if err != nil {
+		return false
+	}
+	base := config.Default()
+	base.Task = it.Task
+	if sc.Adjust != nil {
+		sc.Adjust(&base)
+	}
+	runs, _ := spec.Plan(base, it.Seeds, nil)
+	for _, r := range runs {
+		c := r
+		sc.Run(&c)
+		if c.ID() != r.ID() {
+			return true
+		}
+	}
+	return false
+}
+
+// ReportPaper collects the results of every item of sc that already exist
+// under opts.Out, running nothing (run paper --report-only): an item is
+// complete when every (label, seed) its plan names has a result, pending
+// otherwise (with what is missing), skipped when it is seqMNIST without
+// data. It rewrites each complete item's own report, so that the figures
+// REPRODUCTION.md cites are drawn by this version.
+func ReportPaper(sc Scale, opts PaperOptions) ([]ItemResult, error) {
+	sets := map[string][]*results.Result{}
+	var out []ItemResult
+	for _, it := range sc.Items {
+		ir := ItemResult{Item: it, Dir: filepath.Join(opts.Out, it.Task)}
+		ir.Command, ir.CommandNote = itemCommand(sc, it, ir.Dir, opts.Data)
+		spec, err := Lookup(it.Experiment)
+		if err != nil {
+			return out, err
+		}
+		rs, ok := sets[it.Task]
+		if !ok {
+			set, err := results.LoadDir(ir.Dir)
+			if err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return out, err
+			}
+			if set != nil {
+				rs = set.Runs
+			}
+			sets[it.Task] = rs
+		}
+		var mine []*results.Result
+		for _, r := range rs {
+			if r.BelongsTo(it.Experiment) && r.Experiment != SelectionExperiment && r.Seed >= 1 && r.Seed <= uint64(it.Seeds) {
+				mine = append(mine, r)
+			}
+		}
+		ir.Runs = mine
+		for _, r := range mine {
+			ir.RunSeconds += r.WallSeconds
+		}
+		if missing, total := missingRuns(sc, spec, it, mine); missing > 0 {
+			switch {
+			case it.Task == config.SeqMNIST && len(mine) == 0 && opts.Data == "":
+				ir.Pending = "no results (seqMNIST: give --data to the run command)"
+			case len(mine) == 0:
+				ir.Pending = "no results in " + ir.Dir + " yet"
+			default:
+				ir.Pending = fmt.Sprintf("incomplete: %d of %d planned runs have a result", total-missing, total)
+			}
+			out = append(out, ir)
+			continue
+		}
+		if opts.Shard.Count <= 1 {
+			if it.Experiment == "sensitivity" {
+				if _, err := WriteSensitivity(ir.Dir, mine, spec.Title+" — "+it.Task, ir.Command); err != nil {
+					return out, err
+				}
+			} else if _, err := WriteReport(ir.Dir, mine, spec.Report(spec.Title+" — "+it.Task, ir.Command)); err != nil && err != results.ErrNoResults {
+				return out, err
+			}
+		}
+		out = append(out, ir)
+	}
+	return out, nil
+}
+
+// missingRuns counts the runs that item it plans (before learning-rate
+// selection, which changes rates but not labels) without a result among
+// have, and the number planned, matched by label and seed with
+// multiplicity (the sensitivity analysis plans the same label and seed in
+// each reconstruction). A multi-phase plan (table1) is planned from have,
+// so its later phase counts once the earlier one has results.
+func missingRuns(sc Scale, spec Spec, it Item, have []*results.Result) (missing, total int) {
+	base := config.Default()
+	base.Task = it.Task
+	if sc.Adjust != nil {
+		sc.Adjust(&base)
+	}
+	runs, _ := spec.Plan(base, it.Seeds, have)
+	got := map[string]int{}
+	for _, r := range have {
+		got[fmt.Sprintf("%s/%d", r.Config.Label(), r.Seed)]++
+	}
+	want := map[string]int{}
+	seen := map[string]bool{}
+	for _, r := range runs {
+		if id := r.ID(); !seen[id] {
+			seen[id] = true
+			want[fmt.Sprintf("%s/%d", r.Label(), r.Seed)]++
+		}
+	}
+	for k, n := range want {
+		total += n
+		missing += max(0, n-got[k])
+	}
+	return missing, total
 }
 
 // PlanCount returns the number of runs the scale plans per task, selection

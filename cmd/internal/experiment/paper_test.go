@@ -2,12 +2,14 @@ package experiment
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/hessrnn/hessrnn/cmd/internal/config"
+	"github.com/hessrnn/hessrnn/cmd/internal/results"
 )
 
 // tinyScale is a whole-paper scale small enough for a unit test: three
@@ -33,7 +35,7 @@ func TestRunPaper(t *testing.T) {
 	if len(items) != 4 || items[3].Skipped == "" || items[0].Skipped != "" {
 		t.Fatalf("items %+v: want 3 run, seqMNIST skipped for missing data", items)
 	}
-	txt, err := WriteReproduction(out, sc, items, "hessrnn run paper --scale test", 0)
+	txt, err := WriteReproduction(out, sc, items, Invocation{Command: "hessrnn run paper --scale test"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,8 +44,9 @@ func TestRunPaper(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := string(md)
-	for _, want := range []string{"## Verdicts", "| C1 | Fig. 2–3 |", "### C1 (Fig. 2–3)", "- Paper: Bio-plausible rules", "- Command: `hessrnn run fig2 --task patterngen --seeds 3",
-		"paired Wilcoxon p =", "### C3b (Fig. 4)", "### C4c (Appendix Fig. 9)", "`fig2` skipped: no MNIST data", "![C1 Pattern generation](figures/patterngen-fig2-lambda_paired.png)"} {
+	for _, want := range []string{"## Verdicts", "| C1 | Fig. 2–3 |", "### C1 (Fig. 2–3)", "- Paper: Fig. 3: \"Bio rules climb", "- Command: `hessrnn run fig2 --task patterngen --seeds 3",
+		"paired Wilcoxon p =", "### C3b (Fig. 4)", "### C4c (Appendix Fig. 9)", "| fig2 | Sequential MNIST | skipped: no MNIST data", "![C1 Pattern generation](figures/patterngen-fig2-lambda_paired.png)",
+		"**Partial: 3 of 4 items done**", "- main — λ_max, Three-factor vs BPTT (paper: larger)", "### C1 (Fig. 2–3): not yet run", "**Verdicts.**", "**λ_max.**"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("REPRODUCTION.md lacks %q", want)
 		}
@@ -56,6 +59,48 @@ func TestRunPaper(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(out, config.PatternGen, SelectionFile)); err != nil {
 		t.Errorf("no selection record: %v", err)
+	}
+	// --report-only finds the same items done from the files alone, and
+	// the same verdicts; with a result removed its item is pending.
+	rep, err := ReportPaper(sc, PaperOptions{RunOptions: RunOptions{Out: out}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, it := range rep {
+		if it.Pending != "" && i < 3 || it.Pending == "" && i == 3 || len(it.Runs) != len(items[i].Runs) {
+			t.Errorf("report-only item %d %s on %s: pending %q, %d runs; the run had %d", i, it.Experiment, it.Task, it.Pending, len(it.Runs), len(items[i].Runs))
+		}
+	}
+	txt2, err := WriteReproduction(out, sc, rep, Invocation{Command: "hessrnn run paper --scale test --report-only", ReportOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if txt2 != txt {
+		t.Errorf("report-only verdicts differ:\n%s\nrun:\n%s", txt2, txt)
+	}
+	var victim string
+	for _, r := range items[1].Runs {
+		if !r.BelongsTo("fig2") {
+			victim = r.ID
+			break
+		}
+	}
+	if victim == "" {
+		t.Fatal("fig4 has no run of its own")
+	}
+	moved := filepath.Join(t.TempDir(), "moved.json")
+	if err := os.Rename(filepath.Join(out, config.PatternGen, results.FileName(victim)), moved); err != nil {
+		t.Fatal(err)
+	}
+	rep, err = ReportPaper(sc, PaperOptions{RunOptions: RunOptions{Out: out}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := fmt.Sprintf("incomplete: %d of %d planned runs", len(items[1].Runs)-1, len(items[1].Runs)); !strings.HasPrefix(rep[1].Pending, want) || rep[0].Pending != "" {
+		t.Errorf("with %s removed: fig4 pending %q, want %q; fig2 pending %q", victim, rep[1].Pending, want, rep[0].Pending)
+	}
+	if err := os.Rename(moved, filepath.Join(out, config.PatternGen, results.FileName(victim))); err != nil {
+		t.Fatal(err)
 	}
 	// Resuming runs nothing new.
 	again, err := RunPaper(context.Background(), sc, PaperOptions{RunOptions: RunOptions{Out: out, Jobs: 2}, Data: t.TempDir()})

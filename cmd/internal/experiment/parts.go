@@ -39,7 +39,7 @@ type part struct {
 var reportParts = []part{
 	{name: "summary", about: "final values per rule", every: true, draw: (*view).summary},
 	{name: "bptt", about: "each rule against BPTT, unpaired and paired by seed", every: true, draw: (*view).testsVsBPTT},
-	{name: "lambda", about: "λ_max along training (Fig. 3)", every: true, needs: anyCheckpoint(func(c results.Checkpoint) results.Num { return c.Lambda.Value }), draw: (*view).lambda},
+	{name: "lambda", about: "λ_max along training (Fig. 3)", every: true, needs: anyCheckpoint(lambdaAt), draw: (*view).lambda},
 	{name: "loss", about: "training loss along training", every: true, needs: anyCheckpoint(func(c results.Checkpoint) results.Num { return c.Loss }), draw: (*view).loss},
 	{name: "alpha", about: "Eq. 6 step length α and cos along training", needs: anyCheckpoint(func(c results.Checkpoint) results.Num { return c.Alpha }), draw: (*view).alpha},
 	{name: "matched", about: "Three-factor theory against Three-factor and BPTT (Fig. 4, 12 C)", needs: labelled(config.Label{Rule: rules.MatchedBPTT}), draw: (*view).matched},
@@ -161,8 +161,44 @@ func (v *view) group(l config.Label) *group {
 // finalOf is a per-run final quantity.
 type finalOf func(*results.Result) results.Num
 
-func gapOf(r *results.Result) results.Num    { return r.Final.Gap }
-func lambdaOf(r *results.Result) results.Num { return r.Final.LambdaMax }
+func gapOf(r *results.Result) results.Num { return r.Final.Gap }
+
+// lambdaOf is the final λ_max the reports use: the magnitude |λ| of the
+// dominant (largest-magnitude) eigenvalue of the W_rec Hessian, averaged
+// over the final Hessian batches. Spec §4.2: the paper's power iteration
+// estimates ‖Hv‖, the magnitude of the dominant eigenvalue, whatever its
+// sign; the recorded value (Final.LambdaMax, the mean of the per-batch
+// values) keeps the sign that Lanczos found, so a run that ends at a
+// negative dominant eigenvalue has a negative record and a positive
+// |λ_max| here, as in the paper. NaN when a batch value is missing.
+func lambdaOf(r *results.Result) results.Num {
+	if lb := r.Final.LambdaBatches; lb != nil && len(lb.Values) > 0 {
+		var s float64
+		for _, v := range lb.Values {
+			s += math.Abs(float64(v))
+		}
+		return results.Num(s / float64(len(lb.Values)))
+	}
+	return results.Num(math.Abs(float64(r.Final.LambdaMax)))
+}
+
+// lambdaAt is |λ_max| at a checkpoint of the trajectory (lambdaOf).
+func lambdaAt(c results.Checkpoint) results.Num {
+	return results.Num(math.Abs(float64(c.Lambda.Value)))
+}
+
+// signedNegative counts the finished runs of rs whose recorded final
+// λ_max (signed) is negative: runs whose dominant eigenvalue is negative,
+// reported by their magnitude (lambdaOf).
+func signedNegative(rs []*results.Result) int {
+	n := 0
+	for _, r := range rs {
+		if r.Status.State == results.Finished && float64(r.Final.LambdaMax) < 0 {
+			n++
+		}
+	}
+	return n
+}
 
 // convergedAlpha is the run's mean α over the last quarter of its
 // checkpoints (at least one): the step length "at convergence" that
@@ -519,8 +555,8 @@ func (v *view) curve(f func(results.Checkpoint) results.Num, name, title, ylabel
 }
 
 func (v *view) lambda() {
-	v.curve(func(c results.Checkpoint) results.Num { return c.Lambda.Value }, "lambda", "λ_max along training", "λ_max (W_rec Hessian)",
-		"λ_max along training: median over runs, the band is the interquartile range (Fig. 3). Rules without finished runs are not shown.", true, true)
+	v.curve(lambdaAt, "lambda", "λ_max along training", "|λ_max| (W_rec Hessian)",
+		"λ_max along training, as the magnitude of the dominant eigenvalue (the paper's ‖Hv‖): median over runs, the band is the interquartile range (Fig. 3). Rules without finished runs are not shown.", true, true)
 }
 
 func (v *view) loss() {
@@ -629,9 +665,9 @@ func (v *view) gap() {
 	var xs, ys []float64
 	for _, g := range v.groups {
 		for _, r := range g.runs {
-			if finite(r.Final.LambdaMax) && finite(r.Final.Gap) {
-				pts = append(pts, plots.Point{Label: g.label, X: float64(r.Final.LambdaMax), Y: float64(r.Final.Gap)})
-				xs = append(xs, float64(r.Final.LambdaMax))
+			if lam := lambdaOf(r); finite(lam) && finite(r.Final.Gap) {
+				pts = append(pts, plots.Point{Label: g.label, X: float64(lam), Y: float64(r.Final.Gap)})
+				xs = append(xs, float64(lam))
 				ys = append(ys, float64(r.Final.Gap))
 			}
 		}
@@ -644,7 +680,7 @@ func (v *view) gap() {
 		v.sec.Paragraphs = append(v.sec.Paragraphs, fmt.Sprintf("Gap vs λ_max pooled over rules (n = %d): %s. Spearman's rank correlation comes first: it does not depend on λ_max's scale and is not driven by a few extreme runs; Pearson's is on log λ_max.", len(xs), fit.Text))
 		fmt.Fprintf(&v.txt, "  gap vs λ_max (pooled, n=%d): %s\n", len(xs), fit.Text)
 	}
-	if p, err := plots.Scatter(v.title+": gap vs λ_max", "λ_max at the end of training", "generalisation gap", pts, fit); err == nil {
+	if p, err := plots.Scatter(v.title+": gap vs λ_max", "|λ_max| at the end of training", "generalisation gap", pts, fit); err == nil {
 		caption := "Generalisation gap against λ_max at the end of training, pooled over rules (Fig. 2 D–F)."
 		if fit != nil && fit.LogX {
 			plots.LogAxis(&p.X)
@@ -757,16 +793,17 @@ func (v *view) trunc() {
 	var ks, lams []float64
 	for _, g := range v.groups {
 		for _, r := range g.runs {
-			if r.Config.Kind() != rules.TBPTT || !finite(r.Final.LambdaMax) {
+			lam := lambdaOf(r)
+			if r.Config.Kind() != rules.TBPTT || !finite(lam) {
 				continue
 			}
 			k := r.Config.Train.TruncK
 			if byK[k] == nil {
 				byK[k] = &kv{k: k}
 			}
-			byK[k].lam = append(byK[k].lam, float64(r.Final.LambdaMax))
+			byK[k].lam = append(byK[k].lam, float64(lam))
 			ks = append(ks, float64(k))
-			lams = append(lams, float64(r.Final.LambdaMax))
+			lams = append(lams, float64(lam))
 		}
 	}
 	if len(byK) < 2 {

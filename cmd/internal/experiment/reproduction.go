@@ -2,8 +2,11 @@ package experiment
 
 import (
 	"fmt"
+	"github.com/hessrnn/hessrnn/rules"
+	"math"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"time"
 
@@ -15,192 +18,345 @@ import (
 // ReproductionFile is the name of the reproduction report.
 const ReproductionFile = "REPRODUCTION.md"
 
-// outcome is what one claim test found: lines of numbers and the verdict.
+// check is one comparison of a claim: its text (numbers with CI, p and
+// pairs) and its verdict. Main checks decide the claim's verdict,
+// secondary ones are reported beside it.
+type check struct {
+	text, verdict string
+	main          bool
+}
+
+// outcome is what one claim test found: its checks and the verdict of the
+// main ones (claimVerdict).
 type outcome struct {
-	lines   []string
+	checks  []check
 	verdict string
 }
 
+// secondary counts the secondary checks with data and the reproduced ones.
+func (o outcome) secondary() (reproduced, n int) {
+	for _, c := range o.checks {
+		if !c.main && c.verdict != NoData {
+			n++
+			if c.verdict == Reproduced {
+				reproduced++
+			}
+		}
+	}
+	return reproduced, n
+}
+
+// evaluator computes checks of a claim from the runs of its experiment
+// grouped by label (by) and all of them (all).
+type evaluator func(by map[string][]*results.Result, all []*results.Result) []check
+
 // claimSpec is one claim of the paper, as data: which experiment's runs
-// test it, the figure of that experiment's report that shows it, and how.
+// test it, the figure of that experiment's report that shows it, its main
+// comparisons (what the spec's sentence for the figure states; they decide
+// the verdict) and its secondary ones (reported beside it).
 type claimSpec struct {
 	id, figure, statement string
-	exp, fig              string
-	eval                  func(by map[string][]*results.Result, all []*results.Result) outcome
+	// mainText names the main comparisons in words.
+	mainText string
+	exp, fig string
+	main     []evaluator
+	second   []evaluator
+}
+
+// eval evaluates the claim: every main check, then every secondary one,
+// and the verdict of the main ones.
+func (c claimSpec) eval(by map[string][]*results.Result, all []*results.Result) outcome {
+	var o outcome
+	var vs []string
+	for _, e := range c.main {
+		for _, k := range e(by, all) {
+			k.main = true
+			o.checks = append(o.checks, k)
+			vs = append(vs, k.verdict)
+		}
+	}
+	for _, e := range c.second {
+		for _, k := range e(by, all) {
+			k.main = false
+			o.checks = append(o.checks, k)
+		}
+	}
+	o.verdict = claimVerdict(vs)
+	return o
 }
 
 var bioRules = []string{"Three-factor", "RF Three-factor", "MDGL"}
 
-// pairedClaim compares each label with its reference on f.
-func pairedClaim(labels []string, ref string, q pairedQuantity, up bool) func(map[string][]*results.Result, []*results.Result) outcome {
-	return func(by map[string][]*results.Result, _ []*results.Result) outcome {
-		var o outcome
-		var vs []string
+// quantityNames names the paired quantities in the checks.
+var quantityNames = map[string]string{"lambda_max": "λ_max", "gap": "gap", "kappa": "κ", "gamma": "γ"}
+
+// paired compares each label with ref on q, paired by seed; up is the
+// paper's direction (label larger).
+func paired(labels []string, ref string, q pairedQuantity, up bool) evaluator {
+	return func(by map[string][]*results.Result, _ []*results.Result) []check {
+		var out []check
+		dir := "larger"
+		if !up {
+			dir = "smaller"
+		}
 		for _, l := range labels {
 			if len(by[l]) == 0 || len(by[ref]) == 0 {
 				continue
 			}
 			t := pairedTest(l, by[l], ref, by[ref], q, up)
-			vs = append(vs, t.Verdict)
-			o.lines = append(o.lines, fmt.Sprintf("%s vs %s: %s, larger in %d/%d pairs, paired Wilcoxon p = %s%s → %s",
-				l, ref, fmtEffect(t), t.Larger, t.Pairs, fmtP(t.P), lostText(t.Lost), t.Verdict))
+			out = append(out, check{verdict: t.Verdict, text: fmt.Sprintf("%s, %s vs %s (paper: %s): %s, larger in %d/%d pairs, paired Wilcoxon p = %s; %s%s → %s",
+				quantityNames[q.name], l, ref, dir, fmtEffect(t), t.Larger, t.Pairs, fmtP(t.P), pairsText(t), negativeText(q, by[l], by[ref]), t.Verdict)})
 		}
-		o.verdict = overall(vs)
-		return o
+		return out
 	}
 }
 
-func lostText(n int) string {
-	if n == 0 {
+// negativeText notes, for λ_max, the runs whose dominant eigenvalue is
+// negative (compared by magnitude, lambdaOf).
+func negativeText(q pairedQuantity, a, b []*results.Result) string {
+	if q.name != lambdaQ.name {
 		return ""
 	}
-	return fmt.Sprintf(" (%d seeds without a pair: diverged or failed)", n)
-}
-
-// correlationClaim tests a Spearman correlation of y against x over the
-// finished runs of the labels (nil: all), expecting the sign of want.
-func correlationClaim(labels []string, x, y finalOf, want float64, name string) func(map[string][]*results.Result, []*results.Result) outcome {
-	return func(by map[string][]*results.Result, all []*results.Result) outcome {
-		pick := all
-		if labels != nil {
-			pick = nil
-			for _, l := range labels {
-				pick = append(pick, by[l]...)
-			}
-		}
-		var xs, ys []float64
-		for _, r := range pick {
-			if r.Status.State == results.Finished && finite(x(r)) && finite(y(r)) {
-				xs, ys = append(xs, float64(x(r))), append(ys, float64(y(r)))
-			}
-		}
-		sp, err := stats.Spearman(xs, ys)
-		if err != nil {
-			return outcome{lines: []string{name + ": too few finished runs"}, verdict: NoData}
-		}
-		v := verdict(sp.R*want, sp.P, false, true)
-		return outcome{lines: []string{fmt.Sprintf("%s: Spearman ρ = %.3f, p = %s (n = %d) → %s", name, sp.R, fmtP(sp.P), sp.N, v)}, verdict: v}
+	switch n := signedNegative(a) + signedNegative(b); n {
+	case 0:
+	case 1:
+		return "; 1 run ends at a negative dominant eigenvalue, compared by its magnitude as the paper's ‖Hv‖"
+	default:
+		return fmt.Sprintf("; %d runs end at a negative dominant eigenvalue, compared by their magnitude as the paper's ‖Hv‖", n)
 	}
+	return ""
 }
 
-// withinClaim is correlationClaim within each bio rule (Fig. 12 A–B).
-func withinClaim(by map[string][]*results.Result, all []*results.Result) outcome {
-	var o outcome
-	var vs []string
-	for _, l := range append([]string{"BPTT"}, bioRules...) {
-		if len(by[l]) == 0 {
-			continue
-		}
-		c := correlationClaim([]string{l}, lambdaOf, gapOf, 1, l)(by, all)
-		o.lines = append(o.lines, c.lines...)
-		vs = append(vs, c.verdict)
-	}
-	o.verdict = overall(vs)
-	return o
-}
-
-// theoremClaim checks the bounds of Theorem 1 run by run: BPTT λ_max ≤ 2/η,
-// an approximate rule's ≤ 2/(αη) with α at convergence. Reproduced when
-// every run is under its bound, partly when at least half are.
-func theoremClaim(by map[string][]*results.Result, _ []*results.Result) outcome {
-	var o outcome
-	under, n := 0, 0
-	for _, l := range append([]string{"BPTT"}, bioRules...) {
-		u, m := 0, 0
-		for _, r := range by[l] {
-			lam := float64(r.Final.LambdaMax)
-			if r.Status.State != results.Finished || !finite(r.Final.LambdaMax) {
+// variance compares the spread of q of each label with ref's on paired
+// residuals (Pitman-Morgan; Fig. 2's "larger variance").
+func variance(labels []string, ref string, q pairedQuantity) evaluator {
+	return func(by map[string][]*results.Result, _ []*results.Result) []check {
+		var out []check
+		for _, l := range labels {
+			if len(by[l]) == 0 || len(by[ref]) == 0 {
 				continue
 			}
-			bound := 2 / finalLR(r)
-			if l != "BPTT" {
-				a := float64(convergedAlpha(r))
-				if !(a > 0) {
+			x, y := pairedBySeed(groupOf(l, by[l]), groupOf(ref, by[ref]), q.of)
+			pm, err := stats.PitmanMorgan(x, y)
+			if err != nil {
+				out = append(out, check{verdict: NoData, text: fmt.Sprintf("%s variance, %s vs %s (paper: larger): n/a (%s; the test needs 3)", quantityNames[q.name], l, ref, pairs(pm.N))})
+				continue
+			}
+			v := verdict(pm.Ratio, pm.P, true, true)
+			out = append(out, check{verdict: v, text: fmt.Sprintf("%s variance, %s vs %s (paper: larger): variance ratio %.3g, Pitman-Morgan p = %s (%s) → %s",
+				quantityNames[q.name], l, ref, pm.Ratio, fmtP(pm.P), pairs(pm.N), v)})
+		}
+		return out
+	}
+}
+
+// finiteXY collects x(r), y(r) over the finished runs of pick where both
+// are finite.
+func finiteXY(pick []*results.Result, x, y finalOf) (xs, ys []float64) {
+	for _, r := range pick {
+		if r.Status.State == results.Finished && finite(x(r)) && finite(y(r)) {
+			xs, ys = append(xs, float64(x(r))), append(ys, float64(y(r)))
+		}
+	}
+	return xs, ys
+}
+
+// pickRuns is the runs of the labels (nil: all).
+func pickRuns(labels []string, by map[string][]*results.Result, all []*results.Result) []*results.Result {
+	if labels == nil {
+		return all
+	}
+	var pick []*results.Result
+	for _, l := range labels {
+		pick = append(pick, by[l]...)
+	}
+	return pick
+}
+
+// correlation tests a Spearman correlation of y against x over the
+// finished runs of the labels (nil: all), expecting the sign of want.
+func correlation(labels []string, x, y finalOf, want float64, name string) evaluator {
+	return func(by map[string][]*results.Result, all []*results.Result) []check {
+		xs, ys := finiteXY(pickRuns(labels, by, all), x, y)
+		sp, err := stats.Spearman(xs, ys)
+		if err != nil {
+			return []check{{verdict: NoData, text: fmt.Sprintf("%s: too few finished runs (%d)", name, len(xs))}}
+		}
+		v := verdict(sp.R*want, sp.P, false, true)
+		return []check{{verdict: v, text: fmt.Sprintf("%s (paper: %s): Spearman ρ = %.3f, p = %s (n = %d runs) → %s", name, signWord(want), sp.R, fmtP(sp.P), sp.N, v)}}
+	}
+}
+
+// pearsonLog is the Pearson correlation of y with log x (the spec's
+// default statistic for Fig. 2 D–F, on λ_max's log scale).
+func pearsonLog(labels []string, x, y finalOf, want float64, name string) evaluator {
+	return func(by map[string][]*results.Result, all []*results.Result) []check {
+		xs, ys := finiteXY(pickRuns(labels, by, all), x, y)
+		var lx, ly []float64
+		for i := range xs {
+			if xs[i] > 0 {
+				lx, ly = append(lx, math.Log(xs[i])), append(ly, ys[i])
+			}
+		}
+		pc, err := stats.Pearson(lx, ly)
+		if err != nil {
+			return []check{{verdict: NoData, text: fmt.Sprintf("%s: too few finished runs (%d)", name, len(lx))}}
+		}
+		v := verdict(pc.R*want, pc.P, false, true)
+		return []check{{verdict: v, text: fmt.Sprintf("%s (paper: %s): Pearson r = %.3f, p = %s (n = %d runs) → %s", name, signWord(want), pc.R, fmtP(pc.P), pc.N, v)}}
+	}
+}
+
+func signWord(want float64) string {
+	if want < 0 {
+		return "negative"
+	}
+	return "positive"
+}
+
+// within is correlation within each of the labels (Fig. 12 A–B).
+func within(labels []string) evaluator {
+	return func(by map[string][]*results.Result, all []*results.Result) []check {
+		var out []check
+		for _, l := range labels {
+			if len(by[l]) == 0 {
+				continue
+			}
+			out = append(out, correlation([]string{l}, lambdaOf, gapOf, 1, "gap vs λ_max within "+l)(by, all)...)
+		}
+		return out
+	}
+}
+
+// theorem checks the bounds of Theorem 1 run by run for each label: BPTT
+// λ_max ≤ 2/η, an approximate rule's ≤ 2/(αη) with α at convergence.
+// Reproduced for a label when every run is under its bound, not
+// reproduced otherwise (the count is given).
+func theorem(labels []string) evaluator {
+	return func(by map[string][]*results.Result, _ []*results.Result) []check {
+		var out []check
+		for _, l := range labels {
+			u, m, noAlpha := 0, 0, 0
+			for _, r := range by[l] {
+				lam := float64(lambdaOf(r))
+				if r.Status.State != results.Finished || math.IsNaN(lam) {
 					continue
 				}
-				bound /= a
-			}
-			m++
-			if lam <= bound {
-				u++
-			}
-		}
-		if m == 0 {
-			continue
-		}
-		b := "2/η"
-		if l != "BPTT" {
-			b = "2/(αη)"
-		}
-		o.lines = append(o.lines, fmt.Sprintf("%s: λ_max ≤ %s in %d/%d runs", l, b, u, m))
-		under, n = under+u, n+m
-	}
-	switch {
-	case n == 0:
-		o.verdict = NoData
-	case under == n:
-		o.verdict = Reproduced
-	case 2*under >= n:
-		o.verdict = Partly
-	default:
-		o.verdict = NotReproduced
-	}
-	return o
-}
-
-// alignClaim compares, run by run, the mean top-k energy fraction of ε with
-// that of g (Fig. 10: ε less aligned).
-func alignClaim(by map[string][]*results.Result, _ []*results.Result) outcome {
-	var o outcome
-	var vs []string
-	for _, l := range bioRules {
-		var x, y []float64
-		for _, r := range by[l] {
-			var e, g []float64
-			for _, c := range r.Trajectory {
-				if finite(c.AlignEps) && finite(c.AlignG) {
-					e, g = append(e, float64(c.AlignEps)), append(g, float64(c.AlignG))
+				bound := 2 / finalLR(r)
+				if l != "BPTT" {
+					a := float64(convergedAlpha(r))
+					if !(a > 0) {
+						noAlpha++
+						continue
+					}
+					bound /= a
+				}
+				m++
+				if lam <= bound {
+					u++
 				}
 			}
-			if r.Status.State == results.Finished && len(e) > 0 {
-				x, y = append(x, stats.Mean(e)), append(y, stats.Mean(g))
+			if m == 0 && noAlpha == 0 {
+				continue
 			}
+			b := "2/η"
+			if l != "BPTT" {
+				b = "2/(αη)"
+			}
+			v := NoData
+			switch {
+			case m > 0 && u == m:
+				v = Reproduced
+			case m > 0:
+				v = NotReproduced
+			}
+			txt := fmt.Sprintf("%s: |λ_max| ≤ %s in %d/%d finished runs", l, b, u, m)
+			if noAlpha > 0 {
+				txt += fmt.Sprintf(" (%d more without a positive α at convergence: no bound)", noAlpha)
+			}
+			out = append(out, check{verdict: v, text: txt + " → " + v})
 		}
-		if len(x) == 0 {
-			continue
-		}
-		t := pairedValues(l, x, y, false)
-		vs = append(vs, t.Verdict)
-		o.lines = append(o.lines, fmt.Sprintf("%s: ε fraction − g fraction %s (per run, mean over checkpoints), ε smaller in %d/%d runs, paired Wilcoxon p = %s → %s",
-			l, fmtEffect(t), t.Pairs-t.Larger, t.Pairs, fmtP(t.P), t.Verdict))
+		return out
 	}
-	o.verdict = overall(vs)
-	return o
 }
 
-// twoSided reports a difference without a stated direction (Fig. 7).
-func twoSided(label, ref string, q pairedQuantity, name string) func(map[string][]*results.Result, []*results.Result) outcome {
-	return func(by map[string][]*results.Result, _ []*results.Result) outcome {
+// align compares, run by run, the mean top-k energy fraction of ε with
+// that of g (Fig. 10: ε less aligned).
+func align(labels []string) evaluator {
+	return func(by map[string][]*results.Result, _ []*results.Result) []check {
+		var out []check
+		for _, l := range labels {
+			var x, y []float64
+			for _, r := range by[l] {
+				var e, g []float64
+				for _, c := range r.Trajectory {
+					if finite(c.AlignEps) && finite(c.AlignG) {
+						e, g = append(e, float64(c.AlignEps)), append(g, float64(c.AlignG))
+					}
+				}
+				if r.Status.State == results.Finished && len(e) > 0 {
+					x, y = append(x, stats.Mean(e)), append(y, stats.Mean(g))
+				}
+			}
+			if len(x) == 0 {
+				continue
+			}
+			t := pairedValues(l, x, y, false)
+			out = append(out, check{verdict: t.Verdict, text: fmt.Sprintf("alignment, %s: ε fraction − g fraction (paper: smaller) %s (per run, mean over checkpoints), ε smaller in %d/%d runs, paired Wilcoxon p = %s; %s → %s",
+				l, fmtEffect(t), t.Pairs-t.Larger, t.Pairs, fmtP(t.P), pairsText(t), t.Verdict)})
+		}
+		return out
+	}
+}
+
+// twoSided reports a difference without a stated direction (Fig. 7):
+// reproduced when p < Alpha either way.
+func twoSided(label, ref string, q pairedQuantity) evaluator {
+	return func(by map[string][]*results.Result, _ []*results.Result) []check {
+		if len(by[label]) == 0 || len(by[ref]) == 0 {
+			return nil
+		}
 		t := pairedTest(label, by[label], ref, by[ref], q, true)
 		v := t.Verdict
 		if v == Reversed {
 			v = Reproduced // either direction is a difference
 		}
-		return outcome{lines: []string{fmt.Sprintf("%s: %s − %s %s, paired Wilcoxon p = %s → %s", name, label, ref, fmtEffect(t), fmtP(t.P), v)}, verdict: v}
+		return []check{{verdict: v, text: fmt.Sprintf("%s, %s vs %s (paper: differs, direction not stated): %s, larger in %d/%d pairs, paired Wilcoxon p = %s; %s → %s",
+			quantityNames[q.name], label, ref, fmtEffect(t), t.Larger, t.Pairs, fmtP(t.P), pairsText(t), v)}}
 	}
 }
 
-func all(fs ...func(map[string][]*results.Result, []*results.Result) outcome) func(map[string][]*results.Result, []*results.Result) outcome {
-	return func(by map[string][]*results.Result, a []*results.Result) outcome {
-		var o outcome
-		var vs []string
-		for _, f := range fs {
-			x := f(by, a)
-			o.lines = append(o.lines, x.lines...)
-			vs = append(vs, x.verdict)
+// truncations compares each TBPTT(K) with K below the longest window with
+// the longest one (K = T, full BPTT) on λ_max (Fig. 9: truncations converge
+// to higher curvature).
+func truncations(up bool) evaluator {
+	return func(by map[string][]*results.Result, all []*results.Result) []check {
+		maxK := 0
+		labelOf := map[int]string{}
+		for l, rs := range by {
+			for _, r := range rs {
+				if r.Config.Kind() == rules.TBPTT {
+					k := r.Config.Train.TruncK
+					labelOf[k] = l
+					maxK = max(maxK, k)
+				}
+			}
 		}
-		o.verdict = overall(vs)
-		return o
+		if len(labelOf) < 2 {
+			return nil
+		}
+		var ks []int
+		for k := range labelOf {
+			if k != maxK {
+				ks = append(ks, k)
+			}
+		}
+		sort.Ints(ks)
+		var labels []string
+		for _, k := range ks {
+			labels = append(labels, labelOf[k])
+		}
+		return paired(labels, labelOf[maxK], lambdaQ, up)(by, all)
 	}
 }
 
@@ -208,84 +364,192 @@ var gammaOf = func(r *results.Result) results.Num { return r.Final.Gamma }
 var kappaOf = func(r *results.Result) results.Num { return r.Final.Flatness }
 var truncKOf = func(r *results.Result) results.Num { return results.Num(r.Config.Train.TruncK) }
 
-// claims lists the paper's claims in the order of REPRODUCTION.md.
+// claims lists the paper's claims in the order of REPRODUCTION.md. Each
+// claim's main comparisons are what the spec's sentence for its figure
+// states (../shared/spec/paper.md §6, quoted in statement); the rest of the
+// figure is secondary.
 var claims = []claimSpec{
-	{"C1", "Fig. 2–3", "Bio-plausible rules (Three-factor, RF Three-factor, MDGL) converge to sharper minima: a larger final λ_max than BPTT.",
-		"fig2", "lambda_paired", pairedClaim(bioRules, "BPTT", lambdaQ, true)},
-	{"C2", "Fig. 2 A–C", "Bio-plausible rules generalise worse: a larger generalisation gap than BPTT.",
-		"fig2", "gap_hist", pairedClaim(bioRules, "BPTT", gapQ, true)},
-	{"C2b", "Fig. 2 D–F", "The gap correlates positively with λ_max across runs (pooled over rules).",
-		"fig2", "gap_vs_lambda", correlationClaim(nil, lambdaOf, gapOf, 1, "gap vs λ_max, pooled")},
-	{"C2c", "Fig. 12 A–B", "The gap correlates with λ_max within a single rule.",
-		"fig2", "gap_vs_lambda_within", withinClaim},
-	{"C3", "Theorem 1", "BPTT's λ_max stays below 2/η and an approximate rule's below 2/(αη).",
-		"theorem1", "theorem1", theoremClaim},
-	{"C3b", "Fig. 4", "BPTT with Three-factor's step length α (\"Three-factor theory\") reaches Three-factor's high curvature: larger λ_max than BPTT.",
-		"fig4", "lambda", pairedClaim([]string{"Three-factor theory"}, "BPTT", lambdaQ, true)},
-	{"C3c", "Appendix Fig. 6", "Step-matched BPTT generalises worse, like Three-factor: larger gap than BPTT.",
-		"fig6", "gap_strip", pairedClaim([]string{"Three-factor theory"}, "BPTT", gapQ, true)},
-	{"C4", "Appendix Fig. 5", "A large initial rate with decay gives Three-factor a lower λ_max and a smaller gap than a fixed rate, still worse than BPTT.",
-		"fig5", "lambda", all(pairedClaim([]string{"Three-factor [lr decay]"}, "Three-factor", lambdaQ, false),
-			pairedClaim([]string{"Three-factor [lr decay]"}, "Three-factor", gapQ, false),
-			pairedClaim([]string{"Three-factor [lr decay]"}, "BPTT", lambdaQ, true))},
-	{"C4b", "Appendix Fig. 12 C", "At 3× the learning rate, step-matched BPTT still reaches Three-factor's curvature: larger λ_max than BPTT.",
-		"fig12", "lambda", pairedClaim([]string{"Three-factor", "Three-factor theory"}, "BPTT", lambdaQ, true)},
-	{"C4c", "Appendix Fig. 9", "High curvature is common to temporal truncations: final λ_max falls as the window K grows.",
-		"fig9", "trunc", correlationClaim(nil, truncKOf, lambdaOf, -1, "K vs λ_max over TBPTT(K) runs")},
-	{"C4d", "Appendix Fig. 11", "With Adam the bio-plausible rules still end sharper than BPTT with Adam.",
-		"fig11", "lambda_paired", pairedClaim([]string{"Three-factor [adam]", "RF Three-factor [adam]", "MDGL [adam]"}, "BPTT [adam]", lambdaQ, true)},
-	{"C5", "Appendix Fig. 10", "The rule's error ε is less aligned with the top-10 Hessian eigenvectors than the gradient g (Assumption 1).",
-		"fig10", "alignment", alignClaim},
-	{"C6", "Appendix Fig. 7", "The power-law decay coefficient γ of the top Hessian spectrum differs between BPTT and Three-factor (direction not stated in the text we have).",
-		"fig7", "spectrum", twoSided("Three-factor", "BPTT", gammaQ, "γ")},
-	{"C6b", "Appendix Fig. 8", "Relative flatness κ agrees that BPTT sits in flatter regions: Three-factor's κ is larger.",
-		"fig8", "flatness", pairedClaim([]string{"Three-factor"}, "BPTT", kappaQ, true)},
-	{"C7", "Appendix Table 1", "BPTT stopped early at Three-factor's test accuracy still has a lower λ_max and a smaller gap than Three-factor.",
-		"table1", "lambda", all(pairedClaim([]string{"BPTT [early-stopped]"}, "Three-factor", lambdaQ, false),
-			pairedClaim([]string{"BPTT [early-stopped]"}, "Three-factor", gapQ, false))},
+	{id: "C1", figure: "Fig. 2–3", statement: "Fig. 3: \"Bio rules climb quickly to high curvature; BPTT stays lower.\" Three-factor, RF Three-factor and MDGL end with a larger final λ_max than BPTT.",
+		mainText: "final λ_max of each bio rule vs BPTT (larger)",
+		exp:      "fig2", fig: "lambda_paired",
+		main: []evaluator{paired(bioRules, "BPTT", lambdaQ, true)}},
+	{id: "C2", figure: "Fig. 2 A–C", statement: "Fig. 2 A–C: \"Bio rules show larger mean and larger variance\" of the generalisation gap.",
+		mainText: "gap of each bio rule vs BPTT (larger mean)",
+		exp:      "fig2", fig: "gap_hist",
+		main:   []evaluator{paired(bioRules, "BPTT", gapQ, true)},
+		second: []evaluator{variance(bioRules, "BPTT", gapQ)}},
+	{id: "C2b", figure: "Fig. 2 D–F", statement: "Fig. 2 D–F: the generalisation gap against λ_max at the end of training, pooled over rules; \"the correlation is statistically significant\" (positive).",
+		mainText: "pooled Spearman ρ of gap vs λ_max (positive)",
+		exp:      "fig2", fig: "gap_vs_lambda",
+		main:   []evaluator{correlation(nil, lambdaOf, gapOf, 1, "gap vs λ_max, pooled")},
+		second: []evaluator{pearsonLog(nil, lambdaOf, gapOf, 1, "gap vs log λ_max, pooled")}},
+	{id: "C2c", figure: "Fig. 12 A–B", statement: "Appendix Fig. 12 A–B: gap against λ_max within a single rule across runs; \"correlation also holds\".",
+		mainText: "Spearman ρ of gap vs λ_max within each rule (positive)",
+		exp:      "fig2", fig: "gap_vs_lambda_within",
+		main: []evaluator{within(append([]string{"BPTT"}, bioRules...))}},
+	{id: "C3", figure: "Theorem 1", statement: "Theorem 1: gradient descent (BPTT) converges only where λ_max ≲ 2/η; a rule whose update is αg + ε, where λ_max ≲ 2/(αη).",
+		mainText: "every run under its bound, per rule",
+		exp:      "theorem1", fig: "theorem1",
+		main: []evaluator{theorem(append([]string{"BPTT"}, bioRules...))}},
+	{id: "C3b", figure: "Fig. 4", statement: "Fig. 4: BPTT whose update is scaled by Three-factor's α (\"Three-factor theory\") reaches Three-factor's high curvature.",
+		mainText: "final λ_max of Three-factor theory vs BPTT (larger)",
+		exp:      "fig4", fig: "lambda",
+		main:   []evaluator{paired([]string{"Three-factor theory"}, "BPTT", lambdaQ, true)},
+		second: []evaluator{paired([]string{"Three-factor"}, "BPTT", lambdaQ, true)}},
+	{id: "C3c", figure: "Appendix Fig. 6", statement: "Appendix Fig. 6: \"Step-matched BPTT generalises worse, like Three-factor.\"",
+		mainText: "gap of Three-factor theory vs BPTT (larger)",
+		exp:      "fig6", fig: "gap_strip",
+		main:   []evaluator{paired([]string{"Three-factor theory"}, "BPTT", gapQ, true)},
+		second: []evaluator{paired([]string{"Three-factor"}, "BPTT", gapQ, true)}},
+	{id: "C4", figure: "Appendix Fig. 5", statement: "Appendix Fig. 5: Three-factor started at 3× the rate and decayed has \"lower final λ_max and a smaller generalisation gap than with a fixed lr, but still worse than BPTT\".",
+		mainText: "lr-decay vs fixed-rate Three-factor: λ_max and gap (smaller)",
+		exp:      "fig5", fig: "lambda",
+		main: []evaluator{paired([]string{"Three-factor [lr decay]"}, "Three-factor", lambdaQ, false),
+			paired([]string{"Three-factor [lr decay]"}, "Three-factor", gapQ, false)},
+		second: []evaluator{paired([]string{"Three-factor [lr decay]"}, "BPTT", lambdaQ, true),
+			paired([]string{"Three-factor [lr decay]"}, "BPTT", gapQ, true)}},
+	{id: "C4b", figure: "Appendix Fig. 12 C", statement: "Appendix Fig. 12 C: Fig. 4 repeated at 3× the learning rate for all rules: step-matched BPTT (\"Three-factor theory\") still reaches high curvature.",
+		mainText: "final λ_max of Three-factor theory vs BPTT at 3× η (larger)",
+		exp:      "fig12", fig: "lambda",
+		main:   []evaluator{paired([]string{"Three-factor theory"}, "BPTT", lambdaQ, true)},
+		second: []evaluator{paired([]string{"Three-factor"}, "BPTT", lambdaQ, true)}},
+	{id: "C4c", figure: "Appendix Fig. 9", statement: "Appendix Fig. 9: \"High-curvature convergence is common to temporal truncations of the gradient\" (truncated BPTT, K ∈ {1, 2, 4, 8} against K = T).",
+		mainText: "final λ_max of each TBPTT(K < T) vs TBPTT(T) = BPTT (larger)",
+		exp:      "fig9", fig: "trunc",
+		main:   []evaluator{truncations(true)},
+		second: []evaluator{correlation(nil, truncKOf, lambdaOf, -1, "K vs λ_max over TBPTT(K) runs")}},
+	{id: "C4d", figure: "Appendix Fig. 11", statement: "Appendix Fig. 11: Fig. 3 repeated with Adam; \"curvature trends are similar\": the bio rules end sharper than BPTT.",
+		mainText: "final λ_max of each bio rule [adam] vs BPTT [adam] (larger)",
+		exp:      "fig11", fig: "lambda_paired",
+		main: []evaluator{paired([]string{"Three-factor [adam]", "RF Three-factor [adam]", "MDGL [adam]"}, "BPTT [adam]", lambdaQ, true)}},
+	{id: "C5", figure: "Appendix Fig. 10", statement: "Appendix Fig. 10: \"ε is significantly less aligned with the leading Hessian eigenvectors than g\" (top-10, Assumption 1).",
+		mainText: "top-10 energy fraction of ε vs g, per bio rule (smaller)",
+		exp:      "fig10", fig: "alignment",
+		main: []evaluator{align(bioRules)}},
+	{id: "C6", figure: "Appendix Fig. 7", statement: "Appendix Fig. 7: the power-law decay coefficient γ of the top-200 Hessian eigenvalues, BPTT vs Three-factor (a scale-independent measure; the direction is not stated in the spec's text).",
+		mainText: "γ of Three-factor vs BPTT (different, either way)",
+		exp:      "fig7", fig: "spectrum",
+		main: []evaluator{twoSided("Three-factor", "BPTT", gammaQ)}},
+	{id: "C6b", figure: "Appendix Fig. 8", statement: "Appendix Fig. 8: relative flatness κ, BPTT vs Three-factor; \"both scale-independent measures agree that BPTT sits in flatter regions\".",
+		mainText: "κ of Three-factor vs BPTT (larger)",
+		exp:      "fig8", fig: "flatness",
+		main: []evaluator{paired([]string{"Three-factor"}, "BPTT", kappaQ, true)}},
+	{id: "C7", figure: "Appendix Table 1", statement: "Appendix Table 1: BPTT stopped early, when its test accuracy matched Three-factor's final one, compared with Three-factor on λ_max and the gap: \"the same ordering is seen\".",
+		mainText: "early-stopped BPTT vs Three-factor: λ_max and gap (smaller)",
+		exp:      "table1", fig: "lambda",
+		main: []evaluator{paired([]string{"BPTT [early-stopped]"}, "Three-factor", lambdaQ, false),
+			paired([]string{"BPTT [early-stopped]"}, "Three-factor", gapQ, false)}},
 }
+
+// Invocation describes the command that writes REPRODUCTION.md.
+type Invocation struct {
+	// Command is the command line, as typed.
+	Command string
+	// Wall is the wall time of the invocation so far.
+	Wall time.Duration
+	// ReportOnly says that the invocation ran nothing (run paper
+	// --report-only): items without complete results are "not yet run".
+	ReportOnly bool
+}
+
+// VerdictRule states the verdict rule (claimVerdict) for REPRODUCTION.md
+// and METHOD.md.
+const VerdictRule = "**Verdicts.** Each comparison is paired by seed (same initial weights, data order and test noise). It is *reproduced* when its effect has the paper's direction and the two-sided p is below 0.05 (paired Wilcoxon signed-rank for paired quantities, Spearman's ρ for correlations, Pitman-Morgan for variances), *reversed* when the effect has the opposite direction with p < 0.05, and *not reproduced* otherwise. " +
+	"Each claim names its **main** comparisons — what the spec's sentence for that figure states — and may have **secondary** ones (the figure's other curves, checks the paper makes in passing). " +
+	"**The claim's verdict is decided by its main comparisons only:** *reproduced* when every main comparison with data is reproduced; *partly* when the main comparisons split (some reproduced, others not reproduced or reversed); *reversed* when none is reproduced and at least one is reversed; *not reproduced* when none is reproduced or reversed. Secondary comparisons are listed beside the verdict and never change it. " +
+	"Theorem 1's main comparison per rule is reproduced when every run is under its bound. λ_max and κ are compared as geometric-mean ratios (rule/reference, 95 % bootstrap CI), gaps and other quantities as mean differences. " +
+	"Pairs lost to a diverged or failed run, or to a value ≤ 0 that has no logarithm, are counted on every line; so few pairs that even a perfect split cannot reach p < 0.05 (2/2ⁿ ≥ 0.05, n ≤ 5) are flagged."
+
+// LambdaRule states which λ_max the reports use (lambdaOf).
+const LambdaRule = "**λ_max.** The reports use |λ_max|, the magnitude of the dominant (largest-magnitude) eigenvalue of the W_rec Hessian, averaged over the final Hessian batches: spec §4.2's power iteration estimates ‖Hv‖, the magnitude of the dominant eigenvalue whatever its sign, and hessrnn's Lanczos (largest magnitude) finds the same eigenvalue with its sign, which the result files keep (`final.lambda_max`, `final.lambda_batches`). A run that ends at a negative dominant eigenvalue is compared by its magnitude, and the lines that compare λ_max say how many such runs there are."
 
 // WriteReproduction writes OUT/REPRODUCTION.md from the items' results,
 // with the figures it cites copied to OUT/figures/, and returns the
-// verdict table as text.
-func WriteReproduction(out string, sc Scale, items []ItemResult, command string, wall time.Duration) (string, error) {
+// verdict table as text. Items of sc that are not among items, or are
+// pending, are listed as not yet run.
+func WriteReproduction(out string, sc Scale, items []ItemResult, inv Invocation) (string, error) {
 	var md strings.Builder
 	figDir := filepath.Join(out, "figures")
 	if err := os.MkdirAll(figDir, 0o755); err != nil {
 		return "", err
 	}
-	fmt.Fprintf(&md, "# Reproduction of Liu et al., NeurIPS 2022 — scale %q\n\n", sc.Name)
-	if len(items) < len(sc.Items) {
-		fmt.Fprintf(&md, "**Partial: %d of %d experiments done so far**; the command is still running or was stopped (rerun it to resume).\n\n", len(items), len(sc.Items))
-	}
-	fmt.Fprintf(&md, "Generated by `%s` from the results in this folder (one results folder per task; rerunning the command resumes and regenerates this file). Scale: %s.\n\n", command, sc.About)
-	fmt.Fprintf(&md, "**Protocol.** %s. Rule variants inherit their rule's rate: Three-factor theory runs at Three-factor's η (Fig. 4: BPTT with α-scaled steps at the same η), the lr-decay remedy starts at 3× Three-factor's η (Fig. 5), Fig. 12 at 3× each rule's η, early-stopped BPTT at BPTT's η; TBPTT(K) and every Adam rule select their own. Pattern generation and DMS stop when the training loss and λ_max have each changed by less than 1 %% over the last 10 %% of the iterations (cap %d); seqMNIST trains the code's fixed budget. The selections are in each task's `selection.json`.\n\n", sc.Protocol.Describe(), config.PlateauCap)
-	md.WriteString("**Verdicts.** A comparison is *reproduced* when its effect has the paper's direction and the two-sided paired Wilcoxon signed-rank p (pairs = runs with the same seed: same initial weights, data order and test noise) is below 0.05; *reversed* when the effect has the opposite direction with p < 0.05; *not reproduced* otherwise. λ_max and κ are compared as geometric-mean ratios (rule/reference, 95 % bootstrap CI), gaps and other quantities as mean differences; correlations by Spearman's ρ with its p. A claim over several rules is *reproduced* when every rule reproduces it, *partly* when some do, *reversed* when none does and some reverse it. Theorem 1 is *reproduced* when every run is under its bound, *partly* when at least half are. Seeds whose run diverged lose their pair; the count is given.\n\n")
-
-	tasks := []string{}
-	byTask := map[string][]ItemResult{}
+	type key struct{ exp, task string }
+	got := map[key]ItemResult{}
 	for _, it := range items {
-		if _, ok := byTask[it.Task]; !ok {
+		got[key{it.Experiment, it.Task}] = it
+	}
+	planned := map[key]bool{}
+	var tasks []string
+	seenTask := map[string]bool{}
+	var notRun []string
+	done := 0
+	var runSeconds float64
+	for _, it := range sc.Items {
+		k := key{it.Experiment, it.Task}
+		planned[k] = true
+		if !seenTask[it.Task] {
+			seenTask[it.Task] = true
 			tasks = append(tasks, it.Task)
 		}
-		byTask[it.Task] = append(byTask[it.Task], it)
+		ir, ok := got[k]
+		switch {
+		case !ok && inv.ReportOnly:
+			notRun = append(notRun, fmt.Sprintf("| %s | %s | no results |", it.Experiment, taskTitles[it.Task]))
+		case !ok:
+			notRun = append(notRun, fmt.Sprintf("| %s | %s | this invocation has not reached it yet (items run in order; rerun the command to resume) |", it.Experiment, taskTitles[it.Task]))
+		case ir.Skipped != "":
+			notRun = append(notRun, fmt.Sprintf("| %s | %s | skipped: %s |", it.Experiment, taskTitles[it.Task], ir.Skipped))
+		case ir.Pending != "":
+			notRun = append(notRun, fmt.Sprintf("| %s | %s | %s |", it.Experiment, taskTitles[it.Task], ir.Pending))
+		default:
+			done++
+			runSeconds += ir.RunSeconds
+		}
 	}
-	// The verdict table: claims × tasks.
+	fmt.Fprintf(&md, "# Reproduction of Liu et al., NeurIPS 2022 — scale %q\n\n", sc.Name)
+	if done < len(sc.Items) {
+		fmt.Fprintf(&md, "**Partial: %d of %d items done** (an item is one experiment on one task); the %d others are listed under *Not yet run* with the reason, and their claims are marked *not yet run*. Rerun the command to resume.\n\n", done, len(sc.Items), len(sc.Items)-done)
+	} else {
+		fmt.Fprintf(&md, "**Complete: all %d items done** (an item is one experiment on one task).\n\n", len(sc.Items))
+	}
+	how := "rerunning the command resumes and regenerates this file"
+	if inv.ReportOnly {
+		how = fmt.Sprintf("`--report-only` ran nothing: it reports the results that `hessrnn run paper --scale %s` has computed into this folder so far", sc.Name)
+	}
+	fmt.Fprintf(&md, "Generated by `%s` from the results in this folder (one results folder per task; %s). Scale: %s.\n\n", inv.Command, how, sc.About)
+	fmt.Fprintf(&md, "**Protocol.** %s. Rule variants inherit their rule's rate: Three-factor theory runs at Three-factor's η (Fig. 4: BPTT with α-scaled steps at the same η), the lr-decay remedy starts at 3× Three-factor's η (Fig. 5), Fig. 12 at 3× each rule's η, early-stopped BPTT at BPTT's η; TBPTT(K) and every Adam rule select their own. Pattern generation and DMS stop when the training loss and λ_max have each changed by less than 1 %% over the last 10 %% of the iterations (cap %d); seqMNIST trains the code's fixed budget. The selections are in each task's `selection.json`.\n\n", sc.Protocol.Describe(), config.PlateauCap)
+	md.WriteString(VerdictRule + "\n\n" + LambdaRule + "\n\n")
+
+	// The claims, task by task: the verdict table and the sections.
 	verdicts := map[string]map[string]string{}
 	var body strings.Builder
 	for _, t := range tasks {
 		fmt.Fprintf(&body, "## %s\n\n", taskTitles[t])
-		exp := map[string]ItemResult{}
-		for _, it := range byTask[t] {
-			exp[it.Experiment] = it
-			if it.Skipped != "" {
-				fmt.Fprintf(&body, "- `%s` skipped: %s\n", it.Experiment, it.Skipped)
-			}
-		}
-		body.WriteString("\n")
 		for _, c := range claims {
-			it, ok := exp[c.exp]
-			if !ok || it.Skipped != "" {
+			k := key{c.exp, t}
+			if !planned[k] {
+				continue
+			}
+			if verdicts[c.id] == nil {
+				verdicts[c.id] = map[string]string{}
+			}
+			it, ok := got[k]
+			if !ok || it.Skipped != "" || it.Pending != "" {
+				reason := "this invocation has not reached the item yet"
+				switch {
+				case !ok && inv.ReportOnly:
+					reason = "no results"
+				case ok && it.Skipped != "":
+					reason = "skipped: " + it.Skipped
+				case ok && it.Pending != "":
+					reason = it.Pending
+				}
+				cmd, note := itemCommand(sc, Item{Experiment: c.exp, Task: t, Seeds: itemSeeds(sc, k.exp, t)}, filepath.Join(out, t), "")
+				if ok {
+					cmd, note = it.Command, it.CommandNote
+				}
+				verdicts[c.id][t] = NotYetRun
+				fmt.Fprintf(&body, "### %s (%s): %s\n\n- Paper: %s\n- Main comparison: %s\n- Command: %s\n- Not yet run: %s (experiment `%s`).\n\n", c.id, c.figure, NotYetRun, c.statement, c.mainText, commandText(cmd, note), reason, c.exp)
 				continue
 			}
 			by := map[string][]*results.Result{}
@@ -293,29 +557,40 @@ func WriteReproduction(out string, sc Scale, items []ItemResult, command string,
 				by[r.Label] = append(by[r.Label], r)
 			}
 			o := c.eval(by, it.Runs)
-			if verdicts[c.id] == nil {
-				verdicts[c.id] = map[string]string{}
-			}
 			verdicts[c.id][t] = o.verdict
 			fmt.Fprintf(&body, "### %s (%s): %s\n\n", c.id, c.figure, o.verdict)
-			fmt.Fprintf(&body, "- Paper: %s\n- Command: `%s`\n", c.statement, it.Command)
-			for _, l := range o.lines {
-				fmt.Fprintf(&body, "- %s\n", l)
+			fmt.Fprintf(&body, "- Paper: %s\n- Main comparison: %s\n- Command: %s\n", c.statement, c.mainText, commandText(it.Command, it.CommandNote))
+			for _, k := range o.checks {
+				if k.main {
+					fmt.Fprintf(&body, "- main — %s\n", k.text)
+				}
 			}
-			fmt.Fprintf(&body, "- Runs: %s; wall time of this item %s, run time of its results %s\n", it.Summary, it.Wall.Round(time.Second), time.Duration(it.RunSeconds*float64(time.Second)).Round(time.Second))
+			for _, k := range o.checks {
+				if !k.main {
+					fmt.Fprintf(&body, "- secondary — %s\n", k.text)
+				}
+			}
+			fmt.Fprintf(&body, "- Verdict: **%s**, from the main comparisons%s\n", o.verdict, secondaryText(o))
+			fmt.Fprintf(&body, "- Runs: %s; run time of these runs %s (summed over runs, selection runs not included)", runStates(it.Runs), fmtDur(it.RunSeconds))
+			if !inv.ReportOnly {
+				fmt.Fprintf(&body, ", of which this invocation computed %d in %s of wall time", it.Summary.Finished+it.Summary.Diverged+it.Summary.Failed, it.Wall.Round(time.Second))
+			}
+			body.WriteString("\n")
 			if f := copyFigure(it.Dir, c.exp, t, c.fig, figDir); f != "" {
-				fmt.Fprintf(&body, "\n![%s %s](figures/%s)\n", c.id, taskTitles[t], f)
+				fmt.Fprintf(&body, "- Figure: [figures/%s](figures/%s)\n\n![%s %s](figures/%s)\n", f, f, c.id, taskTitles[t], f)
+			} else {
+				fmt.Fprintf(&body, "- Figure: none (the report of `%s` has no %q figure for these runs)\n", c.exp, c.fig)
 			}
 			body.WriteString("\n")
 		}
-		if it, ok := exp["sensitivity"]; ok && it.Skipped == "" && len(it.Runs) > 0 {
+		if it, ok := got[key{"sensitivity", t}]; ok && it.Skipped == "" && it.Pending == "" && len(it.Runs) > 0 {
 			txt, err := WriteSensitivity(it.Dir, it.Runs, "Sensitivity — "+t, it.Command)
 			if err == nil {
-				fmt.Fprintf(&body, "### Sensitivity over the unknowns\n\n- Command: `%s`\n- Wall time of this item %s\n\n```\n%s```\n\n", it.Command, it.Wall.Round(time.Second), txt)
+				fmt.Fprintf(&body, "### Sensitivity over the unknowns\n\n- Command: %s\n- Run time of its runs %s (summed over runs)\n\n```\n%s```\n\n", commandText(it.Command, it.CommandNote), fmtDur(it.RunSeconds), txt)
 			}
 		}
 	}
-	md.WriteString("## Verdicts\n\n| claim | figure | " + strings.Join(titlesOf(tasks), " | ") + " |\n|---|---|" + strings.Repeat("---|", len(tasks)) + "\n")
+	md.WriteString("## Verdicts\n\n| claim | figure | main comparison | " + strings.Join(titlesOf(tasks), " | ") + " |\n|---|---|---|" + strings.Repeat("---|", len(tasks)) + "\n")
 	var txt strings.Builder
 	fmt.Fprintf(&txt, "%-5s %-18s", "claim", "figure")
 	for _, t := range tasks {
@@ -326,7 +601,7 @@ func WriteReproduction(out string, sc Scale, items []ItemResult, command string,
 		if verdicts[c.id] == nil {
 			continue
 		}
-		fmt.Fprintf(&md, "| %s | %s |", c.id, c.figure)
+		fmt.Fprintf(&md, "| %s | %s | %s |", c.id, c.figure, c.mainText)
 		fmt.Fprintf(&txt, "%-5s %-18s", c.id, c.figure)
 		for _, t := range tasks {
 			v := verdicts[c.id][t]
@@ -339,12 +614,62 @@ func WriteReproduction(out string, sc Scale, items []ItemResult, command string,
 		md.WriteString("\n")
 		txt.WriteString("\n")
 	}
-	fmt.Fprintf(&md, "\nTotal wall time of this invocation: %s.\n\n", wall.Round(time.Second))
+	md.WriteString("\n— : not part of this scale on this task (the paper has Table 1 on seqMNIST only).\n\n")
+	if len(notRun) > 0 {
+		fmt.Fprintf(&md, "## Not yet run (%d of %d items)\n\n| experiment | task | reason |\n|---|---|---|\n%s\n\n", len(notRun), len(sc.Items), strings.Join(notRun, "\n"))
+	}
+	fmt.Fprintf(&md, "**Time.** The %d items done hold %s of run time (summed over their reporting runs; the learning-rate selection runs are extra).", done, fmtDur(runSeconds))
+	if inv.ReportOnly {
+		md.WriteString(" This report-only invocation ran nothing.\n\n")
+	} else {
+		fmt.Fprintf(&md, " Wall time of this invocation: %s (runs done by an earlier invocation are reused, not recomputed).\n\n", inv.Wall.Round(time.Second))
+	}
 	md.WriteString(body.String())
 	if err := results.WriteFileAtomic(filepath.Join(out, ReproductionFile), []byte(md.String())); err != nil {
 		return "", err
 	}
 	return txt.String(), nil
+}
+
+// commandText formats a command for markdown, with its note.
+func commandText(cmd, note string) string {
+	if note == "" {
+		return "`" + cmd + "`"
+	}
+	return "`" + cmd + "` (" + note + ")"
+}
+
+// itemSeeds is the seeds of item (exp, task) in sc (0 when not planned).
+func itemSeeds(sc Scale, exp, task string) int {
+	for _, it := range sc.Items {
+		if it.Experiment == exp && it.Task == task {
+			return it.Seeds
+		}
+	}
+	return 0
+}
+
+// secondaryText summarises the secondary checks of o (", secondary: …").
+func secondaryText(o outcome) string {
+	rep, n := o.secondary()
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf("; secondary comparisons (not deciding): %d of %d reproduced", rep, n)
+}
+
+// runStates counts runs by state.
+func runStates(rs []*results.Result) string {
+	n := map[results.State]int{}
+	for _, r := range rs {
+		n[r.Status.State]++
+	}
+	return fmt.Sprintf("%d runs (%d finished, %d diverged, %d failed)", len(rs), n[results.Finished], n[results.Diverged], len(rs)-n[results.Finished]-n[results.Diverged])
+}
+
+// fmtDur formats seconds as a duration rounded to the second.
+func fmtDur(sec float64) string {
+	return time.Duration(sec * float64(time.Second)).Round(time.Second).String()
 }
 
 func titlesOf(tasks []string) []string {

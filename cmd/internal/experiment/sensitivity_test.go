@@ -42,8 +42,8 @@ func TestVerdict(t *testing.T) {
 		{[]string{Reproduced, NoData}, Reproduced},
 		{nil, NoData},
 	} {
-		if got := overall(tc.in); got != tc.want {
-			t.Errorf("overall(%v) = %s, want %s", tc.in, got, tc.want)
+		if got := claimVerdict(tc.in); got != tc.want {
+			t.Errorf("claimVerdict(%v) = %s, want %s", tc.in, got, tc.want)
 		}
 	}
 }

@@ -99,8 +99,14 @@ func (logTicks) Ticks(lo, hi float64) []plot.Tick {
 		return nil
 	}
 	e0, e1 := int(math.Floor(math.Log10(lo))), int(math.Ceil(math.Log10(hi)))
-	k := max(1, (e1-e0+5)/6) // over many decades, every k-th power: at most about 7 labels
-	e := e0                  // the exponent of the tick being labelled
+	// Every power of ten is labelled up to 8 decades (a loss falling from
+	// 10 to 1e-6 reads 1e-06, 1e-05, …, 10); over more, every k-th power:
+	// at most about 7 labels.
+	k := 1
+	if e1-e0 > 8 {
+		k = (e1 - e0 + 5) / 6
+	}
+	e := e0 // the exponent of the tick being labelled
 	label := func(m int) bool { return m == 1 && (e-e0)%k == 0 }
 	count := func(f func(int) bool) int {
 		n := 0

@@ -27,6 +27,8 @@ func TestLogTicks(t *testing.T) {
 	}{
 		{1, 1e4, []string{"1", "10", "100", "1000", "10000"}},
 		{3, 3000, []string{"10", "100", "1000"}},
+		// A training loss over 7 decades: every power of ten.
+		{5e-6, 3, []string{"1e-05", "0.0001", "0.001", "0.01", "0.1", "1"}},
 		// Over 17 decades, every third power of ten.
 		{1e-15, 10, []string{"1e-15", "1e-12", "1e-09", "1e-06", "0.001", "1"}},
 		// Less than two decades: 2 and 5 times the powers of ten too.

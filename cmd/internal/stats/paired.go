@@ -79,6 +79,10 @@ type PairedRatio struct {
 	// because a value was missing (NaN, e.g. a diverged run), infinite or
 	// not positive.
 	N, Lost int
+	// NonPositive counts the pairs of Lost left out only because a value
+	// was finite but ≤ 0, which has no logarithm (e.g. a signed λ_max
+	// that ended negative); the rest of Lost is missing or infinite.
+	NonPositive int
 	// GeoMean is the geometric mean of the ratios x_i/y_i,
 	// exp(mean(log x_i − log y_i)); CILow and CIHigh bound it (percentile
 	// bootstrap of the mean log ratio, exponentiated). NaN when N < 2.
@@ -103,6 +107,9 @@ func LogRatio(x, y []float64, level float64, resamples int, seed uint64) (Paired
 	for i := range x {
 		if !(x[i] > 0 && y[i] > 0) || math.IsInf(x[i], 0) || math.IsInf(y[i], 0) {
 			r.Lost++
+			if isFinite(x[i]) && isFinite(y[i]) {
+				r.NonPositive++
+			}
 			continue
 		}
 		lx, ly = append(lx, math.Log(x[i])), append(ly, math.Log(y[i]))
@@ -237,3 +244,6 @@ func PitmanMorgan(x, y []float64) (VarianceTest, error) {
 	out.P = 2 * distuv.StudentsT{Mu: 0, Sigma: 1, Nu: out.DF}.Survival(math.Abs(out.T))
 	return out, nil
 }
+
+// isFinite reports whether v is neither NaN nor infinite.
+func isFinite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }

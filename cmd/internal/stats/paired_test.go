@@ -66,27 +66,30 @@ func TestLogRatio(t *testing.T) {
 		name            string
 		x, y            []float64
 		n, lost, larger int
+		nonPos          int
 		geo, lo, hi, p  float64
 	}{
 		// Ratios 2 and 8: geometric mean 4. The bootstrap means of two
 		// log ratios are log 2, log 4, log 8 with probabilities ¼, ½, ¼,
 		// so the 2.5% and 97.5% points are log 2 and log 8. Exact
 		// Wilcoxon, n = 2, both positive: p = 2·¼.
-		{"two pairs", []float64{2, 8}, []float64{1, 1}, 2, 0, 2, 4, 2, 8, 0.5},
+		{"two pairs", []float64{2, 8}, []float64{1, 1}, 2, 0, 2, 0, 4, 2, 8, 0.5},
 		// Five pairs all larger: the smallest exact two-sided p for
 		// n = 5, 2/2⁵ = 0.0625; geometric mean (2·3·4·5·6)^(1/5).
-		{"five larger", []float64{2, 3, 4, 5, 6}, []float64{1, 1, 1, 1, 1}, 5, 0, 5, math.Pow(720, 0.2), nan, nan, 0.0625},
+		{"five larger", []float64{2, 3, 4, 5, 6}, []float64{1, 1, 1, 1, 1}, 5, 0, 5, 0, math.Pow(720, 0.2), nan, nan, 0.0625},
 		// Six pairs all smaller: 2/2⁶ = 0.03125, ratio 1/10 throughout
 		// (constant: the interval is the point).
-		{"six smaller", []float64{1, 2, 3, 4, 5, 6}, []float64{10, 20, 30, 40, 50, 60}, 6, 0, 0, 0.1, 0.1, 0.1, nan},
-		// A diverged run (NaN) and a non-positive value lose their pairs.
-		{"lost pairs", []float64{2, nan, 8, -1}, []float64{1, 1, 1, 1}, 2, 2, 2, 4, 2, 8, 0.5},
+		{"six smaller", []float64{1, 2, 3, 4, 5, 6}, []float64{10, 20, 30, 40, 50, 60}, 6, 0, 0, 0, 0.1, 0.1, 0.1, nan},
+		// A diverged run (NaN) and a non-positive value lose their pairs;
+		// the non-positive ones (−1 and 0, either side) are counted apart.
+		{"lost pairs", []float64{2, nan, 8, -1, 3}, []float64{1, 1, 1, 1, 0}, 2, 3, 2, 2, 4, 2, 8, 0.5},
+		{"infinite is not non-positive", []float64{2, math.Inf(1), 8}, []float64{1, -1, 1}, 2, 1, 2, 0, 4, 2, 8, 0.5},
 	} {
 		r, err := LogRatio(c.x, c.y, 0.95, 4000, 1)
 		if err != nil {
 			t.Fatalf("%s: %v", c.name, err)
 		}
-		if r.N != c.n || r.Lost != c.lost || r.Larger != c.larger || !near(r.GeoMean, c.geo, 1e-12) {
+		if r.N != c.n || r.Lost != c.lost || r.NonPositive != c.nonPos || r.Larger != c.larger || !near(r.GeoMean, c.geo, 1e-12) {
 			t.Errorf("%s: %+v", c.name, r)
 		}
 		if !math.IsNaN(c.lo) && (!near(r.CILow, c.lo, 1e-12) || !near(r.CIHigh, c.hi, 1e-12)) {
