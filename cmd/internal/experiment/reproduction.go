@@ -508,7 +508,11 @@ func WriteReproduction(out string, sc Scale, items []ItemResult, inv Invocation)
 	}
 	fmt.Fprintf(&md, "# Reproduction of Liu et al., NeurIPS 2022 — scale %q\n\n", sc.Name)
 	if done < len(sc.Items) {
-		fmt.Fprintf(&md, "**Partial: %d of %d items done** (an item is one experiment on one task); the %d others are listed under *Not yet run* with the reason, and their claims are marked *not yet run*. Rerun the command to resume.\n\n", done, len(sc.Items), len(sc.Items)-done)
+		resume := "Rerun the command to resume."
+		if inv.ReportOnly {
+			resume = fmt.Sprintf("`hessrnn run paper --scale %s` with this folder as `--out` computes them (it resumes from the results here).", sc.Name)
+		}
+		fmt.Fprintf(&md, "**Partial: %d of %d items done** (an item is one experiment on one task); the %d others are listed under *Not yet run* with the reason, and their claims are marked *not yet run*. %s\n\n", done, len(sc.Items), len(sc.Items)-done, resume)
 	} else {
 		fmt.Fprintf(&md, "**Complete: all %d items done** (an item is one experiment on one task).\n\n", len(sc.Items))
 	}
