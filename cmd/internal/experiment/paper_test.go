@@ -3,6 +3,7 @@ package experiment
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"os"
 	"path/filepath"
 	"strings"
@@ -139,5 +140,60 @@ func TestPaperScales(t *testing.T) {
 	}
 	if _, err := PaperScale("huge"); err == nil {
 		t.Error("unknown scale accepted")
+	}
+}
+
+// TestQuickFlags checks that the flags printed with each quick-scale
+// command give the scale's settings: --iters and --every the budget that
+// Adjust sets, and the selection flags the scale's protocol (run's flags
+// set exactly these fields; a command was also rerun by hand on the quick
+// run's folder and computed nothing).
+func TestQuickFlags(t *testing.T) {
+	sc, err := PaperScale("quick")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, task := range []string{config.DMS, config.PatternGen, config.SeqMNIST} {
+		want := config.Default()
+		want.Task = task
+		sc.Adjust(&want)
+		got := config.Default()
+		got.Task = task
+		var p Protocol
+		p.Mode = SelectGrid
+		fl := sc.Flags(task)
+		if len(fl)%2 != 0 {
+			t.Fatalf("%s: flags %v not in pairs", task, fl)
+		}
+		for i := 0; i < len(fl); i += 2 {
+			v := fl[i+1]
+			var err error
+			switch fl[i] {
+			case "--iters":
+				got.Train.Iterations, err = strconv.Atoi(v)
+			case "--every":
+				got.Hessian.Every, err = strconv.Atoi(v)
+			case "--lr-grid":
+				p.Grid, err = ParseGrid(v)
+			case "--select-seeds":
+				p.Seeds, err = strconv.Atoi(v)
+			case "--select-budget":
+				p.Budget, err = strconv.ParseFloat(v, 64)
+			default:
+				t.Fatalf("%s: unexpected flag %s", task, fl[i])
+			}
+			if err != nil {
+				t.Fatalf("%s: %s %s: %v", task, fl[i], v, err)
+			}
+		}
+		if got.ID() != want.ID() {
+			t.Errorf("%s: flags %v give another base run than the scale's Adjust", task, fl)
+		}
+		if fmt.Sprint(p) != fmt.Sprint(sc.Protocol) {
+			t.Errorf("%s: flags give protocol %+v, the scale has %+v", task, p, sc.Protocol)
+		}
+	}
+	if sc, _ := PaperScale("paper"); sc.Flags != nil {
+		t.Error("the paper scale's commands need no flags: it is run's defaults")
 	}
 }
