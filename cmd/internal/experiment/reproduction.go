@@ -2,7 +2,6 @@ package experiment
 
 import (
 	"fmt"
-	"github.com/hessrnn/hessrnn/rules"
 	"math"
 	"os"
 	"path/filepath"
@@ -13,6 +12,7 @@ import (
 	"github.com/hessrnn/hessrnn/cmd/internal/config"
 	"github.com/hessrnn/hessrnn/cmd/internal/results"
 	"github.com/hessrnn/hessrnn/cmd/internal/stats"
+	"github.com/hessrnn/hessrnn/rules"
 )
 
 // ReproductionFile is the name of the reproduction report.
