@@ -3,9 +3,9 @@ package experiment
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
