@@ -103,6 +103,32 @@ func TestRunPaper(t *testing.T) {
 	if err := os.Rename(moved, filepath.Join(out, config.PatternGen, results.FileName(victim))); err != nil {
 		t.Fatal(err)
 	}
+	// A result of other settings for the same rule and seed (an earlier
+	// selection's rate) makes the item ambiguous rather than silently
+	// doubling a group.
+	var stale *results.Result
+	for _, r := range items[1].Runs {
+		if r.ID == victim {
+			c := *r
+			c.Config.Train.LR *= 2
+			c.ID = c.Config.ID()
+			stale = &c
+		}
+	}
+	p, err := results.Write(filepath.Join(out, config.PatternGen), stale)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err = ReportPaper(sc, PaperOptions{RunOptions: RunOptions{Out: out}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(rep[1].Pending, "ambiguous: ") {
+		t.Errorf("with a stale result: fig4 pending %q, want ambiguous", rep[1].Pending)
+	}
+	if err := os.Remove(p); err != nil {
+		t.Fatal(err)
+	}
 	// Resuming runs nothing new.
 	again, err := RunPaper(context.Background(), sc, PaperOptions{RunOptions: RunOptions{Out: out, Jobs: 2}, Data: t.TempDir()})
 	if err != nil {
