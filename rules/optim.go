@@ -114,6 +114,53 @@ type Optimizer[T kernels.Float] interface {
 	Reset()
 	// Settings returns the settings with defaults filled in.
 	Settings() OptimizerSettings
+	// State returns a copy of the optimiser's state, so that training
+	// can stop and later continue exactly where it stopped.
+	State() OptimizerState
+	// SetState restores a state returned by State of an optimiser of the
+	// same kind and size; otherwise it returns an error and changes nothing.
+	SetState(OptimizerState) error
+}
+
+// OptimizerState is an optimiser's state: its moment vectors (none for
+// SGD; the velocity for momentum; the first and second moments for Adam),
+// held in float64 (exact for float32 too), and its step count.
+type OptimizerState struct {
+	Kind    OptimizerKind
+	Moments [][]float64
+	Steps   int
+}
+
+// stateOf copies moment vectors into an OptimizerState.
+func stateOf[T kernels.Float](k OptimizerKind, steps int, vs ...[]T) OptimizerState {
+	st := OptimizerState{Kind: k, Steps: steps}
+	for _, v := range vs {
+		c := make([]float64, len(v))
+		for i, x := range v {
+			c[i] = float64(x)
+		}
+		st.Moments = append(st.Moments, c)
+	}
+	return st
+}
+
+// restore copies st's moment vectors into vs after checking that st
+// belongs to an optimiser of kind k with vectors of the same lengths.
+func restore[T kernels.Float](st OptimizerState, k OptimizerKind, vs ...[]T) error {
+	if st.Kind != k || len(st.Moments) != len(vs) || st.Steps < 0 {
+		return fmt.Errorf("rules: optimizer state of %v with %d moment vectors and %d steps, want %v with %d", st.Kind, len(st.Moments), st.Steps, k, len(vs))
+	}
+	for i, v := range vs {
+		if len(st.Moments[i]) != len(v) {
+			return fmt.Errorf("rules: optimizer state moment %d has length %d, want %d", i, len(st.Moments[i]), len(v))
+		}
+	}
+	for i, v := range vs {
+		for j, x := range st.Moments[i] {
+			v[j] = T(x)
+		}
+	}
+	return nil
 }
 
 // NewOptimizer returns the optimiser s describes for vectors of length n.
@@ -152,6 +199,10 @@ func (o *sgd[T]) Step(params, dir []T, lr float64) {
 }
 func (o *sgd[T]) Reset()                      {}
 func (o *sgd[T]) Settings() OptimizerSettings { return o.s }
+func (o *sgd[T]) State() OptimizerState       { return stateOf[T](SGD, 0) }
+func (o *sgd[T]) SetState(st OptimizerState) error {
+	return restore[T](st, SGD)
+}
 
 type momentum[T kernels.Float] struct {
 	s OptimizerSettings
@@ -167,6 +218,10 @@ func (o *momentum[T]) Step(params, dir []T, lr float64) {
 }
 func (o *momentum[T]) Reset()                      { clear(o.v) }
 func (o *momentum[T]) Settings() OptimizerSettings { return o.s }
+func (o *momentum[T]) State() OptimizerState       { return stateOf(Momentum, 0, o.v) }
+func (o *momentum[T]) SetState(st OptimizerState) error {
+	return restore(st, Momentum, o.v)
+}
 
 type adam[T kernels.Float] struct {
 	s    OptimizerSettings
@@ -193,6 +248,14 @@ func (o *adam[T]) Step(params, dir []T, lr float64) {
 }
 func (o *adam[T]) Reset()                      { clear(o.m); clear(o.v); o.t = 0 }
 func (o *adam[T]) Settings() OptimizerSettings { return o.s }
+func (o *adam[T]) State() OptimizerState       { return stateOf(Adam, o.t, o.m, o.v) }
+func (o *adam[T]) SetState(st OptimizerState) error {
+	if err := restore(st, Adam, o.m, o.v); err != nil {
+		return err
+	}
+	o.t = st.Steps
+	return nil
+}
 
 // Norm returns the Euclidean norm of v, accumulated in float64.
 func Norm[T kernels.Float](v []T) float64 {

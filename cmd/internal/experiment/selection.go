@@ -115,7 +115,7 @@ func (p Protocol) Describe() string {
 		s += fmt.Sprintf("; selection runs at %.3g of the reporting budget", p.Budget)
 	}
 	if p.Mode == SelectHalving {
-		s += "; successive halving (each rung keeps the best third, budget ×3 per rung)"
+		s += "; successive halving (each rung keeps the best third, budget ×3 per rung; a later rung continues the earlier rung's runs)"
 	}
 	return s
 }
@@ -243,6 +243,15 @@ func (s *selector) apply(ctx context.Context, runs []config.Run) ([]config.Run, 
 			}
 			rungs = max(1, rungs-1)
 		}
+		// Successive halving's later rungs continue the previous rung's
+		// runs of the same rate and seed from their saved training state
+		// (continued.go) instead of training again from scratch; a run
+		// whose predecessor left no state starts from scratch.
+		var states *stateStore
+		if rungs > 1 {
+			states = &stateStore{dir: filepath.Join(s.dir, "state"), save: map[string]bool{}, from: map[string]config.Run{}}
+		}
+		prev := map[string]config.Run{} // key, rate and seed -> the previous rung's run
 		for rung := range rungs {
 			frac := s.proto.Budget * math.Pow(3, float64(rung-(rungs-1)))
 			var all []config.Run
@@ -254,12 +263,22 @@ func (s *selector) apply(ctx context.Context, runs []config.Run) ([]config.Run, 
 						r := selectionRun(j.key, lr, seed, frac)
 						plan[i][a] = append(plan[i][a], r)
 						all = append(all, r)
+						if states != nil {
+							k := fmt.Sprint(i, " ", lr, " ", seed)
+							if p, ok := prev[k]; ok {
+								states.from[r.ID()] = p
+							}
+							if rung < rungs-1 {
+								states.save[r.ID()] = true
+							}
+							prev[k] = r
+						}
 					}
 				}
 			}
 			opts := s.opts
 			opts.Out = s.dir
-			env := &Env{Experiment: SelectionExperiment, DataCache: s.env.DataCache, data: s.env.cache()}
+			env := &Env{Experiment: SelectionExperiment, DataCache: s.env.DataCache, data: s.env.cache(), states: states}
 			if _, err := env.Execute(ctx, all, opts); err != nil {
 				return nil, err
 			}
@@ -281,6 +300,12 @@ func (s *selector) apply(ctx context.Context, runs []config.Run) ([]config.Run, 
 			}
 			if !complete {
 				return nil, ErrSelectionPending
+			}
+		}
+		if states != nil {
+			// Every rung finished: the saved states are not needed again.
+			if err := os.RemoveAll(states.dir); err != nil {
+				return nil, err
 			}
 		}
 		for _, j := range todo {

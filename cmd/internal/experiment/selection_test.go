@@ -2,6 +2,7 @@ package experiment
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -133,6 +134,17 @@ func TestSelectionProtocol(t *testing.T) {
 				if mode == SelectHalving && len(s.Rates) != 5+2 {
 					t.Errorf("%s: halving scored %d rates, want 5 then 2", s.Label, len(s.Rates))
 				}
+				// Rung 0 at a third of the budget, the survivors at the full
+				// budget (tinyBase: 30 iterations); the grid at the full budget.
+				for _, r := range s.Rates {
+					want := 30
+					if mode == SelectHalving && r.Rung == 0 {
+						want = 10
+					}
+					if r.Iterations != want {
+						t.Errorf("%s %s rung %d η %g: %d iterations, want %d", mode, s.Label, r.Rung, r.LR, r.Iterations, want)
+					}
+				}
 			}
 			for _, r := range runs {
 				want := chosen[r.Label]
@@ -144,10 +156,39 @@ func TestSelectionProtocol(t *testing.T) {
 				}
 			}
 			sel, _ := results.LoadDir(filepath.Join(dir, "selection"))
+			rung0 := map[string]*results.Result{}
 			for _, r := range sel.Runs {
 				if r.Seed < SelectionSeedBase || r.Experiment != SelectionExperiment {
 					t.Errorf("selection run %s: seed %d, experiment %q", r.ID, r.Seed, r.Experiment)
 				}
+				if r.Config.Train.Iterations == 10 {
+					rung0[fmt.Sprint(r.Label, r.Config.Train.LR, r.Seed)] = r
+				}
+			}
+			// Halving's survivors continue their rung-0 runs when these
+			// finished; the grid trains from scratch. The saved states
+			// are gone once the selection is complete.
+			continued := 0
+			for _, r := range sel.Runs {
+				if r.Config.Train.Iterations != 30 {
+					continue
+				}
+				want := ""
+				if p := rung0[fmt.Sprint(r.Label, r.Config.Train.LR, r.Seed)]; mode == SelectHalving && p != nil && p.Status.State == results.Finished {
+					want = p.ID
+				}
+				if r.ContinuedFrom != want {
+					t.Errorf("%s: continued_from %q, want %q", r.ID, r.ContinuedFrom, want)
+				}
+				if want != "" {
+					continued++
+				}
+			}
+			if mode == SelectHalving && continued == 0 {
+				t.Error("no halving run continued its rung-0 run")
+			}
+			if _, err := os.Stat(filepath.Join(dir, "selection", "state")); !os.IsNotExist(err) {
+				t.Errorf("saved training states left behind: %v", err)
 			}
 			a, err := WriteReport(dir, append(runs, sel.Runs...), spec.Report("t", "t"))
 			if err != nil {
@@ -160,6 +201,84 @@ func TestSelectionProtocol(t *testing.T) {
 			html, _ := os.ReadFile(htmlPath)
 			if !strings.Contains(string(html), "Learning-rate selection") {
 				t.Error("report.html has no selection section")
+			}
+		})
+	}
+}
+
+// TestRungIsPrefix checks what successive halving relies on: a selection
+// run at a fraction of the budget is the first part of the full-budget
+// run of the same rate and seed (training does not depend on the cap at a
+// constant rate, and plateau stopping looks back from the current
+// iteration, not from the cap), so its score is the full run's loss at its
+// cap. Each shared checkpoint must agree exactly; a cap off the checkpoint
+// grid adds one checkpoint of its own, and a full run that reached its
+// plateau before the short cap stops at the same iteration in both.
+func TestRungIsPrefix(t *testing.T) {
+	var e Env
+	for _, tc := range []struct {
+		name string
+		rule string
+		stop string
+		frac float64
+	}{
+		{"bptt fixed, cap on the grid", "bptt", config.StopFixed, 1.0 / 3},
+		{"three-factor fixed, cap off the grid", "three-factor", config.StopFixed, 0.45},
+		{"rf-three-factor plateau", "rf-three-factor", config.StopPlateau, 1.0 / 3},
+		{"mdgl plateau", "mdgl", config.StopPlateau, 1.0 / 3},
+		{"bptt plateau reached before the short cap", "bptt", config.StopPlateau, 0.75},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			key := tiny(tc.rule, 0)
+			key.Train.Iterations, key.Train.Stop = 60, tc.stop
+			if tc.name == "bptt plateau reached before the short cap" {
+				key.Train.PlateauTol, key.Train.PlateauWindow = 0.5, 0.5
+			}
+			key = key.Resolve()
+			// Fixed-budget selection runs are score-only (one checkpoint;
+			// TestScoreOnlyExact checks that their score is the full run's):
+			// here both keep every checkpoint, to compare the trajectories.
+			sr, fr := selectionRun(key, 0.01, 1001, tc.frac), selectionRun(key, 0.01, 1001, 1)
+			sr.Train.ScoreOnly, fr.Train.ScoreOnly = false, false
+			short := e.Train(context.Background(), sr, nil)
+			full := e.Train(context.Background(), fr, nil)
+			if short.Status.State != results.Finished || full.Status.State != results.Finished {
+				t.Fatalf("short %+v, full %+v", short.Status, full.Status)
+			}
+			cap := short.Config.Train.Iterations
+			if cap >= full.Config.Train.Iterations {
+				t.Fatalf("short cap %d, full cap %d", cap, full.Config.Train.Iterations)
+			}
+			at := map[int]results.Checkpoint{}
+			for _, c := range full.Trajectory {
+				at[c.Iteration] = c
+			}
+			shared := 0
+			for i, s := range short.Trajectory {
+				f, ok := at[s.Iteration]
+				if !ok {
+					if s.Iteration != cap || i != len(short.Trajectory)-1 {
+						t.Errorf("short checkpoint %d is neither in the full run nor the short run's cap %d", s.Iteration, cap)
+					}
+					continue
+				}
+				shared++
+				if s.Loss != f.Loss || s.TrainMetric != f.TrainMetric || s.TestMetric != f.TestMetric || s.Lambda.Value != f.Lambda.Value {
+					t.Errorf("iteration %d: short %+v, full %+v", s.Iteration, s, f)
+				}
+				if i < len(short.Trajectory)-1 && tc.rule != "bptt" && s.Alpha != f.Alpha {
+					t.Errorf("iteration %d: α short %v, full %v", s.Iteration, s.Alpha, f.Alpha)
+				}
+			}
+			if shared < 2 {
+				t.Errorf("only %d shared checkpoints", shared)
+			}
+			if full.Final.Plateaued && full.Final.Iterations <= cap {
+				if short.Final.Iterations != full.Final.Iterations || short.Final.Loss != full.Final.Loss {
+					t.Errorf("full run plateaued at %d (loss %v); short stopped at %d (loss %v)", full.Final.Iterations, full.Final.Loss, short.Final.Iterations, short.Final.Loss)
+				}
+			} else if short.Final.Iterations != cap {
+				t.Errorf("short run stopped at %d, before its cap %d, while the full run went on to %d", short.Final.Iterations, cap, full.Final.Iterations)
 			}
 		})
 	}

@@ -42,6 +42,10 @@ type Env struct {
 	// (task.IdentifyMNIST); "" hashes the files on every run.
 	DataCache string
 
+	// states, when set, makes the runs it names save their training state
+	// or continue from a shorter run's (successive halving; continued.go).
+	states *stateStore
+
 	once sync.Once
 	data *dataCache
 }
@@ -333,9 +337,23 @@ func train[T kernels.Float](ctx context.Context, e *Env, run config.Run, rec pro
 		res.Final.Iterations = it
 		return true
 	}
-	for it := 0; ; it++ {
+	first := 0           // the first iteration: 0, or where a continued run's saved state stands
+	var last *trainState // the state before the latest checkpoint, for a run that saves it
+	if st, from, err := e.states.load(run, res.ID); err != nil {
+		return fail(err)
+	} else if st != nil {
+		if warm, err = restoreState(st, net, opt); err != nil {
+			return fail(fmt.Errorf("continuing %s: %w", from, err))
+		}
+		first, ck, alphas = st.Iteration, st.Checkpoint, st.Alphas
+		res.Trajectory, res.TestCurve, res.ContinuedFrom = st.Trajectory, st.TestCurve, from
+	}
+	for it := first; ; it++ {
 		if ctx.Err() != nil {
 			return false
+		}
+		if e.states.saves(res.ID) && (it%every == 0 || it == iters) {
+			last = takeState(it, net, opt, ck, warm, res, alphas)
 		}
 		var cp *results.Checkpoint
 		var vecs *mat.Dense
@@ -366,9 +384,9 @@ func train[T kernels.Float](ctx context.Context, e *Env, run config.Run, rec pro
 			// The test set is scored where it is needed before the
 			// curvature, as before test_at existed; a plateau found at
 			// this checkpoint is scored after it (below).
-			last := it == iters || reached
-			evalHere := last || ck%max(1, run.Train.EvalEvery) == 0
-			what := measure{train: evalHere, test: last || (onGrid && it%every == 0) || (testEvery && evalHere), curvature: !scoreOnly}
+			atEnd := it == iters || reached
+			evalHere := atEnd || ck%max(1, run.Train.EvalEvery) == 0
+			what := measure{train: evalHere, test: atEnd || (onGrid && it%every == 0) || (testEvery && evalHere), curvature: !scoreOnly}
 			c, err := checkpoint(run, tk, tk64, net, pred, it, ck, sched.Rate(min(it, iters-1)), start, warm, what)
 			if err != nil {
 				if diverged(err) {
@@ -449,8 +467,13 @@ func train[T kernels.Float](ctx context.Context, e *Env, run config.Run, rec pro
 		rec.Step(it+1, loss)
 	}
 	res.Status = results.Status{State: results.Finished}
-	last := res.Trajectory[len(res.Trajectory)-1]
-	res.Final.Loss, res.Final.TrainMetric, res.Final.TestMetric, res.Final.Gap = last.Loss, last.TrainMetric, last.TestMetric, last.Gap
+	if last != nil {
+		if err := e.states.write(res.ID, last); err != nil {
+			return fail(err)
+		}
+	}
+	end := res.Trajectory[len(res.Trajectory)-1]
+	res.Final.Loss, res.Final.TrainMetric, res.Final.TestMetric, res.Final.Gap = end.Loss, end.TrainMetric, end.TestMetric, end.Gap
 	if scoreOnly {
 		res.Status.Reason = ScoreOnlyNote
 		if err := validationLoss(tk, pred, res); err != nil {
@@ -458,7 +481,7 @@ func train[T kernels.Float](ctx context.Context, e *Env, run config.Run, rec pro
 		}
 		return true
 	}
-	lb, err := finalLambda(run, tk64, net, ck-1, last.Lambda, warm)
+	lb, err := finalLambda(run, tk64, net, ck-1, end.Lambda, warm)
 	if err != nil {
 		if diverged(err) {
 			return divergeAt(res.Final.Iterations, err.Error())

@@ -246,6 +246,12 @@ type Result struct {
 	// the run's own CPU time when it ran alone (--jobs 1), the share of
 	// every concurrent run otherwise; 0 where it is not measured.
 	CPUSeconds float64 `json:"cpu_seconds,omitempty"`
+	// ContinuedFrom is the ID of the shorter run (same settings, a lower
+	// iteration cap) whose saved training state this run continued from
+	// (successive halving's later rungs); the run's trajectory and final
+	// values are those of a run from scratch, but WallSeconds and
+	// CPUSeconds count the continuation only. Empty for a run from scratch.
+	ContinuedFrom string `json:"continued_from,omitempty"`
 }
 
 // New returns a Result for run with its identity and versions filled in.
