@@ -496,7 +496,7 @@ func WriteReproduction(out string, sc Scale, items []ItemResult, inv Invocation)
 		case !ok && inv.ReportOnly:
 			notRun = append(notRun, fmt.Sprintf("| %s | %s | no results |", it.Experiment, taskTitles[it.Task]))
 		case !ok:
-			notRun = append(notRun, fmt.Sprintf("| %s | %s | this invocation has not reached it yet (items run in order; rerun the command to resume) |", it.Experiment, taskTitles[it.Task]))
+			notRun = append(notRun, fmt.Sprintf("| %s | %s | not finished by this invocation yet (the items run in order: the first of these is in progress; if the command stopped, rerun it to resume) |", it.Experiment, taskTitles[it.Task]))
 		case ir.Skipped != "":
 			notRun = append(notRun, fmt.Sprintf("| %s | %s | skipped: %s |", it.Experiment, taskTitles[it.Task], ir.Skipped))
 		case ir.Pending != "":
@@ -539,7 +539,7 @@ func WriteReproduction(out string, sc Scale, items []ItemResult, inv Invocation)
 			}
 			it, ok := got[k]
 			if !ok || it.Skipped != "" || it.Pending != "" {
-				reason := "this invocation has not reached the item yet"
+				reason := "not finished by this invocation yet (the items run in order)"
 				switch {
 				case !ok && inv.ReportOnly:
 					reason = "no results"
