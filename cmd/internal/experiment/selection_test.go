@@ -235,8 +235,13 @@ func TestRungIsPrefix(t *testing.T) {
 				key.Train.PlateauTol, key.Train.PlateauWindow = 0.5, 0.5
 			}
 			key = key.Resolve()
-			short := e.Train(context.Background(), selectionRun(key, 0.01, 1001, tc.frac), nil)
-			full := e.Train(context.Background(), selectionRun(key, 0.01, 1001, 1), nil)
+			// Fixed-budget selection runs are score-only (one checkpoint,
+			// at the end); the trajectories compared here are the full
+			// runs' (TestScoreOnlyExact ties the two).
+			sr, fr := selectionRun(key, 0.01, 1001, tc.frac), selectionRun(key, 0.01, 1001, 1)
+			sr.Train.ScoreOnly, fr.Train.ScoreOnly = false, false
+			short := e.Train(context.Background(), sr, nil)
+			full := e.Train(context.Background(), fr, nil)
 			if short.Status.State != results.Finished || full.Status.State != results.Finished {
 				t.Fatalf("short %+v, full %+v", short.Status, full.Status)
 			}
