@@ -58,7 +58,7 @@ func (net *Network[T]) backwardWindow(ws *Workspace[T]) {
 		// never −0), so adding it to a zero δ (beta = 1) and writing it
 		// (beta = 0) give the same bits: δ is then not cleared, and steps
 		// without a loss are written by the recursion alone (backwardRows).
-		ws.lazyDelta = net.Cfg.Leak == 0
+		ws.lazyDelta = net.Cfg.Leak == 0 && !ws.unpacked
 		if !ws.lazyDelta {
 			clear(ws.delta[B*N : (steps+1)*B*N])
 		}
@@ -99,7 +99,7 @@ func (net *Network[T]) backwardRows(ws *Workspace[T], c *chunk[T]) {
 		if ws.t0+t < ws.total {
 			dNext = rows(ws.delta, t+1, B, b0, b1, N)
 			switch {
-			case bc > 1:
+			case bc > 1 && !ws.unpacked:
 				beta := T(1)
 				if !have {
 					beta = 0

@@ -106,7 +106,7 @@ func (net *Network[T]) forwardWindow(ws *Workspace[T]) (float64, error) {
 	// before the recurrent product reads it (from cache rather than from a
 	// T·B·N matrix written in a separate pass); otherwise in one product
 	// over all T·B rows. Each element is the same FMA chain either way.
-	ws.stepProj = ws.bsz >= stepProjMinRows
+	ws.stepProj = ws.bsz >= stepProjMinRows && !ws.unpacked
 	if !ws.stepProj {
 		TB := ws.steps * ws.bsz
 		kernels.Gemm(false, true, TB, N, b.In, T(1-net.Cfg.Leak), b.X, b.In, net.WInM, b.In, 0, ws.r[ws.bsz*N:], N)
@@ -182,6 +182,8 @@ func (net *Network[T]) forwardRows(ws *Workspace[T], c *chunk[T]) {
 			case bc == 1:
 				kernels.GemvN(r, 1, net.WRecM, N, rPrev, 1)
 				kernels.ReLU(r, psi, r)
+			case ws.unpacked:
+				kernels.GemmReLU(false, false, bc, N, N, 1, rPrev, N, ws.wT, N, 1, r, N, psi)
 			default:
 				kernels.GemmPackedReLU(false, bc, 1, rPrev, N, &ws.pkWT, 1, r, N, psi)
 			}

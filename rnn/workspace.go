@@ -53,6 +53,11 @@ type Workspace[T kernels.Float] struct {
 	// readout term only at loss steps and the recursion overwrites δ at the
 	// others (see backwardWindow).
 	stepProj, lazyDelta bool
+	// unpacked selects the reference formulation of the training passes,
+	// for tests: the input projection in one product over all steps,
+	// W_rec read in place, δ cleared before the backward recursion. Its
+	// results are bitwise those of the default (TestTrainingPassesBitwise).
+	unpacked bool
 
 	// lossAt is indexed by local step; nLoss counts the loss steps of the
 	// whole sequence.

@@ -32,7 +32,8 @@ func comparable(t *testing.T, r *results.Result) string {
 // continues it to the full cap and checks that the result is the one of the
 // full run from scratch, field for field (times aside), for the rules, both
 // stopping modes, a cap off the checkpoint grid, a plateau reached before
-// the lower cap, momentum, Adam, float32 training and DMS.
+// the lower cap, momentum, Adam, float32 training and DMS (the fixed-budget
+// cases are score-only selection runs, the plateau-stopped ones full runs).
 func TestContinuedRunIsExact(t *testing.T) {
 	for _, tc := range []struct {
 		name string
