@@ -240,3 +240,33 @@ func TestSummaryExtraTests(t *testing.T) {
 		}
 	}
 }
+
+// TestExtraTestOf checks the per-run reader of an extra test set's score,
+// which a claim uses for the gap on seqMNIST's clean test set: the field of
+// the named set, NaN for a run without it or with other sets only.
+func TestExtraTestOf(t *testing.T) {
+	gap := extraTestOf(task.SeqMNISTCleanTest, func(sc results.SetScore) results.Num { return sc.Gap })
+	loss := extraTestOf(task.SeqMNISTCleanTest, func(sc results.SetScore) results.Num { return sc.Loss })
+	for _, c := range []struct {
+		name      string
+		sets      []results.SetScore
+		gap, loss float64 // NaN: not measured
+	}{
+		{"clean", []results.SetScore{{Set: task.SeqMNISTCleanTest, Metric: 0.9, Loss: 0.3, Gap: 0.02}}, 0.02, 0.3},
+		{"other set first", []results.SetScore{{Set: "test-other", Gap: 7, Loss: 8}, {Set: task.SeqMNISTCleanTest, Gap: -0.01, Loss: 0.4}}, -0.01, 0.4},
+		{"other set only", []results.SetScore{{Set: "test-other", Gap: 7, Loss: 8}}, math.NaN(), math.NaN()},
+		{"none", nil, math.NaN(), math.NaN()},
+	} {
+		r := synthetic("bptt", []float64{1}, []float64{0.5})[0]
+		r.Final.ExtraTests = c.sets
+		for _, q := range []struct {
+			what string
+			got  results.Num
+			want float64
+		}{{"gap", gap(r), c.gap}, {"loss", loss(r), c.loss}} {
+			if g := float64(q.got); g != q.want && !(math.IsNaN(g) && math.IsNaN(q.want)) {
+				t.Errorf("%s: %s = %v, want %v", c.name, q.what, g, q.want)
+			}
+		}
+	}
+}

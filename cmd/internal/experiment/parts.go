@@ -316,6 +316,19 @@ var summaryQuantities = []quantity{
 	{header: "final ‖∇L‖", short: "‖∇L‖", of: func(r *results.Result) results.Num { return r.Final.GradNorm }},
 }
 
+// extraTestOf reads field of a run's score on the extra test set named set
+// (results.Final.ExtraTests), NaN for a run without one: e.g. the gap on
+// seqMNIST's clean test set is extraTestOf(task.SeqMNISTCleanTest,
+// func(sc results.SetScore) results.Num { return sc.Gap }).
+func extraTestOf(set string, field func(results.SetScore) results.Num) finalOf {
+	return func(r *results.Result) results.Num {
+		if sc, ok := r.Final.ExtraTest(set); ok {
+			return field(sc)
+		}
+		return results.NaN()
+	}
+}
+
 // extraTestQuantities returns summaryQuantities with, after the test
 // metric, a column for each extra test set (results.Final.ExtraTests) that a
 // run of the view has, in order of first appearance ("test-clean" is "clean
@@ -345,12 +358,7 @@ func (v *view) extraTestQuantities() []quantity {
 			if rest, ok := strings.CutPrefix(set, "test-"); ok {
 				name = rest + " test METRIC"
 			}
-			out = append(out, quantity{header: name, short: name, of: func(r *results.Result) results.Num {
-				if sc, ok := r.Final.ExtraTest(set); ok {
-					return sc.Metric
-				}
-				return results.NaN()
-			}})
+			out = append(out, quantity{header: name, short: name, of: extraTestOf(set, func(sc results.SetScore) results.Num { return sc.Metric })})
 		}
 	}
 	return out
