@@ -31,6 +31,9 @@ func (net *Network[T]) Backward(ws *Workspace[T], grad []T) error {
 	if len(grad) != net.Layout.Total {
 		return fmt.Errorf("rnn: Backward: grad has length %d, want %d", len(grad), net.Layout.Total)
 	}
+	if ws.validFrom > 0 {
+		return fmt.Errorf("rnn: Backward needs every step of the forward pass; it kept only steps %d..%d (Workspace.KeepLast(%d))", ws.validFrom, ws.steps, ws.keep)
+	}
 	net.backwardWindow(ws)
 	ws.haveBwd = true
 	net.weightGrad(ws, grad)
@@ -58,7 +61,7 @@ func (net *Network[T]) backwardWindow(ws *Workspace[T]) {
 		// never −0), so adding it to a zero δ (beta = 1) and writing it
 		// (beta = 0) give the same bits: δ is then not cleared, and steps
 		// without a loss are written by the recursion alone (backwardRows).
-		ws.lazyDelta = net.Cfg.Leak == 0
+		ws.lazyDelta = net.Cfg.Leak == 0 && !ws.unpacked
 		if !ws.lazyDelta {
 			clear(ws.delta[B*N : (steps+1)*B*N])
 		}
@@ -99,7 +102,7 @@ func (net *Network[T]) backwardRows(ws *Workspace[T], c *chunk[T]) {
 		if ws.t0+t < ws.total {
 			dNext = rows(ws.delta, t+1, B, b0, b1, N)
 			switch {
-			case bc > 1:
+			case bc > 1 && !ws.unpacked:
 				beta := T(1)
 				if !have {
 					beta = 0

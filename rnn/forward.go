@@ -106,10 +106,24 @@ func (net *Network[T]) forwardWindow(ws *Workspace[T]) (float64, error) {
 	// before the recurrent product reads it (from cache rather than from a
 	// T·B·N matrix written in a separate pass); otherwise in one product
 	// over all T·B rows. Each element is the same FMA chain either way.
-	ws.stepProj = ws.bsz >= stepProjMinRows
+	ws.stepProj = ws.bsz >= stepProjMinRows && !ws.unpacked
 	if !ws.stepProj {
 		TB := ws.steps * ws.bsz
 		kernels.Gemm(false, true, TB, N, b.In, T(1-net.Cfg.Leak), b.X, b.In, net.WInM, b.In, 0, ws.r[ws.bsz*N:], N)
+	}
+	// KeepLast: a whole-sequence pass of a fast network writes the steps
+	// before validFrom to the chunks' scratch.
+	ws.validFrom = 0
+	if ws.keep > 0 && ws.t0 == 0 && ws.steps == ws.total && net.Cfg.Leak == 0 && !net.alif && net.Cfg.BThr == 0 {
+		if ws.validFrom = ws.steps - ws.keep; ws.validFrom <= 1 {
+			ws.validFrom = 0 // nothing to leave out: r^0 is stored anyway
+		} else {
+			for i := range ws.chunks {
+				c := &ws.chunks[i]
+				n := (c.b1 - c.b0) * N
+				c.rs[0], c.rs[1], c.ps = grow(c.rs[0], n), grow(c.rs[1], n), grow(c.ps, n)
+			}
+		}
 	}
 	ws.parallel(opForward, len(ws.chunks))
 	loss := 0.0
@@ -171,6 +185,15 @@ func (net *Network[T]) forwardRows(ws *Workspace[T], c *chunk[T]) {
 		rPrev := rows(ws.r, t-1, B, b0, b1, N)
 		r := rows(ws.r, t, B, b0, b1, N) // holds (1−α_m) W_in x^t on entry
 		psi := rows(ws.psi, t, B, b0, b1, N)
+		if t < ws.validFrom { // a step KeepLast does not store (fast networks only)
+			if !ws.stepProj { // the projection was written to the trajectory's slot
+				copy(c.rs[t%2], r)
+			}
+			r, psi = c.rs[t%2], c.ps
+		}
+		if t-1 >= 1 && t-1 < ws.validFrom {
+			rPrev = c.rs[(t-1)%2]
+		}
 		if ws.stepProj {
 			x := ws.batch.X[((t-1)*B+b0)*ws.in : ((t-1)*B+b1)*ws.in]
 			kernels.Gemm(false, true, bc, N, ws.in, 1-leak, x, ws.in, net.WInM, ws.in, 0, r, N)
@@ -182,6 +205,8 @@ func (net *Network[T]) forwardRows(ws *Workspace[T], c *chunk[T]) {
 			case bc == 1:
 				kernels.GemvN(r, 1, net.WRecM, N, rPrev, 1)
 				kernels.ReLU(r, psi, r)
+			case ws.unpacked:
+				kernels.GemmReLU(false, false, bc, N, N, 1, rPrev, N, ws.wT, N, 1, r, N, psi)
 			default:
 				kernels.GemmPackedReLU(false, bc, 1, rPrev, N, &ws.pkWT, 1, r, N, psi)
 			}

@@ -192,3 +192,30 @@ func TestInferAllocs(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkEvalForward compares Infer with Forward on a seqMNIST
+// evaluation batch (B = 1000, T = 28, N = 128, cross-entropy at the last
+// step), the batch task.Evaluate scores.
+func BenchmarkEvalForward(b *testing.B) {
+	cfg := Config{In: 28, N: 128, Out: 10, Seed: 1, Loss: Loss{Kind: CrossEntropy}, L2: 1e-2}
+	for _, name := range []string{"forward", "infer"} {
+		b.Run(name, func(b *testing.B) {
+			net := mustNew[float64](b, cfg)
+			batch := randBatch[float64](cfg, 1000, 28, 1)
+			var ws Workspace[float64]
+			var inf Inference[float64]
+			y := make([]float64, 28*1000*10)
+			for b.Loop() {
+				var err error
+				if name == "forward" {
+					_, err = net.Forward(&ws, batch)
+				} else {
+					_, err = net.Infer(&inf, batch, y)
+				}
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -53,6 +53,14 @@ type Workspace[T kernels.Float] struct {
 	// readout term only at loss steps and the recursion overwrites δ at the
 	// others (see backwardWindow).
 	stepProj, lazyDelta bool
+	// unpacked selects the reference formulation of the training passes,
+	// for tests: the input projection in one product over all steps,
+	// W_rec read in place, δ cleared before the backward recursion. Its
+	// results are bitwise those of the default (TestTrainingPassesBitwise).
+	unpacked bool
+	// keep is the KeepLast setting; validFrom is the first step whose r and
+	// ψ the last forward pass stored (0: every step).
+	keep, validFrom int
 
 	// lossAt is indexed by local step; nLoss counts the loss steps of the
 	// whole sequence.
@@ -78,6 +86,10 @@ type Workspace[T kernels.Float] struct {
 type chunk[T kernels.Float] struct {
 	b0, b1 int
 	h      []T // Bc·N: h^t (leaky or ALIF networks only)
+	// rs and ps hold r^t (two alternating slots) and ψ^t of the steps a
+	// KeepLast forward pass does not store.
+	rs     [2][]T
+	ps     []T
 	gam    []T // Bc·N: ALIF γ^t and γ^{t+1}
 	gamNxt []T
 	loss   float64
@@ -130,6 +142,17 @@ func (ws *Workspace[T]) ensure(net *Network[T], b *Batch[T]) {
 	}
 	ws.haveFwd, ws.haveBwd = false, false
 }
+
+// KeepLast makes the following forward passes on ws store the rates and
+// pseudo-derivatives of only the last k steps and the state before them:
+// r^t and ψ^t for t ≥ T−k (the Trajectory accessors R and Psi panic for
+// the earlier steps, and Backward returns an error). The forward pass
+// computes the same values, bit for bit, writing the earlier steps to a
+// per-chunk scratch instead of a T·B·N trajectory: less memory traffic for
+// rules that read only the last steps. It applies to networks of plain
+// units without leak and threshold; others store every step. k = 0 (the
+// default) stores every step; k < 0 is treated as 0.
+func (ws *Workspace[T]) KeepLast(k int) { ws.keep = max(k, 0) }
 
 // transpose writes the transpose of the n×n row-major matrix src to dst,
 // in 16×16 tiles.
@@ -351,12 +374,22 @@ func (tr Trajectory[T]) step(s []T, t, w int) []T {
 
 func (tr Trajectory[T]) state(s []T, t int) []T { return tr.step(s, t, tr.N) }
 
-// R returns the rates r^t for t = 0..T (r^0 = 0).
-func (tr Trajectory[T]) R(t int) []T { return tr.state(tr.ws.r, t) }
+// R returns the rates r^t for t = 0..T (r^0 = 0). After a forward pass
+// with Workspace.KeepLast it panics for the steps not kept.
+func (tr Trajectory[T]) R(t int) []T { return tr.kept(tr.ws.r, t) }
 
 // Psi returns ψ^t = 1[h^t − A^t > 0] for t = 1..T (ψ^0 = 0), the
-// pseudo-derivative of every unit, plain or ALIF.
-func (tr Trajectory[T]) Psi(t int) []T { return tr.state(tr.ws.psi, t) }
+// pseudo-derivative of every unit, plain or ALIF. After a forward pass
+// with Workspace.KeepLast it panics for the steps not kept.
+func (tr Trajectory[T]) Psi(t int) []T { return tr.kept(tr.ws.psi, t) }
+
+// kept is state for the steps the forward pass stored.
+func (tr Trajectory[T]) kept(s []T, t int) []T {
+	if t >= 1 && t < tr.ws.validFrom {
+		panic("rnn: Trajectory step not kept by the forward pass (Workspace.KeepLast)")
+	}
+	return tr.state(s, t)
+}
 
 // A returns the adaptation a^t for t = 0..T (a^0 = 0), or nil when the
 // network has no ALIF units (a is then identically 0).

@@ -47,6 +47,14 @@ func (r *trunc[T]) Feedback() []T { return r.fb }
 func (r *trunc[T]) setFeedback(f []T) { r.fb = f }
 
 func (r *trunc[T]) Direction(net *rnn.Network[T], b *rnn.Batch[T], dir []T) (float64, error) {
+	// The batched form of a plain, leak-free network with the loss at the
+	// last step reads r^t and ψ^t of the last two steps only (and r^{T−2}):
+	// the forward pass need not store the others (same values).
+	keep := 0
+	if c := &net.Cfg; r.form != Online && c.Leak == 0 && !net.HasALIF() && c.BThr == 0 && c.Loss.Timing == rnn.LastStep {
+		keep = 2
+	}
+	r.ws.KeepLast(keep)
 	loss, tr, err := forward(net, &r.ws, b, dir)
 	if err != nil {
 		return loss, err

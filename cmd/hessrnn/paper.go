@@ -22,8 +22,10 @@ rate selected on seeds 1001.. before 10 reporting seeds per rule (paper
 scale) — plus the sensitivity analyses, into OUT/<task>/ (one folder per
 task, so identical runs are shared between figures; every experiment
 writes its own report there), then writes OUT/REPRODUCTION.md: for each
-claim the paper's statement, the command, our numbers with CIs and
-p-values, the verdict and a figure (copied to OUT/figures/).
+claim the paper's statement, the command, our numbers with CIs,
+p-values and pairs, the verdict (decided by the claim's main comparisons;
+secondary ones are listed beside it) and a figure (copied to
+OUT/figures/); experiments not run yet are listed with the reason.
 
 Rerunning resumes. --scale quick is a smoke run of the whole pipeline in
 minutes (its verdicts are not a reproduction); seqMNIST is skipped, with a

@@ -281,49 +281,62 @@ func (s *SeqMNIST[T]) Tests() []Set[T] {
 
 func (s *SeqMNIST[T]) set(name string, sp split, noisy bool) Set[T] {
 	sizes := chunks(sp.len, s.cfg.EvalBatchSize)
-	return newListSet(name, sizes, func(i int) *rnn.Batch[T] {
+	fill := func(i int, dst *rnn.Batch[T]) *rnn.Batch[T] {
 		start := i * s.cfg.EvalBatchSize
 		items := make([]int, sizes[i])
 		for j := range items {
 			items[j] = start + j
 		}
-		return s.batch(sp, items, noisy)
-	})
+		return s.batchInto(sp, items, noisy, dst)
+	}
+	ls := newListSet(name, sizes, func(i int) *rnn.Batch[T] { return fill(i, nil) })
+	ls.fill = fill
+	return ls
 }
 
 // batch builds the batch of the given split-relative items. Clean pixels
 // are T(v/255); noisy ones (noisy is true only for the test split) come
 // from the noisy test images, computed once (noisyImages).
 func (s *SeqMNIST[T]) batch(sp split, items []int, noisy bool) *rnn.Batch[T] {
+	return s.batchInto(sp, items, noisy, nil)
+}
+
+// batchInto is batch built into dst's slices when they are large enough
+// (every element is written), or into new ones; dst may be nil.
+func (s *SeqMNIST[T]) batchInto(sp split, items []int, noisy bool, dst *rnn.Batch[T]) *rnn.Batch[T] {
 	sh := s.Shape()
 	bs, in := len(items), sh.In
-	b := &rnn.Batch[T]{
-		Size: bs, Steps: sh.Steps, In: in, Out: sh.Out,
-		X:      make([]T, sh.Steps*bs*in),
-		Labels: make([]int32, sh.Steps*bs),
+	b := dst
+	if b == nil {
+		b = &rnn.Batch[T]{}
 	}
+	nx, nl := sh.Steps*bs*in, sh.Steps*bs
+	if cap(b.X) < nx {
+		b.X = make([]T, nx)
+	}
+	if cap(b.Labels) < nl {
+		b.Labels = make([]int32, nl)
+	}
+	*b = rnn.Batch[T]{Size: bs, Steps: sh.Steps, In: in, Out: sh.Out, X: b.X[:nx], Labels: b.Labels[:nl]}
 	np := s.rows * s.cols
 	var cache []T
 	if noisy {
 		cache = s.noisyImages()
 	}
-	for j, it := range items {
-		g := sp.off + it // index in the file
-		img := sp.ds.Images.Image(g)
-		var vals []T
-		if noisy {
-			vals = cache[it*np : (it+1)*np]
-		}
-		for t := 0; t < sh.Steps; t++ {
-			row := b.X[(t*bs+j)*in : (t*bs+j+1)*in]
+	// Step by step, so that the batch is written in order.
+	for t := 0; t < sh.Steps; t++ {
+		xt, lt := b.X[t*bs*in:(t+1)*bs*in], b.Labels[t*bs:(t+1)*bs]
+		for j, it := range items {
+			g := sp.off + it // index in the file
+			row := xt[j*in : (j+1)*in]
 			if noisy {
-				copy(row, vals[t*in:(t+1)*in])
+				copy(row, cache[it*np+t*in:it*np+(t+1)*in])
 			} else {
-				for k, v := range img[t*in : (t+1)*in] {
+				for k, v := range sp.ds.Images.Image(g)[t*in : (t+1)*in] {
 					row[k] = s.lut[v]
 				}
 			}
-			b.Labels[t*bs+j] = int32(sp.ds.Labels.Values[g])
+			lt[j] = int32(sp.ds.Labels.Values[g])
 		}
 	}
 	return b

@@ -497,7 +497,8 @@ func referenceBatch[T kernels.Float](s *SeqMNIST[T], sp split, items []int, nois
 
 // TestSeqMNISTSetsExact checks every batch of every evaluation set against
 // the reference construction, bit for bit, in both precisions, row by row
-// and pixel by pixel, twice (the second time from the cached noisy images).
+// and pixel by pixel, twice (the second time from the cached noisy images),
+// both built anew and built into the previous batch's storage.
 func TestSeqMNISTSetsExact(t *testing.T) {
 	t.Run("float64", func(t *testing.T) { seqMNISTSetsExact[float64](t) })
 	t.Run("float32", func(t *testing.T) { seqMNISTSetsExact[float32](t) })
@@ -520,8 +521,15 @@ func seqMNISTSetsExact[T kernels.Float](t *testing.T) {
 		for pass := 0; pass < 2; pass++ {
 			for _, c := range sets {
 				start := 0
+				var reused *rnn.Batch[T]
 				for i := 0; i < c.set.NumBatches(); i++ {
 					got := c.set.Batch(i)
+					// Evaluate's path: the batch built into the previous
+					// one's storage (the last batch is smaller).
+					reused = c.set.(refillable[T]).batchInto(i, reused)
+					if !slices.Equal(got.X, reused.X) || !slices.Equal(got.Labels, reused.Labels) || got.Size != reused.Size || reused.Y != nil {
+						t.Fatalf("pixelwise %v, set %s, batch %d: built into an earlier batch, it differs", pixelwise, c.set.Name(), i)
+					}
 					items := make([]int, got.Size)
 					for j := range items {
 						items[j] = start + j

@@ -123,11 +123,26 @@ type Score struct {
 }
 
 // Evaluate scores p on every batch of s under the given loss and metric.
+// Sets of this package build each batch into the storage of the previous
+// one, and the readouts share one buffer (cleared before each batch), so
+// scoring a large set allocates two batches' worth, not one per batch.
 func Evaluate[T kernels.Float](p Predictor[T], s Set[T], loss rnn.Loss, m Metric) (Score, error) {
 	var acc accumulator
+	r, reuse := s.(refillable[T])
+	var b *rnn.Batch[T]
+	var y []T
 	for i := 0; i < s.NumBatches(); i++ {
-		b := s.Batch(i)
-		y := make([]T, b.Steps*b.Size*b.Out)
+		if reuse {
+			b = r.batchInto(i, b)
+		} else {
+			b = s.Batch(i)
+		}
+		n := b.Steps * b.Size * b.Out
+		if cap(y) < n {
+			y = make([]T, n)
+		}
+		y = y[:n]
+		clear(y)
 		if err := p.Outputs(b, y); err != nil {
 			return Score{}, fmt.Errorf("task: evaluating %s batch %d: %w", s.Name(), i, err)
 		}
@@ -288,12 +303,31 @@ func fieldError(cfg, field string, value any, allowed string) error {
 	return fmt.Errorf("task: %s.%s = %v, allowed range %s", cfg, field, value, allowed)
 }
 
-// listSet is a Set backed by a function building batch i.
+// listSet is a Set backed by a function building batch i and, optionally,
+// one building it into the storage of a batch that is no longer needed.
 type listSet[T kernels.Float] struct {
 	name  string
 	n     int
 	sizes []int
 	build func(i int) *rnn.Batch[T]
+	// fill builds batch i reusing dst's slices where they are large
+	// enough (dst may be nil); nil means build.
+	fill func(i int, dst *rnn.Batch[T]) *rnn.Batch[T]
+}
+
+// refillable is a Set whose batches can be built into the storage of an
+// earlier batch, which Evaluate uses to score a large set without a new
+// allocation per batch.
+type refillable[T kernels.Float] interface {
+	batchInto(i int, dst *rnn.Batch[T]) *rnn.Batch[T]
+}
+
+// batchInto builds batch i into dst's storage (see fill), or a new batch.
+func (s *listSet[T]) batchInto(i int, dst *rnn.Batch[T]) *rnn.Batch[T] {
+	if s.fill == nil || i < 0 || i >= len(s.sizes) {
+		return s.Batch(i)
+	}
+	return s.fill(i, dst)
 }
 
 func (s *listSet[T]) Name() string    { return s.name }

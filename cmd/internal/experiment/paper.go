@@ -321,8 +321,11 @@ func ReportPaper(sc Scale, opts PaperOptions) ([]ItemResult, error) {
 		for _, r := range mine {
 			ir.RunSeconds += r.WallSeconds
 		}
-		if missing, total := missingRuns(sc, spec, it, mine); missing > 0 {
+		missing, extra, total := missingRuns(sc, spec, it, mine)
+		if missing > 0 || extra > 0 {
 			switch {
+			case missing == 0:
+				ir.Pending = fmt.Sprintf("ambiguous: %d results for %d planned runs (results of other settings for the same rules and seeds in this folder); the run command reports it from its own plan", len(mine), total)
 			case it.Task == config.SeqMNIST && len(mine) == 0 && opts.Data == "":
 				ir.Pending = "no results (seqMNIST: give --data to the run command)"
 			case len(mine) == 0:
@@ -349,11 +352,13 @@ func ReportPaper(sc Scale, opts PaperOptions) ([]ItemResult, error) {
 
 // missingRuns counts the runs that item it plans (before learning-rate
 // selection, which changes rates but not labels) without a result among
-// have, and the number planned, matched by label and seed with
-// multiplicity (the sensitivity analysis plans the same label and seed in
-// each reconstruction). A multi-phase plan (table1) is planned from have,
-// so its later phase counts once the earlier one has results.
-func missingRuns(sc Scale, spec Spec, it Item, have []*results.Result) (missing, total int) {
+// have, the results beyond the plan (extra: e.g. runs of an earlier
+// selection for the same label and seed), and the number planned, matched
+// by label and seed with multiplicity (the sensitivity analysis plans the
+// same label and seed in each reconstruction). A multi-phase plan (table1)
+// is planned from have, so its later phase counts once the earlier one has
+// results.
+func missingRuns(sc Scale, spec Spec, it Item, have []*results.Result) (missing, extra, total int) {
 	base := config.Default()
 	base.Task = it.Task
 	if sc.Adjust != nil {
@@ -376,7 +381,10 @@ func missingRuns(sc Scale, spec Spec, it Item, have []*results.Result) (missing,
 		total += n
 		missing += max(0, n-got[k])
 	}
-	return missing, total
+	for k, n := range got {
+		extra += max(0, n-want[k])
+	}
+	return missing, extra, total
 }
 
 // PlanCount returns the number of runs the scale plans per task, selection

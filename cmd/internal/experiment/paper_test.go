@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -102,6 +103,32 @@ func TestRunPaper(t *testing.T) {
 	if err := os.Rename(moved, filepath.Join(out, config.PatternGen, results.FileName(victim))); err != nil {
 		t.Fatal(err)
 	}
+	// A result of other settings for the same rule and seed (an earlier
+	// selection's rate) makes the item ambiguous rather than silently
+	// doubling a group.
+	var stale *results.Result
+	for _, r := range items[1].Runs {
+		if r.ID == victim {
+			c := *r
+			c.Config.Train.LR *= 2
+			c.ID = c.Config.ID()
+			stale = &c
+		}
+	}
+	p, err := results.Write(filepath.Join(out, config.PatternGen), stale)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err = ReportPaper(sc, PaperOptions{RunOptions: RunOptions{Out: out}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(rep[1].Pending, "ambiguous: ") {
+		t.Errorf("with a stale result: fig4 pending %q, want ambiguous", rep[1].Pending)
+	}
+	if err := os.Remove(p); err != nil {
+		t.Fatal(err)
+	}
 	// Resuming runs nothing new.
 	again, err := RunPaper(context.Background(), sc, PaperOptions{RunOptions: RunOptions{Out: out, Jobs: 2}, Data: t.TempDir()})
 	if err != nil {
@@ -139,5 +166,60 @@ func TestPaperScales(t *testing.T) {
 	}
 	if _, err := PaperScale("huge"); err == nil {
 		t.Error("unknown scale accepted")
+	}
+}
+
+// TestQuickFlags checks that the flags printed with each quick-scale
+// command give the scale's settings: --iters and --every the budget that
+// Adjust sets, and the selection flags the scale's protocol (run's flags
+// set exactly these fields; a command was also rerun by hand on the quick
+// run's folder and computed nothing).
+func TestQuickFlags(t *testing.T) {
+	sc, err := PaperScale("quick")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, task := range []string{config.DMS, config.PatternGen, config.SeqMNIST} {
+		want := config.Default()
+		want.Task = task
+		sc.Adjust(&want)
+		got := config.Default()
+		got.Task = task
+		var p Protocol
+		p.Mode = SelectGrid
+		fl := sc.Flags(task)
+		if len(fl)%2 != 0 {
+			t.Fatalf("%s: flags %v not in pairs", task, fl)
+		}
+		for i := 0; i < len(fl); i += 2 {
+			v := fl[i+1]
+			var err error
+			switch fl[i] {
+			case "--iters":
+				got.Train.Iterations, err = strconv.Atoi(v)
+			case "--every":
+				got.Hessian.Every, err = strconv.Atoi(v)
+			case "--lr-grid":
+				p.Grid, err = ParseGrid(v)
+			case "--select-seeds":
+				p.Seeds, err = strconv.Atoi(v)
+			case "--select-budget":
+				p.Budget, err = strconv.ParseFloat(v, 64)
+			default:
+				t.Fatalf("%s: unexpected flag %s", task, fl[i])
+			}
+			if err != nil {
+				t.Fatalf("%s: %s %s: %v", task, fl[i], v, err)
+			}
+		}
+		if got.ID() != want.ID() {
+			t.Errorf("%s: flags %v give another base run than the scale's Adjust", task, fl)
+		}
+		if fmt.Sprint(p) != fmt.Sprint(sc.Protocol) {
+			t.Errorf("%s: flags give protocol %+v, the scale has %+v", task, p, sc.Protocol)
+		}
+	}
+	if sc, _ := PaperScale("paper"); sc.Flags != nil {
+		t.Error("the paper scale's commands need no flags: it is run's defaults")
 	}
 }

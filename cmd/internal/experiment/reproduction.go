@@ -2,7 +2,6 @@ package experiment
 
 import (
 	"fmt"
-	"github.com/hessrnn/hessrnn/rules"
 	"math"
 	"os"
 	"path/filepath"
@@ -13,6 +12,7 @@ import (
 	"github.com/hessrnn/hessrnn/cmd/internal/config"
 	"github.com/hessrnn/hessrnn/cmd/internal/results"
 	"github.com/hessrnn/hessrnn/cmd/internal/stats"
+	"github.com/hessrnn/hessrnn/rules"
 )
 
 // ReproductionFile is the name of the reproduction report.
@@ -496,7 +496,7 @@ func WriteReproduction(out string, sc Scale, items []ItemResult, inv Invocation)
 		case !ok && inv.ReportOnly:
 			notRun = append(notRun, fmt.Sprintf("| %s | %s | no results |", it.Experiment, taskTitles[it.Task]))
 		case !ok:
-			notRun = append(notRun, fmt.Sprintf("| %s | %s | this invocation has not reached it yet (items run in order; rerun the command to resume) |", it.Experiment, taskTitles[it.Task]))
+			notRun = append(notRun, fmt.Sprintf("| %s | %s | not finished by this invocation yet (the items run in order: the first of these is in progress; if the command stopped, rerun it to resume) |", it.Experiment, taskTitles[it.Task]))
 		case ir.Skipped != "":
 			notRun = append(notRun, fmt.Sprintf("| %s | %s | skipped: %s |", it.Experiment, taskTitles[it.Task], ir.Skipped))
 		case ir.Pending != "":
@@ -508,7 +508,11 @@ func WriteReproduction(out string, sc Scale, items []ItemResult, inv Invocation)
 	}
 	fmt.Fprintf(&md, "# Reproduction of Liu et al., NeurIPS 2022 — scale %q\n\n", sc.Name)
 	if done < len(sc.Items) {
-		fmt.Fprintf(&md, "**Partial: %d of %d items done** (an item is one experiment on one task); the %d others are listed under *Not yet run* with the reason, and their claims are marked *not yet run*. Rerun the command to resume.\n\n", done, len(sc.Items), len(sc.Items)-done)
+		resume := "Rerun the command to resume."
+		if inv.ReportOnly {
+			resume = fmt.Sprintf("`hessrnn run paper --scale %s` with this folder as `--out` computes them (it resumes from the results here).", sc.Name)
+		}
+		fmt.Fprintf(&md, "**Partial: %d of %d items done** (an item is one experiment on one task); the %d others are listed under *Not yet run* with the reason, and their claims are marked *not yet run*. %s\n\n", done, len(sc.Items), len(sc.Items)-done, resume)
 	} else {
 		fmt.Fprintf(&md, "**Complete: all %d items done** (an item is one experiment on one task).\n\n", len(sc.Items))
 	}
@@ -535,7 +539,7 @@ func WriteReproduction(out string, sc Scale, items []ItemResult, inv Invocation)
 			}
 			it, ok := got[k]
 			if !ok || it.Skipped != "" || it.Pending != "" {
-				reason := "this invocation has not reached the item yet"
+				reason := "not finished by this invocation yet (the items run in order)"
 				switch {
 				case !ok && inv.ReportOnly:
 					reason = "no results"

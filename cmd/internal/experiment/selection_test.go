@@ -236,12 +236,15 @@ func TestRungIsPrefix(t *testing.T) {
 			}
 			key = key.Resolve()
 			// Fixed-budget selection runs are score-only (one checkpoint,
-			// at the end); the trajectories compared here are the full
-			// runs' (TestScoreOnlyExact ties the two).
-			sr, fr := selectionRun(key, 0.01, 1001, tc.frac), selectionRun(key, 0.01, 1001, 1)
-			sr.Train.ScoreOnly, fr.Train.ScoreOnly = false, false
-			short := e.Train(context.Background(), sr, nil)
-			full := e.Train(context.Background(), fr, nil)
+			// at the end; TestScoreOnlyExact shows its values are the full
+			// run's): the prefix property is checked on their full form.
+			shortRun, fullRun := selectionRun(key, 0.01, 1001, tc.frac), selectionRun(key, 0.01, 1001, 1)
+			if fullRun.Train.ScoreOnly != (tc.stop == config.StopFixed) {
+				t.Fatalf("stop %s: selection run score-only %v", tc.stop, fullRun.Train.ScoreOnly)
+			}
+			shortRun.Train.ScoreOnly, fullRun.Train.ScoreOnly = false, false
+			short := e.Train(context.Background(), shortRun, nil)
+			full := e.Train(context.Background(), fullRun, nil)
 			if short.Status.State != results.Finished || full.Status.State != results.Finished {
 				t.Fatalf("short %+v, full %+v", short.Status, full.Status)
 			}

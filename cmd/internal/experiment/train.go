@@ -277,9 +277,15 @@ func train[T kernels.Float](ctx context.Context, e *Env, run config.Run, rec pro
 	if err != nil {
 		return fail(err)
 	}
-	tk64, err := makeTask[float64](e, run)
-	if err != nil {
-		return fail(err)
+	// The float64 task for curvature: the training task itself when it is
+	// float64 (curvature reads only its Hessian batches, which are drawn
+	// afresh from the seed and checkpoint; the MNIST images are shared
+	// either way, never copied).
+	tk64, ok := any(tk).(task.Task[float64])
+	if !ok {
+		if tk64, err = makeTask[float64](e, run); err != nil {
+			return fail(err)
+		}
 	}
 	res.Metric = tk.Metric().String()
 	cfg := netConfig(run, tk.Shape(), tk.Loss())

@@ -1,0 +1,92 @@
+package rules
+
+import (
+	"fmt"
+	"math"
+	"runtime"
+	"testing"
+
+	"github.com/hessrnn/hessrnn/kernels"
+	"github.com/hessrnn/hessrnn/rnn"
+)
+
+// TestKeepLastDirectionBitwise checks that the batched approximate rules,
+// whose forward pass keeps only the last steps of the trajectory for plain
+// leak-free networks with the loss at the last step (rnn.Workspace.KeepLast),
+// give bit for bit the direction computed from a forward pass that stores
+// every step, over several updates (so the weights move), for e-prop, RFLO
+// and MDGL (true weights and cell types), cross-entropy and MSE, batch
+// sizes on both sides of rnn's chunk and step-projection thresholds,
+// GOMAXPROCS 1 and 2, every level, both precisions.
+func TestKeepLastDirectionBitwise(t *testing.T) {
+	procs := runtime.GOMAXPROCS(0)
+	defer runtime.GOMAXPROCS(procs)
+	for _, l := range kernels.Levels() {
+		if l > kernels.Detected() {
+			continue
+		}
+		restore, err := kernels.SetLevel(l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for si, sh := range []benchShape{
+			{name: "ce", B: 5, T: 6, In: 4, N: 13, Out: 3, ce: true},
+			{name: "ce-B130", B: 130, T: 5, In: 7, N: 24, Out: 3, ce: true},
+			{name: "ce-B64", B: 64, T: 2, In: 3, N: 9, Out: 2, ce: true},
+			{name: "ce-T1", B: 3, T: 1, In: 3, N: 9, Out: 2, ce: true},
+		} {
+			for ki, s := range []Settings{{Kind: EProp}, {Kind: RFLO, FeedbackSeed: 3}, {Kind: MDGL}, {Kind: MDGL, CellTypes: ContiguousCellTypes(sh.N, 2)}} {
+				p := 1 + (si+ki)%2
+				runtime.GOMAXPROCS(p)
+				name := fmt.Sprintf("%s/%s/%v/%d/procs=%d", l, sh.name, s.Kind, ki, p)
+				keepBitwise[float64](t, name, sh, s)
+				keepBitwise[float32](t, name, sh, s)
+			}
+		}
+		restore()
+	}
+}
+
+func keepBitwise[T kernels.Float](t *testing.T, name string, sh benchShape, s Settings) {
+	t.Helper()
+	net, b := benchProblemT[T](sh)
+	ref := rnn.Convert[T](net)
+	r, err := New[T](s, net.Cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rr, err := New[T](s, net.Cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	full := rr.(*trunc[T])
+	dir, want := make([]T, net.NumParams()), make([]T, net.NumParams())
+	var ws rnn.Workspace[T]
+	for it := 0; it < 3; it++ {
+		loss, err := r.Direction(net, b, dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The reference: a forward pass storing every step, then the same
+		// rule's direction from it.
+		wl, tr, err := forward(ref, &ws, b, want)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := full.fromTrajectory(ref, tr, b, want); err != nil {
+			t.Fatal(err)
+		}
+		if math.Float64bits(loss) != math.Float64bits(wl) {
+			t.Fatalf("%s it %d: loss %v, full trajectory %v", name, it, loss, wl)
+		}
+		for i := range want {
+			if math.Float64bits(float64(dir[i])) != math.Float64bits(float64(want[i])) {
+				t.Fatalf("%s it %d: dir[%d] = %v, from the full trajectory %v", name, it, i, dir[i], want[i])
+			}
+		}
+		for i := range dir {
+			net.Params[i] -= T(0.05) * dir[i]
+			ref.Params[i] -= T(0.05) * want[i]
+		}
+	}
+}
