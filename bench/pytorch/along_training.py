@@ -159,6 +159,8 @@ def main():
         ap.error("give --run or --dir")
     if a.compare and a.run is None:
         ap.error("--compare needs --run")
+    if a.rounds < 1:
+        ap.error(f"--rounds {a.rounds}: allowed range [1, ∞)")
     torch.set_num_threads(1)
     torch.set_num_interop_threads(1)
     with tempfile.TemporaryDirectory() as tmp:
