@@ -273,10 +273,14 @@ func (s *SeqMNIST[T]) TrainEval() Set[T] {
 // Validation is the clean validation split.
 func (s *SeqMNIST[T]) Validation() Set[T] { return s.set("validation", s.val, false) }
 
+// SeqMNISTCleanTest is the name of seqMNIST's clean test set, Tests()[1]:
+// the test images without noise.
+const SeqMNISTCleanTest = "test-clean"
+
 // Tests returns the noisy test set ("test-noisy", which defines the gap)
-// and the clean one ("test-clean").
+// and the clean one (SeqMNISTCleanTest).
 func (s *SeqMNIST[T]) Tests() []Set[T] {
-	return []Set[T]{s.set("test-noisy", s.tst, true), s.set("test-clean", s.tst, false)}
+	return []Set[T]{s.set("test-noisy", s.tst, true), s.set(SeqMNISTCleanTest, s.tst, false)}
 }
 
 func (s *SeqMNIST[T]) set(name string, sp split, noisy bool) Set[T] {

@@ -9,7 +9,9 @@
 // that turn their results into tables, figures and an HTML report named
 // after the experiment (Spec.Report, WriteReport). Report parts are data
 // (reportParts in parts.go: name, the data each needs, how it draws), as
-// are the summary table's columns (summaryQuantities); every report has
+// are the summary table's columns (summaryQuantities, plus a column per
+// extra test set the runs have, such as seqMNIST's clean test set, which
+// Env.Train scores at the end of a run); every report has
 // the per-rule summary (λ_max as median and interquartile range, the other
 // values as mean ± std with bootstrap confidence intervals) and the
 // comparison with BPTT on runs paired by seed (same initial weights and

@@ -5,6 +5,7 @@ import (
 	"image/color"
 	"math"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -315,15 +316,65 @@ var summaryQuantities = []quantity{
 	{header: "final ‖∇L‖", short: "‖∇L‖", of: func(r *results.Result) results.Num { return r.Final.GradNorm }},
 }
 
+// extraTestOf reads field of a run's score on the extra test set named set
+// (results.Final.ExtraTests), NaN for a run without one: e.g. the gap on
+// seqMNIST's clean test set is extraTestOf(task.SeqMNISTCleanTest,
+// func(sc results.SetScore) results.Num { return sc.Gap }).
+func extraTestOf(set string, field func(results.SetScore) results.Num) finalOf {
+	return func(r *results.Result) results.Num {
+		if sc, ok := r.Final.ExtraTest(set); ok {
+			return field(sc)
+		}
+		return results.NaN()
+	}
+}
+
+// extraTestQuantities returns summaryQuantities with, after the test
+// metric, a column for each extra test set (results.Final.ExtraTests) that a
+// run of the view has, in order of first appearance ("test-clean" is "clean
+// test METRIC"). A view without extra test sets gets summaryQuantities.
+func (v *view) extraTestQuantities() []quantity {
+	var sets []string
+	for _, g := range v.groups {
+		for _, r := range g.all {
+			for _, sc := range r.Final.ExtraTests {
+				if !slices.Contains(sets, sc.Set) {
+					sets = append(sets, sc.Set)
+				}
+			}
+		}
+	}
+	if len(sets) == 0 {
+		return summaryQuantities
+	}
+	var out []quantity
+	for _, q := range summaryQuantities {
+		out = append(out, q)
+		if q.header != "test METRIC" {
+			continue
+		}
+		for _, set := range sets {
+			name := set + " METRIC"
+			if rest, ok := strings.CutPrefix(set, "test-"); ok {
+				name = rest + " test METRIC"
+			}
+			out = append(out, quantity{header: name, short: name, of: extraTestOf(set, func(sc results.SetScore) results.Num { return sc.Metric })})
+		}
+	}
+	return out
+}
+
 // summary is the table of final values per rule (every report): the
-// summaryQuantities, in the HTML report and (those with a short name) in the
-// terminal table.
+// summaryQuantities and the extra test sets' metrics
+// (extraTestQuantities), in the HTML report and (those with a short name)
+// in the terminal table.
 func (v *view) summary() {
+	quantities := v.extraTestQuantities()
 	metric := func(h string) string { return strings.ReplaceAll(h, "METRIC", v.metric) }
 	t := report.Table{Caption: "Final values per rule", Header: []string{"rule", "finished", "diverged", "failed"}}
 	tw := tabwriter.NewWriter(&v.txt, 0, 0, 2, ' ', 0)
 	fmt.Fprint(tw, "  rule\tn\t")
-	for _, q := range summaryQuantities {
+	for _, q := range quantities {
 		t.Header = append(t.Header, metric(q.header))
 		if q.ciSeed != 0 {
 			t.Header = append(t.Header, metric(q.header)+" 95% CI")
@@ -336,7 +387,7 @@ func (v *view) summary() {
 	for i, g := range v.groups {
 		row := []string{g.label, fmt.Sprint(len(g.runs)), fmt.Sprint(g.diverged), fmt.Sprint(g.failed)}
 		fmt.Fprintf(tw, "  %s\t%d\t", g.label, len(g.runs))
-		for _, q := range summaryQuantities {
+		for _, q := range quantities {
 			x := g.final(q.of)
 			format := fmtMS
 			if q.format != nil {

@@ -487,6 +487,12 @@ func train[T kernels.Float](ctx context.Context, e *Env, run config.Run, rec pro
 		}
 		return true
 	}
+	if err := scoreExtraTests(tk, pred, res); err != nil {
+		if diverged(err) {
+			return divergeAt(res.Final.Iterations, err.Error())
+		}
+		return fail(err)
+	}
 	lb, err := finalLambda(run, tk64, net, ck-1, end.Lambda, warm)
 	if err != nil {
 		if diverged(err) {
@@ -710,6 +716,22 @@ func scoreTest[T kernels.Float](tk task.Task[T], pred *predictor[T], c *results.
 	}
 	c.TestMetric = results.Num(sc.Metric)
 	c.Gap = results.Num(tk.Metric().Gap(float64(c.TrainMetric), sc.Metric))
+	return nil
+}
+
+// scoreExtraTests scores the final weights on the task's test sets after
+// the first (seqMNIST: the clean test set) into res.Final.ExtraTests, whose
+// TrainMetric is already set; a task with one test set records nothing.
+func scoreExtraTests[T kernels.Float](tk task.Task[T], pred *predictor[T], res *results.Result) error {
+	tests := tk.Tests()
+	for _, set := range tests[min(1, len(tests)):] {
+		sc, err := task.Evaluate[T](pred, set, tk.Loss(), tk.Metric())
+		if err != nil {
+			return fmt.Errorf("test set %s: %w", set.Name(), err)
+		}
+		res.Final.ExtraTests = append(res.Final.ExtraTests, results.SetScore{Set: set.Name(), Metric: results.Num(sc.Metric),
+			Loss: results.Num(sc.Loss), Gap: results.Num(tk.Metric().Gap(float64(res.Final.TrainMetric), sc.Metric))})
+	}
 	return nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -23,7 +24,11 @@ import (
 //   - a nested struct, or a pointer to one, contributes its fields with its
 //     name and "_" as a prefix (Checkpoint.Lambda, tagged csv:"lambda",
 //     gives lambda_max, lambda_iterations, ...); a nil pointer gives empty
-//     cells.
+//     cells;
+//   - Final.ExtraTests, whose sets depend on the task, adds after the
+//     config columns one column per set named by any exported run and per
+//     scalar field of SetScore (ExtraTestColumns), so that an export
+//     without extra test sets has exactly CSVHeader.
 
 // column is one CSV column read from a struct value by field index path.
 type column struct {
@@ -156,12 +161,73 @@ func configCells(c config.Run) []string {
 	return out
 }
 
+// setScoreColumns are the per-set columns of an extra test set, without
+// their prefix.
+var setScoreColumns = structColumns(reflect.TypeOf(SetScore{}), "", nil)
+
+// ExtraTestColumns returns the CSV columns of the extra test set named set:
+// "final_" + the name with "-" as "_" + "_" + each scalar field of SetScore
+// but Set (test-clean: final_test_clean_metric, final_test_clean_loss,
+// final_test_clean_gap).
+func ExtraTestColumns(set string) []string {
+	var out []string
+	for _, c := range setScoreColumns {
+		if c.name == "set" {
+			continue
+		}
+		out = append(out, "final_"+strings.ReplaceAll(set, "-", "_")+"_"+c.name)
+	}
+	return out
+}
+
+// extraSets returns the names of the extra test sets of runs, in order of
+// first appearance.
+func extraSets(runs []*Result) []string {
+	var out []string
+	for _, r := range runs {
+		for _, s := range r.Final.ExtraTests {
+			if !slices.Contains(out, s.Set) {
+				out = append(out, s.Set)
+			}
+		}
+	}
+	return out
+}
+
+// extraCells formats the ExtraTestColumns of each of sets for f: empty
+// cells for a set f has not.
+func extraCells(f Final, sets []string) []string {
+	var out []string
+	for _, set := range sets {
+		sc, ok := f.ExtraTest(set)
+		v := reflect.ValueOf(sc)
+		for _, c := range setScoreColumns {
+			if c.name == "set" {
+				continue
+			}
+			if ok {
+				out = append(out, c.cell(v))
+			} else {
+				out = append(out, "")
+			}
+		}
+	}
+	return out
+}
+
 // WriteCSV writes one row per run and checkpoint (a run without
 // checkpoints gets one row with empty per-checkpoint columns). Missing
-// values (NaN) are empty cells, which pandas and R read as NA.
+// values (NaN) are empty cells, which pandas and R read as NA. The header
+// is CSVHeader followed by the ExtraTestColumns of every extra test set of
+// the runs.
 func WriteCSV(w io.Writer, runs []*Result) error {
 	cw := csv.NewWriter(w)
-	if err := cw.Write(CSVHeader); err != nil {
+	sets := extraSets(runs)
+	header := slices.Clone(CSVHeader)
+	for _, s := range sets {
+		header = append(header, ExtraTestColumns(s)...)
+	}
+	if err := cw.Write(header); err != nil {
 		return err
 	}
 	for _, r := range runs {
@@ -181,6 +247,7 @@ func WriteCSV(w io.Writer, runs []*Result) error {
 			tail = append(tail, col.cell(fv))
 		}
 		tail = append(tail, configCells(c)...)
+		tail = append(tail, extraCells(r.Final, sets)...)
 		rows := r.Trajectory
 		if len(rows) == 0 {
 			row := append(append([]string{}, head...), make([]string, len(checkpointColumns))...)

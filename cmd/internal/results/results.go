@@ -183,6 +183,39 @@ type Final struct {
 	// LambdaBatches is λ_max at the final weights over independent Hessian
 	// batches; LambdaMax is its mean. Nil for runs that did not finish.
 	LambdaBatches *LambdaBatches `json:"lambda_batches,omitempty"`
+	// ExtraTests scores the final weights on the task's test sets after the
+	// first (Task.Tests()[1:], in that order; seqMNIST: "test-clean", the
+	// test images without noise). TestMetric and Gap stay those of the
+	// first set, which defines the paper's gap. Empty (absent from the
+	// file) for tasks with one test set, for runs that did not finish and
+	// for score-only runs. The CSV export has a column per set and field
+	// (ExtraTestColumns).
+	ExtraTests []SetScore `json:"extra_tests,omitempty" csv:"-"`
+}
+
+// SetScore is the score of the final weights on one named evaluation set.
+type SetScore struct {
+	// Set is the set's name (task.Set.Name()), e.g. "test-clean".
+	Set string `json:"set"`
+	// Metric and Loss are as task.Score's: the task metric and the data
+	// loss (no L2 term) over the whole set.
+	Metric Num `json:"metric"`
+	Loss   Num `json:"loss"`
+	// Gap is the generalisation gap of the final weights measured on this
+	// set instead of the first test set (task.Metric.Gap of TrainMetric and
+	// Metric).
+	Gap Num `json:"gap"`
+}
+
+// ExtraTest returns the score on the extra test set named set and whether
+// the run has one.
+func (f Final) ExtraTest(set string) (SetScore, bool) {
+	for _, s := range f.ExtraTests {
+		if s.Set == set {
+			return s, true
+		}
+	}
+	return SetScore{}, false
 }
 
 // LambdaBatches is the final λ_max measured on several independent Hessian

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -352,5 +353,69 @@ func TestBelongsTo(t *testing.T) {
 	b.AlsoIn = []string{"theorem1"}
 	if !SameOutcome(a, &b) {
 		t.Error("AlsoIn changed SameOutcome")
+	}
+}
+
+// TestCSVExtraTests checks the columns of the extra test sets: none
+// without them (the header is CSVHeader), and for a mix of runs with and
+// without a set, one column per set and field in order of first
+// appearance, filled for the runs that have the set and empty (NA, not 0)
+// for those that have not.
+func TestCSVExtraTests(t *testing.T) {
+	with := func(seed uint64, sets ...string) *Result {
+		r := sample(seed, "bptt")
+		for i, s := range sets {
+			r.Final.ExtraTests = append(r.Final.ExtraTests, SetScore{Set: s, Metric: Num(0.9 + float64(i)/100), Loss: 0.25, Gap: NaN()})
+		}
+		return r
+	}
+	for _, c := range []struct {
+		name  string
+		runs  []*Result
+		extra []string
+		cells map[string][]string // column → the cells of each run's first row
+	}{
+		{"none", []*Result{with(1), with(2)}, nil, nil},
+		{"mixed", []*Result{with(1), with(2, "test-clean"), with(3, "test-b", "test-clean")},
+			[]string{"final_test_clean_metric", "final_test_clean_loss", "final_test_clean_gap", "final_test_b_metric", "final_test_b_loss", "final_test_b_gap"},
+			map[string][]string{
+				"final_test_clean_metric": {"", "0.9", "0.91"},
+				"final_test_clean_loss":   {"", "0.25", "0.25"},
+				"final_test_clean_gap":    {"", "", ""},
+				"final_test_b_metric":     {"", "", "0.9"},
+			}},
+	} {
+		var buf bytes.Buffer
+		if err := WriteCSV(&buf, c.runs); err != nil {
+			t.Fatal(err)
+		}
+		recs, err := csv.NewReader(&buf).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := append(append([]string(nil), CSVHeader...), c.extra...)
+		if !reflect.DeepEqual(recs[0], want) {
+			t.Fatalf("%s: header ends %q, want CSVHeader and %q", c.name, recs[0][len(CSVHeader):], c.extra)
+		}
+		first := map[string]int{} // run ID → its first row
+		for i, r := range recs[1:] {
+			if len(r) != len(want) {
+				t.Fatalf("%s: row has %d cells, header %d", c.name, len(r), len(want))
+			}
+			if _, ok := first[r[0]]; !ok {
+				first[r[0]] = i + 1
+			}
+		}
+		for col, cells := range c.cells {
+			j := len(CSVHeader) + slices.Index(c.extra, col)
+			for k, run := range c.runs {
+				if got := recs[first[run.ID]][j]; got != cells[k] {
+					t.Errorf("%s: run %d %s = %q, want %q", c.name, k, col, got, cells[k])
+				}
+			}
+		}
+	}
+	if got := ExtraTestColumns("test-clean"); !reflect.DeepEqual(got, []string{"final_test_clean_metric", "final_test_clean_loss", "final_test_clean_gap"}) {
+		t.Errorf("ExtraTestColumns(test-clean) = %q", got)
 	}
 }
