@@ -254,8 +254,10 @@ type Hessian struct {
 	Tol float64 `toml:"tol" json:"tol"`
 	// MaxIter caps the iterations (paper 500).
 	MaxIter int `toml:"max_iter" json:"max_iter"`
-	// TopK computes the top-k spectrum at the final checkpoint and fits the
-	// power-law coefficient γ (Fig. 7: 200); 0 turns it off.
+	// TopK computes the top-k spectrum (the k eigenvalues of largest
+	// magnitude, as spec §4.3's subspace iteration finds them) at the final
+	// checkpoint and fits the power-law coefficient γ to their magnitudes
+	// (Fig. 7: 200); 0 turns it off.
 	TopK int `toml:"top_k" json:"top_k"`
 	// AlignK measures the alignment of ε and g with the top-k eigenvectors at
 	// every checkpoint (Fig. 10: 10); 0 turns it off.

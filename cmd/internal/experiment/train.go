@@ -735,6 +735,16 @@ func scoreExtraTests[T kernels.Float](tk task.Task[T], pred *predictor[T], res *
 	return nil
 }
 
+// topSpectrum returns the h.TopK eigenvalues of op of largest magnitude,
+// in descending order of |λ| (at most op.Dim()−1 of them): the spectrum
+// that spec §4.3's subspace iteration converges to, and whose magnitudes
+// the power law of Fig. 7 is fitted to (§4.4). The largest algebraic
+// eigenvalues would miss negative eigenvalues of large magnitude.
+func topSpectrum(op eig.Operator, h config.Hessian, seed uint64) (eig.Result, error) {
+	k := min(h.TopK, op.Dim()-1)
+	return eig.Lanczos(op, k, eig.LanczosSettings{Which: eig.LargestMagnitude, Tol: math.Max(h.Tol, 1e-8), Seed: seed})
+}
+
 // leadingEigen is the leading eigenpair of op by power iteration (power)
 // or Lanczos with the run's tolerance and iteration limit, from x0 (nil: a
 // random start from seed).
@@ -791,8 +801,7 @@ func finalExtras[T kernels.Float](run config.Run, tk64 task.Task[float64], net *
 	}
 	op := hvp.Operator()
 	if h.TopK > 0 {
-		k := min(h.TopK, op.Dim()-1)
-		r, err := eig.Lanczos(op, k, eig.LanczosSettings{Tol: math.Max(h.Tol, 1e-8), Seed: derive(run.Seed, streamTopK)})
+		r, err := topSpectrum(op, h, derive(run.Seed, streamTopK))
 		if err != nil {
 			return err
 		}

@@ -170,7 +170,7 @@ type Final struct {
 	LambdaMax Num `json:"lambda_max"`
 	// Gamma is the power-law decay coefficient of the top-k spectrum (Fig. 7).
 	Gamma Num `json:"gamma"`
-	// TopK holds the top-k eigenvalues, when computed.
+	// TopK holds the top-k eigenvalues (largest magnitude first), when computed.
 	TopK []Num `json:"top_k,omitempty" csv:"-"`
 	// Flatness is the relative flatness κ of W_rec (Fig. 8).
 	Flatness Num `json:"flatness"`
