@@ -173,9 +173,6 @@ func (net *Network[T]) forwardRows(ws *Workspace[T], c *chunk[T]) {
 	b0, b1 := c.b0, c.b1
 	bc := b1 - b0
 	leak := T(cfg.Leak)
-	rho := T(cfg.Rho())
-	bthr := T(cfg.BThr)
-	fast := cfg.Leak == 0 && !net.alif && cfg.BThr == 0
 	if ws.t0 == 0 {
 		c.loss = 0
 	}
@@ -198,49 +195,15 @@ func (net *Network[T]) forwardRows(ws *Workspace[T], c *chunk[T]) {
 			x := ws.batch.X[((t-1)*B+b0)*ws.in : ((t-1)*B+b1)*ws.in]
 			kernels.Gemm(false, true, bc, N, ws.in, 1-leak, x, ws.in, net.WInM, ws.in, 0, r, N)
 		}
-		if fast {
-			switch {
-			case first:
-				kernels.ReLU(r, psi, r)
-			case bc == 1:
-				kernels.GemvN(r, 1, net.WRecM, N, rPrev, 1)
-				kernels.ReLU(r, psi, r)
-			case ws.unpacked:
-				kernels.GemmReLU(false, false, bc, N, N, 1, rPrev, N, ws.wT, N, 1, r, N, psi)
-			default:
-				kernels.GemmPackedReLU(false, bc, 1, rPrev, N, &ws.pkWT, 1, r, N, psi)
-			}
-		} else {
-			h := c.h
-			if first || leak == 0 {
-				copy(h, r)
-			} else {
-				kernels.Scal(h, leak)
-				kernels.Axpy(h, 1, r)
-			}
-			if !first {
-				ws.recur(bc, 1-leak, rPrev, h)
-			}
-			if net.alif {
-				aPrev := rows(ws.a, t-1, B, b0, b1, N)
-				a := rows(ws.a, t, B, b0, b1, N)
-				for i := range a {
-					a[i] = rho*aPrev[i] + (1-rho)*rPrev[i]
-				}
-				beta := net.beta
-				for row := 0; row < bc; row++ {
-					hr, ar, ur := h[row*N:(row+1)*N], a[row*N:(row+1)*N], r[row*N:(row+1)*N]
-					for i := range ur {
-						ur[i] = hr[i] - bthr - beta[i]*ar[i]
-					}
-				}
-			} else {
-				for i := range r {
-					r[i] = h[i] - bthr
-				}
-			}
-			kernels.ReLU(r, psi, r)
+		var pk *kernels.PackedB[T]
+		if !ws.unpacked {
+			pk = &ws.pkWT
 		}
+		var a, aPrev []T
+		if net.alif {
+			a, aPrev = rows(ws.a, t, B, b0, b1, N), rows(ws.a, t-1, B, b0, b1, N)
+		}
+		net.stepRates(B, bc, first, ws.wT, pk, r, rPrev, psi, c.h, a, aPrev)
 		if s := kernels.Dot(r, r); math.IsNaN(float64(s)) || math.IsInf(float64(s), 0) {
 			c.errBuf = ErrDiverged{Iter: -1, Step: ws.t0 + t, Quantity: "state", Index: -1, Value: float64(s)}
 			c.err = &c.errBuf
@@ -253,10 +216,7 @@ func (net *Network[T]) forwardRows(ws *Workspace[T], c *chunk[T]) {
 			clear(dy)
 			continue
 		}
-		mm(false, true, bc, Out, N, 1, r, N, net.WOutM, N, 0, y, Out)
-		for row := 0; row < bc; row++ {
-			kernels.Axpy(y[row*Out:(row+1)*Out], 1, net.BOutV)
-		}
+		net.readout(bc, r, y)
 		c.loss += net.readoutLoss(ws, t, b0, b1, y, dy)
 		if math.IsNaN(c.loss) || math.IsInf(c.loss, 0) {
 			c.errBuf = ErrDiverged{Iter: -1, Step: ws.t0 + t, Quantity: "loss", Index: -1, Value: c.loss}
@@ -318,4 +278,81 @@ func expShifted[T kernels.Float](dst, y []T) (m T, s float64) {
 		s += e
 	}
 	return m, s
+}
+
+// stepRates computes the rates r^t of bc rows of the step from r, which
+// holds (1−α_m) W_in x^t on entry, and the previous rates rPrev (unused
+// at the first step, where r^0 = 0): r = ReLU(recurrent drive) with ψ
+// written to psi. The forward pass and Inference both run it, so they do
+// the same operations on the same operands. bsz is the batch size, wT the
+// stored W_recᵀ and pk (nil for the reference formulation) its packed
+// form. h is scratch for the bc×N drive; a and aPrev are the ALIF
+// adaptations of the step and the previous one (unused otherwise).
+func (net *Network[T]) stepRates(bsz, bc int, first bool, wT []T, pk *kernels.PackedB[T], r, rPrev, psi, h, a, aPrev []T) {
+	cfg := &net.Cfg
+	N := cfg.N
+	leak := T(cfg.Leak)
+	if cfg.Leak == 0 && !net.alif && cfg.BThr == 0 {
+		switch {
+		case first:
+			kernels.ReLU(r, psi, r)
+		case bc == 1:
+			kernels.GemvN(r, 1, net.WRecM, N, rPrev, 1)
+			kernels.ReLU(r, psi, r)
+		case pk == nil:
+			kernels.GemmReLU(false, false, bc, N, N, 1, rPrev, N, wT, N, 1, r, N, psi)
+		default:
+			kernels.GemmPackedReLU(false, bc, 1, rPrev, N, pk, 1, r, N, psi)
+		}
+		return
+	}
+	rho := T(cfg.Rho())
+	bthr := T(cfg.BThr)
+	if first || leak == 0 {
+		copy(h, r)
+	} else {
+		kernels.Scal(h, leak)
+		kernels.Axpy(h, 1, r)
+	}
+	if !first {
+		recurRows(bsz, bc, N, 1-leak, net.WRecM, wT, rPrev, h)
+	}
+	if net.alif {
+		for i := range a {
+			a[i] = rho*aPrev[i] + (1-rho)*rPrev[i]
+		}
+		beta := net.beta
+		for row := 0; row < bc; row++ {
+			hr, ar, ur := h[row*N:(row+1)*N], a[row*N:(row+1)*N], r[row*N:(row+1)*N]
+			for i := range ur {
+				ur[i] = hr[i] - bthr - beta[i]*ar[i]
+			}
+		}
+	} else {
+		for i := range r {
+			r[i] = h[i] - bthr
+		}
+	}
+	kernels.ReLU(r, psi, r)
+}
+
+// recurRows adds alpha·x·W_recᵀ to the m×N matrix c, for m rows x of rates
+// or tangent rates in a batch of bsz rows: a gemv with wRec for one row of
+// a one-row batch, otherwise an untransposed gemm with the stored
+// transpose wT.
+func recurRows[T kernels.Float](bsz, m, N int, alpha T, wRec, wT, x, c []T) {
+	if m == 1 && bsz == 1 {
+		kernels.GemvN(c[:N], alpha, wRec, N, x[:N], 1)
+		return
+	}
+	kernels.Gemm(false, false, m, N, N, alpha, x, N, wT, N, 1, c, N)
+}
+
+// readout sets y = r·W_outᵀ + b_out for bc rows of rates r.
+func (net *Network[T]) readout(bc int, r, y []T) {
+	N, Out := net.Cfg.N, net.Cfg.Out
+	mm(false, true, bc, Out, N, 1, r, N, net.WOutM, N, 0, y, Out)
+	for row := 0; row < bc; row++ {
+		kernels.Axpy(y[row*Out:(row+1)*Out], 1, net.BOutV)
+	}
 }

@@ -149,10 +149,6 @@ func (inf *Inference[T]) runChunk(i int) {
 	B, N, In, Out := inf.bsz, inf.n, inf.in, inf.out
 	b0, b1 := c.b0, c.b1
 	bc := b1 - b0
-	leak := T(cfg.Leak)
-	rho := T(cfg.Rho())
-	bthr := T(cfg.BThr)
-	fast := cfg.Leak == 0 && !net.alif && cfg.BThr == 0
 	c.loss, c.err = 0, nil
 	clear(c.rPrev) // r^0 = a^0 = 0
 	if net.alif {
@@ -166,46 +162,9 @@ func (inf *Inference[T]) runChunk(i int) {
 		// kernels.Gemm product is the same whatever the other rows).
 		xt := b.X[((t-1)*B+b0)*In : ((t-1)*B+b1)*In]
 		kernels.Gemm(false, true, bc, N, In, T(1-cfg.Leak), xt, In, net.WInM, In, 0, r, N)
-		if fast {
-			switch {
-			case first:
-				kernels.ReLU(r, c.psi, r)
-			case bc == 1:
-				kernels.GemvN(r, 1, net.WRecM, N, rPrev, 1)
-				kernels.ReLU(r, c.psi, r)
-			default:
-				kernels.GemmReLU(false, false, bc, N, N, 1, rPrev, N, inf.wT, N, 1, r, N, c.psi)
-			}
-		} else {
-			h := c.h
-			if first || leak == 0 {
-				copy(h, r)
-			} else {
-				kernels.Scal(h, leak)
-				kernels.Axpy(h, 1, r)
-			}
-			if !first {
-				inf.recur(bc, 1-leak, rPrev, h)
-			}
-			if net.alif {
-				a, aPrev := c.a, c.aPrev
-				for i := range a {
-					a[i] = rho*aPrev[i] + (1-rho)*rPrev[i]
-				}
-				beta := net.beta
-				for row := 0; row < bc; row++ {
-					hr, ar, ur := h[row*N:(row+1)*N], a[row*N:(row+1)*N], r[row*N:(row+1)*N]
-					for i := range ur {
-						ur[i] = hr[i] - bthr - beta[i]*ar[i]
-					}
-				}
-				c.a, c.aPrev = aPrev, a
-			} else {
-				for i := range r {
-					r[i] = h[i] - bthr
-				}
-			}
-			kernels.ReLU(r, c.psi, r)
+		net.stepRates(B, bc, first, inf.wT, nil, r, rPrev, c.psi, c.h, c.a, c.aPrev)
+		if net.alif {
+			c.a, c.aPrev = c.aPrev, c.a
 		}
 		c.r, c.rPrev = rPrev, r // r^t becomes the previous state
 		if s := kernels.Dot(r, r); math.IsNaN(float64(s)) || math.IsInf(float64(s), 0) {
@@ -218,10 +177,7 @@ func (inf *Inference[T]) runChunk(i int) {
 			clear(y)
 			continue
 		}
-		mm(false, true, bc, Out, N, 1, r, N, net.WOutM, N, 0, y, Out)
-		for row := 0; row < bc; row++ {
-			kernels.Axpy(y[row*Out:(row+1)*Out], 1, net.BOutV)
-		}
+		net.readout(bc, r, y)
 		c.loss += readoutLossRows(cfg.Loss.Kind, b, B, Out, inf.nLoss, t, b0, b1, y, c.dy)
 		if math.IsNaN(c.loss) || math.IsInf(c.loss, 0) {
 			c.errBuf = ErrDiverged{Iter: -1, Step: t, Quantity: "loss", Index: -1, Value: c.loss}
@@ -229,14 +185,4 @@ func (inf *Inference[T]) runChunk(i int) {
 			return
 		}
 	}
-}
-
-// recur is Workspace.recur for the chunk's m rows.
-func (inf *Inference[T]) recur(m int, alpha T, x, c []T) {
-	N := inf.n
-	if m == 1 && inf.bsz == 1 {
-		kernels.GemvN(c[:N], alpha, inf.net.WRecM, N, x[:N], 1)
-		return
-	}
-	kernels.Gemm(false, false, m, N, N, alpha, x, N, inf.wT, N, 1, c, N)
 }

@@ -295,18 +295,6 @@ func (p *pool) stop() {
 	}
 }
 
-// recur adds alpha·x·W_recᵀ to the m×N matrix c, for m rows x of rates or
-// tangent rates: a gemv for one row, otherwise an untransposed gemm with
-// the stored transpose.
-func (ws *Workspace[T]) recur(m int, alpha T, x, c []T) {
-	N := ws.n
-	if m == 1 && ws.bsz == 1 {
-		kernels.GemvN(c[:N], alpha, ws.net.WRecM, N, x[:N], 1)
-		return
-	}
-	kernels.Gemm(false, false, m, N, N, alpha, x, N, ws.wT, N, 1, c, N)
-}
-
 // tnChunk is the number of rows per product in gemmTN.
 const tnChunk = 256
 
