@@ -110,16 +110,7 @@ func GemmPacked[T Float](tA bool, m int, alpha T, a []T, lda int, p *PackedB[T],
 // product. Panics as Gemm, and if rep < 1 or mul is too short. C must not
 // overlap mul. Levels: generic, avx2, avx512.
 func GemmPackedMul[T Float](tA bool, m int, alpha T, a []T, lda int, p *PackedB[T], beta T, c []T, ldc int, mul []T, ldm, rep int) {
-	k, n := p.k, p.n
-	if m < 0 {
-		panic(errNegDim)
-	}
-	if tA {
-		checkMatrix(a, k, m, lda)
-	} else {
-		checkMatrix(a, m, k, lda)
-	}
-	checkMatrix(c, m, n, ldc)
+	k, n := checkPacked(tA, m, a, lda, p, c, ldc)
 	if mul != nil {
 		if rep < 1 {
 			panic(errNegDim)
@@ -156,16 +147,7 @@ func GemmPackedMul[T Float](tA bool, m int, alpha T, a []T, lda int, p *PackedB[
 // epilogue, as there). Panics as GemmReLU. C must not overlap mask.
 // Levels: generic, avx2, avx512.
 func GemmPackedReLU[T Float](tA bool, m int, alpha T, a []T, lda int, p *PackedB[T], beta T, c []T, ldc int, mask []T) {
-	k, n := p.k, p.n
-	if m < 0 {
-		panic(errNegDim)
-	}
-	if tA {
-		checkMatrix(a, k, m, lda)
-	} else {
-		checkMatrix(a, m, k, lda)
-	}
-	checkMatrix(c, m, n, ldc)
+	k, n := checkPacked(tA, m, a, lda, p, c, ldc)
 	if mask != nil {
 		checkMatrix(mask, m, n, ldc)
 	}
@@ -241,4 +223,21 @@ func (mk *gemmMicro[T]) runPacked(tA bool, m, n, k int, alpha T, a []T, lda int,
 	}
 	w.call = gemmCall[T]{}
 	putGemmWork(w)
+}
+
+// checkPacked panics as Gemm if m < 0 or if op(A) (m×k) or C (m×n) is too
+// short for the products GemmPackedMul and GemmPackedReLU take with p,
+// and returns k = p.K() and n = p.N().
+func checkPacked[T Float](tA bool, m int, a []T, lda int, p *PackedB[T], c []T, ldc int) (k, n int) {
+	k, n = p.k, p.n
+	if m < 0 {
+		panic(errNegDim)
+	}
+	if tA {
+		checkMatrix(a, k, m, lda)
+	} else {
+		checkMatrix(a, m, k, lda)
+	}
+	checkMatrix(c, m, n, ldc)
+	return k, n
 }
