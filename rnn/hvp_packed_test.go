@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/hessrnn/hessrnn/internal/bench/paired"
+	"github.com/hessrnn/hessrnn/internal/leveltest"
 	"github.com/hessrnn/hessrnn/kernels"
 )
 
@@ -40,16 +41,7 @@ func TestHVPPackedBitwise(t *testing.T) {
 		name string
 		cfg  Config
 	}{"N=37/alif", bigALIF})
-	procs := runtime.GOMAXPROCS(0)
-	defer runtime.GOMAXPROCS(procs)
-	for _, l := range kernels.Levels() {
-		if l > kernels.Detected() {
-			continue
-		}
-		restore, err := kernels.SetLevel(l)
-		if err != nil {
-			t.Fatal(err)
-		}
+	leveltest.ForEachLevel(t, func(l kernels.Level) {
 		for ci, tc := range cases {
 			B := []int{1, 5, 70}[ci%3]
 			for _, p := range []int{1, 2} {
@@ -63,8 +55,7 @@ func TestHVPPackedBitwise(t *testing.T) {
 				}
 			}
 		}
-		restore()
-	}
+	})
 }
 
 func packedBitwise[T kernels.Float](t *testing.T, name string, cfg Config, B int, set ParamSet, S int) {

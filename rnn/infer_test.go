@@ -8,6 +8,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/hessrnn/hessrnn/internal/leveltest"
 	"github.com/hessrnn/hessrnn/kernels"
 )
 
@@ -38,16 +39,7 @@ func inferCases() []struct {
 // available kernel level and GOMAXPROCS 1 and 2, with one Inference reused
 // across shapes.
 func TestInferMatchesForward(t *testing.T) {
-	procs := runtime.GOMAXPROCS(0)
-	defer runtime.GOMAXPROCS(procs)
-	for _, l := range kernels.Levels() {
-		if l > kernels.Detected() {
-			continue
-		}
-		restore, err := kernels.SetLevel(l)
-		if err != nil {
-			t.Fatal(err)
-		}
+	leveltest.ForEachLevel(t, func(l kernels.Level) {
 		for _, p := range []int{1, 2} {
 			runtime.GOMAXPROCS(p)
 			for _, tc := range inferCases() {
@@ -66,8 +58,7 @@ func TestInferMatchesForward(t *testing.T) {
 				}
 			}
 		}
-		restore()
-	}
+	})
 }
 
 // inferBitwise compares Infer with Forward on one random batch after a

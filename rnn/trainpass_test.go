@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"testing"
 
+	"github.com/hessrnn/hessrnn/internal/leveltest"
 	"github.com/hessrnn/hessrnn/kernels"
 )
 
@@ -32,16 +33,7 @@ func TestTrainingPassesBitwise(t *testing.T) {
 		cases = append(cases, c)
 	}
 	sizes := []int{1, 5, stepProjMinRows - 1, stepProjMinRows, chunkRows + 1, 2*chunkRows + 44}
-	procs := runtime.GOMAXPROCS(0)
-	defer runtime.GOMAXPROCS(procs)
-	for _, l := range kernels.Levels() {
-		if l > kernels.Detected() {
-			continue
-		}
-		restore, err := kernels.SetLevel(l)
-		if err != nil {
-			t.Fatal(err)
-		}
+	leveltest.ForEachLevel(t, func(l kernels.Level) {
 		for ci, tc := range cases {
 			for si, B := range sizes {
 				if testing.Short() && (ci+si)%3 != 0 {
@@ -54,8 +46,7 @@ func TestTrainingPassesBitwise(t *testing.T) {
 				passesBitwise[float32](t, name, tc.cfg, B)
 			}
 		}
-		restore()
-	}
+	})
 }
 
 // passesBitwise runs Gradient on one batch with the default and the
@@ -117,16 +108,7 @@ func TestKeepLastBitwise(t *testing.T) {
 	leaky.Leak = 0.3
 	alif := plain
 	alif.Beta, alif.TauA = MixedBeta(37, 11, 1.8), 5
-	procs := runtime.GOMAXPROCS(0)
-	defer runtime.GOMAXPROCS(procs)
-	for _, l := range kernels.Levels() {
-		if l > kernels.Detected() {
-			continue
-		}
-		restore, err := kernels.SetLevel(l)
-		if err != nil {
-			t.Fatal(err)
-		}
+	leveltest.ForEachLevel(t, func(l kernels.Level) {
 		for ci, tc := range []struct {
 			name    string
 			cfg     Config
@@ -145,8 +127,7 @@ func TestKeepLastBitwise(t *testing.T) {
 				}
 			}
 		}
-		restore()
-	}
+	})
 }
 
 func keepLast[T kernels.Float](t *testing.T, name string, cfg Config, B, keep int, applies bool) {

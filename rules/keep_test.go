@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"testing"
 
+	"github.com/hessrnn/hessrnn/internal/leveltest"
 	"github.com/hessrnn/hessrnn/kernels"
 	"github.com/hessrnn/hessrnn/rnn"
 )
@@ -19,16 +20,7 @@ import (
 // sizes on both sides of rnn's chunk and step-projection thresholds,
 // GOMAXPROCS 1 and 2, every level, both precisions.
 func TestKeepLastDirectionBitwise(t *testing.T) {
-	procs := runtime.GOMAXPROCS(0)
-	defer runtime.GOMAXPROCS(procs)
-	for _, l := range kernels.Levels() {
-		if l > kernels.Detected() {
-			continue
-		}
-		restore, err := kernels.SetLevel(l)
-		if err != nil {
-			t.Fatal(err)
-		}
+	leveltest.ForEachLevel(t, func(l kernels.Level) {
 		for si, sh := range []benchShape{
 			{name: "ce", B: 5, T: 6, In: 4, N: 13, Out: 3, ce: true},
 			{name: "ce-B130", B: 130, T: 5, In: 7, N: 24, Out: 3, ce: true},
@@ -43,8 +35,7 @@ func TestKeepLastDirectionBitwise(t *testing.T) {
 				keepBitwise[float32](t, name, sh, s)
 			}
 		}
-		restore()
-	}
+	})
 }
 
 func keepBitwise[T kernels.Float](t *testing.T, name string, sh benchShape, s Settings) {
