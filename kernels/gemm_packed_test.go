@@ -20,6 +20,48 @@ func gemmPackedShapes() []gemmShape {
 	return append(s, gemmShape{256, 128, 128}, gemmShape{128, 128, 256})
 }
 
+// packedCase is one case of the packed-product tests: its number ci
+// (from 1), the transposes, the shape, alpha and beta, and the padding and
+// offset of the operands.
+type packedCase struct {
+	ci       int
+	tA, tB   bool
+	s        gemmShape
+	ab       [2]float64
+	pad, off int
+}
+
+// forEachPackedCase calls f for the cases of the packed-product tests:
+// every transpose pair and every shape of gemmPackedShapes (a quarter of
+// the shapes for each pair with -short), stopping after the first case in
+// which t has failed.
+func forEachPackedCase(t *testing.T, f func(c packedCase)) {
+	ci := 0
+	for combo, tr := range [][2]bool{{false, false}, {false, true}, {true, false}, {true, true}} {
+		for si, s := range gemmPackedShapes() {
+			if testing.Short() && si%4 != combo {
+				continue
+			}
+			ci++
+			f(packedCase{ci: ci, tA: tr[0], tB: tr[1], s: s, ab: gemmAlphaBeta[ci%len(gemmAlphaBeta)], pad: ci % 3, off: ci % 8})
+			if t.Failed() {
+				return
+			}
+		}
+	}
+}
+
+// packedOperand packs op(B) of the case's operands o, every fifth case
+// into storage left by a larger packing.
+func packedOperand[T Float](c packedCase, o *gemmOperands[T]) *PackedB[T] {
+	p := new(PackedB[T])
+	if c.ci%5 == 0 {
+		p.Pack(false, 9, 70, make([]T, 9*70), 70)
+	}
+	p.Pack(c.tB, c.s.k, c.s.n, o.b, o.ldb)
+	return p
+}
+
 // testGemmPacked compares GemmPackedMul (and GemmPacked when mul is off)
 // with two references: the slow generic twin (gemmGeneric, then
 // mulGeneric) within the gemm error bound, and Gemm followed by Mul at the
@@ -27,67 +69,51 @@ func gemmPackedShapes() []gemmShape {
 // guards; M has its own leading dimension and rep directions per row.
 func testGemmPacked[T Float](t *testing.T) {
 	rnd := newRand(3)
-	ci := 0
-	for combo, tr := range [][2]bool{{false, false}, {false, true}, {true, false}, {true, true}} {
-		tA, tB := tr[0], tr[1]
-		for si, s := range gemmPackedShapes() {
-			if testing.Short() && si%4 != combo {
-				continue
-			}
-			ci++
-			ab := gemmAlphaBeta[ci%len(gemmAlphaBeta)]
-			pad, off := ci%3, ci%8
-			o := newGemmOperands[T](rnd, tA, tB, s, T(ab[0]), T(ab[1]), pad, off, false)
-			rep := 1 + ci%3
-			withMul := ci%4 != 0
-			mRows := (s.m + rep - 1) / rep
-			ldm := max(s.n, 1) + ci%2
-			mulFull, mul := guardedMatrix[T](mRows, s.n, ldm, (off+2)%8)
-			fillMatrix(rnd, mul, mRows, s.n, ldm)
-			mul0 := clone(mul)
-			if !withMul {
-				mul = nil
-			}
-			o.reference(false)
-			// The slow reference: the generic product, then the generic
-			// elementwise product, row i by row i/rep.
-			if withMul {
-				for i := 0; i < s.m; i++ {
-					row := o.wantC[i*o.ldc : i*o.ldc+s.n]
-					mulGeneric(row, row, mul0[(i/rep)*ldm:(i/rep)*ldm+s.n])
-					for j := range row {
-						o.bound[i*o.ldc+j] *= math.Abs(float64(mul0[(i/rep)*ldm+j])) * 1.5
-					}
+	forEachPackedCase(t, func(c packedCase) {
+		ci, tA, tB, s, ab, pad, off := c.ci, c.tA, c.tB, c.s, c.ab, c.pad, c.off
+		o := newGemmOperands[T](rnd, tA, tB, s, T(ab[0]), T(ab[1]), pad, off, false)
+		rep := 1 + ci%3
+		withMul := ci%4 != 0
+		mRows := (s.m + rep - 1) / rep
+		ldm := max(s.n, 1) + ci%2
+		mulFull, mul := guardedMatrix[T](mRows, s.n, ldm, (off+2)%8)
+		fillMatrix(rnd, mul, mRows, s.n, ldm)
+		mul0 := clone(mul)
+		if !withMul {
+			mul = nil
+		}
+		o.reference(false)
+		// The slow reference: the generic product, then the generic
+		// elementwise product, row i by row i/rep.
+		if withMul {
+			for i := 0; i < s.m; i++ {
+				row := o.wantC[i*o.ldc : i*o.ldc+s.n]
+				mulGeneric(row, row, mul0[(i/rep)*ldm:(i/rep)*ldm+s.n])
+				for j := range row {
+					o.bound[i*o.ldc+j] *= math.Abs(float64(mul0[(i/rep)*ldm+j])) * 1.5
 				}
 			}
-			// The same-level reference: Gemm, then Mul.
-			same := clone(o.c0)
-			Gemm(tA, tB, s.m, s.n, s.k, o.alpha, o.a0, o.lda, o.b0, o.ldb, o.beta, same, o.ldc)
-			if withMul {
-				mulRowsRep(same, o.ldc, mul0, ldm, rep, 0, s.m, 0, s.n)
-			}
-			var p PackedB[T]
-			if ci%5 == 0 { // storage reused from a larger packing
-				p.Pack(false, 9, 70, make([]T, 9*70), 70)
-			}
-			p.Pack(tB, s.k, s.n, o.b, o.ldb)
-			name := fmt.Sprintf("tA=%v/tB=%v/m=%d/n=%d/k=%d/alpha=%v/beta=%v/off=%d/rep=%d/mul=%v", tA, tB, s.m, s.n, s.k, ab[0], ab[1], off, rep, withMul)
-			if withMul {
-				GemmPackedMul(tA, s.m, o.alpha, o.a, o.lda, &p, o.beta, o.c, o.ldc, mul, ldm, rep)
-				checkMatrixGuards(t, name+" M", mulFull, mul, mRows, s.n, ldm)
-				checkUnchanged(t, name+" M", mul, mul0)
-			} else {
-				GemmPacked(tA, s.m, o.alpha, o.a, o.lda, &p, o.beta, o.c, o.ldc)
-			}
-			o.check(t, name)
-			for i := 0; i < s.m; i++ {
-				checkExact(t, fmt.Sprintf("%s: vs Gemm+Mul, row %d", name, i), o.c[i*o.ldc:i*o.ldc+s.n], same[i*o.ldc:i*o.ldc+s.n])
-			}
-			if t.Failed() {
-				return
-			}
 		}
-	}
+		// The same-level reference: Gemm, then Mul.
+		same := clone(o.c0)
+		Gemm(tA, tB, s.m, s.n, s.k, o.alpha, o.a0, o.lda, o.b0, o.ldb, o.beta, same, o.ldc)
+		if withMul {
+			mulRowsRep(same, o.ldc, mul0, ldm, rep, 0, s.m, 0, s.n)
+		}
+		p := packedOperand(c, o)
+		name := fmt.Sprintf("tA=%v/tB=%v/m=%d/n=%d/k=%d/alpha=%v/beta=%v/off=%d/rep=%d/mul=%v", tA, tB, s.m, s.n, s.k, ab[0], ab[1], off, rep, withMul)
+		if withMul {
+			GemmPackedMul(tA, s.m, o.alpha, o.a, o.lda, p, o.beta, o.c, o.ldc, mul, ldm, rep)
+			checkMatrixGuards(t, name+" M", mulFull, mul, mRows, s.n, ldm)
+			checkUnchanged(t, name+" M", mul, mul0)
+		} else {
+			GemmPacked(tA, s.m, o.alpha, o.a, o.lda, p, o.beta, o.c, o.ldc)
+		}
+		o.check(t, name)
+		for i := 0; i < s.m; i++ {
+			checkExact(t, fmt.Sprintf("%s: vs Gemm+Mul, row %d", name, i), o.c[i*o.ldc:i*o.ldc+s.n], same[i*o.ldc:i*o.ldc+s.n])
+		}
+	})
 }
 
 // TestGemmPacked checks the packed-operand product with and without the
@@ -106,44 +132,28 @@ func TestGemmPacked(t *testing.T) {
 // mask, operands at unaligned offsets inside NaN guards.
 func testGemmPackedReLU[T Float](t *testing.T) {
 	rnd := newRand(5)
-	ci := 0
-	for combo, tr := range [][2]bool{{false, false}, {false, true}, {true, false}, {true, true}} {
-		tA, tB := tr[0], tr[1]
-		for si, s := range gemmPackedShapes() {
-			if testing.Short() && si%4 != combo {
-				continue
-			}
-			ci++
-			ab := gemmAlphaBeta[ci%len(gemmAlphaBeta)]
-			pad, off := ci%3, ci%8
-			o := newGemmOperands[T](rnd, tA, tB, s, T(ab[0]), T(ab[1]), pad, off, ci%3 != 0)
-			o.reference(true)
-			same := clone(o.c0)
-			var sameMask []T
+	forEachPackedCase(t, func(c packedCase) {
+		ci, tA, tB, s, ab, pad, off := c.ci, c.tA, c.tB, c.s, c.ab, c.pad, c.off
+		o := newGemmOperands[T](rnd, tA, tB, s, T(ab[0]), T(ab[1]), pad, off, ci%3 != 0)
+		o.reference(true)
+		same := clone(o.c0)
+		var sameMask []T
+		if o.mask != nil {
+			sameMask = make([]T, len(o.mask))
+		}
+		GemmReLU(tA, tB, s.m, s.n, s.k, o.alpha, o.a0, o.lda, o.b0, o.ldb, o.beta, same, o.ldc, sameMask)
+		p := packedOperand(c, o)
+		name := fmt.Sprintf("tA=%v/tB=%v/m=%d/n=%d/k=%d/alpha=%v/beta=%v/off=%d/mask=%v", tA, tB, s.m, s.n, s.k, ab[0], ab[1], off, o.mask != nil)
+		GemmPackedReLU(tA, s.m, o.alpha, o.a, o.lda, p, o.beta, o.c, o.ldc, o.mask)
+		o.check(t, name)
+		for i := 0; i < s.m; i++ {
+			r := o.c[i*o.ldc : i*o.ldc+s.n]
+			checkExact(t, fmt.Sprintf("%s: vs GemmReLU, row %d", name, i), r, same[i*o.ldc:i*o.ldc+s.n])
 			if o.mask != nil {
-				sameMask = make([]T, len(o.mask))
-			}
-			GemmReLU(tA, tB, s.m, s.n, s.k, o.alpha, o.a0, o.lda, o.b0, o.ldb, o.beta, same, o.ldc, sameMask)
-			var p PackedB[T]
-			if ci%5 == 0 { // storage reused from a larger packing
-				p.Pack(false, 9, 70, make([]T, 9*70), 70)
-			}
-			p.Pack(tB, s.k, s.n, o.b, o.ldb)
-			name := fmt.Sprintf("tA=%v/tB=%v/m=%d/n=%d/k=%d/alpha=%v/beta=%v/off=%d/mask=%v", tA, tB, s.m, s.n, s.k, ab[0], ab[1], off, o.mask != nil)
-			GemmPackedReLU(tA, s.m, o.alpha, o.a, o.lda, &p, o.beta, o.c, o.ldc, o.mask)
-			o.check(t, name)
-			for i := 0; i < s.m; i++ {
-				r := o.c[i*o.ldc : i*o.ldc+s.n]
-				checkExact(t, fmt.Sprintf("%s: vs GemmReLU, row %d", name, i), r, same[i*o.ldc:i*o.ldc+s.n])
-				if o.mask != nil {
-					checkExact(t, fmt.Sprintf("%s: mask vs GemmReLU, row %d", name, i), o.mask[i*o.ldc:i*o.ldc+s.n], sameMask[i*o.ldc:i*o.ldc+s.n])
-				}
-			}
-			if t.Failed() {
-				return
+				checkExact(t, fmt.Sprintf("%s: mask vs GemmReLU, row %d", name, i), o.mask[i*o.ldc:i*o.ldc+s.n], sameMask[i*o.ldc:i*o.ldc+s.n])
 			}
 		}
-	}
+	})
 }
 
 // TestGemmPackedReLU checks the packed-operand product with the fused
