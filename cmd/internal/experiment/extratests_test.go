@@ -63,16 +63,8 @@ func finalScores[T kernels.Float](t *testing.T, e *Env, run config.Run, res *res
 // have no extra_tests in their JSON and no extra CSV column (absent, not
 // zero). Both precisions, BPTT and a bio-plausible rule.
 func TestExtraTestSets(t *testing.T) {
-	mnist := writeSynthMNIST(t, 700, 120, 6, 5)
-	base := tinyBase()
-	base.Train.Stop = config.StopFixed
-	base.Train.Iterations, base.Hessian.Every = 24, 8
-	sm := base
-	sm.Task, sm.SeqMNIST.Data, sm.SeqMNIST.Dataset = config.SeqMNIST, mnist, "other"
-	sm.Train.BatchSize, sm.SeqMNIST.HessianBatch = 32, 32
+	base, sm, dms := fixedBudgetRuns(t, 8)
 	sm.Train.LR = 0.05
-	dms := base
-	dms.Task, dms.DMS.NALIF = config.DMS, 5
 	cases := []struct {
 		name, rule, precision string
 		run                   config.Run

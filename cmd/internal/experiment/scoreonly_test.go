@@ -54,6 +54,24 @@ func writeSynthMNIST(t *testing.T, n, m, rows, cols int) string {
 	return dir
 }
 
+// fixedBudgetRuns returns the tiny fixed-budget settings (24 iterations,
+// curvature every every-th) of the tests comparing a run with a reduced
+// one: pattern generation (base), seqMNIST on synthetic images written to
+// t's temporary folder (sm) and DMS with 5 ALIF units (dms).
+func fixedBudgetRuns(t *testing.T, every int) (base, sm, dms config.Run) {
+	t.Helper()
+	mnist := writeSynthMNIST(t, 700, 120, 6, 5)
+	base = tinyBase()
+	base.Train.Stop = config.StopFixed
+	base.Train.Iterations, base.Hessian.Every = 24, every
+	sm = base
+	sm.Task, sm.SeqMNIST.Data, sm.SeqMNIST.Dataset = config.SeqMNIST, mnist, "other"
+	sm.Train.BatchSize, sm.SeqMNIST.HessianBatch = 32, 32
+	dms = base
+	dms.Task, dms.DMS.NALIF = config.DMS, 5
+	return base, sm, dms
+}
+
 // TestScoreOnlyExact checks that a score-only run (train.score_only: no
 // curvature, no evaluation before the end) ends with bitwise the final
 // losses, metrics, status and stopping iteration of the full run, on
@@ -64,15 +82,7 @@ func writeSynthMNIST(t *testing.T, n, m, rows, cols int) string {
 // for fixed budgets only: their criterion, and so the chosen rate, is the
 // full run's.
 func TestScoreOnlyExact(t *testing.T) {
-	mnist := writeSynthMNIST(t, 700, 120, 6, 5)
-	base := tinyBase()
-	base.Train.Stop = config.StopFixed
-	base.Train.Iterations, base.Hessian.Every = 24, 6
-	sm := base
-	sm.Task, sm.SeqMNIST.Data, sm.SeqMNIST.Dataset = config.SeqMNIST, mnist, "other"
-	sm.Train.BatchSize, sm.SeqMNIST.HessianBatch = 32, 32
-	dms := base
-	dms.Task, dms.DMS.NALIF = config.DMS, 5
+	base, sm, dms := fixedBudgetRuns(t, 6)
 	type tc struct {
 		name string
 		run  config.Run
@@ -181,15 +191,7 @@ func TestScoreOnlyValidate(t *testing.T) {
 // of scoring everything at every checkpoint, and the skipped values are
 // NaN.
 func TestEvaluationScheduleExact(t *testing.T) {
-	mnist := writeSynthMNIST(t, 700, 120, 6, 5)
-	base := tinyBase()
-	base.Train.Stop = config.StopFixed
-	base.Train.Iterations, base.Hessian.Every = 24, 4
-	sm := base
-	sm.Task, sm.SeqMNIST.Data, sm.SeqMNIST.Dataset = config.SeqMNIST, mnist, "other"
-	sm.Train.BatchSize, sm.SeqMNIST.HessianBatch = 32, 32
-	dms := base
-	dms.Task, dms.DMS.NALIF = config.DMS, 5
+	_, sm, dms := fixedBudgetRuns(t, 4)
 	var e Env
 	for _, task := range []config.Run{sm, dms} {
 		ref := task
