@@ -55,9 +55,7 @@ func TestEvaluateInferBitwise(t *testing.T) {
 }
 
 func evaluateInferBitwise[T kernels.Float](t *testing.T) {
-	rng := rand.New(rand.NewPCG(1, 2))
-	pix := func(i, p int) byte { return byte(rng.IntN(256)) }
-	data := &MNISTData{Train: synth(t, "train", 1300, 6, 5, pix), Test: synth(t, "test", 310, 6, 5, pix)}
+	data := randomMNIST(t, rand.New(rand.NewPCG(1, 2)), 1300, 310, 6, 5)
 	sm, err := NewSeqMNIST[T](data, SeqMNISTConfig{N: 24, BatchSize: 64, EvalBatchSize: 300}, 1)
 	if err != nil {
 		t.Fatal(err)

@@ -34,6 +34,15 @@ func synth(t testing.TB, name string, n, rows, cols int, pixel func(i, p int) by
 	return d
 }
 
+// randomMNIST builds in-memory training and test sets of nTrain and
+// nTest rows×cols images with pixels drawn uniformly from rng (the
+// training images first) and labels as synth gives them.
+func randomMNIST(t testing.TB, rng *rand.Rand, nTrain, nTest, rows, cols int) *MNISTData {
+	t.Helper()
+	pix := func(i, p int) byte { return byte(rng.IntN(256)) }
+	return &MNISTData{Train: synth(t, "train", nTrain, rows, cols, pix), Test: synth(t, "test", nTest, rows, cols, pix)}
+}
+
 // tagged encodes the image index in pixels 0 and 1 and fills the rest
 // with a ramp.
 func tagged(i, p int) byte {
@@ -505,9 +514,7 @@ func TestSeqMNISTSetsExact(t *testing.T) {
 }
 
 func seqMNISTSetsExact[T kernels.Float](t *testing.T) {
-	rng := rand.New(rand.NewPCG(3, 4))
-	pix := func(i, p int) byte { return byte(rng.IntN(256)) }
-	data := &MNISTData{Train: synth(t, "train", 700, 5, 4, pix), Test: synth(t, "test", 230, 5, 4, pix)}
+	data := randomMNIST(t, rand.New(rand.NewPCG(3, 4)), 700, 230, 5, 4)
 	for _, pixelwise := range []bool{false, true} {
 		s, err := NewSeqMNIST[T](data, SeqMNISTConfig{Pixelwise: pixelwise, N: 8, BatchSize: 32, EvalBatchSize: 100}, 1)
 		if err != nil {
