@@ -308,12 +308,7 @@ func (net *Network[T]) stepRates(bsz, bc int, first bool, wT []T, pk *kernels.Pa
 	}
 	rho := T(cfg.Rho())
 	bthr := T(cfg.BThr)
-	if first || leak == 0 {
-		copy(h, r)
-	} else {
-		kernels.Scal(h, leak)
-		kernels.Axpy(h, 1, r)
-	}
+	leakyDrive(h, r, leak, first)
 	if !first {
 		recurRows(bsz, bc, N, 1-leak, net.WRecM, wT, rPrev, h)
 	}
@@ -334,6 +329,19 @@ func (net *Network[T]) stepRates(bsz, bc int, first bool, wT []T, pk *kernels.Pa
 		}
 	}
 	kernels.ReLU(r, psi, r)
+}
+
+// leakyDrive sets h = leak·h + x, the leaky integration of the drive x
+// into h, or h = x at the first step (where h^0 = 0) and without leak. The
+// forward pass runs it on the rates' drive, the tangent forward pass on
+// the tangent's.
+func leakyDrive[T kernels.Float](h, x []T, leak T, first bool) {
+	if first || leak == 0 {
+		copy(h, x)
+		return
+	}
+	kernels.Scal(h, leak)
+	kernels.Axpy(h, 1, x)
 }
 
 // recurRows adds alpha·x·W_recᵀ to the m×N matrix c, for m rows x of rates

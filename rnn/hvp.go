@@ -1009,12 +1009,7 @@ func (h *HVP[T]) tangentForward(i int) {
 				h.gemmRight(&h.pkWT, ws.wT, N, false, bc*kb, 1, prev, N, 1, x, N, psi, kb)
 			}
 		} else {
-			if first || leak == 0 {
-				copy(rh, x)
-			} else {
-				kernels.Scal(rh, leak)
-				kernels.Axpy(rh, 1, x)
-			}
+			leakyDrive(rh, x, leak, first)
 			if !first {
 				h.gemmRight(&h.pkWT, ws.wT, N, false, bc*kb, 1-leak, prev, N, 1, rh, N, nil, 1)
 			}
