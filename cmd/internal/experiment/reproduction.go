@@ -149,7 +149,7 @@ func cleanTestNote(by map[string][]*results.Result, all []*results.Result) strin
 		return ""
 	}
 	m := all[0].Metric
-	return fmt.Sprintf("Gap: the noisy-test gap (spec §5.1: train %s − %s on the test set with pixel noise); on the clean test set the test %s is %s (mean ± sd over finished runs); the clean-test gap is compared under secondary",
+	return fmt.Sprintf("Gap: the noisy-test gap (spec §5.1: train %s − %s on the test set with pixel noise); on the clean test set the test %s is %s (mean ± sd over finished runs); the clean-test gap is a secondary comparison below",
 		m, m, m, strings.Join(parts, ", "))
 }
 
