@@ -7,6 +7,7 @@ import (
 
 	"github.com/hessrnn/hessrnn/cmd/internal/results"
 	"github.com/hessrnn/hessrnn/cmd/internal/stats"
+	"github.com/hessrnn/hessrnn/rnn/task"
 )
 
 // Verdicts of a claim test. The rule, stated once for every claim (and in
@@ -82,7 +83,24 @@ var (
 	gapQ    = pairedQuantity{"gap", gapOf, false}
 	kappaQ  = pairedQuantity{"kappa", kappaOf, true}
 	gammaQ  = pairedQuantity{"gamma", gammaOf, false}
+	// cleanGapQ is the gap measured on seqMNIST's clean test set
+	// (results.Final.ExtraTests), NaN for a run without one. The spec's
+	// gap (§5.1) is the noisy test set's (gapQ), the main comparison;
+	// this one is a secondary comparison only (withExtraTest).
+	cleanGapQ = pairedQuantity{"gap_clean", extraTestOf(task.SeqMNISTCleanTest,
+		func(sc results.SetScore) results.Num { return sc.Gap }), false}
 )
+
+// hasExtraTest reports whether some run of rs has the extra test set named
+// set (results.Final.ExtraTests).
+func hasExtraTest(rs []*results.Result, set string) bool {
+	for _, r := range rs {
+		if _, ok := r.Final.ExtraTest(set); ok {
+			return true
+		}
+	}
+	return false
+}
 
 // pairSeed seeds the bootstrap of one comparison from what is compared (a
 // against b on q), so that a comparison printed in several places (the
