@@ -169,15 +169,7 @@ func (mk *gemmMicro[T]) run(tA, tB bool, m, n, k int, alpha T, a []T, lda int, b
 		stripsN: (n + nr - 1) / nr, bFullStrips: n / nr,
 	}
 	g := &w.call
-	if beta != 0 {
-		g.flags |= 1
-	}
-	if relu {
-		g.flags |= 2
-		if mask != nil {
-			g.flags |= 4
-		}
-	}
+	g.setEpilogueFlags()
 	var size int
 	if is32[T]() {
 		size = 4
@@ -538,5 +530,19 @@ func packAStrip[T Float](dst []T, tA bool, m, k int, a []T, lda, mr, i0 int) {
 			}
 		}
 		clear(d[rows:])
+	}
+}
+
+// setEpilogueFlags sets the micro-kernel's epilogue flags from the call:
+// 1 accumulate into C (β ≠ 0), 2 ReLU, 4 ReLU with a mask.
+func (g *gemmCall[T]) setEpilogueFlags() {
+	if g.beta != 0 {
+		g.flags |= 1
+	}
+	if g.relu {
+		g.flags |= 2
+		if g.mask != nil {
+			g.flags |= 4
+		}
 	}
 }

@@ -197,15 +197,7 @@ func (mk *gemmMicro[T]) runPacked(tA bool, m, n, k int, alpha T, a []T, lda int,
 		stripsN: (n + nr - 1) / nr, bFullStrips: n / nr,
 	}
 	g := &w.call
-	if beta != 0 {
-		g.flags |= 1
-	}
-	if relu {
-		g.flags |= 2
-		if mask != nil {
-			g.flags |= 4
-		}
-	}
+	g.setEpilogueFlags()
 	size := 8
 	if is32[T]() {
 		size = 4

@@ -173,15 +173,7 @@ func groupsOf(runs []*results.Result) []*group {
 			g = &group{key: k, label: k.String()}
 			m[k] = g
 		}
-		g.all = append(g.all, r)
-		switch r.Status.State {
-		case results.Finished:
-			g.runs = append(g.runs, r)
-		case results.Diverged:
-			g.diverged++
-		default:
-			g.failed++
-		}
+		g.add(r)
 	}
 	var labels []config.Label
 	for l := range m {

@@ -135,18 +135,25 @@ func diffBySeed(a, b *group, q pairedQuantity) (x, y []float64, d stats.PairedDi
 
 // groupOf is the group of runs of one label.
 func groupOf(label string, rs []*results.Result) *group {
-	g := &group{label: label, all: rs}
+	g := &group{label: label}
 	for _, r := range rs {
-		switch r.Status.State {
-		case results.Finished:
-			g.runs = append(g.runs, r)
-		case results.Diverged:
-			g.diverged++
-		default:
-			g.failed++
-		}
+		g.add(r)
 	}
 	return g
+}
+
+// add counts r into g: every run in all, finished ones in runs, the
+// others as diverged or failed.
+func (g *group) add(r *results.Result) {
+	g.all = append(g.all, r)
+	switch r.Status.State {
+	case results.Finished:
+		g.runs = append(g.runs, r)
+	case results.Diverged:
+		g.diverged++
+	default:
+		g.failed++
+	}
 }
 
 // pairedTest tests whether rule's q exceeds ref's (up) or falls below it
