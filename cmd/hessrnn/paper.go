@@ -10,6 +10,8 @@ import (
 	"sort"
 	"time"
 
+	"github.com/klauspost/cpuid/v2"
+
 	"github.com/hessrnn/hessrnn/cmd/internal/experiment"
 	"github.com/hessrnn/hessrnn/rnn/task"
 )
@@ -124,6 +126,16 @@ func cmdPaper(ctx context.Context, a *app, args []string) error {
 	}
 	fmt.Fprintf(a.stderr, "hessrnn: paper at scale %s (%d experiments); results in %s\nhessrnn: %s\n", sc.Name, len(sc.Items), out, sc.Protocol.Describe())
 	start := time.Now()
+	if shard.Count <= 1 {
+		// The run's wall time over all its invocations (REPRODUCTION.md):
+		// a paper-scale run outlasts one sitting.
+		il, err := experiment.StartInvocationLog(out, experiment.InvocationRecord{
+			Command: shellJoin(a.args), Scale: sc.Name, Jobs: f.jobs, CPU: cpuid.CPU.BrandName, Start: start})
+		if err != nil {
+			return err
+		}
+		defer func() { il.Close(ctx.Err() == nil) }()
+	}
 	items, err := experiment.RunPaper(ctx, sc, experiment.PaperOptions{
 		RunOptions: experiment.RunOptions{Out: out, Jobs: f.jobs, Shard: shard, Force: f.force, Log: log, Terminal: term},
 		Data:       *data, DataCache: task.DefaultHashCache(), Log: a.stderr,

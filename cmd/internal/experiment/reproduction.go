@@ -679,6 +679,11 @@ func WriteReproduction(out string, sc Scale, items []ItemResult, inv Invocation)
 	} else {
 		fmt.Fprintf(&md, " Wall time of this invocation: %s (runs done by an earlier invocation are reused, not recomputed).\n\n", inv.Wall.Round(time.Second))
 	}
+	recs, err := LoadInvocations(out)
+	if err != nil {
+		return "", err
+	}
+	md.WriteString(invocationsText(recs))
 	md.WriteString(body.String())
 	if err := results.WriteFileAtomic(filepath.Join(out, ReproductionFile), []byte(md.String())); err != nil {
 		return "", err
