@@ -1,5 +1,5 @@
 #!/bin/sh
-# save-runs.sh OUT: archive the result files of a "hessrnn run paper" output
+# save-runs.sh OUT [RUNS]: archive the result files of a "hessrnn run paper" output
 # folder OUT that are not yet in reproduction/runs/, as the next
 # reproduction/runs/part-NNN.tar.gz, and list them in
 # reproduction/runs/MANIFEST (SHA-256 and path, one file a line).
@@ -10,11 +10,12 @@
 # results with "hessrnn run paper --scale paper --report-only".
 # Only *.json files are archived (run results, selection summaries,
 # invocation records); reports and figures are regenerated from them.
+# RUNS (default: the runs folder beside this script) holds the parts.
 set -eu
-[ $# -eq 1 ] || { echo "usage: $0 OUT" >&2; exit 2; }
+[ $# -eq 1 ] || [ $# -eq 2 ] || { echo "usage: $0 OUT [RUNS]" >&2; exit 2; }
 out=$1
 [ -d "$out" ] || { echo "$0: $out: not a directory" >&2; exit 2; }
-runs=$(cd "$(dirname "$0")" && pwd)/runs
+runs=${2:-$(cd "$(dirname "$0")" && pwd)/runs}
 mkdir -p "$runs"
 touch "$runs/MANIFEST"
 tmp=$(mktemp -d)
