@@ -208,7 +208,7 @@ func invocationsText(recs []InvocationRecord) string {
 		total += r.Wall()
 		runs += r.Runs
 	}
-	fmt.Fprintf(&b, "**Wall time over the invocations that computed these results:** %s in %d invocation(s) of `run paper`, which wrote %d result files (reporting and selection runs). Each invocation's time runs from its start to its last record (rewritten every %s while it runs), so an invocation that was stopped — e.g. at the end of a working session — counts until then, and the runs it had in flight are recomputed by the next one. Records: `%s/` in the output folder.\n\n", total.Round(time.Minute), len(recs), runs, RecordEvery, InvocationsDir)
+	fmt.Fprintf(&b, "**Wall time over the invocations that computed these results:** %s in %d invocation(s) of `run paper`, which wrote %d result files (reporting and selection runs). Each invocation's time runs from its start to its last record (rewritten every minute while it runs), so an invocation that was stopped — e.g. at the end of a working session — counts until then, and the runs it had in flight are recomputed by the next one. Records: `%s/` in the output folder.\n\n", minutes(total), len(recs), runs, InvocationsDir)
 	b.WriteString("| start (UTC) | wall time | result files | --jobs | CPUs | CPU | ended |\n|---|---:|---:|---:|---:|---|---|\n")
 	for _, r := range recs {
 		ended := "stopped (killed or still running)"
@@ -218,8 +218,16 @@ func invocationsText(recs []InvocationRecord) string {
 		if r.Note != "" {
 			ended += "; " + r.Note
 		}
-		fmt.Fprintf(&b, "| %s | %s | %d | %d | %d | %s | %s |\n", r.Start.Format("2006-01-02 15:04"), r.Wall().Round(time.Minute), r.Runs, r.Jobs, r.CPUs, r.CPU, ended)
+		fmt.Fprintf(&b, "| %s | %s | %d | %d | %d | %s | %s |\n", r.Start.Format("2006-01-02 15:04"), minutes(r.Wall()), r.Runs, r.Jobs, r.CPUs, r.CPU, ended)
 	}
 	b.WriteString("\n")
 	return b.String()
+}
+
+// minutes formats d to the minute: "3m", "2h5m".
+func minutes(d time.Duration) string {
+	if d = d.Round(time.Minute); d == 0 {
+		return "0m"
+	}
+	return strings.TrimSuffix(d.String(), "0s")
 }

@@ -70,7 +70,7 @@ func TestInvocationLog(t *testing.T) {
 		t.Fatalf("LoadInvocations = %+v, %v; want the old record first", recs, err)
 	}
 	txt := invocationsText(recs)
-	for _, want := range []string{"3h30m0s in 2 invocation(s)", "wrote 10 result files", "stopped (killed or still running); by hand", "by itself"} {
+	for _, want := range []string{"3h30m in 2 invocation(s)", "wrote 10 result files", "stopped (killed or still running); by hand", "by itself"} {
 		if !strings.Contains(txt, want) {
 			t.Errorf("invocationsText lacks %q:\n%s", want, txt)
 		}
