@@ -195,7 +195,7 @@ func TestEvaluationScheduleExact(t *testing.T) {
 	var e Env
 	for _, task := range []config.Run{sm, dms} {
 		ref := task
-		ref.Train.TestAt = config.TestAtEvery
+		ref.Train.TestAt, ref.Train.EvalEvery = config.TestAtEvery, 1
 		want := e.Train(context.Background(), ref, nil)
 		if want.Status.State != results.Finished {
 			t.Fatalf("%s: reference run %+v", task.Task, want.Status)
@@ -204,7 +204,7 @@ func TestEvaluationScheduleExact(t *testing.T) {
 			name      string
 			testAt    string
 			evalEvery int
-		}{{"test_at=end", config.TestAtEnd, 0}, {"eval_every=3", config.TestAtEvery, 3}, {"end+eval_every=4", config.TestAtEnd, 4}} {
+		}{{"test_at=end", config.TestAtEnd, 1}, {"eval_every=3", config.TestAtEvery, 3}, {"end+eval_every=4", config.TestAtEnd, 4}, {"task defaults", "", 0}} {
 			r := task
 			r.Train.TestAt, r.Train.EvalEvery = c.testAt, c.evalEvery
 			got := e.Train(context.Background(), r, nil)
@@ -217,11 +217,21 @@ func TestEvaluationScheduleExact(t *testing.T) {
 			if fmt.Sprintf("%#v", gf) != fmt.Sprintf("%#v", wf) || fmt.Sprintf("%v", got.Final.LambdaBatches) != fmt.Sprintf("%v", want.Final.LambdaBatches) {
 				t.Errorf("%s: final %+v, reference %+v", name, got.Final, want.Final)
 			}
+			// The task defaults (0, ""): seqmnist scores the evaluation
+			// sets at every config.SeqMNISTEvalEvery-th checkpoint and the
+			// test set at the end; dms both at every checkpoint.
+			every, testAt := c.evalEvery, c.testAt
+			if every == 0 {
+				every, testAt = 1, config.TestAtEvery
+				if task.Task == config.SeqMNIST {
+					every, testAt = config.SeqMNISTEvalEvery, config.TestAtEnd
+				}
+			}
 			for i, g := range got.Trajectory {
 				w := want.Trajectory[i]
 				last := i == len(got.Trajectory)-1
-				scored := last || i%max(1, c.evalEvery) == 0
-				testScored := scored && (last || c.testAt == config.TestAtEvery)
+				scored := last || i%every == 0
+				testScored := scored && (last || testAt == config.TestAtEvery)
 				check := func(q string, gv, wv results.Num, measured bool) {
 					ok := math.Float64bits(float64(gv)) == math.Float64bits(float64(wv))
 					if !measured {
