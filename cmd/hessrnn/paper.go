@@ -126,15 +126,26 @@ func cmdPaper(ctx context.Context, a *app, args []string) error {
 	}
 	fmt.Fprintf(a.stderr, "hessrnn: paper at scale %s (%d experiments); results in %s\nhessrnn: %s\n", sc.Name, len(sc.Items), out, sc.Protocol.Describe())
 	start := time.Now()
+	// The run's wall time over all its invocations (REPRODUCTION.md): a
+	// paper-scale run outlasts one sitting. closeLog writes the last
+	// record: finished before the final REPRODUCTION.md, not finished on
+	// an error or an interrupt.
+	closeLog := func(bool) {}
 	if shard.Count <= 1 {
-		// The run's wall time over all its invocations (REPRODUCTION.md):
-		// a paper-scale run outlasts one sitting.
 		il, err := experiment.StartInvocationLog(out, experiment.InvocationRecord{
 			Command: shellJoin(a.args), Scale: sc.Name, Jobs: f.jobs, CPU: cpuid.CPU.BrandName, Start: start})
 		if err != nil {
 			return err
 		}
-		defer func() { il.Close(ctx.Err() == nil) }()
+		closeLog = func(finished bool) {
+			if il != nil {
+				if err := il.Close(finished); err != nil {
+					fmt.Fprintf(a.stderr, "hessrnn: invocation record: %v\n", err)
+				}
+				il = nil
+			}
+		}
+		defer closeLog(false)
 	}
 	items, err := experiment.RunPaper(ctx, sc, experiment.PaperOptions{
 		RunOptions: experiment.RunOptions{Out: out, Jobs: f.jobs, Shard: shard, Force: f.force, Log: log, Terminal: term},
@@ -161,6 +172,7 @@ func cmdPaper(ctx context.Context, a *app, args []string) error {
 		fmt.Fprintf(a.stdout, "shard %s done; run the same command again (all shards) until REPRODUCTION.md is written\n", shard)
 		return nil
 	}
+	closeLog(true)
 	txt, err := experiment.WriteReproduction(out, sc, items, experiment.Invocation{Command: shellJoin(a.args), Wall: time.Since(start)})
 	if err != nil {
 		return err

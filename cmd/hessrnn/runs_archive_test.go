@@ -1,11 +1,15 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/hessrnn/hessrnn/cmd/internal/experiment"
 )
 
 // TestRunsArchiveScripts checks reproduction/save-runs.sh and
@@ -91,5 +95,25 @@ func TestRunsArchiveScripts(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(back, name)); err == nil {
 			t.Errorf("restored %s, which is not a result file", name)
 		}
+	}
+}
+
+// TestPaperInvocationRecord checks that run paper records its invocation
+// in OUT/invocations/, and that an interrupted one is marked not finished.
+func TestPaperInvocationRecord(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "out")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var so, se bytes.Buffer
+	if code := run(ctx, []string{"run", "paper", "--scale", "quick", "--out", out, "--data", filepath.Join(dir, "no-mnist"), "--progress", "none"}, &so, &se); code != exitInterrupted {
+		t.Fatalf("cancelled run paper: exit %d\n%s", code, se.String())
+	}
+	recs, err := experiment.LoadInvocations(out)
+	if err != nil || len(recs) != 1 {
+		t.Fatalf("invocation records: %+v, %v; want one", recs, err)
+	}
+	if r := recs[0]; r.Finished || r.Scale != "quick" || r.Jobs < 1 || !strings.Contains(r.Command, "run paper --scale quick") {
+		t.Errorf("record %+v: want an unfinished quick-scale invocation with its command", r)
 	}
 }
