@@ -517,8 +517,41 @@ func packATransFixed[T Float](dst []T, full, k int, a []T, lda, mr int) bool {
 }
 
 // packAStrip packs rows [i0, i0+mr) of op(A) (m×k) into dst (k×mr, column l
-// at dst[l*mr:]), zero beyond row m.
+// at dst[l*mr:]), zero beyond row m. Untransposed A is read row by row, four
+// rows at a time; packAStripRef is the plain loop it must match.
 func packAStrip[T Float](dst []T, tA bool, m, k int, a []T, lda, mr, i0 int) {
+	if tA {
+		packAStripRef(dst, tA, m, k, a, lda, mr, i0)
+		return
+	}
+	rows := min(mr, m-i0)
+	dst = dst[:k*mr]
+	if rows < mr {
+		clear(dst)
+	}
+	r := 0
+	for ; r+4 <= rows; r += 4 {
+		o := (i0 + r) * lda
+		s0 := a[o : o+k]
+		s1 := a[o+lda : o+lda+k][:len(s0)]
+		s2 := a[o+2*lda : o+2*lda+k][:len(s0)]
+		s3 := a[o+3*lda : o+3*lda+k][:len(s0)]
+		for l := range s0 {
+			q := dst[l*mr+r : l*mr+r+4 : l*mr+r+4]
+			q[0], q[1], q[2], q[3] = s0[l], s1[l], s2[l], s3[l]
+		}
+	}
+	for ; r < rows; r++ {
+		o := (i0 + r) * lda
+		for l, v := range a[o : o+k] {
+			dst[l*mr+r] = v
+		}
+	}
+}
+
+// packAStripRef is packAStrip as one plain loop over the columns of the
+// strip: the reference of the tests, and the transposed case.
+func packAStripRef[T Float](dst []T, tA bool, m, k int, a []T, lda, mr, i0 int) {
 	rows := min(mr, m-i0)
 	for l := 0; l < k; l++ {
 		d := dst[l*mr : l*mr+mr]
