@@ -318,12 +318,16 @@ func (net *Network[T]) stepRates(bsz, bc int, first bool, wT []T, pk *kernels.Pa
 		recurRows(bsz, bc, N, 1-leak, net.WRecM, wT, pk, rPrev, h)
 	}
 	if net.alif {
+		// The operands resliced to the length of the result, so that the
+		// loops run without bounds checks.
+		omr := 1 - rho
+		aPrev, rPrev := aPrev[:len(a)], rPrev[:len(a)]
 		for i := range a {
-			a[i] = rho*aPrev[i] + (1-rho)*rPrev[i]
+			a[i] = rho*aPrev[i] + omr*rPrev[i]
 		}
-		beta := net.beta
 		for row := 0; row < bc; row++ {
-			hr, ar, ur := h[row*N:(row+1)*N], a[row*N:(row+1)*N], r[row*N:(row+1)*N]
+			ur := r[row*N : (row+1)*N]
+			hr, ar, beta := h[row*N:(row+1)*N][:len(ur)], a[row*N:(row+1)*N][:len(ur)], net.beta[:len(ur)]
 			for i := range ur {
 				ur[i] = hr[i] - bthr - beta[i]*ar[i]
 			}
