@@ -126,7 +126,7 @@ func (net *Network[T]) backwardRows(ws *Workspace[T], c *chunk[T]) {
 				// no bounds checks, no reload of net.beta after each store.
 				o := row * N
 				g := gam[o : o+N]
-				beta, p, dr, gnr := net.beta[:len(g)], psi[o:o+N][:len(g)], d[o:o+N][:len(g)], gn[o:o+N][:len(g)]
+				beta, p, dr, gnr := net.beta[:len(g)], psi[o : o+N][:len(g)], d[o : o+N][:len(g)], gn[o : o+N][:len(g)]
 				for i := range g {
 					g[i] = -beta[i]*p[i]*dr[i] + rho*gnr[i]
 				}

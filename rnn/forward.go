@@ -327,7 +327,7 @@ func (net *Network[T]) stepRates(bsz, bc int, first bool, wT []T, pk *kernels.Pa
 		}
 		for row := 0; row < bc; row++ {
 			ur := r[row*N : (row+1)*N]
-			hr, ar, beta := h[row*N:(row+1)*N][:len(ur)], a[row*N:(row+1)*N][:len(ur)], net.beta[:len(ur)]
+			hr, ar, beta := h[row*N : (row+1)*N][:len(ur)], a[row*N : (row+1)*N][:len(ur)], net.beta[:len(ur)]
 			for i := range ur {
 				ur[i] = hr[i] - bthr - beta[i]*ar[i]
 			}
