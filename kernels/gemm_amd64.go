@@ -92,6 +92,94 @@ func sgemmKernelHalfAVX512(k int, a *float32, ra int, sa int, b *float32, sb int
 //go:noescape
 func dgemmKernelHalfAVX512(k int, a *float64, ra int, sa int, b *float64, sb int, bstep int, c *float64, ldc int, alpha float64, beta float64, flags int, strips int, mask *float64)
 
+// sgemmKernel4AVX2 computes strips ≥ 1 adjacent 4×16 tiles of C = alpha*A*B (+ beta*C when
+// flags&1 != 0): tile q has columns 16*q… of C and reads B from b + q*bstep,
+// with A(r,l) = a[r*ra+l*sa] and B(l,j) = b[l*sb+j], summing over l < k (k ≥ 1)
+// in one FMA chain per element; the blocked driver calls it like gemmGeneric.
+// flags&2 != 0 applies ReLU to the stored tiles, and flags&4 != 0 also writes
+// the mask (1 where t > 0, else 0) at mask, which has C's layout and ldc;
+// without flags&2, flags&8 != 0 multiplies t by the element of mask at C's position.
+//
+//go:noescape
+func sgemmKernel4AVX2(k int, a *float32, ra int, sa int, b *float32, sb int, bstep int, c *float32, ldc int, alpha float32, beta float32, flags int, strips int, mask *float32)
+
+// dgemmKernel4AVX2 computes strips ≥ 1 adjacent 4×8 tiles of C = alpha*A*B (+ beta*C when
+// flags&1 != 0): tile q has columns 8*q… of C and reads B from b + q*bstep,
+// with A(r,l) = a[r*ra+l*sa] and B(l,j) = b[l*sb+j], summing over l < k (k ≥ 1)
+// in one FMA chain per element; the blocked driver calls it like gemmGeneric.
+// flags&2 != 0 applies ReLU to the stored tiles, and flags&4 != 0 also writes
+// the mask (1 where t > 0, else 0) at mask, which has C's layout and ldc;
+// without flags&2, flags&8 != 0 multiplies t by the element of mask at C's position.
+//
+//go:noescape
+func dgemmKernel4AVX2(k int, a *float64, ra int, sa int, b *float64, sb int, bstep int, c *float64, ldc int, alpha float64, beta float64, flags int, strips int, mask *float64)
+
+// sgemmKernel4AVX512 computes strips ≥ 1 adjacent 4×32 tiles of C = alpha*A*B (+ beta*C when
+// flags&1 != 0): tile q has columns 32*q… of C and reads B from b + q*bstep,
+// with A(r,l) = a[r*ra+l*sa] and B(l,j) = b[l*sb+j], summing over l < k (k ≥ 1)
+// in one FMA chain per element; the blocked driver calls it like gemmGeneric.
+// flags&2 != 0 applies ReLU to the stored tiles, and flags&4 != 0 also writes
+// the mask (1 where t > 0, else 0) at mask, which has C's layout and ldc;
+// without flags&2, flags&8 != 0 multiplies t by the element of mask at C's position.
+//
+//go:noescape
+func sgemmKernel4AVX512(k int, a *float32, ra int, sa int, b *float32, sb int, bstep int, c *float32, ldc int, alpha float32, beta float32, flags int, strips int, mask *float32)
+
+// dgemmKernel4AVX512 computes strips ≥ 1 adjacent 4×16 tiles of C = alpha*A*B (+ beta*C when
+// flags&1 != 0): tile q has columns 16*q… of C and reads B from b + q*bstep,
+// with A(r,l) = a[r*ra+l*sa] and B(l,j) = b[l*sb+j], summing over l < k (k ≥ 1)
+// in one FMA chain per element; the blocked driver calls it like gemmGeneric.
+// flags&2 != 0 applies ReLU to the stored tiles, and flags&4 != 0 also writes
+// the mask (1 where t > 0, else 0) at mask, which has C's layout and ldc;
+// without flags&2, flags&8 != 0 multiplies t by the element of mask at C's position.
+//
+//go:noescape
+func dgemmKernel4AVX512(k int, a *float64, ra int, sa int, b *float64, sb int, bstep int, c *float64, ldc int, alpha float64, beta float64, flags int, strips int, mask *float64)
+
+// sgemmKernelHalf4AVX2 computes strips ≥ 1 adjacent 4×8 tiles of C = alpha*A*B (+ beta*C when
+// flags&1 != 0): tile q has columns 8*q… of C and reads B from b + q*bstep,
+// with A(r,l) = a[r*ra+l*sa] and B(l,j) = b[l*sb+j], summing over l < k (k ≥ 1)
+// in one FMA chain per element; the blocked driver calls it like gemmGeneric.
+// flags&2 != 0 applies ReLU to the stored tiles, and flags&4 != 0 also writes
+// the mask (1 where t > 0, else 0) at mask, which has C's layout and ldc;
+// without flags&2, flags&8 != 0 multiplies t by the element of mask at C's position.
+//
+//go:noescape
+func sgemmKernelHalf4AVX2(k int, a *float32, ra int, sa int, b *float32, sb int, bstep int, c *float32, ldc int, alpha float32, beta float32, flags int, strips int, mask *float32)
+
+// dgemmKernelHalf4AVX2 computes strips ≥ 1 adjacent 4×4 tiles of C = alpha*A*B (+ beta*C when
+// flags&1 != 0): tile q has columns 4*q… of C and reads B from b + q*bstep,
+// with A(r,l) = a[r*ra+l*sa] and B(l,j) = b[l*sb+j], summing over l < k (k ≥ 1)
+// in one FMA chain per element; the blocked driver calls it like gemmGeneric.
+// flags&2 != 0 applies ReLU to the stored tiles, and flags&4 != 0 also writes
+// the mask (1 where t > 0, else 0) at mask, which has C's layout and ldc;
+// without flags&2, flags&8 != 0 multiplies t by the element of mask at C's position.
+//
+//go:noescape
+func dgemmKernelHalf4AVX2(k int, a *float64, ra int, sa int, b *float64, sb int, bstep int, c *float64, ldc int, alpha float64, beta float64, flags int, strips int, mask *float64)
+
+// sgemmKernelHalf4AVX512 computes strips ≥ 1 adjacent 4×16 tiles of C = alpha*A*B (+ beta*C when
+// flags&1 != 0): tile q has columns 16*q… of C and reads B from b + q*bstep,
+// with A(r,l) = a[r*ra+l*sa] and B(l,j) = b[l*sb+j], summing over l < k (k ≥ 1)
+// in one FMA chain per element; the blocked driver calls it like gemmGeneric.
+// flags&2 != 0 applies ReLU to the stored tiles, and flags&4 != 0 also writes
+// the mask (1 where t > 0, else 0) at mask, which has C's layout and ldc;
+// without flags&2, flags&8 != 0 multiplies t by the element of mask at C's position.
+//
+//go:noescape
+func sgemmKernelHalf4AVX512(k int, a *float32, ra int, sa int, b *float32, sb int, bstep int, c *float32, ldc int, alpha float32, beta float32, flags int, strips int, mask *float32)
+
+// dgemmKernelHalf4AVX512 computes strips ≥ 1 adjacent 4×8 tiles of C = alpha*A*B (+ beta*C when
+// flags&1 != 0): tile q has columns 8*q… of C and reads B from b + q*bstep,
+// with A(r,l) = a[r*ra+l*sa] and B(l,j) = b[l*sb+j], summing over l < k (k ≥ 1)
+// in one FMA chain per element; the blocked driver calls it like gemmGeneric.
+// flags&2 != 0 applies ReLU to the stored tiles, and flags&4 != 0 also writes
+// the mask (1 where t > 0, else 0) at mask, which has C's layout and ldc;
+// without flags&2, flags&8 != 0 multiplies t by the element of mask at C's position.
+//
+//go:noescape
+func dgemmKernelHalf4AVX512(k int, a *float64, ra int, sa int, b *float64, sb int, bstep int, c *float64, ldc int, alpha float64, beta float64, flags int, strips int, mask *float64)
+
 // sgemmPackTAVX2 transposes kt tiles of 8×8: dst[(8*t+i)*ldd+c] = src[c*lds+8*t+i]
 // for t < kt and c, i < 8 (strides in elements); the packing of transposed operands.
 //

@@ -5492,6 +5492,3498 @@ dgemmKernelHalfAVX512_next:
 	VZEROUPPER
 	RET
 
+// func sgemmKernel4AVX2(k int, a *float32, ra int, sa int, b *float32, sb int, bstep int, c *float32, ldc int, alpha float32, beta float32, flags int, strips int, mask *float32)
+// Requires: AVX, FMA3
+TEXT ·sgemmKernel4AVX2(SB), NOSPLIT, $0-104
+	MOVQ ra+16(FP), AX
+	MOVQ sa+24(FP), CX
+	MOVQ sb+40(FP), DX
+	MOVQ bstep+48(FP), BX
+	MOVQ ldc+64(FP), SI
+	SHLQ $0x02, AX
+	SHLQ $0x02, CX
+	SHLQ $0x02, DX
+	SHLQ $0x02, BX
+	SHLQ $0x02, SI
+	LEAQ (AX)(AX*2), DI
+	MOVQ b+32(FP), R8
+	MOVQ c+56(FP), R9
+
+	// One tile per iteration: columns advance by NR, B by bstep.
+sgemmKernel4AVX2_strip:
+	MOVQ   k+0(FP), R10
+	MOVQ   a+8(FP), R12
+	MOVQ   R8, R11
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+
+	// Main loop: unroll k steps per iteration, in increasing l.
+sgemmKernel4AVX2_loop:
+	CMPQ         R10, $0x04
+	JL           sgemmKernel4AVX2_tail
+	VMOVUPS      (R11), Y8
+	VMOVUPS      32(R11), Y9
+	VBROADCASTSS (R12), Y10
+	VFMADD231PS  Y10, Y8, Y0
+	VFMADD231PS  Y10, Y9, Y1
+	VBROADCASTSS (R12)(AX*1), Y10
+	VFMADD231PS  Y10, Y8, Y2
+	VFMADD231PS  Y10, Y9, Y3
+	VBROADCASTSS (R12)(AX*2), Y10
+	VFMADD231PS  Y10, Y8, Y4
+	VFMADD231PS  Y10, Y9, Y5
+	VBROADCASTSS (R12)(DI*1), Y10
+	VFMADD231PS  Y10, Y8, Y6
+	VFMADD231PS  Y10, Y9, Y7
+	ADDQ         CX, R12
+	ADDQ         DX, R11
+	VMOVUPS      (R11), Y8
+	VMOVUPS      32(R11), Y9
+	VBROADCASTSS (R12), Y10
+	VFMADD231PS  Y10, Y8, Y0
+	VFMADD231PS  Y10, Y9, Y1
+	VBROADCASTSS (R12)(AX*1), Y10
+	VFMADD231PS  Y10, Y8, Y2
+	VFMADD231PS  Y10, Y9, Y3
+	VBROADCASTSS (R12)(AX*2), Y10
+	VFMADD231PS  Y10, Y8, Y4
+	VFMADD231PS  Y10, Y9, Y5
+	VBROADCASTSS (R12)(DI*1), Y10
+	VFMADD231PS  Y10, Y8, Y6
+	VFMADD231PS  Y10, Y9, Y7
+	ADDQ         CX, R12
+	ADDQ         DX, R11
+	VMOVUPS      (R11), Y8
+	VMOVUPS      32(R11), Y9
+	VBROADCASTSS (R12), Y10
+	VFMADD231PS  Y10, Y8, Y0
+	VFMADD231PS  Y10, Y9, Y1
+	VBROADCASTSS (R12)(AX*1), Y10
+	VFMADD231PS  Y10, Y8, Y2
+	VFMADD231PS  Y10, Y9, Y3
+	VBROADCASTSS (R12)(AX*2), Y10
+	VFMADD231PS  Y10, Y8, Y4
+	VFMADD231PS  Y10, Y9, Y5
+	VBROADCASTSS (R12)(DI*1), Y10
+	VFMADD231PS  Y10, Y8, Y6
+	VFMADD231PS  Y10, Y9, Y7
+	ADDQ         CX, R12
+	ADDQ         DX, R11
+	VMOVUPS      (R11), Y8
+	VMOVUPS      32(R11), Y9
+	VBROADCASTSS (R12), Y10
+	VFMADD231PS  Y10, Y8, Y0
+	VFMADD231PS  Y10, Y9, Y1
+	VBROADCASTSS (R12)(AX*1), Y10
+	VFMADD231PS  Y10, Y8, Y2
+	VFMADD231PS  Y10, Y9, Y3
+	VBROADCASTSS (R12)(AX*2), Y10
+	VFMADD231PS  Y10, Y8, Y4
+	VFMADD231PS  Y10, Y9, Y5
+	VBROADCASTSS (R12)(DI*1), Y10
+	VFMADD231PS  Y10, Y8, Y6
+	VFMADD231PS  Y10, Y9, Y7
+	ADDQ         CX, R12
+	ADDQ         DX, R11
+	SUBQ         $0x04, R10
+	JMP          sgemmKernel4AVX2_loop
+
+	// Remaining k steps, one at a time.
+sgemmKernel4AVX2_tail:
+	TESTQ        R10, R10
+	JZ           sgemmKernel4AVX2_epilogue
+	VMOVUPS      (R11), Y8
+	VMOVUPS      32(R11), Y9
+	VBROADCASTSS (R12), Y10
+	VFMADD231PS  Y10, Y8, Y0
+	VFMADD231PS  Y10, Y9, Y1
+	VBROADCASTSS (R12)(AX*1), Y10
+	VFMADD231PS  Y10, Y8, Y2
+	VFMADD231PS  Y10, Y9, Y3
+	VBROADCASTSS (R12)(AX*2), Y10
+	VFMADD231PS  Y10, Y8, Y4
+	VFMADD231PS  Y10, Y9, Y5
+	VBROADCASTSS (R12)(DI*1), Y10
+	VFMADD231PS  Y10, Y8, Y6
+	VFMADD231PS  Y10, Y9, Y7
+	ADDQ         CX, R12
+	ADDQ         DX, R11
+	DECQ         R10
+	JMP          sgemmKernel4AVX2_tail
+
+sgemmKernel4AVX2_epilogue:
+	VBROADCASTSS alpha+72(FP), Y8
+	MOVQ         R9, R11
+	VMULPS       Y8, Y0, Y0
+	VMULPS       Y8, Y1, Y1
+	VMULPS       Y8, Y2, Y2
+	VMULPS       Y8, Y3, Y3
+	VMULPS       Y8, Y4, Y4
+	VMULPS       Y8, Y5, Y5
+	VMULPS       Y8, Y6, Y6
+	VMULPS       Y8, Y7, Y7
+	TESTQ        $0x00000002, flags+80(FP)
+	JNZ          sgemmKernel4AVX2_withrelu
+	TESTQ        $0x00000008, flags+80(FP)
+	JZ           sgemmKernel4AVX2_plain
+	MOVQ         mask+96(FP), R10
+	SUBQ         c+56(FP), R10
+	TESTQ        $0x00000001, flags+80(FP)
+	JZ           sgemmKernel4AVX2_mulm_nobeta
+
+	// t = alpha*acc + beta*C, each product rounded.
+	VBROADCASTSS beta+76(FP), Y10
+	VMULPS       (R11), Y10, Y9
+	VADDPS       Y9, Y0, Y0
+	VMULPS       (R11)(R10*1), Y0, Y0
+	VMOVUPS      Y0, (R11)
+	VMULPS       32(R11), Y10, Y9
+	VADDPS       Y9, Y1, Y1
+	VMULPS       32(R11)(R10*1), Y1, Y1
+	VMOVUPS      Y1, 32(R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Y10, Y9
+	VADDPS       Y9, Y2, Y2
+	VMULPS       (R11)(R10*1), Y2, Y2
+	VMOVUPS      Y2, (R11)
+	VMULPS       32(R11), Y10, Y9
+	VADDPS       Y9, Y3, Y3
+	VMULPS       32(R11)(R10*1), Y3, Y3
+	VMOVUPS      Y3, 32(R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Y10, Y9
+	VADDPS       Y9, Y4, Y4
+	VMULPS       (R11)(R10*1), Y4, Y4
+	VMOVUPS      Y4, (R11)
+	VMULPS       32(R11), Y10, Y9
+	VADDPS       Y9, Y5, Y5
+	VMULPS       32(R11)(R10*1), Y5, Y5
+	VMOVUPS      Y5, 32(R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Y10, Y9
+	VADDPS       Y9, Y6, Y6
+	VMULPS       (R11)(R10*1), Y6, Y6
+	VMOVUPS      Y6, (R11)
+	VMULPS       32(R11), Y10, Y9
+	VADDPS       Y9, Y7, Y7
+	VMULPS       32(R11)(R10*1), Y7, Y7
+	VMOVUPS      Y7, 32(R11)
+	JMP          sgemmKernel4AVX2_next
+
+sgemmKernel4AVX2_mulm_nobeta:
+	// beta == 0: C is not read.
+	VMULPS  (R11)(R10*1), Y0, Y0
+	VMOVUPS Y0, (R11)
+	VMULPS  32(R11)(R10*1), Y1, Y1
+	VMOVUPS Y1, 32(R11)
+	ADDQ    SI, R11
+	VMULPS  (R11)(R10*1), Y2, Y2
+	VMOVUPS Y2, (R11)
+	VMULPS  32(R11)(R10*1), Y3, Y3
+	VMOVUPS Y3, 32(R11)
+	ADDQ    SI, R11
+	VMULPS  (R11)(R10*1), Y4, Y4
+	VMOVUPS Y4, (R11)
+	VMULPS  32(R11)(R10*1), Y5, Y5
+	VMOVUPS Y5, 32(R11)
+	ADDQ    SI, R11
+	VMULPS  (R11)(R10*1), Y6, Y6
+	VMOVUPS Y6, (R11)
+	VMULPS  32(R11)(R10*1), Y7, Y7
+	VMOVUPS Y7, 32(R11)
+	JMP     sgemmKernel4AVX2_next
+
+sgemmKernel4AVX2_withrelu:
+	VXORPS Y8, Y8, Y8
+	TESTQ  $0x00000004, flags+80(FP)
+	JZ     sgemmKernel4AVX2_relu
+	MOVQ   mask+96(FP), R10
+	SUBQ   c+56(FP), R10
+	TESTQ  $0x00000001, flags+80(FP)
+	JZ     sgemmKernel4AVX2_mask_nobeta
+
+	// t = alpha*acc + beta*C, each product rounded.
+	VBROADCASTSS beta+76(FP), Y10
+	VMULPS       (R11), Y10, Y9
+	VADDPS       Y9, Y0, Y0
+	VCMPPS       $0x1e, Y8, Y0, Y11
+	VCMPPS       $0x03, Y0, Y0, Y9
+	VORPS        Y11, Y9, Y9
+	VANDPS       Y9, Y0, Y0
+	VANDPS       gemmOnes32<>+0(SB), Y11, Y11
+	VMOVUPS      Y11, (R11)(R10*1)
+	VMOVUPS      Y0, (R11)
+	VMULPS       32(R11), Y10, Y9
+	VADDPS       Y9, Y1, Y1
+	VCMPPS       $0x1e, Y8, Y1, Y11
+	VCMPPS       $0x03, Y1, Y1, Y9
+	VORPS        Y11, Y9, Y9
+	VANDPS       Y9, Y1, Y1
+	VANDPS       gemmOnes32<>+0(SB), Y11, Y11
+	VMOVUPS      Y11, 32(R11)(R10*1)
+	VMOVUPS      Y1, 32(R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Y10, Y9
+	VADDPS       Y9, Y2, Y2
+	VCMPPS       $0x1e, Y8, Y2, Y11
+	VCMPPS       $0x03, Y2, Y2, Y9
+	VORPS        Y11, Y9, Y9
+	VANDPS       Y9, Y2, Y2
+	VANDPS       gemmOnes32<>+0(SB), Y11, Y11
+	VMOVUPS      Y11, (R11)(R10*1)
+	VMOVUPS      Y2, (R11)
+	VMULPS       32(R11), Y10, Y9
+	VADDPS       Y9, Y3, Y3
+	VCMPPS       $0x1e, Y8, Y3, Y11
+	VCMPPS       $0x03, Y3, Y3, Y9
+	VORPS        Y11, Y9, Y9
+	VANDPS       Y9, Y3, Y3
+	VANDPS       gemmOnes32<>+0(SB), Y11, Y11
+	VMOVUPS      Y11, 32(R11)(R10*1)
+	VMOVUPS      Y3, 32(R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Y10, Y9
+	VADDPS       Y9, Y4, Y4
+	VCMPPS       $0x1e, Y8, Y4, Y11
+	VCMPPS       $0x03, Y4, Y4, Y9
+	VORPS        Y11, Y9, Y9
+	VANDPS       Y9, Y4, Y4
+	VANDPS       gemmOnes32<>+0(SB), Y11, Y11
+	VMOVUPS      Y11, (R11)(R10*1)
+	VMOVUPS      Y4, (R11)
+	VMULPS       32(R11), Y10, Y9
+	VADDPS       Y9, Y5, Y5
+	VCMPPS       $0x1e, Y8, Y5, Y11
+	VCMPPS       $0x03, Y5, Y5, Y9
+	VORPS        Y11, Y9, Y9
+	VANDPS       Y9, Y5, Y5
+	VANDPS       gemmOnes32<>+0(SB), Y11, Y11
+	VMOVUPS      Y11, 32(R11)(R10*1)
+	VMOVUPS      Y5, 32(R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Y10, Y9
+	VADDPS       Y9, Y6, Y6
+	VCMPPS       $0x1e, Y8, Y6, Y11
+	VCMPPS       $0x03, Y6, Y6, Y9
+	VORPS        Y11, Y9, Y9
+	VANDPS       Y9, Y6, Y6
+	VANDPS       gemmOnes32<>+0(SB), Y11, Y11
+	VMOVUPS      Y11, (R11)(R10*1)
+	VMOVUPS      Y6, (R11)
+	VMULPS       32(R11), Y10, Y9
+	VADDPS       Y9, Y7, Y7
+	VCMPPS       $0x1e, Y8, Y7, Y11
+	VCMPPS       $0x03, Y7, Y7, Y9
+	VORPS        Y11, Y9, Y9
+	VANDPS       Y9, Y7, Y7
+	VANDPS       gemmOnes32<>+0(SB), Y11, Y11
+	VMOVUPS      Y11, 32(R11)(R10*1)
+	VMOVUPS      Y7, 32(R11)
+	JMP          sgemmKernel4AVX2_next
+
+sgemmKernel4AVX2_mask_nobeta:
+	// beta == 0: C is not read.
+	VCMPPS  $0x1e, Y8, Y0, Y11
+	VCMPPS  $0x03, Y0, Y0, Y9
+	VORPS   Y11, Y9, Y9
+	VANDPS  Y9, Y0, Y0
+	VANDPS  gemmOnes32<>+0(SB), Y11, Y11
+	VMOVUPS Y11, (R11)(R10*1)
+	VMOVUPS Y0, (R11)
+	VCMPPS  $0x1e, Y8, Y1, Y11
+	VCMPPS  $0x03, Y1, Y1, Y9
+	VORPS   Y11, Y9, Y9
+	VANDPS  Y9, Y1, Y1
+	VANDPS  gemmOnes32<>+0(SB), Y11, Y11
+	VMOVUPS Y11, 32(R11)(R10*1)
+	VMOVUPS Y1, 32(R11)
+	ADDQ    SI, R11
+	VCMPPS  $0x1e, Y8, Y2, Y11
+	VCMPPS  $0x03, Y2, Y2, Y9
+	VORPS   Y11, Y9, Y9
+	VANDPS  Y9, Y2, Y2
+	VANDPS  gemmOnes32<>+0(SB), Y11, Y11
+	VMOVUPS Y11, (R11)(R10*1)
+	VMOVUPS Y2, (R11)
+	VCMPPS  $0x1e, Y8, Y3, Y11
+	VCMPPS  $0x03, Y3, Y3, Y9
+	VORPS   Y11, Y9, Y9
+	VANDPS  Y9, Y3, Y3
+	VANDPS  gemmOnes32<>+0(SB), Y11, Y11
+	VMOVUPS Y11, 32(R11)(R10*1)
+	VMOVUPS Y3, 32(R11)
+	ADDQ    SI, R11
+	VCMPPS  $0x1e, Y8, Y4, Y11
+	VCMPPS  $0x03, Y4, Y4, Y9
+	VORPS   Y11, Y9, Y9
+	VANDPS  Y9, Y4, Y4
+	VANDPS  gemmOnes32<>+0(SB), Y11, Y11
+	VMOVUPS Y11, (R11)(R10*1)
+	VMOVUPS Y4, (R11)
+	VCMPPS  $0x1e, Y8, Y5, Y11
+	VCMPPS  $0x03, Y5, Y5, Y9
+	VORPS   Y11, Y9, Y9
+	VANDPS  Y9, Y5, Y5
+	VANDPS  gemmOnes32<>+0(SB), Y11, Y11
+	VMOVUPS Y11, 32(R11)(R10*1)
+	VMOVUPS Y5, 32(R11)
+	ADDQ    SI, R11
+	VCMPPS  $0x1e, Y8, Y6, Y11
+	VCMPPS  $0x03, Y6, Y6, Y9
+	VORPS   Y11, Y9, Y9
+	VANDPS  Y9, Y6, Y6
+	VANDPS  gemmOnes32<>+0(SB), Y11, Y11
+	VMOVUPS Y11, (R11)(R10*1)
+	VMOVUPS Y6, (R11)
+	VCMPPS  $0x1e, Y8, Y7, Y11
+	VCMPPS  $0x03, Y7, Y7, Y9
+	VORPS   Y11, Y9, Y9
+	VANDPS  Y9, Y7, Y7
+	VANDPS  gemmOnes32<>+0(SB), Y11, Y11
+	VMOVUPS Y11, 32(R11)(R10*1)
+	VMOVUPS Y7, 32(R11)
+	JMP     sgemmKernel4AVX2_next
+
+sgemmKernel4AVX2_relu:
+	TESTQ $0x00000001, flags+80(FP)
+	JZ    sgemmKernel4AVX2_relu_nobeta
+
+	// t = alpha*acc + beta*C, each product rounded.
+	VBROADCASTSS beta+76(FP), Y10
+	VMULPS       (R11), Y10, Y9
+	VADDPS       Y9, Y0, Y0
+	VCMPPS       $0x1e, Y8, Y0, Y11
+	VCMPPS       $0x03, Y0, Y0, Y9
+	VORPS        Y11, Y9, Y9
+	VANDPS       Y9, Y0, Y0
+	VMOVUPS      Y0, (R11)
+	VMULPS       32(R11), Y10, Y9
+	VADDPS       Y9, Y1, Y1
+	VCMPPS       $0x1e, Y8, Y1, Y11
+	VCMPPS       $0x03, Y1, Y1, Y9
+	VORPS        Y11, Y9, Y9
+	VANDPS       Y9, Y1, Y1
+	VMOVUPS      Y1, 32(R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Y10, Y9
+	VADDPS       Y9, Y2, Y2
+	VCMPPS       $0x1e, Y8, Y2, Y11
+	VCMPPS       $0x03, Y2, Y2, Y9
+	VORPS        Y11, Y9, Y9
+	VANDPS       Y9, Y2, Y2
+	VMOVUPS      Y2, (R11)
+	VMULPS       32(R11), Y10, Y9
+	VADDPS       Y9, Y3, Y3
+	VCMPPS       $0x1e, Y8, Y3, Y11
+	VCMPPS       $0x03, Y3, Y3, Y9
+	VORPS        Y11, Y9, Y9
+	VANDPS       Y9, Y3, Y3
+	VMOVUPS      Y3, 32(R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Y10, Y9
+	VADDPS       Y9, Y4, Y4
+	VCMPPS       $0x1e, Y8, Y4, Y11
+	VCMPPS       $0x03, Y4, Y4, Y9
+	VORPS        Y11, Y9, Y9
+	VANDPS       Y9, Y4, Y4
+	VMOVUPS      Y4, (R11)
+	VMULPS       32(R11), Y10, Y9
+	VADDPS       Y9, Y5, Y5
+	VCMPPS       $0x1e, Y8, Y5, Y11
+	VCMPPS       $0x03, Y5, Y5, Y9
+	VORPS        Y11, Y9, Y9
+	VANDPS       Y9, Y5, Y5
+	VMOVUPS      Y5, 32(R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Y10, Y9
+	VADDPS       Y9, Y6, Y6
+	VCMPPS       $0x1e, Y8, Y6, Y11
+	VCMPPS       $0x03, Y6, Y6, Y9
+	VORPS        Y11, Y9, Y9
+	VANDPS       Y9, Y6, Y6
+	VMOVUPS      Y6, (R11)
+	VMULPS       32(R11), Y10, Y9
+	VADDPS       Y9, Y7, Y7
+	VCMPPS       $0x1e, Y8, Y7, Y11
+	VCMPPS       $0x03, Y7, Y7, Y9
+	VORPS        Y11, Y9, Y9
+	VANDPS       Y9, Y7, Y7
+	VMOVUPS      Y7, 32(R11)
+	JMP          sgemmKernel4AVX2_next
+
+sgemmKernel4AVX2_relu_nobeta:
+	// beta == 0: C is not read.
+	VCMPPS  $0x1e, Y8, Y0, Y11
+	VCMPPS  $0x03, Y0, Y0, Y9
+	VORPS   Y11, Y9, Y9
+	VANDPS  Y9, Y0, Y0
+	VMOVUPS Y0, (R11)
+	VCMPPS  $0x1e, Y8, Y1, Y11
+	VCMPPS  $0x03, Y1, Y1, Y9
+	VORPS   Y11, Y9, Y9
+	VANDPS  Y9, Y1, Y1
+	VMOVUPS Y1, 32(R11)
+	ADDQ    SI, R11
+	VCMPPS  $0x1e, Y8, Y2, Y11
+	VCMPPS  $0x03, Y2, Y2, Y9
+	VORPS   Y11, Y9, Y9
+	VANDPS  Y9, Y2, Y2
+	VMOVUPS Y2, (R11)
+	VCMPPS  $0x1e, Y8, Y3, Y11
+	VCMPPS  $0x03, Y3, Y3, Y9
+	VORPS   Y11, Y9, Y9
+	VANDPS  Y9, Y3, Y3
+	VMOVUPS Y3, 32(R11)
+	ADDQ    SI, R11
+	VCMPPS  $0x1e, Y8, Y4, Y11
+	VCMPPS  $0x03, Y4, Y4, Y9
+	VORPS   Y11, Y9, Y9
+	VANDPS  Y9, Y4, Y4
+	VMOVUPS Y4, (R11)
+	VCMPPS  $0x1e, Y8, Y5, Y11
+	VCMPPS  $0x03, Y5, Y5, Y9
+	VORPS   Y11, Y9, Y9
+	VANDPS  Y9, Y5, Y5
+	VMOVUPS Y5, 32(R11)
+	ADDQ    SI, R11
+	VCMPPS  $0x1e, Y8, Y6, Y11
+	VCMPPS  $0x03, Y6, Y6, Y9
+	VORPS   Y11, Y9, Y9
+	VANDPS  Y9, Y6, Y6
+	VMOVUPS Y6, (R11)
+	VCMPPS  $0x1e, Y8, Y7, Y11
+	VCMPPS  $0x03, Y7, Y7, Y9
+	VORPS   Y11, Y9, Y9
+	VANDPS  Y9, Y7, Y7
+	VMOVUPS Y7, 32(R11)
+	JMP     sgemmKernel4AVX2_next
+
+sgemmKernel4AVX2_plain:
+	TESTQ $0x00000001, flags+80(FP)
+	JZ    sgemmKernel4AVX2_plain_nobeta
+
+	// t = alpha*acc + beta*C, each product rounded.
+	VBROADCASTSS beta+76(FP), Y10
+	VMULPS       (R11), Y10, Y9
+	VADDPS       Y9, Y0, Y0
+	VMOVUPS      Y0, (R11)
+	VMULPS       32(R11), Y10, Y9
+	VADDPS       Y9, Y1, Y1
+	VMOVUPS      Y1, 32(R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Y10, Y9
+	VADDPS       Y9, Y2, Y2
+	VMOVUPS      Y2, (R11)
+	VMULPS       32(R11), Y10, Y9
+	VADDPS       Y9, Y3, Y3
+	VMOVUPS      Y3, 32(R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Y10, Y9
+	VADDPS       Y9, Y4, Y4
+	VMOVUPS      Y4, (R11)
+	VMULPS       32(R11), Y10, Y9
+	VADDPS       Y9, Y5, Y5
+	VMOVUPS      Y5, 32(R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Y10, Y9
+	VADDPS       Y9, Y6, Y6
+	VMOVUPS      Y6, (R11)
+	VMULPS       32(R11), Y10, Y9
+	VADDPS       Y9, Y7, Y7
+	VMOVUPS      Y7, 32(R11)
+	JMP          sgemmKernel4AVX2_next
+
+sgemmKernel4AVX2_plain_nobeta:
+	// beta == 0: C is not read.
+	VMOVUPS Y0, (R11)
+	VMOVUPS Y1, 32(R11)
+	ADDQ    SI, R11
+	VMOVUPS Y2, (R11)
+	VMOVUPS Y3, 32(R11)
+	ADDQ    SI, R11
+	VMOVUPS Y4, (R11)
+	VMOVUPS Y5, 32(R11)
+	ADDQ    SI, R11
+	VMOVUPS Y6, (R11)
+	VMOVUPS Y7, 32(R11)
+
+sgemmKernel4AVX2_next:
+	ADDQ BX, R8
+	ADDQ $0x00000040, R9
+	DECQ strips+88(FP)
+	JNZ  sgemmKernel4AVX2_strip
+	VZEROUPPER
+	RET
+
+// func dgemmKernel4AVX2(k int, a *float64, ra int, sa int, b *float64, sb int, bstep int, c *float64, ldc int, alpha float64, beta float64, flags int, strips int, mask *float64)
+// Requires: AVX, FMA3
+TEXT ·dgemmKernel4AVX2(SB), NOSPLIT, $0-112
+	MOVQ ra+16(FP), AX
+	MOVQ sa+24(FP), CX
+	MOVQ sb+40(FP), DX
+	MOVQ bstep+48(FP), BX
+	MOVQ ldc+64(FP), SI
+	SHLQ $0x03, AX
+	SHLQ $0x03, CX
+	SHLQ $0x03, DX
+	SHLQ $0x03, BX
+	SHLQ $0x03, SI
+	LEAQ (AX)(AX*2), DI
+	MOVQ b+32(FP), R8
+	MOVQ c+56(FP), R9
+
+	// One tile per iteration: columns advance by NR, B by bstep.
+dgemmKernel4AVX2_strip:
+	MOVQ   k+0(FP), R10
+	MOVQ   a+8(FP), R12
+	MOVQ   R8, R11
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+
+	// Main loop: unroll k steps per iteration, in increasing l.
+dgemmKernel4AVX2_loop:
+	CMPQ         R10, $0x04
+	JL           dgemmKernel4AVX2_tail
+	VMOVUPD      (R11), Y8
+	VMOVUPD      32(R11), Y9
+	VBROADCASTSD (R12), Y10
+	VFMADD231PD  Y10, Y8, Y0
+	VFMADD231PD  Y10, Y9, Y1
+	VBROADCASTSD (R12)(AX*1), Y10
+	VFMADD231PD  Y10, Y8, Y2
+	VFMADD231PD  Y10, Y9, Y3
+	VBROADCASTSD (R12)(AX*2), Y10
+	VFMADD231PD  Y10, Y8, Y4
+	VFMADD231PD  Y10, Y9, Y5
+	VBROADCASTSD (R12)(DI*1), Y10
+	VFMADD231PD  Y10, Y8, Y6
+	VFMADD231PD  Y10, Y9, Y7
+	ADDQ         CX, R12
+	ADDQ         DX, R11
+	VMOVUPD      (R11), Y8
+	VMOVUPD      32(R11), Y9
+	VBROADCASTSD (R12), Y10
+	VFMADD231PD  Y10, Y8, Y0
+	VFMADD231PD  Y10, Y9, Y1
+	VBROADCASTSD (R12)(AX*1), Y10
+	VFMADD231PD  Y10, Y8, Y2
+	VFMADD231PD  Y10, Y9, Y3
+	VBROADCASTSD (R12)(AX*2), Y10
+	VFMADD231PD  Y10, Y8, Y4
+	VFMADD231PD  Y10, Y9, Y5
+	VBROADCASTSD (R12)(DI*1), Y10
+	VFMADD231PD  Y10, Y8, Y6
+	VFMADD231PD  Y10, Y9, Y7
+	ADDQ         CX, R12
+	ADDQ         DX, R11
+	VMOVUPD      (R11), Y8
+	VMOVUPD      32(R11), Y9
+	VBROADCASTSD (R12), Y10
+	VFMADD231PD  Y10, Y8, Y0
+	VFMADD231PD  Y10, Y9, Y1
+	VBROADCASTSD (R12)(AX*1), Y10
+	VFMADD231PD  Y10, Y8, Y2
+	VFMADD231PD  Y10, Y9, Y3
+	VBROADCASTSD (R12)(AX*2), Y10
+	VFMADD231PD  Y10, Y8, Y4
+	VFMADD231PD  Y10, Y9, Y5
+	VBROADCASTSD (R12)(DI*1), Y10
+	VFMADD231PD  Y10, Y8, Y6
+	VFMADD231PD  Y10, Y9, Y7
+	ADDQ         CX, R12
+	ADDQ         DX, R11
+	VMOVUPD      (R11), Y8
+	VMOVUPD      32(R11), Y9
+	VBROADCASTSD (R12), Y10
+	VFMADD231PD  Y10, Y8, Y0
+	VFMADD231PD  Y10, Y9, Y1
+	VBROADCASTSD (R12)(AX*1), Y10
+	VFMADD231PD  Y10, Y8, Y2
+	VFMADD231PD  Y10, Y9, Y3
+	VBROADCASTSD (R12)(AX*2), Y10
+	VFMADD231PD  Y10, Y8, Y4
+	VFMADD231PD  Y10, Y9, Y5
+	VBROADCASTSD (R12)(DI*1), Y10
+	VFMADD231PD  Y10, Y8, Y6
+	VFMADD231PD  Y10, Y9, Y7
+	ADDQ         CX, R12
+	ADDQ         DX, R11
+	SUBQ         $0x04, R10
+	JMP          dgemmKernel4AVX2_loop
+
+	// Remaining k steps, one at a time.
+dgemmKernel4AVX2_tail:
+	TESTQ        R10, R10
+	JZ           dgemmKernel4AVX2_epilogue
+	VMOVUPD      (R11), Y8
+	VMOVUPD      32(R11), Y9
+	VBROADCASTSD (R12), Y10
+	VFMADD231PD  Y10, Y8, Y0
+	VFMADD231PD  Y10, Y9, Y1
+	VBROADCASTSD (R12)(AX*1), Y10
+	VFMADD231PD  Y10, Y8, Y2
+	VFMADD231PD  Y10, Y9, Y3
+	VBROADCASTSD (R12)(AX*2), Y10
+	VFMADD231PD  Y10, Y8, Y4
+	VFMADD231PD  Y10, Y9, Y5
+	VBROADCASTSD (R12)(DI*1), Y10
+	VFMADD231PD  Y10, Y8, Y6
+	VFMADD231PD  Y10, Y9, Y7
+	ADDQ         CX, R12
+	ADDQ         DX, R11
+	DECQ         R10
+	JMP          dgemmKernel4AVX2_tail
+
+dgemmKernel4AVX2_epilogue:
+	VBROADCASTSD alpha+72(FP), Y8
+	MOVQ         R9, R11
+	VMULPD       Y8, Y0, Y0
+	VMULPD       Y8, Y1, Y1
+	VMULPD       Y8, Y2, Y2
+	VMULPD       Y8, Y3, Y3
+	VMULPD       Y8, Y4, Y4
+	VMULPD       Y8, Y5, Y5
+	VMULPD       Y8, Y6, Y6
+	VMULPD       Y8, Y7, Y7
+	TESTQ        $0x00000002, flags+88(FP)
+	JNZ          dgemmKernel4AVX2_withrelu
+	TESTQ        $0x00000008, flags+88(FP)
+	JZ           dgemmKernel4AVX2_plain
+	MOVQ         mask+104(FP), R10
+	SUBQ         c+56(FP), R10
+	TESTQ        $0x00000001, flags+88(FP)
+	JZ           dgemmKernel4AVX2_mulm_nobeta
+
+	// t = alpha*acc + beta*C, each product rounded.
+	VBROADCASTSD beta+80(FP), Y10
+	VMULPD       (R11), Y10, Y9
+	VADDPD       Y9, Y0, Y0
+	VMULPD       (R11)(R10*1), Y0, Y0
+	VMOVUPD      Y0, (R11)
+	VMULPD       32(R11), Y10, Y9
+	VADDPD       Y9, Y1, Y1
+	VMULPD       32(R11)(R10*1), Y1, Y1
+	VMOVUPD      Y1, 32(R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Y10, Y9
+	VADDPD       Y9, Y2, Y2
+	VMULPD       (R11)(R10*1), Y2, Y2
+	VMOVUPD      Y2, (R11)
+	VMULPD       32(R11), Y10, Y9
+	VADDPD       Y9, Y3, Y3
+	VMULPD       32(R11)(R10*1), Y3, Y3
+	VMOVUPD      Y3, 32(R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Y10, Y9
+	VADDPD       Y9, Y4, Y4
+	VMULPD       (R11)(R10*1), Y4, Y4
+	VMOVUPD      Y4, (R11)
+	VMULPD       32(R11), Y10, Y9
+	VADDPD       Y9, Y5, Y5
+	VMULPD       32(R11)(R10*1), Y5, Y5
+	VMOVUPD      Y5, 32(R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Y10, Y9
+	VADDPD       Y9, Y6, Y6
+	VMULPD       (R11)(R10*1), Y6, Y6
+	VMOVUPD      Y6, (R11)
+	VMULPD       32(R11), Y10, Y9
+	VADDPD       Y9, Y7, Y7
+	VMULPD       32(R11)(R10*1), Y7, Y7
+	VMOVUPD      Y7, 32(R11)
+	JMP          dgemmKernel4AVX2_next
+
+dgemmKernel4AVX2_mulm_nobeta:
+	// beta == 0: C is not read.
+	VMULPD  (R11)(R10*1), Y0, Y0
+	VMOVUPD Y0, (R11)
+	VMULPD  32(R11)(R10*1), Y1, Y1
+	VMOVUPD Y1, 32(R11)
+	ADDQ    SI, R11
+	VMULPD  (R11)(R10*1), Y2, Y2
+	VMOVUPD Y2, (R11)
+	VMULPD  32(R11)(R10*1), Y3, Y3
+	VMOVUPD Y3, 32(R11)
+	ADDQ    SI, R11
+	VMULPD  (R11)(R10*1), Y4, Y4
+	VMOVUPD Y4, (R11)
+	VMULPD  32(R11)(R10*1), Y5, Y5
+	VMOVUPD Y5, 32(R11)
+	ADDQ    SI, R11
+	VMULPD  (R11)(R10*1), Y6, Y6
+	VMOVUPD Y6, (R11)
+	VMULPD  32(R11)(R10*1), Y7, Y7
+	VMOVUPD Y7, 32(R11)
+	JMP     dgemmKernel4AVX2_next
+
+dgemmKernel4AVX2_withrelu:
+	VXORPS Y8, Y8, Y8
+	TESTQ  $0x00000004, flags+88(FP)
+	JZ     dgemmKernel4AVX2_relu
+	MOVQ   mask+104(FP), R10
+	SUBQ   c+56(FP), R10
+	TESTQ  $0x00000001, flags+88(FP)
+	JZ     dgemmKernel4AVX2_mask_nobeta
+
+	// t = alpha*acc + beta*C, each product rounded.
+	VBROADCASTSD beta+80(FP), Y10
+	VMULPD       (R11), Y10, Y9
+	VADDPD       Y9, Y0, Y0
+	VCMPPD       $0x1e, Y8, Y0, Y11
+	VCMPPD       $0x03, Y0, Y0, Y9
+	VORPD        Y11, Y9, Y9
+	VANDPD       Y9, Y0, Y0
+	VANDPD       gemmOnes64<>+0(SB), Y11, Y11
+	VMOVUPD      Y11, (R11)(R10*1)
+	VMOVUPD      Y0, (R11)
+	VMULPD       32(R11), Y10, Y9
+	VADDPD       Y9, Y1, Y1
+	VCMPPD       $0x1e, Y8, Y1, Y11
+	VCMPPD       $0x03, Y1, Y1, Y9
+	VORPD        Y11, Y9, Y9
+	VANDPD       Y9, Y1, Y1
+	VANDPD       gemmOnes64<>+0(SB), Y11, Y11
+	VMOVUPD      Y11, 32(R11)(R10*1)
+	VMOVUPD      Y1, 32(R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Y10, Y9
+	VADDPD       Y9, Y2, Y2
+	VCMPPD       $0x1e, Y8, Y2, Y11
+	VCMPPD       $0x03, Y2, Y2, Y9
+	VORPD        Y11, Y9, Y9
+	VANDPD       Y9, Y2, Y2
+	VANDPD       gemmOnes64<>+0(SB), Y11, Y11
+	VMOVUPD      Y11, (R11)(R10*1)
+	VMOVUPD      Y2, (R11)
+	VMULPD       32(R11), Y10, Y9
+	VADDPD       Y9, Y3, Y3
+	VCMPPD       $0x1e, Y8, Y3, Y11
+	VCMPPD       $0x03, Y3, Y3, Y9
+	VORPD        Y11, Y9, Y9
+	VANDPD       Y9, Y3, Y3
+	VANDPD       gemmOnes64<>+0(SB), Y11, Y11
+	VMOVUPD      Y11, 32(R11)(R10*1)
+	VMOVUPD      Y3, 32(R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Y10, Y9
+	VADDPD       Y9, Y4, Y4
+	VCMPPD       $0x1e, Y8, Y4, Y11
+	VCMPPD       $0x03, Y4, Y4, Y9
+	VORPD        Y11, Y9, Y9
+	VANDPD       Y9, Y4, Y4
+	VANDPD       gemmOnes64<>+0(SB), Y11, Y11
+	VMOVUPD      Y11, (R11)(R10*1)
+	VMOVUPD      Y4, (R11)
+	VMULPD       32(R11), Y10, Y9
+	VADDPD       Y9, Y5, Y5
+	VCMPPD       $0x1e, Y8, Y5, Y11
+	VCMPPD       $0x03, Y5, Y5, Y9
+	VORPD        Y11, Y9, Y9
+	VANDPD       Y9, Y5, Y5
+	VANDPD       gemmOnes64<>+0(SB), Y11, Y11
+	VMOVUPD      Y11, 32(R11)(R10*1)
+	VMOVUPD      Y5, 32(R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Y10, Y9
+	VADDPD       Y9, Y6, Y6
+	VCMPPD       $0x1e, Y8, Y6, Y11
+	VCMPPD       $0x03, Y6, Y6, Y9
+	VORPD        Y11, Y9, Y9
+	VANDPD       Y9, Y6, Y6
+	VANDPD       gemmOnes64<>+0(SB), Y11, Y11
+	VMOVUPD      Y11, (R11)(R10*1)
+	VMOVUPD      Y6, (R11)
+	VMULPD       32(R11), Y10, Y9
+	VADDPD       Y9, Y7, Y7
+	VCMPPD       $0x1e, Y8, Y7, Y11
+	VCMPPD       $0x03, Y7, Y7, Y9
+	VORPD        Y11, Y9, Y9
+	VANDPD       Y9, Y7, Y7
+	VANDPD       gemmOnes64<>+0(SB), Y11, Y11
+	VMOVUPD      Y11, 32(R11)(R10*1)
+	VMOVUPD      Y7, 32(R11)
+	JMP          dgemmKernel4AVX2_next
+
+dgemmKernel4AVX2_mask_nobeta:
+	// beta == 0: C is not read.
+	VCMPPD  $0x1e, Y8, Y0, Y11
+	VCMPPD  $0x03, Y0, Y0, Y9
+	VORPD   Y11, Y9, Y9
+	VANDPD  Y9, Y0, Y0
+	VANDPD  gemmOnes64<>+0(SB), Y11, Y11
+	VMOVUPD Y11, (R11)(R10*1)
+	VMOVUPD Y0, (R11)
+	VCMPPD  $0x1e, Y8, Y1, Y11
+	VCMPPD  $0x03, Y1, Y1, Y9
+	VORPD   Y11, Y9, Y9
+	VANDPD  Y9, Y1, Y1
+	VANDPD  gemmOnes64<>+0(SB), Y11, Y11
+	VMOVUPD Y11, 32(R11)(R10*1)
+	VMOVUPD Y1, 32(R11)
+	ADDQ    SI, R11
+	VCMPPD  $0x1e, Y8, Y2, Y11
+	VCMPPD  $0x03, Y2, Y2, Y9
+	VORPD   Y11, Y9, Y9
+	VANDPD  Y9, Y2, Y2
+	VANDPD  gemmOnes64<>+0(SB), Y11, Y11
+	VMOVUPD Y11, (R11)(R10*1)
+	VMOVUPD Y2, (R11)
+	VCMPPD  $0x1e, Y8, Y3, Y11
+	VCMPPD  $0x03, Y3, Y3, Y9
+	VORPD   Y11, Y9, Y9
+	VANDPD  Y9, Y3, Y3
+	VANDPD  gemmOnes64<>+0(SB), Y11, Y11
+	VMOVUPD Y11, 32(R11)(R10*1)
+	VMOVUPD Y3, 32(R11)
+	ADDQ    SI, R11
+	VCMPPD  $0x1e, Y8, Y4, Y11
+	VCMPPD  $0x03, Y4, Y4, Y9
+	VORPD   Y11, Y9, Y9
+	VANDPD  Y9, Y4, Y4
+	VANDPD  gemmOnes64<>+0(SB), Y11, Y11
+	VMOVUPD Y11, (R11)(R10*1)
+	VMOVUPD Y4, (R11)
+	VCMPPD  $0x1e, Y8, Y5, Y11
+	VCMPPD  $0x03, Y5, Y5, Y9
+	VORPD   Y11, Y9, Y9
+	VANDPD  Y9, Y5, Y5
+	VANDPD  gemmOnes64<>+0(SB), Y11, Y11
+	VMOVUPD Y11, 32(R11)(R10*1)
+	VMOVUPD Y5, 32(R11)
+	ADDQ    SI, R11
+	VCMPPD  $0x1e, Y8, Y6, Y11
+	VCMPPD  $0x03, Y6, Y6, Y9
+	VORPD   Y11, Y9, Y9
+	VANDPD  Y9, Y6, Y6
+	VANDPD  gemmOnes64<>+0(SB), Y11, Y11
+	VMOVUPD Y11, (R11)(R10*1)
+	VMOVUPD Y6, (R11)
+	VCMPPD  $0x1e, Y8, Y7, Y11
+	VCMPPD  $0x03, Y7, Y7, Y9
+	VORPD   Y11, Y9, Y9
+	VANDPD  Y9, Y7, Y7
+	VANDPD  gemmOnes64<>+0(SB), Y11, Y11
+	VMOVUPD Y11, 32(R11)(R10*1)
+	VMOVUPD Y7, 32(R11)
+	JMP     dgemmKernel4AVX2_next
+
+dgemmKernel4AVX2_relu:
+	TESTQ $0x00000001, flags+88(FP)
+	JZ    dgemmKernel4AVX2_relu_nobeta
+
+	// t = alpha*acc + beta*C, each product rounded.
+	VBROADCASTSD beta+80(FP), Y10
+	VMULPD       (R11), Y10, Y9
+	VADDPD       Y9, Y0, Y0
+	VCMPPD       $0x1e, Y8, Y0, Y11
+	VCMPPD       $0x03, Y0, Y0, Y9
+	VORPD        Y11, Y9, Y9
+	VANDPD       Y9, Y0, Y0
+	VMOVUPD      Y0, (R11)
+	VMULPD       32(R11), Y10, Y9
+	VADDPD       Y9, Y1, Y1
+	VCMPPD       $0x1e, Y8, Y1, Y11
+	VCMPPD       $0x03, Y1, Y1, Y9
+	VORPD        Y11, Y9, Y9
+	VANDPD       Y9, Y1, Y1
+	VMOVUPD      Y1, 32(R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Y10, Y9
+	VADDPD       Y9, Y2, Y2
+	VCMPPD       $0x1e, Y8, Y2, Y11
+	VCMPPD       $0x03, Y2, Y2, Y9
+	VORPD        Y11, Y9, Y9
+	VANDPD       Y9, Y2, Y2
+	VMOVUPD      Y2, (R11)
+	VMULPD       32(R11), Y10, Y9
+	VADDPD       Y9, Y3, Y3
+	VCMPPD       $0x1e, Y8, Y3, Y11
+	VCMPPD       $0x03, Y3, Y3, Y9
+	VORPD        Y11, Y9, Y9
+	VANDPD       Y9, Y3, Y3
+	VMOVUPD      Y3, 32(R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Y10, Y9
+	VADDPD       Y9, Y4, Y4
+	VCMPPD       $0x1e, Y8, Y4, Y11
+	VCMPPD       $0x03, Y4, Y4, Y9
+	VORPD        Y11, Y9, Y9
+	VANDPD       Y9, Y4, Y4
+	VMOVUPD      Y4, (R11)
+	VMULPD       32(R11), Y10, Y9
+	VADDPD       Y9, Y5, Y5
+	VCMPPD       $0x1e, Y8, Y5, Y11
+	VCMPPD       $0x03, Y5, Y5, Y9
+	VORPD        Y11, Y9, Y9
+	VANDPD       Y9, Y5, Y5
+	VMOVUPD      Y5, 32(R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Y10, Y9
+	VADDPD       Y9, Y6, Y6
+	VCMPPD       $0x1e, Y8, Y6, Y11
+	VCMPPD       $0x03, Y6, Y6, Y9
+	VORPD        Y11, Y9, Y9
+	VANDPD       Y9, Y6, Y6
+	VMOVUPD      Y6, (R11)
+	VMULPD       32(R11), Y10, Y9
+	VADDPD       Y9, Y7, Y7
+	VCMPPD       $0x1e, Y8, Y7, Y11
+	VCMPPD       $0x03, Y7, Y7, Y9
+	VORPD        Y11, Y9, Y9
+	VANDPD       Y9, Y7, Y7
+	VMOVUPD      Y7, 32(R11)
+	JMP          dgemmKernel4AVX2_next
+
+dgemmKernel4AVX2_relu_nobeta:
+	// beta == 0: C is not read.
+	VCMPPD  $0x1e, Y8, Y0, Y11
+	VCMPPD  $0x03, Y0, Y0, Y9
+	VORPD   Y11, Y9, Y9
+	VANDPD  Y9, Y0, Y0
+	VMOVUPD Y0, (R11)
+	VCMPPD  $0x1e, Y8, Y1, Y11
+	VCMPPD  $0x03, Y1, Y1, Y9
+	VORPD   Y11, Y9, Y9
+	VANDPD  Y9, Y1, Y1
+	VMOVUPD Y1, 32(R11)
+	ADDQ    SI, R11
+	VCMPPD  $0x1e, Y8, Y2, Y11
+	VCMPPD  $0x03, Y2, Y2, Y9
+	VORPD   Y11, Y9, Y9
+	VANDPD  Y9, Y2, Y2
+	VMOVUPD Y2, (R11)
+	VCMPPD  $0x1e, Y8, Y3, Y11
+	VCMPPD  $0x03, Y3, Y3, Y9
+	VORPD   Y11, Y9, Y9
+	VANDPD  Y9, Y3, Y3
+	VMOVUPD Y3, 32(R11)
+	ADDQ    SI, R11
+	VCMPPD  $0x1e, Y8, Y4, Y11
+	VCMPPD  $0x03, Y4, Y4, Y9
+	VORPD   Y11, Y9, Y9
+	VANDPD  Y9, Y4, Y4
+	VMOVUPD Y4, (R11)
+	VCMPPD  $0x1e, Y8, Y5, Y11
+	VCMPPD  $0x03, Y5, Y5, Y9
+	VORPD   Y11, Y9, Y9
+	VANDPD  Y9, Y5, Y5
+	VMOVUPD Y5, 32(R11)
+	ADDQ    SI, R11
+	VCMPPD  $0x1e, Y8, Y6, Y11
+	VCMPPD  $0x03, Y6, Y6, Y9
+	VORPD   Y11, Y9, Y9
+	VANDPD  Y9, Y6, Y6
+	VMOVUPD Y6, (R11)
+	VCMPPD  $0x1e, Y8, Y7, Y11
+	VCMPPD  $0x03, Y7, Y7, Y9
+	VORPD   Y11, Y9, Y9
+	VANDPD  Y9, Y7, Y7
+	VMOVUPD Y7, 32(R11)
+	JMP     dgemmKernel4AVX2_next
+
+dgemmKernel4AVX2_plain:
+	TESTQ $0x00000001, flags+88(FP)
+	JZ    dgemmKernel4AVX2_plain_nobeta
+
+	// t = alpha*acc + beta*C, each product rounded.
+	VBROADCASTSD beta+80(FP), Y10
+	VMULPD       (R11), Y10, Y9
+	VADDPD       Y9, Y0, Y0
+	VMOVUPD      Y0, (R11)
+	VMULPD       32(R11), Y10, Y9
+	VADDPD       Y9, Y1, Y1
+	VMOVUPD      Y1, 32(R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Y10, Y9
+	VADDPD       Y9, Y2, Y2
+	VMOVUPD      Y2, (R11)
+	VMULPD       32(R11), Y10, Y9
+	VADDPD       Y9, Y3, Y3
+	VMOVUPD      Y3, 32(R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Y10, Y9
+	VADDPD       Y9, Y4, Y4
+	VMOVUPD      Y4, (R11)
+	VMULPD       32(R11), Y10, Y9
+	VADDPD       Y9, Y5, Y5
+	VMOVUPD      Y5, 32(R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Y10, Y9
+	VADDPD       Y9, Y6, Y6
+	VMOVUPD      Y6, (R11)
+	VMULPD       32(R11), Y10, Y9
+	VADDPD       Y9, Y7, Y7
+	VMOVUPD      Y7, 32(R11)
+	JMP          dgemmKernel4AVX2_next
+
+dgemmKernel4AVX2_plain_nobeta:
+	// beta == 0: C is not read.
+	VMOVUPD Y0, (R11)
+	VMOVUPD Y1, 32(R11)
+	ADDQ    SI, R11
+	VMOVUPD Y2, (R11)
+	VMOVUPD Y3, 32(R11)
+	ADDQ    SI, R11
+	VMOVUPD Y4, (R11)
+	VMOVUPD Y5, 32(R11)
+	ADDQ    SI, R11
+	VMOVUPD Y6, (R11)
+	VMOVUPD Y7, 32(R11)
+
+dgemmKernel4AVX2_next:
+	ADDQ BX, R8
+	ADDQ $0x00000040, R9
+	DECQ strips+96(FP)
+	JNZ  dgemmKernel4AVX2_strip
+	VZEROUPPER
+	RET
+
+// func sgemmKernel4AVX512(k int, a *float32, ra int, sa int, b *float32, sb int, bstep int, c *float32, ldc int, alpha float32, beta float32, flags int, strips int, mask *float32)
+// Requires: AVX, AVX512F
+TEXT ·sgemmKernel4AVX512(SB), NOSPLIT, $0-104
+	MOVQ ra+16(FP), AX
+	MOVQ sa+24(FP), CX
+	MOVQ sb+40(FP), DX
+	MOVQ bstep+48(FP), BX
+	MOVQ ldc+64(FP), SI
+	SHLQ $0x02, AX
+	SHLQ $0x02, CX
+	SHLQ $0x02, DX
+	SHLQ $0x02, BX
+	SHLQ $0x02, SI
+	LEAQ (AX)(AX*2), DI
+	MOVQ b+32(FP), R8
+	MOVQ c+56(FP), R9
+
+	// One tile per iteration: columns advance by NR, B by bstep.
+sgemmKernel4AVX512_strip:
+	MOVQ   k+0(FP), R10
+	MOVQ   a+8(FP), R12
+	MOVQ   R8, R11
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+
+	// Main loop: unroll k steps per iteration, in increasing l.
+sgemmKernel4AVX512_loop:
+	CMPQ         R10, $0x04
+	JL           sgemmKernel4AVX512_tail
+	VMOVUPS      (R11), Z8
+	VMOVUPS      64(R11), Z9
+	VBROADCASTSS (R12), Z10
+	VFMADD231PS  Z10, Z8, Z0
+	VFMADD231PS  Z10, Z9, Z1
+	VBROADCASTSS (R12)(AX*1), Z10
+	VFMADD231PS  Z10, Z8, Z2
+	VFMADD231PS  Z10, Z9, Z3
+	VBROADCASTSS (R12)(AX*2), Z10
+	VFMADD231PS  Z10, Z8, Z4
+	VFMADD231PS  Z10, Z9, Z5
+	VBROADCASTSS (R12)(DI*1), Z10
+	VFMADD231PS  Z10, Z8, Z6
+	VFMADD231PS  Z10, Z9, Z7
+	ADDQ         CX, R12
+	ADDQ         DX, R11
+	VMOVUPS      (R11), Z8
+	VMOVUPS      64(R11), Z9
+	VBROADCASTSS (R12), Z10
+	VFMADD231PS  Z10, Z8, Z0
+	VFMADD231PS  Z10, Z9, Z1
+	VBROADCASTSS (R12)(AX*1), Z10
+	VFMADD231PS  Z10, Z8, Z2
+	VFMADD231PS  Z10, Z9, Z3
+	VBROADCASTSS (R12)(AX*2), Z10
+	VFMADD231PS  Z10, Z8, Z4
+	VFMADD231PS  Z10, Z9, Z5
+	VBROADCASTSS (R12)(DI*1), Z10
+	VFMADD231PS  Z10, Z8, Z6
+	VFMADD231PS  Z10, Z9, Z7
+	ADDQ         CX, R12
+	ADDQ         DX, R11
+	VMOVUPS      (R11), Z8
+	VMOVUPS      64(R11), Z9
+	VBROADCASTSS (R12), Z10
+	VFMADD231PS  Z10, Z8, Z0
+	VFMADD231PS  Z10, Z9, Z1
+	VBROADCASTSS (R12)(AX*1), Z10
+	VFMADD231PS  Z10, Z8, Z2
+	VFMADD231PS  Z10, Z9, Z3
+	VBROADCASTSS (R12)(AX*2), Z10
+	VFMADD231PS  Z10, Z8, Z4
+	VFMADD231PS  Z10, Z9, Z5
+	VBROADCASTSS (R12)(DI*1), Z10
+	VFMADD231PS  Z10, Z8, Z6
+	VFMADD231PS  Z10, Z9, Z7
+	ADDQ         CX, R12
+	ADDQ         DX, R11
+	VMOVUPS      (R11), Z8
+	VMOVUPS      64(R11), Z9
+	VBROADCASTSS (R12), Z10
+	VFMADD231PS  Z10, Z8, Z0
+	VFMADD231PS  Z10, Z9, Z1
+	VBROADCASTSS (R12)(AX*1), Z10
+	VFMADD231PS  Z10, Z8, Z2
+	VFMADD231PS  Z10, Z9, Z3
+	VBROADCASTSS (R12)(AX*2), Z10
+	VFMADD231PS  Z10, Z8, Z4
+	VFMADD231PS  Z10, Z9, Z5
+	VBROADCASTSS (R12)(DI*1), Z10
+	VFMADD231PS  Z10, Z8, Z6
+	VFMADD231PS  Z10, Z9, Z7
+	ADDQ         CX, R12
+	ADDQ         DX, R11
+	SUBQ         $0x04, R10
+	JMP          sgemmKernel4AVX512_loop
+
+	// Remaining k steps, one at a time.
+sgemmKernel4AVX512_tail:
+	TESTQ        R10, R10
+	JZ           sgemmKernel4AVX512_epilogue
+	VMOVUPS      (R11), Z8
+	VMOVUPS      64(R11), Z9
+	VBROADCASTSS (R12), Z10
+	VFMADD231PS  Z10, Z8, Z0
+	VFMADD231PS  Z10, Z9, Z1
+	VBROADCASTSS (R12)(AX*1), Z10
+	VFMADD231PS  Z10, Z8, Z2
+	VFMADD231PS  Z10, Z9, Z3
+	VBROADCASTSS (R12)(AX*2), Z10
+	VFMADD231PS  Z10, Z8, Z4
+	VFMADD231PS  Z10, Z9, Z5
+	VBROADCASTSS (R12)(DI*1), Z10
+	VFMADD231PS  Z10, Z8, Z6
+	VFMADD231PS  Z10, Z9, Z7
+	ADDQ         CX, R12
+	ADDQ         DX, R11
+	DECQ         R10
+	JMP          sgemmKernel4AVX512_tail
+
+sgemmKernel4AVX512_epilogue:
+	VBROADCASTSS alpha+72(FP), Z8
+	MOVQ         R9, R11
+	VMULPS       Z8, Z0, Z0
+	VMULPS       Z8, Z1, Z1
+	VMULPS       Z8, Z2, Z2
+	VMULPS       Z8, Z3, Z3
+	VMULPS       Z8, Z4, Z4
+	VMULPS       Z8, Z5, Z5
+	VMULPS       Z8, Z6, Z6
+	VMULPS       Z8, Z7, Z7
+	TESTQ        $0x00000002, flags+80(FP)
+	JNZ          sgemmKernel4AVX512_withrelu
+	TESTQ        $0x00000008, flags+80(FP)
+	JZ           sgemmKernel4AVX512_plain
+	MOVQ         mask+96(FP), R10
+	SUBQ         c+56(FP), R10
+	TESTQ        $0x00000001, flags+80(FP)
+	JZ           sgemmKernel4AVX512_mulm_nobeta
+
+	// t = alpha*acc + beta*C, each product rounded.
+	VBROADCASTSS beta+76(FP), Z10
+	VMULPS       (R11), Z10, Z9
+	VADDPS       Z9, Z0, Z0
+	VMULPS       (R11)(R10*1), Z0, Z0
+	VMOVUPS      Z0, (R11)
+	VMULPS       64(R11), Z10, Z9
+	VADDPS       Z9, Z1, Z1
+	VMULPS       64(R11)(R10*1), Z1, Z1
+	VMOVUPS      Z1, 64(R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Z10, Z9
+	VADDPS       Z9, Z2, Z2
+	VMULPS       (R11)(R10*1), Z2, Z2
+	VMOVUPS      Z2, (R11)
+	VMULPS       64(R11), Z10, Z9
+	VADDPS       Z9, Z3, Z3
+	VMULPS       64(R11)(R10*1), Z3, Z3
+	VMOVUPS      Z3, 64(R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Z10, Z9
+	VADDPS       Z9, Z4, Z4
+	VMULPS       (R11)(R10*1), Z4, Z4
+	VMOVUPS      Z4, (R11)
+	VMULPS       64(R11), Z10, Z9
+	VADDPS       Z9, Z5, Z5
+	VMULPS       64(R11)(R10*1), Z5, Z5
+	VMOVUPS      Z5, 64(R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Z10, Z9
+	VADDPS       Z9, Z6, Z6
+	VMULPS       (R11)(R10*1), Z6, Z6
+	VMOVUPS      Z6, (R11)
+	VMULPS       64(R11), Z10, Z9
+	VADDPS       Z9, Z7, Z7
+	VMULPS       64(R11)(R10*1), Z7, Z7
+	VMOVUPS      Z7, 64(R11)
+	JMP          sgemmKernel4AVX512_next
+
+sgemmKernel4AVX512_mulm_nobeta:
+	// beta == 0: C is not read.
+	VMULPS  (R11)(R10*1), Z0, Z0
+	VMOVUPS Z0, (R11)
+	VMULPS  64(R11)(R10*1), Z1, Z1
+	VMOVUPS Z1, 64(R11)
+	ADDQ    SI, R11
+	VMULPS  (R11)(R10*1), Z2, Z2
+	VMOVUPS Z2, (R11)
+	VMULPS  64(R11)(R10*1), Z3, Z3
+	VMOVUPS Z3, 64(R11)
+	ADDQ    SI, R11
+	VMULPS  (R11)(R10*1), Z4, Z4
+	VMOVUPS Z4, (R11)
+	VMULPS  64(R11)(R10*1), Z5, Z5
+	VMOVUPS Z5, 64(R11)
+	ADDQ    SI, R11
+	VMULPS  (R11)(R10*1), Z6, Z6
+	VMOVUPS Z6, (R11)
+	VMULPS  64(R11)(R10*1), Z7, Z7
+	VMOVUPS Z7, 64(R11)
+	JMP     sgemmKernel4AVX512_next
+
+sgemmKernel4AVX512_withrelu:
+	VPXORD Z8, Z8, Z8
+	TESTQ  $0x00000004, flags+80(FP)
+	JZ     sgemmKernel4AVX512_relu
+	MOVQ   mask+96(FP), R10
+	SUBQ   c+56(FP), R10
+	TESTQ  $0x00000001, flags+80(FP)
+	JZ     sgemmKernel4AVX512_mask_nobeta
+
+	// t = alpha*acc + beta*C, each product rounded.
+	VBROADCASTSS   beta+76(FP), Z10
+	VMULPS         (R11), Z10, Z9
+	VADDPS         Z9, Z0, Z0
+	VCMPPS         $0x1e, Z8, Z0, K1
+	VCMPPS         $0x03, Z0, Z0, K2
+	KORW           K1, K2, K2
+	VMOVAPS.Z      Z0, K2, Z0
+	VBROADCASTSS.Z gemmOnes32<>+0(SB), K1, Z11
+	VMOVUPS        Z11, (R11)(R10*1)
+	VMOVUPS        Z0, (R11)
+	VMULPS         64(R11), Z10, Z9
+	VADDPS         Z9, Z1, Z1
+	VCMPPS         $0x1e, Z8, Z1, K1
+	VCMPPS         $0x03, Z1, Z1, K2
+	KORW           K1, K2, K2
+	VMOVAPS.Z      Z1, K2, Z1
+	VBROADCASTSS.Z gemmOnes32<>+0(SB), K1, Z11
+	VMOVUPS        Z11, 64(R11)(R10*1)
+	VMOVUPS        Z1, 64(R11)
+	ADDQ           SI, R11
+	VMULPS         (R11), Z10, Z9
+	VADDPS         Z9, Z2, Z2
+	VCMPPS         $0x1e, Z8, Z2, K1
+	VCMPPS         $0x03, Z2, Z2, K2
+	KORW           K1, K2, K2
+	VMOVAPS.Z      Z2, K2, Z2
+	VBROADCASTSS.Z gemmOnes32<>+0(SB), K1, Z11
+	VMOVUPS        Z11, (R11)(R10*1)
+	VMOVUPS        Z2, (R11)
+	VMULPS         64(R11), Z10, Z9
+	VADDPS         Z9, Z3, Z3
+	VCMPPS         $0x1e, Z8, Z3, K1
+	VCMPPS         $0x03, Z3, Z3, K2
+	KORW           K1, K2, K2
+	VMOVAPS.Z      Z3, K2, Z3
+	VBROADCASTSS.Z gemmOnes32<>+0(SB), K1, Z11
+	VMOVUPS        Z11, 64(R11)(R10*1)
+	VMOVUPS        Z3, 64(R11)
+	ADDQ           SI, R11
+	VMULPS         (R11), Z10, Z9
+	VADDPS         Z9, Z4, Z4
+	VCMPPS         $0x1e, Z8, Z4, K1
+	VCMPPS         $0x03, Z4, Z4, K2
+	KORW           K1, K2, K2
+	VMOVAPS.Z      Z4, K2, Z4
+	VBROADCASTSS.Z gemmOnes32<>+0(SB), K1, Z11
+	VMOVUPS        Z11, (R11)(R10*1)
+	VMOVUPS        Z4, (R11)
+	VMULPS         64(R11), Z10, Z9
+	VADDPS         Z9, Z5, Z5
+	VCMPPS         $0x1e, Z8, Z5, K1
+	VCMPPS         $0x03, Z5, Z5, K2
+	KORW           K1, K2, K2
+	VMOVAPS.Z      Z5, K2, Z5
+	VBROADCASTSS.Z gemmOnes32<>+0(SB), K1, Z11
+	VMOVUPS        Z11, 64(R11)(R10*1)
+	VMOVUPS        Z5, 64(R11)
+	ADDQ           SI, R11
+	VMULPS         (R11), Z10, Z9
+	VADDPS         Z9, Z6, Z6
+	VCMPPS         $0x1e, Z8, Z6, K1
+	VCMPPS         $0x03, Z6, Z6, K2
+	KORW           K1, K2, K2
+	VMOVAPS.Z      Z6, K2, Z6
+	VBROADCASTSS.Z gemmOnes32<>+0(SB), K1, Z11
+	VMOVUPS        Z11, (R11)(R10*1)
+	VMOVUPS        Z6, (R11)
+	VMULPS         64(R11), Z10, Z9
+	VADDPS         Z9, Z7, Z7
+	VCMPPS         $0x1e, Z8, Z7, K1
+	VCMPPS         $0x03, Z7, Z7, K2
+	KORW           K1, K2, K2
+	VMOVAPS.Z      Z7, K2, Z7
+	VBROADCASTSS.Z gemmOnes32<>+0(SB), K1, Z11
+	VMOVUPS        Z11, 64(R11)(R10*1)
+	VMOVUPS        Z7, 64(R11)
+	JMP            sgemmKernel4AVX512_next
+
+sgemmKernel4AVX512_mask_nobeta:
+	// beta == 0: C is not read.
+	VCMPPS         $0x1e, Z8, Z0, K1
+	VCMPPS         $0x03, Z0, Z0, K2
+	KORW           K1, K2, K2
+	VMOVAPS.Z      Z0, K2, Z0
+	VBROADCASTSS.Z gemmOnes32<>+0(SB), K1, Z11
+	VMOVUPS        Z11, (R11)(R10*1)
+	VMOVUPS        Z0, (R11)
+	VCMPPS         $0x1e, Z8, Z1, K1
+	VCMPPS         $0x03, Z1, Z1, K2
+	KORW           K1, K2, K2
+	VMOVAPS.Z      Z1, K2, Z1
+	VBROADCASTSS.Z gemmOnes32<>+0(SB), K1, Z11
+	VMOVUPS        Z11, 64(R11)(R10*1)
+	VMOVUPS        Z1, 64(R11)
+	ADDQ           SI, R11
+	VCMPPS         $0x1e, Z8, Z2, K1
+	VCMPPS         $0x03, Z2, Z2, K2
+	KORW           K1, K2, K2
+	VMOVAPS.Z      Z2, K2, Z2
+	VBROADCASTSS.Z gemmOnes32<>+0(SB), K1, Z11
+	VMOVUPS        Z11, (R11)(R10*1)
+	VMOVUPS        Z2, (R11)
+	VCMPPS         $0x1e, Z8, Z3, K1
+	VCMPPS         $0x03, Z3, Z3, K2
+	KORW           K1, K2, K2
+	VMOVAPS.Z      Z3, K2, Z3
+	VBROADCASTSS.Z gemmOnes32<>+0(SB), K1, Z11
+	VMOVUPS        Z11, 64(R11)(R10*1)
+	VMOVUPS        Z3, 64(R11)
+	ADDQ           SI, R11
+	VCMPPS         $0x1e, Z8, Z4, K1
+	VCMPPS         $0x03, Z4, Z4, K2
+	KORW           K1, K2, K2
+	VMOVAPS.Z      Z4, K2, Z4
+	VBROADCASTSS.Z gemmOnes32<>+0(SB), K1, Z11
+	VMOVUPS        Z11, (R11)(R10*1)
+	VMOVUPS        Z4, (R11)
+	VCMPPS         $0x1e, Z8, Z5, K1
+	VCMPPS         $0x03, Z5, Z5, K2
+	KORW           K1, K2, K2
+	VMOVAPS.Z      Z5, K2, Z5
+	VBROADCASTSS.Z gemmOnes32<>+0(SB), K1, Z11
+	VMOVUPS        Z11, 64(R11)(R10*1)
+	VMOVUPS        Z5, 64(R11)
+	ADDQ           SI, R11
+	VCMPPS         $0x1e, Z8, Z6, K1
+	VCMPPS         $0x03, Z6, Z6, K2
+	KORW           K1, K2, K2
+	VMOVAPS.Z      Z6, K2, Z6
+	VBROADCASTSS.Z gemmOnes32<>+0(SB), K1, Z11
+	VMOVUPS        Z11, (R11)(R10*1)
+	VMOVUPS        Z6, (R11)
+	VCMPPS         $0x1e, Z8, Z7, K1
+	VCMPPS         $0x03, Z7, Z7, K2
+	KORW           K1, K2, K2
+	VMOVAPS.Z      Z7, K2, Z7
+	VBROADCASTSS.Z gemmOnes32<>+0(SB), K1, Z11
+	VMOVUPS        Z11, 64(R11)(R10*1)
+	VMOVUPS        Z7, 64(R11)
+	JMP            sgemmKernel4AVX512_next
+
+sgemmKernel4AVX512_relu:
+	TESTQ $0x00000001, flags+80(FP)
+	JZ    sgemmKernel4AVX512_relu_nobeta
+
+	// t = alpha*acc + beta*C, each product rounded.
+	VBROADCASTSS beta+76(FP), Z10
+	VMULPS       (R11), Z10, Z9
+	VADDPS       Z9, Z0, Z0
+	VCMPPS       $0x1e, Z8, Z0, K1
+	VCMPPS       $0x03, Z0, Z0, K2
+	KORW         K1, K2, K2
+	VMOVAPS.Z    Z0, K2, Z0
+	VMOVUPS      Z0, (R11)
+	VMULPS       64(R11), Z10, Z9
+	VADDPS       Z9, Z1, Z1
+	VCMPPS       $0x1e, Z8, Z1, K1
+	VCMPPS       $0x03, Z1, Z1, K2
+	KORW         K1, K2, K2
+	VMOVAPS.Z    Z1, K2, Z1
+	VMOVUPS      Z1, 64(R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Z10, Z9
+	VADDPS       Z9, Z2, Z2
+	VCMPPS       $0x1e, Z8, Z2, K1
+	VCMPPS       $0x03, Z2, Z2, K2
+	KORW         K1, K2, K2
+	VMOVAPS.Z    Z2, K2, Z2
+	VMOVUPS      Z2, (R11)
+	VMULPS       64(R11), Z10, Z9
+	VADDPS       Z9, Z3, Z3
+	VCMPPS       $0x1e, Z8, Z3, K1
+	VCMPPS       $0x03, Z3, Z3, K2
+	KORW         K1, K2, K2
+	VMOVAPS.Z    Z3, K2, Z3
+	VMOVUPS      Z3, 64(R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Z10, Z9
+	VADDPS       Z9, Z4, Z4
+	VCMPPS       $0x1e, Z8, Z4, K1
+	VCMPPS       $0x03, Z4, Z4, K2
+	KORW         K1, K2, K2
+	VMOVAPS.Z    Z4, K2, Z4
+	VMOVUPS      Z4, (R11)
+	VMULPS       64(R11), Z10, Z9
+	VADDPS       Z9, Z5, Z5
+	VCMPPS       $0x1e, Z8, Z5, K1
+	VCMPPS       $0x03, Z5, Z5, K2
+	KORW         K1, K2, K2
+	VMOVAPS.Z    Z5, K2, Z5
+	VMOVUPS      Z5, 64(R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Z10, Z9
+	VADDPS       Z9, Z6, Z6
+	VCMPPS       $0x1e, Z8, Z6, K1
+	VCMPPS       $0x03, Z6, Z6, K2
+	KORW         K1, K2, K2
+	VMOVAPS.Z    Z6, K2, Z6
+	VMOVUPS      Z6, (R11)
+	VMULPS       64(R11), Z10, Z9
+	VADDPS       Z9, Z7, Z7
+	VCMPPS       $0x1e, Z8, Z7, K1
+	VCMPPS       $0x03, Z7, Z7, K2
+	KORW         K1, K2, K2
+	VMOVAPS.Z    Z7, K2, Z7
+	VMOVUPS      Z7, 64(R11)
+	JMP          sgemmKernel4AVX512_next
+
+sgemmKernel4AVX512_relu_nobeta:
+	// beta == 0: C is not read.
+	VCMPPS    $0x1e, Z8, Z0, K1
+	VCMPPS    $0x03, Z0, Z0, K2
+	KORW      K1, K2, K2
+	VMOVAPS.Z Z0, K2, Z0
+	VMOVUPS   Z0, (R11)
+	VCMPPS    $0x1e, Z8, Z1, K1
+	VCMPPS    $0x03, Z1, Z1, K2
+	KORW      K1, K2, K2
+	VMOVAPS.Z Z1, K2, Z1
+	VMOVUPS   Z1, 64(R11)
+	ADDQ      SI, R11
+	VCMPPS    $0x1e, Z8, Z2, K1
+	VCMPPS    $0x03, Z2, Z2, K2
+	KORW      K1, K2, K2
+	VMOVAPS.Z Z2, K2, Z2
+	VMOVUPS   Z2, (R11)
+	VCMPPS    $0x1e, Z8, Z3, K1
+	VCMPPS    $0x03, Z3, Z3, K2
+	KORW      K1, K2, K2
+	VMOVAPS.Z Z3, K2, Z3
+	VMOVUPS   Z3, 64(R11)
+	ADDQ      SI, R11
+	VCMPPS    $0x1e, Z8, Z4, K1
+	VCMPPS    $0x03, Z4, Z4, K2
+	KORW      K1, K2, K2
+	VMOVAPS.Z Z4, K2, Z4
+	VMOVUPS   Z4, (R11)
+	VCMPPS    $0x1e, Z8, Z5, K1
+	VCMPPS    $0x03, Z5, Z5, K2
+	KORW      K1, K2, K2
+	VMOVAPS.Z Z5, K2, Z5
+	VMOVUPS   Z5, 64(R11)
+	ADDQ      SI, R11
+	VCMPPS    $0x1e, Z8, Z6, K1
+	VCMPPS    $0x03, Z6, Z6, K2
+	KORW      K1, K2, K2
+	VMOVAPS.Z Z6, K2, Z6
+	VMOVUPS   Z6, (R11)
+	VCMPPS    $0x1e, Z8, Z7, K1
+	VCMPPS    $0x03, Z7, Z7, K2
+	KORW      K1, K2, K2
+	VMOVAPS.Z Z7, K2, Z7
+	VMOVUPS   Z7, 64(R11)
+	JMP       sgemmKernel4AVX512_next
+
+sgemmKernel4AVX512_plain:
+	TESTQ $0x00000001, flags+80(FP)
+	JZ    sgemmKernel4AVX512_plain_nobeta
+
+	// t = alpha*acc + beta*C, each product rounded.
+	VBROADCASTSS beta+76(FP), Z10
+	VMULPS       (R11), Z10, Z9
+	VADDPS       Z9, Z0, Z0
+	VMOVUPS      Z0, (R11)
+	VMULPS       64(R11), Z10, Z9
+	VADDPS       Z9, Z1, Z1
+	VMOVUPS      Z1, 64(R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Z10, Z9
+	VADDPS       Z9, Z2, Z2
+	VMOVUPS      Z2, (R11)
+	VMULPS       64(R11), Z10, Z9
+	VADDPS       Z9, Z3, Z3
+	VMOVUPS      Z3, 64(R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Z10, Z9
+	VADDPS       Z9, Z4, Z4
+	VMOVUPS      Z4, (R11)
+	VMULPS       64(R11), Z10, Z9
+	VADDPS       Z9, Z5, Z5
+	VMOVUPS      Z5, 64(R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Z10, Z9
+	VADDPS       Z9, Z6, Z6
+	VMOVUPS      Z6, (R11)
+	VMULPS       64(R11), Z10, Z9
+	VADDPS       Z9, Z7, Z7
+	VMOVUPS      Z7, 64(R11)
+	JMP          sgemmKernel4AVX512_next
+
+sgemmKernel4AVX512_plain_nobeta:
+	// beta == 0: C is not read.
+	VMOVUPS Z0, (R11)
+	VMOVUPS Z1, 64(R11)
+	ADDQ    SI, R11
+	VMOVUPS Z2, (R11)
+	VMOVUPS Z3, 64(R11)
+	ADDQ    SI, R11
+	VMOVUPS Z4, (R11)
+	VMOVUPS Z5, 64(R11)
+	ADDQ    SI, R11
+	VMOVUPS Z6, (R11)
+	VMOVUPS Z7, 64(R11)
+
+sgemmKernel4AVX512_next:
+	ADDQ BX, R8
+	ADDQ $0x00000080, R9
+	DECQ strips+88(FP)
+	JNZ  sgemmKernel4AVX512_strip
+	VZEROUPPER
+	RET
+
+// func dgemmKernel4AVX512(k int, a *float64, ra int, sa int, b *float64, sb int, bstep int, c *float64, ldc int, alpha float64, beta float64, flags int, strips int, mask *float64)
+// Requires: AVX, AVX512F
+TEXT ·dgemmKernel4AVX512(SB), NOSPLIT, $0-112
+	MOVQ ra+16(FP), AX
+	MOVQ sa+24(FP), CX
+	MOVQ sb+40(FP), DX
+	MOVQ bstep+48(FP), BX
+	MOVQ ldc+64(FP), SI
+	SHLQ $0x03, AX
+	SHLQ $0x03, CX
+	SHLQ $0x03, DX
+	SHLQ $0x03, BX
+	SHLQ $0x03, SI
+	LEAQ (AX)(AX*2), DI
+	MOVQ b+32(FP), R8
+	MOVQ c+56(FP), R9
+
+	// One tile per iteration: columns advance by NR, B by bstep.
+dgemmKernel4AVX512_strip:
+	MOVQ   k+0(FP), R10
+	MOVQ   a+8(FP), R12
+	MOVQ   R8, R11
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+
+	// Main loop: unroll k steps per iteration, in increasing l.
+dgemmKernel4AVX512_loop:
+	CMPQ         R10, $0x04
+	JL           dgemmKernel4AVX512_tail
+	VMOVUPD      (R11), Z8
+	VMOVUPD      64(R11), Z9
+	VBROADCASTSD (R12), Z10
+	VFMADD231PD  Z10, Z8, Z0
+	VFMADD231PD  Z10, Z9, Z1
+	VBROADCASTSD (R12)(AX*1), Z10
+	VFMADD231PD  Z10, Z8, Z2
+	VFMADD231PD  Z10, Z9, Z3
+	VBROADCASTSD (R12)(AX*2), Z10
+	VFMADD231PD  Z10, Z8, Z4
+	VFMADD231PD  Z10, Z9, Z5
+	VBROADCASTSD (R12)(DI*1), Z10
+	VFMADD231PD  Z10, Z8, Z6
+	VFMADD231PD  Z10, Z9, Z7
+	ADDQ         CX, R12
+	ADDQ         DX, R11
+	VMOVUPD      (R11), Z8
+	VMOVUPD      64(R11), Z9
+	VBROADCASTSD (R12), Z10
+	VFMADD231PD  Z10, Z8, Z0
+	VFMADD231PD  Z10, Z9, Z1
+	VBROADCASTSD (R12)(AX*1), Z10
+	VFMADD231PD  Z10, Z8, Z2
+	VFMADD231PD  Z10, Z9, Z3
+	VBROADCASTSD (R12)(AX*2), Z10
+	VFMADD231PD  Z10, Z8, Z4
+	VFMADD231PD  Z10, Z9, Z5
+	VBROADCASTSD (R12)(DI*1), Z10
+	VFMADD231PD  Z10, Z8, Z6
+	VFMADD231PD  Z10, Z9, Z7
+	ADDQ         CX, R12
+	ADDQ         DX, R11
+	VMOVUPD      (R11), Z8
+	VMOVUPD      64(R11), Z9
+	VBROADCASTSD (R12), Z10
+	VFMADD231PD  Z10, Z8, Z0
+	VFMADD231PD  Z10, Z9, Z1
+	VBROADCASTSD (R12)(AX*1), Z10
+	VFMADD231PD  Z10, Z8, Z2
+	VFMADD231PD  Z10, Z9, Z3
+	VBROADCASTSD (R12)(AX*2), Z10
+	VFMADD231PD  Z10, Z8, Z4
+	VFMADD231PD  Z10, Z9, Z5
+	VBROADCASTSD (R12)(DI*1), Z10
+	VFMADD231PD  Z10, Z8, Z6
+	VFMADD231PD  Z10, Z9, Z7
+	ADDQ         CX, R12
+	ADDQ         DX, R11
+	VMOVUPD      (R11), Z8
+	VMOVUPD      64(R11), Z9
+	VBROADCASTSD (R12), Z10
+	VFMADD231PD  Z10, Z8, Z0
+	VFMADD231PD  Z10, Z9, Z1
+	VBROADCASTSD (R12)(AX*1), Z10
+	VFMADD231PD  Z10, Z8, Z2
+	VFMADD231PD  Z10, Z9, Z3
+	VBROADCASTSD (R12)(AX*2), Z10
+	VFMADD231PD  Z10, Z8, Z4
+	VFMADD231PD  Z10, Z9, Z5
+	VBROADCASTSD (R12)(DI*1), Z10
+	VFMADD231PD  Z10, Z8, Z6
+	VFMADD231PD  Z10, Z9, Z7
+	ADDQ         CX, R12
+	ADDQ         DX, R11
+	SUBQ         $0x04, R10
+	JMP          dgemmKernel4AVX512_loop
+
+	// Remaining k steps, one at a time.
+dgemmKernel4AVX512_tail:
+	TESTQ        R10, R10
+	JZ           dgemmKernel4AVX512_epilogue
+	VMOVUPD      (R11), Z8
+	VMOVUPD      64(R11), Z9
+	VBROADCASTSD (R12), Z10
+	VFMADD231PD  Z10, Z8, Z0
+	VFMADD231PD  Z10, Z9, Z1
+	VBROADCASTSD (R12)(AX*1), Z10
+	VFMADD231PD  Z10, Z8, Z2
+	VFMADD231PD  Z10, Z9, Z3
+	VBROADCASTSD (R12)(AX*2), Z10
+	VFMADD231PD  Z10, Z8, Z4
+	VFMADD231PD  Z10, Z9, Z5
+	VBROADCASTSD (R12)(DI*1), Z10
+	VFMADD231PD  Z10, Z8, Z6
+	VFMADD231PD  Z10, Z9, Z7
+	ADDQ         CX, R12
+	ADDQ         DX, R11
+	DECQ         R10
+	JMP          dgemmKernel4AVX512_tail
+
+dgemmKernel4AVX512_epilogue:
+	VBROADCASTSD alpha+72(FP), Z8
+	MOVQ         R9, R11
+	VMULPD       Z8, Z0, Z0
+	VMULPD       Z8, Z1, Z1
+	VMULPD       Z8, Z2, Z2
+	VMULPD       Z8, Z3, Z3
+	VMULPD       Z8, Z4, Z4
+	VMULPD       Z8, Z5, Z5
+	VMULPD       Z8, Z6, Z6
+	VMULPD       Z8, Z7, Z7
+	TESTQ        $0x00000002, flags+88(FP)
+	JNZ          dgemmKernel4AVX512_withrelu
+	TESTQ        $0x00000008, flags+88(FP)
+	JZ           dgemmKernel4AVX512_plain
+	MOVQ         mask+104(FP), R10
+	SUBQ         c+56(FP), R10
+	TESTQ        $0x00000001, flags+88(FP)
+	JZ           dgemmKernel4AVX512_mulm_nobeta
+
+	// t = alpha*acc + beta*C, each product rounded.
+	VBROADCASTSD beta+80(FP), Z10
+	VMULPD       (R11), Z10, Z9
+	VADDPD       Z9, Z0, Z0
+	VMULPD       (R11)(R10*1), Z0, Z0
+	VMOVUPD      Z0, (R11)
+	VMULPD       64(R11), Z10, Z9
+	VADDPD       Z9, Z1, Z1
+	VMULPD       64(R11)(R10*1), Z1, Z1
+	VMOVUPD      Z1, 64(R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Z10, Z9
+	VADDPD       Z9, Z2, Z2
+	VMULPD       (R11)(R10*1), Z2, Z2
+	VMOVUPD      Z2, (R11)
+	VMULPD       64(R11), Z10, Z9
+	VADDPD       Z9, Z3, Z3
+	VMULPD       64(R11)(R10*1), Z3, Z3
+	VMOVUPD      Z3, 64(R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Z10, Z9
+	VADDPD       Z9, Z4, Z4
+	VMULPD       (R11)(R10*1), Z4, Z4
+	VMOVUPD      Z4, (R11)
+	VMULPD       64(R11), Z10, Z9
+	VADDPD       Z9, Z5, Z5
+	VMULPD       64(R11)(R10*1), Z5, Z5
+	VMOVUPD      Z5, 64(R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Z10, Z9
+	VADDPD       Z9, Z6, Z6
+	VMULPD       (R11)(R10*1), Z6, Z6
+	VMOVUPD      Z6, (R11)
+	VMULPD       64(R11), Z10, Z9
+	VADDPD       Z9, Z7, Z7
+	VMULPD       64(R11)(R10*1), Z7, Z7
+	VMOVUPD      Z7, 64(R11)
+	JMP          dgemmKernel4AVX512_next
+
+dgemmKernel4AVX512_mulm_nobeta:
+	// beta == 0: C is not read.
+	VMULPD  (R11)(R10*1), Z0, Z0
+	VMOVUPD Z0, (R11)
+	VMULPD  64(R11)(R10*1), Z1, Z1
+	VMOVUPD Z1, 64(R11)
+	ADDQ    SI, R11
+	VMULPD  (R11)(R10*1), Z2, Z2
+	VMOVUPD Z2, (R11)
+	VMULPD  64(R11)(R10*1), Z3, Z3
+	VMOVUPD Z3, 64(R11)
+	ADDQ    SI, R11
+	VMULPD  (R11)(R10*1), Z4, Z4
+	VMOVUPD Z4, (R11)
+	VMULPD  64(R11)(R10*1), Z5, Z5
+	VMOVUPD Z5, 64(R11)
+	ADDQ    SI, R11
+	VMULPD  (R11)(R10*1), Z6, Z6
+	VMOVUPD Z6, (R11)
+	VMULPD  64(R11)(R10*1), Z7, Z7
+	VMOVUPD Z7, 64(R11)
+	JMP     dgemmKernel4AVX512_next
+
+dgemmKernel4AVX512_withrelu:
+	VPXORD Z8, Z8, Z8
+	TESTQ  $0x00000004, flags+88(FP)
+	JZ     dgemmKernel4AVX512_relu
+	MOVQ   mask+104(FP), R10
+	SUBQ   c+56(FP), R10
+	TESTQ  $0x00000001, flags+88(FP)
+	JZ     dgemmKernel4AVX512_mask_nobeta
+
+	// t = alpha*acc + beta*C, each product rounded.
+	VBROADCASTSD   beta+80(FP), Z10
+	VMULPD         (R11), Z10, Z9
+	VADDPD         Z9, Z0, Z0
+	VCMPPD         $0x1e, Z8, Z0, K1
+	VCMPPD         $0x03, Z0, Z0, K2
+	KORW           K1, K2, K2
+	VMOVAPD.Z      Z0, K2, Z0
+	VBROADCASTSD.Z gemmOnes64<>+0(SB), K1, Z11
+	VMOVUPD        Z11, (R11)(R10*1)
+	VMOVUPD        Z0, (R11)
+	VMULPD         64(R11), Z10, Z9
+	VADDPD         Z9, Z1, Z1
+	VCMPPD         $0x1e, Z8, Z1, K1
+	VCMPPD         $0x03, Z1, Z1, K2
+	KORW           K1, K2, K2
+	VMOVAPD.Z      Z1, K2, Z1
+	VBROADCASTSD.Z gemmOnes64<>+0(SB), K1, Z11
+	VMOVUPD        Z11, 64(R11)(R10*1)
+	VMOVUPD        Z1, 64(R11)
+	ADDQ           SI, R11
+	VMULPD         (R11), Z10, Z9
+	VADDPD         Z9, Z2, Z2
+	VCMPPD         $0x1e, Z8, Z2, K1
+	VCMPPD         $0x03, Z2, Z2, K2
+	KORW           K1, K2, K2
+	VMOVAPD.Z      Z2, K2, Z2
+	VBROADCASTSD.Z gemmOnes64<>+0(SB), K1, Z11
+	VMOVUPD        Z11, (R11)(R10*1)
+	VMOVUPD        Z2, (R11)
+	VMULPD         64(R11), Z10, Z9
+	VADDPD         Z9, Z3, Z3
+	VCMPPD         $0x1e, Z8, Z3, K1
+	VCMPPD         $0x03, Z3, Z3, K2
+	KORW           K1, K2, K2
+	VMOVAPD.Z      Z3, K2, Z3
+	VBROADCASTSD.Z gemmOnes64<>+0(SB), K1, Z11
+	VMOVUPD        Z11, 64(R11)(R10*1)
+	VMOVUPD        Z3, 64(R11)
+	ADDQ           SI, R11
+	VMULPD         (R11), Z10, Z9
+	VADDPD         Z9, Z4, Z4
+	VCMPPD         $0x1e, Z8, Z4, K1
+	VCMPPD         $0x03, Z4, Z4, K2
+	KORW           K1, K2, K2
+	VMOVAPD.Z      Z4, K2, Z4
+	VBROADCASTSD.Z gemmOnes64<>+0(SB), K1, Z11
+	VMOVUPD        Z11, (R11)(R10*1)
+	VMOVUPD        Z4, (R11)
+	VMULPD         64(R11), Z10, Z9
+	VADDPD         Z9, Z5, Z5
+	VCMPPD         $0x1e, Z8, Z5, K1
+	VCMPPD         $0x03, Z5, Z5, K2
+	KORW           K1, K2, K2
+	VMOVAPD.Z      Z5, K2, Z5
+	VBROADCASTSD.Z gemmOnes64<>+0(SB), K1, Z11
+	VMOVUPD        Z11, 64(R11)(R10*1)
+	VMOVUPD        Z5, 64(R11)
+	ADDQ           SI, R11
+	VMULPD         (R11), Z10, Z9
+	VADDPD         Z9, Z6, Z6
+	VCMPPD         $0x1e, Z8, Z6, K1
+	VCMPPD         $0x03, Z6, Z6, K2
+	KORW           K1, K2, K2
+	VMOVAPD.Z      Z6, K2, Z6
+	VBROADCASTSD.Z gemmOnes64<>+0(SB), K1, Z11
+	VMOVUPD        Z11, (R11)(R10*1)
+	VMOVUPD        Z6, (R11)
+	VMULPD         64(R11), Z10, Z9
+	VADDPD         Z9, Z7, Z7
+	VCMPPD         $0x1e, Z8, Z7, K1
+	VCMPPD         $0x03, Z7, Z7, K2
+	KORW           K1, K2, K2
+	VMOVAPD.Z      Z7, K2, Z7
+	VBROADCASTSD.Z gemmOnes64<>+0(SB), K1, Z11
+	VMOVUPD        Z11, 64(R11)(R10*1)
+	VMOVUPD        Z7, 64(R11)
+	JMP            dgemmKernel4AVX512_next
+
+dgemmKernel4AVX512_mask_nobeta:
+	// beta == 0: C is not read.
+	VCMPPD         $0x1e, Z8, Z0, K1
+	VCMPPD         $0x03, Z0, Z0, K2
+	KORW           K1, K2, K2
+	VMOVAPD.Z      Z0, K2, Z0
+	VBROADCASTSD.Z gemmOnes64<>+0(SB), K1, Z11
+	VMOVUPD        Z11, (R11)(R10*1)
+	VMOVUPD        Z0, (R11)
+	VCMPPD         $0x1e, Z8, Z1, K1
+	VCMPPD         $0x03, Z1, Z1, K2
+	KORW           K1, K2, K2
+	VMOVAPD.Z      Z1, K2, Z1
+	VBROADCASTSD.Z gemmOnes64<>+0(SB), K1, Z11
+	VMOVUPD        Z11, 64(R11)(R10*1)
+	VMOVUPD        Z1, 64(R11)
+	ADDQ           SI, R11
+	VCMPPD         $0x1e, Z8, Z2, K1
+	VCMPPD         $0x03, Z2, Z2, K2
+	KORW           K1, K2, K2
+	VMOVAPD.Z      Z2, K2, Z2
+	VBROADCASTSD.Z gemmOnes64<>+0(SB), K1, Z11
+	VMOVUPD        Z11, (R11)(R10*1)
+	VMOVUPD        Z2, (R11)
+	VCMPPD         $0x1e, Z8, Z3, K1
+	VCMPPD         $0x03, Z3, Z3, K2
+	KORW           K1, K2, K2
+	VMOVAPD.Z      Z3, K2, Z3
+	VBROADCASTSD.Z gemmOnes64<>+0(SB), K1, Z11
+	VMOVUPD        Z11, 64(R11)(R10*1)
+	VMOVUPD        Z3, 64(R11)
+	ADDQ           SI, R11
+	VCMPPD         $0x1e, Z8, Z4, K1
+	VCMPPD         $0x03, Z4, Z4, K2
+	KORW           K1, K2, K2
+	VMOVAPD.Z      Z4, K2, Z4
+	VBROADCASTSD.Z gemmOnes64<>+0(SB), K1, Z11
+	VMOVUPD        Z11, (R11)(R10*1)
+	VMOVUPD        Z4, (R11)
+	VCMPPD         $0x1e, Z8, Z5, K1
+	VCMPPD         $0x03, Z5, Z5, K2
+	KORW           K1, K2, K2
+	VMOVAPD.Z      Z5, K2, Z5
+	VBROADCASTSD.Z gemmOnes64<>+0(SB), K1, Z11
+	VMOVUPD        Z11, 64(R11)(R10*1)
+	VMOVUPD        Z5, 64(R11)
+	ADDQ           SI, R11
+	VCMPPD         $0x1e, Z8, Z6, K1
+	VCMPPD         $0x03, Z6, Z6, K2
+	KORW           K1, K2, K2
+	VMOVAPD.Z      Z6, K2, Z6
+	VBROADCASTSD.Z gemmOnes64<>+0(SB), K1, Z11
+	VMOVUPD        Z11, (R11)(R10*1)
+	VMOVUPD        Z6, (R11)
+	VCMPPD         $0x1e, Z8, Z7, K1
+	VCMPPD         $0x03, Z7, Z7, K2
+	KORW           K1, K2, K2
+	VMOVAPD.Z      Z7, K2, Z7
+	VBROADCASTSD.Z gemmOnes64<>+0(SB), K1, Z11
+	VMOVUPD        Z11, 64(R11)(R10*1)
+	VMOVUPD        Z7, 64(R11)
+	JMP            dgemmKernel4AVX512_next
+
+dgemmKernel4AVX512_relu:
+	TESTQ $0x00000001, flags+88(FP)
+	JZ    dgemmKernel4AVX512_relu_nobeta
+
+	// t = alpha*acc + beta*C, each product rounded.
+	VBROADCASTSD beta+80(FP), Z10
+	VMULPD       (R11), Z10, Z9
+	VADDPD       Z9, Z0, Z0
+	VCMPPD       $0x1e, Z8, Z0, K1
+	VCMPPD       $0x03, Z0, Z0, K2
+	KORW         K1, K2, K2
+	VMOVAPD.Z    Z0, K2, Z0
+	VMOVUPD      Z0, (R11)
+	VMULPD       64(R11), Z10, Z9
+	VADDPD       Z9, Z1, Z1
+	VCMPPD       $0x1e, Z8, Z1, K1
+	VCMPPD       $0x03, Z1, Z1, K2
+	KORW         K1, K2, K2
+	VMOVAPD.Z    Z1, K2, Z1
+	VMOVUPD      Z1, 64(R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Z10, Z9
+	VADDPD       Z9, Z2, Z2
+	VCMPPD       $0x1e, Z8, Z2, K1
+	VCMPPD       $0x03, Z2, Z2, K2
+	KORW         K1, K2, K2
+	VMOVAPD.Z    Z2, K2, Z2
+	VMOVUPD      Z2, (R11)
+	VMULPD       64(R11), Z10, Z9
+	VADDPD       Z9, Z3, Z3
+	VCMPPD       $0x1e, Z8, Z3, K1
+	VCMPPD       $0x03, Z3, Z3, K2
+	KORW         K1, K2, K2
+	VMOVAPD.Z    Z3, K2, Z3
+	VMOVUPD      Z3, 64(R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Z10, Z9
+	VADDPD       Z9, Z4, Z4
+	VCMPPD       $0x1e, Z8, Z4, K1
+	VCMPPD       $0x03, Z4, Z4, K2
+	KORW         K1, K2, K2
+	VMOVAPD.Z    Z4, K2, Z4
+	VMOVUPD      Z4, (R11)
+	VMULPD       64(R11), Z10, Z9
+	VADDPD       Z9, Z5, Z5
+	VCMPPD       $0x1e, Z8, Z5, K1
+	VCMPPD       $0x03, Z5, Z5, K2
+	KORW         K1, K2, K2
+	VMOVAPD.Z    Z5, K2, Z5
+	VMOVUPD      Z5, 64(R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Z10, Z9
+	VADDPD       Z9, Z6, Z6
+	VCMPPD       $0x1e, Z8, Z6, K1
+	VCMPPD       $0x03, Z6, Z6, K2
+	KORW         K1, K2, K2
+	VMOVAPD.Z    Z6, K2, Z6
+	VMOVUPD      Z6, (R11)
+	VMULPD       64(R11), Z10, Z9
+	VADDPD       Z9, Z7, Z7
+	VCMPPD       $0x1e, Z8, Z7, K1
+	VCMPPD       $0x03, Z7, Z7, K2
+	KORW         K1, K2, K2
+	VMOVAPD.Z    Z7, K2, Z7
+	VMOVUPD      Z7, 64(R11)
+	JMP          dgemmKernel4AVX512_next
+
+dgemmKernel4AVX512_relu_nobeta:
+	// beta == 0: C is not read.
+	VCMPPD    $0x1e, Z8, Z0, K1
+	VCMPPD    $0x03, Z0, Z0, K2
+	KORW      K1, K2, K2
+	VMOVAPD.Z Z0, K2, Z0
+	VMOVUPD   Z0, (R11)
+	VCMPPD    $0x1e, Z8, Z1, K1
+	VCMPPD    $0x03, Z1, Z1, K2
+	KORW      K1, K2, K2
+	VMOVAPD.Z Z1, K2, Z1
+	VMOVUPD   Z1, 64(R11)
+	ADDQ      SI, R11
+	VCMPPD    $0x1e, Z8, Z2, K1
+	VCMPPD    $0x03, Z2, Z2, K2
+	KORW      K1, K2, K2
+	VMOVAPD.Z Z2, K2, Z2
+	VMOVUPD   Z2, (R11)
+	VCMPPD    $0x1e, Z8, Z3, K1
+	VCMPPD    $0x03, Z3, Z3, K2
+	KORW      K1, K2, K2
+	VMOVAPD.Z Z3, K2, Z3
+	VMOVUPD   Z3, 64(R11)
+	ADDQ      SI, R11
+	VCMPPD    $0x1e, Z8, Z4, K1
+	VCMPPD    $0x03, Z4, Z4, K2
+	KORW      K1, K2, K2
+	VMOVAPD.Z Z4, K2, Z4
+	VMOVUPD   Z4, (R11)
+	VCMPPD    $0x1e, Z8, Z5, K1
+	VCMPPD    $0x03, Z5, Z5, K2
+	KORW      K1, K2, K2
+	VMOVAPD.Z Z5, K2, Z5
+	VMOVUPD   Z5, 64(R11)
+	ADDQ      SI, R11
+	VCMPPD    $0x1e, Z8, Z6, K1
+	VCMPPD    $0x03, Z6, Z6, K2
+	KORW      K1, K2, K2
+	VMOVAPD.Z Z6, K2, Z6
+	VMOVUPD   Z6, (R11)
+	VCMPPD    $0x1e, Z8, Z7, K1
+	VCMPPD    $0x03, Z7, Z7, K2
+	KORW      K1, K2, K2
+	VMOVAPD.Z Z7, K2, Z7
+	VMOVUPD   Z7, 64(R11)
+	JMP       dgemmKernel4AVX512_next
+
+dgemmKernel4AVX512_plain:
+	TESTQ $0x00000001, flags+88(FP)
+	JZ    dgemmKernel4AVX512_plain_nobeta
+
+	// t = alpha*acc + beta*C, each product rounded.
+	VBROADCASTSD beta+80(FP), Z10
+	VMULPD       (R11), Z10, Z9
+	VADDPD       Z9, Z0, Z0
+	VMOVUPD      Z0, (R11)
+	VMULPD       64(R11), Z10, Z9
+	VADDPD       Z9, Z1, Z1
+	VMOVUPD      Z1, 64(R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Z10, Z9
+	VADDPD       Z9, Z2, Z2
+	VMOVUPD      Z2, (R11)
+	VMULPD       64(R11), Z10, Z9
+	VADDPD       Z9, Z3, Z3
+	VMOVUPD      Z3, 64(R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Z10, Z9
+	VADDPD       Z9, Z4, Z4
+	VMOVUPD      Z4, (R11)
+	VMULPD       64(R11), Z10, Z9
+	VADDPD       Z9, Z5, Z5
+	VMOVUPD      Z5, 64(R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Z10, Z9
+	VADDPD       Z9, Z6, Z6
+	VMOVUPD      Z6, (R11)
+	VMULPD       64(R11), Z10, Z9
+	VADDPD       Z9, Z7, Z7
+	VMOVUPD      Z7, 64(R11)
+	JMP          dgemmKernel4AVX512_next
+
+dgemmKernel4AVX512_plain_nobeta:
+	// beta == 0: C is not read.
+	VMOVUPD Z0, (R11)
+	VMOVUPD Z1, 64(R11)
+	ADDQ    SI, R11
+	VMOVUPD Z2, (R11)
+	VMOVUPD Z3, 64(R11)
+	ADDQ    SI, R11
+	VMOVUPD Z4, (R11)
+	VMOVUPD Z5, 64(R11)
+	ADDQ    SI, R11
+	VMOVUPD Z6, (R11)
+	VMOVUPD Z7, 64(R11)
+
+dgemmKernel4AVX512_next:
+	ADDQ BX, R8
+	ADDQ $0x00000080, R9
+	DECQ strips+96(FP)
+	JNZ  dgemmKernel4AVX512_strip
+	VZEROUPPER
+	RET
+
+// func sgemmKernelHalf4AVX2(k int, a *float32, ra int, sa int, b *float32, sb int, bstep int, c *float32, ldc int, alpha float32, beta float32, flags int, strips int, mask *float32)
+// Requires: AVX, FMA3
+TEXT ·sgemmKernelHalf4AVX2(SB), NOSPLIT, $0-104
+	MOVQ ra+16(FP), AX
+	MOVQ sa+24(FP), CX
+	MOVQ sb+40(FP), DX
+	MOVQ bstep+48(FP), BX
+	MOVQ ldc+64(FP), SI
+	SHLQ $0x02, AX
+	SHLQ $0x02, CX
+	SHLQ $0x02, DX
+	SHLQ $0x02, BX
+	SHLQ $0x02, SI
+	LEAQ (AX)(AX*2), DI
+	MOVQ b+32(FP), R8
+	MOVQ c+56(FP), R9
+
+	// One tile per iteration: columns advance by NR, B by bstep.
+sgemmKernelHalf4AVX2_strip:
+	MOVQ   k+0(FP), R10
+	MOVQ   a+8(FP), R12
+	MOVQ   R8, R11
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+
+	// Main loop: unroll k steps per iteration, in increasing l.
+sgemmKernelHalf4AVX2_loop:
+	CMPQ         R10, $0x04
+	JL           sgemmKernelHalf4AVX2_tail
+	VMOVUPS      (R11), Y4
+	VBROADCASTSS (R12), Y5
+	VFMADD231PS  Y5, Y4, Y0
+	VBROADCASTSS (R12)(AX*1), Y5
+	VFMADD231PS  Y5, Y4, Y1
+	VBROADCASTSS (R12)(AX*2), Y5
+	VFMADD231PS  Y5, Y4, Y2
+	VBROADCASTSS (R12)(DI*1), Y5
+	VFMADD231PS  Y5, Y4, Y3
+	ADDQ         CX, R12
+	ADDQ         DX, R11
+	VMOVUPS      (R11), Y4
+	VBROADCASTSS (R12), Y5
+	VFMADD231PS  Y5, Y4, Y0
+	VBROADCASTSS (R12)(AX*1), Y5
+	VFMADD231PS  Y5, Y4, Y1
+	VBROADCASTSS (R12)(AX*2), Y5
+	VFMADD231PS  Y5, Y4, Y2
+	VBROADCASTSS (R12)(DI*1), Y5
+	VFMADD231PS  Y5, Y4, Y3
+	ADDQ         CX, R12
+	ADDQ         DX, R11
+	VMOVUPS      (R11), Y4
+	VBROADCASTSS (R12), Y5
+	VFMADD231PS  Y5, Y4, Y0
+	VBROADCASTSS (R12)(AX*1), Y5
+	VFMADD231PS  Y5, Y4, Y1
+	VBROADCASTSS (R12)(AX*2), Y5
+	VFMADD231PS  Y5, Y4, Y2
+	VBROADCASTSS (R12)(DI*1), Y5
+	VFMADD231PS  Y5, Y4, Y3
+	ADDQ         CX, R12
+	ADDQ         DX, R11
+	VMOVUPS      (R11), Y4
+	VBROADCASTSS (R12), Y5
+	VFMADD231PS  Y5, Y4, Y0
+	VBROADCASTSS (R12)(AX*1), Y5
+	VFMADD231PS  Y5, Y4, Y1
+	VBROADCASTSS (R12)(AX*2), Y5
+	VFMADD231PS  Y5, Y4, Y2
+	VBROADCASTSS (R12)(DI*1), Y5
+	VFMADD231PS  Y5, Y4, Y3
+	ADDQ         CX, R12
+	ADDQ         DX, R11
+	SUBQ         $0x04, R10
+	JMP          sgemmKernelHalf4AVX2_loop
+
+	// Remaining k steps, one at a time.
+sgemmKernelHalf4AVX2_tail:
+	TESTQ        R10, R10
+	JZ           sgemmKernelHalf4AVX2_epilogue
+	VMOVUPS      (R11), Y4
+	VBROADCASTSS (R12), Y5
+	VFMADD231PS  Y5, Y4, Y0
+	VBROADCASTSS (R12)(AX*1), Y5
+	VFMADD231PS  Y5, Y4, Y1
+	VBROADCASTSS (R12)(AX*2), Y5
+	VFMADD231PS  Y5, Y4, Y2
+	VBROADCASTSS (R12)(DI*1), Y5
+	VFMADD231PS  Y5, Y4, Y3
+	ADDQ         CX, R12
+	ADDQ         DX, R11
+	DECQ         R10
+	JMP          sgemmKernelHalf4AVX2_tail
+
+sgemmKernelHalf4AVX2_epilogue:
+	VBROADCASTSS alpha+72(FP), Y4
+	MOVQ         R9, R11
+	VMULPS       Y4, Y0, Y0
+	VMULPS       Y4, Y1, Y1
+	VMULPS       Y4, Y2, Y2
+	VMULPS       Y4, Y3, Y3
+	TESTQ        $0x00000002, flags+80(FP)
+	JNZ          sgemmKernelHalf4AVX2_withrelu
+	TESTQ        $0x00000008, flags+80(FP)
+	JZ           sgemmKernelHalf4AVX2_plain
+	MOVQ         mask+96(FP), R10
+	SUBQ         c+56(FP), R10
+	TESTQ        $0x00000001, flags+80(FP)
+	JZ           sgemmKernelHalf4AVX2_mulm_nobeta
+
+	// t = alpha*acc + beta*C, each product rounded.
+	VBROADCASTSS beta+76(FP), Y5
+	VMULPS       (R11), Y5, Y6
+	VADDPS       Y6, Y0, Y0
+	VMULPS       (R11)(R10*1), Y0, Y0
+	VMOVUPS      Y0, (R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Y5, Y6
+	VADDPS       Y6, Y1, Y1
+	VMULPS       (R11)(R10*1), Y1, Y1
+	VMOVUPS      Y1, (R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Y5, Y6
+	VADDPS       Y6, Y2, Y2
+	VMULPS       (R11)(R10*1), Y2, Y2
+	VMOVUPS      Y2, (R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Y5, Y6
+	VADDPS       Y6, Y3, Y3
+	VMULPS       (R11)(R10*1), Y3, Y3
+	VMOVUPS      Y3, (R11)
+	JMP          sgemmKernelHalf4AVX2_next
+
+sgemmKernelHalf4AVX2_mulm_nobeta:
+	// beta == 0: C is not read.
+	VMULPS  (R11)(R10*1), Y0, Y0
+	VMOVUPS Y0, (R11)
+	ADDQ    SI, R11
+	VMULPS  (R11)(R10*1), Y1, Y1
+	VMOVUPS Y1, (R11)
+	ADDQ    SI, R11
+	VMULPS  (R11)(R10*1), Y2, Y2
+	VMOVUPS Y2, (R11)
+	ADDQ    SI, R11
+	VMULPS  (R11)(R10*1), Y3, Y3
+	VMOVUPS Y3, (R11)
+	JMP     sgemmKernelHalf4AVX2_next
+
+sgemmKernelHalf4AVX2_withrelu:
+	VXORPS Y4, Y4, Y4
+	TESTQ  $0x00000004, flags+80(FP)
+	JZ     sgemmKernelHalf4AVX2_relu
+	MOVQ   mask+96(FP), R10
+	SUBQ   c+56(FP), R10
+	TESTQ  $0x00000001, flags+80(FP)
+	JZ     sgemmKernelHalf4AVX2_mask_nobeta
+
+	// t = alpha*acc + beta*C, each product rounded.
+	VBROADCASTSS beta+76(FP), Y5
+	VMULPS       (R11), Y5, Y6
+	VADDPS       Y6, Y0, Y0
+	VCMPPS       $0x1e, Y4, Y0, Y7
+	VCMPPS       $0x03, Y0, Y0, Y6
+	VORPS        Y7, Y6, Y6
+	VANDPS       Y6, Y0, Y0
+	VANDPS       gemmOnes32<>+0(SB), Y7, Y7
+	VMOVUPS      Y7, (R11)(R10*1)
+	VMOVUPS      Y0, (R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Y5, Y6
+	VADDPS       Y6, Y1, Y1
+	VCMPPS       $0x1e, Y4, Y1, Y7
+	VCMPPS       $0x03, Y1, Y1, Y6
+	VORPS        Y7, Y6, Y6
+	VANDPS       Y6, Y1, Y1
+	VANDPS       gemmOnes32<>+0(SB), Y7, Y7
+	VMOVUPS      Y7, (R11)(R10*1)
+	VMOVUPS      Y1, (R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Y5, Y6
+	VADDPS       Y6, Y2, Y2
+	VCMPPS       $0x1e, Y4, Y2, Y7
+	VCMPPS       $0x03, Y2, Y2, Y6
+	VORPS        Y7, Y6, Y6
+	VANDPS       Y6, Y2, Y2
+	VANDPS       gemmOnes32<>+0(SB), Y7, Y7
+	VMOVUPS      Y7, (R11)(R10*1)
+	VMOVUPS      Y2, (R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Y5, Y6
+	VADDPS       Y6, Y3, Y3
+	VCMPPS       $0x1e, Y4, Y3, Y7
+	VCMPPS       $0x03, Y3, Y3, Y6
+	VORPS        Y7, Y6, Y6
+	VANDPS       Y6, Y3, Y3
+	VANDPS       gemmOnes32<>+0(SB), Y7, Y7
+	VMOVUPS      Y7, (R11)(R10*1)
+	VMOVUPS      Y3, (R11)
+	JMP          sgemmKernelHalf4AVX2_next
+
+sgemmKernelHalf4AVX2_mask_nobeta:
+	// beta == 0: C is not read.
+	VCMPPS  $0x1e, Y4, Y0, Y7
+	VCMPPS  $0x03, Y0, Y0, Y6
+	VORPS   Y7, Y6, Y6
+	VANDPS  Y6, Y0, Y0
+	VANDPS  gemmOnes32<>+0(SB), Y7, Y7
+	VMOVUPS Y7, (R11)(R10*1)
+	VMOVUPS Y0, (R11)
+	ADDQ    SI, R11
+	VCMPPS  $0x1e, Y4, Y1, Y7
+	VCMPPS  $0x03, Y1, Y1, Y6
+	VORPS   Y7, Y6, Y6
+	VANDPS  Y6, Y1, Y1
+	VANDPS  gemmOnes32<>+0(SB), Y7, Y7
+	VMOVUPS Y7, (R11)(R10*1)
+	VMOVUPS Y1, (R11)
+	ADDQ    SI, R11
+	VCMPPS  $0x1e, Y4, Y2, Y7
+	VCMPPS  $0x03, Y2, Y2, Y6
+	VORPS   Y7, Y6, Y6
+	VANDPS  Y6, Y2, Y2
+	VANDPS  gemmOnes32<>+0(SB), Y7, Y7
+	VMOVUPS Y7, (R11)(R10*1)
+	VMOVUPS Y2, (R11)
+	ADDQ    SI, R11
+	VCMPPS  $0x1e, Y4, Y3, Y7
+	VCMPPS  $0x03, Y3, Y3, Y6
+	VORPS   Y7, Y6, Y6
+	VANDPS  Y6, Y3, Y3
+	VANDPS  gemmOnes32<>+0(SB), Y7, Y7
+	VMOVUPS Y7, (R11)(R10*1)
+	VMOVUPS Y3, (R11)
+	JMP     sgemmKernelHalf4AVX2_next
+
+sgemmKernelHalf4AVX2_relu:
+	TESTQ $0x00000001, flags+80(FP)
+	JZ    sgemmKernelHalf4AVX2_relu_nobeta
+
+	// t = alpha*acc + beta*C, each product rounded.
+	VBROADCASTSS beta+76(FP), Y5
+	VMULPS       (R11), Y5, Y6
+	VADDPS       Y6, Y0, Y0
+	VCMPPS       $0x1e, Y4, Y0, Y7
+	VCMPPS       $0x03, Y0, Y0, Y6
+	VORPS        Y7, Y6, Y6
+	VANDPS       Y6, Y0, Y0
+	VMOVUPS      Y0, (R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Y5, Y6
+	VADDPS       Y6, Y1, Y1
+	VCMPPS       $0x1e, Y4, Y1, Y7
+	VCMPPS       $0x03, Y1, Y1, Y6
+	VORPS        Y7, Y6, Y6
+	VANDPS       Y6, Y1, Y1
+	VMOVUPS      Y1, (R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Y5, Y6
+	VADDPS       Y6, Y2, Y2
+	VCMPPS       $0x1e, Y4, Y2, Y7
+	VCMPPS       $0x03, Y2, Y2, Y6
+	VORPS        Y7, Y6, Y6
+	VANDPS       Y6, Y2, Y2
+	VMOVUPS      Y2, (R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Y5, Y6
+	VADDPS       Y6, Y3, Y3
+	VCMPPS       $0x1e, Y4, Y3, Y7
+	VCMPPS       $0x03, Y3, Y3, Y6
+	VORPS        Y7, Y6, Y6
+	VANDPS       Y6, Y3, Y3
+	VMOVUPS      Y3, (R11)
+	JMP          sgemmKernelHalf4AVX2_next
+
+sgemmKernelHalf4AVX2_relu_nobeta:
+	// beta == 0: C is not read.
+	VCMPPS  $0x1e, Y4, Y0, Y7
+	VCMPPS  $0x03, Y0, Y0, Y6
+	VORPS   Y7, Y6, Y6
+	VANDPS  Y6, Y0, Y0
+	VMOVUPS Y0, (R11)
+	ADDQ    SI, R11
+	VCMPPS  $0x1e, Y4, Y1, Y7
+	VCMPPS  $0x03, Y1, Y1, Y6
+	VORPS   Y7, Y6, Y6
+	VANDPS  Y6, Y1, Y1
+	VMOVUPS Y1, (R11)
+	ADDQ    SI, R11
+	VCMPPS  $0x1e, Y4, Y2, Y7
+	VCMPPS  $0x03, Y2, Y2, Y6
+	VORPS   Y7, Y6, Y6
+	VANDPS  Y6, Y2, Y2
+	VMOVUPS Y2, (R11)
+	ADDQ    SI, R11
+	VCMPPS  $0x1e, Y4, Y3, Y7
+	VCMPPS  $0x03, Y3, Y3, Y6
+	VORPS   Y7, Y6, Y6
+	VANDPS  Y6, Y3, Y3
+	VMOVUPS Y3, (R11)
+	JMP     sgemmKernelHalf4AVX2_next
+
+sgemmKernelHalf4AVX2_plain:
+	TESTQ $0x00000001, flags+80(FP)
+	JZ    sgemmKernelHalf4AVX2_plain_nobeta
+
+	// t = alpha*acc + beta*C, each product rounded.
+	VBROADCASTSS beta+76(FP), Y5
+	VMULPS       (R11), Y5, Y6
+	VADDPS       Y6, Y0, Y0
+	VMOVUPS      Y0, (R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Y5, Y6
+	VADDPS       Y6, Y1, Y1
+	VMOVUPS      Y1, (R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Y5, Y6
+	VADDPS       Y6, Y2, Y2
+	VMOVUPS      Y2, (R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Y5, Y6
+	VADDPS       Y6, Y3, Y3
+	VMOVUPS      Y3, (R11)
+	JMP          sgemmKernelHalf4AVX2_next
+
+sgemmKernelHalf4AVX2_plain_nobeta:
+	// beta == 0: C is not read.
+	VMOVUPS Y0, (R11)
+	ADDQ    SI, R11
+	VMOVUPS Y1, (R11)
+	ADDQ    SI, R11
+	VMOVUPS Y2, (R11)
+	ADDQ    SI, R11
+	VMOVUPS Y3, (R11)
+
+sgemmKernelHalf4AVX2_next:
+	ADDQ BX, R8
+	ADDQ $0x00000020, R9
+	DECQ strips+88(FP)
+	JNZ  sgemmKernelHalf4AVX2_strip
+	VZEROUPPER
+	RET
+
+// func dgemmKernelHalf4AVX2(k int, a *float64, ra int, sa int, b *float64, sb int, bstep int, c *float64, ldc int, alpha float64, beta float64, flags int, strips int, mask *float64)
+// Requires: AVX, FMA3
+TEXT ·dgemmKernelHalf4AVX2(SB), NOSPLIT, $0-112
+	MOVQ ra+16(FP), AX
+	MOVQ sa+24(FP), CX
+	MOVQ sb+40(FP), DX
+	MOVQ bstep+48(FP), BX
+	MOVQ ldc+64(FP), SI
+	SHLQ $0x03, AX
+	SHLQ $0x03, CX
+	SHLQ $0x03, DX
+	SHLQ $0x03, BX
+	SHLQ $0x03, SI
+	LEAQ (AX)(AX*2), DI
+	MOVQ b+32(FP), R8
+	MOVQ c+56(FP), R9
+
+	// One tile per iteration: columns advance by NR, B by bstep.
+dgemmKernelHalf4AVX2_strip:
+	MOVQ   k+0(FP), R10
+	MOVQ   a+8(FP), R12
+	MOVQ   R8, R11
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+
+	// Main loop: unroll k steps per iteration, in increasing l.
+dgemmKernelHalf4AVX2_loop:
+	CMPQ         R10, $0x04
+	JL           dgemmKernelHalf4AVX2_tail
+	VMOVUPD      (R11), Y4
+	VBROADCASTSD (R12), Y5
+	VFMADD231PD  Y5, Y4, Y0
+	VBROADCASTSD (R12)(AX*1), Y5
+	VFMADD231PD  Y5, Y4, Y1
+	VBROADCASTSD (R12)(AX*2), Y5
+	VFMADD231PD  Y5, Y4, Y2
+	VBROADCASTSD (R12)(DI*1), Y5
+	VFMADD231PD  Y5, Y4, Y3
+	ADDQ         CX, R12
+	ADDQ         DX, R11
+	VMOVUPD      (R11), Y4
+	VBROADCASTSD (R12), Y5
+	VFMADD231PD  Y5, Y4, Y0
+	VBROADCASTSD (R12)(AX*1), Y5
+	VFMADD231PD  Y5, Y4, Y1
+	VBROADCASTSD (R12)(AX*2), Y5
+	VFMADD231PD  Y5, Y4, Y2
+	VBROADCASTSD (R12)(DI*1), Y5
+	VFMADD231PD  Y5, Y4, Y3
+	ADDQ         CX, R12
+	ADDQ         DX, R11
+	VMOVUPD      (R11), Y4
+	VBROADCASTSD (R12), Y5
+	VFMADD231PD  Y5, Y4, Y0
+	VBROADCASTSD (R12)(AX*1), Y5
+	VFMADD231PD  Y5, Y4, Y1
+	VBROADCASTSD (R12)(AX*2), Y5
+	VFMADD231PD  Y5, Y4, Y2
+	VBROADCASTSD (R12)(DI*1), Y5
+	VFMADD231PD  Y5, Y4, Y3
+	ADDQ         CX, R12
+	ADDQ         DX, R11
+	VMOVUPD      (R11), Y4
+	VBROADCASTSD (R12), Y5
+	VFMADD231PD  Y5, Y4, Y0
+	VBROADCASTSD (R12)(AX*1), Y5
+	VFMADD231PD  Y5, Y4, Y1
+	VBROADCASTSD (R12)(AX*2), Y5
+	VFMADD231PD  Y5, Y4, Y2
+	VBROADCASTSD (R12)(DI*1), Y5
+	VFMADD231PD  Y5, Y4, Y3
+	ADDQ         CX, R12
+	ADDQ         DX, R11
+	SUBQ         $0x04, R10
+	JMP          dgemmKernelHalf4AVX2_loop
+
+	// Remaining k steps, one at a time.
+dgemmKernelHalf4AVX2_tail:
+	TESTQ        R10, R10
+	JZ           dgemmKernelHalf4AVX2_epilogue
+	VMOVUPD      (R11), Y4
+	VBROADCASTSD (R12), Y5
+	VFMADD231PD  Y5, Y4, Y0
+	VBROADCASTSD (R12)(AX*1), Y5
+	VFMADD231PD  Y5, Y4, Y1
+	VBROADCASTSD (R12)(AX*2), Y5
+	VFMADD231PD  Y5, Y4, Y2
+	VBROADCASTSD (R12)(DI*1), Y5
+	VFMADD231PD  Y5, Y4, Y3
+	ADDQ         CX, R12
+	ADDQ         DX, R11
+	DECQ         R10
+	JMP          dgemmKernelHalf4AVX2_tail
+
+dgemmKernelHalf4AVX2_epilogue:
+	VBROADCASTSD alpha+72(FP), Y4
+	MOVQ         R9, R11
+	VMULPD       Y4, Y0, Y0
+	VMULPD       Y4, Y1, Y1
+	VMULPD       Y4, Y2, Y2
+	VMULPD       Y4, Y3, Y3
+	TESTQ        $0x00000002, flags+88(FP)
+	JNZ          dgemmKernelHalf4AVX2_withrelu
+	TESTQ        $0x00000008, flags+88(FP)
+	JZ           dgemmKernelHalf4AVX2_plain
+	MOVQ         mask+104(FP), R10
+	SUBQ         c+56(FP), R10
+	TESTQ        $0x00000001, flags+88(FP)
+	JZ           dgemmKernelHalf4AVX2_mulm_nobeta
+
+	// t = alpha*acc + beta*C, each product rounded.
+	VBROADCASTSD beta+80(FP), Y5
+	VMULPD       (R11), Y5, Y6
+	VADDPD       Y6, Y0, Y0
+	VMULPD       (R11)(R10*1), Y0, Y0
+	VMOVUPD      Y0, (R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Y5, Y6
+	VADDPD       Y6, Y1, Y1
+	VMULPD       (R11)(R10*1), Y1, Y1
+	VMOVUPD      Y1, (R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Y5, Y6
+	VADDPD       Y6, Y2, Y2
+	VMULPD       (R11)(R10*1), Y2, Y2
+	VMOVUPD      Y2, (R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Y5, Y6
+	VADDPD       Y6, Y3, Y3
+	VMULPD       (R11)(R10*1), Y3, Y3
+	VMOVUPD      Y3, (R11)
+	JMP          dgemmKernelHalf4AVX2_next
+
+dgemmKernelHalf4AVX2_mulm_nobeta:
+	// beta == 0: C is not read.
+	VMULPD  (R11)(R10*1), Y0, Y0
+	VMOVUPD Y0, (R11)
+	ADDQ    SI, R11
+	VMULPD  (R11)(R10*1), Y1, Y1
+	VMOVUPD Y1, (R11)
+	ADDQ    SI, R11
+	VMULPD  (R11)(R10*1), Y2, Y2
+	VMOVUPD Y2, (R11)
+	ADDQ    SI, R11
+	VMULPD  (R11)(R10*1), Y3, Y3
+	VMOVUPD Y3, (R11)
+	JMP     dgemmKernelHalf4AVX2_next
+
+dgemmKernelHalf4AVX2_withrelu:
+	VXORPS Y4, Y4, Y4
+	TESTQ  $0x00000004, flags+88(FP)
+	JZ     dgemmKernelHalf4AVX2_relu
+	MOVQ   mask+104(FP), R10
+	SUBQ   c+56(FP), R10
+	TESTQ  $0x00000001, flags+88(FP)
+	JZ     dgemmKernelHalf4AVX2_mask_nobeta
+
+	// t = alpha*acc + beta*C, each product rounded.
+	VBROADCASTSD beta+80(FP), Y5
+	VMULPD       (R11), Y5, Y6
+	VADDPD       Y6, Y0, Y0
+	VCMPPD       $0x1e, Y4, Y0, Y7
+	VCMPPD       $0x03, Y0, Y0, Y6
+	VORPD        Y7, Y6, Y6
+	VANDPD       Y6, Y0, Y0
+	VANDPD       gemmOnes64<>+0(SB), Y7, Y7
+	VMOVUPD      Y7, (R11)(R10*1)
+	VMOVUPD      Y0, (R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Y5, Y6
+	VADDPD       Y6, Y1, Y1
+	VCMPPD       $0x1e, Y4, Y1, Y7
+	VCMPPD       $0x03, Y1, Y1, Y6
+	VORPD        Y7, Y6, Y6
+	VANDPD       Y6, Y1, Y1
+	VANDPD       gemmOnes64<>+0(SB), Y7, Y7
+	VMOVUPD      Y7, (R11)(R10*1)
+	VMOVUPD      Y1, (R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Y5, Y6
+	VADDPD       Y6, Y2, Y2
+	VCMPPD       $0x1e, Y4, Y2, Y7
+	VCMPPD       $0x03, Y2, Y2, Y6
+	VORPD        Y7, Y6, Y6
+	VANDPD       Y6, Y2, Y2
+	VANDPD       gemmOnes64<>+0(SB), Y7, Y7
+	VMOVUPD      Y7, (R11)(R10*1)
+	VMOVUPD      Y2, (R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Y5, Y6
+	VADDPD       Y6, Y3, Y3
+	VCMPPD       $0x1e, Y4, Y3, Y7
+	VCMPPD       $0x03, Y3, Y3, Y6
+	VORPD        Y7, Y6, Y6
+	VANDPD       Y6, Y3, Y3
+	VANDPD       gemmOnes64<>+0(SB), Y7, Y7
+	VMOVUPD      Y7, (R11)(R10*1)
+	VMOVUPD      Y3, (R11)
+	JMP          dgemmKernelHalf4AVX2_next
+
+dgemmKernelHalf4AVX2_mask_nobeta:
+	// beta == 0: C is not read.
+	VCMPPD  $0x1e, Y4, Y0, Y7
+	VCMPPD  $0x03, Y0, Y0, Y6
+	VORPD   Y7, Y6, Y6
+	VANDPD  Y6, Y0, Y0
+	VANDPD  gemmOnes64<>+0(SB), Y7, Y7
+	VMOVUPD Y7, (R11)(R10*1)
+	VMOVUPD Y0, (R11)
+	ADDQ    SI, R11
+	VCMPPD  $0x1e, Y4, Y1, Y7
+	VCMPPD  $0x03, Y1, Y1, Y6
+	VORPD   Y7, Y6, Y6
+	VANDPD  Y6, Y1, Y1
+	VANDPD  gemmOnes64<>+0(SB), Y7, Y7
+	VMOVUPD Y7, (R11)(R10*1)
+	VMOVUPD Y1, (R11)
+	ADDQ    SI, R11
+	VCMPPD  $0x1e, Y4, Y2, Y7
+	VCMPPD  $0x03, Y2, Y2, Y6
+	VORPD   Y7, Y6, Y6
+	VANDPD  Y6, Y2, Y2
+	VANDPD  gemmOnes64<>+0(SB), Y7, Y7
+	VMOVUPD Y7, (R11)(R10*1)
+	VMOVUPD Y2, (R11)
+	ADDQ    SI, R11
+	VCMPPD  $0x1e, Y4, Y3, Y7
+	VCMPPD  $0x03, Y3, Y3, Y6
+	VORPD   Y7, Y6, Y6
+	VANDPD  Y6, Y3, Y3
+	VANDPD  gemmOnes64<>+0(SB), Y7, Y7
+	VMOVUPD Y7, (R11)(R10*1)
+	VMOVUPD Y3, (R11)
+	JMP     dgemmKernelHalf4AVX2_next
+
+dgemmKernelHalf4AVX2_relu:
+	TESTQ $0x00000001, flags+88(FP)
+	JZ    dgemmKernelHalf4AVX2_relu_nobeta
+
+	// t = alpha*acc + beta*C, each product rounded.
+	VBROADCASTSD beta+80(FP), Y5
+	VMULPD       (R11), Y5, Y6
+	VADDPD       Y6, Y0, Y0
+	VCMPPD       $0x1e, Y4, Y0, Y7
+	VCMPPD       $0x03, Y0, Y0, Y6
+	VORPD        Y7, Y6, Y6
+	VANDPD       Y6, Y0, Y0
+	VMOVUPD      Y0, (R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Y5, Y6
+	VADDPD       Y6, Y1, Y1
+	VCMPPD       $0x1e, Y4, Y1, Y7
+	VCMPPD       $0x03, Y1, Y1, Y6
+	VORPD        Y7, Y6, Y6
+	VANDPD       Y6, Y1, Y1
+	VMOVUPD      Y1, (R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Y5, Y6
+	VADDPD       Y6, Y2, Y2
+	VCMPPD       $0x1e, Y4, Y2, Y7
+	VCMPPD       $0x03, Y2, Y2, Y6
+	VORPD        Y7, Y6, Y6
+	VANDPD       Y6, Y2, Y2
+	VMOVUPD      Y2, (R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Y5, Y6
+	VADDPD       Y6, Y3, Y3
+	VCMPPD       $0x1e, Y4, Y3, Y7
+	VCMPPD       $0x03, Y3, Y3, Y6
+	VORPD        Y7, Y6, Y6
+	VANDPD       Y6, Y3, Y3
+	VMOVUPD      Y3, (R11)
+	JMP          dgemmKernelHalf4AVX2_next
+
+dgemmKernelHalf4AVX2_relu_nobeta:
+	// beta == 0: C is not read.
+	VCMPPD  $0x1e, Y4, Y0, Y7
+	VCMPPD  $0x03, Y0, Y0, Y6
+	VORPD   Y7, Y6, Y6
+	VANDPD  Y6, Y0, Y0
+	VMOVUPD Y0, (R11)
+	ADDQ    SI, R11
+	VCMPPD  $0x1e, Y4, Y1, Y7
+	VCMPPD  $0x03, Y1, Y1, Y6
+	VORPD   Y7, Y6, Y6
+	VANDPD  Y6, Y1, Y1
+	VMOVUPD Y1, (R11)
+	ADDQ    SI, R11
+	VCMPPD  $0x1e, Y4, Y2, Y7
+	VCMPPD  $0x03, Y2, Y2, Y6
+	VORPD   Y7, Y6, Y6
+	VANDPD  Y6, Y2, Y2
+	VMOVUPD Y2, (R11)
+	ADDQ    SI, R11
+	VCMPPD  $0x1e, Y4, Y3, Y7
+	VCMPPD  $0x03, Y3, Y3, Y6
+	VORPD   Y7, Y6, Y6
+	VANDPD  Y6, Y3, Y3
+	VMOVUPD Y3, (R11)
+	JMP     dgemmKernelHalf4AVX2_next
+
+dgemmKernelHalf4AVX2_plain:
+	TESTQ $0x00000001, flags+88(FP)
+	JZ    dgemmKernelHalf4AVX2_plain_nobeta
+
+	// t = alpha*acc + beta*C, each product rounded.
+	VBROADCASTSD beta+80(FP), Y5
+	VMULPD       (R11), Y5, Y6
+	VADDPD       Y6, Y0, Y0
+	VMOVUPD      Y0, (R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Y5, Y6
+	VADDPD       Y6, Y1, Y1
+	VMOVUPD      Y1, (R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Y5, Y6
+	VADDPD       Y6, Y2, Y2
+	VMOVUPD      Y2, (R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Y5, Y6
+	VADDPD       Y6, Y3, Y3
+	VMOVUPD      Y3, (R11)
+	JMP          dgemmKernelHalf4AVX2_next
+
+dgemmKernelHalf4AVX2_plain_nobeta:
+	// beta == 0: C is not read.
+	VMOVUPD Y0, (R11)
+	ADDQ    SI, R11
+	VMOVUPD Y1, (R11)
+	ADDQ    SI, R11
+	VMOVUPD Y2, (R11)
+	ADDQ    SI, R11
+	VMOVUPD Y3, (R11)
+
+dgemmKernelHalf4AVX2_next:
+	ADDQ BX, R8
+	ADDQ $0x00000020, R9
+	DECQ strips+96(FP)
+	JNZ  dgemmKernelHalf4AVX2_strip
+	VZEROUPPER
+	RET
+
+// func sgemmKernelHalf4AVX512(k int, a *float32, ra int, sa int, b *float32, sb int, bstep int, c *float32, ldc int, alpha float32, beta float32, flags int, strips int, mask *float32)
+// Requires: AVX, AVX512F
+TEXT ·sgemmKernelHalf4AVX512(SB), NOSPLIT, $0-104
+	MOVQ ra+16(FP), AX
+	MOVQ sa+24(FP), CX
+	MOVQ sb+40(FP), DX
+	MOVQ bstep+48(FP), BX
+	MOVQ ldc+64(FP), SI
+	SHLQ $0x02, AX
+	SHLQ $0x02, CX
+	SHLQ $0x02, DX
+	SHLQ $0x02, BX
+	SHLQ $0x02, SI
+	LEAQ (AX)(AX*2), DI
+	MOVQ b+32(FP), R8
+	MOVQ c+56(FP), R9
+
+	// One tile per iteration: columns advance by NR, B by bstep.
+sgemmKernelHalf4AVX512_strip:
+	MOVQ   k+0(FP), R10
+	MOVQ   a+8(FP), R12
+	MOVQ   R8, R11
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+
+	// Main loop: unroll k steps per iteration, in increasing l.
+sgemmKernelHalf4AVX512_loop:
+	CMPQ         R10, $0x04
+	JL           sgemmKernelHalf4AVX512_tail
+	VMOVUPS      (R11), Z4
+	VBROADCASTSS (R12), Z5
+	VFMADD231PS  Z5, Z4, Z0
+	VBROADCASTSS (R12)(AX*1), Z5
+	VFMADD231PS  Z5, Z4, Z1
+	VBROADCASTSS (R12)(AX*2), Z5
+	VFMADD231PS  Z5, Z4, Z2
+	VBROADCASTSS (R12)(DI*1), Z5
+	VFMADD231PS  Z5, Z4, Z3
+	ADDQ         CX, R12
+	ADDQ         DX, R11
+	VMOVUPS      (R11), Z4
+	VBROADCASTSS (R12), Z5
+	VFMADD231PS  Z5, Z4, Z0
+	VBROADCASTSS (R12)(AX*1), Z5
+	VFMADD231PS  Z5, Z4, Z1
+	VBROADCASTSS (R12)(AX*2), Z5
+	VFMADD231PS  Z5, Z4, Z2
+	VBROADCASTSS (R12)(DI*1), Z5
+	VFMADD231PS  Z5, Z4, Z3
+	ADDQ         CX, R12
+	ADDQ         DX, R11
+	VMOVUPS      (R11), Z4
+	VBROADCASTSS (R12), Z5
+	VFMADD231PS  Z5, Z4, Z0
+	VBROADCASTSS (R12)(AX*1), Z5
+	VFMADD231PS  Z5, Z4, Z1
+	VBROADCASTSS (R12)(AX*2), Z5
+	VFMADD231PS  Z5, Z4, Z2
+	VBROADCASTSS (R12)(DI*1), Z5
+	VFMADD231PS  Z5, Z4, Z3
+	ADDQ         CX, R12
+	ADDQ         DX, R11
+	VMOVUPS      (R11), Z4
+	VBROADCASTSS (R12), Z5
+	VFMADD231PS  Z5, Z4, Z0
+	VBROADCASTSS (R12)(AX*1), Z5
+	VFMADD231PS  Z5, Z4, Z1
+	VBROADCASTSS (R12)(AX*2), Z5
+	VFMADD231PS  Z5, Z4, Z2
+	VBROADCASTSS (R12)(DI*1), Z5
+	VFMADD231PS  Z5, Z4, Z3
+	ADDQ         CX, R12
+	ADDQ         DX, R11
+	SUBQ         $0x04, R10
+	JMP          sgemmKernelHalf4AVX512_loop
+
+	// Remaining k steps, one at a time.
+sgemmKernelHalf4AVX512_tail:
+	TESTQ        R10, R10
+	JZ           sgemmKernelHalf4AVX512_epilogue
+	VMOVUPS      (R11), Z4
+	VBROADCASTSS (R12), Z5
+	VFMADD231PS  Z5, Z4, Z0
+	VBROADCASTSS (R12)(AX*1), Z5
+	VFMADD231PS  Z5, Z4, Z1
+	VBROADCASTSS (R12)(AX*2), Z5
+	VFMADD231PS  Z5, Z4, Z2
+	VBROADCASTSS (R12)(DI*1), Z5
+	VFMADD231PS  Z5, Z4, Z3
+	ADDQ         CX, R12
+	ADDQ         DX, R11
+	DECQ         R10
+	JMP          sgemmKernelHalf4AVX512_tail
+
+sgemmKernelHalf4AVX512_epilogue:
+	VBROADCASTSS alpha+72(FP), Z4
+	MOVQ         R9, R11
+	VMULPS       Z4, Z0, Z0
+	VMULPS       Z4, Z1, Z1
+	VMULPS       Z4, Z2, Z2
+	VMULPS       Z4, Z3, Z3
+	TESTQ        $0x00000002, flags+80(FP)
+	JNZ          sgemmKernelHalf4AVX512_withrelu
+	TESTQ        $0x00000008, flags+80(FP)
+	JZ           sgemmKernelHalf4AVX512_plain
+	MOVQ         mask+96(FP), R10
+	SUBQ         c+56(FP), R10
+	TESTQ        $0x00000001, flags+80(FP)
+	JZ           sgemmKernelHalf4AVX512_mulm_nobeta
+
+	// t = alpha*acc + beta*C, each product rounded.
+	VBROADCASTSS beta+76(FP), Z5
+	VMULPS       (R11), Z5, Z6
+	VADDPS       Z6, Z0, Z0
+	VMULPS       (R11)(R10*1), Z0, Z0
+	VMOVUPS      Z0, (R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Z5, Z6
+	VADDPS       Z6, Z1, Z1
+	VMULPS       (R11)(R10*1), Z1, Z1
+	VMOVUPS      Z1, (R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Z5, Z6
+	VADDPS       Z6, Z2, Z2
+	VMULPS       (R11)(R10*1), Z2, Z2
+	VMOVUPS      Z2, (R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Z5, Z6
+	VADDPS       Z6, Z3, Z3
+	VMULPS       (R11)(R10*1), Z3, Z3
+	VMOVUPS      Z3, (R11)
+	JMP          sgemmKernelHalf4AVX512_next
+
+sgemmKernelHalf4AVX512_mulm_nobeta:
+	// beta == 0: C is not read.
+	VMULPS  (R11)(R10*1), Z0, Z0
+	VMOVUPS Z0, (R11)
+	ADDQ    SI, R11
+	VMULPS  (R11)(R10*1), Z1, Z1
+	VMOVUPS Z1, (R11)
+	ADDQ    SI, R11
+	VMULPS  (R11)(R10*1), Z2, Z2
+	VMOVUPS Z2, (R11)
+	ADDQ    SI, R11
+	VMULPS  (R11)(R10*1), Z3, Z3
+	VMOVUPS Z3, (R11)
+	JMP     sgemmKernelHalf4AVX512_next
+
+sgemmKernelHalf4AVX512_withrelu:
+	VPXORD Z4, Z4, Z4
+	TESTQ  $0x00000004, flags+80(FP)
+	JZ     sgemmKernelHalf4AVX512_relu
+	MOVQ   mask+96(FP), R10
+	SUBQ   c+56(FP), R10
+	TESTQ  $0x00000001, flags+80(FP)
+	JZ     sgemmKernelHalf4AVX512_mask_nobeta
+
+	// t = alpha*acc + beta*C, each product rounded.
+	VBROADCASTSS   beta+76(FP), Z5
+	VMULPS         (R11), Z5, Z6
+	VADDPS         Z6, Z0, Z0
+	VCMPPS         $0x1e, Z4, Z0, K1
+	VCMPPS         $0x03, Z0, Z0, K2
+	KORW           K1, K2, K2
+	VMOVAPS.Z      Z0, K2, Z0
+	VBROADCASTSS.Z gemmOnes32<>+0(SB), K1, Z7
+	VMOVUPS        Z7, (R11)(R10*1)
+	VMOVUPS        Z0, (R11)
+	ADDQ           SI, R11
+	VMULPS         (R11), Z5, Z6
+	VADDPS         Z6, Z1, Z1
+	VCMPPS         $0x1e, Z4, Z1, K1
+	VCMPPS         $0x03, Z1, Z1, K2
+	KORW           K1, K2, K2
+	VMOVAPS.Z      Z1, K2, Z1
+	VBROADCASTSS.Z gemmOnes32<>+0(SB), K1, Z7
+	VMOVUPS        Z7, (R11)(R10*1)
+	VMOVUPS        Z1, (R11)
+	ADDQ           SI, R11
+	VMULPS         (R11), Z5, Z6
+	VADDPS         Z6, Z2, Z2
+	VCMPPS         $0x1e, Z4, Z2, K1
+	VCMPPS         $0x03, Z2, Z2, K2
+	KORW           K1, K2, K2
+	VMOVAPS.Z      Z2, K2, Z2
+	VBROADCASTSS.Z gemmOnes32<>+0(SB), K1, Z7
+	VMOVUPS        Z7, (R11)(R10*1)
+	VMOVUPS        Z2, (R11)
+	ADDQ           SI, R11
+	VMULPS         (R11), Z5, Z6
+	VADDPS         Z6, Z3, Z3
+	VCMPPS         $0x1e, Z4, Z3, K1
+	VCMPPS         $0x03, Z3, Z3, K2
+	KORW           K1, K2, K2
+	VMOVAPS.Z      Z3, K2, Z3
+	VBROADCASTSS.Z gemmOnes32<>+0(SB), K1, Z7
+	VMOVUPS        Z7, (R11)(R10*1)
+	VMOVUPS        Z3, (R11)
+	JMP            sgemmKernelHalf4AVX512_next
+
+sgemmKernelHalf4AVX512_mask_nobeta:
+	// beta == 0: C is not read.
+	VCMPPS         $0x1e, Z4, Z0, K1
+	VCMPPS         $0x03, Z0, Z0, K2
+	KORW           K1, K2, K2
+	VMOVAPS.Z      Z0, K2, Z0
+	VBROADCASTSS.Z gemmOnes32<>+0(SB), K1, Z7
+	VMOVUPS        Z7, (R11)(R10*1)
+	VMOVUPS        Z0, (R11)
+	ADDQ           SI, R11
+	VCMPPS         $0x1e, Z4, Z1, K1
+	VCMPPS         $0x03, Z1, Z1, K2
+	KORW           K1, K2, K2
+	VMOVAPS.Z      Z1, K2, Z1
+	VBROADCASTSS.Z gemmOnes32<>+0(SB), K1, Z7
+	VMOVUPS        Z7, (R11)(R10*1)
+	VMOVUPS        Z1, (R11)
+	ADDQ           SI, R11
+	VCMPPS         $0x1e, Z4, Z2, K1
+	VCMPPS         $0x03, Z2, Z2, K2
+	KORW           K1, K2, K2
+	VMOVAPS.Z      Z2, K2, Z2
+	VBROADCASTSS.Z gemmOnes32<>+0(SB), K1, Z7
+	VMOVUPS        Z7, (R11)(R10*1)
+	VMOVUPS        Z2, (R11)
+	ADDQ           SI, R11
+	VCMPPS         $0x1e, Z4, Z3, K1
+	VCMPPS         $0x03, Z3, Z3, K2
+	KORW           K1, K2, K2
+	VMOVAPS.Z      Z3, K2, Z3
+	VBROADCASTSS.Z gemmOnes32<>+0(SB), K1, Z7
+	VMOVUPS        Z7, (R11)(R10*1)
+	VMOVUPS        Z3, (R11)
+	JMP            sgemmKernelHalf4AVX512_next
+
+sgemmKernelHalf4AVX512_relu:
+	TESTQ $0x00000001, flags+80(FP)
+	JZ    sgemmKernelHalf4AVX512_relu_nobeta
+
+	// t = alpha*acc + beta*C, each product rounded.
+	VBROADCASTSS beta+76(FP), Z5
+	VMULPS       (R11), Z5, Z6
+	VADDPS       Z6, Z0, Z0
+	VCMPPS       $0x1e, Z4, Z0, K1
+	VCMPPS       $0x03, Z0, Z0, K2
+	KORW         K1, K2, K2
+	VMOVAPS.Z    Z0, K2, Z0
+	VMOVUPS      Z0, (R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Z5, Z6
+	VADDPS       Z6, Z1, Z1
+	VCMPPS       $0x1e, Z4, Z1, K1
+	VCMPPS       $0x03, Z1, Z1, K2
+	KORW         K1, K2, K2
+	VMOVAPS.Z    Z1, K2, Z1
+	VMOVUPS      Z1, (R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Z5, Z6
+	VADDPS       Z6, Z2, Z2
+	VCMPPS       $0x1e, Z4, Z2, K1
+	VCMPPS       $0x03, Z2, Z2, K2
+	KORW         K1, K2, K2
+	VMOVAPS.Z    Z2, K2, Z2
+	VMOVUPS      Z2, (R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Z5, Z6
+	VADDPS       Z6, Z3, Z3
+	VCMPPS       $0x1e, Z4, Z3, K1
+	VCMPPS       $0x03, Z3, Z3, K2
+	KORW         K1, K2, K2
+	VMOVAPS.Z    Z3, K2, Z3
+	VMOVUPS      Z3, (R11)
+	JMP          sgemmKernelHalf4AVX512_next
+
+sgemmKernelHalf4AVX512_relu_nobeta:
+	// beta == 0: C is not read.
+	VCMPPS    $0x1e, Z4, Z0, K1
+	VCMPPS    $0x03, Z0, Z0, K2
+	KORW      K1, K2, K2
+	VMOVAPS.Z Z0, K2, Z0
+	VMOVUPS   Z0, (R11)
+	ADDQ      SI, R11
+	VCMPPS    $0x1e, Z4, Z1, K1
+	VCMPPS    $0x03, Z1, Z1, K2
+	KORW      K1, K2, K2
+	VMOVAPS.Z Z1, K2, Z1
+	VMOVUPS   Z1, (R11)
+	ADDQ      SI, R11
+	VCMPPS    $0x1e, Z4, Z2, K1
+	VCMPPS    $0x03, Z2, Z2, K2
+	KORW      K1, K2, K2
+	VMOVAPS.Z Z2, K2, Z2
+	VMOVUPS   Z2, (R11)
+	ADDQ      SI, R11
+	VCMPPS    $0x1e, Z4, Z3, K1
+	VCMPPS    $0x03, Z3, Z3, K2
+	KORW      K1, K2, K2
+	VMOVAPS.Z Z3, K2, Z3
+	VMOVUPS   Z3, (R11)
+	JMP       sgemmKernelHalf4AVX512_next
+
+sgemmKernelHalf4AVX512_plain:
+	TESTQ $0x00000001, flags+80(FP)
+	JZ    sgemmKernelHalf4AVX512_plain_nobeta
+
+	// t = alpha*acc + beta*C, each product rounded.
+	VBROADCASTSS beta+76(FP), Z5
+	VMULPS       (R11), Z5, Z6
+	VADDPS       Z6, Z0, Z0
+	VMOVUPS      Z0, (R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Z5, Z6
+	VADDPS       Z6, Z1, Z1
+	VMOVUPS      Z1, (R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Z5, Z6
+	VADDPS       Z6, Z2, Z2
+	VMOVUPS      Z2, (R11)
+	ADDQ         SI, R11
+	VMULPS       (R11), Z5, Z6
+	VADDPS       Z6, Z3, Z3
+	VMOVUPS      Z3, (R11)
+	JMP          sgemmKernelHalf4AVX512_next
+
+sgemmKernelHalf4AVX512_plain_nobeta:
+	// beta == 0: C is not read.
+	VMOVUPS Z0, (R11)
+	ADDQ    SI, R11
+	VMOVUPS Z1, (R11)
+	ADDQ    SI, R11
+	VMOVUPS Z2, (R11)
+	ADDQ    SI, R11
+	VMOVUPS Z3, (R11)
+
+sgemmKernelHalf4AVX512_next:
+	ADDQ BX, R8
+	ADDQ $0x00000040, R9
+	DECQ strips+88(FP)
+	JNZ  sgemmKernelHalf4AVX512_strip
+	VZEROUPPER
+	RET
+
+// func dgemmKernelHalf4AVX512(k int, a *float64, ra int, sa int, b *float64, sb int, bstep int, c *float64, ldc int, alpha float64, beta float64, flags int, strips int, mask *float64)
+// Requires: AVX, AVX512F
+TEXT ·dgemmKernelHalf4AVX512(SB), NOSPLIT, $0-112
+	MOVQ ra+16(FP), AX
+	MOVQ sa+24(FP), CX
+	MOVQ sb+40(FP), DX
+	MOVQ bstep+48(FP), BX
+	MOVQ ldc+64(FP), SI
+	SHLQ $0x03, AX
+	SHLQ $0x03, CX
+	SHLQ $0x03, DX
+	SHLQ $0x03, BX
+	SHLQ $0x03, SI
+	LEAQ (AX)(AX*2), DI
+	MOVQ b+32(FP), R8
+	MOVQ c+56(FP), R9
+
+	// One tile per iteration: columns advance by NR, B by bstep.
+dgemmKernelHalf4AVX512_strip:
+	MOVQ   k+0(FP), R10
+	MOVQ   a+8(FP), R12
+	MOVQ   R8, R11
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+
+	// Main loop: unroll k steps per iteration, in increasing l.
+dgemmKernelHalf4AVX512_loop:
+	CMPQ         R10, $0x04
+	JL           dgemmKernelHalf4AVX512_tail
+	VMOVUPD      (R11), Z4
+	VBROADCASTSD (R12), Z5
+	VFMADD231PD  Z5, Z4, Z0
+	VBROADCASTSD (R12)(AX*1), Z5
+	VFMADD231PD  Z5, Z4, Z1
+	VBROADCASTSD (R12)(AX*2), Z5
+	VFMADD231PD  Z5, Z4, Z2
+	VBROADCASTSD (R12)(DI*1), Z5
+	VFMADD231PD  Z5, Z4, Z3
+	ADDQ         CX, R12
+	ADDQ         DX, R11
+	VMOVUPD      (R11), Z4
+	VBROADCASTSD (R12), Z5
+	VFMADD231PD  Z5, Z4, Z0
+	VBROADCASTSD (R12)(AX*1), Z5
+	VFMADD231PD  Z5, Z4, Z1
+	VBROADCASTSD (R12)(AX*2), Z5
+	VFMADD231PD  Z5, Z4, Z2
+	VBROADCASTSD (R12)(DI*1), Z5
+	VFMADD231PD  Z5, Z4, Z3
+	ADDQ         CX, R12
+	ADDQ         DX, R11
+	VMOVUPD      (R11), Z4
+	VBROADCASTSD (R12), Z5
+	VFMADD231PD  Z5, Z4, Z0
+	VBROADCASTSD (R12)(AX*1), Z5
+	VFMADD231PD  Z5, Z4, Z1
+	VBROADCASTSD (R12)(AX*2), Z5
+	VFMADD231PD  Z5, Z4, Z2
+	VBROADCASTSD (R12)(DI*1), Z5
+	VFMADD231PD  Z5, Z4, Z3
+	ADDQ         CX, R12
+	ADDQ         DX, R11
+	VMOVUPD      (R11), Z4
+	VBROADCASTSD (R12), Z5
+	VFMADD231PD  Z5, Z4, Z0
+	VBROADCASTSD (R12)(AX*1), Z5
+	VFMADD231PD  Z5, Z4, Z1
+	VBROADCASTSD (R12)(AX*2), Z5
+	VFMADD231PD  Z5, Z4, Z2
+	VBROADCASTSD (R12)(DI*1), Z5
+	VFMADD231PD  Z5, Z4, Z3
+	ADDQ         CX, R12
+	ADDQ         DX, R11
+	SUBQ         $0x04, R10
+	JMP          dgemmKernelHalf4AVX512_loop
+
+	// Remaining k steps, one at a time.
+dgemmKernelHalf4AVX512_tail:
+	TESTQ        R10, R10
+	JZ           dgemmKernelHalf4AVX512_epilogue
+	VMOVUPD      (R11), Z4
+	VBROADCASTSD (R12), Z5
+	VFMADD231PD  Z5, Z4, Z0
+	VBROADCASTSD (R12)(AX*1), Z5
+	VFMADD231PD  Z5, Z4, Z1
+	VBROADCASTSD (R12)(AX*2), Z5
+	VFMADD231PD  Z5, Z4, Z2
+	VBROADCASTSD (R12)(DI*1), Z5
+	VFMADD231PD  Z5, Z4, Z3
+	ADDQ         CX, R12
+	ADDQ         DX, R11
+	DECQ         R10
+	JMP          dgemmKernelHalf4AVX512_tail
+
+dgemmKernelHalf4AVX512_epilogue:
+	VBROADCASTSD alpha+72(FP), Z4
+	MOVQ         R9, R11
+	VMULPD       Z4, Z0, Z0
+	VMULPD       Z4, Z1, Z1
+	VMULPD       Z4, Z2, Z2
+	VMULPD       Z4, Z3, Z3
+	TESTQ        $0x00000002, flags+88(FP)
+	JNZ          dgemmKernelHalf4AVX512_withrelu
+	TESTQ        $0x00000008, flags+88(FP)
+	JZ           dgemmKernelHalf4AVX512_plain
+	MOVQ         mask+104(FP), R10
+	SUBQ         c+56(FP), R10
+	TESTQ        $0x00000001, flags+88(FP)
+	JZ           dgemmKernelHalf4AVX512_mulm_nobeta
+
+	// t = alpha*acc + beta*C, each product rounded.
+	VBROADCASTSD beta+80(FP), Z5
+	VMULPD       (R11), Z5, Z6
+	VADDPD       Z6, Z0, Z0
+	VMULPD       (R11)(R10*1), Z0, Z0
+	VMOVUPD      Z0, (R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Z5, Z6
+	VADDPD       Z6, Z1, Z1
+	VMULPD       (R11)(R10*1), Z1, Z1
+	VMOVUPD      Z1, (R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Z5, Z6
+	VADDPD       Z6, Z2, Z2
+	VMULPD       (R11)(R10*1), Z2, Z2
+	VMOVUPD      Z2, (R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Z5, Z6
+	VADDPD       Z6, Z3, Z3
+	VMULPD       (R11)(R10*1), Z3, Z3
+	VMOVUPD      Z3, (R11)
+	JMP          dgemmKernelHalf4AVX512_next
+
+dgemmKernelHalf4AVX512_mulm_nobeta:
+	// beta == 0: C is not read.
+	VMULPD  (R11)(R10*1), Z0, Z0
+	VMOVUPD Z0, (R11)
+	ADDQ    SI, R11
+	VMULPD  (R11)(R10*1), Z1, Z1
+	VMOVUPD Z1, (R11)
+	ADDQ    SI, R11
+	VMULPD  (R11)(R10*1), Z2, Z2
+	VMOVUPD Z2, (R11)
+	ADDQ    SI, R11
+	VMULPD  (R11)(R10*1), Z3, Z3
+	VMOVUPD Z3, (R11)
+	JMP     dgemmKernelHalf4AVX512_next
+
+dgemmKernelHalf4AVX512_withrelu:
+	VPXORD Z4, Z4, Z4
+	TESTQ  $0x00000004, flags+88(FP)
+	JZ     dgemmKernelHalf4AVX512_relu
+	MOVQ   mask+104(FP), R10
+	SUBQ   c+56(FP), R10
+	TESTQ  $0x00000001, flags+88(FP)
+	JZ     dgemmKernelHalf4AVX512_mask_nobeta
+
+	// t = alpha*acc + beta*C, each product rounded.
+	VBROADCASTSD   beta+80(FP), Z5
+	VMULPD         (R11), Z5, Z6
+	VADDPD         Z6, Z0, Z0
+	VCMPPD         $0x1e, Z4, Z0, K1
+	VCMPPD         $0x03, Z0, Z0, K2
+	KORW           K1, K2, K2
+	VMOVAPD.Z      Z0, K2, Z0
+	VBROADCASTSD.Z gemmOnes64<>+0(SB), K1, Z7
+	VMOVUPD        Z7, (R11)(R10*1)
+	VMOVUPD        Z0, (R11)
+	ADDQ           SI, R11
+	VMULPD         (R11), Z5, Z6
+	VADDPD         Z6, Z1, Z1
+	VCMPPD         $0x1e, Z4, Z1, K1
+	VCMPPD         $0x03, Z1, Z1, K2
+	KORW           K1, K2, K2
+	VMOVAPD.Z      Z1, K2, Z1
+	VBROADCASTSD.Z gemmOnes64<>+0(SB), K1, Z7
+	VMOVUPD        Z7, (R11)(R10*1)
+	VMOVUPD        Z1, (R11)
+	ADDQ           SI, R11
+	VMULPD         (R11), Z5, Z6
+	VADDPD         Z6, Z2, Z2
+	VCMPPD         $0x1e, Z4, Z2, K1
+	VCMPPD         $0x03, Z2, Z2, K2
+	KORW           K1, K2, K2
+	VMOVAPD.Z      Z2, K2, Z2
+	VBROADCASTSD.Z gemmOnes64<>+0(SB), K1, Z7
+	VMOVUPD        Z7, (R11)(R10*1)
+	VMOVUPD        Z2, (R11)
+	ADDQ           SI, R11
+	VMULPD         (R11), Z5, Z6
+	VADDPD         Z6, Z3, Z3
+	VCMPPD         $0x1e, Z4, Z3, K1
+	VCMPPD         $0x03, Z3, Z3, K2
+	KORW           K1, K2, K2
+	VMOVAPD.Z      Z3, K2, Z3
+	VBROADCASTSD.Z gemmOnes64<>+0(SB), K1, Z7
+	VMOVUPD        Z7, (R11)(R10*1)
+	VMOVUPD        Z3, (R11)
+	JMP            dgemmKernelHalf4AVX512_next
+
+dgemmKernelHalf4AVX512_mask_nobeta:
+	// beta == 0: C is not read.
+	VCMPPD         $0x1e, Z4, Z0, K1
+	VCMPPD         $0x03, Z0, Z0, K2
+	KORW           K1, K2, K2
+	VMOVAPD.Z      Z0, K2, Z0
+	VBROADCASTSD.Z gemmOnes64<>+0(SB), K1, Z7
+	VMOVUPD        Z7, (R11)(R10*1)
+	VMOVUPD        Z0, (R11)
+	ADDQ           SI, R11
+	VCMPPD         $0x1e, Z4, Z1, K1
+	VCMPPD         $0x03, Z1, Z1, K2
+	KORW           K1, K2, K2
+	VMOVAPD.Z      Z1, K2, Z1
+	VBROADCASTSD.Z gemmOnes64<>+0(SB), K1, Z7
+	VMOVUPD        Z7, (R11)(R10*1)
+	VMOVUPD        Z1, (R11)
+	ADDQ           SI, R11
+	VCMPPD         $0x1e, Z4, Z2, K1
+	VCMPPD         $0x03, Z2, Z2, K2
+	KORW           K1, K2, K2
+	VMOVAPD.Z      Z2, K2, Z2
+	VBROADCASTSD.Z gemmOnes64<>+0(SB), K1, Z7
+	VMOVUPD        Z7, (R11)(R10*1)
+	VMOVUPD        Z2, (R11)
+	ADDQ           SI, R11
+	VCMPPD         $0x1e, Z4, Z3, K1
+	VCMPPD         $0x03, Z3, Z3, K2
+	KORW           K1, K2, K2
+	VMOVAPD.Z      Z3, K2, Z3
+	VBROADCASTSD.Z gemmOnes64<>+0(SB), K1, Z7
+	VMOVUPD        Z7, (R11)(R10*1)
+	VMOVUPD        Z3, (R11)
+	JMP            dgemmKernelHalf4AVX512_next
+
+dgemmKernelHalf4AVX512_relu:
+	TESTQ $0x00000001, flags+88(FP)
+	JZ    dgemmKernelHalf4AVX512_relu_nobeta
+
+	// t = alpha*acc + beta*C, each product rounded.
+	VBROADCASTSD beta+80(FP), Z5
+	VMULPD       (R11), Z5, Z6
+	VADDPD       Z6, Z0, Z0
+	VCMPPD       $0x1e, Z4, Z0, K1
+	VCMPPD       $0x03, Z0, Z0, K2
+	KORW         K1, K2, K2
+	VMOVAPD.Z    Z0, K2, Z0
+	VMOVUPD      Z0, (R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Z5, Z6
+	VADDPD       Z6, Z1, Z1
+	VCMPPD       $0x1e, Z4, Z1, K1
+	VCMPPD       $0x03, Z1, Z1, K2
+	KORW         K1, K2, K2
+	VMOVAPD.Z    Z1, K2, Z1
+	VMOVUPD      Z1, (R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Z5, Z6
+	VADDPD       Z6, Z2, Z2
+	VCMPPD       $0x1e, Z4, Z2, K1
+	VCMPPD       $0x03, Z2, Z2, K2
+	KORW         K1, K2, K2
+	VMOVAPD.Z    Z2, K2, Z2
+	VMOVUPD      Z2, (R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Z5, Z6
+	VADDPD       Z6, Z3, Z3
+	VCMPPD       $0x1e, Z4, Z3, K1
+	VCMPPD       $0x03, Z3, Z3, K2
+	KORW         K1, K2, K2
+	VMOVAPD.Z    Z3, K2, Z3
+	VMOVUPD      Z3, (R11)
+	JMP          dgemmKernelHalf4AVX512_next
+
+dgemmKernelHalf4AVX512_relu_nobeta:
+	// beta == 0: C is not read.
+	VCMPPD    $0x1e, Z4, Z0, K1
+	VCMPPD    $0x03, Z0, Z0, K2
+	KORW      K1, K2, K2
+	VMOVAPD.Z Z0, K2, Z0
+	VMOVUPD   Z0, (R11)
+	ADDQ      SI, R11
+	VCMPPD    $0x1e, Z4, Z1, K1
+	VCMPPD    $0x03, Z1, Z1, K2
+	KORW      K1, K2, K2
+	VMOVAPD.Z Z1, K2, Z1
+	VMOVUPD   Z1, (R11)
+	ADDQ      SI, R11
+	VCMPPD    $0x1e, Z4, Z2, K1
+	VCMPPD    $0x03, Z2, Z2, K2
+	KORW      K1, K2, K2
+	VMOVAPD.Z Z2, K2, Z2
+	VMOVUPD   Z2, (R11)
+	ADDQ      SI, R11
+	VCMPPD    $0x1e, Z4, Z3, K1
+	VCMPPD    $0x03, Z3, Z3, K2
+	KORW      K1, K2, K2
+	VMOVAPD.Z Z3, K2, Z3
+	VMOVUPD   Z3, (R11)
+	JMP       dgemmKernelHalf4AVX512_next
+
+dgemmKernelHalf4AVX512_plain:
+	TESTQ $0x00000001, flags+88(FP)
+	JZ    dgemmKernelHalf4AVX512_plain_nobeta
+
+	// t = alpha*acc + beta*C, each product rounded.
+	VBROADCASTSD beta+80(FP), Z5
+	VMULPD       (R11), Z5, Z6
+	VADDPD       Z6, Z0, Z0
+	VMOVUPD      Z0, (R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Z5, Z6
+	VADDPD       Z6, Z1, Z1
+	VMOVUPD      Z1, (R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Z5, Z6
+	VADDPD       Z6, Z2, Z2
+	VMOVUPD      Z2, (R11)
+	ADDQ         SI, R11
+	VMULPD       (R11), Z5, Z6
+	VADDPD       Z6, Z3, Z3
+	VMOVUPD      Z3, (R11)
+	JMP          dgemmKernelHalf4AVX512_next
+
+dgemmKernelHalf4AVX512_plain_nobeta:
+	// beta == 0: C is not read.
+	VMOVUPD Z0, (R11)
+	ADDQ    SI, R11
+	VMOVUPD Z1, (R11)
+	ADDQ    SI, R11
+	VMOVUPD Z2, (R11)
+	ADDQ    SI, R11
+	VMOVUPD Z3, (R11)
+
+dgemmKernelHalf4AVX512_next:
+	ADDQ BX, R8
+	ADDQ $0x00000040, R9
+	DECQ strips+96(FP)
+	JNZ  dgemmKernelHalf4AVX512_strip
+	VZEROUPPER
+	RET
+
 // func sgemmPackTAVX2(kt int, src *float32, lds int, dst *float32, ldd int)
 // Requires: AVX
 TEXT ·sgemmPackTAVX2(SB), NOSPLIT, $0-40

@@ -45,6 +45,8 @@ type gemmPackN[T Float] func(k int, src *T, lds int, dst *T, nr int)
 type gemmMicro[T Float] struct {
 	kern   gemmKernel[T]
 	half   gemmKernel[T] // the same for mr×nr/2 tiles, or nil
+	kern4  gemmKernel[T] // the same for 4×nr tiles (a last row strip of four rows), or nil
+	half4  gemmKernel[T] // the same for 4×nr/2 tiles, or nil
 	mr, nr int
 	packT  gemmPackT[T] // nil: transpose in Go
 	w      int          // tile width of packT
@@ -235,10 +237,14 @@ func (g *gemmCall[T]) part(w *gemmWork[T], t, parts int) {
 // block computes row strips [s0, s1) × column strips [t0, t1) of C.
 func (g *gemmCall[T]) block(w *gemmWork[T], s0, s1, t0, t1 int) {
 	mr, nr, k := g.mk.mr, g.mk.nr, g.k
-	kern := g.mk.kern
 	ncs := g.nc / nr // column strips per block
+	// A last row strip of exactly four rows goes to the 4-row kernels,
+	// which read it where it is (A or its packed strip) and write C
+	// directly, as a full strip; other partial strips are packed and run
+	// through the scratch tile. An element's chain is the same either way.
+	short := g.mk.kern4 != nil && g.m-g.fullStrips*mr == 4
 	var edgeA []T
-	if s1 > g.fullStrips && g.packA == nil {
+	if s1 > g.fullStrips && g.packA == nil && !short {
 		w.edgeA = grow(w.edgeA, k*mr)
 		packAStrip(w.edgeA, g.tA, g.m, k, g.a, g.lda, mr, g.fullStrips*mr)
 		edgeA = w.edgeA
@@ -250,13 +256,18 @@ func (g *gemmCall[T]) block(w *gemmWork[T], s0, s1, t0, t1 int) {
 		for s := s0; s < s1; s++ {
 			i0 := s * mr
 			rows := min(mr, g.m-i0)
+			// The strip's kernels; direct: they compute exactly its rows.
+			kern, half, direct := g.mk.kern, g.mk.half, rows == mr
+			if rows < mr && short {
+				kern, half, direct = g.mk.kern4, g.mk.half4, true
+			}
 			// A strip: in place (row stride ra, step sa) or packed.
 			var ap *T
 			var ra, sa int
 			switch {
 			case g.packA != nil:
 				ap, ra, sa = &g.packA[s*k*mr], 1, mr
-			case rows < mr:
+			case !direct:
 				ap, ra, sa = &edgeA[0], 1, mr
 			case g.tA:
 				ap, ra, sa = &g.a[i0], 1, g.lda
@@ -267,7 +278,7 @@ func (g *gemmCall[T]) block(w *gemmWork[T], s0, s1, t0, t1 int) {
 			// tiles go through the scratch tile.
 			for js := jb; js < jbEnd; {
 				j0 := js * nr
-				if rows == mr && js < g.bFullStrips {
+				if direct && js < g.bFullStrips {
 					q := min(jbEnd, g.bFullStrips) - js
 					var bp *T
 					var sb, bstep int
@@ -287,7 +298,7 @@ func (g *gemmCall[T]) block(w *gemmWork[T], s0, s1, t0, t1 int) {
 					}
 					kern(k, ap, ra, sa, bp, sb, bstep, &g.c[i0*g.ldc+j0], g.ldc, g.alpha, g.beta, flags, q, mp)
 					if g.mul != nil && flags&8 == 0 { // the strip just written is in L1
-						mulRowsRep(g.c, g.ldc, g.mul, g.ldm, g.rep, i0, i0+mr, j0, j0+q*nr)
+						mulRowsRep(g.c, g.ldc, g.mul, g.ldm, g.rep, i0, i0+rows, j0, j0+q*nr)
 					}
 					js += q
 					continue
@@ -308,8 +319,8 @@ func (g *gemmCall[T]) block(w *gemmWork[T], s0, s1, t0, t1 int) {
 				// first nr/2 columns of the strip of B and writes the left
 				// half of the tile.
 				ek := kern
-				if cols <= nr/2 && g.mk.half != nil {
-					ek = g.mk.half
+				if cols <= nr/2 && half != nil {
+					ek = half
 				}
 				ek(k, ap, ra, sa, bp, sb, 0, &tile[0], nr, g.alpha, 0, 0, 1, nil)
 				for r := 0; r < rows; r++ {
@@ -517,8 +528,41 @@ func packATransFixed[T Float](dst []T, full, k int, a []T, lda, mr int) bool {
 }
 
 // packAStrip packs rows [i0, i0+mr) of op(A) (m×k) into dst (k×mr, column l
-// at dst[l*mr:]), zero beyond row m.
+// at dst[l*mr:]), zero beyond row m. Untransposed A is read row by row, four
+// rows at a time; packAStripRef is the plain loop it must match.
 func packAStrip[T Float](dst []T, tA bool, m, k int, a []T, lda, mr, i0 int) {
+	if tA {
+		packAStripRef(dst, tA, m, k, a, lda, mr, i0)
+		return
+	}
+	rows := min(mr, m-i0)
+	dst = dst[:k*mr]
+	if rows < mr {
+		clear(dst)
+	}
+	r := 0
+	for ; r+4 <= rows; r += 4 {
+		o := (i0 + r) * lda
+		s0 := a[o : o+k]
+		s1 := a[o+lda : o+lda+k][:len(s0)]
+		s2 := a[o+2*lda : o+2*lda+k][:len(s0)]
+		s3 := a[o+3*lda : o+3*lda+k][:len(s0)]
+		for l := range s0 {
+			q := dst[l*mr+r : l*mr+r+4 : l*mr+r+4]
+			q[0], q[1], q[2], q[3] = s0[l], s1[l], s2[l], s3[l]
+		}
+	}
+	for ; r < rows; r++ {
+		o := (i0 + r) * lda
+		for l, v := range a[o : o+k] {
+			dst[l*mr+r] = v
+		}
+	}
+}
+
+// packAStripRef is packAStrip as one plain loop over the columns of the
+// strip: the reference of the tests, and the transposed case.
+func packAStripRef[T Float](dst []T, tA bool, m, k int, a []T, lda, mr, i0 int) {
 	rows := min(mr, m-i0)
 	for l := 0; l < k; l++ {
 		d := dst[l*mr : l*mr+mr]

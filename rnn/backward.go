@@ -122,9 +122,13 @@ func (net *Network[T]) backwardRows(ws *Workspace[T], c *chunk[T]) {
 			kernels.Axpy(d, 1-rho, c.gamNxt)
 			gam, gn := c.gam, c.gamNxt
 			for row := 0; row < bc; row++ {
+				// Row slices of one length and β hoisted out of the loop:
+				// no bounds checks, no reload of net.beta after each store.
 				o := row * N
-				for i := 0; i < N; i++ {
-					gam[o+i] = -net.beta[i]*psi[o+i]*d[o+i] + rho*gn[o+i]
+				g := gam[o : o+N]
+				beta, p, dr, gnr := net.beta[:len(g)], psi[o : o+N][:len(g)], d[o : o+N][:len(g)], gn[o : o+N][:len(g)]
+				for i := range g {
+					g[i] = -beta[i]*p[i]*dr[i] + rho*gnr[i]
 				}
 			}
 			c.gam, c.gamNxt = c.gamNxt, c.gam

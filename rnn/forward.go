@@ -96,10 +96,15 @@ func (net *Network[T]) forwardWindow(ws *Workspace[T]) (float64, error) {
 	}
 	N := net.Cfg.N
 	if ws.bsz > 1 {
-		transpose(ws.wT, net.WRecM, N)
-		// W_recᵀ packed once for the recurrent products of every step
-		// (GemmPackedReLU gives GemmReLU's bits).
-		ws.pkWT.Pack(false, N, N, ws.wT, N)
+		if ws.unpacked {
+			// The reference formulation reads W_recᵀ in place.
+			transpose(ws.wT, net.WRecM, N)
+		} else {
+			// W_recᵀ packed once, straight from W_rec, for the recurrent
+			// products of every step (GemmPackedReLU and GemmPacked give
+			// GemmReLU's and Gemm's bits).
+			ws.pkWT.Pack(true, N, N, net.WRecM, N)
+		}
 	}
 	// The input projection of every step, (1−α_m)·W_in x^t, written where
 	// r^t will be: for large batches step by step in forwardRows, right
@@ -310,15 +315,19 @@ func (net *Network[T]) stepRates(bsz, bc int, first bool, wT []T, pk *kernels.Pa
 	bthr := T(cfg.BThr)
 	leakyDrive(h, r, leak, first)
 	if !first {
-		recurRows(bsz, bc, N, 1-leak, net.WRecM, wT, rPrev, h)
+		recurRows(bsz, bc, N, 1-leak, net.WRecM, wT, pk, rPrev, h)
 	}
 	if net.alif {
+		// The operands resliced to the length of the result, so that the
+		// loops run without bounds checks.
+		omr := 1 - rho
+		aPrev, rPrev := aPrev[:len(a)], rPrev[:len(a)]
 		for i := range a {
-			a[i] = rho*aPrev[i] + (1-rho)*rPrev[i]
+			a[i] = rho*aPrev[i] + omr*rPrev[i]
 		}
-		beta := net.beta
 		for row := 0; row < bc; row++ {
-			hr, ar, ur := h[row*N:(row+1)*N], a[row*N:(row+1)*N], r[row*N:(row+1)*N]
+			ur := r[row*N : (row+1)*N]
+			hr, ar, beta := h[row*N : (row+1)*N][:len(ur)], a[row*N : (row+1)*N][:len(ur)], net.beta[:len(ur)]
 			for i := range ur {
 				ur[i] = hr[i] - bthr - beta[i]*ar[i]
 			}
@@ -346,11 +355,16 @@ func leakyDrive[T kernels.Float](h, x []T, leak T, first bool) {
 
 // recurRows adds alpha·x·W_recᵀ to the m×N matrix c, for m rows x of rates
 // or tangent rates in a batch of bsz rows: a gemv with wRec for one row of
-// a one-row batch, otherwise an untransposed gemm with the stored
-// transpose wT.
-func recurRows[T kernels.Float](bsz, m, N int, alpha T, wRec, wT, x, c []T) {
+// a one-row batch, otherwise an untransposed gemm with the transpose, taken
+// packed from pk (kernels.GemmPacked) or, when pk is nil (the reference
+// formulation), read in place from wT. Both give the same bits.
+func recurRows[T kernels.Float](bsz, m, N int, alpha T, wRec, wT []T, pk *kernels.PackedB[T], x, c []T) {
 	if m == 1 && bsz == 1 {
 		kernels.GemvN(c[:N], alpha, wRec, N, x[:N], 1)
+		return
+	}
+	if pk != nil {
+		kernels.GemmPacked(false, m, alpha, x, N, pk, 1, c, N)
 		return
 	}
 	kernels.Gemm(false, false, m, N, N, alpha, x, N, wT, N, 1, c, N)

@@ -237,9 +237,9 @@ func (h *HVP[T]) Reset(b *Batch[T]) error {
 		}
 	}
 	ws := h.ws
-	if ws.bsz == 1 { // Forward keeps W_recᵀ only for batches
-		transpose(ws.wT, net.WRecM, ws.n)
-	}
+	// Forward keeps W_recᵀ unpacked only in the reference formulation of
+	// a batch.
+	transpose(ws.wT, net.WRecM, ws.n)
 	h.pkWT.Pack(false, N, N, ws.wT, N)
 	h.pkW.Pack(false, N, N, net.WRecM, N)
 	h.packStates()

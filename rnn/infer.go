@@ -18,7 +18,7 @@ type Inference[T kernels.Float] struct {
 	bsz, n, in, out int
 	alif            bool
 	chunks          []inferChunk[T]
-	wT              []T // W_recᵀ, as Workspace.wT
+	pkWT            kernels.PackedB[T] // W_recᵀ packed, as Workspace.pkWT
 	lossAt          []bool
 	nLoss           int
 
@@ -53,7 +53,6 @@ func (inf *Inference[T]) ensure(net *Network[T], b *Batch[T]) {
 		return
 	}
 	inf.bsz, inf.n, inf.in, inf.out, inf.alif = B, N, in, out, alif
-	inf.wT = grow(inf.wT, N*N)
 	nc := (B + chunkRows - 1) / chunkRows
 	inf.chunks = make([]inferChunk[T], nc)
 	for i := range inf.chunks {
@@ -95,7 +94,7 @@ func (net *Network[T]) Infer(inf *Inference[T], b *Batch[T], y []T) (float64, er
 		return 0, err
 	}
 	if inf.bsz > 1 {
-		transpose(inf.wT, net.WRecM, net.Cfg.N)
+		inf.pkWT.Pack(true, net.Cfg.N, net.Cfg.N, net.WRecM, net.Cfg.N)
 	}
 	inf.net, inf.batch, inf.y = net, b, y
 	defer func() { inf.net, inf.batch, inf.y = nil, nil, nil }()
@@ -162,7 +161,11 @@ func (inf *Inference[T]) runChunk(i int) {
 		// kernels.Gemm product is the same whatever the other rows).
 		xt := b.X[((t-1)*B+b0)*In : ((t-1)*B+b1)*In]
 		kernels.Gemm(false, true, bc, N, In, T(1-cfg.Leak), xt, In, net.WInM, In, 0, r, N)
-		net.stepRates(B, bc, first, inf.wT, nil, r, rPrev, c.psi, c.h, c.a, c.aPrev)
+		var pk *kernels.PackedB[T]
+		if B > 1 {
+			pk = &inf.pkWT
+		}
+		net.stepRates(B, bc, first, nil, pk, r, rPrev, c.psi, c.h, c.a, c.aPrev)
 		if net.alif {
 			c.a, c.aPrev = c.aPrev, c.a
 		}

@@ -43,7 +43,9 @@ type Workspace[T kernels.Float] struct {
 	y, dy            []T
 	// wT is W_recᵀ (N×N) of the forward pass's network, so that the
 	// recurrent products r·Wᵀ of the forward and tangent forward passes are
-	// untransposed gemms (the same values, summed in the same order).
+	// untransposed gemms (the same values, summed in the same order). The
+	// forward pass writes it only in the reference formulation (unpacked;
+	// otherwise it packs pkWT straight from W_rec), the HVP at every Reset.
 	wT []T
 	// pkWT is W_recᵀ and pkW is W_rec, packed for the recurrent products
 	// of the forward and backward recursions (batches only).

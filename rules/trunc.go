@@ -239,21 +239,25 @@ func (r *trunc[T]) directionBatched(net *rnn.Network[T], tr rnn.Trajectory[T], b
 			kernels.Mul(d, psi, r.sig)
 			continue
 		}
-		s, gam, u := r.sig, r.gam, r.u
+		// Row slices of one length (every buffer is B·N), so that the loop
+		// runs without bounds checks; the expressions are unchanged.
+		omr := 1 - rho
 		for row := 0; row < B; row++ {
 			o := row * N
-			for i := 0; i < N; i++ {
-				k := o + i
-				if r.alifUnit[i] {
-					g := s[k] + (1-rho)*gam[k]
+			dr := d[o : o+N]
+			s, gam, u := r.sig[o : o+N][:len(dr)], r.gam[o : o+N][:len(dr)], r.u[o : o+N][:len(dr)]
+			p, dnr, au := psi[o : o+N][:len(dr)], dn[o : o+N][:len(dr)], r.alifUnit[:len(dr)]
+			for i := range dr {
+				if au[i] {
+					g := s[i] + omr*gam[i]
 					bi := T(beta[i])
-					d[k] = psi[k]*g + leak*dn[k]
-					gam[k] = -bi*psi[k]*g + rho*gam[k]
+					dr[i] = p[i]*g + leak*dnr[i]
+					gam[i] = -bi*p[i]*g + rho*gam[i]
 				} else if rflo {
-					u[k] = s[k] + leak*u[k]
-					d[k] = psi[k] * u[k]
+					u[i] = s[i] + leak*u[i]
+					dr[i] = p[i] * u[i]
 				} else {
-					d[k] = psi[k]*s[k] + leak*dn[k]
+					dr[i] = p[i]*s[i] + leak*dnr[i]
 				}
 			}
 		}

@@ -2,8 +2,8 @@
 // kernels: kernels/gemm_amd64.s and its stubs kernels/gemm_amd64.go.
 //
 // One function, microKernel, emits all variants {float32, float64} ×
-// {AVX2, AVX-512} × {full, half width}, parametrised by element width,
-// vector width and tile shape. Each micro-kernel computes a run of MR×NR tiles of C side by side:
+// {AVX2, AVX-512} × {full, half width} × {MR rows, 4 rows}, parametrised by
+// element width, vector width and tile shape. Each micro-kernel computes a run of MR×NR tiles of C side by side:
 //
 //	for q < strips, r < MR, j < NR:   // C, B advanced by q*NR columns, q*bstep elements
 //		acc := 0
@@ -63,6 +63,7 @@ type variant struct {
 	mr     int  // rows of the tile
 	nv     int  // vectors per row; NR = nv * lanes
 	half   bool // the half-width twin (nv = 1) of a full kernel
+	short  bool // the 4-row twin (mr = 4) of a full or half-width kernel
 	unroll int  // k steps per loop iteration
 }
 
@@ -588,19 +589,28 @@ func paramAddr(name string) Mem {
 
 // variants returns the micro-kernels ?gemmKernel<level> (6×2 vectors at
 // AVX2, 8×2 at AVX-512) and their half-width twins ?gemmKernelHalf<level>
-// (one vector per row) for a last column strip of at most NR/2 columns.
+// (one vector per row) for a last column strip of at most NR/2 columns,
+// then the 4-row twins of both, ?gemmKernel4<level> and
+// ?gemmKernelHalf4<level>, for a last row strip of four rows (a batch of
+// four sequences, or 100 = 12·8 + 4 rows): the same FMA chain per element,
+// with no rows computed in vain and no scratch tile.
 func variants() []variant {
 	var vs []variant
-	for _, half := range []bool{false, true} {
-		for _, sv := range simd.Variants() {
-			v := variant{Variant: sv, name: sv.Sym("gemmKernel"), mr: 6, nv: 2, unroll: 4}
-			if sv.ISA.Is512() {
-				v.mr = 8
+	for _, short := range []bool{false, true} {
+		for _, half := range []bool{false, true} {
+			for _, sv := range simd.Variants() {
+				v := variant{Variant: sv, name: sv.Sym("gemmKernel"), mr: 6, nv: 2, unroll: 4}
+				if sv.ISA.Is512() {
+					v.mr = 8
+				}
+				if half {
+					v.name, v.nv, v.half = sv.Sym("gemmKernelHalf"), 1, true
+				}
+				if short {
+					v.name, v.mr, v.short = strings.TrimSuffix(v.name, sv.ISA.Name)+"4"+sv.ISA.Name, 4, true
+				}
+				vs = append(vs, v)
 			}
-			if half {
-				v.name, v.nv, v.half = sv.Sym("gemmKernelHalf"), 1, true
-			}
-			vs = append(vs, v)
 		}
 	}
 	return vs
@@ -642,8 +652,8 @@ func writeTiles(path string, vs []variant) error {
 	b.WriteString("// columns. The half-width ?gemmKernelHalf<level> take mr rows by nr/2.\n")
 	b.WriteString("const (\n")
 	for _, v := range vs {
-		if v.half {
-			continue // a half-width twin has its full kernel's mr and half its nr
+		if v.half || v.short {
+			continue // a half-width twin has its full kernel's mr and half its nr; a 4-row twin 4 rows
 		}
 		fmt.Fprintf(&b, "\t%s, %s = %d, %d\n", v.Sym("gemmMR"), v.Sym("gemmNR"), v.mr, v.nv*v.Lanes())
 	}

@@ -156,6 +156,10 @@ type Pattern[T kernels.Float] struct {
 	// by the run seed, so it is the same at every evaluation.
 	testOnce sync.Once
 	test     *rnn.Batch[T]
+	// clean is the clean training sequence, built on first use; every
+	// caller gets a copy (cleanBatch).
+	cleanOnce sync.Once
+	clean     *rnn.Batch[T]
 }
 
 // NewPattern builds pattern generation. The input is fixed by
@@ -207,7 +211,7 @@ func (p *Pattern[T]) TrainBatch(it int) (*rnn.Batch[T], error) {
 	if it < 0 {
 		return nil, fmt.Errorf("task: training iteration %d, allowed range [0, ∞)", it)
 	}
-	return p.batch(0), nil
+	return p.cleanBatch(), nil
 }
 
 // HessianBatch returns the full training batch.
@@ -215,12 +219,12 @@ func (p *Pattern[T]) HessianBatch(k int) (*rnn.Batch[T], error) {
 	if k < 0 {
 		return nil, fmt.Errorf("task: Hessian checkpoint %d, allowed range [0, ∞)", k)
 	}
-	return p.batch(0), nil
+	return p.cleanBatch(), nil
 }
 
 // TrainEval is the training sequence.
 func (p *Pattern[T]) TrainEval() Set[T] {
-	return newListSet("train", []int{1}, func(int) *rnn.Batch[T] { return p.batch(0) })
+	return newListSet("train", []int{1}, func(int) *rnn.Batch[T] { return p.cleanBatch() })
 }
 
 // Tests returns "test-noisy": one batch of NoiseDraws copies of the input,
@@ -234,6 +238,16 @@ func (p *Pattern[T]) Tests() []Set[T] {
 		b.X, b.Y = slices.Clone(b.X), slices.Clone(b.Y) // a new batch the caller may modify
 		return &b
 	})}
+}
+
+// cleanBatch returns a copy of the clean sequence, batch(0), which is built
+// once per task: a new batch the caller may modify, without converting the
+// input again or clearing storage that is overwritten at once.
+func (p *Pattern[T]) cleanBatch() *rnn.Batch[T] {
+	p.cleanOnce.Do(func() { p.clean = p.batch(0) })
+	b := *p.clean
+	b.X, b.Y = slices.Clone(b.X), slices.Clone(b.Y)
+	return &b
 }
 
 // batch builds the clean sequence (draws == 0) or draws noisy copies.

@@ -252,3 +252,34 @@ func TestPatternTestBatchCached(t *testing.T) {
 		got.X[0], got.Y[0] = 99, 99 // the caller may modify its batch
 	}
 }
+
+// TestPatternCleanBatchCached checks that the clean training sequence,
+// built once per task, is bitwise the sequence built afresh at every call
+// of TrainBatch, HessianBatch and the train-evaluation set, and that a
+// caller modifying its batch does not change the next one.
+func TestPatternCleanBatchCached(t *testing.T) {
+	p, err := NewPattern[float64](PatternConfig{N: 10, In: 6, Steps: 9, NoiseDraws: 7}, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := p.batch(0)
+	for _, get := range []struct {
+		name string
+		f    func() (*rnn.Batch[float64], error)
+	}{
+		{"TrainBatch", func() (*rnn.Batch[float64], error) { return p.TrainBatch(3) }},
+		{"HessianBatch", func() (*rnn.Batch[float64], error) { return p.HessianBatch(1) }},
+		{"TrainEval", func() (*rnn.Batch[float64], error) { return p.TrainEval().Batch(0), nil }},
+	} {
+		for call := 0; call < 2; call++ {
+			got, err := get.f()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(got.X, want.X) || !slices.Equal(got.Y, want.Y) || got.Size != want.Size || got.Steps != want.Steps || got.In != want.In || got.Out != want.Out {
+				t.Fatalf("%s call %d: the batch differs from a fresh build", get.name, call)
+			}
+			got.X[0], got.Y[0] = 99, 99 // the caller may modify its batch
+		}
+	}
+}
