@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hessrnn/hessrnn/cmd/internal/experiment"
 )
@@ -94,6 +95,33 @@ func TestRunsArchiveScripts(t *testing.T) {
 	for _, name := range []string{"dms/.dms-bptt-s2-cccc.lock", "dms/.dms-bptt-s3-dddd.json.tmp-1", "dms/report.md"} {
 		if _, err := os.Stat(filepath.Join(back, name)); err == nil {
 			t.Errorf("restored %s, which is not a result file", name)
+		}
+	}
+
+	// Restoring into a live folder (a machine that outlived the session)
+	// keeps what was written there after the last save: a newer invocation
+	// record and a result not archived yet survive, older files are
+	// filled in.
+	rec := filepath.Join(back, "invocations", "20261207T101122Z-1.json")
+	if err := os.WriteFile(rec, []byte(`{"last":"11:30"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	later := time.Now().Add(time.Hour)
+	if err := os.Chtimes(rec, later, later); err != nil {
+		t.Fatal(err)
+	}
+	fresh := filepath.Join(back, "dms", "dms-mdgl-s4-ffff.json")
+	if err := os.WriteFile(fresh, []byte(`{"f":1}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	lost := filepath.Join(back, "dms", "dms-bptt-s1-aaaa.json")
+	if err := os.Remove(lost); err != nil {
+		t.Fatal(err)
+	}
+	run("restore-runs.sh", back, runs)
+	for p, want := range map[string]string{rec: `{"last":"11:30"}`, fresh: `{"f":1}`, lost: `{"a":1}`} {
+		if b, err := os.ReadFile(p); err != nil || string(b) != want {
+			t.Errorf("after restoring into a live folder, %s = %q, %v; want %q", p, b, err, want)
 		}
 	}
 }
