@@ -140,21 +140,9 @@ func WriteSensitivity(dir string, runs []*results.Result, title, command string)
 	fmt.Fprintf(&txt, "Sensitivity on %s: %d reconstructions\n", taskTitles[runs[0].Config.Task], len(rows)/max(1, len(config.PaperRules())-1))
 	tw := tabwriter.NewWriter(&txt, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "  rule\tC1 holds\tC1 reversed\tC2 holds\tC2 reversed\t\n")
-	for _, rule := range config.PaperRules()[1:] {
-		l := config.RuleLabel(rule, 0)
-		var n, c1, r1, c2, r2 int
-		for _, r := range rows {
-			if r.C1.Rule != l {
-				continue
-			}
-			n++
-			c1 += b2i(r.C1.Verdict == Reproduced)
-			r1 += b2i(r.C1.Verdict == Reversed)
-			c2 += b2i(r.C2.Verdict == Reproduced)
-			r2 += b2i(r.C2.Verdict == Reversed)
-		}
-		count.Rows = append(count.Rows, []string{l, fmt.Sprintf("%d / %d / %d of %d", c1, r1, n-c1-r1, n), fmt.Sprintf("%d / %d / %d of %d", c2, r2, n-c2-r2, n)})
-		fmt.Fprintf(tw, "  %s\t%d/%d\t%d/%d\t%d/%d\t%d/%d\t\n", l, c1, n, r1, n, c2, n, r2, n)
+	for _, c := range sensitivityCounts(rows) {
+		count.Rows = append(count.Rows, []string{c.Rule, fmt.Sprintf("%d / %d / %d of %d", c.C1Holds, c.C1Reversed, c.N-c.C1Holds-c.C1Reversed, c.N), fmt.Sprintf("%d / %d / %d of %d", c.C2Holds, c.C2Reversed, c.N-c.C2Holds-c.C2Reversed, c.N)})
+		fmt.Fprintf(tw, "  %s\t%d/%d\t%d/%d\t%d/%d\t%d/%d\t\n", c.Rule, c.C1Holds, c.N, c.C1Reversed, c.N, c.C2Holds, c.N, c.C2Reversed, c.N)
 	}
 	tw.Flush()
 	sec.Tables = append(sec.Tables, count)
@@ -185,6 +173,36 @@ func WriteSensitivity(dir string, runs []*results.Result, title, command string)
 		return "", err
 	}
 	return txt.String(), nil
+}
+
+// sensitivityCount is one bio rule's tally over the reconstructions: in
+// how many of its N the claims C1 and C2 are reproduced and reversed.
+type sensitivityCount struct {
+	Rule                                        string
+	N, C1Holds, C1Reversed, C2Holds, C2Reversed int
+}
+
+// sensitivityCounts tallies the rows per bio rule, in the paper's order;
+// a rule without rows is left out.
+func sensitivityCounts(rows []SensitivityRow) []sensitivityCount {
+	var out []sensitivityCount
+	for _, rule := range config.PaperRules()[1:] {
+		c := sensitivityCount{Rule: config.RuleLabel(rule, 0)}
+		for _, r := range rows {
+			if r.C1.Rule != c.Rule {
+				continue
+			}
+			c.N++
+			c.C1Holds += b2i(r.C1.Verdict == Reproduced)
+			c.C1Reversed += b2i(r.C1.Verdict == Reversed)
+			c.C2Holds += b2i(r.C2.Verdict == Reproduced)
+			c.C2Reversed += b2i(r.C2.Verdict == Reversed)
+		}
+		if c.N > 0 {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 func b2i(b bool) int {

@@ -2,6 +2,7 @@ package experiment
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -113,10 +114,54 @@ func TestSensitivity(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "sensitivity-report.html")); err != nil {
 		t.Error(err)
 	}
+	// REPRODUCTION.md tallies the same counts under the verdict table.
+	out := t.TempDir()
+	sc := Scale{Name: "test", About: "a unit test", Items: []Item{{"sensitivity", config.DMS, 3}}}
+	items := []ItemResult{{Item: sc.Items[0], Dir: dir, Runs: runs, Command: "hessrnn run sensitivity --task dms"}}
+	if _, err := WriteReproduction(out, sc, items, Invocation{Command: "hessrnn run paper --scale test"}); err != nil {
+		t.Fatal(err)
+	}
+	md, err := os.ReadFile(filepath.Join(out, ReproductionFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range sensitivityCounts(rows) {
+		want := fmt.Sprintf("| %s | %s | 2 | %s | %s |", taskTitles[config.DMS], c.Rule, tally(c.C1Holds, c.C1Reversed, 2), tally(c.C2Holds, c.C2Reversed, 2))
+		if !strings.Contains(string(md), want) {
+			t.Errorf("REPRODUCTION.md lacks the tally %q:\n%s", want, md)
+		}
+	}
+	if i, j := strings.Index(string(md), "**Over the unknowns.**"), strings.Index(string(md), "## Verdicts"); i < 0 || i < j {
+		t.Errorf("no tally after the verdict table (at %d, table at %d)", i, j)
+	}
 	if rows := Sensitivity(nil); rows != nil {
 		t.Errorf("Sensitivity(nil) = %v, want no rows", rows)
 	}
 	if len(Reconstructions(config.PatternGen)) != 16 || len(Reconstructions(config.SeqMNIST)) != 0 {
 		t.Error("pattern generation has 16 reconstructions, seqMNIST none")
+	}
+}
+
+func TestSensitivityCounts(t *testing.T) {
+	row := func(rule, v1, v2 string) SensitivityRow {
+		return SensitivityRow{C1: PairedTest{Rule: rule, Verdict: v1}, C2: PairedTest{Rule: rule, Verdict: v2}}
+	}
+	tf, md := config.RuleLabel(config.PaperRules()[1], 0), config.RuleLabel(config.PaperRules()[3], 0)
+	tests := []struct {
+		name string
+		rows []SensitivityRow
+		want []sensitivityCount
+	}{
+		{"none", nil, nil},
+		{"one rule", []SensitivityRow{row(tf, Reproduced, Reversed), row(tf, Reversed, Reversed), row(tf, NotReproduced, NoData)},
+			[]sensitivityCount{{Rule: tf, N: 3, C1Holds: 1, C1Reversed: 1, C2Reversed: 2}}},
+		{"two rules in the paper's order", []SensitivityRow{row(md, Reproduced, Reproduced), row(tf, NotReproduced, Reproduced)},
+			[]sensitivityCount{{Rule: tf, N: 1, C2Holds: 1}, {Rule: md, N: 1, C1Holds: 1, C2Holds: 1}}},
+	}
+	for _, tc := range tests {
+		got := sensitivityCounts(tc.rows)
+		if fmt.Sprint(got) != fmt.Sprint(tc.want) {
+			t.Errorf("%s: sensitivityCounts = %+v, want %+v", tc.name, got, tc.want)
+		}
 	}
 }
