@@ -112,7 +112,11 @@ func (net *Network[T]) forwardWindow(ws *Workspace[T]) (float64, error) {
 	// T·B·N matrix written in a separate pass); otherwise in one product
 	// over all T·B rows. Each element is the same FMA chain either way.
 	ws.stepProj = ws.bsz >= stepProjMinRows && !ws.unpacked
-	if !ws.stepProj {
+	if ws.stepProj {
+		// W_inᵀ packed once for every step's projection (GemmPacked gives
+		// Gemm's bits).
+		ws.pkWInT.Pack(true, b.In, N, net.WInM, b.In)
+	} else {
 		TB := ws.steps * ws.bsz
 		kernels.Gemm(false, true, TB, N, b.In, T(1-net.Cfg.Leak), b.X, b.In, net.WInM, b.In, 0, ws.r[ws.bsz*N:], N)
 	}
@@ -198,7 +202,7 @@ func (net *Network[T]) forwardRows(ws *Workspace[T], c *chunk[T]) {
 		}
 		if ws.stepProj {
 			x := ws.batch.X[((t-1)*B+b0)*ws.in : ((t-1)*B+b1)*ws.in]
-			kernels.Gemm(false, true, bc, N, ws.in, 1-leak, x, ws.in, net.WInM, ws.in, 0, r, N)
+			kernels.GemmPacked(false, bc, 1-leak, x, ws.in, &ws.pkWInT, 0, r, N)
 		}
 		var pk *kernels.PackedB[T]
 		if !ws.unpacked {

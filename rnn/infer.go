@@ -19,6 +19,7 @@ type Inference[T kernels.Float] struct {
 	alif            bool
 	chunks          []inferChunk[T]
 	pkWT            kernels.PackedB[T] // W_recᵀ packed, as Workspace.pkWT
+	pkWInT          kernels.PackedB[T] // W_inᵀ packed, as Workspace.pkWInT
 	lossAt          []bool
 	nLoss           int
 
@@ -96,6 +97,7 @@ func (net *Network[T]) Infer(inf *Inference[T], b *Batch[T], y []T) (float64, er
 	if inf.bsz > 1 {
 		inf.pkWT.Pack(true, net.Cfg.N, net.Cfg.N, net.WRecM, net.Cfg.N)
 	}
+	inf.pkWInT.Pack(true, b.In, net.Cfg.N, net.WInM, b.In)
 	inf.net, inf.batch, inf.y = net, b, y
 	defer func() { inf.net, inf.batch, inf.y = nil, nil, nil }()
 	inf.parallel(len(inf.chunks))
@@ -158,9 +160,10 @@ func (inf *Inference[T]) runChunk(i int) {
 		r, rPrev := c.r, c.rPrev
 		// (1−α_m) W_in x^t for the chunk's rows: rows of the product
 		// Forward computes over all T·B rows at once (each row of a
-		// kernels.Gemm product is the same whatever the other rows).
+		// kernels.Gemm product is the same whatever the other rows, and
+		// GemmPacked gives Gemm's bits).
 		xt := b.X[((t-1)*B+b0)*In : ((t-1)*B+b1)*In]
-		kernels.Gemm(false, true, bc, N, In, T(1-cfg.Leak), xt, In, net.WInM, In, 0, r, N)
+		kernels.GemmPacked(false, bc, T(1-cfg.Leak), xt, In, &inf.pkWInT, 0, r, N)
 		var pk *kernels.PackedB[T]
 		if B > 1 {
 			pk = &inf.pkWT

@@ -50,6 +50,9 @@ type Workspace[T kernels.Float] struct {
 	// pkWT is W_recᵀ and pkW is W_rec, packed for the recurrent products
 	// of the forward and backward recursions (batches only).
 	pkWT, pkW kernels.PackedB[T]
+	// pkWInT is W_inᵀ packed for the step-by-step input projection
+	// (stepProj), once per forward pass instead of by every step's product.
+	pkWInT kernels.PackedB[T]
 	// stepProj: the forward pass computes the input projection step by
 	// step (see forwardWindow). lazyDelta: the backward pass writes the
 	// readout term only at loss steps and the recursion overwrites δ at the
