@@ -67,7 +67,7 @@ func PaperScale(name string) (Scale, error) {
 	switch name {
 	case "paper":
 		s := Scale{Name: name, Protocol: DefaultProtocol(),
-			About: "the paper's network sizes, tasks and budgets (seqMNIST: 10 000 / 16 000 iterations at B = 256; pattern generation and DMS: plateau stopping capped at 20 000), each rule's learning rate selected from the spec's 7-rate grid on 3 selection seeds at the full budget, 10 reporting seeds per rule on every task (the paper had 5)"}
+			About: "the paper's network sizes, tasks and budgets (seqMNIST: 10 000 / 16 000 iterations at B = 256; pattern generation and DMS: plateau stopping capped at 20 000), each rule's learning rate selected from the spec's 7-rate grid on 3 selection seeds at the full budget, 10 reporting seeds per rule on every task (the paper had 5); training and curvature in float64, where the authors' TensorFlow code trained in float32 (the tool's `run precision` compares the two, paired by seed: BENCHMARKS.md, \"Training precision\")"}
 		// The cheap tasks first, so that a long run reports them early,
 		// and their sensitivity analyses before seqMNIST, which costs
 		// more than everything else together (BENCHMARKS.md, "Whole
