@@ -478,3 +478,33 @@ func TestReproductionCleanGap(t *testing.T) {
 		t.Errorf("%d verdict rows, want 4 (C1, C2, C2b, C2c: fig2):\n%s", rows, txt)
 	}
 }
+
+// TestSIMDText checks REPRODUCTION.md's kernel-level line: one level, a
+// mixture with its counts, runs shared by two items counted once.
+func TestSIMDText(t *testing.T) {
+	run := func(id, level string) *results.Result { return &results.Result{ID: id, SIMD: level} }
+	shared := run("a", "avx512")
+	tests := []struct {
+		name  string
+		items []ItemResult
+		want  []string // substrings; none for an empty text
+	}{
+		{"no runs", []ItemResult{{}}, nil},
+		{"one level, a run in two items", []ItemResult{{Runs: []*results.Result{shared, run("b", "avx512")}}, {Runs: []*results.Result{shared}}},
+			[]string{"All 2 runs", "at SIMD level avx512"}},
+		{"two levels", []ItemResult{{Runs: []*results.Result{shared, run("b", "avx2"), run("c", "avx2")}}},
+			[]string{"more than one SIMD level: avx2 (2 runs), avx512 (1 runs)", "not bit-identical"}},
+		{"unrecorded level", []ItemResult{{Runs: []*results.Result{run("d", "")}}}, []string{"All 1 runs", "level unrecorded"}},
+	}
+	for _, tc := range tests {
+		got := simdText(tc.items)
+		if len(tc.want) == 0 && got != "" {
+			t.Errorf("%s: %q, want no text", tc.name, got)
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(got, w) {
+				t.Errorf("%s: %q lacks %q", tc.name, got, w)
+			}
+		}
+	}
+}

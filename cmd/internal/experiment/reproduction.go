@@ -2,9 +2,11 @@ package experiment
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -690,6 +692,7 @@ func WriteReproduction(out string, sc Scale, items []ItemResult, inv Invocation)
 	} else {
 		fmt.Fprintf(&md, " Wall time of this invocation: %s (runs done by an earlier invocation are reused, not recomputed).\n\n", inv.Wall.Round(time.Second))
 	}
+	md.WriteString(simdText(items))
 	recs, err := LoadInvocations(out)
 	if err != nil {
 		return "", err
@@ -700,6 +703,40 @@ func WriteReproduction(out string, sc Scale, items []ItemResult, inv Invocation)
 		return "", err
 	}
 	return txt.String(), nil
+}
+
+// simdText says at which kernel level (results.Result.SIMD) the items'
+// runs were computed, counting each run once however many items share it.
+// A run resumed on a machine with another level is not bit-identical to one
+// computed at the first level, so a mixture is stated with its counts.
+func simdText(items []ItemResult) string {
+	count := map[string]int{}
+	seen := map[string]bool{}
+	for _, it := range items {
+		for _, r := range it.Runs {
+			if seen[r.ID] {
+				continue
+			}
+			seen[r.ID] = true
+			level := r.SIMD
+			if level == "" {
+				level = "unrecorded"
+			}
+			count[level]++
+		}
+	}
+	if len(count) == 0 {
+		return ""
+	}
+	levels := slices.Sorted(maps.Keys(count))
+	if len(levels) == 1 {
+		return fmt.Sprintf("**Kernel level.** All %d runs of the items done were computed at SIMD level %s, so every number here is reproduced bit for bit by rerunning them at that level.\n\n", count[levels[0]], levels[0])
+	}
+	parts := make([]string, len(levels))
+	for i, l := range levels {
+		parts[i] = fmt.Sprintf("%s (%d runs)", l, count[l])
+	}
+	return fmt.Sprintf("**Kernel level.** The runs of the items done were computed at more than one SIMD level: %s. Float64 results agree across levels far below any reported digit but are not bit-identical, and a chaotic training trajectory can amplify that difference (README, \"Reproducibility across SIMD levels\"); rerunning a run reproduces it bit for bit only at its own level (`simd` in its JSON).\n\n", strings.Join(parts, ", "))
 }
 
 // tally formats a claim's count over n reconstructions.
