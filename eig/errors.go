@@ -8,7 +8,9 @@ import (
 // Sentinel errors. The typed errors below wrap them, so callers can test with
 // errors.Is.
 var (
-	// ErrNotFinite reports a NaN or Inf in an operator product or an input.
+	// ErrNotFinite reports a NaN or Inf in an operator product. A non-finite
+	// input value is reported as a *ValueError (ErrValue) instead, so that a
+	// caller can tell a diverging operator from bad data.
 	ErrNotFinite = errors.New("eig: non-finite value")
 	// ErrDim reports mismatched dimensions.
 	ErrDim = errors.New("eig: dimension mismatch")
@@ -82,7 +84,8 @@ func (e *ValueError) Error() string {
 	return fmt.Sprintf("eig: %s[%d] = %v: %s", e.What, e.Index, e.Value, e.Reason)
 }
 
-// Is reports whether target is ErrValue, or ErrNotFinite for NaN and Inf.
+// Is reports whether target is ErrValue. It does not match ErrNotFinite,
+// even for a NaN or Inf Value: that sentinel is kept for operator products.
 func (e *ValueError) Is(target error) bool {
 	return target == ErrValue
 }
