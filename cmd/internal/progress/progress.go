@@ -42,6 +42,7 @@ type Tracker struct {
 	now      func() time.Time
 
 	total, done int
+	skipped     int // runs counted done without work (results that existed)
 	start       time.Time
 	last        time.Time
 	active      map[string]*Run
@@ -122,6 +123,7 @@ func (t *Tracker) Skip(id string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.done++
+	t.skipped++
 }
 
 // Finish clears the live display and prints the overall time.
@@ -144,13 +146,17 @@ func (t *Tracker) fraction() float64 {
 	return min(1, f/float64(t.total))
 }
 
+// eta extrapolates the rate of this invocation's own work: runs that were
+// skipped (done before it started) took none of its elapsed time, so they
+// count towards the fraction done but not towards the rate.
 func (t *Tracker) eta() string {
 	f := t.fraction()
+	worked := f*float64(t.total) - float64(t.skipped)
 	el := t.now().Sub(t.start)
-	if f <= 0 || el <= 0 {
+	if worked <= 0 || el <= 0 {
 		return "?"
 	}
-	return fmtDur(time.Duration(float64(el) * (1 - f) / f))
+	return fmtDur(time.Duration(float64(el) * (1 - f) * float64(t.total) / worked))
 }
 
 func (t *Tracker) maybeDraw(force bool) {

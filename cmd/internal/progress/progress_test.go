@@ -27,8 +27,9 @@ func TestPlainLines(t *testing.T) {
 	if strings.Count(out, "progress:") != 1 {
 		t.Fatalf("want one periodic line after 10 s, got:\n%s", out)
 	}
-	// 1 skipped + half a run = 1.5 of 4 runs after 10 s: ETA = 10·(2.5/1.5) s.
-	if !strings.Contains(out, "progress: 1/4 runs done, 38%, elapsed 10.0s, ETA 16.7s; run-a 50/100 loss 0.02") {
+	// 1 skipped + half a run = 1.5 of 4 runs done; the skipped run took no
+	// time, so the rate is half a run in 10 s: ETA = 10·(2.5/0.5) s.
+	if !strings.Contains(out, "progress: 1/4 runs done, 38%, elapsed 10.0s, ETA 50.0s; run-a 50/100 loss 0.02") {
 		t.Errorf("line %q", out)
 	}
 	if strings.Contains(out, "\x1b[") {
@@ -99,6 +100,39 @@ func TestIsTerminalNotCharDevice(t *testing.T) {
 	}{{os.DevNull, devNull}, {"regular file", file}} {
 		if IsTerminal(tc.f) {
 			t.Errorf("IsTerminal(%s) = true, want false", tc.name)
+		}
+	}
+}
+
+func TestETA(t *testing.T) {
+	for _, tc := range []struct {
+		name                 string
+		total, skipped, done int
+		iter                 int // of the one active run of 100 iterations; -1: none
+		elapsed              time.Duration
+		want                 string
+	}{
+		{"nothing yet", 4, 0, 0, 0, 10 * time.Second, "?"},
+		{"only skipped", 4, 3, 0, 0, 10 * time.Second, "?"},
+		{"fresh", 4, 0, 1, -1, 10 * time.Second, "30.0s"},
+		{"resumed", 10, 8, 1, -1, 10 * time.Second, "10.0s"},
+		{"resumed, run half done", 10, 8, 0, 50, 10 * time.Second, "30.0s"},
+		{"all done", 2, 1, 1, -1, 10 * time.Second, "0ms"},
+	} {
+		c := &clock{time.Unix(0, 0)}
+		tr := New(&strings.Builder{}, tc.total, Options{Now: c.now})
+		for i := range tc.skipped {
+			tr.Skip(string(rune('a' + i)))
+		}
+		for i := range tc.done {
+			tr.Start(string(rune('A'+i)), 100).Done("finished")
+		}
+		if tc.iter >= 0 {
+			tr.Start("active", 100).Step(tc.iter, 1)
+		}
+		c.advance(tc.elapsed)
+		if got := tr.eta(); got != tc.want {
+			t.Errorf("%s: ETA %q, want %q", tc.name, got, tc.want)
 		}
 	}
 }
