@@ -508,3 +508,36 @@ func TestSIMDText(t *testing.T) {
 		}
 	}
 }
+
+// TestTheoremBounds checks Theorem 1's per-run test against bounds known by
+// hand: BPTT at η = 0.01 (bound 200), Three-factor at η = 0.01 with α = 0.5
+// at convergence (bound 400), and a run without a positive α.
+func TestTheoremBounds(t *testing.T) {
+	mk := func(label string, lam, alpha float64) *results.Result {
+		r := synthetic("three-factor", []float64{lam}, []float64{0})[0]
+		r.Label = label
+		r.Trajectory = []results.Checkpoint{{LR: 0.01, Alpha: results.Num(alpha)}}
+		return r
+	}
+	for _, c := range []struct {
+		name string
+		runs []*results.Result
+		want string
+	}{
+		{"BPTT under", []*results.Result{mk("BPTT", 100, math.NaN()), mk("BPTT", 190, math.NaN())},
+			"BPTT: |λ_max| ≤ 2/η in 2/2 finished runs (|λ_max|/bound: median 0.725, largest 0.95) → reproduced"},
+		{"BPTT one over", []*results.Result{mk("BPTT", 100, math.NaN()), mk("BPTT", 220, math.NaN()), mk("BPTT", 180, math.NaN())},
+			"BPTT: |λ_max| ≤ 2/η in 2/3 finished runs (|λ_max|/bound: median 0.9, largest 1.1) → not reproduced"},
+		{"rule with α", []*results.Result{mk("Three-factor", 300, 0.5), mk("Three-factor", -420, 0.5), mk("Three-factor", 10, 0)},
+			"Three-factor: |λ_max| ≤ 2/(αη) in 1/2 finished runs (|λ_max|/bound: median 0.9, largest 1.05) (1 more without a positive α at convergence: no bound) → not reproduced"},
+	} {
+		by := map[string][]*results.Result{}
+		for _, r := range c.runs {
+			by[r.Label] = append(by[r.Label], r)
+		}
+		out := theorem([]string{"BPTT", "Three-factor"})(by, nil)
+		if len(out) != 1 || out[0].text != c.want {
+			t.Errorf("%s: got %+v\nwant %q", c.name, out, c.want)
+		}
+	}
+}

@@ -275,12 +275,14 @@ func within(labels []string) evaluator {
 // theorem checks the bounds of Theorem 1 run by run for each label: BPTT
 // λ_max ≤ 2/η, an approximate rule's ≤ 2/(αη) with α at convergence.
 // Reproduced for a label when every run is under its bound, not
-// reproduced otherwise (the count is given).
+// reproduced otherwise (the count is given, with the median and largest
+// ratio |λ_max|/bound, so that a run just over its bound reads as such).
 func theorem(labels []string) evaluator {
 	return func(by map[string][]*results.Result, _ []*results.Result) []check {
 		var out []check
 		for _, l := range labels {
 			u, m, noAlpha := 0, 0, 0
+			var ratios []float64
 			for _, r := range by[l] {
 				lam := float64(lambdaOf(r))
 				if r.Status.State != results.Finished || math.IsNaN(lam) {
@@ -299,6 +301,7 @@ func theorem(labels []string) evaluator {
 				if lam <= bound {
 					u++
 				}
+				ratios = append(ratios, lam/bound)
 			}
 			if m == 0 && noAlpha == 0 {
 				continue
@@ -315,6 +318,9 @@ func theorem(labels []string) evaluator {
 				v = NotReproduced
 			}
 			txt := fmt.Sprintf("%s: |λ_max| ≤ %s in %d/%d finished runs", l, b, u, m)
+			if m > 0 {
+				txt += fmt.Sprintf(" (|λ_max|/bound: median %.3g, largest %.3g)", stats.MedianIQR(ratios).Median, slices.Max(ratios))
+			}
 			if noAlpha > 0 {
 				txt += fmt.Sprintf(" (%d more without a positive α at convergence: no bound)", noAlpha)
 			}
