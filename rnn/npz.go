@@ -486,7 +486,7 @@ func parseNPYHeader(h string) (*npyArray, error) {
 			case strings.HasPrefix(rest, "False"):
 				rest = rest[5:]
 			case strings.HasPrefix(rest, "True"):
-				return nil, errors.New("Fortran-order arrays are not supported")
+				return nil, errors.New("fortran_order True: Fortran-order arrays are not supported")
 			default:
 				return nil, errors.New("header: fortran_order is not a bool")
 			}

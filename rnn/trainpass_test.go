@@ -26,12 +26,10 @@ func TestTrainingPassesBitwise(t *testing.T) {
 	bigMasked.Loss = Loss{Kind: MSE, Timing: MaskedSteps, StepMask: []bool{false, true, false, false, true, false, false}}
 	bigALIF := big
 	bigALIF.Beta, bigALIF.TauA, bigALIF.Leak = MixedBeta(37, 11, 1.8), 5, 0.3
-	for _, c := range []struct {
+	cases = append(cases, []struct {
 		name string
 		cfg  Config
-	}{{"N=37", big}, {"N=37/masked", bigMasked}, {"N=37/alif", bigALIF}} {
-		cases = append(cases, c)
-	}
+	}{{"N=37", big}, {"N=37/masked", bigMasked}, {"N=37/alif", bigALIF}}...)
 	sizes := []int{1, 5, stepProjMinRows - 1, stepProjMinRows, chunkRows + 1, 2*chunkRows + 44}
 	leveltest.ForEachLevel(t, func(l kernels.Level) {
 		for ci, tc := range cases {

@@ -114,7 +114,6 @@ func (k kind) bcast(ops ...Op) { k.pick(VBROADCASTSS, VBROADCASTSD)(ops...) }
 func (k kind) movs(ops ...Op)  { k.pick(VMOVSS, VMOVSD)(ops...) }
 func (k kind) muls(ops ...Op)  { k.pick(VMULSS, VMULSD)(ops...) }
 func (k kind) fmas(ops ...Op)  { k.pick(VFMADD231SS, VFMADD231SD)(ops...) }
-func (k kind) adds(ops ...Op)  { k.pick(VADDSS, VADDSD)(ops...) }
 
 func (k kind) movZ(m, kr, dst Op) {
 	if k.T.Size == 4 {

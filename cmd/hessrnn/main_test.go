@@ -36,6 +36,10 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	binPath = filepath.Join(dir, "hessrnn")
+	// The test binary was built by the go command of this machine, so
+	// its GOROOT is that command's (the deprecation is about binaries
+	// copied to other machines); go test does not set $GOROOT.
+	//lint:ignore SA1019 see above
 	out, err := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-o", binPath, ".").CombinedOutput()
 	if err != nil {
 		buildErr = fmt.Errorf("go build: %v\n%s", err, out)
