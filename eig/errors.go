@@ -37,6 +37,7 @@ type NotFiniteError struct {
 	Value  float64
 }
 
+// Error implements the error interface.
 func (e *NotFiniteError) Error() string {
 	return fmt.Sprintf("eig: %v: operator product %d has non-finite value %v at index %d", e.Method, e.Apply, e.Value, e.Index)
 }
@@ -51,6 +52,7 @@ type DimError struct {
 	Got, Want int
 }
 
+// Error implements the error interface.
 func (e *DimError) Error() string {
 	return fmt.Sprintf("eig: %s has dimension %d, want %d", e.What, e.Got, e.Want)
 }
@@ -65,6 +67,7 @@ type SettingsError struct {
 	Allowed string
 }
 
+// Error implements the error interface.
 func (e *SettingsError) Error() string {
 	return fmt.Sprintf("eig: setting %s = %v is invalid; allowed: %s", e.Field, e.Value, e.Allowed)
 }
@@ -80,6 +83,7 @@ type ValueError struct {
 	Reason string
 }
 
+// Error implements the error interface.
 func (e *ValueError) Error() string {
 	return fmt.Sprintf("eig: %s[%d] = %v: %s", e.What, e.Index, e.Value, e.Reason)
 }
@@ -98,6 +102,7 @@ type OperatorError struct {
 	Err    error
 }
 
+// Error implements the error interface.
 func (e *OperatorError) Error() string {
 	return fmt.Sprintf("eig: %v: operator product %d failed: %v", e.Method, e.Apply, e.Err)
 }
@@ -114,6 +119,7 @@ type TooFewError struct {
 	Got, Need int
 }
 
+// Error implements the error interface.
 func (e *TooFewError) Error() string {
 	return fmt.Sprintf("eig: %s: %d usable points, need at least %d", e.What, e.Got, e.Need)
 }
@@ -128,6 +134,7 @@ type RecorderError struct {
 	Err    error
 }
 
+// Error implements the error interface.
 func (e *RecorderError) Error() string {
 	return fmt.Sprintf("eig: %v: recorder stopped the run: %v", e.Method, e.Err)
 }
