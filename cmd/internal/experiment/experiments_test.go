@@ -33,7 +33,7 @@ func TestExperimentReports(t *testing.T) {
 		figs   []string
 		tables []string
 	}{
-		"default":   {[]string{"lambda", "lambda_paired", "loss", "alpha", "gap_hist", "gap_vs_lambda", "theorem1"}, []string{"Theorem 1", "Paired by seed", "geometric mean", "median [IQR]"}},
+		"default":   {[]string{"lambda", "lambda_paired", "loss", "alpha", "gap_hist", "gap_vs_lambda", "theorem1", "theorem1_ratio"}, []string{"Theorem 1", "Paired by seed", "geometric mean", "median [IQR]"}},
 		"fig2":      {[]string{"gap_hist", "gap_vs_lambda", "gap_vs_lambda_within"}, []string{"within each rule", "Pitman-Morgan", "Spearman ρ", "Pearson r (log λ_max)"}},
 		"fig3":      {[]string{"lambda", "loss", "alpha"}, nil},
 		"fig4":      {[]string{"lambda", "alpha", "matched_ratio"}, []string{"Three-factor theory vs Three-factor", "Three-factor theory vs BPTT", "paired by seed"}},
@@ -46,7 +46,7 @@ func TestExperimentReports(t *testing.T) {
 		"fig11":     {[]string{"lambda", "loss", "lambda_paired"}, []string{"Three-factor [adam] (vs BPTT [adam])"}},
 		"fig12":     {[]string{"gap_vs_lambda_within", "lambda", "alpha"}, []string{"within each rule", "Three-factor theory vs Three-factor"}},
 		"table1":    {[]string{"lambda"}, []string{"Appendix Table 1", "BPTT [early-stopped]", "multiple of 50 iterations"}},
-		"theorem1":  {[]string{"theorem1", "alpha"}, []string{"Theorem 1", "2/(αη)"}},
+		"theorem1":  {[]string{"theorem1", "theorem1_ratio", "alpha"}, []string{"Theorem 1", "2/(αη)"}},
 		"precision": {[]string{"lambda", "loss"}, []string{"float32 against float64, paired by seed", "BPTT [float32]", "Precision verdict"}},
 		"dynamics": {[]string{"dsa_heatmap", "contraction_vs_gap_lambda", "kappa_min", "gap_hist"},
 			[]string{"Do the distances separate the rules?", "DSA angular", "1 − CKA", "Contraction rate against", "optimised diagonal metric", "κ_min"}},

@@ -1076,6 +1076,7 @@ func (v *view) theorem() {
 	t := report.Table{Caption: "Theorem 1: final λ_max (median [IQR]) against the stability bounds 2/η (BPTT) and 2/(αη) (approximate rules; α per run at convergence, the mean over the last quarter of its checkpoints; the 2/(αη) column uses the mean α of the runs with α > 0). SGD runs only.",
 		Header: []string{"rule", "η (final)", "α at convergence", "λ_max", "2/η", "2/(αη)", "λ_max·η/2", "runs with λ_max ≤ 2/η", "runs with λ_max ≤ 2/(αη)"}}
 	var figs []*plot.Plot
+	var toBound []plots.Series // per run, |λ_max| over its own bound
 	for _, g := range v.groups {
 		if len(g.runs) == 0 || g.runs[0].Config.Train.Optimizer != "sgd" {
 			continue
@@ -1084,7 +1085,7 @@ func (v *view) theorem() {
 		lam := g.final(lambdaOf)
 		al := g.final(convergedAlpha)
 		below, belowA := 0, 0
-		var ratio, pos []float64
+		var ratio, pos, own []float64
 		for i, l := range lam {
 			ratio = append(ratio, l*eta/2)
 			if l <= 2/eta {
@@ -1097,8 +1098,15 @@ func (v *view) theorem() {
 				if l <= 2/(a*eta) {
 					belowA++
 				}
+				if g.label != "BPTT" {
+					own = append(own, l*a*eta/2)
+				}
 			}
 		}
+		if g.label == "BPTT" {
+			own = ratio
+		}
+		toBound = append(toBound, plots.Series{Label: g.label, Values: own})
 		nA := len(pos)
 		ma := stats.Describe(pos).Mean
 		b2, cA := "—", "—"
@@ -1137,4 +1145,8 @@ func (v *view) theorem() {
 		"pattern generation (one output, one example, loss at every step) comes closest, seqMNIST and DMS (cross-entropy, several outputs) are outside it. "+
 		"λ_max·η/2 near 1 means the run sits at BPTT's stability edge.")
 	v.savePanels(plots.Panels{Plots: figs, Cols: 2}, "theorem1", "λ_max along training per rule (median, the band is the interquartile range) with the Theorem 1 bounds 2/η (black) and 2/(αη) (blue, α at convergence).")
+	if p, err := plots.LogStrip(v.title+": final |λ_max| over each run's Theorem 1 bound", "|λ_max| / bound", toBound); err == nil {
+		plots.AddHLines(p, plots.HLine{Label: "bound (ratio 1)", Y: 1, Color: plots.Color("BPTT")})
+		v.save(p, "theorem1_ratio", "Final |λ_max| of each run divided by its own Theorem 1 bound: 2/η for BPTT, 2/(αη) with the run's α at convergence for the approximate rules (runs with α ≤ 0 have no bound and no point); log axis, the tick is the median and the bar the interquartile range. Above 1 means over the bound.")
+	}
 }

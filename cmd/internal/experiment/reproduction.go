@@ -62,6 +62,8 @@ type claimSpec struct {
 	// mainText names the main comparisons in words.
 	mainText string
 	exp, fig string
+	// moreFigs are figures of the same experiment shown after fig.
+	moreFigs []string
 	main     []evaluator
 	second   []evaluator
 	// note, when set and not "", is a line explaining the compared
@@ -454,7 +456,7 @@ var claims = []claimSpec{
 		main: []evaluator{within(append([]string{"BPTT"}, bioRules...))}},
 	{id: "C3", figure: "Theorem 1", statement: "Theorem 1: gradient descent (BPTT) converges only where λ_max ≲ 2/η; a rule whose update is αg + ε, where λ_max ≲ 2/(αη).",
 		mainText: "every run under its bound, per rule",
-		exp:      "theorem1", fig: "theorem1",
+		exp:      "theorem1", fig: "theorem1_ratio", moreFigs: []string{"theorem1"},
 		main: []evaluator{theorem(append([]string{"BPTT"}, bioRules...))}},
 	{id: "C3b", figure: "Fig. 4", statement: "Fig. 4: BPTT whose update is scaled by Three-factor's α (\"Three-factor theory\") reaches Three-factor's high curvature.",
 		mainText: "final λ_max of Three-factor theory vs BPTT (larger)",
@@ -656,6 +658,11 @@ func WriteReproduction(out string, sc Scale, items []ItemResult, inv Invocation)
 				fmt.Fprintf(&body, "- Figure: [figures/%s](figures/%s)\n\n![%s %s](figures/%s)\n", f, f, c.id, taskTitles[t], f)
 			} else {
 				fmt.Fprintf(&body, "- Figure: none (the report of `%s` has no %q figure for these runs)\n", c.exp, c.fig)
+			}
+			for _, name := range c.moreFigs {
+				if f := copyFigure(it.Dir, c.exp, t, name, figDir); f != "" {
+					fmt.Fprintf(&body, "\n- Figure: [figures/%s](figures/%s)\n\n![%s %s](figures/%s)\n", f, f, c.id, taskTitles[t], f)
+				}
 			}
 			body.WriteString("\n")
 		}
