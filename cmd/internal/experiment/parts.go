@@ -1085,7 +1085,7 @@ func (v *view) theorem() {
 		lam := g.final(lambdaOf)
 		al := g.final(convergedAlpha)
 		below, belowA := 0, 0
-		var ratio, pos, own []float64
+		var ratio, pos []float64
 		for i, l := range lam {
 			ratio = append(ratio, l*eta/2)
 			if l <= 2/eta {
@@ -1098,14 +1098,11 @@ func (v *view) theorem() {
 				if l <= 2/(a*eta) {
 					belowA++
 				}
-				if g.label != "BPTT" {
-					own = append(own, l*a*eta/2)
-				}
 			}
 		}
-		if g.label == "BPTT" {
-			own = ratio
-		}
+		own := g.final(func(r *results.Result) results.Num {
+			return results.Num(float64(lambdaOf(r)) / theoremBound(r, g.label == "BPTT"))
+		})
 		toBound = append(toBound, plots.Series{Label: g.label, Values: own})
 		nA := len(pos)
 		ma := stats.Describe(pos).Mean

@@ -274,6 +274,22 @@ func within(labels []string) evaluator {
 	}
 }
 
+// theoremBound is Theorem 1's bound on a run's |λ_max|: 2/η for BPTT and
+// 2/(αη) for an approximate rule, with η the final rate and α the run's α
+// at convergence; NaN for a rule whose α is not positive (the rule does not
+// descend along g, so the theorem gives no bound).
+func theoremBound(r *results.Result, bptt bool) float64 {
+	b := 2 / finalLR(r)
+	if bptt {
+		return b
+	}
+	a := float64(convergedAlpha(r))
+	if !(a > 0) {
+		return math.NaN()
+	}
+	return b / a
+}
+
 // theorem checks the bounds of Theorem 1 run by run for each label: BPTT
 // λ_max ≤ 2/η, an approximate rule's ≤ 2/(αη) with α at convergence.
 // Reproduced for a label when every run is under its bound, not
@@ -293,14 +309,10 @@ func theorem(labels []string) evaluator {
 				if r.Status.State != results.Finished || math.IsNaN(lam) {
 					continue
 				}
-				bound := 2 / finalLR(r)
-				if l != "BPTT" {
-					a := float64(convergedAlpha(r))
-					if !(a > 0) {
-						noAlpha++
-						continue
-					}
-					bound /= a
+				bound := theoremBound(r, l == "BPTT")
+				if l != "BPTT" && math.IsNaN(bound) {
+					noAlpha++
+					continue
 				}
 				m++
 				if lam <= bound {
