@@ -81,3 +81,74 @@ func keepBitwise[T kernels.Float](t *testing.T, name string, sh benchShape, s Se
 		}
 	}
 }
+
+// TestTBPTTKeepLastBitwise checks that truncated BPTT, whose forward pass
+// keeps only the last k steps for plain leak-free networks with the loss at
+// the last step and whose sweep clears only the rows of D it reads, gives
+// bit for bit the direction of the reference formulation (every step
+// stored, D cleared whole), over several updates, for windows from 1 to
+// beyond T, the loss at the last step (the fast path) and at every step
+// (lazy clearing only), batch sizes on both sides of rnn's chunk and
+// step-projection thresholds, GOMAXPROCS 1 and 2, every level, both
+// precisions.
+func TestTBPTTKeepLastBitwise(t *testing.T) {
+	leveltest.ForEachLevel(t, func(l kernels.Level) {
+		for si, sh := range []benchShape{
+			{name: "ce", B: 5, T: 6, In: 4, N: 13, Out: 3, ce: true},
+			{name: "ce-B130", B: 130, T: 5, In: 7, N: 24, Out: 3, ce: true},
+			{name: "ce-B64", B: 64, T: 3, In: 3, N: 9, Out: 2, ce: true},
+			{name: "mse-every-step", B: 3, T: 7, In: 3, N: 9, Out: 2},
+			{name: "ce-leak", B: 4, T: 6, In: 3, N: 9, Out: 2, ce: true, leak: 0.3},
+		} {
+			for _, k := range []int{1, 2, 3, sh.T - 1, sh.T, sh.T + 1} {
+				if k < 1 {
+					continue
+				}
+				p := 1 + (si+k)%2
+				runtime.GOMAXPROCS(p)
+				name := fmt.Sprintf("%s/%s/K=%d/procs=%d", l, sh.name, k, p)
+				tbpttBitwise[float64](t, name, sh, k)
+				tbpttBitwise[float32](t, name, sh, k)
+			}
+		}
+	})
+}
+
+func tbpttBitwise[T kernels.Float](t *testing.T, name string, sh benchShape, k int) {
+	t.Helper()
+	net, b := benchProblemT[T](sh)
+	ref := rnn.Convert[T](net)
+	s := Settings{Kind: TBPTT, Window: k}
+	r, err := New[T](s, net.Cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rr, err := New[T](s, net.Cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rr.(*tbptt[T]).reference = true
+	dir, want := make([]T, net.NumParams()), make([]T, net.NumParams())
+	for it := 0; it < 3; it++ {
+		loss, err := r.Direction(net, b, dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wl, err := rr.Direction(ref, b, want)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if math.Float64bits(loss) != math.Float64bits(wl) {
+			t.Fatalf("%s it %d: loss %v, reference %v", name, it, loss, wl)
+		}
+		for i := range want {
+			if math.Float64bits(float64(dir[i])) != math.Float64bits(float64(want[i])) {
+				t.Fatalf("%s it %d: dir[%d] = %v, reference %v", name, it, i, dir[i], want[i])
+			}
+		}
+		for i := range dir {
+			net.Params[i] -= T(0.05) * dir[i]
+			ref.Params[i] -= T(0.05) * want[i]
+		}
+	}
+}

@@ -23,7 +23,11 @@ type tbptt[T kernels.Float] struct {
 	k  int
 	ws rnn.Workspace[T]
 
-	sum          []T // T·B·N: D^s
+	sum []T // T·B·N: D^s
+	// reference selects the formulation before KeepLast and the lazy
+	// clearing of sum, for tests: every step stored, sum cleared whole. Its
+	// directions are bitwise those of the default (TestTBPTTKeepLastBitwise).
+	reference    bool
 	g, d, dPrev  []T // k·B·N: slot d at rows [d·B, (d+1)·B)
 	gam, gamPrev []T
 }
@@ -31,6 +35,14 @@ type tbptt[T kernels.Float] struct {
 func (r *tbptt[T]) Kind() Kind { return TBPTT }
 
 func (r *tbptt[T]) Direction(net *rnn.Network[T], b *rnn.Batch[T], dir []T) (float64, error) {
+	// A plain, leak-free network with the loss at the last step T reads r^t
+	// and ψ^t for t ≥ T−k only: the forward pass need not store the others
+	// (same values; rnn.Workspace.KeepLast). Exact BPTT (k ≥ T) needs all.
+	keep := 0
+	if c := &net.Cfg; !r.reference && r.k < b.Steps && c.Leak == 0 && !net.HasALIF() && c.BThr == 0 && c.Loss.Timing == rnn.LastStep {
+		keep = r.k
+	}
+	r.ws.KeepLast(keep)
 	loss, tr, err := forward(net, &r.ws, b, dir)
 	if err != nil {
 		return loss, err
@@ -52,7 +64,21 @@ func (r *tbptt[T]) Direction(net *rnn.Network[T], b *rnn.Batch[T], dir []T) (flo
 			*p = make([]T, K*BN)
 		}
 	}
-	clear(r.sum)
+	// D^s is read for s ≥ tmin only, where tmin = max(1, t0−k+1) for the
+	// first loss step t0 (the first step a window with a loss reaches):
+	// those rows are cleared as the sweep reaches them, the others never
+	// (at the last-step loss of seqMNIST, k rows of T).
+	tfirst := steps + 1
+	for t := 1; t <= steps; t++ {
+		if tr.LossStep(t) {
+			tfirst = max(1, t-K+1)
+			break
+		}
+	}
+	if r.reference {
+		clear(r.sum)
+		tfirst = steps + 1
+	}
 	leak := T(net.Cfg.Leak)
 	rho := T(net.Cfg.Rho())
 	alif := net.HasALIF()
@@ -73,6 +99,9 @@ func (r *tbptt[T]) Direction(net *rnn.Network[T], b *rnn.Batch[T], dir []T) (flo
 				}
 				dhi = d
 			}
+		}
+		if s >= tfirst {
+			clear(r.sum[(s-1)*BN : s*BN])
 		}
 		if dlo >= 0 {
 			tmin = s
