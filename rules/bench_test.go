@@ -131,7 +131,8 @@ func BenchmarkStep(b *testing.B) {
 
 // BenchmarkStep64 is BenchmarkStep in float64, the experiments' default
 // training precision (model.precision), at the seqMNIST shape for the rules
-// the experiments train with.
+// the experiments train with, truncated BPTT at the windows of Fig. 9
+// included (K = 28 = T is exact BPTT).
 func BenchmarkStep64(b *testing.B) {
 	for _, r := range benchRules {
 		switch r.s.Kind {
@@ -140,6 +141,10 @@ func BenchmarkStep64(b *testing.B) {
 				b.Run(fmt.Sprintf("shape=%s/rule=%s", shapeSeqMNIST.name, r.name), func(b *testing.B) { benchStepT[float64](b, shapeSeqMNIST, r.s) })
 			}
 		}
+	}
+	for _, k := range []int{1, 2, 4, 8} {
+		s := Settings{Kind: TBPTT, Window: k}
+		b.Run(fmt.Sprintf("shape=%s/rule=tbptt%d", shapeSeqMNIST.name, k), func(b *testing.B) { benchStepT[float64](b, shapeSeqMNIST, s) })
 	}
 }
 
