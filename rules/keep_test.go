@@ -40,18 +40,8 @@ func TestKeepLastDirectionBitwise(t *testing.T) {
 
 func keepBitwise[T kernels.Float](t *testing.T, name string, sh benchShape, s Settings) {
 	t.Helper()
-	net, b := benchProblemT[T](sh)
-	ref := rnn.Convert[T](net)
-	r, err := New[T](s, net.Cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rr, err := New[T](s, net.Cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	net, ref, b, r, rr, dir, want := twoRules[T](t, sh, s)
 	full := rr.(*trunc[T])
-	dir, want := make([]T, net.NumParams()), make([]T, net.NumParams())
 	var ws rnn.Workspace[T]
 	for it := 0; it < 3; it++ {
 		loss, err := r.Direction(net, b, dir)
@@ -67,18 +57,8 @@ func keepBitwise[T kernels.Float](t *testing.T, name string, sh benchShape, s Se
 		if err := full.fromTrajectory(ref, tr, b, want); err != nil {
 			t.Fatal(err)
 		}
-		if math.Float64bits(loss) != math.Float64bits(wl) {
-			t.Fatalf("%s it %d: loss %v, full trajectory %v", name, it, loss, wl)
-		}
-		for i := range want {
-			if math.Float64bits(float64(dir[i])) != math.Float64bits(float64(want[i])) {
-				t.Fatalf("%s it %d: dir[%d] = %v, from the full trajectory %v", name, it, i, dir[i], want[i])
-			}
-		}
-		for i := range dir {
-			net.Params[i] -= T(0.05) * dir[i]
-			ref.Params[i] -= T(0.05) * want[i]
-		}
+		sameStep(t, fmt.Sprintf("%s it %d", name, it), loss, wl, dir, want)
+		sgdBoth(net, ref, dir, want)
 	}
 }
 
@@ -116,19 +96,8 @@ func TestTBPTTKeepLastBitwise(t *testing.T) {
 
 func tbpttBitwise[T kernels.Float](t *testing.T, name string, sh benchShape, k int) {
 	t.Helper()
-	net, b := benchProblemT[T](sh)
-	ref := rnn.Convert[T](net)
-	s := Settings{Kind: TBPTT, Window: k}
-	r, err := New[T](s, net.Cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rr, err := New[T](s, net.Cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	net, ref, b, r, rr, dir, want := twoRules[T](t, sh, Settings{Kind: TBPTT, Window: k})
 	rr.(*tbptt[T]).reference = true
-	dir, want := make([]T, net.NumParams()), make([]T, net.NumParams())
 	for it := 0; it < 3; it++ {
 		loss, err := r.Direction(net, b, dir)
 		if err != nil {
@@ -138,17 +107,46 @@ func tbpttBitwise[T kernels.Float](t *testing.T, name string, sh benchShape, k i
 		if err != nil {
 			t.Fatal(err)
 		}
-		if math.Float64bits(loss) != math.Float64bits(wl) {
-			t.Fatalf("%s it %d: loss %v, reference %v", name, it, loss, wl)
-		}
-		for i := range want {
-			if math.Float64bits(float64(dir[i])) != math.Float64bits(float64(want[i])) {
-				t.Fatalf("%s it %d: dir[%d] = %v, reference %v", name, it, i, dir[i], want[i])
-			}
-		}
-		for i := range dir {
-			net.Params[i] -= T(0.05) * dir[i]
-			ref.Params[i] -= T(0.05) * want[i]
+		sameStep(t, fmt.Sprintf("%s it %d", name, it), loss, wl, dir, want)
+		sgdBoth(net, ref, dir, want)
+	}
+}
+
+// sameStep fails t unless loss and dir equal the reference's wl and want bit
+// for bit.
+func sameStep[T kernels.Float](t *testing.T, name string, loss, wl float64, dir, want []T) {
+	t.Helper()
+	if math.Float64bits(loss) != math.Float64bits(wl) {
+		t.Fatalf("%s: loss %v, reference %v", name, loss, wl)
+	}
+	for i := range want {
+		if math.Float64bits(float64(dir[i])) != math.Float64bits(float64(want[i])) {
+			t.Fatalf("%s: dir[%d] = %v, reference %v", name, i, dir[i], want[i])
 		}
 	}
+}
+
+// sgdBoth moves net along −dir and ref along −want by the same step, so the
+// next comparison is at new weights.
+func sgdBoth[T kernels.Float](net, ref *rnn.Network[T], dir, want []T) {
+	for i := range dir {
+		net.Params[i] -= T(0.05) * dir[i]
+		ref.Params[i] -= T(0.05) * want[i]
+	}
+}
+
+// twoRules returns the problem of shape sh twice (net and a copy ref, one
+// batch), two instances of the rule s and a direction buffer for each.
+func twoRules[T kernels.Float](t *testing.T, sh benchShape, s Settings) (net, ref *rnn.Network[T], b *rnn.Batch[T], r, rr Rule[T], dir, want []T) {
+	t.Helper()
+	net, b = benchProblemT[T](sh)
+	ref = rnn.Convert[T](net)
+	var err error
+	if r, err = New[T](s, net.Cfg); err != nil {
+		t.Fatal(err)
+	}
+	if rr, err = New[T](s, net.Cfg); err != nil {
+		t.Fatal(err)
+	}
+	return net, ref, b, r, rr, make([]T, net.NumParams()), make([]T, net.NumParams())
 }
