@@ -5,7 +5,7 @@
 #include "textflag.h"
 
 // func sgemmKernelAVX2(k int, a *float32, ra int, sa int, b *float32, sb int, bstep int, c *float32, ldc int, alpha float32, beta float32, flags int, strips int, mask *float32)
-// Requires: AVX, FMA3
+// Requires: AVX, FMA3, MMX+
 TEXT ·sgemmKernelAVX2(SB), NOSPLIT, $0-104
 	MOVQ ra+16(FP), AX
 	MOVQ sa+24(FP), CX
@@ -23,6 +23,64 @@ TEXT ·sgemmKernelAVX2(SB), NOSPLIT, $0-104
 
 	// One tile per iteration: columns advance by NR, B by bstep.
 sgemmKernelAVX2_strip:
+	// Prefetch the tile's rows of C (and of the mask or product operand).
+	TESTQ      $0x0000000c, flags+80(FP)
+	JZ         sgemmKernelAVX2_pfc
+	MOVQ       mask+96(FP), R10
+	SUBQ       c+56(FP), R10
+	MOVQ       R9, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 (R11)(R10*1)
+	PREFETCHT0 63(R11)
+	PREFETCHT0 63(R11)(R10*1)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 (R11)(R10*1)
+	PREFETCHT0 63(R11)
+	PREFETCHT0 63(R11)(R10*1)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 (R11)(R10*1)
+	PREFETCHT0 63(R11)
+	PREFETCHT0 63(R11)(R10*1)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 (R11)(R10*1)
+	PREFETCHT0 63(R11)
+	PREFETCHT0 63(R11)(R10*1)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 (R11)(R10*1)
+	PREFETCHT0 63(R11)
+	PREFETCHT0 63(R11)(R10*1)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 (R11)(R10*1)
+	PREFETCHT0 63(R11)
+	PREFETCHT0 63(R11)(R10*1)
+	JMP        sgemmKernelAVX2_pfdone
+
+sgemmKernelAVX2_pfc:
+	MOVQ       R9, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 63(R11)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 63(R11)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 63(R11)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 63(R11)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 63(R11)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 63(R11)
+
+sgemmKernelAVX2_pfdone:
 	MOVQ   k+0(FP), R10
 	MOVQ   a+8(FP), R12
 	LEAQ   (R12)(AX*4), R13
@@ -756,7 +814,7 @@ DATA gemmOnes32<>+28(SB)/4, $0x3f800000
 GLOBL gemmOnes32<>(SB), RODATA|NOPTR, $32
 
 // func dgemmKernelAVX2(k int, a *float64, ra int, sa int, b *float64, sb int, bstep int, c *float64, ldc int, alpha float64, beta float64, flags int, strips int, mask *float64)
-// Requires: AVX, FMA3
+// Requires: AVX, FMA3, MMX+
 TEXT ·dgemmKernelAVX2(SB), NOSPLIT, $0-112
 	MOVQ ra+16(FP), AX
 	MOVQ sa+24(FP), CX
@@ -774,6 +832,64 @@ TEXT ·dgemmKernelAVX2(SB), NOSPLIT, $0-112
 
 	// One tile per iteration: columns advance by NR, B by bstep.
 dgemmKernelAVX2_strip:
+	// Prefetch the tile's rows of C (and of the mask or product operand).
+	TESTQ      $0x0000000c, flags+88(FP)
+	JZ         dgemmKernelAVX2_pfc
+	MOVQ       mask+104(FP), R10
+	SUBQ       c+56(FP), R10
+	MOVQ       R9, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 (R11)(R10*1)
+	PREFETCHT0 63(R11)
+	PREFETCHT0 63(R11)(R10*1)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 (R11)(R10*1)
+	PREFETCHT0 63(R11)
+	PREFETCHT0 63(R11)(R10*1)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 (R11)(R10*1)
+	PREFETCHT0 63(R11)
+	PREFETCHT0 63(R11)(R10*1)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 (R11)(R10*1)
+	PREFETCHT0 63(R11)
+	PREFETCHT0 63(R11)(R10*1)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 (R11)(R10*1)
+	PREFETCHT0 63(R11)
+	PREFETCHT0 63(R11)(R10*1)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 (R11)(R10*1)
+	PREFETCHT0 63(R11)
+	PREFETCHT0 63(R11)(R10*1)
+	JMP        dgemmKernelAVX2_pfdone
+
+dgemmKernelAVX2_pfc:
+	MOVQ       R9, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 63(R11)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 63(R11)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 63(R11)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 63(R11)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 63(R11)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 63(R11)
+
+dgemmKernelAVX2_pfdone:
 	MOVQ   k+0(FP), R10
 	MOVQ   a+8(FP), R12
 	LEAQ   (R12)(AX*4), R13
@@ -1503,7 +1619,7 @@ DATA gemmOnes64<>+24(SB)/8, $0x3ff0000000000000
 GLOBL gemmOnes64<>(SB), RODATA|NOPTR, $32
 
 // func sgemmKernelAVX512(k int, a *float32, ra int, sa int, b *float32, sb int, bstep int, c *float32, ldc int, alpha float32, beta float32, flags int, strips int, mask *float32)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·sgemmKernelAVX512(SB), NOSPLIT, $0-104
 	MOVQ ra+16(FP), AX
 	MOVQ sa+24(FP), CX
@@ -1521,6 +1637,104 @@ TEXT ·sgemmKernelAVX512(SB), NOSPLIT, $0-104
 
 	// One tile per iteration: columns advance by NR, B by bstep.
 sgemmKernelAVX512_strip:
+	// Prefetch the tile's rows of C (and of the mask or product operand).
+	TESTQ      $0x0000000c, flags+80(FP)
+	JZ         sgemmKernelAVX512_pfc
+	MOVQ       mask+96(FP), R10
+	SUBQ       c+56(FP), R10
+	MOVQ       R9, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 (R11)(R10*1)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 64(R11)(R10*1)
+	PREFETCHT0 127(R11)
+	PREFETCHT0 127(R11)(R10*1)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 (R11)(R10*1)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 64(R11)(R10*1)
+	PREFETCHT0 127(R11)
+	PREFETCHT0 127(R11)(R10*1)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 (R11)(R10*1)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 64(R11)(R10*1)
+	PREFETCHT0 127(R11)
+	PREFETCHT0 127(R11)(R10*1)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 (R11)(R10*1)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 64(R11)(R10*1)
+	PREFETCHT0 127(R11)
+	PREFETCHT0 127(R11)(R10*1)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 (R11)(R10*1)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 64(R11)(R10*1)
+	PREFETCHT0 127(R11)
+	PREFETCHT0 127(R11)(R10*1)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 (R11)(R10*1)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 64(R11)(R10*1)
+	PREFETCHT0 127(R11)
+	PREFETCHT0 127(R11)(R10*1)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 (R11)(R10*1)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 64(R11)(R10*1)
+	PREFETCHT0 127(R11)
+	PREFETCHT0 127(R11)(R10*1)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 (R11)(R10*1)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 64(R11)(R10*1)
+	PREFETCHT0 127(R11)
+	PREFETCHT0 127(R11)(R10*1)
+	JMP        sgemmKernelAVX512_pfdone
+
+sgemmKernelAVX512_pfc:
+	MOVQ       R9, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 127(R11)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 127(R11)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 127(R11)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 127(R11)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 127(R11)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 127(R11)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 127(R11)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 127(R11)
+
+sgemmKernelAVX512_pfdone:
 	MOVQ   k+0(FP), R10
 	MOVQ   a+8(FP), R12
 	LEAQ   (R12)(AX*4), R13
@@ -2450,7 +2664,7 @@ sgemmKernelAVX512_next:
 	RET
 
 // func dgemmKernelAVX512(k int, a *float64, ra int, sa int, b *float64, sb int, bstep int, c *float64, ldc int, alpha float64, beta float64, flags int, strips int, mask *float64)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·dgemmKernelAVX512(SB), NOSPLIT, $0-112
 	MOVQ ra+16(FP), AX
 	MOVQ sa+24(FP), CX
@@ -2468,6 +2682,104 @@ TEXT ·dgemmKernelAVX512(SB), NOSPLIT, $0-112
 
 	// One tile per iteration: columns advance by NR, B by bstep.
 dgemmKernelAVX512_strip:
+	// Prefetch the tile's rows of C (and of the mask or product operand).
+	TESTQ      $0x0000000c, flags+88(FP)
+	JZ         dgemmKernelAVX512_pfc
+	MOVQ       mask+104(FP), R10
+	SUBQ       c+56(FP), R10
+	MOVQ       R9, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 (R11)(R10*1)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 64(R11)(R10*1)
+	PREFETCHT0 127(R11)
+	PREFETCHT0 127(R11)(R10*1)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 (R11)(R10*1)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 64(R11)(R10*1)
+	PREFETCHT0 127(R11)
+	PREFETCHT0 127(R11)(R10*1)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 (R11)(R10*1)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 64(R11)(R10*1)
+	PREFETCHT0 127(R11)
+	PREFETCHT0 127(R11)(R10*1)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 (R11)(R10*1)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 64(R11)(R10*1)
+	PREFETCHT0 127(R11)
+	PREFETCHT0 127(R11)(R10*1)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 (R11)(R10*1)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 64(R11)(R10*1)
+	PREFETCHT0 127(R11)
+	PREFETCHT0 127(R11)(R10*1)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 (R11)(R10*1)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 64(R11)(R10*1)
+	PREFETCHT0 127(R11)
+	PREFETCHT0 127(R11)(R10*1)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 (R11)(R10*1)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 64(R11)(R10*1)
+	PREFETCHT0 127(R11)
+	PREFETCHT0 127(R11)(R10*1)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 (R11)(R10*1)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 64(R11)(R10*1)
+	PREFETCHT0 127(R11)
+	PREFETCHT0 127(R11)(R10*1)
+	JMP        dgemmKernelAVX512_pfdone
+
+dgemmKernelAVX512_pfc:
+	MOVQ       R9, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 127(R11)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 127(R11)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 127(R11)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 127(R11)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 127(R11)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 127(R11)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 127(R11)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 127(R11)
+
+dgemmKernelAVX512_pfdone:
 	MOVQ   k+0(FP), R10
 	MOVQ   a+8(FP), R12
 	LEAQ   (R12)(AX*4), R13
@@ -3397,7 +3709,7 @@ dgemmKernelAVX512_next:
 	RET
 
 // func sgemmKernelHalfAVX2(k int, a *float32, ra int, sa int, b *float32, sb int, bstep int, c *float32, ldc int, alpha float32, beta float32, flags int, strips int, mask *float32)
-// Requires: AVX, FMA3
+// Requires: AVX, FMA3, MMX+
 TEXT ·sgemmKernelHalfAVX2(SB), NOSPLIT, $0-104
 	MOVQ ra+16(FP), AX
 	MOVQ sa+24(FP), CX
@@ -3415,6 +3727,64 @@ TEXT ·sgemmKernelHalfAVX2(SB), NOSPLIT, $0-104
 
 	// One tile per iteration: columns advance by NR, B by bstep.
 sgemmKernelHalfAVX2_strip:
+	// Prefetch the tile's rows of C (and of the mask or product operand).
+	TESTQ      $0x0000000c, flags+80(FP)
+	JZ         sgemmKernelHalfAVX2_pfc
+	MOVQ       mask+96(FP), R10
+	SUBQ       c+56(FP), R10
+	MOVQ       R9, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 (R11)(R10*1)
+	PREFETCHT0 31(R11)
+	PREFETCHT0 31(R11)(R10*1)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 (R11)(R10*1)
+	PREFETCHT0 31(R11)
+	PREFETCHT0 31(R11)(R10*1)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 (R11)(R10*1)
+	PREFETCHT0 31(R11)
+	PREFETCHT0 31(R11)(R10*1)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 (R11)(R10*1)
+	PREFETCHT0 31(R11)
+	PREFETCHT0 31(R11)(R10*1)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 (R11)(R10*1)
+	PREFETCHT0 31(R11)
+	PREFETCHT0 31(R11)(R10*1)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 (R11)(R10*1)
+	PREFETCHT0 31(R11)
+	PREFETCHT0 31(R11)(R10*1)
+	JMP        sgemmKernelHalfAVX2_pfdone
+
+sgemmKernelHalfAVX2_pfc:
+	MOVQ       R9, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 31(R11)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 31(R11)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 31(R11)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 31(R11)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 31(R11)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 31(R11)
+
+sgemmKernelHalfAVX2_pfdone:
 	MOVQ   k+0(FP), R10
 	MOVQ   a+8(FP), R12
 	LEAQ   (R12)(AX*4), R13
@@ -3863,7 +4233,7 @@ sgemmKernelHalfAVX2_next:
 	RET
 
 // func dgemmKernelHalfAVX2(k int, a *float64, ra int, sa int, b *float64, sb int, bstep int, c *float64, ldc int, alpha float64, beta float64, flags int, strips int, mask *float64)
-// Requires: AVX, FMA3
+// Requires: AVX, FMA3, MMX+
 TEXT ·dgemmKernelHalfAVX2(SB), NOSPLIT, $0-112
 	MOVQ ra+16(FP), AX
 	MOVQ sa+24(FP), CX
@@ -3881,6 +4251,64 @@ TEXT ·dgemmKernelHalfAVX2(SB), NOSPLIT, $0-112
 
 	// One tile per iteration: columns advance by NR, B by bstep.
 dgemmKernelHalfAVX2_strip:
+	// Prefetch the tile's rows of C (and of the mask or product operand).
+	TESTQ      $0x0000000c, flags+88(FP)
+	JZ         dgemmKernelHalfAVX2_pfc
+	MOVQ       mask+104(FP), R10
+	SUBQ       c+56(FP), R10
+	MOVQ       R9, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 (R11)(R10*1)
+	PREFETCHT0 31(R11)
+	PREFETCHT0 31(R11)(R10*1)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 (R11)(R10*1)
+	PREFETCHT0 31(R11)
+	PREFETCHT0 31(R11)(R10*1)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 (R11)(R10*1)
+	PREFETCHT0 31(R11)
+	PREFETCHT0 31(R11)(R10*1)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 (R11)(R10*1)
+	PREFETCHT0 31(R11)
+	PREFETCHT0 31(R11)(R10*1)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 (R11)(R10*1)
+	PREFETCHT0 31(R11)
+	PREFETCHT0 31(R11)(R10*1)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 (R11)(R10*1)
+	PREFETCHT0 31(R11)
+	PREFETCHT0 31(R11)(R10*1)
+	JMP        dgemmKernelHalfAVX2_pfdone
+
+dgemmKernelHalfAVX2_pfc:
+	MOVQ       R9, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 31(R11)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 31(R11)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 31(R11)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 31(R11)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 31(R11)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 31(R11)
+
+dgemmKernelHalfAVX2_pfdone:
 	MOVQ   k+0(FP), R10
 	MOVQ   a+8(FP), R12
 	LEAQ   (R12)(AX*4), R13
@@ -4329,7 +4757,7 @@ dgemmKernelHalfAVX2_next:
 	RET
 
 // func sgemmKernelHalfAVX512(k int, a *float32, ra int, sa int, b *float32, sb int, bstep int, c *float32, ldc int, alpha float32, beta float32, flags int, strips int, mask *float32)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·sgemmKernelHalfAVX512(SB), NOSPLIT, $0-104
 	MOVQ ra+16(FP), AX
 	MOVQ sa+24(FP), CX
@@ -4347,6 +4775,80 @@ TEXT ·sgemmKernelHalfAVX512(SB), NOSPLIT, $0-104
 
 	// One tile per iteration: columns advance by NR, B by bstep.
 sgemmKernelHalfAVX512_strip:
+	// Prefetch the tile's rows of C (and of the mask or product operand).
+	TESTQ      $0x0000000c, flags+80(FP)
+	JZ         sgemmKernelHalfAVX512_pfc
+	MOVQ       mask+96(FP), R10
+	SUBQ       c+56(FP), R10
+	MOVQ       R9, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 (R11)(R10*1)
+	PREFETCHT0 63(R11)
+	PREFETCHT0 63(R11)(R10*1)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 (R11)(R10*1)
+	PREFETCHT0 63(R11)
+	PREFETCHT0 63(R11)(R10*1)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 (R11)(R10*1)
+	PREFETCHT0 63(R11)
+	PREFETCHT0 63(R11)(R10*1)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 (R11)(R10*1)
+	PREFETCHT0 63(R11)
+	PREFETCHT0 63(R11)(R10*1)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 (R11)(R10*1)
+	PREFETCHT0 63(R11)
+	PREFETCHT0 63(R11)(R10*1)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 (R11)(R10*1)
+	PREFETCHT0 63(R11)
+	PREFETCHT0 63(R11)(R10*1)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 (R11)(R10*1)
+	PREFETCHT0 63(R11)
+	PREFETCHT0 63(R11)(R10*1)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 (R11)(R10*1)
+	PREFETCHT0 63(R11)
+	PREFETCHT0 63(R11)(R10*1)
+	JMP        sgemmKernelHalfAVX512_pfdone
+
+sgemmKernelHalfAVX512_pfc:
+	MOVQ       R9, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 63(R11)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 63(R11)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 63(R11)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 63(R11)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 63(R11)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 63(R11)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 63(R11)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 63(R11)
+
+sgemmKernelHalfAVX512_pfdone:
 	MOVQ   k+0(FP), R10
 	MOVQ   a+8(FP), R12
 	LEAQ   (R12)(AX*4), R13
@@ -4911,7 +5413,7 @@ sgemmKernelHalfAVX512_next:
 	RET
 
 // func dgemmKernelHalfAVX512(k int, a *float64, ra int, sa int, b *float64, sb int, bstep int, c *float64, ldc int, alpha float64, beta float64, flags int, strips int, mask *float64)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·dgemmKernelHalfAVX512(SB), NOSPLIT, $0-112
 	MOVQ ra+16(FP), AX
 	MOVQ sa+24(FP), CX
@@ -4929,6 +5431,80 @@ TEXT ·dgemmKernelHalfAVX512(SB), NOSPLIT, $0-112
 
 	// One tile per iteration: columns advance by NR, B by bstep.
 dgemmKernelHalfAVX512_strip:
+	// Prefetch the tile's rows of C (and of the mask or product operand).
+	TESTQ      $0x0000000c, flags+88(FP)
+	JZ         dgemmKernelHalfAVX512_pfc
+	MOVQ       mask+104(FP), R10
+	SUBQ       c+56(FP), R10
+	MOVQ       R9, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 (R11)(R10*1)
+	PREFETCHT0 63(R11)
+	PREFETCHT0 63(R11)(R10*1)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 (R11)(R10*1)
+	PREFETCHT0 63(R11)
+	PREFETCHT0 63(R11)(R10*1)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 (R11)(R10*1)
+	PREFETCHT0 63(R11)
+	PREFETCHT0 63(R11)(R10*1)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 (R11)(R10*1)
+	PREFETCHT0 63(R11)
+	PREFETCHT0 63(R11)(R10*1)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 (R11)(R10*1)
+	PREFETCHT0 63(R11)
+	PREFETCHT0 63(R11)(R10*1)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 (R11)(R10*1)
+	PREFETCHT0 63(R11)
+	PREFETCHT0 63(R11)(R10*1)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 (R11)(R10*1)
+	PREFETCHT0 63(R11)
+	PREFETCHT0 63(R11)(R10*1)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 (R11)(R10*1)
+	PREFETCHT0 63(R11)
+	PREFETCHT0 63(R11)(R10*1)
+	JMP        dgemmKernelHalfAVX512_pfdone
+
+dgemmKernelHalfAVX512_pfc:
+	MOVQ       R9, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 63(R11)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 63(R11)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 63(R11)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 63(R11)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 63(R11)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 63(R11)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 63(R11)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 63(R11)
+
+dgemmKernelHalfAVX512_pfdone:
 	MOVQ   k+0(FP), R10
 	MOVQ   a+8(FP), R12
 	LEAQ   (R12)(AX*4), R13
@@ -5493,7 +6069,7 @@ dgemmKernelHalfAVX512_next:
 	RET
 
 // func sgemmKernel4AVX2(k int, a *float32, ra int, sa int, b *float32, sb int, bstep int, c *float32, ldc int, alpha float32, beta float32, flags int, strips int, mask *float32)
-// Requires: AVX, FMA3
+// Requires: AVX, FMA3, MMX+
 TEXT ·sgemmKernel4AVX2(SB), NOSPLIT, $0-104
 	MOVQ ra+16(FP), AX
 	MOVQ sa+24(FP), CX
@@ -5511,6 +6087,48 @@ TEXT ·sgemmKernel4AVX2(SB), NOSPLIT, $0-104
 
 	// One tile per iteration: columns advance by NR, B by bstep.
 sgemmKernel4AVX2_strip:
+	// Prefetch the tile's rows of C (and of the mask or product operand).
+	TESTQ      $0x0000000c, flags+80(FP)
+	JZ         sgemmKernel4AVX2_pfc
+	MOVQ       mask+96(FP), R10
+	SUBQ       c+56(FP), R10
+	MOVQ       R9, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 (R11)(R10*1)
+	PREFETCHT0 63(R11)
+	PREFETCHT0 63(R11)(R10*1)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 (R11)(R10*1)
+	PREFETCHT0 63(R11)
+	PREFETCHT0 63(R11)(R10*1)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 (R11)(R10*1)
+	PREFETCHT0 63(R11)
+	PREFETCHT0 63(R11)(R10*1)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 (R11)(R10*1)
+	PREFETCHT0 63(R11)
+	PREFETCHT0 63(R11)(R10*1)
+	JMP        sgemmKernel4AVX2_pfdone
+
+sgemmKernel4AVX2_pfc:
+	MOVQ       R9, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 63(R11)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 63(R11)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 63(R11)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 63(R11)
+
+sgemmKernel4AVX2_pfdone:
 	MOVQ   k+0(FP), R10
 	MOVQ   a+8(FP), R12
 	MOVQ   R8, R11
@@ -6022,7 +6640,7 @@ sgemmKernel4AVX2_next:
 	RET
 
 // func dgemmKernel4AVX2(k int, a *float64, ra int, sa int, b *float64, sb int, bstep int, c *float64, ldc int, alpha float64, beta float64, flags int, strips int, mask *float64)
-// Requires: AVX, FMA3
+// Requires: AVX, FMA3, MMX+
 TEXT ·dgemmKernel4AVX2(SB), NOSPLIT, $0-112
 	MOVQ ra+16(FP), AX
 	MOVQ sa+24(FP), CX
@@ -6040,6 +6658,48 @@ TEXT ·dgemmKernel4AVX2(SB), NOSPLIT, $0-112
 
 	// One tile per iteration: columns advance by NR, B by bstep.
 dgemmKernel4AVX2_strip:
+	// Prefetch the tile's rows of C (and of the mask or product operand).
+	TESTQ      $0x0000000c, flags+88(FP)
+	JZ         dgemmKernel4AVX2_pfc
+	MOVQ       mask+104(FP), R10
+	SUBQ       c+56(FP), R10
+	MOVQ       R9, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 (R11)(R10*1)
+	PREFETCHT0 63(R11)
+	PREFETCHT0 63(R11)(R10*1)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 (R11)(R10*1)
+	PREFETCHT0 63(R11)
+	PREFETCHT0 63(R11)(R10*1)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 (R11)(R10*1)
+	PREFETCHT0 63(R11)
+	PREFETCHT0 63(R11)(R10*1)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 (R11)(R10*1)
+	PREFETCHT0 63(R11)
+	PREFETCHT0 63(R11)(R10*1)
+	JMP        dgemmKernel4AVX2_pfdone
+
+dgemmKernel4AVX2_pfc:
+	MOVQ       R9, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 63(R11)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 63(R11)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 63(R11)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 63(R11)
+
+dgemmKernel4AVX2_pfdone:
 	MOVQ   k+0(FP), R10
 	MOVQ   a+8(FP), R12
 	MOVQ   R8, R11
@@ -6551,7 +7211,7 @@ dgemmKernel4AVX2_next:
 	RET
 
 // func sgemmKernel4AVX512(k int, a *float32, ra int, sa int, b *float32, sb int, bstep int, c *float32, ldc int, alpha float32, beta float32, flags int, strips int, mask *float32)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·sgemmKernel4AVX512(SB), NOSPLIT, $0-104
 	MOVQ ra+16(FP), AX
 	MOVQ sa+24(FP), CX
@@ -6569,6 +7229,60 @@ TEXT ·sgemmKernel4AVX512(SB), NOSPLIT, $0-104
 
 	// One tile per iteration: columns advance by NR, B by bstep.
 sgemmKernel4AVX512_strip:
+	// Prefetch the tile's rows of C (and of the mask or product operand).
+	TESTQ      $0x0000000c, flags+80(FP)
+	JZ         sgemmKernel4AVX512_pfc
+	MOVQ       mask+96(FP), R10
+	SUBQ       c+56(FP), R10
+	MOVQ       R9, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 (R11)(R10*1)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 64(R11)(R10*1)
+	PREFETCHT0 127(R11)
+	PREFETCHT0 127(R11)(R10*1)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 (R11)(R10*1)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 64(R11)(R10*1)
+	PREFETCHT0 127(R11)
+	PREFETCHT0 127(R11)(R10*1)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 (R11)(R10*1)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 64(R11)(R10*1)
+	PREFETCHT0 127(R11)
+	PREFETCHT0 127(R11)(R10*1)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 (R11)(R10*1)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 64(R11)(R10*1)
+	PREFETCHT0 127(R11)
+	PREFETCHT0 127(R11)(R10*1)
+	JMP        sgemmKernel4AVX512_pfdone
+
+sgemmKernel4AVX512_pfc:
+	MOVQ       R9, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 127(R11)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 127(R11)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 127(R11)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 127(R11)
+
+sgemmKernel4AVX512_pfdone:
 	MOVQ   k+0(FP), R10
 	MOVQ   a+8(FP), R12
 	MOVQ   R8, R11
@@ -7080,7 +7794,7 @@ sgemmKernel4AVX512_next:
 	RET
 
 // func dgemmKernel4AVX512(k int, a *float64, ra int, sa int, b *float64, sb int, bstep int, c *float64, ldc int, alpha float64, beta float64, flags int, strips int, mask *float64)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·dgemmKernel4AVX512(SB), NOSPLIT, $0-112
 	MOVQ ra+16(FP), AX
 	MOVQ sa+24(FP), CX
@@ -7098,6 +7812,60 @@ TEXT ·dgemmKernel4AVX512(SB), NOSPLIT, $0-112
 
 	// One tile per iteration: columns advance by NR, B by bstep.
 dgemmKernel4AVX512_strip:
+	// Prefetch the tile's rows of C (and of the mask or product operand).
+	TESTQ      $0x0000000c, flags+88(FP)
+	JZ         dgemmKernel4AVX512_pfc
+	MOVQ       mask+104(FP), R10
+	SUBQ       c+56(FP), R10
+	MOVQ       R9, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 (R11)(R10*1)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 64(R11)(R10*1)
+	PREFETCHT0 127(R11)
+	PREFETCHT0 127(R11)(R10*1)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 (R11)(R10*1)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 64(R11)(R10*1)
+	PREFETCHT0 127(R11)
+	PREFETCHT0 127(R11)(R10*1)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 (R11)(R10*1)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 64(R11)(R10*1)
+	PREFETCHT0 127(R11)
+	PREFETCHT0 127(R11)(R10*1)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 (R11)(R10*1)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 64(R11)(R10*1)
+	PREFETCHT0 127(R11)
+	PREFETCHT0 127(R11)(R10*1)
+	JMP        dgemmKernel4AVX512_pfdone
+
+dgemmKernel4AVX512_pfc:
+	MOVQ       R9, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 127(R11)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 127(R11)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 127(R11)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 127(R11)
+
+dgemmKernel4AVX512_pfdone:
 	MOVQ   k+0(FP), R10
 	MOVQ   a+8(FP), R12
 	MOVQ   R8, R11
@@ -7609,7 +8377,7 @@ dgemmKernel4AVX512_next:
 	RET
 
 // func sgemmKernelHalf4AVX2(k int, a *float32, ra int, sa int, b *float32, sb int, bstep int, c *float32, ldc int, alpha float32, beta float32, flags int, strips int, mask *float32)
-// Requires: AVX, FMA3
+// Requires: AVX, FMA3, MMX+
 TEXT ·sgemmKernelHalf4AVX2(SB), NOSPLIT, $0-104
 	MOVQ ra+16(FP), AX
 	MOVQ sa+24(FP), CX
@@ -7627,6 +8395,48 @@ TEXT ·sgemmKernelHalf4AVX2(SB), NOSPLIT, $0-104
 
 	// One tile per iteration: columns advance by NR, B by bstep.
 sgemmKernelHalf4AVX2_strip:
+	// Prefetch the tile's rows of C (and of the mask or product operand).
+	TESTQ      $0x0000000c, flags+80(FP)
+	JZ         sgemmKernelHalf4AVX2_pfc
+	MOVQ       mask+96(FP), R10
+	SUBQ       c+56(FP), R10
+	MOVQ       R9, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 (R11)(R10*1)
+	PREFETCHT0 31(R11)
+	PREFETCHT0 31(R11)(R10*1)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 (R11)(R10*1)
+	PREFETCHT0 31(R11)
+	PREFETCHT0 31(R11)(R10*1)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 (R11)(R10*1)
+	PREFETCHT0 31(R11)
+	PREFETCHT0 31(R11)(R10*1)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 (R11)(R10*1)
+	PREFETCHT0 31(R11)
+	PREFETCHT0 31(R11)(R10*1)
+	JMP        sgemmKernelHalf4AVX2_pfdone
+
+sgemmKernelHalf4AVX2_pfc:
+	MOVQ       R9, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 31(R11)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 31(R11)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 31(R11)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 31(R11)
+
+sgemmKernelHalf4AVX2_pfdone:
 	MOVQ   k+0(FP), R10
 	MOVQ   a+8(FP), R12
 	MOVQ   R8, R11
@@ -7953,7 +8763,7 @@ sgemmKernelHalf4AVX2_next:
 	RET
 
 // func dgemmKernelHalf4AVX2(k int, a *float64, ra int, sa int, b *float64, sb int, bstep int, c *float64, ldc int, alpha float64, beta float64, flags int, strips int, mask *float64)
-// Requires: AVX, FMA3
+// Requires: AVX, FMA3, MMX+
 TEXT ·dgemmKernelHalf4AVX2(SB), NOSPLIT, $0-112
 	MOVQ ra+16(FP), AX
 	MOVQ sa+24(FP), CX
@@ -7971,6 +8781,48 @@ TEXT ·dgemmKernelHalf4AVX2(SB), NOSPLIT, $0-112
 
 	// One tile per iteration: columns advance by NR, B by bstep.
 dgemmKernelHalf4AVX2_strip:
+	// Prefetch the tile's rows of C (and of the mask or product operand).
+	TESTQ      $0x0000000c, flags+88(FP)
+	JZ         dgemmKernelHalf4AVX2_pfc
+	MOVQ       mask+104(FP), R10
+	SUBQ       c+56(FP), R10
+	MOVQ       R9, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 (R11)(R10*1)
+	PREFETCHT0 31(R11)
+	PREFETCHT0 31(R11)(R10*1)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 (R11)(R10*1)
+	PREFETCHT0 31(R11)
+	PREFETCHT0 31(R11)(R10*1)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 (R11)(R10*1)
+	PREFETCHT0 31(R11)
+	PREFETCHT0 31(R11)(R10*1)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 (R11)(R10*1)
+	PREFETCHT0 31(R11)
+	PREFETCHT0 31(R11)(R10*1)
+	JMP        dgemmKernelHalf4AVX2_pfdone
+
+dgemmKernelHalf4AVX2_pfc:
+	MOVQ       R9, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 31(R11)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 31(R11)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 31(R11)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 31(R11)
+
+dgemmKernelHalf4AVX2_pfdone:
 	MOVQ   k+0(FP), R10
 	MOVQ   a+8(FP), R12
 	MOVQ   R8, R11
@@ -8297,7 +9149,7 @@ dgemmKernelHalf4AVX2_next:
 	RET
 
 // func sgemmKernelHalf4AVX512(k int, a *float32, ra int, sa int, b *float32, sb int, bstep int, c *float32, ldc int, alpha float32, beta float32, flags int, strips int, mask *float32)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·sgemmKernelHalf4AVX512(SB), NOSPLIT, $0-104
 	MOVQ ra+16(FP), AX
 	MOVQ sa+24(FP), CX
@@ -8315,6 +9167,48 @@ TEXT ·sgemmKernelHalf4AVX512(SB), NOSPLIT, $0-104
 
 	// One tile per iteration: columns advance by NR, B by bstep.
 sgemmKernelHalf4AVX512_strip:
+	// Prefetch the tile's rows of C (and of the mask or product operand).
+	TESTQ      $0x0000000c, flags+80(FP)
+	JZ         sgemmKernelHalf4AVX512_pfc
+	MOVQ       mask+96(FP), R10
+	SUBQ       c+56(FP), R10
+	MOVQ       R9, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 (R11)(R10*1)
+	PREFETCHT0 63(R11)
+	PREFETCHT0 63(R11)(R10*1)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 (R11)(R10*1)
+	PREFETCHT0 63(R11)
+	PREFETCHT0 63(R11)(R10*1)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 (R11)(R10*1)
+	PREFETCHT0 63(R11)
+	PREFETCHT0 63(R11)(R10*1)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 (R11)(R10*1)
+	PREFETCHT0 63(R11)
+	PREFETCHT0 63(R11)(R10*1)
+	JMP        sgemmKernelHalf4AVX512_pfdone
+
+sgemmKernelHalf4AVX512_pfc:
+	MOVQ       R9, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 63(R11)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 63(R11)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 63(R11)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 63(R11)
+
+sgemmKernelHalf4AVX512_pfdone:
 	MOVQ   k+0(FP), R10
 	MOVQ   a+8(FP), R12
 	MOVQ   R8, R11
@@ -8641,7 +9535,7 @@ sgemmKernelHalf4AVX512_next:
 	RET
 
 // func dgemmKernelHalf4AVX512(k int, a *float64, ra int, sa int, b *float64, sb int, bstep int, c *float64, ldc int, alpha float64, beta float64, flags int, strips int, mask *float64)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·dgemmKernelHalf4AVX512(SB), NOSPLIT, $0-112
 	MOVQ ra+16(FP), AX
 	MOVQ sa+24(FP), CX
@@ -8659,6 +9553,48 @@ TEXT ·dgemmKernelHalf4AVX512(SB), NOSPLIT, $0-112
 
 	// One tile per iteration: columns advance by NR, B by bstep.
 dgemmKernelHalf4AVX512_strip:
+	// Prefetch the tile's rows of C (and of the mask or product operand).
+	TESTQ      $0x0000000c, flags+88(FP)
+	JZ         dgemmKernelHalf4AVX512_pfc
+	MOVQ       mask+104(FP), R10
+	SUBQ       c+56(FP), R10
+	MOVQ       R9, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 (R11)(R10*1)
+	PREFETCHT0 63(R11)
+	PREFETCHT0 63(R11)(R10*1)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 (R11)(R10*1)
+	PREFETCHT0 63(R11)
+	PREFETCHT0 63(R11)(R10*1)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 (R11)(R10*1)
+	PREFETCHT0 63(R11)
+	PREFETCHT0 63(R11)(R10*1)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 (R11)(R10*1)
+	PREFETCHT0 63(R11)
+	PREFETCHT0 63(R11)(R10*1)
+	JMP        dgemmKernelHalf4AVX512_pfdone
+
+dgemmKernelHalf4AVX512_pfc:
+	MOVQ       R9, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 63(R11)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 63(R11)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 63(R11)
+	ADDQ       SI, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 63(R11)
+
+dgemmKernelHalf4AVX512_pfdone:
 	MOVQ   k+0(FP), R10
 	MOVQ   a+8(FP), R12
 	MOVQ   R8, R11

@@ -137,3 +137,51 @@ func benchmarkGemmReLU[T Float](b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkGemmPackedTrajectory times the RNN step product (float64,
+// 256×128×128, B packed) with its operands fixed or moving through the 28
+// slots of a trajectory, as in a training or HVP pass: rot=A moves the rows
+// of A, rot=C those of C and of the mask or product operand, rot=AC both.
+// Plain, fused product (GemmPackedMul) and fused ReLU with mask
+// (GemmPackedReLU). The gap between rot=none and the others is what the
+// caches cost the step products (BENCHMARKS.md, "Prefetching the epilogue's
+// rows").
+func BenchmarkGemmPackedTrajectory(b *testing.B) {
+	const m, n, k, steps = 256, 128, 128, 28
+	for _, kind := range []string{"plain", "mul", "relu"} {
+		for _, rot := range []string{"none", "A", "C", "AC"} {
+			b.Run(fmt.Sprintf("epilogue=%s/rot=%s", kind, rot), func(b *testing.B) {
+				rnd := newRand(9)
+				a := make([]float64, steps*m*k)
+				c := make([]float64, steps*m*n)
+				mk := make([]float64, steps*m*n)
+				w := make([]float64, k*n)
+				fillRandom(rnd, a)
+				fillRandom(rnd, w)
+				fillRandom(rnd, mk)
+				var p PackedB[float64]
+				p.Pack(false, k, n, w, n)
+				c0 := paired.CPUTime()
+				for i := 0; i < b.N; i++ {
+					sa, sc := 0, 0
+					if rot == "A" || rot == "AC" {
+						sa = i % steps
+					}
+					if rot == "C" || rot == "AC" {
+						sc = i % steps
+					}
+					as, cs, ms := a[sa*m*k:(sa+1)*m*k], c[sc*m*n:(sc+1)*m*n], mk[sc*m*n:(sc+1)*m*n]
+					switch kind {
+					case "plain":
+						GemmPacked(false, m, 1, as, k, &p, 0, cs, n)
+					case "mul":
+						GemmPackedMul(false, m, 1, as, k, &p, 0, cs, n, ms, n, 1)
+					case "relu":
+						GemmPackedReLU(false, m, 1, as, k, &p, 0, cs, n, ms)
+					}
+				}
+				b.ReportMetric(float64(2*m*n*k)*float64(b.N)/float64(paired.CPUTime()-c0), "cpu-GFLOP/s")
+			})
+		}
+	}
+}

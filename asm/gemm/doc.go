@@ -26,6 +26,12 @@
 // level (AVX2 and AVX-512 give the same bits), or on how the caller splits
 // the output across goroutines. When flags&1 == 0, C is only written.
 //
+// Before the k loop of each tile, the kernels prefetch the tile's rows of C
+// and, when flags&12 != 0, of the mask or product operand: in the RNN these
+// are rows of trajectories far larger than the caches (the forward pass's
+// ψ, the backward pass's δ and ψ), whose misses otherwise stall the
+// epilogue. Prefetches are hints and change no result.
+//
 // The file also holds the AVX2 packs the blocked driver uses: a transposing
 // one (8×8 / 4×4 tiles) for op(B) = Bᵀ and a plain one for strips of B.
 //

@@ -156,6 +156,7 @@ func microKernel(v variant) {
 
 	Comment("One tile per iteration: columns advance by NR, B by bstep.")
 	Label(v.name + "_strip")
+	v.prefetchTile(ccur, crow, k, ldc)
 	Load(Param("k"), k)
 	Load(Param("a"), bases[0])
 	for g := 1; g < ngroups; g++ {
@@ -249,6 +250,46 @@ func microKernel(v variant) {
 	JNZ(LabelRef(v.name + "_strip"))
 	VZEROUPPER()
 	RET()
+}
+
+// prefetchTile emits software prefetches of the rows of the tile at ccur
+// (C and, when flags&12 != 0, the mask or product operand at C's position),
+// issued before the k loop so that rows the epilogue stores or reads arrive
+// from memory while the tile is computed: C and the mask are often rows of
+// a trajectory far larger than the caches. Prefetches are hints: they change
+// no result. crow and delta are scratch registers.
+func (v variant) prefetchTile(ccur, crow, delta, ldc Register) {
+	rowBytes := v.nv * v.ISA.Bytes
+	// Offsets that touch every cache line of a row of rowBytes, aligned or not.
+	var offs []int
+	for o := 0; o < rowBytes; o += 64 {
+		offs = append(offs, o)
+	}
+	offs = append(offs, rowBytes-1)
+	rows := func(withMask bool) {
+		MOVQ(ccur, crow)
+		for r := 0; r < v.mr; r++ {
+			for _, o := range offs {
+				PREFETCHT0(Mem{Base: crow, Disp: o})
+				if withMask {
+					PREFETCHT0(Mem{Base: crow, Index: delta, Scale: 1, Disp: o})
+				}
+			}
+			if r+1 < v.mr {
+				ADDQ(ldc, crow)
+			}
+		}
+	}
+	Comment("Prefetch the tile's rows of C (and of the mask or product operand).")
+	TESTQ(U32(12), paramAddr("flags"))
+	JZ(LabelRef(v.name + "_pfc"))
+	Load(Param("mask"), delta)
+	SUBQ(paramAddr("c"), delta)
+	rows(true)
+	JMP(LabelRef(v.name + "_pfdone"))
+	Label(v.name + "_pfc")
+	rows(false)
+	Label(v.name + "_pfdone")
 }
 
 // storeTiles emits one epilogue path from label: t = alpha*acc is in the
