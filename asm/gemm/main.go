@@ -39,62 +39,6 @@ func (v variant) vec(i int) VecPhysical {
 	return []VecPhysical{Y0, Y1, Y2, Y3, Y4, Y5, Y6, Y7, Y8, Y9, Y10, Y11, Y12, Y13, Y14, Y15}[i]
 }
 
-// Element-width dependent instructions.
-func (v variant) movu(a, b Op) {
-	if v.T.Size == 4 {
-		VMOVUPS(a, b)
-	} else {
-		VMOVUPD(a, b)
-	}
-}
-
-func (v variant) bcast(a, b Op) {
-	if v.T.Size == 4 {
-		VBROADCASTSS(a, b)
-	} else {
-		VBROADCASTSD(a, b)
-	}
-}
-
-func (v variant) fma(a, b, c Op) {
-	if v.T.Size == 4 {
-		VFMADD231PS(a, b, c)
-	} else {
-		VFMADD231PD(a, b, c)
-	}
-}
-
-func (v variant) mul(a, b, c Op) {
-	if v.T.Size == 4 {
-		VMULPS(a, b, c)
-	} else {
-		VMULPD(a, b, c)
-	}
-}
-
-func (v variant) add(a, b, c Op) {
-	if v.T.Size == 4 {
-		VADDPS(a, b, c)
-	} else {
-		VADDPD(a, b, c)
-	}
-}
-
-func (v variant) zero(r VecPhysical) {
-	if v.ISA.Is512() {
-		VPXORD(r, r, r)
-	} else {
-		VXORPS(r, r, r)
-	}
-}
-
-func (v variant) shift() uint8 {
-	if v.T.Size == 4 {
-		return 2
-	}
-	return 3
-}
-
 // microKernel emits one variant; see the package comment for what it computes.
 func microKernel(v variant) {
 	t := v.T.Go
@@ -122,11 +66,11 @@ func microKernel(v variant) {
 	sb := Load(Param("sb"), GP64())
 	bstep := Load(Param("bstep"), GP64())
 	ldc := Load(Param("ldc"), GP64())
-	SHLQ(U8(v.shift()), ra)
-	SHLQ(U8(v.shift()), sa)
-	SHLQ(U8(v.shift()), sb)
-	SHLQ(U8(v.shift()), bstep)
-	SHLQ(U8(v.shift()), ldc)
+	SHLQ(U8(v.Shift()), ra)
+	SHLQ(U8(v.Shift()), sa)
+	SHLQ(U8(v.Shift()), sb)
+	SHLQ(U8(v.Shift()), bstep)
+	SHLQ(U8(v.Shift()), ldc)
 	ra3 := GP64()
 	LEAQ(Mem{Base: ra, Index: ra, Scale: 2}, ra3)
 	bcur := Load(Param("b"), GP64())
@@ -165,18 +109,18 @@ func microKernel(v variant) {
 	MOVQ(bcur, pb)
 	for r := 0; r < v.mr; r++ {
 		for j := 0; j < v.nv; j++ {
-			v.zero(acc(r, j))
+			v.Zero(acc(r, j))
 		}
 	}
 
 	step := func() {
 		for j := 0; j < v.nv; j++ {
-			v.movu(Mem{Base: pb, Disp: j * v.ISA.Bytes}, breg(j))
+			v.Load(Mem{Base: pb, Disp: j * v.ISA.Bytes}, breg(j))
 		}
 		for r := 0; r < v.mr; r++ {
-			v.bcast(aAddr(r), tmp)
+			v.Broadcast(aAddr(r), tmp)
 			for j := 0; j < v.nv; j++ {
-				v.fma(tmp, breg(j), acc(r, j))
+				v.FMA(breg(j), tmp, acc(r, j))
 			}
 		}
 		for _, p := range bases {
@@ -216,11 +160,11 @@ func microKernel(v variant) {
 	if nacc+4 > 16 && !v.ISA.Is512() {
 		panic("too many registers for the ReLU epilogue of " + v.name)
 	}
-	v.bcast(paramAddr("alpha"), alpha)
+	v.Broadcast(paramAddr("alpha"), alpha)
 	MOVQ(ccur, crow)
 	for r := 0; r < v.mr; r++ {
 		for j := 0; j < v.nv; j++ {
-			v.mul(alpha, acc(r, j), acc(r, j))
+			v.Mul(acc(r, j), alpha, acc(r, j))
 		}
 	}
 	// Paths: flags&1 beta, flags&2 ReLU, flags&4 (with 2) mask, flags&8
@@ -234,7 +178,7 @@ func microKernel(v variant) {
 	SUBQ(paramAddr("c"), k)
 	v.storeTiles(v.name+"_mulm", crow, ldc, k, acc, beta, scratch, zero, m, u, false, false, true)
 	Label(v.name + "_withrelu")
-	v.zero(zero)
+	v.Zero(zero)
 	TESTQ(U32(4), paramAddr("flags"))
 	JZ(LabelRef(v.name + "_relu"))
 	Load(Param("mask"), k)
@@ -310,7 +254,7 @@ func (v variant) storeTiles(label string, crow, ldc, delta Register, acc func(r,
 			TESTQ(U32(1), paramAddr("flags"))
 			JZ(LabelRef(l))
 			Comment("t = alpha*acc + beta*C, each product rounded.")
-			v.bcast(paramAddr("beta"), beta)
+			v.Broadcast(paramAddr("beta"), beta)
 		} else {
 			Label(l)
 			Comment("beta == 0: C is not read.")
@@ -320,16 +264,16 @@ func (v variant) storeTiles(label string, crow, ldc, delta Register, acc func(r,
 				cm := Mem{Base: crow, Disp: j * v.ISA.Bytes}
 				t := acc(r, j)
 				if withBeta {
-					v.mul(cm, beta, scratch)
-					v.add(scratch, t, t)
+					v.Mul(beta, cm, scratch)
+					v.Add(t, scratch, t)
 				}
 				if relu {
 					v.relu(t, zero, m, u, mask, Mem{Base: crow, Index: delta, Scale: 1, Disp: j * v.ISA.Bytes})
 				}
 				if prod {
-					v.mul(Mem{Base: crow, Index: delta, Scale: 1, Disp: j * v.ISA.Bytes}, t, t)
+					v.Mul(t, Mem{Base: crow, Index: delta, Scale: 1, Disp: j * v.ISA.Bytes}, t)
 				}
-				v.movu(t, cm)
+				v.Store(t, cm)
 			}
 			if r+1 < v.mr {
 				ADDQ(ldc, crow)
@@ -362,7 +306,7 @@ func (v variant) relu(t, zero, m, u VecPhysical, mask bool, mm Mem) {
 			} else {
 				VBROADCASTSD_Z(onesConst(8), K1, m)
 			}
-			v.movu(m, mm)
+			v.Store(m, mm)
 		}
 		return
 	}
@@ -383,7 +327,7 @@ func (v variant) relu(t, zero, m, u VecPhysical, mask bool, mm Mem) {
 		} else {
 			VANDPD(onesConst(8), m, m)
 		}
-		v.movu(m, mm)
+		v.Store(m, mm)
 	}
 }
 

@@ -57,53 +57,6 @@ func (k kind) w() int  { return k.Lanes() }
 
 func (k kind) vec() reg.VecVirtual { return k.Vec() }
 
-func (k kind) shift() uint64 {
-	if k.T.Size == 4 {
-		return 2
-	}
-	return 3
-}
-
-func (k kind) pick(s, d func(...Op)) func(...Op) {
-	if k.T.Size == 4 {
-		return s
-	}
-	return d
-}
-
-func (k kind) mov(ops ...Op)   { k.pick(VMOVUPS, VMOVUPD)(ops...) }
-func (k kind) fma(ops ...Op)   { k.pick(VFMADD231PS, VFMADD231PD)(ops...) }
-func (k kind) mul(ops ...Op)   { k.pick(VMULPS, VMULPD)(ops...) }
-func (k kind) add(ops ...Op)   { k.pick(VADDPS, VADDPD)(ops...) }
-func (k kind) bcast(ops ...Op) { k.pick(VBROADCASTSS, VBROADCASTSD)(ops...) }
-func (k kind) movs(ops ...Op)  { k.pick(VMOVSS, VMOVSD)(ops...) }
-func (k kind) muls(ops ...Op)  { k.pick(VMULSS, VMULSD)(ops...) }
-func (k kind) fmas(ops ...Op)  { k.pick(VFMADD231SS, VFMADD231SD)(ops...) }
-
-func (k kind) movZ(m, kr, dst Op) {
-	if k.T.Size == 4 {
-		VMOVUPS_Z(m, kr, dst)
-	} else {
-		VMOVUPD_Z(m, kr, dst)
-	}
-}
-
-func (k kind) maskmov(a, b, c Op) {
-	if k.T.Size == 4 {
-		VMASKMOVPS(a, b, c)
-	} else {
-		VMASKMOVPD(a, b, c)
-	}
-}
-
-func (k kind) ucomis(a, b Op) {
-	if k.T.Size == 4 {
-		VUCOMISS(a, b)
-	} else {
-		VUCOMISD(a, b)
-	}
-}
-
 // zero clears v. VXORPS on 512-bit registers needs AVX512DQ, which the
 // AVX512 level includes.
 func zero(v reg.VecVirtual) { VXORPS(v, v, v) }
@@ -169,7 +122,7 @@ func (k kind) loadTail(rBytes reg.Register) (mask reg.VecVirtual, kr reg.OpmaskP
 		tbl := kMaskTable()
 		cnt := GP64()
 		MOVQ(rBytes, cnt)
-		SHRQ(U8(k.shift()), cnt)
+		SHRQ(U8(k.Shift()), cnt)
 		base := GP64()
 		LEAQ(tbl, base)
 		KMOVW(Mem{Base: base, Index: cnt, Scale: 2}, reg.K1)
@@ -199,19 +152,19 @@ func (k kind) extract128(src reg.VecVirtual, dst reg.VecVirtual) {
 func (k kind) fold128(v, tmp reg.VecVirtual) {
 	if k.ISA.Is512() {
 		VEXTRACTF64X4(U8(1), v, tmp.AsY())
-		k.add(tmp.AsY(), v.AsY(), v.AsY())
+		k.Add(v.AsY(), tmp.AsY(), v.AsY())
 	}
 	k.extract128(v, tmp)
-	k.add(tmp.AsX(), v.AsX(), v.AsX())
+	k.Add(v.AsX(), tmp.AsX(), v.AsX())
 }
 
 // hsum reduces the 128-bit v to its lane 0.
 func (k kind) hsum(v, tmp reg.VecVirtual) {
 	VUNPCKHPD(v.AsX(), v.AsX(), tmp.AsX())
-	k.add(tmp.AsX(), v.AsX(), v.AsX())
+	k.Add(v.AsX(), tmp.AsX(), v.AsX())
 	if k.T.Size == 4 {
 		VMOVSHDUP(v.AsX(), tmp.AsX())
-		k.add(tmp.AsX(), v.AsX(), v.AsX())
+		k.Add(v.AsX(), tmp.AsX(), v.AsX())
 	}
 }
 
@@ -289,21 +242,21 @@ func gemvN(k kind) {
 	m := Load(Param("y").Len(), GP64())
 	ap := Load(Param("a").Base(), GP64())
 	lda := Load(Param("lda"), GP64())
-	SHLQ(U8(k.shift()), lda)
+	SHLQ(U8(k.Shift()), lda)
 	xp := Load(Param("x").Base(), GP64())
 	nB := Load(Param("x").Len(), GP64())
-	SHLQ(U8(k.shift()), nB)
+	SHLQ(U8(k.Shift()), nB)
 
 	valpha, vbeta := k.vec(), k.vec()
-	k.bcast(addr("alpha"), valpha)
-	k.bcast(addr("beta"), vbeta)
+	k.Broadcast(addr("alpha"), valpha)
+	k.Broadcast(addr("beta"), vbeta)
 
 	// betaZero = 1 when beta == 0 (not NaN).
 	betaZero := GP64()
 	z := k.vec()
 	zero(z)
 	XORQ(betaZero, betaZero)
-	k.ucomis(addr("beta"), z.AsX())
+	k.UComI(addr("beta"), z.AsX())
 	JNE(LabelRef("betaset"))
 	JP(LabelRef("betaset"))
 	MOVQ(U32(1), betaZero)
@@ -464,14 +417,14 @@ func (k kind) gemvNBlock(prefix string, R, U int, next string, g nRegs, pf int) 
 	}
 	Label(L("main"))
 	for u := 0; u < U; u++ {
-		k.mov(mem(g.xp, j, u*k.vb()), xv[u])
+		k.Load(mem(g.xp, j, u*k.vb()), xv[u])
 	}
 	for r := 0; r < R; r++ {
 		for off := 0; pf > 0 && off < U*k.vb(); off += 64 {
 			PREFETCHNTA(p.mem(r, pf+off))
 		}
 		for u := 0; u < U; u++ {
-			k.fma(p.mem(r, u*k.vb()), xv[u], acc[r][u])
+			k.FMA(xv[u], p.mem(r, u*k.vb()), acc[r][u])
 		}
 	}
 	ADDQ(U32(U*k.vb()), j)
@@ -482,9 +435,9 @@ func (k kind) gemvNBlock(prefix string, R, U int, next string, g nRegs, pf int) 
 	Label(L("vec"))
 	CMPQ(j, g.nvec)
 	JGE(LabelRef(L("tail")))
-	k.mov(mem(g.xp, j, 0), xv[0])
+	k.Load(mem(g.xp, j, 0), xv[0])
 	for r := 0; r < R; r++ {
-		k.fma(p.mem(r, 0), xv[0], acc[r][0])
+		k.FMA(xv[0], p.mem(r, 0), acc[r][0])
 	}
 	ADDQ(U32(k.vb()), j)
 	p.advance(k.vb())
@@ -495,22 +448,22 @@ func (k kind) gemvNBlock(prefix string, R, U int, next string, g nRegs, pf int) 
 	JGE(LabelRef(L("reduce")))
 	tmp := k.vec()
 	if k.ISA.Is512() {
-		k.movZ(mem(g.xp, j, 0), g.kr, xv[0])
+		k.LoadMasked(mem(g.xp, j, 0), g.kr, xv[0])
 		for r := 0; r < R; r++ {
-			k.fma(p.mem(r, 0), xv[0], g.kr, acc[r][0])
+			k.FMAMasked(xv[0], p.mem(r, 0), g.kr, acc[r][0])
 		}
 	} else {
-		k.maskmov(mem(g.xp, j, 0), g.mask, xv[0])
+		k.LoadMaskedAVX2(mem(g.xp, j, 0), g.mask, xv[0])
 		for r := 0; r < R; r++ {
-			k.maskmov(p.mem(r, 0), g.mask, tmp)
-			k.fma(tmp, xv[0], acc[r][0])
+			k.LoadMaskedAVX2(p.mem(r, 0), g.mask, tmp)
+			k.FMA(xv[0], tmp, acc[r][0])
 		}
 	}
 
 	Label(L("reduce"))
 	for r := 0; r < R; r++ {
 		for u := 1; u < U; u++ {
-			k.add(acc[r][u], acc[r][0], acc[r][0])
+			k.Add(acc[r][0], acc[r][u], acc[r][0])
 		}
 		k.fold128(acc[r][0], tmp)
 	}
@@ -559,24 +512,24 @@ func (k kind) gemvNBlock(prefix string, R, U int, next string, g nRegs, pf int) 
 	JNZ(LabelRef(L("bzero")))
 	for _, pt := range parts {
 		if R == 1 {
-			k.muls(Mem{Base: yp, Disp: pt.off}, g.vbeta.AsX(), tmp.AsX())
-			k.fmas(pt.v.AsX(), g.valpha.AsX(), tmp.AsX())
-			k.movs(tmp.AsX(), Mem{Base: yp, Disp: pt.off})
+			k.MulScalar(g.vbeta.AsX(), Mem{Base: yp, Disp: pt.off}, tmp.AsX())
+			k.FMAScalar(g.valpha.AsX(), pt.v.AsX(), tmp.AsX())
+			k.StoreScalar(tmp.AsX(), Mem{Base: yp, Disp: pt.off})
 		} else {
-			k.mul(Mem{Base: yp, Disp: pt.off}, g.vbeta.AsX(), tmp.AsX())
-			k.fma(pt.v.AsX(), g.valpha.AsX(), tmp.AsX())
-			k.mov(tmp.AsX(), Mem{Base: yp, Disp: pt.off})
+			k.Mul(g.vbeta.AsX(), Mem{Base: yp, Disp: pt.off}, tmp.AsX())
+			k.FMA(g.valpha.AsX(), pt.v.AsX(), tmp.AsX())
+			k.Store(tmp.AsX(), Mem{Base: yp, Disp: pt.off})
 		}
 	}
 	JMP(LabelRef(L("next")))
 	Label(L("bzero"))
 	for _, pt := range parts {
 		if R == 1 {
-			k.muls(pt.v.AsX(), g.valpha.AsX(), tmp.AsX())
-			k.movs(tmp.AsX(), Mem{Base: yp, Disp: pt.off})
+			k.MulScalar(g.valpha.AsX(), pt.v.AsX(), tmp.AsX())
+			k.StoreScalar(tmp.AsX(), Mem{Base: yp, Disp: pt.off})
 		} else {
-			k.mul(pt.v.AsX(), g.valpha.AsX(), tmp.AsX())
-			k.mov(tmp.AsX(), Mem{Base: yp, Disp: pt.off})
+			k.Mul(g.valpha.AsX(), pt.v.AsX(), tmp.AsX())
+			k.Store(tmp.AsX(), Mem{Base: yp, Disp: pt.off})
 		}
 	}
 	Label(L("next"))
@@ -597,16 +550,16 @@ func gemvT(k kind) {
 
 	yp := Load(Param("y").Base(), GP64())
 	nB := Load(Param("y").Len(), GP64())
-	SHLQ(U8(k.shift()), nB)
+	SHLQ(U8(k.Shift()), nB)
 	ap := Load(Param("a").Base(), GP64())
 	lda := Load(Param("lda"), GP64())
-	SHLQ(U8(k.shift()), lda)
+	SHLQ(U8(k.Shift()), lda)
 	xp := Load(Param("x").Base(), GP64())
 	m := Load(Param("x").Len(), GP64())
 
 	valpha, vbeta := k.vec(), k.vec()
-	k.bcast(addr("alpha"), valpha)
-	k.bcast(addr("beta"), vbeta)
+	k.Broadcast(addr("alpha"), valpha)
+	k.Broadcast(addr("beta"), vbeta)
 
 	nvec := GP64()
 	MOVQ(nB, nvec)
@@ -624,22 +577,22 @@ func gemvT(k kind) {
 	zero(z)
 	j := GP64()
 	XORQ(j, j)
-	k.ucomis(addr("beta"), z.AsX())
+	k.UComI(addr("beta"), z.AsX())
 	JNE(LabelRef("scale"))
 	JP(LabelRef("scale"))
 	Label("zeroloop")
 	CMPQ(j, nvec)
 	JGE(LabelRef("zerotail"))
-	k.mov(z, mem(yp, j, 0))
+	k.Store(z, mem(yp, j, 0))
 	ADDQ(U32(k.vb()), j)
 	JMP(LabelRef("zeroloop"))
 	Label("zerotail")
 	CMPQ(j, nB)
 	JGE(LabelRef("rows"))
 	if k.ISA.Is512() {
-		k.mov(z, kr, mem(yp, j, 0))
+		k.StoreMasked(z, kr, mem(yp, j, 0))
 	} else {
-		k.movs(z.AsX(), mem(yp, j, 0))
+		k.StoreScalar(z.AsX(), mem(yp, j, 0))
 		ADDQ(U32(k.T.Size), j)
 		JMP(LabelRef("zerotail"))
 	}
@@ -654,27 +607,27 @@ func gemvT(k kind) {
 		MOVQ(U64(0x3ff0000000000000), one)
 		VMOVQ(one, z.AsX())
 	}
-	k.ucomis(addr("beta"), z.AsX())
+	k.UComI(addr("beta"), z.AsX())
 	JNE(LabelRef("scaleloop"))
 	JP(LabelRef("scaleloop"))
 	JMP(LabelRef("rows"))
 	Label("scaleloop")
 	CMPQ(j, nvec)
 	JGE(LabelRef("scaletail"))
-	k.mul(mem(yp, j, 0), vbeta, z)
-	k.mov(z, mem(yp, j, 0))
+	k.Mul(vbeta, mem(yp, j, 0), z)
+	k.Store(z, mem(yp, j, 0))
 	ADDQ(U32(k.vb()), j)
 	JMP(LabelRef("scaleloop"))
 	Label("scaletail")
 	CMPQ(j, nB)
 	JGE(LabelRef("rows"))
 	if k.ISA.Is512() {
-		k.movZ(mem(yp, j, 0), kr, z)
-		k.mul(vbeta, z, z)
-		k.mov(z, kr, mem(yp, j, 0))
+		k.LoadMasked(mem(yp, j, 0), kr, z)
+		k.Mul(z, vbeta, z)
+		k.StoreMasked(z, kr, mem(yp, j, 0))
 	} else {
-		k.muls(mem(yp, j, 0), vbeta.AsX(), z.AsX())
-		k.movs(z.AsX(), mem(yp, j, 0))
+		k.MulScalar(vbeta.AsX(), mem(yp, j, 0), z.AsX())
+		k.StoreScalar(z.AsX(), mem(yp, j, 0))
 		ADDQ(U32(k.T.Size), j)
 		JMP(LabelRef("scaletail"))
 	}
@@ -768,8 +721,8 @@ func (k kind) gemvTBlock(prefix string, R int, units []int, next string, m, yp, 
 	t := make([]reg.VecVirtual, R)
 	for r := range t {
 		t[r] = k.vec()
-		k.bcast(Mem{Base: xp, Disp: r * k.T.Size}, t[r])
-		k.mul(valpha, t[r], t[r])
+		k.Broadcast(Mem{Base: xp, Disp: r * k.T.Size}, t[r])
+		k.Mul(t[r], valpha, t[r])
 	}
 	acc := make([]reg.VecVirtual, units[0])
 	for u := range acc {
@@ -788,18 +741,18 @@ func (k kind) gemvTBlock(prefix string, R int, units []int, next string, m, yp, 
 		}
 		Label(main)
 		for u := 0; u < U; u++ {
-			k.mov(mem(yp, j, u*k.vb()), acc[u])
+			k.Load(mem(yp, j, u*k.vb()), acc[u])
 		}
 		for r := 0; r < R; r++ {
 			for off := 0; pf > 0 && off < U*k.vb(); off += pfStride {
 				PREFETCHNTA(p.mem(r, pf+off))
 			}
 			for u := 0; u < U; u++ {
-				k.fma(p.mem(r, u*k.vb()), t[r], acc[u])
+				k.FMA(t[r], p.mem(r, u*k.vb()), acc[u])
 			}
 		}
 		for u := 0; u < U; u++ {
-			k.mov(acc[u], mem(yp, j, u*k.vb()))
+			k.Store(acc[u], mem(yp, j, u*k.vb()))
 		}
 		ADDQ(U32(U*k.vb()), j)
 		p.advance(U * k.vb())
@@ -811,11 +764,11 @@ func (k kind) gemvTBlock(prefix string, R int, units []int, next string, m, yp, 
 	Label(L("vec"))
 	CMPQ(j, nvec)
 	JGE(LabelRef(L("tail")))
-	k.mov(mem(yp, j, 0), acc[0])
+	k.Load(mem(yp, j, 0), acc[0])
 	for r := 0; r < R; r++ {
-		k.fma(p.mem(r, 0), t[r], acc[0])
+		k.FMA(t[r], p.mem(r, 0), acc[0])
 	}
-	k.mov(acc[0], mem(yp, j, 0))
+	k.Store(acc[0], mem(yp, j, 0))
 	ADDQ(U32(k.vb()), j)
 	p.advance(k.vb())
 	JMP(LabelRef(L("vec")))
@@ -824,17 +777,17 @@ func (k kind) gemvTBlock(prefix string, R int, units []int, next string, m, yp, 
 	CMPQ(j, nB)
 	JGE(LabelRef(L("next")))
 	if k.ISA.Is512() {
-		k.movZ(mem(yp, j, 0), kr, acc[0])
+		k.LoadMasked(mem(yp, j, 0), kr, acc[0])
 		for r := 0; r < R; r++ {
-			k.fma(p.mem(r, 0), t[r], kr, acc[0])
+			k.FMAMasked(t[r], p.mem(r, 0), kr, acc[0])
 		}
-		k.mov(acc[0], kr, mem(yp, j, 0))
+		k.StoreMasked(acc[0], kr, mem(yp, j, 0))
 	} else {
-		k.movs(mem(yp, j, 0), acc[0].AsX())
+		k.LoadScalar(mem(yp, j, 0), acc[0].AsX())
 		for r := 0; r < R; r++ {
-			k.fmas(p.mem(r, 0), t[r].AsX(), acc[0].AsX())
+			k.FMAScalar(t[r].AsX(), p.mem(r, 0), acc[0].AsX())
 		}
-		k.movs(acc[0].AsX(), mem(yp, j, 0))
+		k.StoreScalar(acc[0].AsX(), mem(yp, j, 0))
 		ADDQ(U32(k.T.Size), j)
 		p.advance(k.T.Size)
 		JMP(LabelRef(L("tail")))

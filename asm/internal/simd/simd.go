@@ -83,6 +83,15 @@ func (v Variant) Generic(base string) string {
 	return fmt.Sprintf("%sGeneric[%s]", base, v.T.Go)
 }
 
+// Shift returns log2 of the element size: the left shift that turns an
+// element count or stride into bytes.
+func (v Variant) Shift() uint8 {
+	if v.T.Size == 4 {
+		return 2
+	}
+	return 3
+}
+
 // Lanes returns the number of elements in one vector.
 func (v Variant) Lanes() int { return v.ISA.Bytes / v.T.Size }
 
@@ -179,6 +188,38 @@ func (v Variant) BroadcastParam(name string) reg.VecVirtual {
 	r := v.Vec()
 	v.Broadcast(Addr(Param(name)), r)
 	return r
+}
+
+// MulScalar sets the low lane of dst to a * b (XMM operands; VMULSS/SD).
+func (v Variant) MulScalar(a, b, dst Op) { v.pick(VMULSS, VMULSD)(b, a, dst) }
+
+// FMAScalar sets the low lane of acc to a*b + acc with one rounding (XMM
+// operands; b may be a memory operand).
+func (v Variant) FMAScalar(a, b, acc Op) { v.pick(VFMADD231SS, VFMADD231SD)(b, a, acc) }
+
+// FMAMasked is FMA on the lanes selected by the opmask k (AVX-512); the
+// other lanes of acc keep their value.
+func (v Variant) FMAMasked(a, b, k, acc Op) { v.pick(VFMADD231PS, VFMADD231PD)(b, a, k, acc) }
+
+// LoadMaskedAVX2 loads the lanes of m whose mask lane (a vector register)
+// has its sign bit set into r and zeroes the others (VMASKMOVPS/PD);
+// unselected lanes are not read.
+func (v Variant) LoadMaskedAVX2(m, mask, r Op) {
+	if v.T.Size == 4 {
+		VMASKMOVPS(m, mask, r)
+	} else {
+		VMASKMOVPD(m, mask, r)
+	}
+}
+
+// UComI compares the scalars a and b unordered and sets the flags
+// (VUCOMISS/SD).
+func (v Variant) UComI(a, b Op) {
+	if v.T.Size == 4 {
+		VUCOMISS(a, b)
+	} else {
+		VUCOMISD(a, b)
+	}
 }
 
 // Add sets dst = a + b.
