@@ -39,7 +39,7 @@ func (r *tbptt[T]) Direction(net *rnn.Network[T], b *rnn.Batch[T], dir []T) (flo
 	// and ψ^t for t ≥ T−k only: the forward pass need not store the others
 	// (same values; rnn.Workspace.KeepLast). Exact BPTT (k ≥ T) needs all.
 	keep := 0
-	if c := &net.Cfg; !r.reference && r.k < b.Steps && c.Leak == 0 && !net.HasALIF() && c.BThr == 0 && c.Loss.Timing == rnn.LastStep {
+	if !r.reference && r.k < b.Steps && lastStepFast(net) {
 		keep = r.k
 	}
 	r.ws.KeepLast(keep)

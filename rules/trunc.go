@@ -51,7 +51,7 @@ func (r *trunc[T]) Direction(net *rnn.Network[T], b *rnn.Batch[T], dir []T) (flo
 	// last step reads r^t and ψ^t of the last two steps only (and r^{T−2}):
 	// the forward pass need not store the others (same values).
 	keep := 0
-	if c := &net.Cfg; r.form != Online && c.Leak == 0 && !net.HasALIF() && c.BThr == 0 && c.Loss.Timing == rnn.LastStep {
+	if r.form != Online && lastStepFast(net) {
 		keep = 2
 	}
 	r.ws.KeepLast(keep)
@@ -60,6 +60,15 @@ func (r *trunc[T]) Direction(net *rnn.Network[T], b *rnn.Batch[T], dir []T) (flo
 		return loss, err
 	}
 	return loss, r.fromTrajectory(net, tr, b, dir)
+}
+
+// lastStepFast reports whether net is a plain, leak-free network (no ALIF
+// units, no threshold) with the loss at the last step only: the networks
+// whose forward pass can keep only its last steps (rnn.Workspace.KeepLast)
+// for rules that read no others.
+func lastStepFast[T kernels.Float](net *rnn.Network[T]) bool {
+	c := &net.Cfg
+	return c.Leak == 0 && !net.HasALIF() && c.BThr == 0 && c.Loss.Timing == rnn.LastStep
 }
 
 // fromTrajectory writes the rule's direction for the forward pass tr of net
