@@ -11,6 +11,8 @@ package kernels
 // flags&2 != 0 applies ReLU to the stored tiles, and flags&4 != 0 also writes
 // the mask (1 where t > 0, else 0) at mask, which has C's layout and ldc;
 // without flags&2, flags&8 != 0 multiplies t by the element of mask at C's position.
+// flags&16 != 0 starts each chain from the tile's element of C instead of zero
+// (the driver's blocking of long sums: without flags&1, C holds the partial sum).
 //
 //go:noescape
 func sgemmKernelAVX2(k int, a *float32, ra int, sa int, b *float32, sb int, bstep int, c *float32, ldc int, alpha float32, beta float32, flags int, strips int, mask *float32)
@@ -22,6 +24,8 @@ func sgemmKernelAVX2(k int, a *float32, ra int, sa int, b *float32, sb int, bste
 // flags&2 != 0 applies ReLU to the stored tiles, and flags&4 != 0 also writes
 // the mask (1 where t > 0, else 0) at mask, which has C's layout and ldc;
 // without flags&2, flags&8 != 0 multiplies t by the element of mask at C's position.
+// flags&16 != 0 starts each chain from the tile's element of C instead of zero
+// (the driver's blocking of long sums: without flags&1, C holds the partial sum).
 //
 //go:noescape
 func dgemmKernelAVX2(k int, a *float64, ra int, sa int, b *float64, sb int, bstep int, c *float64, ldc int, alpha float64, beta float64, flags int, strips int, mask *float64)
@@ -33,6 +37,8 @@ func dgemmKernelAVX2(k int, a *float64, ra int, sa int, b *float64, sb int, bste
 // flags&2 != 0 applies ReLU to the stored tiles, and flags&4 != 0 also writes
 // the mask (1 where t > 0, else 0) at mask, which has C's layout and ldc;
 // without flags&2, flags&8 != 0 multiplies t by the element of mask at C's position.
+// flags&16 != 0 starts each chain from the tile's element of C instead of zero
+// (the driver's blocking of long sums: without flags&1, C holds the partial sum).
 //
 //go:noescape
 func sgemmKernelAVX512(k int, a *float32, ra int, sa int, b *float32, sb int, bstep int, c *float32, ldc int, alpha float32, beta float32, flags int, strips int, mask *float32)
@@ -44,6 +50,8 @@ func sgemmKernelAVX512(k int, a *float32, ra int, sa int, b *float32, sb int, bs
 // flags&2 != 0 applies ReLU to the stored tiles, and flags&4 != 0 also writes
 // the mask (1 where t > 0, else 0) at mask, which has C's layout and ldc;
 // without flags&2, flags&8 != 0 multiplies t by the element of mask at C's position.
+// flags&16 != 0 starts each chain from the tile's element of C instead of zero
+// (the driver's blocking of long sums: without flags&1, C holds the partial sum).
 //
 //go:noescape
 func dgemmKernelAVX512(k int, a *float64, ra int, sa int, b *float64, sb int, bstep int, c *float64, ldc int, alpha float64, beta float64, flags int, strips int, mask *float64)
@@ -55,6 +63,8 @@ func dgemmKernelAVX512(k int, a *float64, ra int, sa int, b *float64, sb int, bs
 // flags&2 != 0 applies ReLU to the stored tiles, and flags&4 != 0 also writes
 // the mask (1 where t > 0, else 0) at mask, which has C's layout and ldc;
 // without flags&2, flags&8 != 0 multiplies t by the element of mask at C's position.
+// flags&16 != 0 starts each chain from the tile's element of C instead of zero
+// (the driver's blocking of long sums: without flags&1, C holds the partial sum).
 //
 //go:noescape
 func sgemmKernelHalfAVX2(k int, a *float32, ra int, sa int, b *float32, sb int, bstep int, c *float32, ldc int, alpha float32, beta float32, flags int, strips int, mask *float32)
@@ -66,6 +76,8 @@ func sgemmKernelHalfAVX2(k int, a *float32, ra int, sa int, b *float32, sb int, 
 // flags&2 != 0 applies ReLU to the stored tiles, and flags&4 != 0 also writes
 // the mask (1 where t > 0, else 0) at mask, which has C's layout and ldc;
 // without flags&2, flags&8 != 0 multiplies t by the element of mask at C's position.
+// flags&16 != 0 starts each chain from the tile's element of C instead of zero
+// (the driver's blocking of long sums: without flags&1, C holds the partial sum).
 //
 //go:noescape
 func dgemmKernelHalfAVX2(k int, a *float64, ra int, sa int, b *float64, sb int, bstep int, c *float64, ldc int, alpha float64, beta float64, flags int, strips int, mask *float64)
@@ -77,6 +89,8 @@ func dgemmKernelHalfAVX2(k int, a *float64, ra int, sa int, b *float64, sb int, 
 // flags&2 != 0 applies ReLU to the stored tiles, and flags&4 != 0 also writes
 // the mask (1 where t > 0, else 0) at mask, which has C's layout and ldc;
 // without flags&2, flags&8 != 0 multiplies t by the element of mask at C's position.
+// flags&16 != 0 starts each chain from the tile's element of C instead of zero
+// (the driver's blocking of long sums: without flags&1, C holds the partial sum).
 //
 //go:noescape
 func sgemmKernelHalfAVX512(k int, a *float32, ra int, sa int, b *float32, sb int, bstep int, c *float32, ldc int, alpha float32, beta float32, flags int, strips int, mask *float32)
@@ -88,6 +102,8 @@ func sgemmKernelHalfAVX512(k int, a *float32, ra int, sa int, b *float32, sb int
 // flags&2 != 0 applies ReLU to the stored tiles, and flags&4 != 0 also writes
 // the mask (1 where t > 0, else 0) at mask, which has C's layout and ldc;
 // without flags&2, flags&8 != 0 multiplies t by the element of mask at C's position.
+// flags&16 != 0 starts each chain from the tile's element of C instead of zero
+// (the driver's blocking of long sums: without flags&1, C holds the partial sum).
 //
 //go:noescape
 func dgemmKernelHalfAVX512(k int, a *float64, ra int, sa int, b *float64, sb int, bstep int, c *float64, ldc int, alpha float64, beta float64, flags int, strips int, mask *float64)
@@ -99,6 +115,8 @@ func dgemmKernelHalfAVX512(k int, a *float64, ra int, sa int, b *float64, sb int
 // flags&2 != 0 applies ReLU to the stored tiles, and flags&4 != 0 also writes
 // the mask (1 where t > 0, else 0) at mask, which has C's layout and ldc;
 // without flags&2, flags&8 != 0 multiplies t by the element of mask at C's position.
+// flags&16 != 0 starts each chain from the tile's element of C instead of zero
+// (the driver's blocking of long sums: without flags&1, C holds the partial sum).
 //
 //go:noescape
 func sgemmKernel4AVX2(k int, a *float32, ra int, sa int, b *float32, sb int, bstep int, c *float32, ldc int, alpha float32, beta float32, flags int, strips int, mask *float32)
@@ -110,6 +128,8 @@ func sgemmKernel4AVX2(k int, a *float32, ra int, sa int, b *float32, sb int, bst
 // flags&2 != 0 applies ReLU to the stored tiles, and flags&4 != 0 also writes
 // the mask (1 where t > 0, else 0) at mask, which has C's layout and ldc;
 // without flags&2, flags&8 != 0 multiplies t by the element of mask at C's position.
+// flags&16 != 0 starts each chain from the tile's element of C instead of zero
+// (the driver's blocking of long sums: without flags&1, C holds the partial sum).
 //
 //go:noescape
 func dgemmKernel4AVX2(k int, a *float64, ra int, sa int, b *float64, sb int, bstep int, c *float64, ldc int, alpha float64, beta float64, flags int, strips int, mask *float64)
@@ -121,6 +141,8 @@ func dgemmKernel4AVX2(k int, a *float64, ra int, sa int, b *float64, sb int, bst
 // flags&2 != 0 applies ReLU to the stored tiles, and flags&4 != 0 also writes
 // the mask (1 where t > 0, else 0) at mask, which has C's layout and ldc;
 // without flags&2, flags&8 != 0 multiplies t by the element of mask at C's position.
+// flags&16 != 0 starts each chain from the tile's element of C instead of zero
+// (the driver's blocking of long sums: without flags&1, C holds the partial sum).
 //
 //go:noescape
 func sgemmKernel4AVX512(k int, a *float32, ra int, sa int, b *float32, sb int, bstep int, c *float32, ldc int, alpha float32, beta float32, flags int, strips int, mask *float32)
@@ -132,6 +154,8 @@ func sgemmKernel4AVX512(k int, a *float32, ra int, sa int, b *float32, sb int, b
 // flags&2 != 0 applies ReLU to the stored tiles, and flags&4 != 0 also writes
 // the mask (1 where t > 0, else 0) at mask, which has C's layout and ldc;
 // without flags&2, flags&8 != 0 multiplies t by the element of mask at C's position.
+// flags&16 != 0 starts each chain from the tile's element of C instead of zero
+// (the driver's blocking of long sums: without flags&1, C holds the partial sum).
 //
 //go:noescape
 func dgemmKernel4AVX512(k int, a *float64, ra int, sa int, b *float64, sb int, bstep int, c *float64, ldc int, alpha float64, beta float64, flags int, strips int, mask *float64)
@@ -143,6 +167,8 @@ func dgemmKernel4AVX512(k int, a *float64, ra int, sa int, b *float64, sb int, b
 // flags&2 != 0 applies ReLU to the stored tiles, and flags&4 != 0 also writes
 // the mask (1 where t > 0, else 0) at mask, which has C's layout and ldc;
 // without flags&2, flags&8 != 0 multiplies t by the element of mask at C's position.
+// flags&16 != 0 starts each chain from the tile's element of C instead of zero
+// (the driver's blocking of long sums: without flags&1, C holds the partial sum).
 //
 //go:noescape
 func sgemmKernelHalf4AVX2(k int, a *float32, ra int, sa int, b *float32, sb int, bstep int, c *float32, ldc int, alpha float32, beta float32, flags int, strips int, mask *float32)
@@ -154,6 +180,8 @@ func sgemmKernelHalf4AVX2(k int, a *float32, ra int, sa int, b *float32, sb int,
 // flags&2 != 0 applies ReLU to the stored tiles, and flags&4 != 0 also writes
 // the mask (1 where t > 0, else 0) at mask, which has C's layout and ldc;
 // without flags&2, flags&8 != 0 multiplies t by the element of mask at C's position.
+// flags&16 != 0 starts each chain from the tile's element of C instead of zero
+// (the driver's blocking of long sums: without flags&1, C holds the partial sum).
 //
 //go:noescape
 func dgemmKernelHalf4AVX2(k int, a *float64, ra int, sa int, b *float64, sb int, bstep int, c *float64, ldc int, alpha float64, beta float64, flags int, strips int, mask *float64)
@@ -165,6 +193,8 @@ func dgemmKernelHalf4AVX2(k int, a *float64, ra int, sa int, b *float64, sb int,
 // flags&2 != 0 applies ReLU to the stored tiles, and flags&4 != 0 also writes
 // the mask (1 where t > 0, else 0) at mask, which has C's layout and ldc;
 // without flags&2, flags&8 != 0 multiplies t by the element of mask at C's position.
+// flags&16 != 0 starts each chain from the tile's element of C instead of zero
+// (the driver's blocking of long sums: without flags&1, C holds the partial sum).
 //
 //go:noescape
 func sgemmKernelHalf4AVX512(k int, a *float32, ra int, sa int, b *float32, sb int, bstep int, c *float32, ldc int, alpha float32, beta float32, flags int, strips int, mask *float32)
@@ -176,6 +206,8 @@ func sgemmKernelHalf4AVX512(k int, a *float32, ra int, sa int, b *float32, sb in
 // flags&2 != 0 applies ReLU to the stored tiles, and flags&4 != 0 also writes
 // the mask (1 where t > 0, else 0) at mask, which has C's layout and ldc;
 // without flags&2, flags&8 != 0 multiplies t by the element of mask at C's position.
+// flags&16 != 0 starts each chain from the tile's element of C instead of zero
+// (the driver's blocking of long sums: without flags&1, C holds the partial sum).
 //
 //go:noescape
 func dgemmKernelHalf4AVX512(k int, a *float64, ra int, sa int, b *float64, sb int, bstep int, c *float64, ldc int, alpha float64, beta float64, flags int, strips int, mask *float64)

@@ -185,3 +185,41 @@ func BenchmarkGemmPackedTrajectory(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkGemmLongSum times float64 transposed products with a long sum,
+// the weight gradients of truncated BPTT at the seqMNIST shape (∂W_rec:
+// 128×128, ∂W_in: 128×28, k = K·B rows of a 256-sequence batch), in one
+// pass of the blocked driver (pass=one) and as Gemm runs them, in passes
+// over blocks of kBlock rows that continue the same FMA chains
+// (pass=blocked; the same bits, TestGemmKBlockedBitwise). The level is the
+// active one.
+func BenchmarkGemmLongSum(b *testing.B) {
+	mk := activeMicro[float64]()
+	if mk == nil {
+		b.Skip("no micro-kernel at this level")
+	}
+	for _, k := range []int{1024, 2048, 7168} {
+		for _, n := range []int{128, 28} {
+			for _, pass := range []string{"one", "blocked"} {
+				b.Run(fmt.Sprintf("m=128/n=%d/k=%d/pass=%s", n, k, pass), func(b *testing.B) {
+					const m = 128
+					rnd := newRand(9)
+					a := make([]float64, k*m)
+					bm := make([]float64, k*n)
+					c := make([]float64, m*n)
+					fillRandom(rnd, a)
+					fillRandom(rnd, bm)
+					c0 := paired.CPUTime()
+					for i := 0; i < b.N; i++ {
+						if pass == "one" {
+							mk.pass(true, false, m, n, k, 1, a, m, bm, n, 0, c, n, false, nil, false)
+						} else {
+							Gemm(true, false, m, n, k, 1, a, m, bm, n, 0, c, n)
+						}
+					}
+					b.ReportMetric(float64(2*m*n*k)*float64(b.N)/float64(paired.CPUTime()-c0), "cpu-GFLOP/s")
+				})
+			}
+		}
+	}
+}

@@ -10,7 +10,7 @@ import (
 // for c advanced by q*nr and b by q*bstep elements,
 //
 //	for r < mr, j < nr:
-//		acc := 0
+//		acc := 0; if flags&16 != 0 { acc = c[r*ldc+j] }     // continue a blocked sum
 //		for l < k: acc = fma(a[r*ra+l*sa], b[l*sb+j], acc)   // increasing l
 //		t := alpha*acc
 //		if flags&1 != 0 { t += beta*c[r*ldc+j] }             // beta*c rounded first
@@ -78,6 +78,11 @@ const (
 	// gemmPackAMinCols: with tA true, A is packed when n reaches this many
 	// columns, so that the packing (m·k copies) is amortised over n.
 	gemmPackAMinCols = 128
+	// gemmKBlockBytes bounds the sum over k that one pass of the driver
+	// takes: longer sums are split into blocks of gemmKBlockBytes/size
+	// rows (see runKBlocked), so that a strip of packed A and one of B
+	// (k×mr and k×nr) stay in L1 and L2 while the tiles use them.
+	gemmKBlockBytes = 2048
 )
 
 // gemm has the signature of the dispatch table entries.
@@ -133,7 +138,10 @@ type gemmCall[T Float] struct {
 	stripsM     int // number of row strips, the last possibly partial
 	stripsN     int // number of column strips, the last possibly partial
 	bFullStrips int // number of full column strips
-	flags       int // kernel flags: 1 beta != 0, 2 ReLU, 4 mask
+	flags       int // kernel flags: 1 beta != 0, 2 ReLU, 4 mask, 16 continue
+	// cont: every chain continues from the partial sum stored in C (a
+	// block of runKBlocked after its first).
+	cont bool
 	// mul, when not nil, multiplies C elementwise after each strip is
 	// written: row i by row i/rep of mul (leading dimension ldm); see
 	// GemmPackedMul.
@@ -151,6 +159,9 @@ type gemmCall[T Float] struct {
 // scratch tile and do the beta step and ReLU in Go with the same roundings. Hence an element's value depends only on its row of op(A), its
 // column of op(B), alpha, beta and its old value: not on the blocking, the
 // split over goroutines or GOMAXPROCS.
+//
+// Sums longer than the k block (gemmKBlockBytes) with beta = 0 and no ReLU
+// are split by runKBlocked into passes that continue the same chains.
 func (mk *gemmMicro[T]) run(tA, tB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int, relu bool, mask []T) {
 	if m == 0 || n == 0 {
 		return
@@ -162,11 +173,57 @@ func (mk *gemmMicro[T]) run(tA, tB bool, m, n, k int, alpha T, a []T, lda int, b
 		}
 		return
 	}
+	if kb := kBlock[T](); k > kb && beta == 0 && !relu {
+		mk.runKBlocked(tA, tB, m, n, k, kb, alpha, a, lda, b, ldb, c, ldc)
+		return
+	}
+	mk.pass(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, relu, mask, false)
+}
+
+// kBlock returns the number of rows of op(A)ᵀ and op(B) in one block of
+// runKBlocked: gemmKBlockBytes of one column of each.
+func kBlock[T Float]() int {
+	if is32[T]() {
+		return gemmKBlockBytes / 4
+	}
+	return gemmKBlockBytes / 8
+}
+
+// runKBlocked computes C = alpha*op(A)*op(B) for a sum over k > kb in
+// passes over blocks of kb rows of op(A)ᵀ and op(B). Each pass but the last
+// stores the raw partial sums in C (alpha = 1: alpha*acc is acc, exactly)
+// and each pass but the first continues the chains from them (flags&16),
+// so every element is the single chain over l = 0, …, k-1 and the last
+// pass's alpha*acc: the bits of one pass. Packed strips of A and B then
+// hold kb rows (≈ 2 KiB per column) instead of k, and stay in cache; in one
+// pass, a product with k = T·B ≈ 7000 streams the whole of packed A from
+// memory once per column block.
+func (mk *gemmMicro[T]) runKBlocked(tA, tB bool, m, n, k, kb int, alpha T, a []T, lda int, b []T, ldb int, c []T, ldc int) {
+	for k0 := 0; k0 < k; k0 += kb {
+		// Rows k0… of op(A)ᵀ and of op(B).
+		ab, bb := a[k0:], b[k0:]
+		if tA {
+			ab = a[k0*lda:]
+		}
+		if !tB {
+			bb = b[k0*ldb:]
+		}
+		al := T(1)
+		if k0+kb >= k {
+			al = alpha
+		}
+		mk.pass(tA, tB, m, n, min(kb, k-k0), al, ab, lda, bb, ldb, 0, c, ldc, false, nil, k0 > 0)
+	}
+}
+
+// pass is one pass of the blocked driver over the whole of C (see run);
+// cont continues every chain from the partial sum in C.
+func (mk *gemmMicro[T]) pass(tA, tB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int, relu bool, mask []T, cont bool) {
 	mr, nr := mk.mr, mk.nr
 	w := getGemmWork[T]()
 	w.call = gemmCall[T]{
 		mk: mk, tA: tA, m: m, n: n, k: k, alpha: alpha, beta: beta,
-		a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, relu: relu, mask: mask,
+		a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, relu: relu, mask: mask, cont: cont,
 		fullStrips: m / mr, stripsM: (m + mr - 1) / mr,
 		stripsN: (n + nr - 1) / nr, bFullStrips: n / nr,
 	}
@@ -322,7 +379,18 @@ func (g *gemmCall[T]) block(w *gemmWork[T], s0, s1, t0, t1 int) {
 				if cols <= nr/2 && half != nil {
 					ek = half
 				}
-				ek(k, ap, ra, sa, bp, sb, 0, &tile[0], nr, g.alpha, 0, 0, 1, nil)
+				eflags := 0
+				if g.cont {
+					// The chains continue from C's partial sums, copied
+					// into the tile (zero in its rows and columns beyond
+					// C's, whose results are dropped).
+					clear(tile)
+					for r := 0; r < rows; r++ {
+						copy(tile[r*nr:], g.c[(i0+r)*g.ldc+j0:(i0+r)*g.ldc+j0+cols])
+					}
+					eflags = 16
+				}
+				ek(k, ap, ra, sa, bp, sb, 0, &tile[0], nr, g.alpha, 0, eflags, 1, nil)
 				for r := 0; r < rows; r++ {
 					crow := g.c[(i0+r)*g.ldc+j0 : (i0+r)*g.ldc+j0+cols]
 					trow := tile[r*nr : r*nr+cols]
@@ -578,10 +646,14 @@ func packAStripRef[T Float](dst []T, tA bool, m, k int, a []T, lda, mr, i0 int) 
 }
 
 // setEpilogueFlags sets the micro-kernel's epilogue flags from the call:
-// 1 accumulate into C (β ≠ 0), 2 ReLU, 4 ReLU with a mask.
+// 1 accumulate into C (β ≠ 0), 2 ReLU, 4 ReLU with a mask, 16 continue the
+// chains from C.
 func (g *gemmCall[T]) setEpilogueFlags() {
 	if g.beta != 0 {
 		g.flags |= 1
+	}
+	if g.cont {
+		g.flags |= 16
 	}
 	if g.relu {
 		g.flags |= 2

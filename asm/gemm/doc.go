@@ -6,7 +6,7 @@
 // element width, vector width and tile shape. Each micro-kernel computes a run of MR×NR tiles of C side by side:
 //
 //	for q < strips, r < MR, j < NR:   // C, B advanced by q*NR columns, q*bstep elements
-//		acc := 0
+//		acc := 0; if flags&16 != 0 { acc = C[r*ldc+j] }               // continue a blocked sum
 //		for l := 0; l < k; l++ { acc = fma(A(r,l), B(l,j), acc) }   // one rounding per step
 //		t := alpha*acc                                               // rounded
 //		if flags&1 != 0 { t = t + beta*C[r*ldc+j] }                  // beta*C rounded, then the sum
@@ -24,7 +24,11 @@
 // single sequential FMA chain per element of C, in increasing l. The result
 // of an element therefore does not depend on the tile it falls in, on the
 // level (AVX2 and AVX-512 give the same bits), or on how the caller splits
-// the output across goroutines. When flags&1 == 0, C is only written.
+// the output across goroutines. When flags&1 == 0 (and flags&16 == 0), C is
+// only written. flags&16 lets the driver split a long sum over l into blocks
+// that stay in cache: each block continues the chains from the partial sums
+// the previous block stored (with alpha = 1, which stores acc exactly), so
+// the chain, and every bit of the result, is that of one call.
 //
 // Before the k loop of each tile, the kernels prefetch the tile's rows of C
 // and, when flags&12 != 0, of the mask or product operand: in the RNN these

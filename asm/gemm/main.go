@@ -51,7 +51,9 @@ func microKernel(v variant) {
 		"in one FMA chain per element; the blocked driver calls it like gemmGeneric.",
 		"flags&2 != 0 applies ReLU to the stored tiles, and flags&4 != 0 also writes",
 		"the mask (1 where t > 0, else 0) at mask, which has C's layout and ldc;",
-		"without flags&2, flags&8 != 0 multiplies t by the element of mask at C's position.")
+		"without flags&2, flags&8 != 0 multiplies t by the element of mask at C's position.",
+		"flags&16 != 0 starts each chain from the tile's element of C instead of zero",
+		"(the driver's blocking of long sums: without flags&1, C holds the partial sum).")
 
 	nacc := v.mr * v.nv
 	acc := func(r, j int) VecPhysical { return v.vec(r*v.nv + j) }
@@ -107,6 +109,20 @@ func microKernel(v variant) {
 		LEAQ(Mem{Base: bases[g-1], Index: ra, Scale: 4}, bases[g])
 	}
 	MOVQ(bcur, pb)
+	Comment("flags&16: continue the chains from the partial sums stored in the tile of C.")
+	TESTQ(U32(16), paramAddr("flags"))
+	JZ(LabelRef(v.name + "_zero"))
+	MOVQ(ccur, crow)
+	for r := 0; r < v.mr; r++ {
+		for j := 0; j < v.nv; j++ {
+			v.Load(Mem{Base: crow, Disp: j * v.ISA.Bytes}, acc(r, j))
+		}
+		if r+1 < v.mr {
+			ADDQ(ldc, crow)
+		}
+	}
+	JMP(LabelRef(v.name + "_loop"))
+	Label(v.name + "_zero")
 	for r := 0; r < v.mr; r++ {
 		for j := 0; j < v.nv; j++ {
 			v.Zero(acc(r, j))
