@@ -17,7 +17,11 @@ package kernels
 // Accumulation order: at the assembly levels every element is one FMA chain
 // over l = 0..k-1 from zero, then t = alpha*sum and, when beta != 0,
 // t + (beta*C) with both products rounded (see gemm_blocked.go); AVX2 and
-// AVX-512 therefore agree bit for bit. The generic level sums a*b products
+// AVX-512 therefore agree bit for bit. A long sum with beta == 0 (more than
+// 256 float64 or 512 float32 terms) runs in passes over blocks of l that
+// keep their operands in cache, each continuing the chains from the partial
+// sums the previous pass stored in C: the same bits as one pass (C's old
+// contents are still not read). The generic level sums a*b products
 // in increasing l without FMA. The result does not depend on GOMAXPROCS:
 // products with 2·m·n·k ≥ 2²² are split over goroutines by output blocks
 // only, and an element's arithmetic does not depend on its block. The
