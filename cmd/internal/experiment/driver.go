@@ -42,13 +42,17 @@ type RunOptions struct {
 }
 
 // Execute runs the shard's runs with progress reporting and returns the
-// sweep summary. A cancelled ctx stops after writing finished runs and
+// sweep summary. With more than one job it starts them longest first
+// (longestFirst); results do not depend on the order. A cancelled ctx stops after writing finished runs and
 // returns ctx.Err().
 func (e *Env) Execute(ctx context.Context, runs []config.Run, opts RunOptions) (sweep.Summary, error) {
 	if opts.Shard.Count == 0 {
 		opts.Shard = sweep.All
 	}
 	runs = opts.Shard.Select(runs)
+	if opts.Jobs > 1 {
+		runs = longestFirst(runs)
+	}
 	// Runs computed at once share the cores: each run's products and
 	// passes then use GOMAXPROCS/jobs goroutines (one at --jobs 2 on two
 	// cores) instead of handing parts to helpers that compete with the
