@@ -86,7 +86,7 @@ func (m *multiFlag) Set(s string) error { *m = append(*m, s); return nil }
 
 func (f *runFlags) common(fs *flag.FlagSet) {
 	fs.StringVar(&f.out, "out", "", "output `dir`ectory for results, figures and the report (default: hessrnn-out/<experiment>-<task> for run, hessrnn-out/sweep-<config name> for sweep)")
-	fs.IntVar(&f.jobs, "jobs", runtime.NumCPU(), "number of runs computed at once (results do not depend on it)")
+	fs.IntVar(&f.jobs, "jobs", runtime.NumCPU(), "number of runs computed at once; with more than one, the longest start first (results do not depend on it)")
 	fs.StringVar(&f.shard, "shard", "", "run only shard `i/n` of the runs (0 <= i < n); default from SLURM_ARRAY_TASK_ID/COUNT")
 	fs.BoolVar(&f.force, "force", false, "rerun runs whose finished result exists")
 	fs.StringVar(&f.progress, "progress", "auto", "progress output: auto, bars, lines or none")
