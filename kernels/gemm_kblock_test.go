@@ -93,8 +93,7 @@ func testGemmKBlocked[T Float](t *testing.T) {
 				o.a0, o.b0 = clone(o.a), clone(o.b)
 				want := clone(o.c)
 				mk.pass(tr[0], tr[1], c.m, c.n, c.k, o.alpha, o.a, o.lda, o.b, o.ldb, 0, want, o.ldc, false, nil, false)
-				got := clone(o.c0)
-				copy(o.c, got)
+				copy(o.c, o.c0)
 				mk.runKBlocked(tr[0], tr[1], c.m, c.n, c.k, c.kb, o.alpha, o.a, o.lda, o.b, o.ldb, o.c, o.ldc)
 				for i := 0; i < c.m; i++ {
 					checkExact(t, fmt.Sprintf("%s runKBlocked C row %d", name, i), o.c[i*o.ldc:i*o.ldc+c.n], want[i*o.ldc:i*o.ldc+c.n])

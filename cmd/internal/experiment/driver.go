@@ -43,8 +43,8 @@ type RunOptions struct {
 
 // Execute runs the shard's runs with progress reporting and returns the
 // sweep summary. With more than one job it starts them longest first
-// (longestFirst); results do not depend on the order. A cancelled ctx stops after writing finished runs and
-// returns ctx.Err().
+// (longestFirst); results do not depend on the order. A cancelled ctx
+// stops after writing finished runs and returns ctx.Err().
 func (e *Env) Execute(ctx context.Context, runs []config.Run, opts RunOptions) (sweep.Summary, error) {
 	if opts.Shard.Count == 0 {
 		opts.Shard = sweep.All
