@@ -58,7 +58,7 @@ import torch  # noqa: E402
 
 from bptt_bench import loss_fn  # noqa: E402
 from eig_bench import power, rel  # noqa: E402
-from timing import measure  # noqa: E402
+from timing import measure, require_fast_blas  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -162,6 +162,8 @@ def main():
     if a.rounds < 1:
         ap.error(f"--rounds {a.rounds}: allowed range [1, ∞)")
     torch.set_num_threads(1)
+    blas = require_fast_blas()
+    print(f"BLAS: {', '.join(blas)}", file=sys.stderr)
     torch.set_num_interop_threads(1)
     with tempfile.TemporaryDirectory() as tmp:
         d = a.dir

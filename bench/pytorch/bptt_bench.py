@@ -18,6 +18,7 @@ Run: OPENBLAS_NUM_THREADS=1 /usr/bin/python3 bptt_bench.py --mode bptt
 """
 import argparse
 import os
+import sys
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
@@ -25,7 +26,7 @@ os.environ.setdefault("MKL_NUM_THREADS", "1")
 
 import torch  # noqa: E402
 
-from timing import timeit  # noqa: E402
+from timing import require_fast_blas, timeit  # noqa: E402
 
 
 def build(B, T, n_in, N, n_out, seed=1):
@@ -94,6 +95,8 @@ def main():
     if a.double:
         torch.set_default_dtype(torch.float64)
     torch.set_num_threads(1)
+    blas = require_fast_blas()
+    print(f"BLAS: {', '.join(blas)}", file=sys.stderr)
     torch.set_num_interop_threads(1)
     params, mask, x, labels = build(a.batch, a.steps, a.inputs, a.hidden, a.outputs)
     fn = bench_bptt if a.mode == "bptt" else bench_hvp

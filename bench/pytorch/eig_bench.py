@@ -53,7 +53,7 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 from bptt_bench import loss_fn  # noqa: E402
-from timing import measure  # noqa: E402
+from timing import measure, require_fast_blas  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -213,6 +213,8 @@ def main():
     ap.add_argument("--root", default=ROOT, help="module to run the Go test and benchmarks from")
     a = ap.parse_args()
     torch.set_num_threads(1)
+    blas = require_fast_blas()
+    print(f"BLAS: {', '.join(blas)}", file=sys.stderr)
     torch.set_num_interop_threads(1)
     with tempfile.TemporaryDirectory() as tmp:
         d = a.dir

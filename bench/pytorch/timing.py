@@ -6,6 +6,8 @@ measurements and report medians; CPU time (time.process_time, all threads
 of this process, which runs torch on one thread) is steadier than wall
 time under load.
 """
+import os
+import sys
 import time
 
 
@@ -23,3 +25,38 @@ def timeit(fn, iters):
     fn()  # warm-up
     _, wall, cpu = measure(lambda: [fn() for _ in range(iters)])
     return wall / iters, cpu / iters
+
+
+def blas_libraries():
+    """Returns the BLAS shared libraries mapped into this process after a
+    float64 matrix product (which makes torch load its BLAS)."""
+    import torch
+
+    torch.ones(8, 8, dtype=torch.float64) @ torch.ones(8, 8, dtype=torch.float64)
+    libs = set()
+    with open("/proc/self/maps") as f:
+        for line in f:
+            path = line.split()[-1]
+            if "blas" in os.path.basename(path).lower():
+                libs.add(path)
+    return sorted(libs)
+
+
+def require_fast_blas():
+    """Exits with an error when torch's BLAS is the reference BLAS.
+
+    Debian's python3-torch calls the system libblas.so.3, which is the slow
+    reference implementation unless OpenBLAS (libopenblas0-pthread or
+    libopenblas-dev) is installed; timing PyTorch against it is not a fair
+    peer. Set HESSRNN_ALLOW_REFERENCE_BLAS=1 to time it anyway. Returns the
+    libraries found, for the report header.
+    """
+    libs = blas_libraries()
+    fast = [p for p in libs if any(k in p.lower() for k in ("openblas", "mkl", "blis"))]
+    if not fast and os.environ.get("HESSRNN_ALLOW_REFERENCE_BLAS") != "1":
+        sys.exit(
+            f"torch uses the reference BLAS ({', '.join(libs) or 'no BLAS library found'}): "
+            "install OpenBLAS (apt-get install libopenblas0-pthread) for a fair comparison, "
+            "or set HESSRNN_ALLOW_REFERENCE_BLAS=1"
+        )
+    return libs
