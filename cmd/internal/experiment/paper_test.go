@@ -47,7 +47,7 @@ func TestRunPaper(t *testing.T) {
 	s := string(md)
 	for _, want := range []string{"## Verdicts", "| C1 | Fig. 2–3 |", "### C1 (Fig. 2–3)", "- Paper: Fig. 3: \"Bio rules climb", "- Command: `hessrnn run fig2 --task patterngen --seeds 3",
 		"paired Wilcoxon p =", "### C3b (Fig. 4)", "### C4c (Appendix Fig. 9)", "| fig2 | Sequential MNIST | skipped: no MNIST data", "![C1 Pattern generation](figures/patterngen-fig2-lambda_paired.png)",
-		"**Partial: 4 of 5 items done**", "![C3 Pattern generation](figures/patterngen-theorem1-theorem1_ratio.png)", "![C3 Pattern generation](figures/patterngen-theorem1-theorem1.png)", "|λ_max|/bound: median", "- main — λ_max, Three-factor vs BPTT (paper: larger)", "### C1 (Fig. 2–3): not yet run", "**Verdicts.**", "**λ_max.**"} {
+		"**Partial: 4 of 5 items done**", "![C3 Pattern generation](figures/patterngen-theorem1-theorem1_ratio.png)", "![C3 Pattern generation](figures/patterngen-theorem1-theorem1.png)", "|λ_max|/bound: median", "- main — λ_max, Three-factor vs BPTT (paper: larger)", "### C1 (Fig. 2–3): not yet run", "**Verdicts.**", "**λ_max.**", "- Learning rates: BPTT η = ", "**Selections at the grid's edge.** Of the "} {
 		if !strings.Contains(s, want) {
 			t.Errorf("REPRODUCTION.md lacks %q", want)
 		}
