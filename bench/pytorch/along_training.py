@@ -162,8 +162,7 @@ def main():
     if a.rounds < 1:
         ap.error(f"--rounds {a.rounds}: allowed range [1, ∞)")
     torch.set_num_threads(1)
-    blas = require_fast_blas()
-    print(f"BLAS: {', '.join(blas)}", file=sys.stderr)
+    require_fast_blas()
     torch.set_num_interop_threads(1)
     with tempfile.TemporaryDirectory() as tmp:
         d = a.dir

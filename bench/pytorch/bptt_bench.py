@@ -18,7 +18,6 @@ Run: OPENBLAS_NUM_THREADS=1 /usr/bin/python3 bptt_bench.py --mode bptt
 """
 import argparse
 import os
-import sys
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
@@ -95,8 +94,7 @@ def main():
     if a.double:
         torch.set_default_dtype(torch.float64)
     torch.set_num_threads(1)
-    blas = require_fast_blas()
-    print(f"BLAS: {', '.join(blas)}", file=sys.stderr)
+    require_fast_blas()
     torch.set_num_interop_threads(1)
     params, mask, x, labels = build(a.batch, a.steps, a.inputs, a.hidden, a.outputs)
     fn = bench_bptt if a.mode == "bptt" else bench_hvp

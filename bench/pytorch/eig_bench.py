@@ -213,8 +213,7 @@ def main():
     ap.add_argument("--root", default=ROOT, help="module to run the Go test and benchmarks from")
     a = ap.parse_args()
     torch.set_num_threads(1)
-    blas = require_fast_blas()
-    print(f"BLAS: {', '.join(blas)}", file=sys.stderr)
+    require_fast_blas()
     torch.set_num_interop_threads(1)
     with tempfile.TemporaryDirectory() as tmp:
         d = a.dir

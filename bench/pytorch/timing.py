@@ -7,6 +7,7 @@ of this process, which runs torch on one thread) is steadier than wall
 time under load.
 """
 import os
+import re
 import sys
 import time
 
@@ -28,8 +29,9 @@ def timeit(fn, iters):
 
 
 def blas_libraries():
-    """Returns the BLAS shared libraries mapped into this process after a
-    float64 matrix product (which makes torch load its BLAS)."""
+    """Returns the BLAS shared libraries (OpenBLAS, BLIS, MKL or the
+    reference libblas) mapped into this process after a float64 matrix
+    product, which makes torch load its BLAS."""
     import torch
 
     torch.ones(8, 8, dtype=torch.float64) @ torch.ones(8, 8, dtype=torch.float64)
@@ -37,26 +39,33 @@ def blas_libraries():
     with open("/proc/self/maps") as f:
         for line in f:
             path = line.split()[-1]
-            if "blas" in os.path.basename(path).lower():
+            name = os.path.basename(path).lower()
+            if any(k in name for k in ("blas", "blis", "mkl")):
                 libs.add(path)
     return sorted(libs)
 
 
 def require_fast_blas():
-    """Exits with an error when torch's BLAS is the reference BLAS.
+    """Prints torch's BLAS to stderr, and exits with an error when it is
+    the reference BLAS.
 
-    Debian's python3-torch calls the system libblas.so.3, which is the slow
-    reference implementation unless OpenBLAS (libopenblas0-pthread or
-    libopenblas-dev) is installed; timing PyTorch against it is not a fair
-    peer. Set HESSRNN_ALLOW_REFERENCE_BLAS=1 to time it anyway. Returns the
-    libraries found, for the report header.
+    Debian's python3-torch (BLAS_INFO=generic) calls the system
+    libblas.so.3, which is the slow reference implementation unless OpenBLAS
+    (libopenblas0-pthread or libopenblas-dev) is installed; timing PyTorch
+    against it is not a fair peer. Builds with their own BLAS (pip's torch
+    links MKL in) are accepted. Set HESSRNN_ALLOW_REFERENCE_BLAS=1 to time
+    the reference BLAS anyway.
     """
+    import torch
+
+    info = re.search(r"BLAS_INFO=(\w+)", torch.__config__.show())
+    built_in = info.group(1) if info and info.group(1) != "generic" else ""
     libs = blas_libraries()
-    fast = [p for p in libs if any(k in p.lower() for k in ("openblas", "mkl", "blis"))]
+    fast = built_in or any(k in os.path.basename(p).lower() for p in libs for k in ("openblas", "blis", "mkl"))
+    print(f"BLAS: {built_in or ', '.join(libs) or 'none found'}", file=sys.stderr)
     if not fast and os.environ.get("HESSRNN_ALLOW_REFERENCE_BLAS") != "1":
         sys.exit(
             f"torch uses the reference BLAS ({', '.join(libs) or 'no BLAS library found'}): "
             "install OpenBLAS (apt-get install libopenblas0-pthread) for a fair comparison, "
             "or set HESSRNN_ALLOW_REFERENCE_BLAS=1"
         )
-    return libs

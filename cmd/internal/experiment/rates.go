@@ -38,8 +38,7 @@ func rateOrigins(runs []*results.Result, sels []Selection) []rateOrigin {
 			continue
 		}
 		seen[k] = true
-		key, _ := selectionKey(r.Config, r.Config)
-		out = append(out, rateOrigin{label: r.Label, lr: r.Config.Train.LR, sel: byKey[key.Hash()[:16]]})
+		out = append(out, rateOrigin{label: r.Label, lr: r.Config.Train.LR, sel: byKey[resultSelectionKey(r)]})
 	}
 	sort.SliceStable(out, func(i, j int) bool {
 		ri, rj := paperRank(baseLabel(out[i].label)), paperRank(baseLabel(out[j].label))
@@ -201,8 +200,7 @@ func (t *selectionTally) add(u selectionTally) {
 func selectionKeys(runs []*results.Result) map[string]bool {
 	keys := map[string]bool{}
 	for _, r := range withoutSelection(runs) {
-		k, _ := selectionKey(r.Config, r.Config)
-		keys[k.Hash()[:16]] = true
+		keys[resultSelectionKey(r)] = true
 	}
 	return keys
 }

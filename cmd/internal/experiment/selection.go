@@ -522,8 +522,7 @@ func selectionsFor(dir string, runs []*results.Result) []Selection {
 	}
 	labels := map[string]bool{}
 	for _, r := range runs {
-		k, _ := selectionKey(r.Config, r.Config)
-		labels[k.Hash()[:16]] = true
+		labels[resultSelectionKey(r)] = true
 	}
 	var out []Selection
 	for _, s := range all {
@@ -532,6 +531,13 @@ func selectionsFor(dir string, runs []*results.Result) []Selection {
 		}
 	}
 	return out
+}
+
+// resultSelectionKey is the key (Selection.Key) of the selection a
+// finished run's rate comes from.
+func resultSelectionKey(r *results.Result) string {
+	k, _ := selectionKey(r.Config, r.Config)
+	return k.Hash()[:16]
 }
 
 // withoutSelection drops the selection runs from a list of results.
